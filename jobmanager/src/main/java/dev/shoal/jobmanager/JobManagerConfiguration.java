@@ -1,0 +1,51 @@
+package dev.shoal.jobmanager;
+
+import static dev.shoal.messages.runtime.ShoalActorSystems.intInRange;
+import static dev.shoal.messages.runtime.ShoalActorSystems.positiveDuration;
+import static dev.shoal.messages.runtime.ShoalActorSystems.string;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The JobManager's settings, read and validated from the {@code shoal} configuration.
+ *
+ * @param host the host its actor system binds to ({@code shoal.jobmanager.host})
+ * @param port the port its actor system binds to ({@code shoal.jobmanager.port}, 0 = any)
+ * @param heartbeatInterval how often TaskManagers send heartbeats ({@code shoal.heartbeat.interval})
+ * @param heartbeatTimeout silence after which a TaskManager is declared dead ({@code
+ *     shoal.heartbeat.timeout})
+ */
+public record JobManagerConfiguration(
+    String host, int port, Duration heartbeatInterval, Duration heartbeatTimeout) {
+
+  public JobManagerConfiguration {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+    Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+    if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
+      throw new IllegalArgumentException(
+          "Invalid configuration shoal.heartbeat.timeout: must be longer than"
+              + " shoal.heartbeat.interval ("
+              + heartbeatInterval
+              + "), was "
+              + heartbeatTimeout);
+    }
+  }
+
+  /** Reads the settings, naming the offending key when one is invalid. */
+  public static JobManagerConfiguration fromConfig(Config config) {
+    return new JobManagerConfiguration(
+        string(config, "shoal.jobmanager.host"),
+        intInRange(config, "shoal.jobmanager.port", 0, 65535),
+        positiveDuration(config, "shoal.heartbeat.interval"),
+        positiveDuration(config, "shoal.heartbeat.timeout"));
+  }
+
+  /** How often the JobManager looks for TaskManagers whose heartbeats stopped. */
+  public Duration heartbeatCheckInterval() {
+    Duration quarter = heartbeatTimeout.dividedBy(4);
+    return quarter.compareTo(heartbeatInterval) < 0 ? quarter : heartbeatInterval;
+  }
+}

@@ -1,0 +1,56 @@
+package dev.shoal.messages;
+
+import java.util.Objects;
+import java.util.UUID;
+
+/** Leader election, leader retrieval and the leader session envelope. */
+public sealed interface LeadershipMessage extends ShoalMessage {
+
+  /**
+   * Leader election service to JobManager: you lead now, under this session id.
+   *
+   * @param leaderSessionId the fresh session id
+   */
+  record GrantLeadership(UUID leaderSessionId) implements LeadershipMessage {
+    public GrantLeadership {
+      Objects.requireNonNull(leaderSessionId, "leaderSessionId");
+    }
+  }
+
+  /** Leader election service to JobManager: you no longer lead. */
+  enum RevokeLeadership implements LeadershipMessage {
+    INSTANCE
+  }
+
+  /**
+   * Leader retrieval to TaskManager: the leading JobManager is now at this address.
+   *
+   * @param jobManagerAddress the full actor address of the JobManager
+   * @param leaderSessionId its session id when known (HA), null when the registration answer
+   *     will tell (standalone)
+   */
+  record JobManagerLeaderAddress(String jobManagerAddress, UUID leaderSessionId)
+      implements LeadershipMessage {
+    public JobManagerLeaderAddress {
+      Objects.requireNonNull(jobManagerAddress, "jobManagerAddress");
+    }
+  }
+
+  /**
+   * The fencing envelope: {@code message} is handled only when {@code leaderSessionId} equals the
+   * receiver's current leader session id, and dropped with a warning otherwise.
+   *
+   * @param leaderSessionId the session the sender believes in
+   * @param message the wrapped message
+   */
+  record LeaderSessionMessage(UUID leaderSessionId, ShoalMessage message)
+      implements LeadershipMessage {
+    public LeaderSessionMessage {
+      Objects.requireNonNull(leaderSessionId, "leaderSessionId");
+      Objects.requireNonNull(message, "message");
+      if (message instanceof LeaderSessionMessage) {
+        throw new IllegalArgumentException("a LeaderSessionMessage cannot wrap another one");
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.shoal.messages;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Registration of a TaskManager at the JobManager (Flink's {@code RegistrationMessages}).
+ *
+ * <p>A TaskManager tells {@link RegisterTaskManager} blindly to the JobManager's address and
+ * retries with exponential backoff; the JobManager answers with exactly one of {@link
+ * AcknowledgeRegistration}, {@link AlreadyRegistered} or {@link RefuseRegistration}. The answers
+ * carry the JobManager's leader session id: that is how a TaskManager of a standalone cluster
+ * learns the session its fenced messages must carry.
+ */
+public sealed interface RegistrationMessage extends ShoalMessage {
+
+  /**
+   * TaskManager to itself: make one registration attempt of the run {@code registrationRun}.
+   *
+   * @param jobManagerAddress the address the attempt goes to
+   * @param backoff the wait after this attempt before the next one
+   * @param attempt the attempt number, 1-based, for logging
+   * @param registrationRun the run this attempt belongs to; attempts of older runs are dropped
+   */
+  record TriggerTaskManagerRegistration(
+      String jobManagerAddress, Duration backoff, int attempt, UUID registrationRun)
+      implements RegistrationMessage {
+    public TriggerTaskManagerRegistration {
+      Objects.requireNonNull(jobManagerAddress, "jobManagerAddress");
+      Objects.requireNonNull(backoff, "backoff");
+      Objects.requireNonNull(registrationRun, "registrationRun");
+    }
+  }
+
+  /**
+   * TaskManager to JobManager: register me. The sender is the TaskManager actor.
+   *
+   * @param location where the TaskManager runs, with its ResourceID
+   * @param hardware its resources
+   * @param numberOfSlots its task slots (must be >= 1 to be accepted)
+   * @param protocolVersion the protocol version it speaks
+   */
+  record RegisterTaskManager(
+      TaskManagerLocation location,
+      HardwareDescription hardware,
+      int numberOfSlots,
+      int protocolVersion)
+      implements RegistrationMessage {
+    public RegisterTaskManager {
+      Objects.requireNonNull(location, "location");
+      Objects.requireNonNull(hardware, "hardware");
+    }
+
+    public ResourceID resourceId() {
+      return location.resourceId();
+    }
+  }
+
+  /**
+   * JobManager to TaskManager: you are registered.
+   *
+   * @param instanceId the id of this registration
+   * @param leaderSessionId the JobManager's leader session id
+   */
+  record AcknowledgeRegistration(InstanceID instanceId, UUID leaderSessionId)
+      implements RegistrationMessage {
+    public AcknowledgeRegistration {
+      Objects.requireNonNull(instanceId, "instanceId");
+      Objects.requireNonNull(leaderSessionId, "leaderSessionId");
+    }
+  }
+
+  /**
+   * JobManager to TaskManager: you were registered already (an earlier attempt got through).
+   *
+   * @param instanceId the id of the existing registration
+   * @param leaderSessionId the JobManager's leader session id
+   */
+  record AlreadyRegistered(InstanceID instanceId, UUID leaderSessionId)
+      implements RegistrationMessage {
+    public AlreadyRegistered {
+      Objects.requireNonNull(instanceId, "instanceId");
+      Objects.requireNonNull(leaderSessionId, "leaderSessionId");
+    }
+  }
+
+  /**
+   * JobManager to TaskManager: registration refused; the TaskManager retries after the refused
+   * backoff.
+   *
+   * @param reason why, in words a person can act on
+   */
+  record RefuseRegistration(String reason) implements RegistrationMessage {
+    public RefuseRegistration {
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.shoal.messages;
+
+import java.util.Objects;
+import java.util.UUID;
+
+/** Heartbeats and management of a TaskManager (Flink's {@code TaskManagerMessages}). */
+public sealed interface TaskManagerMessage extends ShoalMessage {
+
+  /** TaskManager to itself, on a timer: send a heartbeat to the JobManager. */
+  enum SendHeartbeat implements TaskManagerMessage {
+    INSTANCE
+  }
+
+  /**
+   * TaskManager to JobManager: I am alive, and these are my metrics.
+   *
+   * @param instanceId the registration the heartbeat belongs to
+   * @param metrics the TaskManager's current metrics
+   */
+  record Heartbeat(InstanceID instanceId, MetricsReport metrics) implements TaskManagerMessage {
+    public Heartbeat {
+      Objects.requireNonNull(instanceId, "instanceId");
+      Objects.requireNonNull(metrics, "metrics");
+    }
+  }
+
+  /** Anyone to TaskManager: answer with a {@link StackTrace} of all its threads. */
+  enum SendStackTrace implements TaskManagerMessage {
+    INSTANCE
+  }
+
+  /**
+   * TaskManager's answer to {@link SendStackTrace}.
+   *
+   * @param resourceId the TaskManager
+   * @param stackTrace a dump of all its threads
+   */
+  record StackTrace(ResourceID resourceId, String stackTrace) implements TaskManagerMessage {
+    public StackTrace {
+      Objects.requireNonNull(resourceId, "resourceId");
+      Objects.requireNonNull(stackTrace, "stackTrace");
+    }
+
+    @Override
+    public String toString() {
+      return "StackTrace[resourceId=" + resourceId + ", chars=" + stackTrace.length() + "]";
+    }
+  }
+
+  /**
+   * Anyone to TaskManager: answer {@link RegisteredAtJobManager} once registered (at once when it
+   * is).
+   */
+  enum NotifyWhenRegisteredAtJobManager implements TaskManagerMessage {
+    INSTANCE
+  }
+
+  /**
+   * TaskManager's answer to {@link NotifyWhenRegisteredAtJobManager}.
+   *
+   * @param resourceId the TaskManager
+   * @param leaderSessionId the session of the JobManager it registered at
+   */
+  record RegisteredAtJobManager(ResourceID resourceId, UUID leaderSessionId)
+      implements TaskManagerMessage {
+    public RegisteredAtJobManager {
+      Objects.requireNonNull(resourceId, "resourceId");
+      Objects.requireNonNull(leaderSessionId, "leaderSessionId");
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package dev.shoal.messages.runtime;
+
+import dev.shoal.messages.LeadershipMessage.LeaderSessionMessage;
+import dev.shoal.messages.RequiresLeaderSessionID;
+import dev.shoal.messages.ShoalMessage;
+import java.util.UUID;
+import org.apache.pekko.actor.AbstractActorWithTimers;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Base of the JobManager and TaskManager actors, the port of Flink's {@code FlinkUntypedActor}.
+ *
+ * <p>{@link #createReceive()} is final: every message goes through the leader session filter
+ * and then to one call of {@link #handleMessage(Object)}. The filter unwraps a {@link
+ * LeaderSessionMessage} whose session id equals {@link #leaderSessionId()} and drops, with a
+ * warning, one whose id differs and any {@link RequiresLeaderSessionID} message that arrives
+ * bare. Unlike Flink 1.x, nothing here ever crashes the actor on a stale or unknown message.
+ *
+ * <p>Threading: everything runs on the actor's thread; subclasses keep their state in fields.
+ */
+public abstract class ShoalActor extends AbstractActorWithTimers {
+
+  protected final Logger log = LoggerFactory.getLogger(getClass());
+
+  @Override
+  public final Receive createReceive() {
+    return receiveBuilder().matchAny(this::receiveMessage).build();
+  }
+
+  /**
+   * Handles one message after the leader session filter. Implementations switch over the
+   * message families they receive and pass anything else to {@link #handleUnknownMessage}.
+   */
+  protected abstract void handleMessage(Object message);
+
+  /** The leader session this actor currently accepts fenced messages for, null for none. */
+  protected abstract UUID leaderSessionId();
+
+  // ------------------------------------------------------------------------------------------
+  //  Filtering and logging
+  // ------------------------------------------------------------------------------------------
+
+  private void receiveMessage(Object message) {
+    if (message instanceof LeaderSessionMessage envelope) {
+      UUID expected = leaderSessionId();
+      if (!envelope.leaderSessionId().equals(expected)) {
+        log.warn(
+            "Discarded {} from {}: it carries leader session {} but the current one is {}.",
+            envelope.message(),
+            getSender(),
+            envelope.leaderSessionId(),
+            expected);
+        return;
+      }
+      dispatch(envelope.message());
+    } else if (message instanceof RequiresLeaderSessionID) {
+      log.warn(
+          "Discarded {} from {}: it requires a leader session id but arrived without one.",
+          message,
+          getSender());
+    } else {
+      dispatch(message);
+    }
+  }
+
+  private void dispatch(Object message) {
+    if (!log.isDebugEnabled()) {
+      handleMessage(message);
+      return;
+    }
+    long start = System.nanoTime();
+    log.debug("Handling {} from {}.", message, getSender());
+    handleMessage(message);
+    log.debug("Handled {} in {} µs.", message.getClass().getSimpleName(), (System.nanoTime() - start) / 1000);
+  }
+
+  /**
+   * Logs and drops a message this actor does not understand. An asker (a temporary actor) gets
+   * a {@link Status.Failure} so that it fails at once instead of timing out; nobody else gets an
+   * answer, so two actors can never bounce failures at each other.
+   */
+  protected void handleUnknownMessage(Object message) {
+    ActorRef sender = getSender();
+    if (message instanceof Status.Failure failure) {
+      log.warn("Dropped a failure nobody waited for, from {}.", sender, failure.cause());
+      return;
+    }
+    log.warn("Dropped unknown message {} from {}.", message, sender);
+    if (isAsker(sender)) {
+      sender.tell(
+          new Status.Failure(
+              new IllegalArgumentException(
+                  getSelf().path().name() + " does not understand " + message.getClass().getName())),
+          getSelf());
+    }
+  }
+
+  /** Wraps {@code message} in the envelope of the current leader session when it is fenced. */
+  protected Object decorate(ShoalMessage message) {
+    UUID session = leaderSessionId();
+    if (message instanceof RequiresLeaderSessionID && session != null) {
+      return new LeaderSessionMessage(session, message);
+    }
+    return message;
+  }
+
+  private static boolean isAsker(ActorRef ref) {
+    return ref != null
+        && !ref.isTerminated()
+        && ref.path().elements().size() > 0
+        && "temp".equals(ref.path().elements().head());
+  }
+}

@@ -1,0 +1,96 @@
+package dev.shoal.taskmanager;
+
+import static dev.shoal.messages.runtime.ShoalActorSystems.intInRange;
+import static dev.shoal.messages.runtime.ShoalActorSystems.positiveDuration;
+import static dev.shoal.messages.runtime.ShoalActorSystems.string;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The TaskManager's settings, read and validated from the {@code shoal} configuration.
+ *
+ * @param host host its actor system binds to ({@code shoal.taskmanager.host})
+ * @param port port of its actor system, 0 = any ({@code shoal.taskmanager.port})
+ * @param dataPort port of its data endpoint, 0 = any ({@code shoal.taskmanager.data-port})
+ * @param numberOfSlots task slots ({@code shoal.taskmanager.number-of-task-slots})
+ * @param initialRegistrationBackoff first wait between registration attempts
+ * @param maxRegistrationBackoff cap of the doubling wait
+ * @param refusedRegistrationBackoff wait after a refusal
+ * @param registrationTimeout give up after this long; null = never
+ * @param heartbeatInterval how often it sends heartbeats ({@code shoal.heartbeat.interval})
+ * @param onQuarantine what to do when quarantined by the JobManager
+ */
+public record TaskManagerConfiguration(
+    String host,
+    int port,
+    int dataPort,
+    int numberOfSlots,
+    Duration initialRegistrationBackoff,
+    Duration maxRegistrationBackoff,
+    Duration refusedRegistrationBackoff,
+    Duration registrationTimeout,
+    Duration heartbeatInterval,
+    QuarantinePolicy onQuarantine) {
+
+  /** What a quarantined TaskManager does. */
+  public enum QuarantinePolicy {
+    RESTART,
+    EXIT
+  }
+
+  public TaskManagerConfiguration {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(initialRegistrationBackoff, "initialRegistrationBackoff");
+    Objects.requireNonNull(maxRegistrationBackoff, "maxRegistrationBackoff");
+    Objects.requireNonNull(refusedRegistrationBackoff, "refusedRegistrationBackoff");
+    Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+    Objects.requireNonNull(onQuarantine, "onQuarantine");
+    if (numberOfSlots < 1) {
+      throw new IllegalArgumentException(
+          "Invalid configuration shoal.taskmanager.number-of-task-slots: must be >= 1, was " + numberOfSlots);
+    }
+    if (maxRegistrationBackoff.compareTo(initialRegistrationBackoff) < 0) {
+      throw new IllegalArgumentException(
+          "Invalid configuration shoal.taskmanager.registration.max-backoff: must be >= initial-backoff ("
+              + initialRegistrationBackoff
+              + "), was "
+              + maxRegistrationBackoff);
+    }
+  }
+
+  /** Reads the settings, naming the offending key when one is invalid. */
+  public static TaskManagerConfiguration fromConfig(Config config) {
+    String prefix = "shoal.taskmanager.";
+    String timeout = string(config, prefix + "registration.timeout").trim().toLowerCase(Locale.ROOT);
+    String policy = string(config, prefix + "on-quarantine").trim().toUpperCase(Locale.ROOT);
+    QuarantinePolicy onQuarantine;
+    try {
+      onQuarantine = QuarantinePolicy.valueOf(policy);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "Invalid configuration " + prefix + "on-quarantine: must be restart or exit, was " + policy, e);
+    }
+    return new TaskManagerConfiguration(
+        string(config, prefix + "host"),
+        intInRange(config, prefix + "port", 0, 65535),
+        intInRange(config, prefix + "data-port", 0, 65535),
+        intInRange(config, prefix + "number-of-task-slots", 1, Integer.MAX_VALUE),
+        positiveDuration(config, prefix + "registration.initial-backoff"),
+        positiveDuration(config, prefix + "registration.max-backoff"),
+        positiveDuration(config, prefix + "registration.refused-backoff"),
+        timeout.equals("infinite") || timeout.equals("inf")
+            ? null
+            : positiveDuration(config, prefix + "registration.timeout"),
+        positiveDuration(config, "shoal.heartbeat.interval"),
+        onQuarantine);
+  }
+
+  /** The wait after an attempt that waited {@code backoff}: doubled, capped. */
+  public Duration nextBackoff(Duration backoff) {
+    Duration doubled = backoff.multipliedBy(2);
+    return doubled.compareTo(maxRegistrationBackoff) > 0 ? maxRegistrationBackoff : doubled;
+  }
+}

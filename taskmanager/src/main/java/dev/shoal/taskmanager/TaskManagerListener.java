@@ -1,0 +1,25 @@
+package dev.shoal.taskmanager;
+
+/**
+ * What a TaskManager actor tells the process (or MiniCluster) that runs it, before it stops. One
+ * per TaskManager; calls come from the actor's thread and must not block.
+ */
+public interface TaskManagerListener {
+
+  /** The TaskManager cannot go on (it gave up registering, or was sent FatalError). */
+  void onFatalError(String description);
+
+  /** The JobManager's actor system quarantined this one; the TaskManager must start afresh. */
+  void onQuarantined(String description);
+
+  /** A listener that does nothing, for tests that watch the actor instead. */
+  static TaskManagerListener ignoring() {
+    return new TaskManagerListener() {
+      @Override
+      public void onFatalError(String description) {}
+
+      @Override
+      public void onQuarantined(String description) {}
+    };
+  }
+}
