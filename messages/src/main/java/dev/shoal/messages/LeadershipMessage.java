@@ -1,5 +1,6 @@
 package dev.shoal.messages;
 
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -43,7 +44,10 @@ public sealed interface LeadershipMessage extends ShoalMessage {
    * @param leaderSessionId the session the sender believes in
    * @param message the wrapped message
    */
-  record LeaderSessionMessage(UUID leaderSessionId, ShoalMessage message)
+  record LeaderSessionMessage(
+      UUID leaderSessionId,
+      // the wrapped message's class travels with it; Pekko only instantiates bound classes
+      @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS, property = "@type") ShoalMessage message)
       implements LeadershipMessage {
     public LeaderSessionMessage {
       Objects.requireNonNull(leaderSessionId, "leaderSessionId");
