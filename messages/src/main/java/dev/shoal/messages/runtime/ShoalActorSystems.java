@@ -40,12 +40,16 @@ public final class ShoalActorSystems {
     return ConfigFactory.parseMap(Map.of("pekko.actor.provider", "local"));
   }
 
+  private static final Config SHOAL_PEKKO = ConfigFactory.parseResources("shoal-pekko.conf");
+
   /**
-   * Starts an actor system from {@code overrides}, then {@code config}, then the class path's
-   * defaults. The Artery frame size follows {@code shoal.remote.maximum-frame-size}.
+   * Starts an actor system from {@code overrides}, then Shoal's Pekko settings ({@code
+   * shoal-pekko.conf}), then {@code config}, then the class path's defaults. The Artery frame
+   * size follows {@code shoal.remote.maximum-frame-size}.
    */
   public static ActorSystem start(String name, Config overrides, Config config) {
-    Config merged = overrides.withFallback(config).withFallback(ConfigFactory.load()).resolve();
+    Config merged =
+        overrides.withFallback(SHOAL_PEKKO).withFallback(config).withFallback(ConfigFactory.load()).resolve();
     Config frame =
         ConfigFactory.parseMap(
             Map.of(

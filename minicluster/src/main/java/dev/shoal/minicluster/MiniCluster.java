@@ -1,0 +1,494 @@
+package dev.shoal.minicluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.shoal.jobmanager.JobManager;
+import dev.shoal.jobmanager.JobManagerConfiguration;
+import dev.shoal.jobmanager.JobManagerRunner;
+import dev.shoal.jobmanager.leader.StandaloneLeaderElectionService;
+import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
+import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
+import dev.shoal.messages.ResourceID;
+import dev.shoal.messages.TaskManagerInfo;
+import dev.shoal.messages.TaskManagerLocation;
+import dev.shoal.messages.TestingMessage.NotifyWhenAtLeastNumTaskManagerAreRegistered;
+import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
+import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
+import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.taskmanager.TaskManager;
+import dev.shoal.taskmanager.TaskManagerConfiguration;
+import dev.shoal.taskmanager.TaskManagerListener;
+import dev.shoal.taskmanager.TaskManagerRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.pattern.Patterns;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A whole Shoal cluster (one JobManager, any number of TaskManagers) started from Java, for
+ * tests, benchmarks and local runs. Three {@link Mode}s: everything in one actor system; one actor
+ * system per component talking over loopback remoting in this JVM; or one JVM process per
+ * component.
+ *
+ * <pre>{@code
+ * try (MiniCluster cluster = MiniCluster.builder().taskManagers(4).slotsPerTaskManager(4).build()) {
+ *   cluster.start(); // returns once every TaskManager is registered
+ *   ActorRef jobManager = cluster.jobManager();
+ * }
+ * }</pre>
+ *
+ * <p>Threading: the methods are meant for one controlling thread (a test); they block until
+ * what they do is done.
+ */
+public final class MiniCluster implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MiniCluster.class);
+
+  /** Where the components run. */
+  public enum Mode {
+    /** JobManager and TaskManagers are actors of one local actor system. */
+    SINGLE_ACTOR_SYSTEM,
+    /** Each component has its own actor system; they talk over Artery TCP on loopback. */
+    ACTOR_SYSTEM_PER_COMPONENT,
+    /** Each component is a JVM process of its own, started from this JVM's class path. */
+    SEPARATE_PROCESSES
+  }
+
+  private final Mode mode;
+  private final int initialTaskManagers;
+  private final int slotsPerTaskManager;
+  private final Map<String, Object> settings;
+  private final Config config;
+  private final Duration timeout;
+  private final Path logDirectory;
+
+  private final List<TaskManagerHandle> taskManagers = new ArrayList<>();
+  private ActorSystem system; // hosts the JobManager, or is the client system in process mode
+  private ActorRef jobManager;
+  private String jobManagerAddress;
+  private JobManagerRunner jobManagerRunner;
+  private ChildProcess jobManagerProcess;
+  private int taskManagerCounter;
+  private boolean started;
+  private boolean closed;
+
+  private MiniCluster(Builder builder) {
+    this.mode = builder.mode;
+    this.initialTaskManagers = builder.taskManagers;
+    this.slotsPerTaskManager = builder.slotsPerTaskManager;
+    this.logDirectory = builder.logDirectory;
+    Config minicluster = ConfigFactory.load().getConfig("shoal.minicluster");
+    Map<String, Object> effective = new LinkedHashMap<>();
+    effective.put("shoal.heartbeat.interval", minicluster.getString("heartbeat.interval"));
+    effective.put("shoal.heartbeat.timeout", minicluster.getString("heartbeat.timeout"));
+    effective.put("shoal.taskmanager.registration.initial-backoff", minicluster.getString("registration.initial-backoff"));
+    effective.put("shoal.taskmanager.registration.max-backoff", minicluster.getString("registration.max-backoff"));
+    effective.put("shoal.taskmanager.registration.refused-backoff", minicluster.getString("registration.refused-backoff"));
+    effective.put("shoal.jobmanager.host", "127.0.0.1");
+    effective.put("shoal.jobmanager.port", 0);
+    effective.put("shoal.taskmanager.host", "127.0.0.1");
+    effective.put("shoal.taskmanager.port", 0);
+    effective.put("shoal.taskmanager.number-of-task-slots", builder.slotsPerTaskManager);
+    effective.putAll(builder.settings);
+    this.settings = Map.copyOf(effective);
+    this.config = ConfigFactory.parseMap(settings).withFallback(ConfigFactory.load()).resolve();
+    this.timeout =
+        builder.startTimeout != null ? builder.startTimeout : minicluster.getDuration("start-timeout");
+    // validate now, not in the middle of start()
+    JobManagerConfiguration.fromConfig(config);
+    TaskManagerConfiguration.fromConfig(config);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Start and stop
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * Starts the JobManager and the TaskManagers and returns when every TaskManager is registered.
+   *
+   * @throws IllegalStateException when it was started before, or the TaskManagers did not all
+   *     register within the start timeout
+   */
+  public MiniCluster start() {
+    if (started) {
+      throw new IllegalStateException("This MiniCluster was started already.");
+    }
+    started = true;
+    long begin = System.nanoTime();
+    try {
+      startJobManager();
+      if (mode == Mode.SEPARATE_PROCESSES) {
+        // JVMs start slowly: start them all before waiting for any
+        List<ChildProcess> processes = new ArrayList<>();
+        for (int i = 0; i < initialTaskManagers; i++) {
+          processes.add(startTaskManagerProcess());
+        }
+        for (ChildProcess process : processes) {
+          taskManagers.add(new TaskManagerHandle.InProcess(new ResourceID(process.awaitAnnouncement(timeout)), process));
+        }
+      } else {
+        for (int i = 0; i < initialTaskManagers; i++) {
+          startTaskManagerWithoutWaiting();
+        }
+      }
+      awaitRegisteredTaskManagers(initialTaskManagers);
+    } catch (RuntimeException e) {
+      try {
+        close();
+      } catch (RuntimeException closeFailure) {
+        e.addSuppressed(closeFailure);
+      }
+      throw e;
+    }
+    LOG.info(
+        "MiniCluster ({}) started in {} ms: JobManager {} with {} TaskManagers x {} slots.",
+        mode,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
+        jobManagerAddress,
+        initialTaskManagers,
+        slotsPerTaskManager);
+    return this;
+  }
+
+  private void startJobManager() {
+    switch (mode) {
+      case SINGLE_ACTOR_SYSTEM -> {
+        system = ShoalActorSystems.start(ShoalActorSystems.SYSTEM_NAME, ShoalActorSystems.local(), config);
+        jobManager =
+            system.actorOf(
+                JobManager.props(JobManagerConfiguration.fromConfig(config), new StandaloneLeaderElectionService()),
+                ShoalActorSystems.JOB_MANAGER_NAME);
+        jobManagerAddress = jobManager.path().toString();
+      }
+      case ACTOR_SYSTEM_PER_COMPONENT -> {
+        jobManagerRunner = JobManagerRunner.start(config);
+        system = jobManagerRunner.system();
+        jobManager = jobManagerRunner.jobManager();
+        jobManagerAddress = jobManagerRunner.address();
+      }
+      case SEPARATE_PROCESSES -> {
+        jobManagerProcess =
+            ChildProcess.start("jobmanager", JobManagerRunner.class, List.of(), settings, logDirectory);
+        jobManagerAddress = jobManagerProcess.awaitAnnouncement(timeout);
+        system =
+            ShoalActorSystems.start(
+                "shoal-client", ShoalActorSystems.remoting("127.0.0.1", 0), config);
+        jobManager = await(system.actorSelection(jobManagerAddress).resolveOne(timeout), "resolve the JobManager at " + jobManagerAddress);
+      }
+    }
+  }
+
+  /** Starts one more TaskManager and returns its id once the JobManager registered it. */
+  public ResourceID startTaskManager() {
+    checkRunning();
+    TaskManagerHandle handle = startTaskManagerWithoutWaiting();
+    awaitRegisteredTaskManager(handle.resourceId());
+    return handle.resourceId();
+  }
+
+  private TaskManagerHandle startTaskManagerWithoutWaiting() {
+    TaskManagerHandle handle =
+        switch (mode) {
+          case SINGLE_ACTOR_SYSTEM -> {
+            ResourceID resourceId = ResourceID.generate();
+            ActorRef ref =
+                system.actorOf(
+                    TaskManager.props(
+                        TaskManagerConfiguration.fromConfig(config),
+                        new TaskManagerLocation(resourceId, "localhost", 0, 0),
+                        jobManagerAddress,
+                        new LoggingListener(resourceId)),
+                    ShoalActorSystems.TASK_MANAGER_NAME + "_" + ++taskManagerCounter);
+            yield new TaskManagerHandle.InActorSystem(resourceId, system, ref);
+          }
+          case ACTOR_SYSTEM_PER_COMPONENT ->
+              new TaskManagerHandle.InOwnActorSystem(TaskManagerRunner.start(config, jobManagerAddress, ResourceID.generate()));
+          case SEPARATE_PROCESSES -> {
+            ChildProcess process = startTaskManagerProcess();
+            yield new TaskManagerHandle.InProcess(new ResourceID(process.awaitAnnouncement(timeout)), process);
+          }
+        };
+    taskManagers.add(handle);
+    return handle;
+  }
+
+  private ChildProcess startTaskManagerProcess() {
+    String hostPort = jobManagerAddress.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
+    return ChildProcess.start(
+        "taskmanager-" + ++taskManagerCounter, TaskManagerRunner.class, List.of("--jobmanager", hostPort), settings, logDirectory);
+  }
+
+  /**
+   * Kills a TaskManager the hard way its mode allows: SIGKILL of its process, abrupt termination
+   * of its actor system, or stopping its actor. Returns at once; the JobManager notices through
+   * death watch, a disconnect or missing heartbeats (see {@link #awaitTaskManagerRemoved}).
+   */
+  public void killTaskManager(ResourceID resourceId) {
+    checkRunning();
+    TaskManagerHandle handle = handle(resourceId);
+    taskManagers.remove(handle);
+    LOG.info("Killing TaskManager {}.", resourceId);
+    handle.kill();
+  }
+
+  /** Waits until the JobManager no longer has {@code resourceId}; returns the reason it gave. */
+  public String awaitTaskManagerRemoved(ResourceID resourceId) {
+    checkRunning();
+    TaskManagerTerminated terminated =
+        (TaskManagerTerminated) ask(new NotifyWhenTaskManagerTerminated(resourceId), "wait for the removal of TaskManager " + resourceId);
+    return terminated.reason();
+  }
+
+  /** Waits until at least {@code count} TaskManagers are registered. */
+  public void awaitRegisteredTaskManagers(int count) {
+    ask(new NotifyWhenAtLeastNumTaskManagerAreRegistered(count), "wait for " + count + " registered TaskManagers");
+  }
+
+  private void awaitRegisteredTaskManager(ResourceID resourceId) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<TaskManagerInfo> registered = registeredTaskManagers();
+      if (registered.stream().anyMatch(tm -> tm.resourceId().equals(resourceId))) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("TaskManager " + resourceId + " did not register within " + timeout);
+      }
+      // answered once one more TaskManager than just now is registered
+      ask(new NotifyWhenAtLeastNumTaskManagerAreRegistered(registered.size() + 1), "wait for TaskManager " + resourceId);
+    }
+  }
+
+  /** What the JobManager knows of its registered TaskManagers. */
+  public List<TaskManagerInfo> registeredTaskManagers() {
+    checkRunning();
+    return ((RegisteredTaskManagers) ask(RequestRegisteredTaskManagers.INSTANCE, "list the TaskManagers")).taskManagers();
+  }
+
+  /** Stops every component and waits until all actor systems, threads and processes are gone. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    RuntimeException failure = null;
+    for (TaskManagerHandle handle : List.copyOf(taskManagers)) {
+      failure = closeQuietly(handle::close, failure);
+    }
+    taskManagers.clear();
+    if (jobManagerRunner != null) {
+      failure = closeQuietly(jobManagerRunner::close, failure);
+    }
+    if (jobManagerProcess != null) {
+      failure = closeQuietly(jobManagerProcess::close, failure);
+    }
+    if (system != null) {
+      ActorSystem toStop = system;
+      failure =
+          closeQuietly(
+              () -> {
+                toStop.terminate();
+                toStop.getWhenTerminated().toCompletableFuture().join();
+              },
+              failure);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    LOG.info("MiniCluster ({}) stopped.", mode);
+  }
+
+  private static RuntimeException closeQuietly(Runnable action, RuntimeException failure) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      if (failure == null) {
+        return e;
+      }
+      failure.addSuppressed(e);
+    }
+    return failure;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Accessors
+  // ------------------------------------------------------------------------------------------
+
+  /** The JobManager actor (a remote reference in {@link Mode#SEPARATE_PROCESSES}). */
+  public ActorRef jobManager() {
+    checkRunning();
+    return jobManager;
+  }
+
+  /** The JobManager's full address, e.g. {@code pekko://shoal@127.0.0.1:41234/user/jobmanager}. */
+  public String jobManagerAddress() {
+    checkRunning();
+    return jobManagerAddress;
+  }
+
+  /** An actor system in this JVM from which the JobManager can be reached. */
+  public ActorSystem actorSystem() {
+    checkRunning();
+    return system;
+  }
+
+  /** The ids of the TaskManagers this MiniCluster runs (started and not killed). */
+  public List<ResourceID> taskManagerIds() {
+    return taskManagers.stream().map(TaskManagerHandle::resourceId).toList();
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  /** The effective configuration of this cluster's components. */
+  public Config configuration() {
+    return config;
+  }
+
+  /** The process ids of the JVMs this MiniCluster started (empty unless separate processes). */
+  public List<Long> childProcessIds() {
+    List<Long> pids = new ArrayList<>();
+    if (jobManagerProcess != null) {
+      pids.add(jobManagerProcess.pid());
+    }
+    for (TaskManagerHandle handle : taskManagers) {
+      if (handle instanceof TaskManagerHandle.InProcess p) {
+        pids.add(p.process().pid());
+      }
+    }
+    return pids;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Helpers
+  // ------------------------------------------------------------------------------------------
+
+  private Object ask(Object message, String what) {
+    return await(Patterns.ask(jobManager, message, timeout), what);
+  }
+
+  private <T> T await(java.util.concurrent.CompletionStage<T> stage, String what) {
+    try {
+      return stage.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | CompletionException | java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("MiniCluster could not " + what + " within " + timeout + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while trying to " + what, e);
+    }
+  }
+
+  private TaskManagerHandle handle(ResourceID resourceId) {
+    return taskManagers.stream()
+        .filter(h -> h.resourceId().equals(resourceId))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("This MiniCluster runs no TaskManager " + resourceId));
+  }
+
+  private void checkRunning() {
+    if (!started || closed) {
+      throw new IllegalStateException("The MiniCluster is " + (closed ? "closed." : "not started."));
+    }
+  }
+
+  /** Logs what a TaskManager in the shared actor system reports before it stops. */
+  private record LoggingListener(ResourceID resourceId) implements TaskManagerListener {
+    @Override
+    public void onFatalError(String description) {
+      LOG.error("TaskManager {} stopped: {}", resourceId, description);
+    }
+
+    @Override
+    public void onQuarantined(String description) {
+      LOG.error("TaskManager {} was quarantined: {}", resourceId, description);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Builder
+  // ------------------------------------------------------------------------------------------
+
+  /** Builds a {@link MiniCluster}; {@link #build()} validates every setting. */
+  public static final class Builder {
+    private Mode mode = Mode.SINGLE_ACTOR_SYSTEM;
+    private int taskManagers = 1;
+    private int slotsPerTaskManager = 1;
+    private final Map<String, Object> settings = new LinkedHashMap<>();
+    private Duration startTimeout;
+    private Path logDirectory;
+
+    private Builder() {}
+
+    public Builder mode(Mode mode) {
+      this.mode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    public Builder taskManagers(int count) {
+      this.taskManagers = count;
+      return this;
+    }
+
+    public Builder slotsPerTaskManager(int slots) {
+      this.slotsPerTaskManager = slots;
+      return this;
+    }
+
+    /** Sets one configuration key of every component, e.g. {@code shoal.heartbeat.timeout}. */
+    public Builder setting(String key, Object value) {
+      settings.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value").toString());
+      return this;
+    }
+
+    /** How long {@code start()} and the await methods wait. */
+    public Builder timeout(Duration timeout) {
+      this.startTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** Where processes of {@link Mode#SEPARATE_PROCESSES} write their log files. */
+    public Builder logDirectory(Path directory) {
+      this.logDirectory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    public MiniCluster build() {
+      if (taskManagers < 0) {
+        throw new IllegalArgumentException("taskManagers must be >= 0, was " + taskManagers);
+      }
+      if (slotsPerTaskManager < 1) {
+        throw new IllegalArgumentException("slotsPerTaskManager must be >= 1, was " + slotsPerTaskManager);
+      }
+      if (startTimeout != null && (startTimeout.isNegative() || startTimeout.isZero())) {
+        throw new IllegalArgumentException("timeout must be > 0, was " + startTimeout);
+      }
+      if (logDirectory == null && mode == Mode.SEPARATE_PROCESSES) {
+        try {
+          logDirectory = Files.createTempDirectory("shoal-minicluster-logs");
+        } catch (IOException e) {
+          throw new IllegalStateException("Could not create a log directory", e);
+        }
+      }
+      return new MiniCluster(this);
+    }
+  }
+}
