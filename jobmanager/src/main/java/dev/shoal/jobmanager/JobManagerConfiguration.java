@@ -24,6 +24,14 @@ public record JobManagerConfiguration(
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
     Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(
+          "Invalid configuration shoal.jobmanager.port: must be within 0..65535, was " + port);
+    }
+    // a non-positive heartbeat check interval would make the JobManager's timer throw on every
+    // GrantLeadership, so the JobManager would restart instead of leading
+    requirePositive(heartbeatInterval, "shoal.heartbeat.interval");
+    requirePositive(heartbeatTimeout, "shoal.heartbeat.timeout");
     if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
       throw new IllegalArgumentException(
           "Invalid configuration shoal.heartbeat.timeout: must be longer than"
@@ -47,5 +55,12 @@ public record JobManagerConfiguration(
   public Duration heartbeatCheckInterval() {
     Duration quarter = heartbeatTimeout.dividedBy(4);
     return quarter.compareTo(heartbeatInterval) < 0 ? quarter : heartbeatInterval;
+  }
+
+  private static void requirePositive(Duration value, String key) {
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(
+          "Invalid configuration " + key + ": must be > 0, was " + value);
+    }
   }
 }

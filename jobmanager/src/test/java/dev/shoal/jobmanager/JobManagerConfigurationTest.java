@@ -81,7 +81,8 @@ final class JobManagerConfigurationTest {
   })
   void shouldRejectInvalidValueNamingTheKey(String key, String value) {
     // given
-    Config config = ConfigFactory.parseString(key + " = " + value).withFallback(ConfigFactory.load());
+    Config config =
+        ConfigFactory.parseString(key + " = " + value).withFallback(ConfigFactory.load());
 
     // when / then
     assertThatThrownBy(() -> JobManagerConfiguration.fromConfig(config))
@@ -100,14 +101,21 @@ final class JobManagerConfigurationTest {
         .hasMessageContaining("shoal.jobmanager.host");
   }
 
-  @Test
-  void shouldRejectTimeoutNotLongerThanIntervalWhenBuiltDirectly() {
+  @ParameterizedTest(name = "interval {0}, timeout {1}, port {2}")
+  @CsvSource({
+    "PT10S, PT10S, 0, shoal.heartbeat.timeout",
+    "PT10S, PT5S, 0, shoal.heartbeat.timeout",
+    "PT0S, PT1S, 0, shoal.heartbeat.interval",
+    "PT-5S, PT1S, 0, shoal.heartbeat.interval",
+    "PT-5S, PT-1S, 0, shoal.heartbeat.interval",
+    "PT1S, PT5S, 70000, shoal.jobmanager.port",
+    "PT1S, PT5S, -1, shoal.jobmanager.port",
+  })
+  void shouldRejectInvalidValueNamingTheKeyWhenBuiltDirectly(
+      Duration interval, Duration timeout, int port, String key) {
     // when / then
-    assertThatThrownBy(
-            () ->
-                new JobManagerConfiguration(
-                    "localhost", 0, Duration.ofSeconds(10), Duration.ofSeconds(10)))
+    assertThatThrownBy(() -> new JobManagerConfiguration("localhost", port, interval, timeout))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("shoal.heartbeat.timeout");
+        .hasMessageContaining(key);
   }
 }

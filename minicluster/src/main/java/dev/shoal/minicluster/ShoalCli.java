@@ -84,19 +84,17 @@ public final class ShoalCli {
       Duration timeout = options.timeoutDuration();
       ActorSystem system = clientSystem(options.host());
       try {
-        ActorRef jobManager;
-        RegisteredTaskManagers answer;
+        List<TaskManagerInfo> taskManagers;
         try {
-          jobManager = system.actorSelection(address).resolveOne(timeout).toCompletableFuture().get();
-          answer = (RegisteredTaskManagers) Patterns.ask(jobManager, RequestRegisteredTaskManagers.INSTANCE, timeout).toCompletableFuture().get();
+          taskManagers = registeredTaskManagers(system, address, timeout);
         } catch (java.util.concurrent.ExecutionException e) {
           err.println("Could not reach the JobManager at " + address + " within " + timeout + ": " + e.getCause().getMessage());
           return 1;
         }
         if (json) {
-          out.println(toJson(answer.taskManagers()));
+          out.println(toJson(taskManagers));
         } else {
-          printTable(out, answer.taskManagers());
+          printTable(out, taskManagers);
         }
         out.flush();
         return 0;
@@ -105,6 +103,14 @@ public final class ShoalCli {
         system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /** Asks the JobManager at {@code address} for its TaskManagers, from {@code system}. */
+  static List<TaskManagerInfo> registeredTaskManagers(ActorSystem system, String address, Duration timeout)
+      throws java.util.concurrent.ExecutionException, InterruptedException {
+    ActorRef jobManager = system.actorSelection(address).resolveOne(timeout).toCompletableFuture().get();
+    Object answer = Patterns.ask(jobManager, RequestRegisteredTaskManagers.INSTANCE, timeout).toCompletableFuture().get();
+    return ((RegisteredTaskManagers) answer).taskManagers();
   }
 
   static String toJson(List<TaskManagerInfo> taskManagers) throws Exception {

@@ -74,10 +74,12 @@ final class InstanceManagerTest {
   @Test
   void shouldGiveEveryRegistrationItsOwnInstanceId() {
     // given
-    Instance first = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    Instance first =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
 
     // when
-    Instance second = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    Instance second =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
 
     // then
     assertThat(second.instanceId()).isNotEqualTo(first.instanceId());
@@ -125,8 +127,10 @@ final class InstanceManagerTest {
   @Test
   void shouldSumSlotsWhenTaskManagersRegisterAndUnregister() {
     // given
-    Instance first = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L);
-    Instance second = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 5, 0L);
+    Instance first =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L);
+    Instance second =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 5, 0L);
     assertThat(instances.totalSlots()).isEqualTo(7);
 
     // when
@@ -175,9 +179,12 @@ final class InstanceManagerTest {
   @Test
   void shouldUnregisterAllInRegistrationOrder() {
     // given
-    Instance first = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
-    Instance second = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L);
-    Instance third = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 0L);
+    Instance first =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    Instance second =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L);
+    Instance third =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 0L);
 
     // when
     List<Instance> removed = instances.unregisterAll();
@@ -211,7 +218,8 @@ final class InstanceManagerTest {
   @Test
   void shouldRecordTimeAndMetricsWhenHeartbeatArrives() {
     // given
-    Instance instance = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 1_000L);
+    Instance instance =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 1_000L);
 
     // when
     boolean known = instances.reportHeartbeat(instance.instanceId(), METRICS, 4_000L);
@@ -241,8 +249,10 @@ final class InstanceManagerTest {
   @Test
   void shouldExpireOnlyInstancesWhoseLastHeartbeatIsOlderThanTimeout() {
     // given: registered at 1 s and 5 s
-    Instance early = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
-    Instance late = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 5_000L);
+    Instance early =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
+    Instance late =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 5_000L);
 
     // when / then: exactly one timeout of silence is still alive, one millisecond more is not
     assertThat(instances.expired(11_000L, TIMEOUT)).isEmpty();
