@@ -12,6 +12,7 @@ import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TestingMessage.NotifyWhenAtLeastNumTaskManagerAreRegistered;
+import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
 import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
 import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
 import dev.shoal.messages.runtime.ShoalActorSystems;
@@ -134,6 +135,8 @@ public final class MiniCluster implements AutoCloseable {
     long begin = System.nanoTime();
     try {
       startJobManager();
+      // TaskManagers that register before the JobManager leads are refused and back off
+      ask(NotifyWhenLeader.INSTANCE, "wait for the JobManager to lead");
       if (mode == Mode.SEPARATE_PROCESSES) {
         // JVMs start slowly: start them all before waiting for any
         List<ChildProcess> processes = new ArrayList<>();
