@@ -58,6 +58,7 @@ import org.apache.pekko.remote.ThisActorSystemQuarantinedEvent;
  * <p>Threading: all state lives in fields touched only by the actor's thread. Slow work (thread
  * dumps) runs on the blocking dispatcher and comes back as a message.
  */
+@SuppressWarnings("deprecation") // Artery still publishes its deprecated quarantine event
 public final class TaskManager extends ShoalActor {
 
   /** Timer keys; a re-armed timer replaces the earlier one of its key. */
@@ -140,6 +141,8 @@ public final class TaskManager extends ShoalActor {
         configuration.numberOfSlots(),
         hardware.cpuCores(),
         hardware.jvmHeapBytes() >> 20);
+    // Artery publishes its own event class; classic remoting the one in org.apache.pekko.remote
+    getContext().getSystem().getEventStream().subscribe(getSelf(), org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent.class);
     getContext().getSystem().getEventStream().subscribe(getSelf(), ThisActorSystemQuarantinedEvent.class);
     if (jobManagerAddress != null) {
       startRegistration();
@@ -174,7 +177,8 @@ public final class TaskManager extends ShoalActor {
       case ControlMessage m -> handleControlMessage(m);
       case RegistrationDeadline m -> handleRegistrationDeadline(m);
       case Terminated t -> handleTerminated(t);
-      case ThisActorSystemQuarantinedEvent e -> handleQuarantined(e);
+      case org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().address().toString());
+      case ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().toString());
       default -> handleUnknownMessage(message);
     }
   }
@@ -345,12 +349,12 @@ public final class TaskManager extends ShoalActor {
     connection = NotConnected.INSTANCE;
   }
 
-  private void handleQuarantined(ThisActorSystemQuarantinedEvent e) {
+  private void handleQuarantined(String remoteAddress) {
     String description =
         "The actor system of TaskManager "
             + location.resourceId()
             + " was quarantined by "
-            + e.remoteAddress()
+            + remoteAddress
             + "; it can no longer talk to it from this actor system.";
     log.error(description);
     listener.onQuarantined(description);
