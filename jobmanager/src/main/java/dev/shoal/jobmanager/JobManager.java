@@ -216,6 +216,10 @@ public final class JobManager extends ShoalActor {
           + ProtocolVersion.CURRENT
           + ".";
     }
+    Instance sameActor = instances.byActor(getSender());
+    if (sameActor != null && !sameActor.resourceId().equals(m.resourceId())) {
+      return "Actor " + getSender().path() + " is registered as TaskManager " + sameActor.resourceId() + " already; it cannot register as " + m.resourceId() + " too.";
+    }
     if (m.numberOfSlots() < 1) {
       return "Invalid number of task slots " + m.numberOfSlots() + ": a TaskManager needs at least 1.";
     }
@@ -376,9 +380,9 @@ public final class JobManager extends ShoalActor {
     getContext().stop(getSelf());
   }
 
+  /** FatalError is a TaskManager's message: nobody outside may stop the JobManager with it. */
   private void handleFatalError(FatalError m) {
-    log.error("Fatal error, stopping JobManager {}: {}\n{}", getSelf().path(), m.description(), m.cause());
-    getContext().stop(getSelf());
+    log.warn("Ignored a FatalError from {} (only StopCluster stops a JobManager): {}", getSender(), m.description());
   }
 
   // ------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import dev.shoal.messages.ClusterQueryMessage.TaskManagerInstance;
 import dev.shoal.messages.ClusterQueryMessage.TotalNumberOfSlots;
 import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
+import dev.shoal.messages.ControlMessage.FatalError;
 import dev.shoal.messages.ControlMessage.StopCluster;
 import dev.shoal.messages.HardwareDescription;
 import dev.shoal.messages.InstanceID;
@@ -616,6 +617,41 @@ final class JobManagerTest {
     // then
     stranger.expectNoMessage(quiet);
     assertThat(numberRegistered(jobManager)).isZero();
+  }
+
+  @Test
+  void shouldIgnoreFatalErrorSentToTheJobManager() {
+    // given
+    ActorRef jobManager = startJobManager("jm-fatal-error");
+    UUID session = grantLeadership(jobManager);
+    TestKit stranger = new TestKit(system);
+    stranger.watch(jobManager);
+
+    // when
+    stranger.send(jobManager, new FatalError("someone wants it dead", ""));
+
+    // then
+    stranger.expectNoMessage(quiet);
+    assertThat(leaderSessionIdOf(jobManager)).isEqualTo(session);
+  }
+
+  @Test
+  void shouldRefuseASecondResourceIdFromTheSameActor() {
+    // given
+    ActorRef jobManager = startJobManager("jm-two-ids-one-actor");
+    grantLeadership(jobManager);
+    TestKit taskManager = new TestKit(system);
+    ResourceID first = ResourceID.generate();
+    register(jobManager, taskManager, first, 1);
+
+    // when
+    ResourceID second = ResourceID.generate();
+    taskManager.send(jobManager, registration(second, 1));
+
+    // then
+    RefuseRegistration refusal = taskManager.expectMsgClass(patience, RefuseRegistration.class);
+    assertThat(refusal.reason()).contains(first.value()).contains(second.value());
+    assertThat(numberRegistered(jobManager)).isEqualTo(1);
   }
 
   @Test

@@ -141,7 +141,8 @@ final class TaskManagerRegistrationTest {
     // given
     TestKit jobManager = new TestKit(system);
     ActorRef taskManager =
-        startTaskManager("tm-refused", configuration(Duration.ofMinutes(1)), location(), jobManager);
+        startTaskManager(
+            "tm-refused", configuration(Duration.ofMinutes(1)), location(), jobManager);
     expectRegistrationAttempt(jobManager, taskManager);
 
     // when
@@ -637,14 +638,16 @@ final class TaskManagerRegistrationTest {
    *
    * @param description what it was told
    */
-  private record FatalErrorReported(String description) implements NoSerializationVerificationNeeded {}
+  private record FatalErrorReported(String description)
+      implements NoSerializationVerificationNeeded {}
 
   /**
    * The listener reported a quarantine.
    *
    * @param description what it was told
    */
-  private record QuarantineReported(String description) implements NoSerializationVerificationNeeded {}
+  private record QuarantineReported(String description)
+      implements NoSerializationVerificationNeeded {}
 
   /** A listener that tells a probe what it hears. */
   private static final class TestingTaskManagerListener implements TaskManagerListener {
