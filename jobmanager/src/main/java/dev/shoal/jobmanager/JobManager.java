@@ -242,7 +242,7 @@ public final class JobManager extends ShoalActor {
   }
 
   private void handleHeartbeat(Heartbeat m) {
-    if (instances.reportHeartbeat(m.instanceId(), m.metrics(), clock.getAsLong())) {
+    if (instances.reportHeartbeat(m.instanceId(), m.metrics())) {
       return;
     }
     // A TaskManager that believes it is registered but is not (it was declared dead while it
@@ -393,10 +393,14 @@ public final class JobManager extends ShoalActor {
     switch (message) {
       case RequestNumberRegisteredTaskManager.INSTANCE ->
           reply(new NumberRegisteredTaskManagers(instances.count()));
-      case RequestRegisteredTaskManagers.INSTANCE -> reply(new RegisteredTaskManagers(instances.infos()));
+      case RequestRegisteredTaskManagers.INSTANCE -> {
+        instances.observeHeartbeats(clock.getAsLong());
+        reply(new RegisteredTaskManagers(instances.infos()));
+      }
       case RequestTotalNumberOfSlots.INSTANCE -> reply(new TotalNumberOfSlots(instances.totalSlots()));
       case RequestLeaderSessionID.INSTANCE -> reply(new ResponseLeaderSessionID(leaderSessionId));
       case final RequestTaskManagerInstance m -> {
+        instances.observeHeartbeats(clock.getAsLong());
         Instance instance = instances.byResourceId(m.resourceId());
         reply(new TaskManagerInstance(m.resourceId(), instance == null ? null : instance.toInfo()));
       }

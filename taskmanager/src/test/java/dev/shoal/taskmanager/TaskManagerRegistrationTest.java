@@ -341,6 +341,7 @@ final class TaskManagerRegistrationTest {
     TestKit watcher = new TestKit(system);
     String forwarderName = "jobmanager-death-watch";
     ActorRef forwarder = system.actorOf(Forwarder.props(jobManager.getRef()), forwarderName);
+    startedActors.add(forwarder);
     ActorRef taskManager =
         startTaskManager(
             "tm-death-watch",
@@ -583,7 +584,11 @@ final class TaskManagerRegistrationTest {
     return taskManager;
   }
 
-  /** Lets {@code millis} of virtual time pass, firing every timer that falls due. */
+  /**
+   * Lets {@code millis} of virtual time pass, firing every timer that falls due. {@code
+   * timePasses} first gives the actors 100 ms of real time, so a timer the TaskManager arms right
+   * after sending a message the test has just received is armed before the clock moves.
+   */
   private static void advance(long millis) {
     ((ExplicitlyTriggeredScheduler) system.scheduler())
         .timePasses(FiniteDuration.create(millis, TimeUnit.MILLISECONDS));

@@ -222,7 +222,8 @@ final class InstanceManagerTest {
         instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 1_000L);
 
     // when
-    boolean known = instances.reportHeartbeat(instance.instanceId(), METRICS, 4_000L);
+    boolean known = instances.reportHeartbeat(instance.instanceId(), METRICS);
+    instances.observeHeartbeats(4_000L);
 
     // then
     assertThat(known).isTrue();
@@ -239,7 +240,7 @@ final class InstanceManagerTest {
     instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
 
     // when
-    boolean known = instances.reportHeartbeat(InstanceID.generate(), METRICS, 1_000L);
+    boolean known = instances.reportHeartbeat(InstanceID.generate(), METRICS);
 
     // then
     assertThat(known).isFalse();
@@ -260,11 +261,28 @@ final class InstanceManagerTest {
     assertThat(instances.expired(15_001L, TIMEOUT)).containsExactly(early, late);
 
     // when the early one heartbeats
-    instances.reportHeartbeat(early.instanceId(), METRICS, 12_000L);
+    instances.reportHeartbeat(early.instanceId(), METRICS);
+    instances.observeHeartbeats(12_000L);
 
     // then only the late one is silent for too long
     assertThat(instances.expired(16_000L, TIMEOUT)).containsExactly(late);
     assertThat(instances.expired(22_001L, TIMEOUT)).containsExactly(early, late);
+  }
+
+  @Test
+  void shouldStampOnlyInstancesHeardSinceTheLastObservation() {
+    // given
+    Instance heard = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
+    Instance silent = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
+    instances.reportHeartbeat(heard.instanceId(), METRICS);
+
+    // when
+    instances.observeHeartbeats(3_000L);
+    instances.observeHeartbeats(5_000L);
+
+    // then: stamped once, at the first observation after the heartbeat
+    assertThat(heard.lastHeartbeatMillis()).isEqualTo(3_000L);
+    assertThat(silent.lastHeartbeatMillis()).isEqualTo(1_000L);
   }
 
   @Test
