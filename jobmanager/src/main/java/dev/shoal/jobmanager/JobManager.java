@@ -175,14 +175,14 @@ public final class JobManager extends ShoalActor {
     String refusal = refusalReason(m);
     if (refusal != null) {
       log.info("Refused registration of TaskManager {} at {}: {}", resourceId, taskManager.path(), refusal);
-      taskManager.tell(new RefuseRegistration(refusal), getSelf());
+      taskManager.tell(new RefuseRegistration(refusal, m.registrationId()), getSelf());
       return;
     }
     Instance existing = instances.byResourceId(resourceId);
     if (existing != null) {
       if (existing.taskManager().equals(taskManager)) {
         log.debug("TaskManager {} is already registered as {}.", resourceId, existing.instanceId());
-        taskManager.tell(new AlreadyRegistered(existing.instanceId(), leaderSessionId), getSelf());
+        taskManager.tell(new AlreadyRegistered(existing.instanceId(), leaderSessionId, m.registrationId()), getSelf());
         return;
       }
       // The same TaskManager process came back with a new actor (for example a fresh actor
@@ -200,7 +200,7 @@ public final class JobManager extends ShoalActor {
         instance.instanceId(),
         instances.count(),
         instances.totalSlots());
-    taskManager.tell(new AcknowledgeRegistration(instance.instanceId(), leaderSessionId), getSelf());
+    taskManager.tell(new AcknowledgeRegistration(instance.instanceId(), leaderSessionId, m.registrationId()), getSelf());
     notifyRegisteredCountWaiters();
   }
 

@@ -258,11 +258,12 @@ final class JobManagerTest {
     InstanceID instanceId = register(jobManager, taskManager, resourceId, 2).instanceId();
 
     // when
-    taskManager.send(jobManager, registration(resourceId, 2));
+    RegisterTaskManager again = registration(resourceId, 2);
+    taskManager.send(jobManager, again);
 
-    // then
+    // then: the answer echoes the registration run of the request it answers
     assertThat(taskManager.expectMsgClass(patience, AlreadyRegistered.class))
-        .isEqualTo(new AlreadyRegistered(instanceId, session));
+        .isEqualTo(new AlreadyRegistered(instanceId, session, again.registrationId()));
     assertThat(numberRegistered(jobManager)).isEqualTo(1);
     assertThat(totalSlots(jobManager)).isEqualTo(2);
   }
@@ -302,7 +303,8 @@ final class JobManagerTest {
 
     // when
     taskManager.send(
-        jobManager, new RegisterTaskManager(location(resourceId), HARDWARE, 2, wrongVersion));
+        jobManager,
+        new RegisterTaskManager(location(resourceId), HARDWARE, 2, wrongVersion, UUID.randomUUID()));
 
     // then
     RefuseRegistration refusal = taskManager.expectMsgClass(patience, RefuseRegistration.class);
@@ -612,7 +614,8 @@ final class JobManagerTest {
     // when
     stranger.send(jobManager, "what is this?");
     stranger.send(
-        jobManager, new AcknowledgeRegistration(InstanceID.generate(), UUID.randomUUID()));
+        jobManager,
+        new AcknowledgeRegistration(InstanceID.generate(), UUID.randomUUID(), UUID.randomUUID()));
 
     // then
     stranger.expectNoMessage(quiet);
@@ -723,7 +726,8 @@ final class JobManagerTest {
   }
 
   private static RegisterTaskManager registration(ResourceID resourceId, int slots) {
-    return new RegisterTaskManager(location(resourceId), HARDWARE, slots, ProtocolVersion.CURRENT);
+    return new RegisterTaskManager(
+        location(resourceId), HARDWARE, slots, ProtocolVersion.CURRENT, UUID.randomUUID());
   }
 
   private static TaskManagerLocation location(ResourceID resourceId) {

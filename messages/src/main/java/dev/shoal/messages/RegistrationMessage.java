@@ -40,16 +40,20 @@ public sealed interface RegistrationMessage extends ShoalMessage {
    * @param hardware its resources
    * @param numberOfSlots its task slots (must be >= 1 to be accepted)
    * @param protocolVersion the protocol version it speaks
+   * @param registrationId the TaskManager's current registration run; every answer echoes it,
+   *     so that a late answer to an earlier run (or from an earlier leader) is recognised
    */
   record RegisterTaskManager(
       TaskManagerLocation location,
       HardwareDescription hardware,
       int numberOfSlots,
-      int protocolVersion)
+      int protocolVersion,
+      UUID registrationId)
       implements RegistrationMessage {
     public RegisterTaskManager {
       Objects.requireNonNull(location, "location");
       Objects.requireNonNull(hardware, "hardware");
+      Objects.requireNonNull(registrationId, "registrationId");
     }
 
     public ResourceID resourceId() {
@@ -62,12 +66,14 @@ public sealed interface RegistrationMessage extends ShoalMessage {
    *
    * @param instanceId the id of this registration
    * @param leaderSessionId the JobManager's leader session id
+   * @param registrationId the registration run of the request answered
    */
-  record AcknowledgeRegistration(InstanceID instanceId, UUID leaderSessionId)
+  record AcknowledgeRegistration(InstanceID instanceId, UUID leaderSessionId, UUID registrationId)
       implements RegistrationMessage {
     public AcknowledgeRegistration {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(leaderSessionId, "leaderSessionId");
+      Objects.requireNonNull(registrationId, "registrationId");
     }
   }
 
@@ -76,12 +82,14 @@ public sealed interface RegistrationMessage extends ShoalMessage {
    *
    * @param instanceId the id of the existing registration
    * @param leaderSessionId the JobManager's leader session id
+   * @param registrationId the registration run of the request answered
    */
-  record AlreadyRegistered(InstanceID instanceId, UUID leaderSessionId)
+  record AlreadyRegistered(InstanceID instanceId, UUID leaderSessionId, UUID registrationId)
       implements RegistrationMessage {
     public AlreadyRegistered {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(leaderSessionId, "leaderSessionId");
+      Objects.requireNonNull(registrationId, "registrationId");
     }
   }
 
@@ -90,10 +98,12 @@ public sealed interface RegistrationMessage extends ShoalMessage {
    * backoff.
    *
    * @param reason why, in words a person can act on
+   * @param registrationId the registration run of the request answered
    */
-  record RefuseRegistration(String reason) implements RegistrationMessage {
+  record RefuseRegistration(String reason, UUID registrationId) implements RegistrationMessage {
     public RefuseRegistration {
       Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(registrationId, "registrationId");
     }
   }
 }

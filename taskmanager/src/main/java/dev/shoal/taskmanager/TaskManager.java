@@ -190,8 +190,10 @@ public final class TaskManager extends ShoalActor {
   private void handleRegistrationMessage(RegistrationMessage message) {
     switch (message) {
       case final TriggerTaskManagerRegistration m -> handleTriggerTaskManagerRegistration(m);
-      case final AcknowledgeRegistration m -> handleRegistrationSuccess(m.instanceId(), m.leaderSessionId(), false);
-      case final AlreadyRegistered m -> handleRegistrationSuccess(m.instanceId(), m.leaderSessionId(), true);
+      case final AcknowledgeRegistration m ->
+          handleRegistrationSuccess(m.instanceId(), m.leaderSessionId(), m.registrationId(), false);
+      case final AlreadyRegistered m ->
+          handleRegistrationSuccess(m.instanceId(), m.leaderSessionId(), m.registrationId(), true);
       case final RefuseRegistration m -> handleRefuseRegistration(m);
       case final RegisterTaskManager m -> handleUnknownMessage(m);
     }
@@ -219,7 +221,7 @@ public final class TaskManager extends ShoalActor {
     log.info("Registering TaskManager {} at JobManager {} (attempt {}, next in {}).", location.resourceId(), jobManagerAddress, m.attempt(), m.backoff());
     getContext()
         .actorSelection(jobManagerAddress)
-        .tell(new RegisterTaskManager(location, hardware, configuration.numberOfSlots(), ProtocolVersion.CURRENT), getSelf());
+        .tell(new RegisterTaskManager(location, hardware, configuration.numberOfSlots(), ProtocolVersion.CURRENT, registrationRun), getSelf());
     timers()
         .startSingleTimer(
             TimerKey.REGISTRATION_ATTEMPT,
@@ -227,7 +229,8 @@ public final class TaskManager extends ShoalActor {
             m.backoff());
   }
 
-  private void handleRegistrationSuccess(InstanceID instanceId, UUID leaderSessionId, boolean alreadyRegistered) {
+  private void handleRegistrationSuccess(
+      InstanceID instanceId, UUID leaderSessionId, UUID registrationId, boolean alreadyRegistered) {
     ActorRef jobManager = getSender();
     if (connection instanceof Registered registered) {
       if (registered.jobManager().equals(jobManager)) {
@@ -237,8 +240,10 @@ public final class TaskManager extends ShoalActor {
       }
       return;
     }
-    if (registrationRun == null) {
-      log.warn("Ignored a registration answer from {}: this TaskManager is not registering.", jobManager.path());
+    if (!registrationId.equals(registrationRun)) {
+      // an answer to an earlier run: from a JobManager that is no longer the one to register at,
+      // or overtaken by a refusal
+      log.info("Ignored a registration answer from {} to an earlier registration run.", jobManager.path());
       return;
     }
     Registered registered = new Registered(jobManager, instanceId, leaderSessionId);
@@ -262,8 +267,8 @@ public final class TaskManager extends ShoalActor {
   }
 
   private void handleRefuseRegistration(RefuseRegistration m) {
-    if (connection instanceof Registered || registrationRun == null) {
-      log.warn("Ignored a registration refusal from {} while not registering: {}", getSender().path(), m.reason());
+    if (connection instanceof Registered || !m.registrationId().equals(registrationRun)) {
+      log.info("Ignored a registration refusal from {} to an earlier registration run: {}", getSender().path(), m.reason());
       return;
     }
     log.error(

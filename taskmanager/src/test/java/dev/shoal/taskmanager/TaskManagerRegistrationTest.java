@@ -143,10 +143,10 @@ final class TaskManagerRegistrationTest {
     ActorRef taskManager =
         startTaskManager(
             "tm-refused", configuration(Duration.ofMinutes(1)), location(), jobManager);
-    expectRegistrationAttempt(jobManager, taskManager);
+    RegisterTaskManager attempt = expectRegistrationAttempt(jobManager, taskManager);
 
     // when
-    jobManager.reply(new RefuseRegistration("Testing refuses everybody."));
+    jobManager.reply(new RefuseRegistration("Testing refuses everybody.", attempt.registrationId()));
 
     // then: no attempt after the initial backoff (100 ms), only after the refused one (1 s)
     advance(REFUSED_BACKOFF_MS - 1);
@@ -216,14 +216,14 @@ final class TaskManagerRegistrationTest {
     TaskManagerLocation location = location();
     ActorRef taskManager =
         startTaskManager("tm-ack", configuration(Duration.ofMinutes(1)), location, jobManager);
-    expectRegistrationAttempt(jobManager, taskManager);
+    RegisterTaskManager attempt = expectRegistrationAttempt(jobManager, taskManager);
     taskManager.tell(NotifyWhenRegisteredAtJobManager.INSTANCE, earlyWaiter.getRef());
     earlyWaiter.expectNoMessage(NO_MESSAGE);
 
     // when
     InstanceID instanceId = InstanceID.generate();
     UUID session = UUID.randomUUID();
-    jobManager.reply(new AcknowledgeRegistration(instanceId, session));
+    jobManager.reply(new AcknowledgeRegistration(instanceId, session, attempt.registrationId()));
 
     // then: a heartbeat at once, with the configured slots
     Heartbeat heartbeat = jobManager.expectMsgClass(EXPECT, Heartbeat.class);
@@ -260,12 +260,12 @@ final class TaskManagerRegistrationTest {
     ActorRef taskManager =
         startTaskManager(
             "tm-already-registered", configuration(Duration.ofMinutes(1)), location, jobManager);
-    expectRegistrationAttempt(jobManager, taskManager);
+    RegisterTaskManager attempt = expectRegistrationAttempt(jobManager, taskManager);
 
     // when
     InstanceID instanceId = InstanceID.generate();
     UUID session = UUID.randomUUID();
-    jobManager.reply(new AlreadyRegistered(instanceId, session));
+    jobManager.reply(new AlreadyRegistered(instanceId, session, attempt.registrationId()));
 
     // then
     assertThat(jobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId())
@@ -349,9 +349,10 @@ final class TaskManagerRegistrationTest {
             location(),
             forwarder.path().toString(),
             TaskManagerListener.ignoring());
-    expectRegistrationAttempt(jobManager, taskManager);
+    RegisterTaskManager attempt = expectRegistrationAttempt(jobManager, taskManager);
     InstanceID instanceId = InstanceID.generate();
-    taskManager.tell(new AcknowledgeRegistration(instanceId, UUID.randomUUID()), forwarder);
+    taskManager.tell(
+        new AcknowledgeRegistration(instanceId, UUID.randomUUID(), attempt.registrationId()), forwarder);
     assertThat(jobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId())
         .isEqualTo(instanceId);
 
@@ -405,6 +406,44 @@ final class TaskManagerRegistrationTest {
     advance(HEARTBEAT_INTERVAL_MS);
     assertThat(newJobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId())
         .isEqualTo(newRegistration.instanceId());
+    oldJobManager.expectNoMessage(NO_MESSAGE);
+  }
+
+  @Test
+  void shouldIgnoreALateAnswerFromThePreviousLeader() {
+    // given a TaskManager that asked the old leader, then learned of a new one
+    TestKit oldJobManager = new TestKit(system);
+    TestKit newJobManager = new TestKit(system);
+    ActorRef taskManager =
+        startTaskManager(
+            "tm-late-answer", configuration(Duration.ofMinutes(1)), location(), oldJobManager);
+    RegisterTaskManager askedOld = expectRegistrationAttempt(oldJobManager, taskManager);
+    taskManager.tell(
+        new JobManagerLeaderAddress(newJobManager.getRef().path().toString(), null),
+        ActorRef.noSender());
+    RegisterTaskManager askedNew = expectRegistrationAttempt(newJobManager, taskManager);
+
+    // when the old leader's answers arrive late
+    taskManager.tell(
+        new AcknowledgeRegistration(InstanceID.generate(), UUID.randomUUID(), askedOld.registrationId()),
+        oldJobManager.getRef());
+    taskManager.tell(
+        new RefuseRegistration("late refusal", askedOld.registrationId()), oldJobManager.getRef());
+
+    // then they change nothing: no heartbeat to the old one, attempts at the new one go on
+    oldJobManager.expectNoMessage(NO_MESSAGE);
+    advance(INITIAL_BACKOFF_MS);
+    assertThat(expectRegistrationAttempt(newJobManager, taskManager).registrationId())
+        .isEqualTo(askedNew.registrationId());
+
+    // when the new leader answers
+    InstanceID instanceId = InstanceID.generate();
+    taskManager.tell(
+        new AcknowledgeRegistration(instanceId, UUID.randomUUID(), askedNew.registrationId()),
+        newJobManager.getRef());
+
+    // then
+    assertThat(newJobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId()).isEqualTo(instanceId);
     oldJobManager.expectNoMessage(NO_MESSAGE);
   }
 
@@ -594,10 +633,14 @@ final class TaskManagerRegistrationTest {
         .timePasses(FiniteDuration.create(millis, TimeUnit.MILLISECONDS));
   }
 
+  /** The attempt the last {@link #expectRegistrationAttempt} saw (tests run one at a time). */
+  private static RegisterTaskManager lastAttempt;
+
   private static RegisterTaskManager expectRegistrationAttempt(
       TestKit jobManager, ActorRef taskManager) {
     RegisterTaskManager attempt = jobManager.expectMsgClass(EXPECT, RegisterTaskManager.class);
     assertThat(jobManager.getLastSender()).isEqualTo(taskManager);
+    lastAttempt = attempt;
     return attempt;
   }
 
@@ -618,12 +661,12 @@ final class TaskManagerRegistrationTest {
 
   private static Registration register(
       TestKit jobManager, ActorRef taskManager, boolean awaitAttempt) {
-    if (awaitAttempt) {
-      expectRegistrationAttempt(jobManager, taskManager);
-    }
+    RegisterTaskManager attempt =
+        awaitAttempt ? expectRegistrationAttempt(jobManager, taskManager) : lastAttempt;
     Registration registration = new Registration(InstanceID.generate(), UUID.randomUUID());
     taskManager.tell(
-        new AcknowledgeRegistration(registration.instanceId(), registration.leaderSessionId()),
+        new AcknowledgeRegistration(
+            registration.instanceId(), registration.leaderSessionId(), attempt.registrationId()),
         jobManager.getRef());
     assertThat(jobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId())
         .isEqualTo(registration.instanceId());

@@ -181,7 +181,8 @@ public final class FoundationBenchmark implements Callable<Integer> {
             new TaskManagerLocation(ResourceID.generate(), "localhost", 0, 0),
             HardwareDescription.ofCurrentJvm(0),
             4,
-            ProtocolVersion.CURRENT);
+            ProtocolVersion.CURRENT,
+            UUID.randomUUID());
     jobManager.tell(register, taskManager);
     Object answer = Patterns.ask(jobManager, RequestRegisteredTaskManagers.INSTANCE, Duration.ofSeconds(10)).toCompletableFuture().get();
     List<TaskManagerInfo> registered = ((RegisteredTaskManagers) answer).taskManagers();
