@@ -84,7 +84,22 @@ public final class FoundationBenchmark implements Callable<Integer> {
   // ------------------------------------------------------------------------------------------
 
   private void benchmarkStartup() {
-    System.out.printf("%-16s %12s %12s %12s %12s %12s%n", "MiniCluster", "start p50", "start p10", "start p90", "close p50", "close p90");
+    System.out.printf("%-22s %12s %12s %12s %12s %12s%n", "MiniCluster", "start p50", "start p10", "start p90", "close p50", "close p90");
+    // baseline: what creating and terminating the one actor system costs by itself
+    Config config = ConfigFactory.load();
+    for (int i = 0; i < warmup; i++) {
+      createAndTerminate(config);
+    }
+    long[] creates = new long[runs];
+    long[] terminates = new long[runs];
+    for (int i = 0; i < runs; i++) {
+      long[] times = createAndTerminate(config);
+      creates[i] = times[0];
+      terminates[i] = times[1];
+    }
+    System.out.printf("%-22s %12s %12s %12s %12s %12s%n", "(ActorSystem alone)",
+        ms(percentile(creates, 50)), ms(percentile(creates, 10)), ms(percentile(creates, 90)),
+        ms(percentile(terminates, 50)), ms(percentile(terminates, 90)));
     for (int[] shape : CLUSTERS) {
       int tms = shape[0];
       int slots = shape[1];
@@ -98,10 +113,19 @@ public final class FoundationBenchmark implements Callable<Integer> {
         starts[i] = times[0];
         closes[i] = times[1];
       }
-      System.out.printf("%-16s %12s %12s %12s %12s %12s%n", tms + " TM x " + slots + " slots",
+      System.out.printf("%-22s %12s %12s %12s %12s %12s%n", tms + " TM x " + slots + " slots",
           ms(percentile(starts, 50)), ms(percentile(starts, 10)), ms(percentile(starts, 90)),
           ms(percentile(closes, 50)), ms(percentile(closes, 90)));
     }
+  }
+
+  private static long[] createAndTerminate(Config config) {
+    long begin = System.nanoTime();
+    ActorSystem system = ShoalActorSystems.start(ShoalActorSystems.SYSTEM_NAME, ShoalActorSystems.local(), config);
+    long created = System.nanoTime();
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+    return new long[] {created - begin, System.nanoTime() - created};
   }
 
   /** Nanoseconds of {@code start()} (until every TaskManager is registered) and of {@code close()}. */
