@@ -19,11 +19,51 @@ import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
 import dev.shoal.messages.ControlMessage.FatalError;
 import dev.shoal.messages.ControlMessage.StopCluster;
+import dev.shoal.jobmanager.execution.ExecutionGraph;
+import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
+import dev.shoal.jobmanager.execution.JobArchive;
+import dev.shoal.jobmanager.scheduler.SlotPool;
+import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.JobClientMessage;
+import dev.shoal.messages.JobClientMessage.CancelJob;
+import dev.shoal.messages.JobClientMessage.CancellationFailure;
+import dev.shoal.messages.JobClientMessage.CancellationSuccess;
+import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
+import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobNotFound;
+import dev.shoal.messages.JobClientMessage.JobResultFailure;
+import dev.shoal.messages.JobClientMessage.JobResultSuccess;
+import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
+import dev.shoal.messages.JobClientMessage.JobSummary;
+import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
+import dev.shoal.messages.JobClientMessage.RequestJobDetails;
 import dev.shoal.messages.JobClientMessage.RequestJobStatus;
 import dev.shoal.messages.JobClientMessage.RequestRunningJobs;
 import dev.shoal.messages.JobClientMessage.RunningJobs;
+import dev.shoal.messages.JobClientMessage.SubmitJob;
+import dev.shoal.messages.JobID;
+import dev.shoal.messages.TaskMessage;
+import dev.shoal.messages.TaskMessage.CancelTask;
+import dev.shoal.messages.TaskMessage.FailTask;
+import dev.shoal.messages.TaskMessage.SubmitTask;
+import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
+import dev.shoal.messages.TestingMessage.AllVerticesRunning;
+import dev.shoal.messages.TestingMessage.JobRemoved;
+import dev.shoal.messages.TestingMessage.JobStatusIs;
+import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
+import dev.shoal.messages.TestingMessage.NotifyWhenJobStatus;
+import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
+import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.job.SerializedThrowable;
+import dev.shoal.messages.job.TaskDeploymentDescriptor;
+import dev.shoal.messages.job.TaskExecutionState;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import dev.shoal.messages.LeadershipMessage;
 import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import dev.shoal.messages.LeadershipMessage.JobManagerLeaderAddress;
@@ -73,10 +113,45 @@ public final class JobManager extends ShoalActor {
     CHECK_HEARTBEATS
   }
 
+  /** Job timers: what they are about, for one job; the key of its timer. */
+  private enum JobTimer {
+    SLOT_REQUEST,
+    DEPLOYMENT,
+    RESTART
+  }
+
+  private record JobTimerKey(JobID jobId, JobTimer timer) {}
+
+  /**
+   * A job timer fired for attempt {@code attemptNumber} of a job; ignored when the job moved on.
+   *
+   * @param jobId the job
+   * @param timer which timer
+   * @param attemptNumber the job attempt it was armed for
+   */
+  private record JobTimeout(JobID jobId, JobTimer timer, int attemptNumber) implements NoSerializationVerificationNeeded {}
+
+  /** A job the JobManager runs, and who waits for its result. */
+  private static final class RunningJob {
+    final ExecutionGraph graph;
+    final ActorRef client;
+    final ListeningBehaviour listening;
+
+    RunningJob(ExecutionGraph graph, ActorRef client, ListeningBehaviour listening) {
+      this.graph = graph;
+      this.client = client;
+      this.listening = listening;
+    }
+  }
+
   private final JobManagerConfiguration configuration;
   private final LeaderElectionService leaderElectionService;
   private final LongSupplier clock;
   private final InstanceManager instances = new InstanceManager();
+  private final SlotPool slotPool = new SlotPool();
+  private final Map<JobID, RunningJob> jobs = new LinkedHashMap<>();
+  private final Set<JobID> waitingForSlots = new LinkedHashSet<>();
+  private final JobArchive archive;
 
   private UUID leaderSessionId;
 
@@ -84,6 +159,9 @@ public final class JobManager extends ShoalActor {
   private final List<Map.Entry<Integer, ActorRef>> registeredCountWaiters = new ArrayList<>();
   private final Map<ResourceID, List<ActorRef>> terminationWaiters = new HashMap<>();
   private final List<ActorRef> leaderWaiters = new ArrayList<>();
+  private final Map<JobID, List<Map.Entry<JobStatus, ActorRef>>> jobStatusWaiters = new HashMap<>();
+  private final Map<JobID, List<ActorRef>> allRunningWaiters = new HashMap<>();
+  private final Map<JobID, List<ActorRef>> jobRemovedWaiters = new HashMap<>();
 
   private JobManager(
       JobManagerConfiguration configuration,
@@ -92,6 +170,7 @@ public final class JobManager extends ShoalActor {
     this.configuration = Objects.requireNonNull(configuration, "configuration");
     this.leaderElectionService = Objects.requireNonNull(leaderElectionService, "leaderElectionService");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.archive = new JobArchive(configuration.archivedJobs());
   }
 
   public static Props props(
@@ -142,6 +221,7 @@ public final class JobManager extends ShoalActor {
   @Override
   protected void handleMessage(Object message) {
     switch (message) {
+      case TaskMessage m -> handleTaskMessage(m);
       case TaskManagerMessage m -> handleTaskManagerMessage(m);
       case RegistrationMessage m -> handleRegistrationMessage(m);
       case ClusterQueryMessage m -> handleClusterQueryMessage(m);
@@ -150,6 +230,7 @@ public final class JobManager extends ShoalActor {
       case JobClientMessage m -> handleJobClientMessage(m);
       case TestingMessage m -> handleTestingMessage(m);
       case Tick.CHECK_HEARTBEATS -> checkHeartbeats();
+      case JobTimeout m -> handleJobTimeout(m);
       case Terminated t -> handleTerminated(t);
       default -> handleUnknownMessage(message);
     }
@@ -192,6 +273,7 @@ public final class JobManager extends ShoalActor {
     Instance instance =
         instances.register(taskManager, m.location(), m.hardware(), m.numberOfSlots(), clock.getAsLong());
     getContext().watch(taskManager);
+    slotPool.addInstance(instance.instanceId(), m.numberOfSlots());
     log.info(
         "Registered TaskManager {} at {} with {} slots as {} ({} TaskManagers, {} slots).",
         resourceId,
@@ -202,6 +284,7 @@ public final class JobManager extends ShoalActor {
         instances.totalSlots());
     taskManager.tell(new AcknowledgeRegistration(instance.instanceId(), leaderSessionId, m.registrationId()), getSelf());
     notifyRegisteredCountWaiters();
+    scheduleWaitingJobs();
   }
 
   /** Why a registration cannot be accepted, or null when it can. */
@@ -278,6 +361,7 @@ public final class JobManager extends ShoalActor {
   /** Unregisters a TaskManager, frees its slots and tells whoever waits for it. */
   private void removeTaskManager(Instance instance, String reason, boolean tellTaskManager) {
     instances.unregister(instance.instanceId());
+    Set<JobID> affected = slotPool.removeInstance(instance.instanceId());
     getContext().unwatch(instance.taskManager());
     if (tellTaskManager) {
       instance.taskManager().tell(decorate(new Disconnect(instance.instanceId(), "The JobManager removed this TaskManager: " + reason + ".")), getSelf());
@@ -294,6 +378,14 @@ public final class JobManager extends ShoalActor {
     if (waiters != null) {
       TaskManagerTerminated notification = new TaskManagerTerminated(instance.resourceId(), reason);
       waiters.forEach(w -> w.tell(notification, getSelf()));
+    }
+    SerializedThrowable cause =
+        SerializedThrowable.of("dev.shoal.jobmanager.TaskManagerLostException", "TaskManager " + instance.resourceId() + " was lost: " + reason);
+    for (JobID jobId : affected) {
+      RunningJob job = jobs.get(jobId);
+      if (job != null) {
+        failExecutionsOn(job, instance.instanceId(), cause);
+      }
     }
   }
 
@@ -337,7 +429,17 @@ public final class JobManager extends ShoalActor {
 
   /** Tells every registered TaskManager to disconnect (under the current session) and forgets it. */
   private void disconnectAll(String cause) {
+    for (RunningJob job : List.copyOf(jobs.values())) {
+      job.graph.recordFailure(SerializedThrowable.of("dev.shoal.jobmanager.LeadershipLostException", cause));
+      job.graph.transitionTo(JobStatus.FAILING);
+      job.graph.transitionTo(JobStatus.CANCELLING);
+      for (Execution execution : job.graph.executions()) {
+        job.graph.updateState(execution, ExecutionState.FAILED, Map.of());
+      }
+      endJob(job, JobStatus.FAILED);
+    }
     for (Instance instance : instances.unregisterAll()) {
+      slotPool.removeInstance(instance.instanceId());
       getContext().unwatch(instance.taskManager());
       instance.taskManager().tell(decorate(new Disconnect(instance.instanceId(), cause)), getSelf());
       List<ActorRef> waiters = terminationWaiters.remove(instance.resourceId());
@@ -373,6 +475,7 @@ public final class JobManager extends ShoalActor {
   private void handleStopCluster(StopCluster m) {
     log.info("Stopping the cluster on request of {}: {}", getSender(), m.message());
     for (Instance instance : instances.unregisterAll()) {
+      slotPool.removeInstance(instance.instanceId());
       getContext().unwatch(instance.taskManager());
       instance.taskManager().tell(m, getSelf());
     }
@@ -414,10 +517,369 @@ public final class JobManager extends ShoalActor {
 
   private void handleJobClientMessage(JobClientMessage message) {
     switch (message) {
-      case final RequestJobStatus m -> reply(new JobNotFound(m.jobId()));
-      case RequestRunningJobs.INSTANCE -> reply(new RunningJobs(List.of()));
+      case final SubmitJob m -> handleSubmitJob(m);
+      case final CancelJob m -> handleCancelJob(m);
+      case final RequestJobStatus m -> handleRequestJobStatus(m);
+      case RequestRunningJobs.INSTANCE -> handleRequestRunningJobs();
+      case final RequestJobDetails m -> handleRequestJobDetails(m);
+      case final JobSubmitSuccess m -> handleUnknownMessage(m);
+      case final JobResultSuccess m -> handleUnknownMessage(m);
+      case final JobResultFailure m -> handleUnknownMessage(m);
+      case final CancellationSuccess m -> handleUnknownMessage(m);
+      case final CancellationFailure m -> handleUnknownMessage(m);
+      case final CurrentJobStatus m -> handleUnknownMessage(m);
       case final JobNotFound m -> handleUnknownMessage(m);
       case final RunningJobs m -> handleUnknownMessage(m);
+      case final JobDetails m -> handleUnknownMessage(m);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Jobs: submission, scheduling, deployment
+  // ------------------------------------------------------------------------------------------
+
+  private void handleSubmitJob(SubmitJob m) {
+    JobGraph graph = m.jobGraph();
+    JobID jobId = graph.jobId();
+    String refusal =
+        leaderSessionId == null
+            ? "JobManager " + getSelf().path() + " is not the leader and accepts no jobs."
+            : jobs.containsKey(jobId) ? "A job with id " + jobId + " is running already." : null;
+    if (refusal != null) {
+      log.info("Refused job {} ({}): {}", jobId, graph.name(), refusal);
+      reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", refusal), 0));
+      return;
+    }
+    RunningJob job = new RunningJob(new ExecutionGraph(graph, Instant.ofEpochMilli(clock.getAsLong())), getSender(), m.listening());
+    jobs.put(jobId, job);
+    log.info(
+        "Submitted job {} ({}): {} vertices, {} subtasks, needs {} slots; restart strategy {}.",
+        jobId, graph.name(), graph.vertices().size(), graph.numberOfSubtasks(), graph.maxParallelism(), graph.restartStrategy());
+    reply(new JobSubmitSuccess(jobId));
+    scheduleOrWait(job);
+  }
+
+  /** Deploys the job's current attempt now, or waits (with a timeout) for enough slots. */
+  private void scheduleOrWait(RunningJob job) {
+    if (deploy(job)) {
+      return;
+    }
+    JobID jobId = job.graph.jobId();
+    waitingForSlots.add(jobId);
+    startJobTimer(job, JobTimer.SLOT_REQUEST, configuration.slotRequestTimeout());
+    log.info(
+        "Job {} waits for slots: it needs {}, {} of {} are free. It fails if they do not come within {}.",
+        jobId, job.graph.jobGraph().maxParallelism(), slotPool.freeSlots(), slotPool.totalSlots(), configuration.slotRequestTimeout());
+  }
+
+  private void scheduleWaitingJobs() {
+    for (JobID jobId : List.copyOf(waitingForSlots)) {
+      RunningJob job = jobs.get(jobId);
+      if (job == null || job.graph.status() != JobStatus.CREATED) {
+        waitingForSlots.remove(jobId);
+      } else if (deploy(job)) {
+        waitingForSlots.remove(jobId);
+        timers().cancel(new JobTimerKey(jobId, JobTimer.SLOT_REQUEST));
+      }
+    }
+  }
+
+  /** Allocates slots and sends every subtask of the current attempt to its TaskManager. */
+  private boolean deploy(RunningJob job) {
+    ExecutionGraph graph = job.graph;
+    List<SlotPool.Slot> slots = slotPool.allocate(graph.jobId(), graph.jobGraph().maxParallelism());
+    if (slots == null) {
+      return false;
+    }
+    transition(job, JobStatus.RUNNING);
+    JobGraph jobGraph = graph.jobGraph();
+    for (Execution execution : graph.executions()) {
+      SlotPool.Slot slot = slots.get(execution.subtaskIndex());
+      graph.assign(execution, slot.instanceId(), slot.slotIndex());
+      Map<String, String> taskConfiguration = new HashMap<>(jobGraph.settings());
+      taskConfiguration.putAll(execution.vertex().configuration());
+      TaskDeploymentDescriptor descriptor =
+          new TaskDeploymentDescriptor(
+              jobGraph.jobId(), jobGraph.name(), execution.vertex().id(), execution.vertex().name(), execution.attemptId(),
+              execution.subtaskIndex(), execution.vertex().parallelism(), graph.attemptNumber(),
+              execution.vertex().invokableClassName(), taskConfiguration, slot.slotIndex());
+      instances.byInstanceId(slot.instanceId()).taskManager().tell(decorate(new SubmitTask(descriptor)), getSelf());
+    }
+    startJobTimer(job, JobTimer.DEPLOYMENT, configuration.deploymentTimeout());
+    log.info("Deployed job {} attempt {}: {} subtasks in {} slots on {} TaskManagers.",
+        graph.jobId(), graph.attemptNumber(), graph.executions().size(), slots.size(), graph.instances().size());
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Jobs: task state updates, failure, restart, cancellation, end
+  // ------------------------------------------------------------------------------------------
+
+  private void handleTaskMessage(TaskMessage message) {
+    switch (message) {
+      case final UpdateTaskExecutionState m -> handleUpdateTaskExecutionState(m.state());
+      case final SubmitTask m -> handleUnknownMessage(m);
+      case final CancelTask m -> handleUnknownMessage(m);
+      case final FailTask m -> handleUnknownMessage(m);
+    }
+  }
+
+  private void handleUpdateTaskExecutionState(TaskExecutionState update) {
+    RunningJob job = jobs.get(update.jobId());
+    Execution execution = job == null ? null : job.graph.execution(update.attemptId());
+    if (execution == null) {
+      log.debug("Ignored state {} of execution {} of job {}: not part of a running job attempt.", update.state(), update.attemptId(), update.jobId());
+      return;
+    }
+    ExecutionState previous = execution.state();
+    if (!job.graph.updateState(execution, update.state(), update.accumulators())) {
+      log.warn("Ignored illegal transition {} -> {} of {} ({}) from {}.", previous, update.state(), execution.taskName(), update.attemptId(), getSender());
+      return;
+    }
+    log.debug("{} of job {} switched from {} to {}.", execution.taskName(), update.jobId(), previous, update.state());
+    switch (update.state()) {
+      case RUNNING -> {
+        if (job.graph.allRunning()) {
+          timers().cancel(new JobTimerKey(update.jobId(), JobTimer.DEPLOYMENT));
+          notifyAllRunning(job);
+        }
+      }
+      case FINISHED -> {
+        if (job.graph.allFinished() && transition(job, JobStatus.FINISHED)) {
+          endJob(job, JobStatus.FINISHED);
+        }
+      }
+      case FAILED ->
+          failJob(job, update.error() != null ? update.error() : SerializedThrowable.of("dev.shoal.jobmanager.TaskFailureException", execution.taskName() + " failed without a cause."));
+      case CANCELED -> {
+        if (job.graph.status() == JobStatus.RUNNING) {
+          failJob(job, SerializedThrowable.of("dev.shoal.jobmanager.TaskFailureException", execution.taskName() + " was cancelled by its TaskManager."));
+        }
+      }
+      case CREATED, SCHEDULED, DEPLOYING, CANCELING -> {}
+    }
+    checkAttemptOver(job);
+  }
+
+  /** The executions placed on a lost TaskManager fail; so does the job attempt. */
+  private void failExecutionsOn(RunningJob job, InstanceID instanceId, SerializedThrowable cause) {
+    for (Execution execution : job.graph.liveExecutionsOn(instanceId)) {
+      job.graph.updateState(execution, ExecutionState.FAILED, Map.of());
+    }
+    failJob(job, cause);
+    checkAttemptOver(job);
+  }
+
+  /** The job attempt fails: FAILING, and every other execution is cancelled. */
+  private void failJob(RunningJob job, SerializedThrowable cause) {
+    JobStatus status = job.graph.status();
+    if (status != JobStatus.RUNNING && status != JobStatus.CREATED) {
+      return; // failing, cancelling or restarting already: this failure is a consequence
+    }
+    job.graph.recordFailure(cause);
+    log.info("Job {} attempt {} failed: {}", job.graph.jobId(), job.graph.attemptNumber(), cause);
+    transition(job, JobStatus.FAILING);
+    cancelExecutions(job);
+  }
+
+  private void cancelExecutions(RunningJob job) {
+    for (Execution execution : job.graph.executions()) {
+      switch (execution.state()) {
+        case CREATED, SCHEDULED -> job.graph.updateState(execution, ExecutionState.CANCELED, Map.of());
+        case DEPLOYING, RUNNING -> {
+          Instance instance = instances.byInstanceId(execution.instanceId());
+          if (instance == null) {
+            job.graph.updateState(execution, ExecutionState.FAILED, Map.of());
+          } else {
+            job.graph.updateState(execution, ExecutionState.CANCELING, Map.of());
+            instance.taskManager().tell(decorate(new CancelTask(execution.attemptId())), getSelf());
+          }
+        }
+        case CANCELING, FINISHED, CANCELED, FAILED -> {}
+      }
+    }
+  }
+
+  /** Once every execution of a failing or cancelled attempt is over: restart, or end the job. */
+  private void checkAttemptOver(RunningJob job) {
+    ExecutionGraph graph = job.graph;
+    if (!graph.allTerminal()) {
+      return;
+    }
+    switch (graph.status()) {
+      case FAILING -> {
+        releaseSlots(job);
+        if (graph.restartPolicy().onFailure(clock.getAsLong())) {
+          transition(job, JobStatus.RESTARTING);
+          log.info("Restarting job {} in {} (restart {}).", graph.jobId(), graph.restartPolicy().delay(), graph.restarts());
+          startJobTimer(job, JobTimer.RESTART, graph.restartPolicy().delay());
+        } else {
+          log.info("Job {} fails for good: {}.", graph.jobId(), graph.restartPolicy().exhaustedReason());
+          transition(job, JobStatus.FAILED);
+          endJob(job, JobStatus.FAILED);
+        }
+      }
+      case CANCELLING -> {
+        transition(job, JobStatus.CANCELED);
+        endJob(job, JobStatus.CANCELED);
+      }
+      case CREATED, RUNNING, RESTARTING, FINISHED, FAILED, CANCELED -> {}
+    }
+  }
+
+  private void handleJobTimeout(JobTimeout m) {
+    RunningJob job = jobs.get(m.jobId());
+    if (job == null || job.graph.attemptNumber() != m.attemptNumber()) {
+      return;
+    }
+    ExecutionGraph graph = job.graph;
+    switch (m.timer()) {
+      case SLOT_REQUEST -> {
+        if (graph.status() == JobStatus.CREATED && waitingForSlots.remove(m.jobId())) {
+          String message =
+              "Not enough task slots for job " + m.jobId() + " (" + graph.jobGraph().name() + "): it needs "
+                  + graph.jobGraph().maxParallelism() + " slots, but only " + slotPool.freeSlots() + " of "
+                  + slotPool.totalSlots() + " slots on " + instances.count() + " TaskManagers are available after waiting "
+                  + configuration.slotRequestTimeout() + ".";
+          graph.recordFailure(SerializedThrowable.of("dev.shoal.jobmanager.NoResourceAvailableException", message));
+          log.info("{}", message);
+          for (Execution execution : graph.executions()) {
+            graph.updateState(execution, ExecutionState.FAILED, Map.of());
+          }
+          transition(job, JobStatus.FAILED);
+          endJob(job, JobStatus.FAILED);
+        }
+      }
+      case DEPLOYMENT -> {
+        for (Execution execution : graph.executions()) {
+          if (execution.state() == ExecutionState.DEPLOYING) {
+            failJob(job, SerializedThrowable.of("dev.shoal.jobmanager.DeploymentTimeoutException",
+                "Deployment of " + execution.taskName() + " did not report RUNNING within " + configuration.deploymentTimeout() + "."));
+            checkAttemptOver(job);
+            return;
+          }
+        }
+      }
+      case RESTART -> {
+        if (graph.status() == JobStatus.RESTARTING) {
+          graph.resetForRestart();
+          notifyJobStatus(job);
+          scheduleOrWait(job);
+        }
+      }
+    }
+  }
+
+  private void handleCancelJob(CancelJob m) {
+    RunningJob job = jobs.get(m.jobId());
+    if (job == null) {
+      JobDetails archived = archive.get(m.jobId());
+      reply(new CancellationFailure(m.jobId(), archived == null ? "No job " + m.jobId() + " is known." : "Job " + m.jobId() + " is " + archived.summary().status() + " already."));
+      return;
+    }
+    log.info("Cancelling job {} ({}) on request of {}.", m.jobId(), job.graph.jobGraph().name(), getSender());
+    reply(new CancellationSuccess(m.jobId()));
+    switch (job.graph.status()) {
+      case RESTARTING -> {
+        timers().cancel(new JobTimerKey(m.jobId(), JobTimer.RESTART));
+        transition(job, JobStatus.CANCELED);
+        endJob(job, JobStatus.CANCELED);
+      }
+      case CREATED, RUNNING, FAILING -> {
+        waitingForSlots.remove(m.jobId());
+        transition(job, JobStatus.CANCELLING);
+        cancelExecutions(job);
+        checkAttemptOver(job);
+      }
+      case CANCELLING, FINISHED, FAILED, CANCELED -> {}
+    }
+  }
+
+  /** The job is over: free its slots, answer its client, archive it. */
+  private void endJob(RunningJob job, JobStatus status) {
+    ExecutionGraph graph = job.graph;
+    JobID jobId = graph.jobId();
+    graph.markEnded();
+    releaseSlots(job);
+    jobs.remove(jobId);
+    waitingForSlots.remove(jobId);
+    for (JobTimer timer : JobTimer.values()) {
+      timers().cancel(new JobTimerKey(jobId, timer));
+    }
+    archive.archive(new JobDetails(graph.summary(), graph.vertexDetails(), graph.failureCause()));
+    log.info("Job {} ({}) ended {} after {} ms and {} restarts.", jobId, graph.jobGraph().name(), status, graph.netRuntimeMillis(), graph.restarts());
+    if (job.listening == ListeningBehaviour.EXECUTION_RESULT) {
+      Object result =
+          status == JobStatus.FINISHED
+              ? new JobResultSuccess(jobId, graph.netRuntimeMillis(), graph.accumulators(), graph.restarts())
+              : new JobResultFailure(jobId, status,
+                  status == JobStatus.CANCELED && graph.failureCause() == null
+                      ? SerializedThrowable.of("dev.shoal.jobmanager.JobCancellationException", "Job " + jobId + " was cancelled.")
+                      : graph.failureCause(),
+                  graph.restarts());
+      job.client.tell(result, getSelf());
+    }
+    List<ActorRef> removed = jobRemovedWaiters.remove(jobId);
+    if (removed != null) {
+      removed.forEach(w -> w.tell(new JobRemoved(jobId), getSelf()));
+    }
+    allRunningWaiters.remove(jobId);
+    scheduleWaitingJobs();
+  }
+
+  private void releaseSlots(RunningJob job) {
+    slotPool.release(job.graph.jobId());
+  }
+
+  private boolean transition(RunningJob job, JobStatus next) {
+    JobStatus previous = job.graph.status();
+    if (!job.graph.transitionTo(next)) {
+      log.warn("Refused illegal transition of job {} from {} to {}.", job.graph.jobId(), previous, next);
+      return false;
+    }
+    log.info("Job {} ({}) switched from {} to {}.", job.graph.jobId(), job.graph.jobGraph().name(), previous, next);
+    notifyJobStatus(job);
+    return true;
+  }
+
+  private void startJobTimer(RunningJob job, JobTimer timer, java.time.Duration delay) {
+    timers().startSingleTimer(new JobTimerKey(job.graph.jobId(), timer), new JobTimeout(job.graph.jobId(), timer, job.graph.attemptNumber()), delay);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Jobs: queries
+  // ------------------------------------------------------------------------------------------
+
+  private void handleRequestJobStatus(RequestJobStatus m) {
+    RunningJob job = jobs.get(m.jobId());
+    JobDetails archived = archive.get(m.jobId());
+    if (job != null) {
+      reply(new CurrentJobStatus(m.jobId(), job.graph.status()));
+    } else if (archived != null) {
+      reply(new CurrentJobStatus(m.jobId(), archived.summary().status()));
+    } else {
+      reply(new JobNotFound(m.jobId()));
+    }
+  }
+
+  private void handleRequestRunningJobs() {
+    List<JobSummary> summaries = new ArrayList<>();
+    for (RunningJob job : jobs.values()) {
+      summaries.add(job.graph.summary());
+    }
+    summaries.addAll(archive.summaries());
+    reply(new RunningJobs(summaries));
+  }
+
+  private void handleRequestJobDetails(RequestJobDetails m) {
+    RunningJob job = jobs.get(m.jobId());
+    JobDetails archived = archive.get(m.jobId());
+    if (job != null) {
+      reply(new JobDetails(job.graph.summary(), job.graph.vertexDetails(), job.graph.failureCause()));
+    } else if (archived != null) {
+      reply(archived);
+    } else {
+      reply(new JobNotFound(m.jobId()));
     }
   }
 
@@ -445,7 +907,64 @@ public final class JobManager extends ShoalActor {
           leaderWaiters.add(getSender());
         }
       }
+      case final NotifyWhenJobStatus m -> {
+        RunningJob job = jobs.get(m.jobId());
+        JobDetails archived = archive.get(m.jobId());
+        JobStatus now = job != null ? job.graph.status() : archived != null ? archived.summary().status() : null;
+        if (now == m.status()) {
+          reply(new JobStatusIs(m.jobId(), now));
+        } else if (job != null) {
+          jobStatusWaiters.computeIfAbsent(m.jobId(), k -> new ArrayList<>()).add(Map.entry(m.status(), getSender()));
+        } else {
+          reply(archived == null ? new JobNotFound(m.jobId()) : new CurrentJobStatus(m.jobId(), now));
+        }
+      }
+      case final WaitForAllVerticesToBeRunning m -> {
+        RunningJob job = jobs.get(m.jobId());
+        if (job != null && job.graph.allRunning()) {
+          reply(new AllVerticesRunning(m.jobId()));
+        } else if (job != null) {
+          allRunningWaiters.computeIfAbsent(m.jobId(), k -> new ArrayList<>()).add(getSender());
+        } else {
+          reply(new JobNotFound(m.jobId()));
+        }
+      }
+      case final NotifyWhenJobRemoved m -> {
+        if (jobs.containsKey(m.jobId())) {
+          jobRemovedWaiters.computeIfAbsent(m.jobId(), k -> new ArrayList<>()).add(getSender());
+        } else {
+          reply(new JobRemoved(m.jobId()));
+        }
+      }
       case final TaskManagerTerminated m -> handleUnknownMessage(m);
+      case final JobStatusIs m -> handleUnknownMessage(m);
+      case final AllVerticesRunning m -> handleUnknownMessage(m);
+      case final JobRemoved m -> handleUnknownMessage(m);
+    }
+  }
+
+  private void notifyJobStatus(RunningJob job) {
+    List<Map.Entry<JobStatus, ActorRef>> waiters = jobStatusWaiters.get(job.graph.jobId());
+    if (waiters == null) {
+      return;
+    }
+    JobStatus status = job.graph.status();
+    for (Iterator<Map.Entry<JobStatus, ActorRef>> it = waiters.iterator(); it.hasNext(); ) {
+      Map.Entry<JobStatus, ActorRef> waiter = it.next();
+      if (waiter.getKey() == status) {
+        waiter.getValue().tell(new JobStatusIs(job.graph.jobId(), status), getSelf());
+        it.remove();
+      }
+    }
+    if (waiters.isEmpty() || status.isTerminal()) {
+      jobStatusWaiters.remove(job.graph.jobId());
+    }
+  }
+
+  private void notifyAllRunning(RunningJob job) {
+    List<ActorRef> waiters = allRunningWaiters.remove(job.graph.jobId());
+    if (waiters != null) {
+      waiters.forEach(w -> w.tell(new AllVerticesRunning(job.graph.jobId()), getSelf()));
     }
   }
 

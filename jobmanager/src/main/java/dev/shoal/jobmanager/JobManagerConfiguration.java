@@ -16,14 +16,41 @@ import java.util.Objects;
  * @param heartbeatInterval how often TaskManagers send heartbeats ({@code shoal.heartbeat.interval})
  * @param heartbeatTimeout silence after which a TaskManager is declared dead ({@code
  *     shoal.heartbeat.timeout})
+ * @param slotRequestTimeout how long a job waits for enough slots before it fails ({@code
+ *     shoal.jobmanager.slot-request-timeout})
+ * @param deploymentTimeout how long a deployed task may take to report RUNNING ({@code
+ *     shoal.jobmanager.deployment-timeout})
+ * @param archivedJobs how many ended jobs stay queryable ({@code shoal.jobmanager.archive.max-jobs})
  */
 public record JobManagerConfiguration(
-    String host, int port, Duration heartbeatInterval, Duration heartbeatTimeout) {
+    String host,
+    int port,
+    Duration heartbeatInterval,
+    Duration heartbeatTimeout,
+    Duration slotRequestTimeout,
+    Duration deploymentTimeout,
+    int archivedJobs) {
+
+  /** Settings with the job defaults: 5 min slot request timeout, 60 s deployment timeout, 50 jobs kept. */
+  public JobManagerConfiguration(String host, int port, Duration heartbeatInterval, Duration heartbeatTimeout) {
+    this(host, port, heartbeatInterval, heartbeatTimeout, Duration.ofMinutes(5), Duration.ofSeconds(60), 50);
+  }
 
   public JobManagerConfiguration {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
     Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+    Objects.requireNonNull(slotRequestTimeout, "slotRequestTimeout");
+    Objects.requireNonNull(deploymentTimeout, "deploymentTimeout");
+    if (slotRequestTimeout.isNegative() || slotRequestTimeout.isZero()) {
+      throw new IllegalArgumentException("Invalid configuration shoal.jobmanager.slot-request-timeout: must be > 0, was " + slotRequestTimeout);
+    }
+    if (deploymentTimeout.isNegative() || deploymentTimeout.isZero()) {
+      throw new IllegalArgumentException("Invalid configuration shoal.jobmanager.deployment-timeout: must be > 0, was " + deploymentTimeout);
+    }
+    if (archivedJobs < 0) {
+      throw new IllegalArgumentException("Invalid configuration shoal.jobmanager.archive.max-jobs: must be >= 0, was " + archivedJobs);
+    }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException(
           "Invalid configuration shoal.jobmanager.port: must be within 0..65535, was " + port);
@@ -48,7 +75,10 @@ public record JobManagerConfiguration(
         string(config, "shoal.jobmanager.host"),
         intInRange(config, "shoal.jobmanager.port", 0, 65535),
         positiveDuration(config, "shoal.heartbeat.interval"),
-        positiveDuration(config, "shoal.heartbeat.timeout"));
+        positiveDuration(config, "shoal.heartbeat.timeout"),
+        positiveDuration(config, "shoal.jobmanager.slot-request-timeout"),
+        positiveDuration(config, "shoal.jobmanager.deployment-timeout"),
+        intInRange(config, "shoal.jobmanager.archive.max-jobs", 0, 1_000_000));
   }
 
   /** How often the JobManager looks for TaskManagers whose heartbeats stopped. */

@@ -1,16 +1,116 @@
 package dev.shoal.messages;
 
+import dev.shoal.messages.job.AccumulatorValue;
+import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.job.JobVertexID;
+import dev.shoal.messages.job.SerializedThrowable;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * Job client messages (Flink's {@code JobManagerMessages} for jobs). The jobs issue adds
- * submission, results and cancellation; until then the JobManager knows no jobs and says so.
+ * Job client messages (Flink's {@code JobManagerMessages} for jobs). Not fenced: a client asks
+ * whoever it reached; a JobManager that does not lead refuses submissions.
  */
 public sealed interface JobClientMessage extends ShoalMessage {
 
+  /** What a submitting client wants to hear. */
+  enum ListeningBehaviour {
+    /** Only {@link JobSubmitSuccess}. */
+    DETACHED,
+    /** {@link JobSubmitSuccess}, then the job's {@link JobResultSuccess} or {@link JobResultFailure}. */
+    EXECUTION_RESULT
+  }
+
   /**
-   * Answered with the job's status, or {@link JobNotFound}.
+   * Client to JobManager: run this job. Answered with {@link JobSubmitSuccess} (or at once with
+   * {@link JobResultFailure} when it cannot be accepted), then, unless detached, the result.
+   *
+   * @param jobGraph the job
+   * @param listening what the client wants to hear
+   */
+  record SubmitJob(JobGraph jobGraph, ListeningBehaviour listening) implements JobClientMessage {
+    public SubmitJob {
+      Objects.requireNonNull(jobGraph, "jobGraph");
+      Objects.requireNonNull(listening, "listening");
+    }
+  }
+
+  /** @param jobId the accepted job */
+  record JobSubmitSuccess(JobID jobId) implements JobClientMessage {
+    public JobSubmitSuccess {
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /**
+   * The job FINISHED.
+   *
+   * @param jobId the job
+   * @param netRuntimeMillis from the first deployment to the end
+   * @param accumulators the accumulators of all subtasks, merged by name
+   * @param restarts how often the job was restarted
+   */
+  record JobResultSuccess(JobID jobId, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts)
+      implements JobClientMessage {
+    public JobResultSuccess {
+      Objects.requireNonNull(jobId, "jobId");
+      accumulators = Map.copyOf(accumulators);
+    }
+  }
+
+  /**
+   * The job FAILED, was CANCELED, or could not be submitted.
+   *
+   * @param jobId the job
+   * @param status the final status (FAILED or CANCELED)
+   * @param cause the root cause
+   * @param restarts how often the job was restarted
+   */
+  record JobResultFailure(JobID jobId, JobStatus status, SerializedThrowable cause, int restarts)
+      implements JobClientMessage {
+    public JobResultFailure {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(cause, "cause");
+    }
+  }
+
+  /**
+   * Client to JobManager: cancel the job. Answered {@link CancellationSuccess} once cancelling
+   * began, or {@link CancellationFailure}.
+   *
+   * @param jobId the job
+   */
+  record CancelJob(JobID jobId) implements JobClientMessage {
+    public CancelJob {
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /** @param jobId the job being cancelled */
+  record CancellationSuccess(JobID jobId) implements JobClientMessage {
+    public CancellationSuccess {
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /**
+   * @param jobId the job
+   * @param reason why it cannot be cancelled
+   */
+  record CancellationFailure(JobID jobId, String reason) implements JobClientMessage {
+    public CancellationFailure {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /**
+   * Answered with {@link CurrentJobStatus}, or {@link JobNotFound}.
    *
    * @param jobId the job asked about
    */
@@ -21,7 +121,18 @@ public sealed interface JobClientMessage extends ShoalMessage {
   }
 
   /**
-   * The JobManager knows no job with this id.
+   * @param jobId the job
+   * @param status its status now
+   */
+  record CurrentJobStatus(JobID jobId, JobStatus status) implements JobClientMessage {
+    public CurrentJobStatus {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(status, "status");
+    }
+  }
+
+  /**
+   * The JobManager knows no job with this id (neither running nor archived).
    *
    * @param jobId the job asked about
    */
@@ -37,13 +148,74 @@ public sealed interface JobClientMessage extends ShoalMessage {
   }
 
   /**
-   * The jobs that have not reached a terminal state.
+   * One line of a job listing.
    *
-   * @param jobIds their ids
+   * @param jobId the job
+   * @param name its name
+   * @param status its status
+   * @param submitted when it was submitted
+   * @param restarts how often it restarted
    */
-  record RunningJobs(List<JobID> jobIds) implements JobClientMessage {
+  record JobSummary(JobID jobId, String name, JobStatus status, Instant submitted, int restarts) {
+    public JobSummary {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(submitted, "submitted");
+    }
+  }
+
+  /**
+   * The jobs the JobManager knows: running ones first, then archived ones, newest first.
+   *
+   * @param jobs one line per job
+   */
+  record RunningJobs(List<JobSummary> jobs) implements JobClientMessage {
     public RunningJobs {
-      jobIds = List.copyOf(jobIds);
+      jobs = List.copyOf(jobs);
+    }
+  }
+
+  /**
+   * Answered with {@link JobDetails}, or {@link JobNotFound}.
+   *
+   * @param jobId the job asked about
+   */
+  record RequestJobDetails(JobID jobId) implements JobClientMessage {
+    public RequestJobDetails {
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /**
+   * One vertex of {@link JobDetails}.
+   *
+   * @param vertexId the vertex
+   * @param name its name
+   * @param parallelism its subtasks
+   * @param states how many of its subtasks are in each state
+   * @param attempts execution attempts made for its subtasks so far
+   */
+  record VertexDetails(JobVertexID vertexId, String name, int parallelism, Map<ExecutionState, Integer> states, int attempts) {
+    public VertexDetails {
+      Objects.requireNonNull(vertexId, "vertexId");
+      Objects.requireNonNull(name, "name");
+      states = Map.copyOf(states);
+    }
+  }
+
+  /**
+   * A job's state in detail.
+   *
+   * @param summary the job's listing line
+   * @param vertices per vertex, in graph order
+   * @param failureCause the first root cause of a failure, or null
+   */
+  record JobDetails(JobSummary summary, List<VertexDetails> vertices, SerializedThrowable failureCause)
+      implements JobClientMessage {
+    public JobDetails {
+      Objects.requireNonNull(summary, "summary");
+      vertices = List.copyOf(vertices);
     }
   }
 }

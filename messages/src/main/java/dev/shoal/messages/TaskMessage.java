@@ -1,22 +1,62 @@
 package dev.shoal.messages;
 
+import dev.shoal.messages.job.SerializedThrowable;
+import dev.shoal.messages.job.TaskDeploymentDescriptor;
+import dev.shoal.messages.job.TaskExecutionState;
 import java.util.Objects;
 
 /**
- * JobManager to TaskManager messages about tasks (Flink's {@code TaskMessages}). Fenced. The jobs
- * issue adds deployment and state updates.
+ * Messages about tasks between the JobManager and TaskManagers (Flink's {@code TaskMessages}).
+ * All fenced: a TaskManager acts only on its current JobManager's, and the JobManager only on
+ * updates from TaskManagers registered under its session.
  */
 public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionID {
 
   /**
-   * Cancel the task of this execution attempt. Answered with {@code Acknowledge}, or a {@code
-   * Status.Failure} when the TaskManager runs no such task.
+   * JobManager to TaskManager: run this subtask attempt. The TaskManager reports every state
+   * change with {@link UpdateTaskExecutionState}; a deployment it cannot start is reported FAILED.
+   *
+   * @param descriptor what to run and where
+   */
+  record SubmitTask(TaskDeploymentDescriptor descriptor) implements TaskMessage {
+    public SubmitTask {
+      Objects.requireNonNull(descriptor, "descriptor");
+    }
+  }
+
+  /**
+   * JobManager to TaskManager: cancel the task of this execution attempt. An unknown attempt is
+   * answered with a {@code Status.Failure}; a known one is cancelled and reported CANCELED.
    *
    * @param attemptId the execution attempt
    */
   record CancelTask(ExecutionAttemptID attemptId) implements TaskMessage {
     public CancelTask {
       Objects.requireNonNull(attemptId, "attemptId");
+    }
+  }
+
+  /**
+   * JobManager to TaskManager: fail the task of this execution attempt with {@code cause}.
+   *
+   * @param attemptId the execution attempt
+   * @param cause why
+   */
+  record FailTask(ExecutionAttemptID attemptId, SerializedThrowable cause) implements TaskMessage {
+    public FailTask {
+      Objects.requireNonNull(attemptId, "attemptId");
+      Objects.requireNonNull(cause, "cause");
+    }
+  }
+
+  /**
+   * TaskManager to JobManager: a task changed its state.
+   *
+   * @param state the change
+   */
+  record UpdateTaskExecutionState(TaskExecutionState state) implements TaskMessage {
+    public UpdateTaskExecutionState {
+      Objects.requireNonNull(state, "state");
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.shoal.messages;
 
+import dev.shoal.messages.job.JobStatus;
 import java.util.Objects;
 
 /**
@@ -50,5 +51,68 @@ public sealed interface TestingMessage extends ShoalMessage {
   /** To JobManager: answer {@code ResponseLeaderSessionID} once it leads. */
   enum NotifyWhenLeader implements TestingMessage {
     INSTANCE
+  }
+
+  /**
+   * To JobManager: answer {@link JobStatusIs} when the job next reaches {@code status} (at once
+   * when it is there, or is archived in it).
+   *
+   * @param jobId the job
+   * @param status the status to wait for
+   */
+  record NotifyWhenJobStatus(JobID jobId, JobStatus status) implements TestingMessage {
+    public NotifyWhenJobStatus {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(status, "status");
+    }
+  }
+
+  /**
+   * @param jobId the job
+   * @param status the status it reached
+   */
+  record JobStatusIs(JobID jobId, JobStatus status) implements TestingMessage {
+    public JobStatusIs {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(status, "status");
+    }
+  }
+
+  /**
+   * To JobManager: answer {@link AllVerticesRunning} once every subtask of the job's current
+   * attempt runs.
+   *
+   * @param jobId the job
+   */
+  record WaitForAllVerticesToBeRunning(JobID jobId) implements TestingMessage {
+    public WaitForAllVerticesToBeRunning {
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /** @param jobId the job all of whose subtasks run */
+  record AllVerticesRunning(JobID jobId) implements TestingMessage {
+    public AllVerticesRunning {
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /**
+   * To JobManager: answer {@link JobRemoved} once the job is over and archived (at once when it
+   * is, or is unknown).
+   *
+   * @param jobId the job
+   */
+  record NotifyWhenJobRemoved(JobID jobId) implements TestingMessage {
+    public NotifyWhenJobRemoved {
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /** @param jobId the job that is no longer running */
+  record JobRemoved(JobID jobId) implements TestingMessage {
+    public JobRemoved {
+      Objects.requireNonNull(jobId, "jobId");
+    }
   }
 }

@@ -88,13 +88,26 @@ public final class ProtocolSamples {
       return Duration.ofMillis(500L * seed);
     } else if (type == Instant.class) {
       return Instant.ofEpochMilli(1_700_000_000_000L + seed);
+    } else if (type == dev.shoal.messages.job.JobGraph.class) {
+      // a valid graph: sampled components would not connect
+      dev.shoal.messages.job.JobGraph.Builder builder = dev.shoal.messages.job.JobGraph.builder("sample-" + seed);
+      var source = builder.addVertex("source", "com.example.Source", seed, Map.of("k", "v"));
+      var sink = builder.addVertex("sink", "com.example.Sink", 1, Map.of());
+      return builder.connect(source, sink, dev.shoal.messages.job.DistributionPattern.ALL_TO_ALL)
+          .setting("restart-strategy", "fixed-delay")
+          .build();
     } else if (type == ShoalMessage.class) {
       return new ControlMessage.Disconnect(new InstanceID(new UUID(seed, seed)), "sample");
     } else if (type == List.class) {
       Class<?> element = (Class<?>) ((ParameterizedType) generic).getActualTypeArguments()[0];
       return List.of(sampleValue(element, null, seed), sampleValue(element, null, seed + 1));
     } else if (type == Map.class) {
-      return Map.of();
+      Type[] kv = ((ParameterizedType) generic).getActualTypeArguments();
+      return Map.of(sampleValue((Class<?>) kv[0], null, seed), sampleValue((Class<?>) kv[1], null, seed + 1));
+    } else if (type.isSealed()) {
+      Class<?>[] permitted = type.getPermittedSubclasses();
+      Class<?> chosen = permitted[seed % permitted.length];
+      return chosen.isEnum() ? chosen.getEnumConstants()[0] : sample(chosen, seed);
     } else if (type.isEnum()) {
       return type.getEnumConstants()[seed % type.getEnumConstants().length];
     } else if (type.isRecord()) {

@@ -15,7 +15,12 @@ import dev.shoal.messages.TestingMessage.NotifyWhenAtLeastNumTaskManagerAreRegis
 import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
 import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
 import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
+import dev.shoal.messages.JobID;
+import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.minicluster.client.JobClient;
+import dev.shoal.minicluster.client.JobExecutionException;
+import dev.shoal.minicluster.client.JobExecutionResult;
 import dev.shoal.taskmanager.TaskManager;
 import dev.shoal.taskmanager.TaskManagerConfiguration;
 import dev.shoal.taskmanager.TaskManagerListener;
@@ -277,6 +282,25 @@ public final class MiniCluster implements AutoCloseable {
       // answered once one more TaskManager than just now is registered
       ask(new NotifyWhenAtLeastNumTaskManagerAreRegistered(registered.size() + 1), "wait for TaskManager " + resourceId);
     }
+  }
+
+  /** A client of this cluster's JobManager. */
+  public JobClient jobClient() {
+    checkRunning();
+    return new JobClient(system, jobManager, timeout);
+  }
+
+  /** Submits a job and returns its id once the JobManager accepted it. */
+  public JobID submitJob(JobGraph jobGraph) throws JobExecutionException {
+    return jobClient().submitDetached(jobGraph);
+  }
+
+  /**
+   * Submits a job and waits for its result (up to the cluster's timeout, see {@link
+   * Builder#timeout}); throws {@link JobExecutionException} with the root cause unless it FINISHED.
+   */
+  public JobExecutionResult submitJobAndWait(JobGraph jobGraph) throws JobExecutionException {
+    return jobClient().submitAndWait(jobGraph, timeout);
   }
 
   /** What the JobManager knows of its registered TaskManagers. */

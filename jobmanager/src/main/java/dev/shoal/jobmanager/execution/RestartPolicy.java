@@ -1,0 +1,69 @@
+package dev.shoal.jobmanager.execution;
+
+import dev.shoal.messages.job.RestartStrategy;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Objects;
+
+/**
+ * Decides, failure by failure, whether a job restarts and after which delay (Flink's restart
+ * strategies). Keeps the state the decision needs (restarts used, recent failure times).
+ */
+public final class RestartPolicy {
+
+  private final RestartStrategy strategy;
+  private final Deque<Long> failureTimes = new ArrayDeque<>();
+  private int restarts;
+
+  public RestartPolicy(RestartStrategy strategy) {
+    this.strategy = Objects.requireNonNull(strategy, "strategy");
+  }
+
+  /**
+   * Records a failure at {@code nowMillis} and answers whether the job may restart; when it may,
+   * the restart counts as used.
+   */
+  public boolean onFailure(long nowMillis) {
+    boolean restart =
+        switch (strategy) {
+          case RestartStrategy.NoRestart none -> false;
+          case RestartStrategy.FixedDelay fixed -> restarts < fixed.attempts();
+          case RestartStrategy.FailureRate rate -> {
+            failureTimes.addLast(nowMillis);
+            long windowStart = nowMillis - rate.interval().toMillis();
+            while (!failureTimes.isEmpty() && failureTimes.peekFirst() < windowStart) {
+              failureTimes.removeFirst();
+            }
+            yield failureTimes.size() <= rate.maxFailures();
+          }
+        };
+    if (restart) {
+      restarts++;
+    }
+    return restart;
+  }
+
+  /** The wait before a restart. */
+  public Duration delay() {
+    return switch (strategy) {
+      case RestartStrategy.NoRestart none -> Duration.ZERO;
+      case RestartStrategy.FixedDelay fixed -> fixed.delay();
+      case RestartStrategy.FailureRate rate -> rate.delay();
+    };
+  }
+
+  public int restarts() {
+    return restarts;
+  }
+
+  /** Why the job may not restart, for the failure message. */
+  public String exhaustedReason() {
+    return switch (strategy) {
+      case RestartStrategy.NoRestart none -> "the job's restart strategy is none";
+      case RestartStrategy.FixedDelay fixed -> "all " + fixed.attempts() + " restart attempts are used";
+      case RestartStrategy.FailureRate rate ->
+          "more than " + rate.maxFailures() + " failures within " + rate.interval();
+    };
+  }
+}

@@ -1,0 +1,56 @@
+package dev.shoal.messages.job;
+
+import dev.shoal.messages.ExecutionAttemptID;
+import dev.shoal.messages.JobID;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a TaskManager needs to run one subtask attempt.
+ *
+ * @param jobId the job
+ * @param jobName the job's name
+ * @param vertexId the vertex
+ * @param vertexName the vertex's name
+ * @param attemptId this execution attempt
+ * @param subtaskIndex the subtask, 0-based
+ * @param parallelism the vertex's parallelism
+ * @param attemptNumber the job attempt (0 first, +1 per restart)
+ * @param invokableClassName the user class to run
+ * @param configuration the vertex configuration merged over the job settings
+ * @param targetSlot the TaskManager slot to run in
+ */
+public record TaskDeploymentDescriptor(
+    JobID jobId,
+    String jobName,
+    JobVertexID vertexId,
+    String vertexName,
+    ExecutionAttemptID attemptId,
+    int subtaskIndex,
+    int parallelism,
+    int attemptNumber,
+    String invokableClassName,
+    Map<String, String> configuration,
+    int targetSlot) {
+
+  public TaskDeploymentDescriptor {
+    Objects.requireNonNull(jobId, "jobId");
+    Objects.requireNonNull(jobName, "jobName");
+    Objects.requireNonNull(vertexId, "vertexId");
+    Objects.requireNonNull(vertexName, "vertexName");
+    Objects.requireNonNull(attemptId, "attemptId");
+    Objects.requireNonNull(invokableClassName, "invokableClassName");
+    configuration = Map.copyOf(configuration);
+    if (subtaskIndex < 0 || subtaskIndex >= parallelism) {
+      throw new IllegalArgumentException("subtask " + subtaskIndex + " out of range for parallelism " + parallelism);
+    }
+    if (targetSlot < 0) {
+      throw new IllegalArgumentException("targetSlot must be >= 0, was " + targetSlot);
+    }
+  }
+
+  /** "vertex (i/n)", as logs name a subtask. */
+  public String taskName() {
+    return vertexName + " (" + (subtaskIndex + 1) + "/" + parallelism + ")";
+  }
+}

@@ -1,0 +1,87 @@
+package dev.shoal.minicluster.client;
+
+import dev.shoal.messages.JobClientMessage.JobResultFailure;
+import dev.shoal.messages.JobClientMessage.JobResultSuccess;
+import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
+import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
+import dev.shoal.messages.JobClientMessage.SubmitJob;
+import dev.shoal.messages.JobID;
+import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.job.SerializedThrowable;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.Terminated;
+
+/**
+ * Submits one job and listens for its answers (Flink's JobClientActor): completes {@code
+ * submitted} on JobSubmitSuccess and {@code result} on the job's result, then stops. Losing the
+ * JobManager (death watch) fails both.
+ */
+final class JobClientActor extends AbstractActor {
+
+  private final ActorRef jobManager;
+  private final JobGraph jobGraph;
+  private final ListeningBehaviour listening;
+  private final CompletableFuture<JobID> submitted;
+  private final CompletableFuture<JobExecutionResult> result;
+
+  private JobClientActor(
+      ActorRef jobManager, JobGraph jobGraph, ListeningBehaviour listening, CompletableFuture<JobID> submitted, CompletableFuture<JobExecutionResult> result) {
+    this.jobManager = jobManager;
+    this.jobGraph = jobGraph;
+    this.listening = listening;
+    this.submitted = submitted;
+    this.result = result;
+  }
+
+  static Props props(
+      ActorRef jobManager, JobGraph jobGraph, ListeningBehaviour listening, CompletableFuture<JobID> submitted, CompletableFuture<JobExecutionResult> result) {
+    return Props.create(JobClientActor.class, () -> new JobClientActor(jobManager, jobGraph, listening, submitted, result));
+  }
+
+  @Override
+  public void preStart() {
+    getContext().watch(jobManager);
+    jobManager.tell(new SubmitJob(jobGraph, listening), getSelf());
+  }
+
+  @Override
+  public void postStop() {
+    JobExecutionException stopped =
+        new JobExecutionException(jobGraph.jobId(), JobStatus.FAILED, SerializedThrowable.of("dev.shoal.minicluster.client.JobClientException", "The job client stopped before the job ended."), 0);
+    submitted.completeExceptionally(stopped);
+    result.completeExceptionally(stopped);
+  }
+
+  @Override
+  public Receive createReceive() {
+    return receiveBuilder()
+        .match(JobSubmitSuccess.class, m -> {
+          submitted.complete(m.jobId());
+          if (listening == ListeningBehaviour.DETACHED) {
+            getContext().stop(getSelf());
+          }
+        })
+        .match(JobResultSuccess.class, m -> {
+          result.complete(new JobExecutionResult(m.jobId(), m.netRuntimeMillis(), m.accumulators(), m.restarts()));
+          getContext().stop(getSelf());
+        })
+        .match(JobResultFailure.class, m -> {
+          JobExecutionException failure = new JobExecutionException(m.jobId(), m.status(), m.cause(), m.restarts());
+          submitted.completeExceptionally(failure);
+          result.completeExceptionally(failure);
+          getContext().stop(getSelf());
+        })
+        .match(Terminated.class, t -> {
+          JobExecutionException lost =
+              new JobExecutionException(jobGraph.jobId(), JobStatus.FAILED, SerializedThrowable.of("dev.shoal.minicluster.client.JobManagerLostException", "Lost the JobManager " + jobManager.path() + " before the job ended."), 0);
+          submitted.completeExceptionally(lost);
+          result.completeExceptionally(lost);
+          getContext().stop(getSelf());
+        })
+        .build();
+  }
+}
