@@ -10,7 +10,20 @@ import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.runtime.ProcessSupport;
 import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.messages.JobClientMessage.JobDetails;
+import dev.shoal.messages.JobClientMessage.JobSummary;
+import dev.shoal.messages.JobClientMessage.VertexDetails;
+import dev.shoal.messages.JobID;
+import dev.shoal.messages.job.AccumulatorValue;
+import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobStatus;
+import dev.shoal.minicluster.client.JobClient;
+import dev.shoal.minicluster.client.JobExecutionException;
+import dev.shoal.minicluster.client.JobExecutionResult;
+import dev.shoal.minicluster.examples.Examples;
 import java.io.PrintWriter;
+import java.util.UUID;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -35,7 +48,14 @@ import picocli.CommandLine.Spec;
     name = "shoal",
     mixinStandardHelpOptions = true,
     description = "Talks to a Shoal JobManager.",
-    subcommands = {ShoalCli.TaskManagers.class, ShoalCli.RunMiniCluster.class})
+    subcommands = {
+      ShoalCli.TaskManagers.class,
+      ShoalCli.Run.class,
+      ShoalCli.ListJobs.class,
+      ShoalCli.Status.class,
+      ShoalCli.Cancel.class,
+      ShoalCli.RunMiniCluster.class
+    })
 public final class ShoalCli {
 
   /** Options shared by the commands that talk to a JobManager. */
@@ -60,6 +80,262 @@ public final class ShoalCli {
 
     Duration timeoutDuration() {
       return ConfigFactory.parseString("t = " + timeout).getDuration("t");
+    }
+
+    /** A client actor system and a JobClient of the JobManager; close it when done. */
+    Connection connect() throws Exception {
+      ActorSystem system = clientSystem(host());
+      try {
+        ActorRef jobManager = system.actorSelection(address()).resolveOne(timeoutDuration()).toCompletableFuture().get();
+        return new Connection(system, new JobClient(system, jobManager, timeoutDuration()));
+      } catch (java.util.concurrent.ExecutionException e) {
+        system.terminate();
+        throw new IllegalStateException("Could not reach the JobManager at " + address() + " within " + timeoutDuration() + ": " + e.getCause().getMessage(), e);
+      }
+    }
+  }
+
+  /** A connection to a JobManager. */
+  record Connection(ActorSystem system, JobClient client) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Prints {@code value} as pretty JSON. */
+  static String json(Object value) throws Exception {
+    return new ObjectMapper()
+        .registerModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .writerWithDefaultPrettyPrinter()
+        .writeValueAsString(value);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  shoal run / list / status / cancel
+  // ------------------------------------------------------------------------------------------
+
+  @Command(name = "run", mixinStandardHelpOptions = true, description = "Runs a job and waits for its result; exits non-zero when it fails.")
+  static final class Run implements Callable<Integer> {
+    @Mixin JobManagerOptions options = new JobManagerOptions();
+
+    @Option(names = "--example", required = true, description = "The example job to run: noop or pi.")
+    String example;
+
+    @Option(names = "--parallelism", defaultValue = "4", description = "Subtasks (default ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--samples", defaultValue = "10000000", description = "Samples of the pi example (default ${DEFAULT-VALUE}).")
+    long samples;
+
+    @Option(names = "-D", description = "Job configuration, e.g. -D restart-strategy=fixed-delay.")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Option(names = "--json", description = "Print one JSON object at the end instead of text.")
+    boolean json;
+
+    @Option(names = "--job-timeout", defaultValue = "1h", description = "Give up waiting after this long (default ${DEFAULT-VALUE}).")
+    String jobTimeout;
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      JobGraph graph;
+      try {
+        graph = Examples.byName(example, parallelism, samples, settings);
+      } catch (IllegalArgumentException e) {
+        err.println(e.getMessage());
+        return 2;
+      }
+      long begin = System.nanoTime();
+      try (Connection connection = options.connect()) {
+        JobClient client = connection.client();
+        JobClient.Submission submission;
+        try {
+          submission = client.submit(graph);
+        } catch (JobExecutionException e) {
+          return report(out, err, graph, JobStatus.FAILED, e.rootCause().toString(), e.rootCause().stackTrace(), begin, e.restarts(), Map.of());
+        }
+        err.printf("Submitted job %s (%s, %d subtasks).%n", submission.jobId(), graph.name(), graph.numberOfSubtasks());
+        err.flush();
+        Duration limit = ConfigFactory.parseString("t = " + jobTimeout).getDuration("t");
+        long deadline = System.nanoTime() + limit.toNanos();
+        String lastProgress = "";
+        while (true) {
+          try {
+            JobExecutionResult result = submission.result().get(500, TimeUnit.MILLISECONDS);
+            return report(out, err, graph, JobStatus.FINISHED, null, null, begin, result.restarts(), result.accumulators());
+          } catch (java.util.concurrent.TimeoutException stillRunning) {
+            if (System.nanoTime() > deadline) {
+              err.printf("Job %s did not end within %s; it keeps running.%n", submission.jobId(), limit);
+              return 3;
+            }
+            String progress = progress(client, submission.jobId());
+            if (!progress.equals(lastProgress)) {
+              err.println(progress);
+              err.flush();
+              lastProgress = progress;
+            }
+          } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof JobExecutionException failure) {
+              return report(out, err, graph, failure.status(), failure.rootCause().toString(), failure.rootCause().stackTrace(), begin, failure.restarts(), Map.of());
+            }
+            throw e;
+          }
+        }
+      } catch (IllegalStateException e) {
+        err.println(e.getMessage());
+        return 1;
+      }
+    }
+
+    private int report(PrintWriter out, PrintWriter err, JobGraph graph, JobStatus state, String cause, String trace, long begin, int restarts, Map<String, AccumulatorValue> accumulators) throws Exception {
+      long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+      Map<String, Object> values = new LinkedHashMap<>();
+      accumulators.forEach((k, v) -> values.put(k, v.value()));
+      if (json) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("jobId", graph.jobId().toString());
+        result.put("name", graph.name());
+        result.put("state", state.name());
+        result.put("durationMs", durationMs);
+        result.put("restarts", restarts);
+        result.put("accumulators", values);
+        if (cause != null) {
+          result.put("cause", cause);
+        }
+        out.println(json(result));
+      } else {
+        out.printf("Job %s (%s) %s in %d ms with %d restarts.%n", graph.jobId(), graph.name(), state, durationMs, restarts);
+        values.forEach((k, v) -> out.printf("  %s = %s%n", k, v));
+        if (graph.name().equals("pi") && accumulators.get("hits") instanceof AccumulatorValue.LongCounter hits
+            && accumulators.get("samples") instanceof AccumulatorValue.LongCounter all) {
+          out.printf("  pi is about %.6f%n", Examples.estimatePi(hits.count(), all.count()));
+        }
+        if (cause != null) {
+          out.printf("Cause: %s%n", trace);
+        }
+      }
+      out.flush();
+      return state == JobStatus.FINISHED ? 0 : 1;
+    }
+
+    private static String progress(JobClient client, JobID jobId) {
+      try {
+        JobDetails details = client.details(jobId);
+        int deployed = 0, running = 0, finished = 0, total = 0;
+        for (VertexDetails vertex : details.vertices()) {
+          total += vertex.parallelism();
+          deployed += vertex.states().getOrDefault(ExecutionState.DEPLOYING, 0);
+          running += vertex.states().getOrDefault(ExecutionState.RUNNING, 0);
+          finished += vertex.states().getOrDefault(ExecutionState.FINISHED, 0);
+        }
+        return String.format("%s: %d/%d subtasks deploying, %d running, %d finished; %d restarts.",
+            details.summary().status(), deployed, total, running, finished, details.summary().restarts());
+      } catch (RuntimeException e) {
+        return "(no progress: " + e.getMessage() + ")";
+      }
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists running and archived jobs.")
+  static final class ListJobs implements Callable<Integer> {
+    @Mixin JobManagerOptions options = new JobManagerOptions();
+
+    @Option(names = "--json", description = "Print a JSON array.")
+    boolean json;
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      try (Connection connection = options.connect()) {
+        List<JobSummary> jobs = connection.client().list();
+        if (json) {
+          out.println(json(jobs));
+        } else {
+          out.printf("%-36s  %-20s  %-11s  %8s  %s%n", "JOB ID", "NAME", "STATUS", "RESTARTS", "SUBMITTED");
+          for (JobSummary job : jobs) {
+            out.printf("%-36s  %-20s  %-11s  %8d  %s%n", job.jobId(), job.name(), job.status(), job.restarts(), job.submitted());
+          }
+        }
+        out.flush();
+        return 0;
+      } catch (IllegalStateException e) {
+        spec.commandLine().getErr().println(e.getMessage());
+        return 1;
+      }
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows a job's status and its vertices.")
+  static final class Status implements Callable<Integer> {
+    @Mixin JobManagerOptions options = new JobManagerOptions();
+
+    @CommandLine.Parameters(paramLabel = "JOBID")
+    String jobId;
+
+    @Option(names = "--json", description = "Print a JSON object.")
+    boolean json;
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      try (Connection connection = options.connect()) {
+        JobDetails details = connection.client().details(new JobID(UUID.fromString(jobId)));
+        if (json) {
+          out.println(json(details));
+        } else {
+          JobSummary summary = details.summary();
+          out.printf("Job %s (%s): %s, %d restarts, submitted %s%n", summary.jobId(), summary.name(), summary.status(), summary.restarts(), summary.submitted());
+          for (VertexDetails vertex : details.vertices()) {
+            out.printf("  %-20s parallelism %4d  %s%n", vertex.name(), vertex.parallelism(), vertex.states());
+          }
+          if (details.failureCause() != null) {
+            out.printf("Failure: %s%n", details.failureCause());
+          }
+        }
+        out.flush();
+        return 0;
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        spec.commandLine().getErr().println(e.getMessage());
+        return 1;
+      }
+    }
+  }
+
+  @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a job.")
+  static final class Cancel implements Callable<Integer> {
+    @Mixin JobManagerOptions options = new JobManagerOptions();
+
+    @CommandLine.Parameters(paramLabel = "JOBID")
+    String jobId;
+
+    @Option(names = "--json", description = "Print a JSON object.")
+    boolean json;
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      try (Connection connection = options.connect()) {
+        connection.client().cancel(new JobID(UUID.fromString(jobId)));
+        out.println(json ? json(Map.of("jobId", jobId, "cancelling", true)) : "Cancelling job " + jobId + ".");
+        out.flush();
+        return 0;
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        spec.commandLine().getErr().println(e.getMessage());
+        return 1;
+      }
     }
   }
 
@@ -180,11 +456,23 @@ public final class ShoalCli {
     @Option(names = "--mode", defaultValue = "ACTOR_SYSTEM_PER_COMPONENT", description = "One of ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     MiniCluster.Mode mode;
 
+    @Option(names = "--keep-running", description = "Keep the cluster up until Ctrl-C instead of running the pi example and exiting.")
+    boolean keepRunning;
+
+    @Option(names = "--parallelism", description = "Subtasks of the pi example (default: all slots).")
+    Integer parallelism;
+
+    @Option(names = "--samples", defaultValue = "100000000", description = "Samples of the pi example (default ${DEFAULT-VALUE}).")
+    long samples;
+
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
+      if (!keepRunning) {
+        return runPi(out);
+      }
       MiniCluster cluster =
           MiniCluster.builder()
               .mode(mode)
@@ -213,6 +501,29 @@ public final class ShoalCli {
       out.flush();
       stopped.await();
       return 0;
+    }
+
+    private int runPi(PrintWriter out) {
+      try (MiniCluster cluster = MiniCluster.builder().mode(mode).taskManagers(taskManagers).slotsPerTaskManager(slots)
+          .setting("shoal.jobmanager.host", host).setting("shoal.jobmanager.port", port).setting("shoal.taskmanager.host", host).build()) {
+        long begin = System.nanoTime();
+        cluster.start();
+        long started = System.nanoTime();
+        out.printf("Cluster up in %d ms: %d TaskManagers x %d slots at %s%n", TimeUnit.NANOSECONDS.toMillis(started - begin), taskManagers, slots, cluster.jobManagerAddress());
+        int p = parallelism != null ? parallelism : taskManagers * slots;
+        out.printf("Running pi with %d subtasks and %,d samples ...%n", p, samples);
+        out.flush();
+        JobExecutionResult result = cluster.submitJobAndWait(Examples.pi(p, samples, Map.of()));
+        long ended = System.nanoTime();
+        out.printf("pi is about %.6f (%,d samples, %,d hits)%n", Examples.estimatePi(result.longCounter("hits"), result.longCounter("samples")), result.longCounter("samples"), result.longCounter("hits"));
+        out.printf("Job %s ran %d ms (submit to result %d ms).%n", result.jobId(), result.netRuntimeMillis(), TimeUnit.NANOSECONDS.toMillis(ended - started));
+        out.flush();
+        return 0;
+      } catch (JobExecutionException e) {
+        out.printf("The pi job failed: %s%n", e.rootCause().stackTrace());
+        out.flush();
+        return 1;
+      }
     }
   }
 

@@ -1,0 +1,148 @@
+package dev.shoal.minicluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shoal.messages.JobID;
+import dev.shoal.messages.TaskManagerInfo;
+import dev.shoal.messages.TestingMessage.AllVerticesRunning;
+import dev.shoal.messages.TestingMessage.JobStatusIs;
+import dev.shoal.messages.TestingMessage.NotifyWhenJobStatus;
+import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
+import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.job.RestartStrategy;
+import dev.shoal.minicluster.client.JobClient;
+import dev.shoal.minicluster.client.JobExecutionException;
+import dev.shoal.minicluster.client.JobExecutionResult;
+import dev.shoal.minicluster.examples.Examples;
+import dev.shoal.minicluster.testing.MiniClusterExtension;
+import dev.shoal.minicluster.testjobs.BlockingInvokable;
+import dev.shoal.minicluster.testjobs.FailOnceInvokable;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.testkit.javadsl.TestKit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Jobs on a MiniCluster of 10 TaskManagers x 100 slots in one actor system. */
+@Timeout(120)
+final class JobExecutionTest {
+
+  @RegisterExtension
+  static final MiniClusterExtension CLUSTER =
+      new MiniClusterExtension(
+          () ->
+              MiniCluster.builder()
+                  .taskManagers(10)
+                  .slotsPerTaskManager(100)
+                  .setting("shoal.heartbeat.interval", "200ms")
+                  .setting("shoal.jobmanager.slot-request-timeout", "1s"));
+
+  @Test
+  void shouldRunAThousandSubtasksAndAddUpTheirAccumulators(MiniCluster cluster) throws Exception {
+    // given
+    JobGraph pi = Examples.pi(1000, 2_000_000, Map.of());
+
+    // when
+    JobExecutionResult result = cluster.submitJobAndWait(pi);
+
+    // then
+    assertThat(result.longCounter("samples")).isEqualTo(2_000_000);
+    assertThat(result.longCounter("hits")).isBetween(1_500_000L, 1_640_000L);
+    assertThat(Examples.estimatePi(result.longCounter("hits"), result.longCounter("samples"))).isCloseTo(Math.PI, org.assertj.core.data.Offset.offset(0.01));
+    assertThat(result.restarts()).isZero();
+  }
+
+  @Test
+  void shouldFinishOnTheSecondAttemptWithFixedDelayRestart(MiniCluster cluster) throws Exception {
+    // given
+    JobGraph.Builder builder = JobGraph.builder("fail-once").restartStrategy(new RestartStrategy.FixedDelay(1, Duration.ZERO));
+    builder.addVertex("fail-once", FailOnceInvokable.class, 8);
+
+    // when
+    JobExecutionResult result = cluster.submitJobAndWait(builder.build());
+
+    // then
+    assertThat(result.restarts()).isEqualTo(1);
+    assertThat(result.longCounter("subtasks")).isEqualTo(8);
+  }
+
+  @Test
+  void shouldFailWithTheOriginalExceptionWithoutRestartStrategy(MiniCluster cluster) {
+    // given
+    JobGraph.Builder builder = JobGraph.builder("fail-once-no-restart").setting("restart-strategy", "none");
+    builder.addVertex("fail-once", FailOnceInvokable.class, 8);
+
+    // when / then
+    assertThatThrownBy(() -> cluster.submitJobAndWait(builder.build()))
+        .isInstanceOfSatisfying(JobExecutionException.class, e -> {
+          assertThat(e.status()).isEqualTo(JobStatus.FAILED);
+          assertThat(e.rootCause().className()).isEqualTo(IllegalStateException.class.getName());
+          assertThat(e.rootCause().message()).isEqualTo(FailOnceInvokable.MESSAGE);
+          assertThat(e.rootCause().stackTrace()).contains("FailOnceInvokable.invoke");
+          assertThat(e.restarts()).isZero();
+        });
+  }
+
+  @Test
+  void shouldCancelBlockingTasksAndFreeEverySlot(MiniCluster cluster) throws Exception {
+    // given a job whose 300 tasks block until cancelled
+    JobGraph.Builder builder = JobGraph.builder("blocking");
+    builder.addVertex("block", BlockingInvokable.class, 300);
+    JobGraph blocking = builder.build();
+    JobClient client = cluster.jobClient();
+    JobClient.Submission submission = client.submit(blocking);
+    TestKit probe = new TestKit(cluster.actorSystem());
+    probe.send(cluster.jobManager(), new WaitForAllVerticesToBeRunning(blocking.jobId()));
+    probe.expectMsgClass(Duration.ofSeconds(60), AllVerticesRunning.class);
+
+    // when
+    client.cancel(blocking.jobId());
+
+    // then
+    assertThatThrownBy(() -> JobClient.await(submission, Duration.ofSeconds(60)))
+        .isInstanceOfSatisfying(JobExecutionException.class, e -> assertThat(e.status()).isEqualTo(JobStatus.CANCELED));
+    assertThat(client.status(blocking.jobId())).isEqualTo(JobStatus.CANCELED);
+    // every slot is free again: the TaskManagers say so, and a job needing all 1000 runs at once
+    probe.awaitCond(Duration.ofSeconds(30), Duration.ofMillis(100), "every TaskManager reports all slots free",
+        () -> cluster.registeredTaskManagers().stream().allMatch(JobExecutionTest::allSlotsFree));
+    assertThat(cluster.submitJobAndWait(Examples.noop(1000, Map.of())).longCounter("subtasks")).isEqualTo(1000);
+  }
+
+  @Test
+  void shouldFailAfterTheSlotRequestTimeoutNamingNeededAndAvailableSlots(MiniCluster cluster) {
+    // given a job that needs more slots than the cluster has
+    JobGraph tooBig = Examples.noop(1500, Map.of());
+
+    // when / then
+    assertThatThrownBy(() -> cluster.submitJobAndWait(tooBig))
+        .isInstanceOfSatisfying(JobExecutionException.class, e -> {
+          assertThat(e.status()).isEqualTo(JobStatus.FAILED);
+          assertThat(e.rootCause().message()).contains("needs 1500 slots").contains("1000 of 1000 slots");
+        });
+  }
+
+  @Test
+  void shouldAnswerJobStatusNotificationsAndKeepEndedJobsQueryable(MiniCluster cluster) throws Exception {
+    // given
+    JobGraph noop = Examples.noopPointwise(16, Map.of());
+    TestKit probe = new TestKit(cluster.actorSystem());
+
+    // when
+    cluster.submitJobAndWait(noop);
+
+    // then
+    probe.send(cluster.jobManager(), new NotifyWhenJobStatus(noop.jobId(), JobStatus.FINISHED));
+    assertThat(probe.expectMsgClass(Duration.ofSeconds(10), JobStatusIs.class).status()).isEqualTo(JobStatus.FINISHED);
+    assertThat(cluster.jobClient().list()).anySatisfy(summary -> assertThat(summary.jobId()).isEqualTo(noop.jobId()));
+    assertThat(cluster.jobClient().details(noop.jobId()).vertices()).hasSize(2);
+    assertThatThrownBy(() -> cluster.jobClient().status(JobID.generate())).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static boolean allSlotsFree(TaskManagerInfo tm) {
+    return tm.latestMetrics() != null && tm.latestMetrics().freeSlots() == tm.slots();
+  }
+}
