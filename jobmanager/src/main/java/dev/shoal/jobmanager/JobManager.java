@@ -632,6 +632,9 @@ public final class JobManager extends ShoalActor {
       return;
     }
     ExecutionState previous = execution.state();
+    if (previous == update.state()) {
+      return; // the TaskManager confirms what the JobManager set when it deployed (DEPLOYING)
+    }
     if (!job.graph.updateState(execution, update.state(), update.accumulators())) {
       log.warn("Ignored illegal transition {} -> {} of {} ({}) from {}.", previous, update.state(), execution.taskName(), update.attemptId(), getSender());
       return;

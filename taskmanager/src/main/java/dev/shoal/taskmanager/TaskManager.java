@@ -7,6 +7,7 @@ import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
 import dev.shoal.messages.ControlMessage.FatalError;
 import dev.shoal.messages.ControlMessage.StopCluster;
+import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.HardwareDescription;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.LeadershipMessage;
@@ -32,13 +33,31 @@ import dev.shoal.messages.TaskManagerMessage.SendStackTrace;
 import dev.shoal.messages.TaskManagerMessage.StackTrace;
 import dev.shoal.messages.TaskMessage;
 import dev.shoal.messages.TaskMessage.CancelTask;
+import dev.shoal.messages.TaskMessage.FailTask;
+import dev.shoal.messages.TaskMessage.SubmitTask;
+import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
+import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.SerializedThrowable;
+import dev.shoal.messages.job.TaskDeploymentDescriptor;
+import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.ShoalActor;
+import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
+import dev.shoal.taskmanager.task.Task;
+import dev.shoal.taskmanager.task.TaskEvent;
+import dev.shoal.taskmanager.task.TaskEvent.CancellationTimedOut;
+import dev.shoal.taskmanager.task.TaskEvent.StateChanged;
+import dev.shoal.taskmanager.task.TaskSlotTable;
+import dev.shoal.taskmanager.task.TaskSlotTable.Allocated;
+import dev.shoal.taskmanager.task.TaskSlotTable.Rejected;
+import dev.shoal.taskmanager.task.UserCodeClassLoaders;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.lang.management.ThreadInfo;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -55,8 +74,13 @@ import org.apache.pekko.remote.ThisActorSystemQuarantinedEvent;
  * heartbeats with metrics, and registers again whenever it loses it (death watch, Disconnect, a
  * new leader address). It gives up with a fatal error after the maximum registration duration.
  *
+ * <p>It runs the tasks its JobManager submits, each on a thread of its own ({@link Task}), in the
+ * slots of a {@link TaskSlotTable}, and reports every state change of a task to the JobManager
+ * that deployed it. Losing that JobManager, or stopping, cancels every task; a task's slot is
+ * freed only once its thread has ended, however long that takes.
+ *
  * <p>Threading: all state lives in fields touched only by the actor's thread. Slow work (thread
- * dumps) runs on the blocking dispatcher and comes back as a message.
+ * dumps, task threads and their cancelers) runs elsewhere and comes back as a message.
  */
 @SuppressWarnings("deprecation") // Artery still publishes its deprecated quarantine event
 public final class TaskManager extends ShoalActor {
@@ -92,10 +116,22 @@ public final class TaskManager extends ShoalActor {
   private record Registered(ActorRef jobManager, InstanceID instanceId, UUID leaderSessionId)
       implements Connection {}
 
+  /**
+   * A task this TaskManager runs (or is still cancelling).
+   *
+   * @param task the task
+   * @param deployedUnder the registration under which the JobManager submitted it; its state
+   *     changes go to that JobManager only while this registration lasts
+   */
+  private record RunningTask(Task task, Registered deployedUnder) {}
+
   private final TaskManagerConfiguration configuration;
   private final TaskManagerLocation location;
   private final HardwareDescription hardware;
   private final TaskManagerListener listener;
+  private final UserCodeClassLoaders classLoaders;
+  private final TaskSlotTable slotTable;
+  private final Map<ExecutionAttemptID, RunningTask> tasks = new LinkedHashMap<>();
 
   private String jobManagerAddress;
   private Connection connection = NotConnected.INSTANCE;
@@ -106,12 +142,15 @@ public final class TaskManager extends ShoalActor {
       TaskManagerConfiguration configuration,
       TaskManagerLocation location,
       String jobManagerAddress,
-      TaskManagerListener listener) {
+      TaskManagerListener listener,
+      UserCodeClassLoaders classLoaders) {
     this.configuration = Objects.requireNonNull(configuration, "configuration");
     this.location = Objects.requireNonNull(location, "location");
     this.jobManagerAddress = jobManagerAddress;
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.classLoaders = Objects.requireNonNull(classLoaders, "classLoaders");
     this.hardware = HardwareDescription.ofCurrentJvm(0);
+    this.slotTable = new TaskSlotTable(configuration.numberOfSlots());
   }
 
   /**
@@ -123,9 +162,23 @@ public final class TaskManager extends ShoalActor {
       TaskManagerLocation location,
       String jobManagerAddress,
       TaskManagerListener listener) {
+    return props(configuration, location, jobManagerAddress, listener, UserCodeClassLoaders.taskManagerClassLoader());
+  }
+
+  /**
+   * @param jobManagerAddress the JobManager to register at, or null to wait for a {@link
+   *     JobManagerLeaderAddress}
+   * @param classLoaders where tasks get their job's class loader
+   */
+  public static Props props(
+      TaskManagerConfiguration configuration,
+      TaskManagerLocation location,
+      String jobManagerAddress,
+      TaskManagerListener listener,
+      UserCodeClassLoaders classLoaders) {
     return Props.create(
         TaskManager.class,
-        () -> new TaskManager(configuration, location, jobManagerAddress, listener));
+        () -> new TaskManager(configuration, location, jobManagerAddress, listener, classLoaders));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -151,8 +204,11 @@ public final class TaskManager extends ShoalActor {
 
   @Override
   public void postStop() {
+    String reason = "TaskManager " + location.resourceId() + " is shutting down.";
     if (connection instanceof Registered registered) {
-      disconnectFromJobManager(registered, "TaskManager " + location.resourceId() + " is shutting down.");
+      disconnectFromJobManager(registered, reason);
+    } else {
+      cancelAllTasks(reason);
     }
     log.info("TaskManager {} stopped.", location.resourceId());
   }
@@ -175,6 +231,7 @@ public final class TaskManager extends ShoalActor {
       case TaskManagerMessage m -> handleTaskManagerMessage(m);
       case LeadershipMessage m -> handleLeadershipMessage(m);
       case ControlMessage m -> handleControlMessage(m);
+      case TaskEvent m -> handleTaskEvent(m);
       case RegistrationDeadline m -> handleRegistrationDeadline(m);
       case Terminated t -> handleTerminated(t);
       case org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().address().toString());
@@ -345,9 +402,13 @@ public final class TaskManager extends ShoalActor {
     }
   }
 
-  /** Ends the registration at the JobManager: stops heartbeats, unwatches it and tells it. */
+  /**
+   * Ends the registration at the JobManager: cancels every task (Flink's
+   * cancelAndClearEverything), stops heartbeats, unwatches the JobManager and tells it.
+   */
   private void disconnectFromJobManager(Registered registered, String reason) {
     log.info("TaskManager {} disconnects from JobManager {}: {}", location.resourceId(), registered.jobManager().path(), reason);
+    cancelAllTasks(reason);
     timers().cancel(TimerKey.HEARTBEAT);
     getContext().unwatch(registered.jobManager());
     registered.jobManager().tell(decorate(new Disconnect(registered.instanceId(), reason)), getSelf());
@@ -398,15 +459,14 @@ public final class TaskManager extends ShoalActor {
     if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
       cpuLoad = os.getProcessCpuLoad();
     }
-    int slots = configuration.numberOfSlots();
     return new MetricsReport(
         heap.getUsed(),
         heap.getCommitted(),
         heap.getMax(),
         cpuLoad,
         ManagementFactory.getThreadMXBean().getThreadCount(),
-        slots,
-        slots);
+        slotTable.freeSlots(),
+        slotTable.numberOfSlots());
   }
 
   private void handleSendStackTrace() {
@@ -446,19 +506,153 @@ public final class TaskManager extends ShoalActor {
   }
 
   // ------------------------------------------------------------------------------------------
-  //  Tasks and checkpoints (no tasks run yet: the jobs issue adds deployment)
+  //  Tasks
   // ------------------------------------------------------------------------------------------
 
   private void handleTaskMessage(TaskMessage message) {
     switch (message) {
-      case final CancelTask m ->
-          getSender()
-              .tell(
-                  new Status.Failure(
-                      new IllegalArgumentException("TaskManager " + location.resourceId() + " runs no task with execution attempt " + m.attemptId() + ".")),
-                  getSelf());
+      case final SubmitTask m -> handleSubmitTask(m);
+      case final CancelTask m -> handleCancelTask(m);
+      case final FailTask m -> handleFailTask(m);
+      case final UpdateTaskExecutionState m -> handleUnknownMessage(m);
     }
   }
+
+  private void handleSubmitTask(SubmitTask m) {
+    TaskDeploymentDescriptor descriptor = m.descriptor();
+    if (!(connection instanceof Registered registered)) {
+      log.debug("Dropped task {} ({}): TaskManager {} is not registered at a JobManager.", descriptor.taskName(), descriptor.attemptId(), location.resourceId());
+      return;
+    }
+    if (tasks.containsKey(descriptor.attemptId())) {
+      log.warn("Ignored a second submission of task {} ({}), which is already here.", descriptor.taskName(), descriptor.attemptId());
+      return;
+    }
+    switch (slotTable.allocate(descriptor.targetSlot(), descriptor.jobId(), descriptor.vertexId(), descriptor.attemptId())) {
+      case final Rejected r -> rejectTask(registered, descriptor, r.reason());
+      case final Allocated a -> startTask(registered, descriptor, a.slot());
+    }
+  }
+
+  private void startTask(Registered registered, TaskDeploymentDescriptor descriptor, int slot) {
+    ActorRef self = getSelf();
+    Task task =
+        new Task(
+            descriptor,
+            classLoaders,
+            configuration.taskCancellationInterval(),
+            configuration.taskCancellationTimeout(),
+            event -> self.tell(event, ActorRef.noSender()));
+    log.info("Starting task {} of job {} in slot {}.", task.name(), descriptor.jobId(), slot);
+    tasks.put(descriptor.attemptId(), new RunningTask(task, registered));
+    try {
+      task.start();
+    } catch (OutOfMemoryError e) { // no thread for it: fail this task, not the TaskManager
+      log.error("Could not start a thread for task {}.", task.name(), e);
+      tasks.remove(descriptor.attemptId());
+      slotTable.release(descriptor.attemptId());
+      reportToJobManager(registered, failed(descriptor, SerializedThrowable.of(e)));
+    }
+  }
+
+  /** Reports a task that cannot start FAILED at once, without ever creating it. */
+  private void rejectTask(Registered registered, TaskDeploymentDescriptor descriptor, String reason) {
+    String description =
+        "TaskManager " + location.resourceId() + " cannot run task " + descriptor.taskName() + " (" + descriptor.attemptId() + ") of job " + descriptor.jobId() + ": " + reason;
+    log.info(description);
+    reportToJobManager(registered, failed(descriptor, SerializedThrowable.of(TaskSubmissionException.class.getName(), description)));
+  }
+
+  private void handleCancelTask(CancelTask m) {
+    RunningTask running = tasks.get(m.attemptId());
+    if (running == null) {
+      getSender()
+          .tell(
+              new Status.Failure(
+                  new IllegalArgumentException("TaskManager " + location.resourceId() + " runs no task with execution attempt " + m.attemptId() + ".")),
+              getSelf());
+      return;
+    }
+    running.task().cancel();
+    getSender().tell(Acknowledge.INSTANCE, getSelf());
+  }
+
+  private void handleFailTask(FailTask m) {
+    RunningTask running = tasks.get(m.attemptId());
+    if (running == null) {
+      log.debug("Ignored a request to fail unknown task {}: {}", m.attemptId(), m.cause());
+      return;
+    }
+    running.task().failExternally(m.cause());
+  }
+
+  private void handleTaskEvent(TaskEvent event) {
+    switch (event) {
+      case final StateChanged m -> handleTaskStateChanged(m.state());
+      case final CancellationTimedOut m -> handleCancellationTimedOut(m);
+    }
+  }
+
+  /** Frees the slot of a task that is over and reports the change to the JobManager that deployed it. */
+  private void handleTaskStateChanged(TaskExecutionState state) {
+    RunningTask running = tasks.get(state.attemptId());
+    if (running == null) {
+      log.warn("Dropped the change of unknown task {} to {}.", state.attemptId(), state.state());
+      return;
+    }
+    if (state.state().isTerminal()) {
+      tasks.remove(state.attemptId());
+      int slot = slotTable.release(state.attemptId());
+      log.debug("Task {} left slot {}; {} of {} slots are free.", running.task().name(), slot, slotTable.freeSlots(), slotTable.numberOfSlots());
+    }
+    if (connection instanceof Registered registered && registered.equals(running.deployedUnder())) {
+      reportToJobManager(registered, state);
+    } else {
+      log.debug("Did not report task {} {}: the registration it was deployed under is over.", running.task().name(), state.state());
+    }
+  }
+
+  private void handleCancellationTimedOut(CancellationTimedOut m) {
+    RunningTask running = tasks.get(m.attemptId());
+    if (running == null) {
+      log.debug("Task {} timed out cancelling but has ended since.", m.attemptId());
+      return;
+    }
+    String description =
+        "Task "
+            + running.task().name()
+            + " of job "
+            + running.task().descriptor().jobId()
+            + " has not ended "
+            + m.timeout().toMillis()
+            + " ms after it was cancelled; slot "
+            + slotTable.slotOf(m.attemptId())
+            + " of TaskManager "
+            + location.resourceId()
+            + " stays occupied until its thread ends.";
+    log.warn(description);
+    listener.onTaskCancellationTimeout(description);
+  }
+
+  /** Cancels every task; each keeps its slot until its thread has ended. */
+  private void cancelAllTasks(String reason) {
+    if (!tasks.isEmpty()) {
+      log.info("Cancelling all {} tasks of TaskManager {}: {}", tasks.size(), location.resourceId(), reason);
+      tasks.values().forEach(running -> running.task().cancel());
+    }
+  }
+
+  private void reportToJobManager(Registered registered, TaskExecutionState state) {
+    registered.jobManager().tell(decorate(new UpdateTaskExecutionState(state)), getSelf());
+  }
+
+  private static TaskExecutionState failed(TaskDeploymentDescriptor descriptor, SerializedThrowable error) {
+    return new TaskExecutionState(descriptor.jobId(), descriptor.attemptId(), ExecutionState.FAILED, error, Map.of());
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Checkpoints
+  // ------------------------------------------------------------------------------------------
 
   private void handleCheckpointMessage(CheckpointMessage message) {
     switch (message) {

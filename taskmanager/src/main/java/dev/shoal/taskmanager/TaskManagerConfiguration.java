@@ -5,6 +5,7 @@ import static dev.shoal.messages.runtime.ShoalActorSystems.positiveDuration;
 import static dev.shoal.messages.runtime.ShoalActorSystems.string;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -22,6 +23,10 @@ import java.util.Objects;
  * @param registrationTimeout give up after this long; null = never
  * @param heartbeatInterval how often it sends heartbeats ({@code shoal.heartbeat.interval})
  * @param onQuarantine what to do when quarantined by the JobManager
+ * @param taskCancellationInterval how often a cancelled task's thread is interrupted again while
+ *     it runs ({@code shoal.taskmanager.task.cancellation-interval})
+ * @param taskCancellationTimeout after how long a cancelled task whose thread still runs is
+ *     reported as an error; zero for never ({@code shoal.taskmanager.task.cancellation-timeout})
  */
 public record TaskManagerConfiguration(
     String host,
@@ -33,7 +38,9 @@ public record TaskManagerConfiguration(
     Duration refusedRegistrationBackoff,
     Duration registrationTimeout,
     Duration heartbeatInterval,
-    QuarantinePolicy onQuarantine) {
+    QuarantinePolicy onQuarantine,
+    Duration taskCancellationInterval,
+    Duration taskCancellationTimeout) {
 
   /** What a quarantined TaskManager does. */
   public enum QuarantinePolicy {
@@ -48,6 +55,8 @@ public record TaskManagerConfiguration(
     Objects.requireNonNull(refusedRegistrationBackoff, "refusedRegistrationBackoff");
     Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
     Objects.requireNonNull(onQuarantine, "onQuarantine");
+    Objects.requireNonNull(taskCancellationInterval, "taskCancellationInterval");
+    Objects.requireNonNull(taskCancellationTimeout, "taskCancellationTimeout");
     if (numberOfSlots < 1) {
       throw new IllegalArgumentException(
           "Invalid configuration shoal.taskmanager.number-of-task-slots: must be >= 1, was " + numberOfSlots);
@@ -58,6 +67,16 @@ public record TaskManagerConfiguration(
               + initialRegistrationBackoff
               + "), was "
               + maxRegistrationBackoff);
+    }
+    if (taskCancellationInterval.isNegative() || taskCancellationInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "Invalid configuration shoal.taskmanager.task.cancellation-interval: must be > 0, was "
+              + taskCancellationInterval);
+    }
+    if (taskCancellationTimeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "Invalid configuration shoal.taskmanager.task.cancellation-timeout: must be >= 0, was "
+              + taskCancellationTimeout);
     }
   }
 
@@ -85,7 +104,23 @@ public record TaskManagerConfiguration(
             ? null
             : positiveDuration(config, prefix + "registration.timeout"),
         positiveDuration(config, "shoal.heartbeat.interval"),
-        onQuarantine);
+        onQuarantine,
+        positiveDuration(config, prefix + "task.cancellation-interval"),
+        nonNegativeDuration(config, prefix + "task.cancellation-timeout"));
+  }
+
+  /** Reads a duration that may be zero, naming the key when it is missing or invalid. */
+  private static Duration nonNegativeDuration(Config config, String path) {
+    Duration value;
+    try {
+      value = config.getDuration(path);
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("Invalid configuration " + path + ": " + e.getMessage(), e);
+    }
+    if (value.isNegative()) {
+      throw new IllegalArgumentException("Invalid configuration " + path + ": must be >= 0, was " + value);
+    }
+    return value;
   }
 
   /** The wait after an attempt that waited {@code backoff}: doubled, capped. */

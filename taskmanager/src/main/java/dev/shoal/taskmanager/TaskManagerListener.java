@@ -1,8 +1,9 @@
 package dev.shoal.taskmanager;
 
 /**
- * What a TaskManager actor tells the process (or MiniCluster) that runs it, before it stops. One
- * per TaskManager; calls come from the actor's thread and must not block.
+ * What a TaskManager actor tells the process (or MiniCluster) that runs it: why it stops, and
+ * trouble the process may want to act on. One per TaskManager; calls come from the actor's thread
+ * and must not block.
  */
 public interface TaskManagerListener {
 
@@ -11,6 +12,13 @@ public interface TaskManagerListener {
 
   /** The JobManager's actor system quarantined this one; the TaskManager must start afresh. */
   void onQuarantined(String description);
+
+  /**
+   * A cancelled task's thread is still running after the cancellation timeout; the TaskManager
+   * keeps interrupting it and keeps its slot occupied. Flink 1.x treats this as fatal; Shoal
+   * leaves the decision to the process. Does nothing by default.
+   */
+  default void onTaskCancellationTimeout(String description) {}
 
   /** A listener that does nothing, for tests that watch the actor instead. */
   static TaskManagerListener ignoring() {

@@ -37,6 +37,24 @@ final class TaskManagerConfigurationTest {
     assertThat(configuration.host()).isEqualTo("localhost");
     assertThat(configuration.port()).isZero();
     assertThat(configuration.dataPort()).isZero();
+    assertThat(configuration.taskCancellationInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(configuration.taskCancellationTimeout()).isEqualTo(Duration.ofSeconds(180));
+  }
+
+  @Test
+  void shouldReadTaskCancellationSettingsWhenOverridden() {
+    // given: a zero timeout disables the report, as in Flink
+    Config config =
+        withOverrides(
+            PREFIX + "task.cancellation-interval = 250ms",
+            PREFIX + "task.cancellation-timeout = 0s");
+
+    // when
+    TaskManagerConfiguration configuration = TaskManagerConfiguration.fromConfig(config);
+
+    // then
+    assertThat(configuration.taskCancellationInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThat(configuration.taskCancellationTimeout()).isZero();
   }
 
   @Test
@@ -106,6 +124,10 @@ final class TaskManagerConfigurationTest {
         "registration.timeout         | soon",
         "on-quarantine                | bogus",
         "port                         | 70000",
+        "task.cancellation-interval   | 0s",
+        "task.cancellation-interval   | often",
+        "task.cancellation-timeout    | -1s",
+        "task.cancellation-timeout    | never",
       })
   void shouldRejectAnInvalidValueNamingItsKey(String key, String value) {
     // given: the default initial backoff is 500ms, so a 100ms max backoff is below it

@@ -590,7 +590,9 @@ final class TaskManagerRegistrationTest {
         Duration.ofMillis(REFUSED_BACKOFF_MS),
         registrationTimeout,
         Duration.ofMillis(HEARTBEAT_INTERVAL_MS),
-        QuarantinePolicy.RESTART);
+        QuarantinePolicy.RESTART,
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(180));
   }
 
   private static TaskManagerLocation location() {
