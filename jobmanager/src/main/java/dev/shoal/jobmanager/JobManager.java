@@ -44,7 +44,22 @@ import dev.shoal.messages.JobClientMessage.SubmitJob;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.TaskMessage;
 import dev.shoal.messages.TaskMessage.CancelTask;
+import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.TaskMessage.FailTask;
+import dev.shoal.messages.TaskMessage.JobJar;
+import dev.shoal.messages.TaskMessage.RequestJobJar;
+import dev.shoal.messages.job.JarFile;
+import dev.shoal.messages.runtime.JarChecks;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.StreamRefs;
+import org.apache.pekko.util.ByteString;
 import dev.shoal.messages.TaskMessage.SubmitTask;
 import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
 import dev.shoal.messages.TestingMessage.AllVerticesRunning;
@@ -136,13 +151,25 @@ public final class JobManager extends ShoalActor {
     final ExecutionGraph graph;
     final ActorRef client;
     final ListeningBehaviour listening;
+    final List<JarFile> jars;
+    boolean jarsStored;
 
-    RunningJob(ExecutionGraph graph, ActorRef client, ListeningBehaviour listening) {
+    RunningJob(ExecutionGraph graph, ActorRef client, ListeningBehaviour listening, List<JarFile> jars) {
       this.graph = graph;
       this.client = client;
       this.listening = listening;
+      this.jars = jars;
+      this.jarsStored = jars.isEmpty();
     }
   }
+
+  /**
+   * The jars of a job arrived (or did not).
+   *
+   * @param jobId the job
+   * @param failure why they could not be stored, or null
+   */
+  private record JarsStored(JobID jobId, String failure) implements NoSerializationVerificationNeeded {}
 
   private final JobManagerConfiguration configuration;
   private final LeaderElectionService leaderElectionService;
@@ -152,6 +179,8 @@ public final class JobManager extends ShoalActor {
   private final Map<JobID, RunningJob> jobs = new LinkedHashMap<>();
   private final Set<JobID> waitingForSlots = new LinkedHashSet<>();
   private final JobArchive archive;
+  private Path blobDirectory; // created with the first job that brings jars
+  private Materializer materializer;
 
   private UUID leaderSessionId;
 
@@ -202,6 +231,9 @@ public final class JobManager extends ShoalActor {
 
   @Override
   public void postStop() {
+    if (blobDirectory != null) {
+      JarChecks.deleteRecursively(blobDirectory);
+    }
     leaderElectionService.stop();
     for (Instance instance : instances.unregisterAll()) {
       instance.taskManager().tell(decorate(new Disconnect(instance.instanceId(), "The JobManager is shutting down.")), getSelf());
@@ -231,6 +263,7 @@ public final class JobManager extends ShoalActor {
       case TestingMessage m -> handleTestingMessage(m);
       case Tick.CHECK_HEARTBEATS -> checkHeartbeats();
       case JobTimeout m -> handleJobTimeout(m);
+      case JarsStored m -> handleJarsStored(m);
       case Terminated t -> handleTerminated(t);
       default -> handleUnknownMessage(message);
     }
@@ -550,13 +583,119 @@ public final class JobManager extends ShoalActor {
       reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", refusal), 0));
       return;
     }
-    RunningJob job = new RunningJob(new ExecutionGraph(graph, Instant.ofEpochMilli(clock.getAsLong())), getSender(), m.listening());
+    List<JarFile> jars = m.jars().stream().map(JarUpload::file).toList();
+    RunningJob job = new RunningJob(new ExecutionGraph(graph, Instant.ofEpochMilli(clock.getAsLong())), getSender(), m.listening(), jars);
     jobs.put(jobId, job);
     log.info(
-        "Submitted job {} ({}): {} vertices, {} subtasks, needs {} slots; restart strategy {}.",
-        jobId, graph.name(), graph.vertices().size(), graph.numberOfSubtasks(), graph.maxParallelism(), graph.restartStrategy());
-    reply(new JobSubmitSuccess(jobId));
+        "Submitted job {} ({}): {} vertices, {} subtasks, needs {} slots; restart strategy {}; {} jar(s).",
+        jobId, graph.name(), graph.vertices().size(), graph.numberOfSubtasks(), graph.maxParallelism(), graph.restartStrategy(), jars.size());
+    if (jars.isEmpty()) {
+      reply(new JobSubmitSuccess(jobId));
+      scheduleOrWait(job);
+    } else {
+      storeJars(jobId, m.jars());
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Jobs: user-code jars (streamed in from the client, out to TaskManagers)
+  // ------------------------------------------------------------------------------------------
+
+  /** Streams the uploads into the blob directory off the actor's thread; the outcome comes back as JarsStored. */
+  private void storeJars(JobID jobId, List<JarUpload> uploads) {
+    Path directory = blobDirectory().resolve(jobId.toString());
+    Executor blockingIo = getContext().getSystem().dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
+    List<CompletableFuture<?>> stored = new ArrayList<>();
+    for (JarUpload upload : uploads) {
+      Path target = directory.resolve(upload.file().name());
+      stored.add(
+          CompletableFuture.runAsync(() -> createDirectories(directory), blockingIo)
+              .thenCompose(created -> upload.data().getSource().runWith(FileIO.toPath(target), materializer()))
+              .thenAcceptAsync(written -> JarChecks.verify(upload.file(), target), blockingIo));
+    }
+    CompletableFuture<JarsStored> outcome =
+        CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new))
+            .handle((done, failure) -> new JarsStored(jobId, failure == null ? null : rootMessage(failure)));
+    Patterns.pipe(outcome, getContext().getDispatcher()).to(getSelf());
+  }
+
+  private void handleJarsStored(JarsStored m) {
+    RunningJob job = jobs.get(m.jobId());
+    if (job == null) {
+      log.debug("The jars of job {} arrived after it ended.", m.jobId());
+      deleteBlobs(m.jobId());
+      return;
+    }
+    if (m.failure() != null) {
+      SerializedThrowable cause = SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", "The jars of job " + m.jobId() + " could not be stored: " + m.failure());
+      job.graph.recordFailure(cause);
+      for (Execution execution : job.graph.executions()) {
+        job.graph.updateState(execution, ExecutionState.FAILED, Map.of());
+      }
+      if (job.listening == ListeningBehaviour.DETACHED) {
+        job.client.tell(new JobResultFailure(m.jobId(), JobStatus.FAILED, cause, 0), getSelf());
+      }
+      transition(job, JobStatus.FAILED);
+      endJob(job, JobStatus.FAILED);
+      return;
+    }
+    job.jarsStored = true;
+    log.info("Stored {} jar(s) of job {}.", job.jars.size(), m.jobId());
+    job.client.tell(new JobSubmitSuccess(m.jobId()), getSelf());
     scheduleOrWait(job);
+  }
+
+  private void handleRequestJobJar(RequestJobJar m) {
+    RunningJob job = jobs.get(m.jobId());
+    boolean known = job != null && job.jarsStored && job.jars.stream().anyMatch(jar -> jar.name().equals(m.name()));
+    if (!known) {
+      reply(new org.apache.pekko.actor.Status.Failure(new IllegalArgumentException("JobManager has no jar " + m.name() + " of a running job " + m.jobId() + ".")));
+      return;
+    }
+    Path file = blobDirectory().resolve(m.jobId().toString()).resolve(m.name());
+    SourceRef<ByteString> data = FileIO.fromPath(file, JarChecks.CHUNK_SIZE).runWith(StreamRefs.sourceRef(), materializer());
+    reply(new JobJar(m.jobId(), m.name(), data));
+  }
+
+  private Path blobDirectory() {
+    if (blobDirectory == null) {
+      try {
+        blobDirectory = Files.createTempDirectory("shoal-jobmanager-jars");
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("Could not create a directory for job jars: " + e.getMessage(), e);
+      }
+    }
+    return blobDirectory;
+  }
+
+  private Materializer materializer() {
+    if (materializer == null) {
+      materializer = Materializer.createMaterializer(getContext());
+    }
+    return materializer;
+  }
+
+  private void deleteBlobs(JobID jobId) {
+    if (blobDirectory != null) {
+      Path directory = blobDirectory.resolve(jobId.toString());
+      CompletableFuture.runAsync(() -> JarChecks.deleteRecursively(directory), getContext().getSystem().dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher"));
+    }
+  }
+
+  private static void createDirectories(Path directory) {
+    try {
+      Files.createDirectories(directory);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("Could not create " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
   /** Deploys the job's current attempt now, or waits (with a timeout) for enough slots. */
@@ -602,7 +741,7 @@ public final class JobManager extends ShoalActor {
           new TaskDeploymentDescriptor(
               jobGraph.jobId(), jobGraph.name(), execution.vertex().id(), execution.vertex().name(), execution.attemptId(),
               execution.subtaskIndex(), execution.vertex().parallelism(), graph.attemptNumber(),
-              execution.vertex().invokableClassName(), taskConfiguration, slot.slotIndex());
+              execution.vertex().invokableClassName(), taskConfiguration, slot.slotIndex(), job.jars);
       instances.byInstanceId(slot.instanceId()).taskManager().tell(decorate(new SubmitTask(descriptor)), getSelf());
     }
     startJobTimer(job, JobTimer.DEPLOYMENT, configuration.deploymentTimeout());
@@ -618,6 +757,8 @@ public final class JobManager extends ShoalActor {
   private void handleTaskMessage(TaskMessage message) {
     switch (message) {
       case final UpdateTaskExecutionState m -> handleUpdateTaskExecutionState(m.state());
+      case final RequestJobJar m -> handleRequestJobJar(m);
+      case final JobJar m -> handleUnknownMessage(m);
       case final SubmitTask m -> handleUnknownMessage(m);
       case final CancelTask m -> handleUnknownMessage(m);
       case final FailTask m -> handleUnknownMessage(m);
@@ -804,6 +945,9 @@ public final class JobManager extends ShoalActor {
     JobID jobId = graph.jobId();
     graph.markEnded();
     releaseSlots(job);
+    if (!job.jars.isEmpty()) {
+      deleteBlobs(jobId);
+    }
     jobs.remove(jobId);
     waitingForSlots.remove(jobId);
     for (JobTimer timer : JobTimer.values()) {

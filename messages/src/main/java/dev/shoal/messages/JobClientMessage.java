@@ -1,6 +1,9 @@
 package dev.shoal.messages;
 
 import dev.shoal.messages.job.AccumulatorValue;
+import dev.shoal.messages.job.JarFile;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.util.ByteString;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
@@ -26,16 +29,34 @@ public sealed interface JobClientMessage extends ShoalMessage {
   }
 
   /**
-   * Client to JobManager: run this job. Answered with {@link JobSubmitSuccess} (or at once with
-   * {@link JobResultFailure} when it cannot be accepted), then, unless detached, the result.
+   * A jar of the job's user code and the stream its bytes come through (a Pekko stream ref: the
+   * transfer is chunked and back-pressured, never one big message).
+   *
+   * @param file name, size and checksum
+   * @param data the bytes, in chunks well below the frame size
+   */
+  record JarUpload(JarFile file, SourceRef<ByteString> data) {
+    public JarUpload {
+      Objects.requireNonNull(file, "file");
+      Objects.requireNonNull(data, "data");
+    }
+  }
+
+  /**
+   * Client to JobManager: run this job. Answered with {@link JobSubmitSuccess} once its jars are
+   * stored (or with {@link JobResultFailure} when it cannot be accepted), then, unless detached,
+   * the result.
    *
    * @param jobGraph the job
    * @param listening what the client wants to hear
+   * @param jars the job's user-code jars, streamed from the client; empty when the job's classes
+   *     are on the TaskManagers' class path
    */
-  record SubmitJob(JobGraph jobGraph, ListeningBehaviour listening) implements JobClientMessage {
+  record SubmitJob(JobGraph jobGraph, ListeningBehaviour listening, List<JarUpload> jars) implements JobClientMessage {
     public SubmitJob {
       Objects.requireNonNull(jobGraph, "jobGraph");
       Objects.requireNonNull(listening, "listening");
+      jars = List.copyOf(jars);
     }
   }
 

@@ -4,6 +4,8 @@ import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
 import java.util.Objects;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.util.ByteString;
 
 /**
  * Messages about tasks between the JobManager and TaskManagers (Flink's {@code TaskMessages}).
@@ -46,6 +48,35 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
     public FailTask {
       Objects.requireNonNull(attemptId, "attemptId");
       Objects.requireNonNull(cause, "cause");
+    }
+  }
+
+  /**
+   * TaskManager to JobManager: stream me this jar of the job. Answered with {@link JobJar}, or a
+   * {@code Status.Failure} when the JobManager has no such job or jar.
+   *
+   * @param jobId the job
+   * @param name the jar's name
+   */
+  record RequestJobJar(JobID jobId, String name) implements TaskMessage {
+    public RequestJobJar {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(name, "name");
+    }
+  }
+
+  /**
+   * JobManager's answer to {@link RequestJobJar}.
+   *
+   * @param jobId the job
+   * @param name the jar's name
+   * @param data its bytes, streamed in chunks
+   */
+  record JobJar(JobID jobId, String name, SourceRef<ByteString> data) implements TaskMessage {
+    public JobJar {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(data, "data");
     }
   }
 

@@ -19,6 +19,9 @@ import java.util.UUID;
  */
 public final class ProtocolSamples {
 
+  /** Materializes stream refs for samples; set by the test that owns the actor system. */
+  public static org.apache.pekko.actor.ActorSystem system;
+
   private ProtocolSamples() {}
 
   /** Every record and enum reachable from {@link ShoalMessage} through sealed interfaces. */
@@ -96,6 +99,9 @@ public final class ProtocolSamples {
       return builder.connect(source, sink, dev.shoal.messages.job.DistributionPattern.ALL_TO_ALL)
           .setting("restart-strategy", "fixed-delay")
           .build();
+    } else if (type == org.apache.pekko.stream.SourceRef.class) {
+      return org.apache.pekko.stream.javadsl.Source.single(org.apache.pekko.util.ByteString.fromString("sample-" + seed))
+          .runWith(org.apache.pekko.stream.javadsl.StreamRefs.sourceRef(), org.apache.pekko.stream.Materializer.matFromSystem(system));
     } else if (type == ShoalMessage.class) {
       return new ControlMessage.Disconnect(new InstanceID(new UUID(seed, seed)), "sample");
     } else if (type == List.class) {

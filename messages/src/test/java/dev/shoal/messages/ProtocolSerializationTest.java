@@ -27,6 +27,7 @@ final class ProtocolSerializationTest {
   static void startSystem() {
     system = ActorSystem.create("ProtocolSerializationTest");
     serialization = SerializationExtension.get(system);
+    ProtocolSamples.system = system;
   }
 
   @AfterAll

@@ -23,6 +23,7 @@ import dev.shoal.minicluster.client.JobExecutionException;
 import dev.shoal.minicluster.client.JobExecutionResult;
 import dev.shoal.minicluster.examples.Examples;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.UUID;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -121,8 +122,17 @@ public final class ShoalCli {
   static final class Run implements Callable<Integer> {
     @Mixin JobManagerOptions options = new JobManagerOptions();
 
-    @Option(names = "--example", required = true, description = "The example job to run: noop or pi.")
+    @Option(names = "--example", description = "The example job to run: noop or pi.")
     String example;
+
+    @Option(names = "--jar", description = "A jar with the job's classes; shipped to the cluster with the job.")
+    Path jar;
+
+    @Option(names = "--class", description = "With --jar: the class whose 'public static JobGraph jobGraph(String[] args)' builds the job.")
+    String mainClass;
+
+    @CommandLine.Parameters(paramLabel = "ARGS", description = "Arguments for the --class's jobGraph method.")
+    List<String> arguments = new java.util.ArrayList<>();
 
     @Option(names = "--parallelism", defaultValue = "4", description = "Subtasks (default ${DEFAULT-VALUE}).")
     int parallelism;
@@ -147,7 +157,7 @@ public final class ShoalCli {
       PrintWriter err = spec.commandLine().getErr();
       JobGraph graph;
       try {
-        graph = Examples.byName(example, parallelism, samples, settings);
+        graph = buildJobGraph();
       } catch (IllegalArgumentException e) {
         err.println(e.getMessage());
         return 2;
@@ -157,7 +167,7 @@ public final class ShoalCli {
         JobClient client = connection.client();
         JobClient.Submission submission;
         try {
-          submission = client.submit(graph);
+          submission = client.submit(graph, jar == null ? List.of() : List.of(jar));
         } catch (JobExecutionException e) {
           return report(out, err, graph, JobStatus.FAILED, e.rootCause().toString(), e.rootCause().stackTrace(), begin, e.restarts(), Map.of());
         }
@@ -192,6 +202,45 @@ public final class ShoalCli {
         err.println(e.getMessage());
         return 1;
       }
+    }
+
+    /** The example job, or the one the user's class builds from the jar. */
+    private JobGraph buildJobGraph() {
+      if ((example == null) == (jar == null)) {
+        throw new IllegalArgumentException("Give either --example NAME or --jar JAR --class MAIN.");
+      }
+      if (example != null) {
+        return Examples.byName(example, parallelism, samples, settings);
+      }
+      if (mainClass == null) {
+        throw new IllegalArgumentException("--jar needs --class MAIN, the class whose jobGraph(String[]) builds the job.");
+      }
+      if (!java.nio.file.Files.isRegularFile(jar)) {
+        throw new IllegalArgumentException("No jar file at " + jar);
+      }
+      try {
+        java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, ShoalCli.class.getClassLoader());
+        java.lang.reflect.Method factory = loader.loadClass(mainClass).getMethod("jobGraph", String[].class);
+        JobGraph built = (JobGraph) factory.invoke(null, (Object) arguments.toArray(String[]::new));
+        // -D settings of the command line go over the job's own
+        return settings.isEmpty() ? built : new JobGraph(built.jobId(), built.name(), built.vertices(), built.edges(),
+            settings.containsKey("restart-strategy") ? dev.shoal.messages.job.RestartStrategy.fromSettings(settings) : built.restartStrategy(),
+            merge(built.settings(), settings));
+      } catch (ClassNotFoundException e) {
+        throw new IllegalArgumentException("Class " + mainClass + " is not in " + jar, e);
+      } catch (NoSuchMethodException e) {
+        throw new IllegalArgumentException("Class " + mainClass + " has no public static JobGraph jobGraph(String[] args)", e);
+      } catch (java.lang.reflect.InvocationTargetException e) {
+        throw new IllegalArgumentException("Building the job failed: " + e.getCause(), e.getCause());
+      } catch (ReflectiveOperationException | java.io.IOException | ClassCastException e) {
+        throw new IllegalArgumentException("Cannot build the job from " + mainClass + ": " + e, e);
+      }
+    }
+
+    private static Map<String, String> merge(Map<String, String> base, Map<String, String> overrides) {
+      Map<String, String> merged = new LinkedHashMap<>(base);
+      merged.putAll(overrides);
+      return merged;
     }
 
     private int report(PrintWriter out, PrintWriter err, JobGraph graph, JobStatus state, String cause, String trace, long begin, int restarts, Map<String, AccumulatorValue> accumulators) throws Exception {

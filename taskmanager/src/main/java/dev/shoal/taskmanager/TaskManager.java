@@ -35,6 +35,8 @@ import dev.shoal.messages.TaskMessage;
 import dev.shoal.messages.TaskMessage.CancelTask;
 import dev.shoal.messages.TaskMessage.FailTask;
 import dev.shoal.messages.TaskMessage.SubmitTask;
+import dev.shoal.messages.TaskMessage.JobJar;
+import dev.shoal.messages.TaskMessage.RequestJobJar;
 import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.SerializedThrowable;
@@ -43,6 +45,7 @@ import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.ShoalActor;
 import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
 import dev.shoal.taskmanager.task.Task;
+import dev.shoal.taskmanager.task.JobLibraryCache;
 import dev.shoal.taskmanager.task.TaskEvent;
 import dev.shoal.taskmanager.task.TaskEvent.CancellationTimedOut;
 import dev.shoal.taskmanager.task.TaskEvent.StateChanged;
@@ -130,6 +133,7 @@ public final class TaskManager extends ShoalActor {
   private final HardwareDescription hardware;
   private final TaskManagerListener listener;
   private final UserCodeClassLoaders classLoaders;
+  private JobLibraryCache libraryCache; // created when the first job with jars arrives
   private final TaskSlotTable slotTable;
   private final Map<ExecutionAttemptID, RunningTask> tasks = new LinkedHashMap<>();
 
@@ -209,6 +213,9 @@ public final class TaskManager extends ShoalActor {
       disconnectFromJobManager(registered, reason);
     } else {
       cancelAllTasks(reason);
+    }
+    if (libraryCache != null) {
+      libraryCache.close(); // the cancelled tasks stop using their classes
     }
     log.info("TaskManager {} stopped.", location.resourceId());
   }
@@ -515,6 +522,8 @@ public final class TaskManager extends ShoalActor {
       case final CancelTask m -> handleCancelTask(m);
       case final FailTask m -> handleFailTask(m);
       case final UpdateTaskExecutionState m -> handleUnknownMessage(m);
+      case final RequestJobJar m -> handleUnknownMessage(m);
+      case final JobJar m -> handleUnknownMessage(m);
     }
   }
 
@@ -536,10 +545,20 @@ public final class TaskManager extends ShoalActor {
 
   private void startTask(Registered registered, TaskDeploymentDescriptor descriptor, int slot) {
     ActorRef self = getSelf();
+    UserCodeClassLoaders loaders = classLoaders;
+    if (!descriptor.jars().isEmpty()) {
+      JobLibraryCache cache = libraryCache();
+      if (cache == null) {
+        rejectTask(registered, descriptor, "its job's jars cannot be stored here; see the TaskManager's log.");
+        slotTable.release(descriptor.attemptId());
+        return;
+      }
+      loaders = d -> cache.classLoaderFor(d, registered.jobManager(), registered.leaderSessionId());
+    }
     Task task =
         new Task(
             descriptor,
-            classLoaders,
+            loaders,
             configuration.taskCancellationInterval(),
             configuration.taskCancellationTimeout(),
             event -> self.tell(event, ActorRef.noSender()));
@@ -586,6 +605,18 @@ public final class TaskManager extends ShoalActor {
     running.task().failExternally(m.cause());
   }
 
+  /** The cache of job jars, created on first use; null (logged) when it cannot be created. */
+  private JobLibraryCache libraryCache() {
+    if (libraryCache == null) {
+      try {
+        libraryCache = new JobLibraryCache(getContext().getSystem(), TaskManager.class.getClassLoader(), java.time.Duration.ofMinutes(10));
+      } catch (java.io.IOException e) {
+        log.error("Could not create the directory for job jars.", e);
+      }
+    }
+    return libraryCache;
+  }
+
   private void handleTaskEvent(TaskEvent event) {
     switch (event) {
       case final StateChanged m -> handleTaskStateChanged(m.state());
@@ -602,6 +633,9 @@ public final class TaskManager extends ShoalActor {
     }
     if (state.state().isTerminal()) {
       tasks.remove(state.attemptId());
+      if (libraryCache != null) {
+        libraryCache.release(running.task().descriptor());
+      }
       int slot = slotTable.release(state.attemptId());
       log.debug("Task {} left slot {}; {} of {} slots are free.", running.task().name(), slot, slotTable.freeSlots(), slotTable.numberOfSlots());
     }

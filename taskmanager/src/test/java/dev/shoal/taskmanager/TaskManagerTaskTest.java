@@ -136,7 +136,8 @@ final class TaskManagerTaskTest {
             2,
             Accumulating.class.getName(),
             Map.of("greeting", "hello"),
-            1);
+            1,
+            List.of());
 
     // when
     submit(jobManager, taskManager, registration, descriptor);
@@ -571,7 +572,8 @@ final class TaskManagerTaskTest {
         0,
         className,
         configuration,
-        slot);
+        slot,
+        List.of());
   }
 
   private static LeaderSessionMessage fenced(Registration registration, ShoalMessage message) {

@@ -2,6 +2,7 @@ package dev.shoal.messages.job;
 
 import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.JobID;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -19,6 +20,7 @@ import java.util.Objects;
  * @param invokableClassName the user class to run
  * @param configuration the vertex configuration merged over the job settings
  * @param targetSlot the TaskManager slot to run in
+ * @param jars the job's user-code jars, fetched from the JobManager before the task starts
  */
 public record TaskDeploymentDescriptor(
     JobID jobId,
@@ -31,7 +33,8 @@ public record TaskDeploymentDescriptor(
     int attemptNumber,
     String invokableClassName,
     Map<String, String> configuration,
-    int targetSlot) {
+    int targetSlot,
+    List<JarFile> jars) {
 
   public TaskDeploymentDescriptor {
     Objects.requireNonNull(jobId, "jobId");
@@ -41,6 +44,7 @@ public record TaskDeploymentDescriptor(
     Objects.requireNonNull(attemptId, "attemptId");
     Objects.requireNonNull(invokableClassName, "invokableClassName");
     configuration = Map.copyOf(configuration);
+    jars = List.copyOf(jars);
     if (subtaskIndex < 0 || subtaskIndex >= parallelism) {
       throw new IllegalArgumentException("subtask " + subtaskIndex + " out of range for parallelism " + parallelism);
     }

@@ -14,7 +14,16 @@ import dev.shoal.messages.JobClientMessage.RunningJobs;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.JobClientMessage.JarUpload;
+import dev.shoal.messages.job.JarFile;
+import dev.shoal.messages.runtime.JarChecks;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.StreamRefs;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -54,27 +63,48 @@ public final class JobClient {
    * ends (exceptionally with a {@link JobExecutionException} unless it FINISHED).
    */
   public Submission submit(JobGraph jobGraph) throws JobExecutionException {
-    return submit(jobGraph, ListeningBehaviour.EXECUTION_RESULT);
+    return submit(jobGraph, List.of(), ListeningBehaviour.EXECUTION_RESULT);
+  }
+
+  /**
+   * Submits a job whose classes are in {@code jars}: they are streamed to the JobManager (in
+   * chunks, checked by size and SHA-256), which hands them to the TaskManagers that run the job.
+   * Returns once the JobManager stored them and accepted the job.
+   */
+  public Submission submit(JobGraph jobGraph, List<Path> jars) throws JobExecutionException {
+    return submit(jobGraph, jars, ListeningBehaviour.EXECUTION_RESULT);
   }
 
   /** Submits a job without listening for its result. */
   public JobID submitDetached(JobGraph jobGraph) throws JobExecutionException {
-    return submit(jobGraph, ListeningBehaviour.DETACHED).jobId();
+    return submit(jobGraph, List.of(), ListeningBehaviour.DETACHED).jobId();
   }
 
-  private Submission submit(JobGraph jobGraph, ListeningBehaviour listening) throws JobExecutionException {
+  private Submission submit(JobGraph jobGraph, List<Path> jars, ListeningBehaviour listening) throws JobExecutionException {
+    List<JarUpload> uploads = new ArrayList<>();
+    Materializer materializer = Materializer.matFromSystem(system);
+    for (Path jar : jars) {
+      try {
+        JarFile file = JarChecks.describe(jar);
+        uploads.add(new JarUpload(file, FileIO.fromPath(jar, JarChecks.CHUNK_SIZE).runWith(StreamRefs.sourceRef(), materializer)));
+      } catch (IOException e) {
+        throw new IllegalArgumentException("Cannot read jar " + jar + ": " + e.getMessage(), e);
+      }
+    }
     CompletableFuture<JobID> submitted = new CompletableFuture<>();
     CompletableFuture<JobExecutionResult> result = new CompletableFuture<>();
-    system.actorOf(JobClientActor.props(jobManager, jobGraph, listening, submitted, result));
+    system.actorOf(JobClientActor.props(jobManager, jobGraph, listening, uploads, submitted, result));
+    // storing large jars takes a while: the acceptance may take longer than a question
+    Duration acceptance = uploads.isEmpty() ? timeout : timeout.plus(Duration.ofMinutes(10));
     try {
-      return new Submission(submitted.get(timeout.toMillis(), TimeUnit.MILLISECONDS), result);
+      return new Submission(submitted.get(acceptance.toMillis(), TimeUnit.MILLISECONDS), result);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof JobExecutionException failure) {
         throw failure;
       }
       throw new IllegalStateException("Submitting job " + jobGraph.jobId() + " failed: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("The JobManager did not accept job " + jobGraph.jobId() + " within " + timeout, e);
+      throw new IllegalStateException("The JobManager did not accept job " + jobGraph.jobId() + " within " + acceptance, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while submitting job " + jobGraph.jobId(), e);

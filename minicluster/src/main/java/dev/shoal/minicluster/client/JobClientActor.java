@@ -1,5 +1,6 @@
 package dev.shoal.minicluster.client;
 
+import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.JobClientMessage.JobResultFailure;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
 import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
@@ -9,6 +10,7 @@ import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.ActorRef;
@@ -25,27 +27,29 @@ final class JobClientActor extends AbstractActor {
   private final ActorRef jobManager;
   private final JobGraph jobGraph;
   private final ListeningBehaviour listening;
+  private final List<JarUpload> jars;
   private final CompletableFuture<JobID> submitted;
   private final CompletableFuture<JobExecutionResult> result;
 
   private JobClientActor(
-      ActorRef jobManager, JobGraph jobGraph, ListeningBehaviour listening, CompletableFuture<JobID> submitted, CompletableFuture<JobExecutionResult> result) {
+      ActorRef jobManager, JobGraph jobGraph, ListeningBehaviour listening, List<JarUpload> jars, CompletableFuture<JobID> submitted, CompletableFuture<JobExecutionResult> result) {
     this.jobManager = jobManager;
     this.jobGraph = jobGraph;
     this.listening = listening;
+    this.jars = jars;
     this.submitted = submitted;
     this.result = result;
   }
 
   static Props props(
-      ActorRef jobManager, JobGraph jobGraph, ListeningBehaviour listening, CompletableFuture<JobID> submitted, CompletableFuture<JobExecutionResult> result) {
-    return Props.create(JobClientActor.class, () -> new JobClientActor(jobManager, jobGraph, listening, submitted, result));
+      ActorRef jobManager, JobGraph jobGraph, ListeningBehaviour listening, List<JarUpload> jars, CompletableFuture<JobID> submitted, CompletableFuture<JobExecutionResult> result) {
+    return Props.create(JobClientActor.class, () -> new JobClientActor(jobManager, jobGraph, listening, jars, submitted, result));
   }
 
   @Override
   public void preStart() {
     getContext().watch(jobManager);
-    jobManager.tell(new SubmitJob(jobGraph, listening), getSelf());
+    jobManager.tell(new SubmitJob(jobGraph, listening, jars), getSelf());
   }
 
   @Override
