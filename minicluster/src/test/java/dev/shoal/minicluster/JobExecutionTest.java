@@ -21,7 +21,6 @@ import dev.shoal.minicluster.testjobs.BlockingInvokable;
 import dev.shoal.minicluster.testjobs.FailOnceInvokable;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -84,6 +83,21 @@ final class JobExecutionTest {
           assertThat(e.rootCause().message()).isEqualTo(FailOnceInvokable.MESSAGE);
           assertThat(e.rootCause().stackTrace()).contains("FailOnceInvokable.invoke");
           assertThat(e.restarts()).isZero();
+        });
+  }
+
+  @Test
+  void shouldFailWithTheMissingClassWhenTheInvokableCannotBeLoaded(MiniCluster cluster) {
+    // given
+    JobGraph.Builder builder = JobGraph.builder("missing-class");
+    builder.addVertex("ghost", "com.example.DoesNotExist", 3, Map.of());
+
+    // when / then: the TaskManager finds out, and the job's failure names the class
+    assertThatThrownBy(() -> cluster.submitJobAndWait(builder.build()))
+        .isInstanceOfSatisfying(JobExecutionException.class, e -> {
+          assertThat(e.status()).isEqualTo(JobStatus.FAILED);
+          assertThat(e.rootCause().className()).isEqualTo(ClassNotFoundException.class.getName());
+          assertThat(e.rootCause().message()).contains("com.example.DoesNotExist");
         });
   }
 
