@@ -105,6 +105,29 @@ public final class ShoalCli {
     }
   }
 
+  /** What a command does with a connected client. */
+  @FunctionalInterface
+  interface ClientAction {
+    void run(JobClient client, PrintWriter out) throws Exception;
+  }
+
+  /**
+   * Connects to the JobManager, runs {@code action}, and returns the exit code: 0, or 1 with the
+   * error on stderr when the JobManager cannot be reached or refuses (unknown job, bad id).
+   */
+  static int withClient(JobManagerOptions options, CommandLine.Model.CommandSpec spec, ClientAction action) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    try (Connection connection = options.connect()) {
+      action.run(connection.client(), out);
+      out.flush();
+      return 0;
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      spec.commandLine().getErr().println(e.getMessage());
+      spec.commandLine().getErr().flush();
+      return 1;
+    }
+  }
+
   /** Prints {@code value} as pretty JSON. */
   static String json(Object value) throws Exception {
     return new ObjectMapper()
@@ -303,9 +326,8 @@ public final class ShoalCli {
 
     @Override
     public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
-      try (Connection connection = options.connect()) {
-        List<JobSummary> jobs = connection.client().list();
+      return withClient(options, spec, (client, out) -> {
+        List<JobSummary> jobs = client.list();
         if (json) {
           out.println(json(jobs));
         } else {
@@ -314,12 +336,7 @@ public final class ShoalCli {
             out.printf("%-36s  %-20s  %-11s  %8d  %s%n", job.jobId(), job.name(), job.status(), job.restarts(), job.submitted());
           }
         }
-        out.flush();
-        return 0;
-      } catch (IllegalStateException e) {
-        spec.commandLine().getErr().println(e.getMessage());
-        return 1;
-      }
+      });
     }
   }
 
@@ -337,9 +354,8 @@ public final class ShoalCli {
 
     @Override
     public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
-      try (Connection connection = options.connect()) {
-        JobDetails details = connection.client().details(new JobID(UUID.fromString(jobId)));
+      return withClient(options, spec, (client, out) -> {
+        JobDetails details = client.details(new JobID(UUID.fromString(jobId)));
         if (json) {
           out.println(json(details));
         } else {
@@ -352,12 +368,7 @@ public final class ShoalCli {
             out.printf("Failure: %s%n", details.failureCause());
           }
         }
-        out.flush();
-        return 0;
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        spec.commandLine().getErr().println(e.getMessage());
-        return 1;
-      }
+      });
     }
   }
 
@@ -375,16 +386,10 @@ public final class ShoalCli {
 
     @Override
     public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
-      try (Connection connection = options.connect()) {
-        connection.client().cancel(new JobID(UUID.fromString(jobId)));
+      return withClient(options, spec, (client, out) -> {
+        client.cancel(new JobID(UUID.fromString(jobId)));
         out.println(json ? json(Map.of("jobId", jobId, "cancelling", true)) : "Cancelling job " + jobId + ".");
-        out.flush();
-        return 0;
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        spec.commandLine().getErr().println(e.getMessage());
-        return 1;
-      }
+      });
     }
   }
 
