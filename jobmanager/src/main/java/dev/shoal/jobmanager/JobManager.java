@@ -462,14 +462,19 @@ public final class JobManager extends ShoalActor {
 
   /** Tells every registered TaskManager to disconnect (under the current session) and forgets it. */
   private void disconnectAll(String cause) {
+    // Without a job store there is nothing to recover the jobs from: they fail (the TaskManagers
+    // cancel their tasks when they are told to disconnect below).
     for (RunningJob job : List.copyOf(jobs.values())) {
       job.graph.recordFailure(SerializedThrowable.of("dev.shoal.jobmanager.LeadershipLostException", cause));
-      job.graph.transitionTo(JobStatus.FAILING);
-      job.graph.transitionTo(JobStatus.CANCELLING);
       for (Execution execution : job.graph.executions()) {
         job.graph.updateState(execution, ExecutionState.FAILED, Map.of());
       }
-      endJob(job, JobStatus.FAILED);
+      JobStatus end = job.graph.status() == JobStatus.CANCELLING ? JobStatus.CANCELED : JobStatus.FAILED;
+      if (end == JobStatus.FAILED && job.graph.status() != JobStatus.RESTARTING) {
+        transition(job, JobStatus.FAILING);
+      }
+      transition(job, end);
+      endJob(job, end);
     }
     for (Instance instance : instances.unregisterAll()) {
       slotPool.removeInstance(instance.instanceId());

@@ -130,8 +130,14 @@ public final class ShoalCli {
 
   /** Prints {@code value} as pretty JSON. */
   static String json(Object value) throws Exception {
+    // ids print as their plain string, as in every other output
+    com.fasterxml.jackson.databind.module.SimpleModule ids = new com.fasterxml.jackson.databind.module.SimpleModule("shoal-ids");
+    for (Class<?> id : List.of(JobID.class, dev.shoal.messages.job.JobVertexID.class, dev.shoal.messages.InstanceID.class, ResourceID.class, dev.shoal.messages.ExecutionAttemptID.class)) {
+      ids.addSerializer(id, com.fasterxml.jackson.databind.ser.std.ToStringSerializer.instance);
+    }
     return new ObjectMapper()
         .registerModule(new JavaTimeModule())
+        .registerModule(ids)
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         .writerWithDefaultPrettyPrinter()
         .writeValueAsString(value);
@@ -287,7 +293,7 @@ public final class ShoalCli {
         values.forEach((k, v) -> out.printf("  %s = %s%n", k, v));
         if (graph.name().equals("pi") && accumulators.get("hits") instanceof AccumulatorValue.LongCounter hits
             && accumulators.get("samples") instanceof AccumulatorValue.LongCounter all) {
-          out.printf("  pi is about %.6f%n", Examples.estimatePi(hits.count(), all.count()));
+          out.printf(java.util.Locale.ROOT, "  pi is about %.6f%n", Examples.estimatePi(hits.count(), all.count()));
         }
         if (cause != null) {
           out.printf("Cause: %s%n", trace);
@@ -569,7 +575,7 @@ public final class ShoalCli {
         out.flush();
         JobExecutionResult result = cluster.submitJobAndWait(Examples.pi(p, samples, Map.of()));
         long ended = System.nanoTime();
-        out.printf("pi is about %.6f (%,d samples, %,d hits)%n", Examples.estimatePi(result.longCounter("hits"), result.longCounter("samples")), result.longCounter("samples"), result.longCounter("hits"));
+        out.printf(java.util.Locale.ROOT, "pi is about %.6f (%,d samples, %,d hits)%n", Examples.estimatePi(result.longCounter("hits"), result.longCounter("samples")), result.longCounter("samples"), result.longCounter("hits"));
         out.printf("Job %s ran %d ms (submit to result %d ms).%n", result.jobId(), result.netRuntimeMillis(), TimeUnit.NANOSECONDS.toMillis(ended - started));
         out.flush();
         return 0;

@@ -128,7 +128,7 @@ public final class ExecutionGraph {
       case CREATED -> to == JobStatus.RUNNING || to == JobStatus.CANCELLING || to == JobStatus.FAILING || to == JobStatus.FAILED || to == JobStatus.CANCELED;
       case RUNNING -> to == JobStatus.FINISHED || to == JobStatus.FAILING || to == JobStatus.CANCELLING;
       case FAILING -> to == JobStatus.RESTARTING || to == JobStatus.FAILED || to == JobStatus.CANCELLING;
-      case RESTARTING -> to == JobStatus.CREATED || to == JobStatus.CANCELED || to == JobStatus.CANCELLING;
+      case RESTARTING -> to == JobStatus.CREATED || to == JobStatus.CANCELED || to == JobStatus.CANCELLING || to == JobStatus.FAILED;
       case CANCELLING -> to == JobStatus.CANCELED;
       case FINISHED, FAILED, CANCELED -> false;
     };

@@ -106,8 +106,15 @@ public record JobGraph(
       }
     }
     if (sorted.size() != byId.size()) {
+      // what is left lies on a cycle or downstream of one; peel off the downstream part
+      Set<JobVertexID> remaining = new HashSet<>(byId.keySet());
+      remaining.removeAll(sorted);
+      boolean peeled = true;
+      while (peeled) {
+        peeled = remaining.removeIf(id -> successors.getOrDefault(id, List.of()).stream().noneMatch(remaining::contains));
+      }
       List<String> onCycle =
-          vertices.stream().filter(v -> !sorted.contains(v.id())).map(JobVertex::name).toList();
+          vertices.stream().filter(v -> remaining.contains(v.id())).map(JobVertex::name).toList();
       throw new IllegalArgumentException("Job '" + name + "' has a cycle through the vertices " + onCycle);
     }
   }

@@ -63,6 +63,17 @@ public sealed interface RestartStrategy {
    */
   static RestartStrategy fromSettings(Map<String, String> settings) {
     String kind = settings.getOrDefault("restart-strategy", "none").trim();
+    try {
+      return fromKind(kind, settings);
+    } catch (IllegalArgumentException e) {
+      if (e.getMessage().startsWith("Unknown restart-strategy") || e.getMessage().startsWith("Invalid restart-strategy")) {
+        throw e;
+      }
+      throw new IllegalArgumentException("Invalid restart-strategy." + kind + " settings: " + e.getMessage(), e);
+    }
+  }
+
+  private static RestartStrategy fromKind(String kind, Map<String, String> settings) {
     return switch (kind) {
       case "none", "off", "disable" -> new NoRestart();
       case "fixed-delay", "fixeddelay" ->
