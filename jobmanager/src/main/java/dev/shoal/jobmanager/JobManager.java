@@ -781,6 +781,9 @@ public final class JobManager extends ShoalActor {
     if (previous == update.state()) {
       return; // the TaskManager confirms what the JobManager set when it deployed (DEPLOYING)
     }
+    if (previous == ExecutionState.CANCELING && (update.state() == ExecutionState.DEPLOYING || update.state() == ExecutionState.RUNNING)) {
+      return; // the task started before the cancellation reached its TaskManager; CANCELED follows
+    }
     if (!job.graph.updateState(execution, update.state(), update.accumulators())) {
       log.warn("Ignored illegal transition {} -> {} of {} ({}) from {}.", previous, update.state(), execution.taskName(), update.attemptId(), getSender());
       return;

@@ -585,11 +585,10 @@ public final class TaskManager extends ShoalActor {
   private void handleCancelTask(CancelTask m) {
     RunningTask running = tasks.get(m.attemptId());
     if (running == null) {
-      getSender()
-          .tell(
-              new Status.Failure(
-                  new IllegalArgumentException("TaskManager " + location.resourceId() + " runs no task with execution attempt " + m.attemptId() + ".")),
-              getSelf());
+      // cancelling is idempotent: the task has ended (its final state went or goes to the
+      // JobManager) or never came; answering a failure would only make noise at the JobManager
+      log.debug("Nothing to cancel: no task with execution attempt {} runs here.", m.attemptId());
+      getSender().tell(Acknowledge.INSTANCE, getSelf());
       return;
     }
     running.task().cancel();
