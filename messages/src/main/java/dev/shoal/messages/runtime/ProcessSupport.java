@@ -3,7 +3,6 @@ package dev.shoal.messages.runtime;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -56,10 +55,5 @@ public final class ProcessSupport {
   /** The process id, for log lines. */
   public static long pid() {
     return ProcessHandle.current().pid();
-  }
-
-  /** The JVM's name, which includes the pid and host. */
-  public static String jvmName() {
-    return ManagementFactory.getRuntimeMXBean().getName();
   }
 }
