@@ -608,7 +608,7 @@ public final class TaskManager extends ShoalActor {
   private JobLibraryCache libraryCache() {
     if (libraryCache == null) {
       try {
-        libraryCache = new JobLibraryCache(getContext().getSystem(), TaskManager.class.getClassLoader(), java.time.Duration.ofMinutes(10));
+        libraryCache = new JobLibraryCache(getContext().getSystem(), TaskManager.class.getClassLoader(), Duration.ofMinutes(10));
       } catch (java.io.IOException e) {
         log.error("Could not create the directory for job jars.", e);
       }
@@ -692,10 +692,5 @@ public final class TaskManager extends ShoalActor {
       case final NotifyCheckpointComplete m ->
           log.debug("Ignored completion of checkpoint {} for unknown task {}.", m.checkpointId(), m.attemptId());
     }
-  }
-
-  /** The configured heartbeat interval, for tests. */
-  Duration heartbeatInterval() {
-    return configuration.heartbeatInterval();
   }
 }
