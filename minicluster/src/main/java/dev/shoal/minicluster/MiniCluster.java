@@ -6,8 +6,6 @@ import dev.shoal.jobmanager.JobManager;
 import dev.shoal.jobmanager.JobManagerConfiguration;
 import dev.shoal.jobmanager.JobManagerRunner;
 import dev.shoal.jobmanager.leader.StandaloneLeaderElectionService;
-import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
-import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.TaskManagerLocation;
@@ -306,7 +304,7 @@ public final class MiniCluster implements AutoCloseable {
   /** What the JobManager knows of its registered TaskManagers. */
   public List<TaskManagerInfo> registeredTaskManagers() {
     checkRunning();
-    return ((RegisteredTaskManagers) ask(RequestRegisteredTaskManagers.INSTANCE, "list the TaskManagers")).taskManagers();
+    return jobClient().taskManagers();
   }
 
   /** Stops every component and waits until all actor systems, threads and processes are gone. */

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.typesafe.config.ConfigFactory;
-import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
-import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.runtime.ProcessSupport;
@@ -35,9 +33,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.pattern.Patterns;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,14 +80,13 @@ public final class ShoalCli {
     }
 
     /** A client actor system and a JobClient of the JobManager; close it when done. */
-    Connection connect() throws Exception {
+    Connection connect() {
       ActorSystem system = clientSystem(host());
       try {
-        ActorRef jobManager = system.actorSelection(address()).resolveOne(timeoutDuration()).toCompletableFuture().get();
-        return new Connection(system, new JobClient(system, jobManager, timeoutDuration()));
-      } catch (java.util.concurrent.ExecutionException e) {
+        return new Connection(system, JobClient.connect(system, address(), timeoutDuration()));
+      } catch (RuntimeException e) {
         system.terminate();
-        throw new IllegalStateException("Could not reach the JobManager at " + address() + " within " + timeoutDuration() + ": " + e.getCause().getMessage(), e);
+        throw e;
       }
     }
   }
@@ -99,9 +94,9 @@ public final class ShoalCli {
   /** A connection to a JobManager. */
   record Connection(ActorSystem system, JobClient client) implements AutoCloseable {
     @Override
-    public void close() throws Exception {
+    public void close() {
       system.terminate();
-      system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      system.getWhenTerminated().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
     }
   }
 
@@ -414,39 +409,15 @@ public final class ShoalCli {
 
     @Override
     public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      String address = options.address();
-      Duration timeout = options.timeoutDuration();
-      ActorSystem system = clientSystem(options.host());
-      try {
-        List<TaskManagerInfo> taskManagers;
-        try {
-          taskManagers = registeredTaskManagers(system, address, timeout);
-        } catch (java.util.concurrent.ExecutionException e) {
-          err.println("Could not reach the JobManager at " + address + " within " + timeout + ": " + e.getCause().getMessage());
-          return 1;
-        }
+      return withClient(options, spec, (client, out) -> {
+        List<TaskManagerInfo> taskManagers = client.taskManagers();
         if (json) {
           out.println(toJson(taskManagers));
         } else {
           printTable(out, taskManagers);
         }
-        out.flush();
-        return 0;
-      } finally {
-        system.terminate();
-        system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      }
+      });
     }
-  }
-
-  /** Asks the JobManager at {@code address} for its TaskManagers, from {@code system}. */
-  static List<TaskManagerInfo> registeredTaskManagers(ActorSystem system, String address, Duration timeout)
-      throws java.util.concurrent.ExecutionException, InterruptedException {
-    ActorRef jobManager = system.actorSelection(address).resolveOne(timeout).toCompletableFuture().get();
-    Object answer = Patterns.ask(jobManager, RequestRegisteredTaskManagers.INSTANCE, timeout).toCompletableFuture().get();
-    return ((RegisteredTaskManagers) answer).taskManagers();
   }
 
   static String toJson(List<TaskManagerInfo> taskManagers) throws Exception {

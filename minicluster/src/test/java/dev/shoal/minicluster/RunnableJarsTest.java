@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 import com.typesafe.config.ConfigFactory;
 import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.minicluster.client.JobClient;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -121,7 +122,7 @@ final class RunnableJarsTest {
             () -> {
               String address = ShoalActorSystems.jobManagerAddress(hostPort.split(":")[0], Integer.parseInt(hostPort.split(":")[1]));
               try {
-                List<String> ids = ShoalCli.registeredTaskManagers(waiter, address, Duration.ofSeconds(5)).stream().map(tm -> tm.resourceId().value()).toList();
+                List<String> ids = JobClient.connect(waiter, address, Duration.ofSeconds(5)).taskManagers().stream().map(tm -> tm.resourceId().value()).toList();
                 return condition.test(ids);
               } catch (Exception e) {
                 return false;

@@ -67,7 +67,6 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.Props;
-import org.apache.pekko.actor.Status;
 import org.apache.pekko.actor.Terminated;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.remote.ThisActorSystemQuarantinedEvent;

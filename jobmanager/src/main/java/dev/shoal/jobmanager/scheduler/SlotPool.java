@@ -83,12 +83,11 @@ public final class SlotPool {
     if (count > freeSlots) {
       return null;
     }
-    List<Instance> candidates = new ArrayList<>(instances.values());
     List<Slot> slots = new ArrayList<>(count);
     // take one slot at a time from the TaskManager with the most free slots
     java.util.PriorityQueue<Instance> byFree =
         new java.util.PriorityQueue<>(Comparator.comparingInt((Instance i) -> -i.free));
-    for (Instance candidate : candidates) {
+    for (Instance candidate : instances.values()) {
       if (candidate.free > 0) {
         byFree.add(candidate);
       }

@@ -23,7 +23,6 @@ import dev.shoal.messages.runtime.ProcessSupport;
 import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.minicluster.MiniCluster;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,8 @@
 package dev.shoal.minicluster.client;
 
+import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
+import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
+import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.JobClientMessage.CancelJob;
 import dev.shoal.messages.JobClientMessage.CancellationFailure;
 import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
@@ -56,6 +59,29 @@ public final class JobClient {
     this.system = Objects.requireNonNull(system, "system");
     this.jobManager = Objects.requireNonNull(jobManager, "jobManager");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
+  }
+
+  /**
+   * A client of the JobManager at {@code address} (e.g. {@code
+   * pekko://shoal@host:6123/user/jobmanager}), resolved from {@code system}.
+   *
+   * @throws IllegalStateException when no JobManager answers there within {@code timeout}
+   */
+  public static JobClient connect(ActorSystem system, String address, Duration timeout) {
+    try {
+      ActorRef jobManager = system.actorSelection(address).resolveOne(timeout).toCompletableFuture().get();
+      return new JobClient(system, jobManager, timeout);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("Could not reach the JobManager at " + address + " within " + timeout + ": " + e.getCause().getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while connecting to " + address, e);
+    }
+  }
+
+  /** The TaskManagers registered at the JobManager, in registration order. */
+  public List<TaskManagerInfo> taskManagers() {
+    return ((RegisteredTaskManagers) ask(RequestRegisteredTaskManagers.INSTANCE)).taskManagers();
   }
 
   /**
