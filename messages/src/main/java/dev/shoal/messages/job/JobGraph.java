@@ -56,6 +56,16 @@ public record JobGraph(
     throw new IllegalArgumentException("Job '" + name + "' has no vertex " + id);
   }
 
+  /** The edges leaving {@code vertex}, in job graph order: a producer's output indexes. */
+  public List<JobEdge> outputsOf(JobVertexID vertex) {
+    return edges.stream().filter(e -> e.source().equals(vertex)).toList();
+  }
+
+  /** The edges entering {@code vertex}, in job graph order: a consumer's input indexes. */
+  public List<JobEdge> inputsOf(JobVertexID vertex) {
+    return edges.stream().filter(e -> e.target().equals(vertex)).toList();
+  }
+
   /** The highest parallelism of any vertex: the slots the job needs with slot sharing. */
   public int maxParallelism() {
     return vertices.stream().mapToInt(JobVertex::parallelism).max().orElse(0);
@@ -148,8 +158,15 @@ public record JobGraph(
       return addVertex(vertexName, invokableClass.getName(), parallelism, Map.of());
     }
 
+    /** Connects two vertices with the default partitioner of {@code pattern}. */
     public Builder connect(JobVertexID source, JobVertexID target, DistributionPattern pattern) {
       edges.add(new JobEdge(source, target, pattern));
+      return this;
+    }
+
+    /** Connects two vertices; the producer spreads its records with {@code partitioner}. */
+    public Builder connect(JobVertexID source, JobVertexID target, DistributionPattern pattern, Partitioner partitioner) {
+      edges.add(new JobEdge(source, target, pattern, partitioner));
       return this;
     }
 

@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param configuration the vertex configuration merged over the job settings
  * @param targetSlot the TaskManager slot to run in
  * @param jars the job's user-code jars, fetched from the JobManager before the task starts
+ * @param producedPartitions the result partitions this subtask writes, one per outgoing edge
+ * @param inputGates the input gates this subtask reads, one per incoming edge
  */
 public record TaskDeploymentDescriptor(
     JobID jobId,
@@ -34,7 +36,9 @@ public record TaskDeploymentDescriptor(
     String invokableClassName,
     Map<String, String> configuration,
     int targetSlot,
-    List<JarFile> jars) {
+    List<JarFile> jars,
+    List<ResultPartitionDeploymentDescriptor> producedPartitions,
+    List<InputGateDeploymentDescriptor> inputGates) {
 
   public TaskDeploymentDescriptor {
     Objects.requireNonNull(jobId, "jobId");
@@ -45,12 +49,32 @@ public record TaskDeploymentDescriptor(
     Objects.requireNonNull(invokableClassName, "invokableClassName");
     configuration = Map.copyOf(configuration);
     jars = List.copyOf(jars);
+    producedPartitions = List.copyOf(producedPartitions);
+    inputGates = List.copyOf(inputGates);
     if (subtaskIndex < 0 || subtaskIndex >= parallelism) {
       throw new IllegalArgumentException("subtask " + subtaskIndex + " out of range for parallelism " + parallelism);
     }
     if (targetSlot < 0) {
       throw new IllegalArgumentException("targetSlot must be >= 0, was " + targetSlot);
     }
+  }
+
+  /** A subtask that neither produces nor consumes data over edges. */
+  public TaskDeploymentDescriptor(
+      JobID jobId,
+      String jobName,
+      JobVertexID vertexId,
+      String vertexName,
+      ExecutionAttemptID attemptId,
+      int subtaskIndex,
+      int parallelism,
+      int attemptNumber,
+      String invokableClassName,
+      Map<String, String> configuration,
+      int targetSlot,
+      List<JarFile> jars) {
+    this(jobId, jobName, vertexId, vertexName, attemptId, subtaskIndex, parallelism, attemptNumber,
+        invokableClassName, configuration, targetSlot, jars, List.of(), List.of());
   }
 
   /** "vertex (i/n)", as logs name a subtask. */

@@ -78,4 +78,46 @@ public interface TaskContext {
    * @throws IllegalArgumentException when {@code name} is used by another kind of accumulator
    */
   StringList stringList(String name);
+
+  // ------------------------------------------------------------------------------------------
+  //  Data exchange
+  // ------------------------------------------------------------------------------------------
+
+  /** The number of outgoing edges of this vertex: valid output indexes are below it. */
+  int numberOfOutputs();
+
+  /** The number of incoming edges of this vertex: valid input indexes are below it. */
+  int numberOfInputs();
+
+  /**
+   * Opens output {@code index} (the vertex's outgoing edges in job graph order). Each output can be
+   * opened once; an output that is never opened ends empty when the task ends.
+   *
+   * @param codec turns records into bytes
+   * @param selector chooses each record's consumer channel
+   * @throws IllegalArgumentException for an index out of range or one opened before
+   */
+  <T> RecordWriter<T> output(int index, Codec<T> codec, ChannelSelector<T> selector);
+
+  /**
+   * Opens output {@code index} with the partitioner of its edge (forward, rebalance or broadcast).
+   *
+   * @throws IllegalArgumentException as {@link #output(int, Codec, ChannelSelector)}, and for a
+   *     hash edge, which needs a key: use {@link Partitioners#hash}
+   */
+  <T> RecordWriter<T> output(int index, Codec<T> codec);
+
+  /**
+   * Opens input {@code index} (the vertex's incoming edges in job graph order) for reading.
+   *
+   * @throws IllegalArgumentException for an index out of range or one opened before
+   */
+  <T> RecordReader<T> input(int index, Codec<T> codec);
+
+  /**
+   * Opens every input as one reader, for a vertex whose inputs all carry the same type.
+   *
+   * @throws IllegalArgumentException when an input was opened before
+   */
+  <T> RecordReader<T> inputs(Codec<T> codec);
 }

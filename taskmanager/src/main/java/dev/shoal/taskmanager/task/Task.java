@@ -412,6 +412,36 @@ public final class Task {
     }
 
     @Override
+    public int numberOfOutputs() {
+      return descriptor.producedPartitions().size();
+    }
+
+    @Override
+    public int numberOfInputs() {
+      return descriptor.inputGates().size();
+    }
+
+    @Override
+    public <T> dev.shoal.taskmanager.api.RecordWriter<T> output(int index, dev.shoal.taskmanager.api.Codec<T> codec, dev.shoal.taskmanager.api.ChannelSelector<T> selector) {
+      throw new UnsupportedOperationException("data exchange is being built");
+    }
+
+    @Override
+    public <T> dev.shoal.taskmanager.api.RecordWriter<T> output(int index, dev.shoal.taskmanager.api.Codec<T> codec) {
+      throw new UnsupportedOperationException("data exchange is being built");
+    }
+
+    @Override
+    public <T> dev.shoal.taskmanager.api.RecordReader<T> input(int index, dev.shoal.taskmanager.api.Codec<T> codec) {
+      throw new UnsupportedOperationException("data exchange is being built");
+    }
+
+    @Override
+    public <T> dev.shoal.taskmanager.api.RecordReader<T> inputs(dev.shoal.taskmanager.api.Codec<T> codec) {
+      throw new UnsupportedOperationException("data exchange is being built");
+    }
+
+    @Override
     public String toString() {
       return "TaskContext[" + name + "]";
     }
