@@ -1,0 +1,136 @@
+package dev.shoal.taskmanager.network;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+
+/**
+ * The input channels a consuming task reads, as one queue: {@link #getNext()} hands out buffers
+ * and events in the order channels became available. The gate has ended once every channel
+ * delivered its end of partition; a failed channel fails the gate.
+ *
+ * <p>Threading: one task thread calls getNext and close; channels notify from any thread.
+ */
+public final class InputGate {
+
+  /**
+   * A buffer (null for an event) or an event from channel {@code channel}.
+   *
+   * @param channel the channel's index in the gate
+   * @param buffer the buffer of records, or null
+   * @param event the event, or null
+   */
+  public record BufferOrEvent(int channel, Buffer buffer, DataEvent event) {}
+
+  private final String owner;
+  private InputChannel[] channels = new InputChannel[0];
+  // guarded by this
+  private final ArrayDeque<InputChannel> available = new ArrayDeque<>();
+  private IOException failure;
+  private boolean closed;
+  // task thread only
+  private int ended;
+
+  InputGate(String owner) {
+    this.owner = owner;
+  }
+
+  void setChannels(InputChannel[] channels) {
+    this.channels = channels;
+  }
+
+  void requestPartitions() {
+    for (InputChannel channel : channels) {
+      channel.requestSubpartition();
+    }
+  }
+
+  public int numberOfChannels() {
+    return channels.length;
+  }
+
+  /**
+   * The next buffer or event, waiting while none is there; null once every channel has ended.
+   *
+   * @throws IOException when a channel failed
+   * @throws InterruptedException when the task is cancelled while it waits
+   */
+  public BufferOrEvent getNext() throws IOException, InterruptedException {
+    while (true) {
+      if (ended == channels.length) {
+        return null;
+      }
+      InputChannel channel;
+      synchronized (this) {
+        while (available.isEmpty() && failure == null) {
+          wait();
+        }
+        if (failure != null) {
+          throw failure;
+        }
+        channel = available.poll();
+        channel.queued = false;
+      }
+      Buffer buffer = channel.poll();
+      if (channel.isAvailable()) {
+        queueChannel(channel);
+      }
+      if (buffer == null) {
+        continue;
+      }
+      if (!buffer.isEvent()) {
+        return new BufferOrEvent(channel.index, buffer, null);
+      }
+      DataEvent event;
+      try {
+        event = DataEvent.decode(buffer.memory(), buffer.size());
+      } finally {
+        buffer.recycle();
+      }
+      if (event == DataEvent.EndOfPartition.INSTANCE) {
+        ended++;
+        channel.onEndOfPartition();
+      }
+      return new BufferOrEvent(channel.index, null, event);
+    }
+  }
+
+  void queueChannel(InputChannel channel) {
+    synchronized (this) {
+      if (channel.queued || closed) {
+        return;
+      }
+      channel.queued = true;
+      available.add(channel);
+      notifyAll();
+    }
+  }
+
+  void failChannel(InputChannel channel, Throwable cause) {
+    synchronized (this) {
+      if (failure == null && !closed) {
+        String reason = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+        failure = new IOException(owner + ": " + channel + " failed: " + reason, cause);
+      }
+      notifyAll();
+    }
+  }
+
+  /** Whether every channel delivered its end of partition. */
+  public boolean isFinished() {
+    return ended == channels.length;
+  }
+
+  /** Gives up on every channel that has not ended; their buffers are dropped. */
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      available.clear();
+    }
+    for (InputChannel channel : channels) {
+      channel.release();
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.shoal.taskmanager.network;
+
+import dev.shoal.messages.TaskManagerLocation;
+import dev.shoal.messages.job.ResultPartitionID;
+import java.util.ArrayDeque;
+
+/**
+ * Reads a subpartition produced in another TaskManager over the data connection to it. Flow
+ * control is credit-based: the producer sends a buffer only against a credit this channel granted;
+ * each buffer read gives the credit back. So at most {@code credit} buffers of this channel are
+ * ever on their way or queued here, and a slow reader slows only its own producer.
+ */
+final class RemoteInputChannel extends InputChannel {
+
+  private final ConnectionManager connections;
+  private final TaskManagerLocation producer;
+  private final ResultPartitionID partitionId;
+  private final int subpartition;
+  private final int initialCredit;
+  private final long receiverId;
+  private final Buffer.Recycler creditBack = memory -> returnCredit();
+  // guarded by this
+  private final ArrayDeque<Buffer> received = new ArrayDeque<>();
+  private volatile PeerConnection connection;
+  private volatile boolean released;
+
+  RemoteInputChannel(
+      InputGate gate,
+      int index,
+      ConnectionManager connections,
+      TaskManagerLocation producer,
+      ResultPartitionID partitionId,
+      int subpartition,
+      int initialCredit) {
+    super(gate, index);
+    this.connections = connections;
+    this.producer = producer;
+    this.partitionId = partitionId;
+    this.subpartition = subpartition;
+    this.initialCredit = initialCredit;
+    this.receiverId = connections.nextReceiverId();
+  }
+
+  @Override
+  void requestSubpartition() {
+    PeerConnection peer = connections.connect(producer);
+    connection = peer;
+    peer.register(receiverId, this);
+    peer.send(Frames.partitionRequest(receiverId, partitionId, subpartition, initialCredit));
+  }
+
+  /** A buffer arrived; called on the connection's thread. */
+  void onBuffer(byte[] memory, boolean event) {
+    boolean first;
+    synchronized (this) {
+      if (released) {
+        return;
+      }
+      received.add(new Buffer(memory, memory.length, event, creditBack));
+      first = received.size() == 1;
+    }
+    if (first) {
+      gate.queueChannel(this);
+    }
+  }
+
+  void onError(Throwable cause) {
+    if (!released) {
+      gate.failChannel(this, cause);
+    }
+  }
+
+  private void returnCredit() {
+    PeerConnection peer = connection;
+    if (!released && peer != null) {
+      peer.send(Frames.addCredit(receiverId, 1));
+    }
+  }
+
+  @Override
+  synchronized Buffer poll() {
+    return received.poll();
+  }
+
+  @Override
+  synchronized boolean isAvailable() {
+    return !received.isEmpty();
+  }
+
+  @Override
+  void onEndOfPartition() {
+    released = true;
+    PeerConnection peer = connection;
+    if (peer != null) {
+      peer.unregister(receiverId);
+    }
+  }
+
+  @Override
+  void release() {
+    if (released) {
+      return;
+    }
+    released = true;
+    synchronized (this) {
+      received.clear();
+    }
+    PeerConnection peer = connection;
+    if (peer != null) {
+      peer.unregister(receiverId);
+      peer.send(Frames.cancel(receiverId));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "remote channel " + index + " reading subpartition " + subpartition + " of " + partitionId
+        + " from TaskManager " + producer.resourceId() + " at " + producer.host() + ":" + producer.dataPort();
+  }
+}
