@@ -110,6 +110,9 @@ public final class DataReader {
   }
 
   private void require(int count) {
+    if (count < 0) {
+      throw new MalformedRecordException("A codec asked for " + count + " bytes.");
+    }
     if (count > limit - position) {
       throw new MalformedRecordException(
           "A codec wanted " + count + " more bytes, but the record has only " + (limit - position) + " left.");
