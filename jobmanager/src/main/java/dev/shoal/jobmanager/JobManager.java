@@ -354,6 +354,8 @@ public final class JobManager extends ShoalActor {
       case final TaskManagerMessage.StackTrace m -> handleUnknownMessage(m);
       case final TaskManagerMessage.NotifyWhenRegisteredAtJobManager m -> handleUnknownMessage(m);
       case final TaskManagerMessage.RegisteredAtJobManager m -> handleUnknownMessage(m);
+      case final TaskManagerMessage.RequestNetworkStatus m -> handleUnknownMessage(m);
+      case final TaskManagerMessage.NetworkStatus m -> handleUnknownMessage(m);
     }
   }
 

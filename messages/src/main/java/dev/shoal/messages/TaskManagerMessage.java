@@ -68,4 +68,33 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
       Objects.requireNonNull(leaderSessionId, "leaderSessionId");
     }
   }
+
+  /** Anyone to TaskManager: answer with its {@link NetworkStatus}. */
+  enum RequestNetworkStatus implements TaskManagerMessage {
+    INSTANCE
+  }
+
+  /**
+   * TaskManager's answer to {@link RequestNetworkStatus}: its data exchange as it is now.
+   *
+   * @param resourceId the TaskManager
+   * @param dataPort the port of its data endpoint
+   * @param connectedTaskManagers the TaskManagers it holds a data connection with (one each)
+   * @param availableBuffers network buffers neither reserved nor in use
+   * @param totalBuffers network buffers in all
+   * @param resultPartitions result partitions registered (produced and not yet released)
+   */
+  record NetworkStatus(
+      ResourceID resourceId,
+      int dataPort,
+      java.util.List<ResourceID> connectedTaskManagers,
+      int availableBuffers,
+      int totalBuffers,
+      int resultPartitions)
+      implements TaskManagerMessage {
+    public NetworkStatus {
+      Objects.requireNonNull(resourceId, "resourceId");
+      connectedTaskManagers = java.util.List.copyOf(connectedTaskManagers);
+    }
+  }
 }

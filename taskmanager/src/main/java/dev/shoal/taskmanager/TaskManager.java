@@ -28,6 +28,8 @@ import dev.shoal.messages.TaskManagerMessage;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
 import dev.shoal.messages.TaskManagerMessage.NotifyWhenRegisteredAtJobManager;
 import dev.shoal.messages.TaskManagerMessage.RegisteredAtJobManager;
+import dev.shoal.messages.TaskManagerMessage.NetworkStatus;
+import dev.shoal.messages.TaskManagerMessage.RequestNetworkStatus;
 import dev.shoal.messages.TaskManagerMessage.SendHeartbeat;
 import dev.shoal.messages.TaskManagerMessage.SendStackTrace;
 import dev.shoal.messages.TaskManagerMessage.StackTrace;
@@ -44,6 +46,7 @@ import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.ShoalActor;
 import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
+import dev.shoal.taskmanager.network.NetworkEnvironment;
 import dev.shoal.taskmanager.task.Task;
 import dev.shoal.taskmanager.task.JobLibraryCache;
 import dev.shoal.taskmanager.task.TaskEvent;
@@ -101,6 +104,14 @@ public final class TaskManager extends ShoalActor {
    */
   private record RegistrationDeadline(UUID run) implements NoSerializationVerificationNeeded {}
 
+  /**
+   * The data port is bound (or could not be: {@code failure} is set).
+   *
+   * @param port the bound port
+   * @param failure why it could not be bound, or null
+   */
+  private record DataPortBound(int port, Throwable failure) implements NoSerializationVerificationNeeded {}
+
   /** The connection to a JobManager; {@link NotConnected} while registering or idle. */
   private sealed interface Connection {}
 
@@ -128,7 +139,8 @@ public final class TaskManager extends ShoalActor {
   private record RunningTask(Task task, Registered deployedUnder) {}
 
   private final TaskManagerConfiguration configuration;
-  private final TaskManagerLocation location;
+  private TaskManagerLocation location; // its data port is filled in once bound
+  private NetworkEnvironment network;
   private final HardwareDescription hardware;
   private final TaskManagerListener listener;
   private final UserCodeClassLoaders classLoaders;
@@ -200,6 +212,24 @@ public final class TaskManager extends ShoalActor {
     // Artery publishes its own event class; classic remoting the one in org.apache.pekko.remote
     getContext().getSystem().getEventStream().subscribe(getSelf(), org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent.class);
     getContext().getSystem().getEventStream().subscribe(getSelf(), ThisActorSystemQuarantinedEvent.class);
+    network = new NetworkEnvironment(getContext().getSystem(), location.resourceId(), configuration.network());
+    ActorRef self = getSelf();
+    network
+        .start(location.host(), configuration.dataPort())
+        .whenComplete((address, failure) -> self.tell(new DataPortBound(address == null ? 0 : address.getPort(), failure), ActorRef.noSender()));
+  }
+
+  private void handleDataPortBound(DataPortBound m) {
+    if (m.failure() != null) {
+      String description =
+          "TaskManager " + location.resourceId() + " could not bind its data port " + location.host() + ":" + configuration.dataPort() + ": " + m.failure().getMessage();
+      log.error(description);
+      listener.onFatalError(description);
+      getContext().stop(getSelf());
+      return;
+    }
+    location = new TaskManagerLocation(location.resourceId(), location.host(), location.port(), m.port());
+    log.info("TaskManager {} exchanges data on port {}.", location.resourceId(), m.port());
     if (jobManagerAddress != null) {
       startRegistration();
     }
@@ -215,6 +245,9 @@ public final class TaskManager extends ShoalActor {
     }
     if (libraryCache != null) {
       libraryCache.close(); // the cancelled tasks stop using their classes
+    }
+    if (network != null) {
+      network.close();
     }
     log.info("TaskManager {} stopped.", location.resourceId());
   }
@@ -239,6 +272,7 @@ public final class TaskManager extends ShoalActor {
       case ControlMessage m -> handleControlMessage(m);
       case TaskEvent m -> handleTaskEvent(m);
       case RegistrationDeadline m -> handleRegistrationDeadline(m);
+      case DataPortBound m -> handleDataPortBound(m);
       case Terminated t -> handleTerminated(t);
       case org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().address().toString());
       case ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().toString());
@@ -387,7 +421,9 @@ public final class TaskManager extends ShoalActor {
     }
     log.info("The leading JobManager is now {}.", m.jobManagerAddress());
     jobManagerAddress = m.jobManagerAddress();
-    startRegistration();
+    if (location.dataPort() != 0) {
+      startRegistration(); // else once the data port is bound
+    }
   }
 
   private void handleTerminated(Terminated t) {
@@ -447,9 +483,21 @@ public final class TaskManager extends ShoalActor {
           registrationWaiters.add(getSender());
         }
       }
+      case RequestNetworkStatus.INSTANCE ->
+          getSender()
+              .tell(
+                  new NetworkStatus(
+                      location.resourceId(),
+                      location.dataPort(),
+                      network.connectedPeers(),
+                      network.bufferPool().availableBuffers(),
+                      network.bufferPool().numberOfBuffers(),
+                      network.partitions().numberOfPartitions()),
+                  getSelf());
       case final Heartbeat m -> handleUnknownMessage(m);
       case final StackTrace m -> handleUnknownMessage(m);
       case final RegisteredAtJobManager m -> handleUnknownMessage(m);
+      case final NetworkStatus m -> handleUnknownMessage(m);
     }
   }
 
@@ -558,6 +606,7 @@ public final class TaskManager extends ShoalActor {
         new Task(
             descriptor,
             loaders,
+            network,
             configuration.taskCancellationInterval(),
             configuration.taskCancellationTimeout(),
             event -> self.tell(event, ActorRef.noSender()));
@@ -586,7 +635,8 @@ public final class TaskManager extends ShoalActor {
     if (running == null) {
       // cancelling is idempotent: the task has ended (its final state went or goes to the
       // JobManager) or never came; answering a failure would only make noise at the JobManager
-      log.debug("Nothing to cancel: no task with execution attempt {} runs here.", m.attemptId());
+      log.debug("Nothing to cancel: no task with execution attempt {} runs here; releasing what it produced.", m.attemptId());
+      network.releasePartitionsOf(m.attemptId());
       getSender().tell(Acknowledge.INSTANCE, getSelf());
       return;
     }
@@ -671,6 +721,9 @@ public final class TaskManager extends ShoalActor {
     if (!tasks.isEmpty()) {
       log.info("Cancelling all {} tasks of TaskManager {}: {}", tasks.size(), location.resourceId(), reason);
       tasks.values().forEach(running -> running.task().cancel());
+    }
+    if (network != null) {
+      network.partitions().releaseAll(new java.io.IOException(reason));
     }
   }
 

@@ -6,6 +6,7 @@ import static dev.shoal.messages.runtime.ShoalActorSystems.string;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import dev.shoal.taskmanager.network.NetworkConfiguration;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -27,6 +28,7 @@ import java.util.Objects;
  *     it runs ({@code shoal.taskmanager.task.cancellation-interval})
  * @param taskCancellationTimeout after how long a cancelled task whose thread still runs is
  *     reported as an error; zero for never ({@code shoal.taskmanager.task.cancellation-timeout})
+ * @param network the data exchange settings ({@code shoal.taskmanager.network})
  */
 public record TaskManagerConfiguration(
     String host,
@@ -40,7 +42,8 @@ public record TaskManagerConfiguration(
     Duration heartbeatInterval,
     QuarantinePolicy onQuarantine,
     Duration taskCancellationInterval,
-    Duration taskCancellationTimeout) {
+    Duration taskCancellationTimeout,
+    NetworkConfiguration network) {
 
   /** What a quarantined TaskManager does. */
   public enum QuarantinePolicy {
@@ -57,6 +60,7 @@ public record TaskManagerConfiguration(
     Objects.requireNonNull(onQuarantine, "onQuarantine");
     Objects.requireNonNull(taskCancellationInterval, "taskCancellationInterval");
     Objects.requireNonNull(taskCancellationTimeout, "taskCancellationTimeout");
+    Objects.requireNonNull(network, "network");
     if (numberOfSlots < 1) {
       throw new IllegalArgumentException(
           "Invalid configuration shoal.taskmanager.number-of-task-slots: must be >= 1, was " + numberOfSlots);
@@ -106,7 +110,8 @@ public record TaskManagerConfiguration(
         positiveDuration(config, "shoal.heartbeat.interval"),
         onQuarantine,
         positiveDuration(config, prefix + "task.cancellation-interval"),
-        nonNegativeDuration(config, prefix + "task.cancellation-timeout"));
+        nonNegativeDuration(config, prefix + "task.cancellation-timeout"),
+        NetworkConfiguration.fromConfig(config));
   }
 
   /** Reads a duration that may be zero, naming the key when it is missing or invalid. */

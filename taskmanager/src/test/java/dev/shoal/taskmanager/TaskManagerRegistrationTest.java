@@ -120,7 +120,9 @@ final class TaskManagerRegistrationTest {
 
     // then: attempts at 0, 100, 300, 700, 1100, 1500 ms (waits 100, 200, 400 = max, 400, 400)
     RegisterTaskManager first = expectRegistrationAttempt(jobManager, taskManager);
-    assertThat(first.location()).isEqualTo(location);
+    assertThat(first.location().resourceId()).isEqualTo(location.resourceId());
+    assertThat(first.location().host()).isEqualTo(location.host());
+    assertThat(first.location().dataPort()).as("the data port it bound").isPositive();
     assertThat(first.numberOfSlots()).isEqualTo(SLOTS);
     assertThat(first.protocolVersion()).isEqualTo(ProtocolVersion.CURRENT);
     assertThat(first.hardware().cpuCores()).isPositive();
@@ -589,7 +591,8 @@ final class TaskManagerRegistrationTest {
         Duration.ofMillis(HEARTBEAT_INTERVAL_MS),
         QuarantinePolicy.RESTART,
         Duration.ofSeconds(30),
-        Duration.ofSeconds(180));
+        Duration.ofSeconds(180),
+        dev.shoal.taskmanager.network.NetworkConfiguration.defaults());
   }
 
   private static TaskManagerLocation location() {

@@ -516,7 +516,8 @@ final class TaskManagerTaskTest {
         Duration.ofHours(1),
         QuarantinePolicy.RESTART,
         CANCELLATION_INTERVAL,
-        cancellationTimeout);
+        cancellationTimeout,
+        dev.shoal.taskmanager.network.NetworkConfiguration.defaults());
   }
 
   private ActorRef startTaskManager(String name, TestKit jobManager, Duration cancellationTimeout) {

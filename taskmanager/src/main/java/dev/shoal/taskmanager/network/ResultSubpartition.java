@@ -104,8 +104,10 @@ final class ResultSubpartition {
 
     @Override
     public void release() {
-      release(null);
-      parent.onSubpartitionReleased();
+      if (!isReleased()) {
+        ResultSubpartition.this.release(null);
+        parent.onSubpartitionReleased();
+      }
     }
 
     @Override

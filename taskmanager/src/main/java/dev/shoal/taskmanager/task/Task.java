@@ -8,11 +8,17 @@ import dev.shoal.messages.job.JobVertexID;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.taskmanager.api.ChannelSelector;
+import dev.shoal.taskmanager.api.Codec;
 import dev.shoal.taskmanager.api.DoubleSum;
 import dev.shoal.taskmanager.api.Invokable;
 import dev.shoal.taskmanager.api.LongCounter;
+import dev.shoal.taskmanager.api.RecordReader;
+import dev.shoal.taskmanager.api.RecordWriter;
 import dev.shoal.taskmanager.api.StringList;
 import dev.shoal.taskmanager.api.TaskContext;
+import dev.shoal.taskmanager.network.NetworkEnvironment;
+import dev.shoal.taskmanager.network.TaskNetwork;
 import dev.shoal.taskmanager.task.TaskEvent.CancellationTimedOut;
 import dev.shoal.taskmanager.task.TaskEvent.StateChanged;
 import java.lang.reflect.Constructor;
@@ -55,6 +61,7 @@ public final class Task {
 
   private final TaskDeploymentDescriptor descriptor;
   private final UserCodeClassLoaders classLoaders;
+  private final NetworkEnvironment network;
   private final Duration cancellationInterval;
   private final Duration cancellationTimeout;
   private final Consumer<TaskEvent> events;
@@ -73,12 +80,14 @@ public final class Task {
   // written by the task thread only
   private volatile ExecutionState state = ExecutionState.CREATED;
   private volatile ClassLoader userClassLoader;
+  private volatile TaskNetwork taskNetwork;
 
   /**
    * A task that runs when {@link #start() started}.
    *
    * @param descriptor what to run
    * @param classLoaders where the job's class loader comes from
+   * @param network the TaskManager's data exchange, where the task's partitions and gates live
    * @param cancellationInterval how often a cancelled task thread is interrupted again
    * @param cancellationTimeout after how long a cancelled task that still runs is reported; zero
    *     for never
@@ -87,11 +96,13 @@ public final class Task {
   public Task(
       TaskDeploymentDescriptor descriptor,
       UserCodeClassLoaders classLoaders,
+      NetworkEnvironment network,
       Duration cancellationInterval,
       Duration cancellationTimeout,
       Consumer<TaskEvent> events) {
     this.descriptor = Objects.requireNonNull(descriptor, "descriptor");
     this.classLoaders = Objects.requireNonNull(classLoaders, "classLoaders");
+    this.network = Objects.requireNonNull(network, "network");
     this.cancellationInterval = Objects.requireNonNull(cancellationInterval, "cancellationInterval");
     this.cancellationTimeout = Objects.requireNonNull(cancellationTimeout, "cancellationTimeout");
     this.events = Objects.requireNonNull(events, "events");
@@ -149,14 +160,26 @@ public final class Task {
   private void run() {
     report(ExecutionState.DEPLOYING, null);
     Throwable failure = null;
+    TaskNetwork io = network.createTaskNetwork(descriptor);
     try {
+      io.setUp();
+      taskNetwork = io;
       Invokable invokable = instantiate();
       if (!cancelled) {
         report(ExecutionState.RUNNING, null);
         invokable.invoke(context);
+        if (!cancelled) {
+          io.finish();
+        }
       }
     } catch (Throwable t) { // user code: anything it throws ends this task only
       failure = t;
+    }
+    if (cancelled || failure != null) {
+      io.fail(
+          failure != null
+              ? failure
+              : new java.util.concurrent.CancellationException("Task " + name + " was cancelled."));
     }
     if (cancelled) {
       SerializedThrowable cause = externalFailure;
@@ -422,23 +445,31 @@ public final class Task {
     }
 
     @Override
-    public <T> dev.shoal.taskmanager.api.RecordWriter<T> output(int index, dev.shoal.taskmanager.api.Codec<T> codec, dev.shoal.taskmanager.api.ChannelSelector<T> selector) {
-      throw new UnsupportedOperationException("data exchange is being built");
+    public <T> RecordWriter<T> output(int index, Codec<T> codec, ChannelSelector<T> selector) {
+      return io().output(index, Objects.requireNonNull(codec, "codec"), Objects.requireNonNull(selector, "selector"));
     }
 
     @Override
-    public <T> dev.shoal.taskmanager.api.RecordWriter<T> output(int index, dev.shoal.taskmanager.api.Codec<T> codec) {
-      throw new UnsupportedOperationException("data exchange is being built");
+    public <T> RecordWriter<T> output(int index, Codec<T> codec) {
+      return io().output(index, Objects.requireNonNull(codec, "codec"));
     }
 
     @Override
-    public <T> dev.shoal.taskmanager.api.RecordReader<T> input(int index, dev.shoal.taskmanager.api.Codec<T> codec) {
-      throw new UnsupportedOperationException("data exchange is being built");
+    public <T> RecordReader<T> input(int index, Codec<T> codec) {
+      return io().input(index, Objects.requireNonNull(codec, "codec"));
     }
 
     @Override
-    public <T> dev.shoal.taskmanager.api.RecordReader<T> inputs(dev.shoal.taskmanager.api.Codec<T> codec) {
-      throw new UnsupportedOperationException("data exchange is being built");
+    public <T> RecordReader<T> inputs(Codec<T> codec) {
+      return io().inputs(Objects.requireNonNull(codec, "codec"));
+    }
+
+    private TaskNetwork io() {
+      TaskNetwork io = taskNetwork;
+      if (io == null) {
+        throw new IllegalStateException("Task " + name + " has no data exchange before it runs.");
+      }
+      return io;
     }
 
     @Override

@@ -1,0 +1,303 @@
+package dev.shoal.taskmanager.network;
+
+import dev.shoal.messages.ResourceID;
+import dev.shoal.messages.TaskManagerLocation;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TaskManager's data port and its connections to other TaskManagers, on Pekko Streams TCP
+ * with length-field framing: one {@link PeerConnection} per other TaskManager, shared by every
+ * channel between the two in both directions.
+ *
+ * <p>Whoever needs a connection first opens it and introduces itself (HELLO). When both open at
+ * once, the connection opened by the TaskManager with the smaller resource id wins: the other
+ * side REJECTs the loser and both use the winner.
+ *
+ * <p>Threading: thread-safe; connection state changes under this object's lock, frames are
+ * handled on the connections' stream threads without blocking.
+ */
+public final class ConnectionManager {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionManager.class);
+
+  private final ActorSystem system;
+  private final Materializer materializer;
+  private final ResourceID self;
+  private final NetworkConfiguration configuration;
+  private final ResultPartitionManager partitions;
+  private final AtomicLong receiverIds = new AtomicLong();
+  // guarded by this
+  private final Map<ResourceID, PeerConnection> peers = new HashMap<>();
+  private boolean closed;
+  private volatile Tcp.ServerBinding binding;
+
+  ConnectionManager(ActorSystem system, ResourceID self, NetworkConfiguration configuration, ResultPartitionManager partitions) {
+    this.system = system;
+    this.materializer = Materializer.matFromSystem(system);
+    this.self = self;
+    this.configuration = configuration;
+    this.partitions = partitions;
+  }
+
+  /** Binds the data port; completes with the bound address. */
+  CompletionStage<InetSocketAddress> bind(String host, int port) {
+    return Tcp.get(system)
+        .bind(host, port)
+        .to(Sink.foreach(this::accept))
+        .run(materializer)
+        .thenApply(
+            bound -> {
+              binding = bound;
+              return bound.localAddress();
+            });
+  }
+
+  long nextReceiverId() {
+    return receiverIds.incrementAndGet();
+  }
+
+  /** The connection to {@code location}'s TaskManager, opened if there is none. */
+  PeerConnection connect(TaskManagerLocation location) {
+    PeerConnection connection;
+    synchronized (this) {
+      connection = peers.get(location.resourceId());
+      if (connection != null && !connection.isFailed()) {
+        return connection;
+      }
+      connection = new PeerConnection(location.resourceId(), location.host() + ":" + location.dataPort());
+      peers.put(location.resourceId(), connection);
+      if (closed) {
+        connection.fail(new IOException("The TaskManager's network is shut down."));
+        return connection;
+      }
+    }
+    openOutbound(connection, location);
+    return connection;
+  }
+
+  private void openOutbound(PeerConnection connection, TaskManagerLocation location) {
+    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, org.apache.pekko.NotUsed>> queue =
+        Source.<ByteString>queue(configuration.outboundQueueCapacity()).preMaterialize(materializer);
+    Link link = new Link(true, "outbound data connection to " + connection, queue.first());
+    link.attemptFor = connection;
+    connection.setOutboundAttempt(link);
+    LOG.debug("Opening the {}.", connection);
+    CompletionStage<Done> done =
+        queue
+            .second()
+            .via(Tcp.get(system).outgoingConnection(location.host(), location.dataPort()))
+            .via(framing())
+            .toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right())
+            .run(materializer);
+    done.whenComplete((ok, failure) -> onLinkClosed(link, failure));
+    link.send(Frames.hello(self));
+  }
+
+  private void accept(Tcp.IncomingConnection incoming) {
+    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, org.apache.pekko.NotUsed>> queue =
+        Source.<ByteString>queue(configuration.outboundQueueCapacity()).preMaterialize(materializer);
+    Link link = new Link(false, "inbound data connection from " + incoming.remoteAddress(), queue.first());
+    Flow<ByteString, ByteString, CompletionStage<Done>> handler =
+        Flow.fromSinkAndSourceCoupledMat(
+            framing().toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right()), queue.second(), Keep.left());
+    incoming.handleWith(handler, materializer).whenComplete((ok, failure) -> onLinkClosed(link, failure));
+  }
+
+  private Flow<ByteString, ByteString, org.apache.pekko.NotUsed> framing() {
+    return Framing.lengthField(4, 0, configuration.segmentSize() + 1024, ByteOrder.BIG_ENDIAN);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Frames
+  // ------------------------------------------------------------------------------------------
+
+  private void onFrame(Link link, ByteString frame) {
+    ByteBuffer body = Frames.body(frame);
+    byte type = body.get();
+    switch (type) {
+      case Frames.HELLO -> onHello(link, new ResourceID(Frames.readString(body)));
+      case Frames.HELLO_ACK -> onHelloAck(link);
+      case Frames.REJECT -> link.rejected = true;
+      default -> {
+        PeerConnection connection = link.peer;
+        if (connection == null) {
+          LOG.warn("Closing the {}: it sent frame type {} before its handshake.", link, type);
+          link.fail(new IOException("protocol violation"));
+          return;
+        }
+        onConnectionFrame(connection, type, body);
+      }
+    }
+  }
+
+  private void onConnectionFrame(PeerConnection connection, byte type, ByteBuffer body) {
+    long receiverId = body.getLong();
+    switch (type) {
+      case Frames.PARTITION_REQUEST -> {
+        var partitionId = Frames.readPartitionId(body);
+        int subpartition = body.getInt();
+        int credit = body.getInt();
+        RemoteSubpartitionSender sender = new RemoteSubpartitionSender(connection, partitions, partitionId, receiverId, credit);
+        connection.senders.put(receiverId, sender);
+        partitions.requestSubpartition(partitionId, subpartition, sender);
+      }
+      case Frames.ADD_CREDIT -> {
+        RemoteSubpartitionSender sender = connection.senders.get(receiverId);
+        if (sender != null) {
+          sender.addCredit(body.getInt());
+        }
+      }
+      case Frames.CANCEL -> {
+        RemoteSubpartitionSender sender = connection.senders.remove(receiverId);
+        if (sender != null) {
+          sender.cancel();
+        }
+      }
+      case Frames.BUFFER -> {
+        boolean event = body.get() != 0;
+        RemoteInputChannel channel = connection.receivers.get(receiverId);
+        if (channel != null) {
+          byte[] memory = new byte[body.remaining()];
+          body.get(memory);
+          channel.onBuffer(memory, event);
+        }
+      }
+      case Frames.ERROR -> {
+        RemoteInputChannel channel = connection.receivers.remove(receiverId);
+        if (channel != null) {
+          channel.onError(new IOException(Frames.readString(body)));
+        }
+      }
+      default -> LOG.warn("Ignored a frame of unknown type {} on the {}.", type, connection);
+    }
+  }
+
+  private void onHello(Link link, ResourceID peer) {
+    PeerConnection replaced = null;
+    PeerConnection connection;
+    synchronized (this) {
+      connection = peers.get(peer);
+      if (connection != null && !connection.isFailed() && connection.active() == null
+          && connection.outboundAttempt() != null && self.value().compareTo(peer.value()) < 0) {
+        LOG.debug("Both TaskManagers opened a data connection; {} keeps its own, rejecting the {}.", self, link);
+        link.send(Frames.reject());
+        link.close();
+        return;
+      }
+      if (connection != null && connection.active() != null) {
+        // the peer opened a new connection while the old one seemed alive: it was restarted
+        replaced = connection;
+        connection = null;
+      }
+      if (connection == null || connection.isFailed()) {
+        connection = new PeerConnection(peer, link.description);
+        peers.put(peer, connection);
+      }
+      link.peer = connection;
+      link.send(Frames.helloAck(self));
+      connection.activate(link);
+    }
+    LOG.debug("Accepted the {} from TaskManager {}.", link, peer);
+    if (replaced != null) {
+      replaced.fail(new IOException("TaskManager " + peer + " opened a new data connection; the old one is gone."));
+    }
+  }
+
+  private void onHelloAck(Link link) {
+    PeerConnection connection = link.attemptFor;
+    synchronized (this) {
+      if (connection != null && peers.get(connection.peer) == connection && connection.active() == null
+          && connection.outboundAttempt() == link && !connection.isFailed()) {
+        link.peer = connection;
+        connection.activate(link);
+        LOG.debug("Established the {}.", connection);
+        return;
+      }
+    }
+    link.close();
+  }
+
+  private void onLinkClosed(Link link, Throwable failure) {
+    PeerConnection toFail = null;
+    synchronized (this) {
+      PeerConnection served = link.peer;
+      PeerConnection attempted = link.attemptFor;
+      if (served != null && served.active() == link) {
+        toFail = served;
+      } else if (served == null && attempted != null && attempted.active() == null && !link.rejected) {
+        toFail = attempted;
+      }
+      if (toFail != null) {
+        peers.remove(toFail.peer, toFail);
+      }
+    }
+    if (toFail != null) {
+      String reason = failure == null ? "closed by the other side" : failure.getMessage() != null ? failure.getMessage() : failure.toString();
+      IOException cause = new IOException("The " + toFail + " was lost: " + reason, failure);
+      if (!isClosed()) {
+        LOG.info("{}", cause.getMessage());
+      }
+      toFail.fail(cause);
+    } else {
+      LOG.debug("The {} closed.", link);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Queries and shutdown
+  // ------------------------------------------------------------------------------------------
+
+  /** The TaskManagers this one has a live data connection with. */
+  public synchronized List<ResourceID> connectedPeers() {
+    return peers.values().stream().filter(p -> p.active() != null && !p.isFailed()).map(p -> p.peer).sorted(
+        java.util.Comparator.comparing(ResourceID::value)).toList();
+  }
+
+  private synchronized boolean isClosed() {
+    return closed;
+  }
+
+  /** Unbinds the data port and fails every connection. */
+  void close() {
+    List<PeerConnection> open;
+    synchronized (this) {
+      closed = true;
+      open = List.copyOf(peers.values());
+      peers.clear();
+    }
+    Tcp.ServerBinding bound = binding;
+    if (bound != null) {
+      bound.unbind();
+    }
+    IOException cause = new IOException("TaskManager " + self + " shut its network down.");
+    for (PeerConnection connection : open) {
+      Link link = connection.active();
+      connection.fail(cause);
+      if (link != null) {
+        link.close();
+      }
+    }
+  }
+}

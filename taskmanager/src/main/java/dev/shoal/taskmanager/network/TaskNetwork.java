@@ -1,0 +1,212 @@
+package dev.shoal.taskmanager.network;
+
+import dev.shoal.messages.ResourceID;
+import dev.shoal.messages.job.InputChannelDeploymentDescriptor;
+import dev.shoal.messages.job.InputGateDeploymentDescriptor;
+import dev.shoal.messages.job.ResultPartitionDeploymentDescriptor;
+import dev.shoal.messages.job.ResultPartitionID;
+import dev.shoal.messages.job.TaskDeploymentDescriptor;
+import dev.shoal.taskmanager.api.ChannelSelector;
+import dev.shoal.taskmanager.api.Codec;
+import dev.shoal.taskmanager.api.Partitioners;
+import dev.shoal.taskmanager.api.RecordReader;
+import dev.shoal.taskmanager.api.RecordWriter;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The data exchange of one task attempt: the result partitions it writes (one per outgoing edge,
+ * registered before the task runs so consumers can attach at once) and the input gates it reads
+ * (one per incoming edge, opened when the task asks for them). {@link #finish()} ends the
+ * partitions after a successful run; {@link #fail} releases everything after a failure.
+ *
+ * <p>Threading: the task thread, except {@link #fail}, which may come from the canceler.
+ */
+public final class TaskNetwork {
+
+  private final TaskDeploymentDescriptor descriptor;
+  private final ResourceID self;
+  private final NetworkConfiguration configuration;
+  private final NetworkBufferPool bufferPool;
+  private final ResultPartitionManager partitionManager;
+  private final ConnectionManager connections;
+  private final String owner;
+  private final ResultPartition[] partitions;
+  private final PartitionRecordWriter<?>[] writers;
+  private final InputGate[] gates;
+  private final List<InputGate> openGates = new ArrayList<>();
+  private final List<GateRecordReader<?>> readers = new ArrayList<>();
+  private volatile boolean released;
+
+  TaskNetwork(
+      TaskDeploymentDescriptor descriptor,
+      ResourceID self,
+      NetworkConfiguration configuration,
+      NetworkBufferPool bufferPool,
+      ResultPartitionManager partitionManager,
+      ConnectionManager connections) {
+    this.descriptor = descriptor;
+    this.self = self;
+    this.configuration = configuration;
+    this.bufferPool = bufferPool;
+    this.partitionManager = partitionManager;
+    this.connections = connections;
+    this.owner = descriptor.taskName() + " [" + descriptor.attemptId() + "]";
+    this.partitions = new ResultPartition[descriptor.producedPartitions().size()];
+    this.writers = new PartitionRecordWriter<?>[partitions.length];
+    this.gates = new InputGate[descriptor.inputGates().size()];
+  }
+
+  /**
+   * Creates and registers the task's result partitions.
+   *
+   * @throws InsufficientNetworkBuffersException when the TaskManager lacks the buffers they need
+   */
+  public void setUp() throws IOException {
+    for (ResultPartitionDeploymentDescriptor produced : descriptor.producedPartitions()) {
+      int subpartitions = produced.numberOfSubpartitions();
+      int required = subpartitions + 1;
+      int max = Math.max(required, subpartitions * configuration.buffersPerChannel() + configuration.floatingBuffersPerGate());
+      ResultPartitionID id = new ResultPartitionID(descriptor.attemptId(), produced.outputIndex());
+      LocalBufferPool pool = bufferPool.createLocalPool("output " + produced.outputIndex() + " of " + owner, required, max);
+      ResultPartition partition = new ResultPartition(id, owner, subpartitions, pool, partitionManager);
+      partitions[produced.outputIndex()] = partition;
+      partitionManager.register(partition);
+    }
+  }
+
+  public int numberOfOutputs() {
+    return partitions.length;
+  }
+
+  public int numberOfInputs() {
+    return gates.length;
+  }
+
+  public synchronized <T> RecordWriter<T> output(int index, Codec<T> codec, ChannelSelector<T> selector) {
+    checkIndex(index, partitions.length, "output");
+    if (writers[index] != null) {
+      throw new IllegalArgumentException("Output " + index + " of " + owner + " is open already.");
+    }
+    PartitionRecordWriter<T> writer = new PartitionRecordWriter<>(partitions[index], codec, selector);
+    writers[index] = writer;
+    return writer;
+  }
+
+  public <T> RecordWriter<T> output(int index, Codec<T> codec) {
+    checkIndex(index, partitions.length, "output");
+    ChannelSelector<T> selector =
+        switch (descriptor.producedPartitions().get(index).partitioner()) {
+          case FORWARD -> Partitioners.forward();
+          case REBALANCE -> Partitioners.rebalance();
+          case BROADCAST -> Partitioners.broadcast();
+          case HASH -> throw new IllegalArgumentException(
+              "Output " + index + " of " + owner + " is hash-partitioned: open it with Partitioners.hash(key).");
+        };
+    return output(index, codec, selector);
+  }
+
+  public synchronized <T> RecordReader<T> input(int index, Codec<T> codec) {
+    checkIndex(index, gates.length, "input");
+    if (gates[index] != null) {
+      throw new IllegalArgumentException("Input " + index + " of " + owner + " is open already.");
+    }
+    InputGate gate = openGate(List.of(descriptor.inputGates().get(index)));
+    gates[index] = gate;
+    return reader(gate, codec);
+  }
+
+  public synchronized <T> RecordReader<T> inputs(Codec<T> codec) {
+    for (int i = 0; i < gates.length; i++) {
+      if (gates[i] != null) {
+        throw new IllegalArgumentException("Input " + i + " of " + owner + " is open already.");
+      }
+    }
+    InputGate gate = openGate(descriptor.inputGates());
+    java.util.Arrays.fill(gates, gate);
+    return reader(gate, codec);
+  }
+
+  private <T> RecordReader<T> reader(InputGate gate, Codec<T> codec) {
+    GateRecordReader<T> reader = new GateRecordReader<>(gate, codec, configuration.maxRecordSize());
+    readers.add(reader);
+    return reader;
+  }
+
+  private InputGate openGate(List<InputGateDeploymentDescriptor> described) {
+    InputGate gate = new InputGate(owner);
+    int total = described.stream().mapToInt(g -> g.channels().size()).sum();
+    int credit = configuration.creditPerChannel(total);
+    InputChannel[] channels = new InputChannel[total];
+    int i = 0;
+    for (InputGateDeploymentDescriptor gateDescriptor : described) {
+      for (InputChannelDeploymentDescriptor channel : gateDescriptor.channels()) {
+        channels[i] =
+            channel.producerLocation().resourceId().equals(self)
+                ? new LocalInputChannel(gate, i, partitionManager, channel.partition(), channel.subpartitionIndex())
+                : new RemoteInputChannel(gate, i, connections, channel.producerLocation(), channel.partition(), channel.subpartitionIndex(), credit);
+        i++;
+      }
+    }
+    gate.setChannels(channels);
+    openGates.add(gate);
+    if (!released) {
+      gate.requestPartitions();
+    }
+    return gate;
+  }
+
+  /**
+   * The task ended well: the buffered records and the end of partition go to every consumer; inputs
+   * not read to their end are given up (their producers' data is dropped).
+   */
+  public synchronized void finish() throws IOException {
+    for (PartitionRecordWriter<?> writer : writers) {
+      if (writer != null) {
+        writer.flushAll();
+      }
+    }
+    for (ResultPartition partition : partitions) {
+      partition.finish();
+    }
+    for (int i = 0; i < gates.length; i++) {
+      if (gates[i] == null) {
+        gates[i] = openGate(List.of(descriptor.inputGates().get(i)));
+      }
+    }
+    openGates.forEach(InputGate::close);
+  }
+
+  /** The task failed or was cancelled: consumers of its partitions fail with {@code cause}. */
+  public void fail(Throwable cause) {
+    released = true;
+    for (ResultPartition partition : partitions) {
+      if (partition != null) {
+        partition.release(cause);
+      }
+    }
+    List<InputGate> toClose;
+    synchronized (this) {
+      toClose = List.copyOf(openGates);
+    }
+    toClose.forEach(InputGate::close);
+  }
+
+  /** Sends {@code event} on every output, in order with the records (checkpoint barriers). */
+  public synchronized void broadcastEvent(DataEvent event) throws IOException {
+    for (int i = 0; i < partitions.length; i++) {
+      if (writers[i] != null) {
+        writers[i].broadcastEvent(event);
+      } else {
+        partitions[i].broadcastEvent(event);
+      }
+    }
+  }
+
+  private void checkIndex(int index, int count, String what) {
+    if (index < 0 || index >= count) {
+      throw new IllegalArgumentException(owner + " has no " + what + " " + index + " (it has " + count + ").");
+    }
+  }
+}
