@@ -91,6 +91,28 @@ public final class ShoalCli {
     }
   }
 
+  /** Options of the dataflow examples (wordcount, pipeline), shared by {@code run} and {@code minicluster}. */
+  static final class DataflowExampleOptions {
+    @Option(names = "--input", paramLabel = "FILE", description = "wordcount: a text file every TaskManager can read (default: the built-in corpus).")
+    Path input;
+
+    @Option(names = "--output", paramLabel = "DIR", description = "wordcount: write the counts to DIR/part-<subtask>.")
+    Path output;
+
+    @Option(names = "--lines", defaultValue = "100000", description = "wordcount: lines of the built-in corpus (default ${DEFAULT-VALUE}).")
+    long lines;
+
+    @Option(names = "--records", defaultValue = "1000000", description = "pipeline: records per source subtask (default ${DEFAULT-VALUE}).")
+    long records;
+
+    @Option(names = "--record-size", paramLabel = "BYTES", defaultValue = "100", description = "pipeline: bytes per record, at least 8 (default ${DEFAULT-VALUE}).")
+    int recordSize;
+
+    Examples.Options options(int parallelism, long samples) {
+      return new Examples.Options(parallelism, samples, input == null ? null : input.toString(), output == null ? null : output.toString(), lines, records, recordSize);
+    }
+  }
+
   /** A connection to a JobManager. */
   record Connection(ActorSystem system, JobClient client) implements AutoCloseable {
     @Override
@@ -146,7 +168,7 @@ public final class ShoalCli {
   static final class Run implements Callable<Integer> {
     @Mixin JobManagerOptions options = new JobManagerOptions();
 
-    @Option(names = "--example", description = "The example job to run: noop or pi.")
+    @Option(names = "--example", description = "The example job to run: noop, pi, wordcount or pipeline.")
     String example;
 
     @Option(names = "--jar", description = "A jar with the job's classes; shipped to the cluster with the job.")
@@ -163,6 +185,8 @@ public final class ShoalCli {
 
     @Option(names = "--samples", defaultValue = "10000000", description = "Samples of the pi example (default ${DEFAULT-VALUE}).")
     long samples;
+
+    @Mixin DataflowExampleOptions dataflow = new DataflowExampleOptions();
 
     @Option(names = "-D", description = "Job configuration, e.g. -D restart-strategy=fixed-delay.")
     Map<String, String> settings = new LinkedHashMap<>();
@@ -234,7 +258,7 @@ public final class ShoalCli {
         throw new IllegalArgumentException("Give either --example NAME or --jar JAR --class MAIN.");
       }
       if (example != null) {
-        return Examples.byName(example, parallelism, samples, settings);
+        return Examples.byName(example, dataflow.options(parallelism, samples), settings);
       }
       if (mainClass == null) {
         throw new IllegalArgumentException("--jar needs --class MAIN, the class whose jobGraph(String[]) builds the job.");
@@ -285,11 +309,12 @@ public final class ShoalCli {
         out.println(json(result));
       } else {
         out.printf("Job %s (%s) %s in %d ms with %d restarts.%n", graph.jobId(), graph.name(), state, durationMs, restarts);
-        values.forEach((k, v) -> out.printf("  %s = %s%n", k, v));
-        if (graph.name().equals("pi") && accumulators.get("hits") instanceof AccumulatorValue.LongCounter hits
-            && accumulators.get("samples") instanceof AccumulatorValue.LongCounter all) {
-          out.printf(java.util.Locale.ROOT, "  pi is about %.6f%n", Examples.estimatePi(hits.count(), all.count()));
-        }
+        values.forEach((k, v) -> {
+          if (!Examples.isSummarized(k)) {
+            out.printf("  %s = %s%n", k, v);
+          }
+        });
+        Examples.printSummary(out, graph, accumulators, durationMs);
         if (cause != null) {
           out.printf("Cause: %s%n", trace);
         }
@@ -470,7 +495,8 @@ public final class ShoalCli {
   //  shoal minicluster (bin/minicluster)
   // ------------------------------------------------------------------------------------------
 
-  @Command(name = "minicluster", mixinStandardHelpOptions = true, description = "Runs a local cluster until interrupted.")
+  @Command(name = "minicluster", mixinStandardHelpOptions = true,
+      description = "Starts a local cluster, runs an example job (wordcount on the built-in corpus by default), prints its result and exits; or keeps the cluster up with --keep-running.")
   static final class RunMiniCluster implements Callable<Integer> {
     @Option(names = "--taskmanagers", defaultValue = "2", description = "Number of TaskManagers (default ${DEFAULT-VALUE}).")
     int taskManagers;
@@ -487,14 +513,19 @@ public final class ShoalCli {
     @Option(names = "--mode", defaultValue = "ACTOR_SYSTEM_PER_COMPONENT", description = "One of ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     MiniCluster.Mode mode;
 
-    @Option(names = "--keep-running", description = "Keep the cluster up until Ctrl-C instead of running the pi example and exiting.")
+    @Option(names = "--keep-running", description = "Keep the cluster up until Ctrl-C instead of running an example and exiting.")
     boolean keepRunning;
 
-    @Option(names = "--parallelism", description = "Subtasks of the pi example (default: all slots).")
+    @Option(names = "--example", defaultValue = "wordcount", description = "The example to run: wordcount, pipeline, pi or noop (default ${DEFAULT-VALUE}).")
+    String example;
+
+    @Option(names = "--parallelism", description = "Subtasks of the example (default: all slots).")
     Integer parallelism;
 
-    @Option(names = "--samples", defaultValue = "100000000", description = "Samples of the pi example (default ${DEFAULT-VALUE}).")
+    @Option(names = "--samples", defaultValue = "100000000", description = "pi: samples (default ${DEFAULT-VALUE}).")
     long samples;
+
+    @Mixin DataflowExampleOptions dataflow = new DataflowExampleOptions();
 
     @Spec CommandLine.Model.CommandSpec spec;
 
@@ -502,7 +533,7 @@ public final class ShoalCli {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       if (!keepRunning) {
-        return runPi(out);
+        return runExample(out, spec.commandLine().getErr());
       }
       MiniCluster cluster =
           MiniCluster.builder()
@@ -534,27 +565,47 @@ public final class ShoalCli {
       return 0;
     }
 
-    private int runPi(PrintWriter out) {
+    private int runExample(PrintWriter out, PrintWriter err) {
+      int p = parallelism != null ? parallelism : taskManagers * slots;
+      JobGraph graph;
+      try {
+        graph = Examples.byName(example, dataflow.options(p, samples), Map.of());
+      } catch (IllegalArgumentException e) {
+        err.println(e.getMessage());
+        err.flush();
+        return 2;
+      }
       try (MiniCluster cluster = MiniCluster.builder().mode(mode).taskManagers(taskManagers).slotsPerTaskManager(slots)
           .setting("shoal.jobmanager.host", host).setting("shoal.jobmanager.port", port).setting("shoal.taskmanager.host", host).build()) {
         long begin = System.nanoTime();
         cluster.start();
         long started = System.nanoTime();
         out.printf("Cluster up in %d ms: %d TaskManagers x %d slots at %s%n", TimeUnit.NANOSECONDS.toMillis(started - begin), taskManagers, slots, cluster.jobManagerAddress());
-        int p = parallelism != null ? parallelism : taskManagers * slots;
-        out.printf("Running pi with %d subtasks and %,d samples ...%n", p, samples);
+        out.printf("Running %s with parallelism %d%s ...%n", example, p, describe(p));
         out.flush();
-        JobExecutionResult result = cluster.submitJobAndWait(Examples.pi(p, samples, Map.of()));
-        long ended = System.nanoTime();
-        out.printf(java.util.Locale.ROOT, "pi is about %.6f (%,d samples, %,d hits)%n", Examples.estimatePi(result.longCounter("hits"), result.longCounter("samples")), result.longCounter("samples"), result.longCounter("hits"));
-        out.printf("Job %s ran %d ms (submit to result %d ms).%n", result.jobId(), result.netRuntimeMillis(), TimeUnit.NANOSECONDS.toMillis(ended - started));
+        JobExecutionResult result = cluster.submitJobAndWait(graph);
+        long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        Examples.printSummary(out, graph, result.accumulators(), elapsed);
+        out.printf("Job %s ran %d ms (submit to result %d ms).%n", result.jobId(), result.netRuntimeMillis(), elapsed);
         out.flush();
         return 0;
       } catch (JobExecutionException e) {
-        out.printf("The pi job failed: %s%n", e.rootCause().stackTrace());
+        out.printf("The %s job failed: %s%n", example, e.rootCause().stackTrace());
         out.flush();
         return 1;
       }
+    }
+
+    /** What the example works on, for the line that announces it. */
+    private String describe(int p) {
+      return switch (example) {
+        case "pi" -> String.format(java.util.Locale.ROOT, " and %,d samples", samples);
+        case "wordcount" -> dataflow.input != null
+            ? " on " + dataflow.input
+            : String.format(java.util.Locale.ROOT, " on the built-in corpus (%,d lines)", dataflow.lines);
+        case "pipeline" -> String.format(java.util.Locale.ROOT, ": %,d records of %,d bytes per source subtask", dataflow.records, dataflow.recordSize);
+        default -> "";
+      };
     }
   }
 

@@ -1,15 +1,43 @@
 package dev.shoal.minicluster.examples;
 
+import dev.shoal.messages.job.AccumulatorValue;
 import dev.shoal.messages.job.DistributionPattern;
 import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobVertex;
 import dev.shoal.messages.job.JobVertexID;
+import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
-/** The example jobs shipped with Shoal: {@code noop} and {@code pi}. */
+/**
+ * The example jobs shipped with Shoal: {@code noop}, {@code pi}, {@code wordcount} ({@link
+ * WordCount}) and {@code pipeline} ({@link Pipeline}), and how their results print.
+ */
 public final class Examples {
 
-  public static final List<String> NAMES = List.of("noop", "pi");
+  public static final List<String> NAMES = List.of("noop", "pi", "wordcount", "pipeline");
+
+  /**
+   * What the examples are built from; each example reads the options it needs.
+   *
+   * @param parallelism the subtasks of every vertex
+   * @param samples pi: the samples of all subtasks together
+   * @param input wordcount: a text file to count; null for the built-in corpus
+   * @param output wordcount: a directory for the counts; null to write none
+   * @param lines wordcount: the lines of the built-in corpus
+   * @param records pipeline: the records of each source subtask
+   * @param recordSize pipeline: the bytes of each record
+   */
+  public record Options(int parallelism, long samples, String input, String output, long lines, long records, int recordSize) {
+
+    /** The defaults, with {@code parallelism} subtasks. */
+    public static Options defaults(int parallelism) {
+      return new Options(parallelism, 10_000_000, null, null, WordCount.DEFAULT_LINES, 1_000_000, 100);
+    }
+  }
 
   private Examples() {}
 
@@ -35,11 +63,24 @@ public final class Examples {
     return builder.build();
   }
 
-  /** The example called {@code name}. */
+  /** The example called {@code name}, with the default options but these. */
   public static JobGraph byName(String name, int parallelism, long samples, Map<String, String> settings) {
+    Options defaults = Options.defaults(parallelism);
+    return byName(name, new Options(parallelism, samples, null, null, defaults.lines(), defaults.records(), defaults.recordSize()), settings);
+  }
+
+  /**
+   * The example called {@code name}.
+   *
+   * @throws IllegalArgumentException for an unknown name or options the example refuses
+   */
+  public static JobGraph byName(String name, Options options, Map<String, String> settings) {
+    Objects.requireNonNull(options, "options");
     return switch (name) {
-      case "noop" -> noop(parallelism, settings);
-      case "pi" -> pi(parallelism, samples, settings);
+      case "noop" -> noop(options.parallelism(), settings);
+      case "pi" -> pi(options.parallelism(), options.samples(), settings);
+      case "wordcount" -> WordCount.jobGraph(options.parallelism(), options.input(), options.output(), options.lines(), settings);
+      case "pipeline" -> Pipeline.jobGraph(options.parallelism(), options.records(), options.recordSize(), settings);
       default -> throw new IllegalArgumentException("Unknown example '" + name + "': choose one of " + NAMES);
     };
   }
@@ -47,5 +88,69 @@ public final class Examples {
   /** Pi as the {@code pi} job's accumulators estimate it. */
   public static double estimatePi(long hits, long samples) {
     return samples == 0 ? Double.NaN : 4.0 * hits / samples;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Results
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * The records that entered and left one vertex of a dataflow job.
+   *
+   * @param vertex the vertex name
+   * @param in records read from its input, or produced by its source
+   * @param out records written to its outputs
+   */
+  public record VertexRecords(String vertex, long in, long out) {}
+
+  /** The records in and out of each vertex of {@code graph} that reported them, in graph order. */
+  public static List<VertexRecords> vertexRecords(JobGraph graph, Map<String, AccumulatorValue> accumulators) {
+    List<VertexRecords> rows = new ArrayList<>();
+    for (JobVertex vertex : graph.vertices()) {
+      if (accumulators.get(vertex.name() + ".records-in") instanceof AccumulatorValue.LongCounter in
+          && accumulators.get(vertex.name() + ".records-out") instanceof AccumulatorValue.LongCounter out) {
+        rows.add(new VertexRecords(vertex.name(), in.count(), out.count()));
+      }
+    }
+    return rows;
+  }
+
+  /** Whether {@link #printSummary} shows accumulator {@code name}, so a plain listing can skip it. */
+  public static boolean isSummarized(String name) {
+    return name.endsWith(".records-in") || name.endsWith(".records-out") || name.equals(WordCount.TOP_WORDS);
+  }
+
+  /**
+   * Prints what the example's accumulators say, in a few lines: pi's estimate, wordcount's top 10
+   * words, pipeline's throughput, and the records in and out of every dataflow vertex.
+   */
+  public static void printSummary(PrintWriter out, JobGraph graph, Map<String, AccumulatorValue> accumulators, long elapsedMillis) {
+    if (graph.name().equals("pi") && accumulators.get("hits") instanceof AccumulatorValue.LongCounter hits
+        && accumulators.get("samples") instanceof AccumulatorValue.LongCounter all) {
+      out.printf(Locale.ROOT, "pi is about %.6f (%,d samples, %,d hits)%n", estimatePi(hits.count(), all.count()), all.count(), hits.count());
+    }
+    List<Map.Entry<String, Long>> top = WordCount.topWords(accumulators, 10);
+    if (!top.isEmpty()) {
+      String distinct = accumulators.get(WordCount.DISTINCT_WORDS) instanceof AccumulatorValue.LongCounter c
+          ? String.format(Locale.ROOT, " of %,d distinct", c.count()) : "";
+      out.printf("Top %d words%s:%n", top.size(), distinct);
+      for (Map.Entry<String, Long> entry : top) {
+        out.printf(Locale.ROOT, "  %-14s %,12d%n", entry.getKey(), entry.getValue());
+      }
+    }
+    if (accumulators.get(Pipeline.RECORDS) instanceof AccumulatorValue.LongCounter records
+        && accumulators.get(Pipeline.BYTES) instanceof AccumulatorValue.LongCounter bytes) {
+      double seconds = Math.max(elapsedMillis, 1) / 1000.0;
+      out.printf(Locale.ROOT, "Moved %,d records, %,.1f MiB: %,.0f records/s, %,.1f MiB/s%n",
+          records.count(), bytes.count() / 1048576.0, records.count() / seconds, bytes.count() / 1048576.0 / seconds);
+    }
+    List<VertexRecords> rows = vertexRecords(graph, accumulators);
+    if (!rows.isEmpty()) {
+      int width = Math.max(6, rows.stream().mapToInt(r -> r.vertex().length()).max().orElse(0));
+      out.printf(Locale.ROOT, "  %-" + width + "s %15s %15s%n", "VERTEX", "RECORDS IN", "RECORDS OUT");
+      for (VertexRecords row : rows) {
+        out.printf(Locale.ROOT, "  %-" + width + "s %,15d %,15d%n", row.vertex(), row.in(), row.out());
+      }
+    }
   }
 }
