@@ -19,6 +19,7 @@ import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
 import dev.shoal.messages.ControlMessage.FatalError;
 import dev.shoal.messages.ControlMessage.StopCluster;
+import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.ExecutionGraph;
 import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
 import dev.shoal.jobmanager.execution.JobArchive;
@@ -72,7 +73,6 @@ import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
-import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
 import java.time.Instant;
 import java.util.HashMap;
@@ -499,6 +499,7 @@ public final class JobManager extends ShoalActor {
       case final Disconnect m -> handleDisconnect(m);
       case final StopCluster m -> handleStopCluster(m);
       case final FatalError m -> handleFatalError(m);
+      // answers to fire-and-forget CancelTasks (also those releasing finished producers' partitions)
       case Acknowledge.INSTANCE -> log.debug("Ignored an acknowledgement from {}.", getSender());
     }
   }
@@ -738,18 +739,14 @@ public final class JobManager extends ShoalActor {
       return false;
     }
     transition(job, JobStatus.RUNNING);
-    JobGraph jobGraph = graph.jobGraph();
     for (Execution execution : graph.executions()) {
       SlotPool.Slot slot = slots.get(execution.subtaskIndex());
       graph.assign(execution, slot.instanceId(), slot.slotIndex());
-      Map<String, String> taskConfiguration = new HashMap<>(jobGraph.settings());
-      taskConfiguration.putAll(execution.vertex().configuration());
-      TaskDeploymentDescriptor descriptor =
-          new TaskDeploymentDescriptor(
-              jobGraph.jobId(), jobGraph.name(), execution.vertex().id(), execution.vertex().name(), execution.attemptId(),
-              execution.subtaskIndex(), execution.vertex().parallelism(), graph.attemptNumber(),
-              execution.vertex().invokableClassName(), taskConfiguration, slot.slotIndex(), job.jars);
-      instances.byInstanceId(slot.instanceId()).taskManager().tell(decorate(new SubmitTask(descriptor)), getSelf());
+    }
+    // every subtask has its slot now, so every consumer can be told where its producers run
+    DeploymentDescriptors descriptors = new DeploymentDescriptors(graph, job.jars, id -> instances.byInstanceId(id).location());
+    for (Execution execution : graph.executions()) {
+      instances.byInstanceId(execution.instanceId()).taskManager().tell(decorate(new SubmitTask(descriptors.of(execution))), getSelf());
     }
     startJobTimer(job, JobTimer.DEPLOYMENT, configuration.deploymentTimeout());
     log.info("Deployed job {} attempt {}: {} subtasks in {} slots on {} TaskManagers.",
@@ -836,6 +833,10 @@ public final class JobManager extends ShoalActor {
     cancelExecutions(job);
   }
 
+  /**
+   * Cancels every execution of the current attempt that is not over, and has the TaskManagers of
+   * finished producers release the result partitions nobody of this attempt will consume now.
+   */
   private void cancelExecutions(RunningJob job) {
     for (Execution execution : job.graph.executions()) {
       switch (execution.state()) {
@@ -849,8 +850,25 @@ public final class JobManager extends ShoalActor {
             instance.taskManager().tell(decorate(new CancelTask(execution.attemptId())), getSelf());
           }
         }
-        case CANCELING, FINISHED, CANCELED, FAILED -> {}
+        case FINISHED -> {
+          if (job.graph.producesResults(execution)) {
+            releasePartitions(execution);
+          }
+        }
+        case CANCELING, CANCELED, FAILED -> {}
       }
+    }
+  }
+
+  /**
+   * Tells the TaskManager of a finished producer to release its partitions: CancelTask, fire and
+   * forget. The execution stays FINISHED; its TaskManager's acknowledgement, however late, is
+   * dropped at debug level (see {@link #handleControlMessage}).
+   */
+  private void releasePartitions(Execution execution) {
+    Instance instance = instances.byInstanceId(execution.instanceId());
+    if (instance != null) {
+      instance.taskManager().tell(decorate(new CancelTask(execution.attemptId())), getSelf());
     }
   }
 

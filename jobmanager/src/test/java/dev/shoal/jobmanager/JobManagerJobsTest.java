@@ -2,9 +2,13 @@ package dev.shoal.jobmanager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.ConfigFactory;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
 import dev.shoal.messages.ClusterQueryMessage.ResponseLeaderSessionID;
+import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
 import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.HardwareDescription;
@@ -42,10 +46,16 @@ import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
 import dev.shoal.messages.TestingMessage.NotifyWhenJobStatus;
 import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
 import dev.shoal.messages.job.AccumulatorValue;
+import dev.shoal.messages.job.DistributionPattern;
 import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.InputChannelDeploymentDescriptor;
+import dev.shoal.messages.job.InputGateDeploymentDescriptor;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.JobVertexID;
+import dev.shoal.messages.job.Partitioner;
+import dev.shoal.messages.job.ResultPartitionDeploymentDescriptor;
+import dev.shoal.messages.job.ResultPartitionID;
 import dev.shoal.messages.job.RestartStrategy;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
@@ -68,6 +78,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
  * The job lifecycle of the real JobManager actor: TestProbes play the TaskManagers (registered
@@ -187,7 +198,7 @@ final class JobManagerJobsTest {
     JobGraph.Builder builder = JobGraph.builder("shared");
     JobVertexID source = builder.addVertex("source", INVOKABLE, 3, Map.of());
     JobVertexID sink = builder.addVertex("sink", INVOKABLE, 2, Map.of());
-    builder.connect(source, sink, dev.shoal.messages.job.DistributionPattern.ALL_TO_ALL);
+    builder.connect(source, sink, DistributionPattern.ALL_TO_ALL);
     JobGraph graph = builder.build();
 
     // when
@@ -702,6 +713,212 @@ final class JobManagerJobsTest {
   }
 
   // ------------------------------------------------------------------------------------------
+  //  Data exchange
+  // ------------------------------------------------------------------------------------------
+
+  @Test
+  void shouldWireEachConsumerToEveryProducerWhereItRunsWhenAllToAll() {
+    // given two TaskManagers with one slot each and distinct data ports
+    ActorRef jobManager = startJobManager("jm-jobs-all-to-all", patient);
+    UUID session = grantLeadership(jobManager);
+    TestKit first = new TestKit(system);
+    TestKit second = new TestKit(system);
+    TaskManagerLocation firstLocation = new TaskManagerLocation(ResourceID.generate(), "tm-1.example", 6124, 7001);
+    TaskManagerLocation secondLocation = new TaskManagerLocation(ResourceID.generate(), "tm-2.example", 6124, 7002);
+    register(jobManager, first, firstLocation, 1);
+    register(jobManager, second, secondLocation, 1);
+    JobGraph.Builder builder = JobGraph.builder("all-to-all");
+    JobVertexID producer = builder.addVertex("producer", INVOKABLE, 2, Map.of());
+    JobVertexID consumer = builder.addVertex("consumer", INVOKABLE, 2, Map.of());
+    builder.connect(producer, consumer, DistributionPattern.ALL_TO_ALL);
+    JobGraph graph = builder.build();
+
+    // when
+    submit(jobManager, new TestKit(system), graph);
+
+    // then: each TaskManager runs one producer and one consumer (they share slots)
+    Map<ExecutionAttemptID, TaskManagerLocation> deployedAt = new HashMap<>();
+    List<TaskDeploymentDescriptor> onFirst = expectSubmitTasks(first, session, 2);
+    List<TaskDeploymentDescriptor> onSecond = expectSubmitTasks(second, session, 2);
+    onFirst.forEach(d -> deployedAt.put(d.attemptId(), firstLocation));
+    onSecond.forEach(d -> deployedAt.put(d.attemptId(), secondLocation));
+    List<TaskDeploymentDescriptor> all = new ArrayList<>(onFirst);
+    all.addAll(onSecond);
+    List<TaskDeploymentDescriptor> producers = bySubtask(ofVertex(all, producer));
+    List<TaskDeploymentDescriptor> consumers = bySubtask(ofVertex(all, consumer));
+
+    // then: every producer writes one partition with a subpartition per consumer
+    for (TaskDeploymentDescriptor descriptor : producers) {
+      assertThat(descriptor.producedPartitions())
+          .containsExactly(new ResultPartitionDeploymentDescriptor(0, consumer, Partitioner.REBALANCE, 2));
+      assertThat(descriptor.inputGates()).isEmpty();
+    }
+    // then: consumer j reads subpartition j of both producers, at the TaskManagers they run on
+    for (TaskDeploymentDescriptor descriptor : consumers) {
+      int j = descriptor.subtaskIndex();
+      assertThat(descriptor.producedPartitions()).isEmpty();
+      assertThat(descriptor.inputGates()).hasSize(1);
+      InputGateDeploymentDescriptor gate = descriptor.inputGates().get(0);
+      assertThat(gate.inputIndex()).isZero();
+      assertThat(gate.producer()).isEqualTo(producer);
+      assertThat(gate.channels())
+          .containsExactly(channel(producers.get(0), 0, j, deployedAt), channel(producers.get(1), 0, j, deployedAt));
+      assertThat(gate.channels())
+          .extracting(c -> c.producerLocation().dataPort())
+          .containsExactlyInAnyOrder(7001, 7002);
+    }
+  }
+
+  @Test
+  void shouldSplitEachProducerOverTwoConsumersWhenPointwiseFansOutFromTwoToFour() {
+    // given two TaskManagers with two slots each
+    ActorRef jobManager = startJobManager("jm-jobs-fan-out", patient);
+    UUID session = grantLeadership(jobManager);
+    TestKit first = new TestKit(system);
+    TestKit second = new TestKit(system);
+    TaskManagerLocation firstLocation = new TaskManagerLocation(ResourceID.generate(), "tm-1.example", 6124, 7001);
+    TaskManagerLocation secondLocation = new TaskManagerLocation(ResourceID.generate(), "tm-2.example", 6124, 7002);
+    register(jobManager, first, firstLocation, 2);
+    register(jobManager, second, secondLocation, 2);
+    JobGraph.Builder builder = JobGraph.builder("fan-out");
+    JobVertexID producer = builder.addVertex("producer", INVOKABLE, 2, Map.of());
+    JobVertexID consumer = builder.addVertex("consumer", INVOKABLE, 4, Map.of());
+    builder.connect(producer, consumer, DistributionPattern.POINTWISE);
+    JobGraph graph = builder.build();
+
+    // when
+    submit(jobManager, new TestKit(system), graph);
+
+    // then: producer i writes two subpartitions, read by consumers 2i and 2i + 1
+    Map<ExecutionAttemptID, TaskManagerLocation> deployedAt = new HashMap<>();
+    List<TaskDeploymentDescriptor> all = new ArrayList<>();
+    for (TaskDeploymentDescriptor d : deployedSoFar(jobManager, first, session, graph.jobId())) {
+      deployedAt.put(d.attemptId(), firstLocation);
+      all.add(d);
+    }
+    for (TaskDeploymentDescriptor d : deployedSoFar(jobManager, second, session, graph.jobId())) {
+      deployedAt.put(d.attemptId(), secondLocation);
+      all.add(d);
+    }
+    assertThat(all).hasSize(6);
+    List<TaskDeploymentDescriptor> producers = bySubtask(ofVertex(all, producer));
+    List<TaskDeploymentDescriptor> consumers = bySubtask(ofVertex(all, consumer));
+    assertThat(producers)
+        .extracting(TaskDeploymentDescriptor::producedPartitions)
+        .containsOnly(List.of(new ResultPartitionDeploymentDescriptor(0, consumer, Partitioner.FORWARD, 2)));
+    for (TaskDeploymentDescriptor descriptor : consumers) {
+      int j = descriptor.subtaskIndex();
+      assertThat(descriptor.inputGates())
+          .as("input gates of consumer %d", j)
+          .containsExactly(
+              new InputGateDeploymentDescriptor(0, producer, List.of(channel(producers.get(j / 2), 0, j % 2, deployedAt))));
+    }
+  }
+
+  @Test
+  void shouldReleasePartitionsOfFinishedProducersWhenTheAttemptFailsAndIgnoreTheirAcknowledgements() {
+    // given a producer -> consumer job whose producers finished while the consumers run
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(JobManager.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      ActorRef jobManager = startJobManager("jm-jobs-release-on-failure", patient);
+      UUID session = grantLeadership(jobManager);
+      TestKit taskManager = new TestKit(system);
+      register(jobManager, taskManager, 2);
+      TestKit client = new TestKit(system);
+      JobGraph.Builder builder = JobGraph.builder("release");
+      JobVertexID producer = builder.addVertex("producer", INVOKABLE, 2, Map.of());
+      JobVertexID consumer = builder.addVertex("consumer", INVOKABLE, 2, Map.of());
+      builder.connect(producer, consumer, DistributionPattern.ALL_TO_ALL);
+      JobGraph graph = builder.build();
+      submit(jobManager, client, graph);
+      List<TaskDeploymentDescriptor> deployed = expectSubmitTasks(taskManager, session, 4);
+      List<TaskDeploymentDescriptor> producers = bySubtask(ofVertex(deployed, producer));
+      List<TaskDeploymentDescriptor> consumers = bySubtask(ofVertex(deployed, consumer));
+      deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+      producers.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.FINISHED, Map.of()));
+
+      // when a consumer fails
+      update(jobManager, taskManager, session,
+          new TaskExecutionState(graph.jobId(), consumers.get(0).attemptId(), ExecutionState.FAILED, SerializedThrowable.of(new IllegalStateException("boom")), Map.of()));
+
+      // then: the other consumer is cancelled, and so are the finished producers, for their partitions
+      Set<ExecutionAttemptID> cancelled = new HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        cancelled.add(expectCancelTask(taskManager, session, patience));
+      }
+      assertThat(cancelled)
+          .containsExactlyInAnyOrder(consumers.get(1).attemptId(), producers.get(0).attemptId(), producers.get(1).attemptId());
+      taskManager.expectNoMessage(quiet);
+
+      // when the TaskManager acknowledges the producers' cancellations and the consumer's
+      taskManager.send(jobManager, Acknowledge.INSTANCE);
+      taskManager.send(jobManager, Acknowledge.INSTANCE);
+      report(jobManager, taskManager, session, consumers.get(1), ExecutionState.CANCELED, Map.of());
+
+      // then: the job fails; the producers stayed FINISHED
+      assertThat(client.expectMsgClass(patience, JobResultFailure.class).status()).isEqualTo(JobStatus.FAILED);
+      assertThat(vertexStates(jobManager, taskManager, graph.jobId(), producer)).isEqualTo(Map.of(ExecutionState.FINISHED, 2));
+
+      // when the last acknowledgement arrives after the job ended
+      taskManager.send(jobManager, Acknowledge.INSTANCE);
+
+      // then: nothing was worth a warning (while the job's life was logged)
+      assertThat(jobStatus(jobManager, taskManager, graph.jobId())).isEqualTo(JobStatus.FAILED);
+      List<ILoggingEvent> events;
+      synchronized (logged) {
+        events = List.copyOf(logged.list);
+      }
+      assertThat(events).extracting(ILoggingEvent::getFormattedMessage).anyMatch(m -> m.contains("switched from RUNNING to FAILING"));
+      assertThat(events)
+          .filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .isEmpty();
+    } finally {
+      logger.detachAppender(logged);
+    }
+  }
+
+  @Test
+  void shouldReleasePartitionsOfFinishedProducersButNotOfFinishedSinksWhenTheJobIsCancelled() {
+    // given a producer -> sink job: the producer and sink 0 finished, sink 1 runs
+    ActorRef jobManager = startJobManager("jm-jobs-release-on-cancel", patient);
+    UUID session = grantLeadership(jobManager);
+    TestKit taskManager = new TestKit(system);
+    register(jobManager, taskManager, 2);
+    TestKit client = new TestKit(system);
+    JobGraph.Builder builder = JobGraph.builder("release-on-cancel");
+    JobVertexID producer = builder.addVertex("producer", INVOKABLE, 1, Map.of());
+    JobVertexID sink = builder.addVertex("sink", INVOKABLE, 2, Map.of());
+    builder.connect(producer, sink, DistributionPattern.POINTWISE);
+    JobGraph graph = builder.build();
+    submit(jobManager, client, graph);
+    List<TaskDeploymentDescriptor> deployed = expectSubmitTasks(taskManager, session, 3);
+    TaskDeploymentDescriptor source = ofVertex(deployed, producer).get(0);
+    List<TaskDeploymentDescriptor> sinks = bySubtask(ofVertex(deployed, sink));
+    deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+    report(jobManager, taskManager, session, source, ExecutionState.FINISHED, Map.of());
+    report(jobManager, taskManager, session, sinks.get(0), ExecutionState.FINISHED, Map.of());
+    assertThat(jobStatus(jobManager, taskManager, graph.jobId())).isEqualTo(JobStatus.RUNNING);
+
+    // when
+    client.send(jobManager, new CancelJob(graph.jobId()));
+
+    // then: the running sink and the finished producer get a CancelTask, the finished sink none
+    client.expectMsgClass(patience, CancellationSuccess.class);
+    Set<ExecutionAttemptID> cancelled = Set.of(expectCancelTask(taskManager, session, patience), expectCancelTask(taskManager, session, patience));
+    assertThat(cancelled).containsExactlyInAnyOrder(source.attemptId(), sinks.get(1).attemptId());
+    taskManager.expectNoMessage(quiet);
+
+    // when the running sink confirms, then the job is cancelled with the producer still FINISHED
+    report(jobManager, taskManager, session, sinks.get(1), ExecutionState.CANCELED, Map.of());
+    assertThat(client.expectMsgClass(patience, JobResultFailure.class).status()).isEqualTo(JobStatus.CANCELED);
+    assertThat(vertexStates(jobManager, taskManager, graph.jobId(), producer)).isEqualTo(Map.of(ExecutionState.FINISHED, 1));
+  }
+
+  // ------------------------------------------------------------------------------------------
   //  Losing leadership
   // ------------------------------------------------------------------------------------------
 
@@ -761,10 +978,11 @@ final class JobManagerJobsTest {
   }
 
   private static AcknowledgeRegistration register(ActorRef jobManager, TestKit taskManager, ResourceID resourceId, int slots) {
-    taskManager.send(
-        jobManager,
-        new RegisterTaskManager(
-            new TaskManagerLocation(resourceId, "tm.example", 6124, 6125), HARDWARE, slots, ProtocolVersion.CURRENT, UUID.randomUUID()));
+    return register(jobManager, taskManager, new TaskManagerLocation(resourceId, "tm.example", 6124, 6125), slots);
+  }
+
+  private static AcknowledgeRegistration register(ActorRef jobManager, TestKit taskManager, TaskManagerLocation location, int slots) {
+    taskManager.send(jobManager, new RegisterTaskManager(location, HARDWARE, slots, ProtocolVersion.CURRENT, UUID.randomUUID()));
     return taskManager.expectMsgClass(patience, AcknowledgeRegistration.class);
   }
 
@@ -788,6 +1006,25 @@ final class JobManagerJobsTest {
       descriptors.add(((SubmitTask) expectFenced(taskManager, session, SubmitTask.class, patience)).descriptor());
     }
     return descriptors;
+  }
+
+  /**
+   * Every deployment {@code taskManager} got so far: it asks for the job's status, whose answer
+   * comes after everything the JobManager sent it before.
+   */
+  private static List<TaskDeploymentDescriptor> deployedSoFar(ActorRef jobManager, TestKit taskManager, UUID session, JobID jobId) {
+    taskManager.send(jobManager, new RequestJobStatus(jobId));
+    List<TaskDeploymentDescriptor> descriptors = new ArrayList<>();
+    while (true) {
+      Object message = taskManager.expectMsgAnyClassOf(patience, LeaderSessionMessage.class, CurrentJobStatus.class);
+      if (message instanceof CurrentJobStatus) {
+        return descriptors;
+      }
+      LeaderSessionMessage envelope = (LeaderSessionMessage) message;
+      assertThat(envelope.leaderSessionId()).isEqualTo(session);
+      assertThat(envelope.message()).isInstanceOf(SubmitTask.class);
+      descriptors.add(((SubmitTask) envelope.message()).descriptor());
+    }
   }
 
   private static ExecutionAttemptID expectCancelTask(TestKit taskManager, UUID session) {
@@ -838,6 +1075,13 @@ final class JobManagerJobsTest {
     return details.vertices().get(0).states();
   }
 
+  /** How many subtasks of {@code vertex} are in each state, asked by {@code via}. */
+  private static Map<ExecutionState, Integer> vertexStates(ActorRef jobManager, TestKit via, JobID jobId, JobVertexID vertex) {
+    via.send(jobManager, new RequestJobDetails(jobId));
+    JobDetails details = via.expectMsgClass(patience, JobDetails.class);
+    return details.vertices().stream().filter(v -> v.vertexId().equals(vertex)).findFirst().orElseThrow().states();
+  }
+
   private static Map<String, AccumulatorValue> accumulators(long records, double sum, String name) {
     return Map.of(
         "records", new AccumulatorValue.LongCounter(records),
@@ -851,6 +1095,17 @@ final class JobManagerJobsTest {
     assertThat(sorted).extracting(TaskDeploymentDescriptor::subtaskIndex)
         .containsExactlyElementsOf(IntStream.range(0, sorted.size()).boxed().toList());
     return sorted;
+  }
+
+  private static List<TaskDeploymentDescriptor> ofVertex(List<TaskDeploymentDescriptor> descriptors, JobVertexID vertex) {
+    return descriptors.stream().filter(d -> d.vertexId().equals(vertex)).toList();
+  }
+
+  /** The channel reading {@code subpartition} of output {@code outputIndex} of {@code producer}, where it was deployed. */
+  private static InputChannelDeploymentDescriptor channel(
+      TaskDeploymentDescriptor producer, int outputIndex, int subpartition, Map<ExecutionAttemptID, TaskManagerLocation> deployedAt) {
+    return new InputChannelDeploymentDescriptor(
+        new ResultPartitionID(producer.attemptId(), outputIndex), subpartition, deployedAt.get(producer.attemptId()));
   }
 
   private static Set<ExecutionAttemptID> attemptIds(List<TaskDeploymentDescriptor> descriptors) {

@@ -215,7 +215,8 @@ public final class ShoalCli {
         JobClient client = connection.client();
         JobClient.Submission submission;
         try {
-          submission = client.submit(graph, jar == null ? List.of() : List.of(jar));
+          // an example's classes are not on a TaskManager's class path: they ship like a user's jar
+          submission = client.submit(graph, List.of(jar != null ? jar : dev.shoal.minicluster.client.ExampleJars.create()));
         } catch (JobExecutionException e) {
           return report(out, err, graph, JobStatus.FAILED, e.rootCause().toString(), e.rootCause().stackTrace(), begin, e.restarts(), Map.of());
         }

@@ -7,9 +7,11 @@ import dev.shoal.messages.JobClientMessage.VertexDetails;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.AccumulatorValue;
 import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.JobEdge;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.JobVertex;
+import dev.shoal.messages.job.JobVertexID;
 import dev.shoal.messages.job.SerializedThrowable;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * One job's execution: its status, and per subtask the current execution attempt with its
@@ -78,6 +81,7 @@ public final class ExecutionGraph {
   private final JobGraph jobGraph;
   private final Instant submitted;
   private final RestartPolicy restartPolicy;
+  private final Set<JobVertexID> producers;
   private JobStatus status = JobStatus.CREATED;
   private int attemptNumber;
   private final Map<ExecutionAttemptID, Execution> executions = new LinkedHashMap<>();
@@ -93,6 +97,7 @@ public final class ExecutionGraph {
     this.jobGraph = Objects.requireNonNull(jobGraph, "jobGraph");
     this.submitted = Objects.requireNonNull(submitted, "submitted");
     this.restartPolicy = new RestartPolicy(jobGraph.restartStrategy());
+    this.producers = jobGraph.edges().stream().map(JobEdge::source).collect(Collectors.toUnmodifiableSet());
     createExecutions();
   }
 
@@ -228,6 +233,14 @@ public final class ExecutionGraph {
       }
     }
     return result;
+  }
+
+  /**
+   * Whether {@code execution} writes result partitions (its vertex has outgoing edges), which its
+   * TaskManager may still hold after it finished.
+   */
+  public boolean producesResults(Execution execution) {
+    return producers.contains(execution.vertex.id());
   }
 
   public boolean allTerminal() {

@@ -64,6 +64,11 @@ public final class InstanceManager {
       return location.resourceId();
     }
 
+    /** Where the TaskManager is, as it registered (host, actor system port, data port). */
+    public TaskManagerLocation location() {
+      return location;
+    }
+
     public int slots() {
       return slots;
     }

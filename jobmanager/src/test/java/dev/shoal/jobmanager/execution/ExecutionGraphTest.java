@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.job.AccumulatorValue;
+import dev.shoal.messages.job.DistributionPattern;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.job.JobVertexID;
 import dev.shoal.messages.job.RestartStrategy;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,6 +45,25 @@ final class ExecutionGraphTest {
     // then
     assertThat(graph.allFinished()).isTrue();
     assertThat(graph.accumulators()).containsEntry("n", new AccumulatorValue.LongCounter(10));
+  }
+
+  @Test
+  void shouldTellProducersOfResultsFromExecutionsWithoutOutgoingEdges() {
+    // given source -> middle -> sink
+    JobGraph.Builder builder = JobGraph.builder("chain");
+    JobVertexID source = builder.addVertex("source", "com.example.V", 2, Map.of());
+    JobVertexID middle = builder.addVertex("middle", "com.example.V", 2, Map.of());
+    JobVertexID sink = builder.addVertex("sink", "com.example.V", 1, Map.of());
+    builder.connect(source, middle, DistributionPattern.POINTWISE);
+    builder.connect(middle, sink, DistributionPattern.ALL_TO_ALL);
+
+    // when
+    ExecutionGraph graph = new ExecutionGraph(builder.build(), Instant.EPOCH);
+
+    // then
+    for (ExecutionGraph.Execution e : graph.executions()) {
+      assertThat(graph.producesResults(e)).as(e.taskName()).isEqualTo(!e.vertex().id().equals(sink));
+    }
   }
 
   @Test

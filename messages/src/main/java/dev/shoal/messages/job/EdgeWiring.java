@@ -41,7 +41,10 @@ public final class EdgeWiring {
     return firstConsumerOf(producerIndex + 1, producers, consumers) - firstConsumerOf(producerIndex, producers, consumers);
   }
 
-  /** The channels consumer {@code consumerIndex} reads, in order of producer. */
+  /**
+   * The channels consumer {@code consumerIndex} reads, in order of producer. Takes time in
+   * proportion to the number of channels, not to the number of producers.
+   */
   public static List<Channel> channelsOf(DistributionPattern pattern, int producers, int consumers, int consumerIndex) {
     check(producers, consumers, consumerIndex, consumers);
     List<Channel> channels = new ArrayList<>();
@@ -52,10 +55,10 @@ public final class EdgeWiring {
     } else if (producers == consumers) {
       channels.add(new Channel(consumerIndex, 0));
     } else if (producers > consumers) {
-      for (int i = 0; i < producers; i++) {
-        if ((int) ((long) i * consumers / producers) == consumerIndex) {
-          channels.add(new Channel(i, 0));
-        }
+      // the producers i with i * consumers / producers == consumerIndex, a consecutive range
+      int end = ceilOfProduct(consumerIndex + 1, producers, consumers);
+      for (int i = ceilOfProduct(consumerIndex, producers, consumers); i < end; i++) {
+        channels.add(new Channel(i, 0));
       }
     } else {
       int producer = (int) ((long) consumerIndex * producers / consumers);
@@ -66,8 +69,12 @@ public final class EdgeWiring {
 
   /** The smallest consumer j with {@code j * producers / consumers >= producer}. */
   private static int firstConsumerOf(int producer, int producers, int consumers) {
-    // ceil(producer * consumers / producers)
-    return (int) (((long) producer * consumers + producers - 1) / producers);
+    return ceilOfProduct(producer, consumers, producers);
+  }
+
+  /** {@code ceil(a * b / c)} without overflow, for non-negative a, b and positive c. */
+  private static int ceilOfProduct(int a, int b, int c) {
+    return (int) (((long) a * b + c - 1) / c);
   }
 
   private static void check(int producers, int consumers, int index, int bound) {
