@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
@@ -35,7 +34,6 @@ final class MiniClusterCommandTest {
   }
 
   @Test
-  @Disabled("Needs the network runtime behind TaskContext.output/input (today they throw UnsupportedOperationException)")
   void shouldRunWordCountByDefaultAndPrintTheTopWordsAndRecords() {
     // given / when
     Run run = minicluster("--taskmanagers", "2", "--slots", "2", "--port", "0", "--lines", "2000");

@@ -12,7 +12,6 @@ import dev.shoal.taskmanager.dataflow.Dataflow;
 import dev.shoal.taskmanager.dataflow.SinkFunction;
 import dev.shoal.taskmanager.dataflow.SourceFunction;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,7 +44,6 @@ final class DataflowClusterTest {
   }
 
   @Test
-  @Disabled("Needs the network runtime behind TaskContext.output/input (today they throw UnsupportedOperationException)")
   void shouldCountWordsAcrossTheNetworkLikeTheSequentialReference(MiniCluster cluster) throws Exception {
     // given
     long lines = 5_000;
@@ -61,7 +59,6 @@ final class DataflowClusterTest {
   }
 
   @Test
-  @Disabled("Needs the network runtime behind TaskContext.output/input (today they throw UnsupportedOperationException)")
   void shouldMoveThePipelinesRecordsAcrossTheNetwork(MiniCluster cluster) throws Exception {
     // given / when
     JobExecutionResult result = cluster.submitJobAndWait(Pipeline.jobGraph(4, 10_000, 100, Map.of()));

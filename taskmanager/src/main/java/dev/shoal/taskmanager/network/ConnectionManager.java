@@ -41,10 +41,13 @@ import org.slf4j.LoggerFactory;
 public final class ConnectionManager {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionManager.class);
+  /** How long a side whose connection was rejected waits for the other side's. */
+  private static final java.time.Duration HANDSHAKE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
   private final ActorSystem system;
   private final Materializer materializer;
   private final ResourceID self;
+  private final Frames.Hello hello;
   private final NetworkConfiguration configuration;
   private final ResultPartitionManager partitions;
   private final AtomicLong receiverIds = new AtomicLong();
@@ -57,6 +60,7 @@ public final class ConnectionManager {
     this.system = system;
     this.materializer = Materializer.matFromSystem(system);
     this.self = self;
+    this.hello = new Frames.Hello(self, java.util.UUID.randomUUID().toString());
     this.configuration = configuration;
     this.partitions = partitions;
   }
@@ -112,7 +116,7 @@ public final class ConnectionManager {
             .toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right())
             .run(materializer);
     done.whenComplete((ok, failure) -> onLinkClosed(link, failure));
-    link.send(Frames.hello(self));
+    link.send(Frames.hello(hello));
   }
 
   private void accept(Tcp.IncomingConnection incoming) {
@@ -137,8 +141,8 @@ public final class ConnectionManager {
     ByteBuffer body = Frames.body(frame);
     byte type = body.get();
     switch (type) {
-      case Frames.HELLO -> onHello(link, new ResourceID(Frames.readString(body)));
-      case Frames.HELLO_ACK -> onHelloAck(link);
+      case Frames.HELLO -> onHello(link, Frames.readHello(body));
+      case Frames.HELLO_ACK -> onHelloAck(link, Frames.readHello(body));
       case Frames.REJECT -> link.rejected = true;
       default -> {
         PeerConnection connection = link.peer;
@@ -194,20 +198,26 @@ public final class ConnectionManager {
     }
   }
 
-  private void onHello(Link link, ResourceID peer) {
+  private void onHello(Link link, Frames.Hello remote) {
+    ResourceID peer = remote.resourceId();
     PeerConnection replaced = null;
     PeerConnection connection;
     synchronized (this) {
       connection = peers.get(peer);
-      if (connection != null && !connection.isFailed() && connection.active() == null
-          && connection.outboundAttempt() != null && self.value().compareTo(peer.value()) < 0) {
-        LOG.debug("Both TaskManagers opened a data connection; {} keeps its own, rejecting the {}.", self, link);
+      boolean simultaneous =
+          connection != null && !connection.isFailed() && connection.active() == null && connection.outboundAttempt() != null;
+      boolean duplicate =
+          connection != null && !connection.isFailed() && connection.active() != null
+              && remote.incarnation().equals(connection.peerIncarnation);
+      if ((simultaneous && self.value().compareTo(peer.value()) < 0) || duplicate) {
+        // both opened at once: the connection of the smaller id wins
+        LOG.debug("Both TaskManagers opened a data connection; {} keeps the other one, rejecting the {}.", self, link);
         link.send(Frames.reject());
         link.close();
         return;
       }
       if (connection != null && connection.active() != null) {
-        // the peer opened a new connection while the old one seemed alive: it was restarted
+        // a new incarnation of the peer (restarted under the same id): the old connection is gone
         replaced = connection;
         connection = null;
       }
@@ -216,7 +226,8 @@ public final class ConnectionManager {
         peers.put(peer, connection);
       }
       link.peer = connection;
-      link.send(Frames.helloAck(self));
+      connection.peerIncarnation = remote.incarnation();
+      link.send(Frames.helloAck(hello));
       connection.activate(link);
     }
     LOG.debug("Accepted the {} from TaskManager {}.", link, peer);
@@ -225,12 +236,13 @@ public final class ConnectionManager {
     }
   }
 
-  private void onHelloAck(Link link) {
+  private void onHelloAck(Link link, Frames.Hello remote) {
     PeerConnection connection = link.attemptFor;
     synchronized (this) {
       if (connection != null && peers.get(connection.peer) == connection && connection.active() == null
           && connection.outboundAttempt() == link && !connection.isFailed()) {
         link.peer = connection;
+        connection.peerIncarnation = remote.incarnation();
         connection.activate(link);
         LOG.debug("Established the {}.", connection);
         return;
@@ -251,6 +263,9 @@ public final class ConnectionManager {
       }
       if (toFail != null) {
         peers.remove(toFail.peer, toFail);
+      } else if (served == null && attempted != null && attempted.active() == null && link.rejected) {
+        // the peer rejected this link because it opened its own; expect that one shortly
+        system.scheduler().scheduleOnce(HANDSHAKE_TIMEOUT, () -> expireHandshake(attempted), system.dispatcher());
       }
     }
     if (toFail != null) {
@@ -263,6 +278,16 @@ public final class ConnectionManager {
     } else {
       LOG.debug("The {} closed.", link);
     }
+  }
+
+  private void expireHandshake(PeerConnection connection) {
+    synchronized (this) {
+      if (connection.active() != null || connection.isFailed()) {
+        return;
+      }
+      peers.remove(connection.peer, connection);
+    }
+    connection.fail(new IOException("The " + connection + " was not established within " + HANDSHAKE_TIMEOUT.toSeconds() + " s."));
   }
 
   // ------------------------------------------------------------------------------------------

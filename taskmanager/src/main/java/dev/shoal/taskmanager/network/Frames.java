@@ -14,8 +14,8 @@ import org.apache.pekko.util.ByteString;
  * name a channel of the TaskManager that asked for the subpartition.
  *
  * <pre>
- * HELLO             resource id                  first frame on a new connection
- * HELLO_ACK         resource id                  the connection is accepted
+ * HELLO             resource id, incarnation     first frame on a new connection
+ * HELLO_ACK         resource id, incarnation     the connection is accepted
  * REJECT                                         simultaneous open: the other connection wins
  * PARTITION_REQUEST receiverId, producer attempt, output index, subpartition, initial credit
  * ADD_CREDIT        receiverId, credit
@@ -40,12 +40,30 @@ final class Frames {
 
   private Frames() {}
 
-  static ByteString hello(ResourceID self) {
-    return withString(HELLO, self.value());
+  /**
+   * Who is on the other end: a TaskManager's resource id and the incarnation of its network (a
+   * TaskManager restarted under the same id has a new one).
+   *
+   * @param resourceId the TaskManager
+   * @param incarnation its network's incarnation
+   */
+  record Hello(ResourceID resourceId, String incarnation) {}
+
+  static ByteString hello(Hello self) {
+    return withString(HELLO, self.resourceId().value() + "\n" + self.incarnation());
   }
 
-  static ByteString helloAck(ResourceID self) {
-    return withString(HELLO_ACK, self.value());
+  static ByteString helloAck(Hello self) {
+    return withString(HELLO_ACK, self.resourceId().value() + "\n" + self.incarnation());
+  }
+
+  static Hello readHello(ByteBuffer b) {
+    String text = readString(b);
+    int separator = text.indexOf('\n');
+    if (separator <= 0) {
+      throw new IllegalArgumentException("A handshake frame without an incarnation.");
+    }
+    return new Hello(new ResourceID(text.substring(0, separator)), text.substring(separator + 1));
   }
 
   static ByteString reject() {

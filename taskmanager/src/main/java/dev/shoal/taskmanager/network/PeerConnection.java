@@ -17,6 +17,8 @@ final class PeerConnection {
 
   final ResourceID peer;
   final String address;
+  /** The incarnation of the peer's network on the active link; set by the handshake. */
+  volatile String peerIncarnation;
   final ConcurrentHashMap<Long, RemoteInputChannel> receivers = new ConcurrentHashMap<>();
   final ConcurrentHashMap<Long, RemoteSubpartitionSender> senders = new ConcurrentHashMap<>();
   // guarded by this
