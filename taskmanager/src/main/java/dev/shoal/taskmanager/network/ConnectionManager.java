@@ -41,6 +41,12 @@ import org.slf4j.LoggerFactory;
 public final class ConnectionManager {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionManager.class);
+  /**
+   * Bytes the TCP stage gathers from queued frames while a write is under way (Pekko's default, 16
+   * KiB, is half a buffer: every frame would be its own write).
+   */
+  private static final org.apache.pekko.stream.Attributes WRITE_BUFFER =
+      org.apache.pekko.stream.scaladsl.TcpAttributes.tcpWriteBufferSize(256 * 1024);
   /** How long a side whose connection was rejected waits for the other side's. */
   private static final java.time.Duration HANDSHAKE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
@@ -111,7 +117,7 @@ public final class ConnectionManager {
     CompletionStage<Done> done =
         queue
             .second()
-            .via(Tcp.get(system).outgoingConnection(location.host(), location.dataPort()))
+            .via(Tcp.get(system).outgoingConnection(location.host(), location.dataPort()).addAttributes(WRITE_BUFFER))
             .via(framing())
             .toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right())
             .run(materializer);
@@ -126,7 +132,8 @@ public final class ConnectionManager {
     Flow<ByteString, ByteString, CompletionStage<Done>> handler =
         Flow.fromSinkAndSourceCoupledMat(
             framing().toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right()), queue.second(), Keep.left());
-    incoming.handleWith(handler, materializer).whenComplete((ok, failure) -> onLinkClosed(link, failure));
+    incoming.flow().addAttributes(WRITE_BUFFER).joinMat(handler, Keep.right()).run(materializer)
+        .whenComplete((ok, failure) -> onLinkClosed(link, failure));
   }
 
   private Flow<ByteString, ByteString, org.apache.pekko.NotUsed> framing() {

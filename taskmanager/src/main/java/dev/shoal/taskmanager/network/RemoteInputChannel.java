@@ -21,6 +21,8 @@ final class RemoteInputChannel extends InputChannel {
   private final Buffer.Recycler creditBack = memory -> returnCredit();
   // guarded by this
   private final ArrayDeque<Buffer> received = new ArrayDeque<>();
+  /** Credits freed and not yet sent: they go back in batches of half the initial credit. */
+  private int unannouncedCredit;
   private volatile PeerConnection connection;
   private volatile boolean released;
 
@@ -72,9 +74,19 @@ final class RemoteInputChannel extends InputChannel {
 
   private void returnCredit() {
     PeerConnection peer = connection;
-    if (!released && peer != null) {
-      peer.send(Frames.addCredit(receiverId, 1));
+    if (released || peer == null) {
+      return;
     }
+    int credit;
+    synchronized (this) {
+      unannouncedCredit++;
+      if (unannouncedCredit < Math.max(1, initialCredit / 2)) {
+        return;
+      }
+      credit = unannouncedCredit;
+      unannouncedCredit = 0;
+    }
+    peer.send(Frames.addCredit(receiverId, credit));
   }
 
   @Override

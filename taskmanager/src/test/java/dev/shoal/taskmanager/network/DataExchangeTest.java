@@ -203,32 +203,6 @@ final class DataExchangeTest {
     assertThat(reading.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).containsExactly("late");
   }
 
-  @Test
-  void perfProbe() throws Exception {
-    NetworkConfiguration cfg = new NetworkConfiguration(32 * 1024, 2048, 2, Integer.getInteger("floating", 8), Duration.ofSeconds(60), 1 << 20);
-    for (boolean remote : new boolean[] {true, true, true}) {
-      Endpoint producer = start(cfg);
-      Endpoint consumer = remote ? start(cfg) : producer;
-      TaskSetup setup = wire(new Edge(1, 1, Partitioner.FORWARD), producer, consumer);
-      TaskNetwork out = setup.producers().get(0);
-      int n = 20_000_000;
-      long begin = System.nanoTime();
-      CompletableFuture<Void> writing = async(() -> {
-        RecordWriter<byte[]> writer = out.output(0, Codecs.bytes());
-        byte[] rec = new byte[96];
-        for (int i = 0; i < n; i++) { rec[0] = (byte) i; writer.emit(rec); }
-        out.finish();
-        return null;
-      });
-      RecordReader<byte[]> reader = setup.consumers().get(0).input(0, Codecs.bytes());
-      long count = 0;
-      for (byte[] r = reader.next(); r != null; r = reader.next()) { count++; }
-      writing.get();
-      double secs = (System.nanoTime() - begin) / 1e9;
-      System.out.printf("PERF remote=%s %d records in %.2f s = %.2f M/s%n", remote, count, secs, count / secs / 1e6);
-    }
-  }
-
   // ------------------------------------------------------------------------------------------
   //  Back-pressure
   // ------------------------------------------------------------------------------------------
