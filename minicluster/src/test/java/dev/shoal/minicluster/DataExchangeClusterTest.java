@@ -87,6 +87,9 @@ final class DataExchangeClusterTest {
             .mode(Mode.ACTOR_SYSTEM_PER_COMPONENT)
             .taskManagers(taskManagers)
             .slotsPerTaskManager(10)
+            // eleven actor systems and 200 task threads share this JVM (and, in CI, two cores):
+            // a TaskManager's messages may lag seconds behind, which is no loss of the TaskManager
+            .setting("shoal.heartbeat.timeout", "30s")
             .setting("shoal.taskmanager.network.segment-size", "4 KiB")
             .setting("shoal.taskmanager.network.number-of-buffers", buffers)
             .build()
