@@ -60,7 +60,8 @@ final class DataExchangeProcessTest {
       for (int i = 0; i < 4; i++) {
         Files.writeString(output.resolve("part-" + i), stale, StandardCharsets.UTF_8);
       }
-      // and a word count over 4 of the 6 slots, running
+      // and a word count over 4 of the 6 slots, running; with a 2 s heartbeat timeout a loaded
+      // machine may lose a TaskManager for a moment besides the one killed, hence the attempts
       Map<String, Long> expected = WordCount.countSequentially(WordCount.corpus(LONG_CORPUS_LINES));
       long words = expected.values().stream().mapToLong(Long::longValue).sum();
       JobGraph job =
@@ -69,7 +70,7 @@ final class DataExchangeProcessTest {
               null,
               output.toString(),
               LONG_CORPUS_LINES,
-              Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.attempts", "3", "restart-strategy.fixed-delay.delay", "0s"));
+              Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.attempts", "10", "restart-strategy.fixed-delay.delay", "0s"));
       JobClient.Submission submission = cluster.jobClient().submit(job);
       TestKit probe = new TestKit(cluster.actorSystem());
       probe.send(cluster.jobManager(), new WaitForAllVerticesToBeRunning(job.jobId()));
