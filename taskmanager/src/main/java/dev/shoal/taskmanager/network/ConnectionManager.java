@@ -278,8 +278,10 @@ public final class ConnectionManager {
     if (toFail != null) {
       String reason = failure == null ? "closed by the other side" : failure.getMessage() != null ? failure.getMessage() : failure.toString();
       IOException cause = new IOException("The " + toFail + " was lost: " + reason, failure);
-      if (!isClosed()) {
-        LOG.info("{}", cause.getMessage());
+      if (!isClosed() && toFail.hasChannels()) {
+        LOG.warn("{}; the channels on it fail.", cause.getMessage());
+      } else {
+        LOG.debug("{}", cause.getMessage());
       }
       toFail.fail(cause);
     } else {

@@ -87,6 +87,11 @@ final class PeerConnection {
     senders.remove(receiverId, sender);
   }
 
+  /** Whether any channel uses this connection now. */
+  boolean hasChannels() {
+    return !receivers.isEmpty() || !senders.isEmpty();
+  }
+
   /** Fails every channel on this connection, on both ends. */
   void fail(Throwable cause) {
     synchronized (this) {
