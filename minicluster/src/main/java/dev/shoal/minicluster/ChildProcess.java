@@ -42,9 +42,20 @@ final class ChildProcess implements AutoCloseable {
     outputReader.start();
   }
 
+  /** JVM flags for quick start-up of short-lived test processes: small heap, C1 only. */
+  static final List<String> QUICK_START_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
   /** Starts {@code mainClass} in a new JVM with the settings passed as {@code -D key=value}. */
   static ChildProcess start(String name, Class<?> mainClass, List<String> arguments, Map<String, Object> settings, Path logDirectory) {
-    return start(name, List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()), arguments, settings, logDirectory);
+    return start(name, QUICK_START_JVM_OPTIONS, mainClass, arguments, settings, logDirectory);
+  }
+
+  /** As {@link #start(String, Class, List, Map, Path)}, with these JVM flags. */
+  static ChildProcess start(
+      String name, List<String> jvmOptions, Class<?> mainClass, List<String> arguments, Map<String, Object> settings, Path logDirectory) {
+    List<String> launch = new ArrayList<>(jvmOptions);
+    launch.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+    return startJvm(name, launch, arguments, settings, logDirectory);
   }
 
   /**
@@ -52,11 +63,14 @@ final class ChildProcess implements AutoCloseable {
    * arguments} and the settings passed as {@code -D key=value}.
    */
   static ChildProcess start(String name, List<String> launch, List<String> arguments, Map<String, Object> settings, Path logDirectory) {
+    List<String> withOptions = new ArrayList<>(QUICK_START_JVM_OPTIONS);
+    withOptions.addAll(launch);
+    return startJvm(name, withOptions, arguments, settings, logDirectory);
+  }
+
+  private static ChildProcess startJvm(String name, List<String> launch, List<String> arguments, Map<String, Object> settings, Path logDirectory) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
-    command.add("-XX:+UseSerialGC");
-    command.add("-XX:TieredStopAtLevel=1");
     command.add("-Dshoal.log.dir=" + logDirectory);
     command.add("-Dshoal.log.file=" + name);
     command.addAll(launch);

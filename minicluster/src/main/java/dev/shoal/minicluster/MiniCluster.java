@@ -78,6 +78,7 @@ public final class MiniCluster implements AutoCloseable {
   private final Config config;
   private final Duration timeout;
   private final Path logDirectory;
+  private final List<String> jvmOptions;
 
   private final List<TaskManagerHandle> taskManagers = new ArrayList<>();
   private ActorSystem system; // hosts the JobManager, or is the client system in process mode
@@ -94,6 +95,7 @@ public final class MiniCluster implements AutoCloseable {
     this.initialTaskManagers = builder.taskManagers;
     this.slotsPerTaskManager = builder.slotsPerTaskManager;
     this.logDirectory = builder.logDirectory;
+    this.jvmOptions = builder.jvmOptions;
     Config minicluster = ConfigFactory.load().getConfig("shoal.minicluster");
     Map<String, Object> effective = new LinkedHashMap<>();
     effective.put("shoal.heartbeat.interval", minicluster.getString("heartbeat.interval"));
@@ -191,7 +193,7 @@ public final class MiniCluster implements AutoCloseable {
       }
       case SEPARATE_PROCESSES -> {
         jobManagerProcess =
-            ChildProcess.start("jobmanager", JobManagerRunner.class, List.of(), settings, logDirectory);
+            ChildProcess.start("jobmanager", jvmOptions, JobManagerRunner.class, List.of(), settings, logDirectory);
         jobManagerAddress = jobManagerProcess.awaitAnnouncement(timeout);
         system =
             ShoalActorSystems.start(
@@ -238,7 +240,7 @@ public final class MiniCluster implements AutoCloseable {
   private ChildProcess startTaskManagerProcess() {
     String hostPort = jobManagerAddress.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     return ChildProcess.start(
-        "taskmanager-" + ++taskManagerCounter, TaskManagerRunner.class, List.of("--jobmanager", hostPort), settings, logDirectory);
+        "taskmanager-" + ++taskManagerCounter, jvmOptions, TaskManagerRunner.class, List.of("--jobmanager", hostPort), settings, logDirectory);
   }
 
   /**
@@ -460,8 +462,19 @@ public final class MiniCluster implements AutoCloseable {
     private final Map<String, Object> settings = new LinkedHashMap<>();
     private Duration startTimeout;
     private Path logDirectory;
+    private List<String> jvmOptions = ChildProcess.QUICK_START_JVM_OPTIONS;
 
     private Builder() {}
+
+    /**
+     * JVM flags of the processes of {@link Mode#SEPARATE_PROCESSES}. The default starts quickly
+     * (256 MiB heap, serial GC, C1 only), right for tests; give e.g. {@code List.of("-Xmx1g")}
+     * to measure throughput.
+     */
+    public Builder jvmOptions(List<String> options) {
+      this.jvmOptions = List.copyOf(options);
+      return this;
+    }
 
     public Builder mode(Mode mode) {
       this.mode = Objects.requireNonNull(mode, "mode");

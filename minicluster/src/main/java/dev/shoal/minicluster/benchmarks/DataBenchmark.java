@@ -192,7 +192,9 @@ public final class DataBenchmark implements Callable<Integer> {
 
   /** A started cluster of {@code shape}'s mode and size. */
   static MiniCluster cluster(Shape shape) {
-    return MiniCluster.builder().mode(shape.mode).taskManagers(shape.taskManagers).slotsPerTaskManager(shape.slots).build().start();
+    // fully optimizing JIT and a real heap in the processes of (d): a throughput figure
+    return MiniCluster.builder().mode(shape.mode).taskManagers(shape.taskManagers).slotsPerTaskManager(shape.slots)
+        .jvmOptions(List.of("-Xmx1g")).build().start();
   }
 
   /** The job of {@code shape}, moving {@code records} records of {@code recordSize} bytes in all. */
