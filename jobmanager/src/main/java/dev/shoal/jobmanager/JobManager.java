@@ -119,7 +119,8 @@ import org.apache.pekko.actor.Terminated;
  * heartbeats with a timeout) and answers cluster queries.
  *
  * <p>Threading: all state lives in fields touched only by the actor's thread; nothing here
- * blocks. Time comes from Pekko timers and an injectable wall clock.
+ * blocks. Time comes from Pekko timers, an injectable wall clock and an injectable monotonic
+ * clock (heartbeat gaps).
  */
 public final class JobManager extends ShoalActor {
 
@@ -174,6 +175,7 @@ public final class JobManager extends ShoalActor {
   private final JobManagerConfiguration configuration;
   private final LeaderElectionService leaderElectionService;
   private final LongSupplier clock;
+  private final LongSupplier nanoClock; // monotonic, for heartbeat gaps
   private final InstanceManager instances = new InstanceManager();
   private final SlotPool slotPool = new SlotPool();
   private final Map<JobID, RunningJob> jobs = new LinkedHashMap<>();
@@ -195,10 +197,12 @@ public final class JobManager extends ShoalActor {
   private JobManager(
       JobManagerConfiguration configuration,
       LeaderElectionService leaderElectionService,
-      LongSupplier clock) {
+      LongSupplier clock,
+      LongSupplier nanoClock) {
     this.configuration = Objects.requireNonNull(configuration, "configuration");
     this.leaderElectionService = Objects.requireNonNull(leaderElectionService, "leaderElectionService");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.archive = new JobArchive(configuration.archivedJobs());
   }
 
@@ -211,8 +215,24 @@ public final class JobManager extends ShoalActor {
       JobManagerConfiguration configuration,
       LeaderElectionService leaderElectionService,
       LongSupplier clock) {
+    return props(configuration, leaderElectionService, clock, System::nanoTime);
+  }
+
+  /**
+   * Props with both clocks injected.
+   *
+   * @param clock wall-clock milliseconds, for the times the JobManager reports and its heartbeat
+   *     expiry
+   * @param nanoClock a monotonic clock in nanoseconds, read once per heartbeat to measure the
+   *     gaps between heartbeats
+   */
+  public static Props props(
+      JobManagerConfiguration configuration,
+      LeaderElectionService leaderElectionService,
+      LongSupplier clock,
+      LongSupplier nanoClock) {
     return Props.create(
-        JobManager.class, () -> new JobManager(configuration, leaderElectionService, clock));
+        JobManager.class, () -> new JobManager(configuration, leaderElectionService, clock, nanoClock));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -360,7 +380,9 @@ public final class JobManager extends ShoalActor {
   }
 
   private void handleHeartbeat(Heartbeat m) {
-    if (instances.reportHeartbeat(m.instanceId(), m.metrics())) {
+    // one monotonic clock read per heartbeat, for the heartbeat gaps: heartbeats are rare (every
+    // shoal.heartbeat.interval per TaskManager, 10 s by default), so this stays cheap
+    if (instances.reportHeartbeat(m.instanceId(), m.metrics(), nanoClock.getAsLong())) {
       return;
     }
     // A TaskManager that believes it is registered but is not (it was declared dead while it

@@ -219,6 +219,39 @@ final class JobManagerTest {
   }
 
   @Test
+  void shouldReportTheLargestHeartbeatGapOnTheMonotonicClock() {
+    // given a JobManager on clocks the test controls
+    AtomicLong nanos = new AtomicLong(-7_000_000_000L); // nanoTime may be negative
+    ActorRef jobManager = startJobManager("jm-heartbeat-gap", relaxed, () -> 1_000_000L, nanos::get);
+    grantLeadership(jobManager);
+    TestKit taskManager = new TestKit(system);
+    InstanceID instanceId = register(jobManager, taskManager, ResourceID.generate(), 1).instanceId();
+    TestKit client = new TestKit(system);
+
+    // when one heartbeat arrived
+    heartbeatAndWaitUntilHandled(jobManager, taskManager, instanceId);
+    client.send(jobManager, RequestRegisteredTaskManagers.INSTANCE);
+
+    // then there is no gap yet
+    assertThat(client.expectMsgClass(patience, RegisteredTaskManagers.class).taskManagers().get(0).maxHeartbeatGap())
+        .isNull();
+
+    // when more arrive 300 ms, then 1.2 s, then 100 ms apart
+    for (long gapMillis : new long[] {300, 1_200, 100}) {
+      nanos.addAndGet(Duration.ofMillis(gapMillis).toNanos());
+      heartbeatAndWaitUntilHandled(jobManager, taskManager, instanceId);
+    }
+    client.send(jobManager, RequestRegisteredTaskManagers.INSTANCE);
+
+    // then the largest is reported, and as a serialized answer
+    TaskManagerInfo info = client.expectMsgClass(patience, RegisteredTaskManagers.class).taskManagers().get(0);
+    assertThat(info.maxHeartbeatGap()).isEqualTo(Duration.ofMillis(1_200));
+    client.send(jobManager, new RequestTaskManagerInstance(info.resourceId()));
+    assertThat(client.expectMsgClass(patience, TaskManagerInstance.class).taskManager().maxHeartbeatGap())
+        .isEqualTo(Duration.ofMillis(1_200));
+  }
+
+  @Test
   void shouldCountTaskManagersAndSlotsWhenSeveralRegister() {
     // given
     ActorRef jobManager = startJobManager("jm-count");
@@ -691,9 +724,14 @@ final class JobManagerTest {
 
   private ActorRef startJobManager(
       String name, JobManagerConfiguration configuration, LongSupplier clock) {
+    return startJobManager(name, configuration, clock, System::nanoTime);
+  }
+
+  private ActorRef startJobManager(
+      String name, JobManagerConfiguration configuration, LongSupplier clock, LongSupplier nanoClock) {
     ActorRef jobManager =
         system.actorOf(
-            JobManager.props(configuration, LeaderElectionService.manual(), clock), name);
+            JobManager.props(configuration, LeaderElectionService.manual(), clock, nanoClock), name);
     jobManagers.add(jobManager);
     return jobManager;
   }
@@ -732,6 +770,13 @@ final class JobManagerTest {
 
   private static TaskManagerLocation location(ResourceID resourceId) {
     return new TaskManagerLocation(resourceId, "tm.example", 6124, 6125);
+  }
+
+  /** Sends a heartbeat and returns once the JobManager handled it (so it read its clocks). */
+  private static void heartbeatAndWaitUntilHandled(ActorRef jobManager, TestKit taskManager, InstanceID instanceId) {
+    taskManager.send(jobManager, new Heartbeat(instanceId, METRICS));
+    taskManager.send(jobManager, RequestNumberRegisteredTaskManager.INSTANCE);
+    taskManager.expectMsgClass(patience, NumberRegisteredTaskManagers.class);
   }
 
   private static int numberRegistered(ActorRef jobManager) {

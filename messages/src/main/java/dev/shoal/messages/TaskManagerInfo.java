@@ -1,5 +1,6 @@
 package dev.shoal.messages;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -13,6 +14,8 @@ import java.util.Objects;
  * @param hardware the resources it reported
  * @param registeredAt when it registered
  * @param lastHeartbeat when its last heartbeat (or its registration) arrived
+ * @param maxHeartbeatGap the longest time between two consecutive heartbeats the JobManager
+ *     received from it, measured on the JobManager's monotonic clock; null before the second one
  * @param latestMetrics the metrics of its last heartbeat, null before the first one
  */
 public record TaskManagerInfo(
@@ -23,6 +26,7 @@ public record TaskManagerInfo(
     HardwareDescription hardware,
     Instant registeredAt,
     Instant lastHeartbeat,
+    Duration maxHeartbeatGap,
     MetricsReport latestMetrics) {
 
   public TaskManagerInfo {
@@ -32,6 +36,9 @@ public record TaskManagerInfo(
     Objects.requireNonNull(hardware, "hardware");
     Objects.requireNonNull(registeredAt, "registeredAt");
     Objects.requireNonNull(lastHeartbeat, "lastHeartbeat");
+    if (maxHeartbeatGap != null && maxHeartbeatGap.isNegative()) {
+      throw new IllegalArgumentException("maxHeartbeatGap must not be negative, was " + maxHeartbeatGap);
+    }
   }
 
   /** The TaskManager's stable identity. */

@@ -460,6 +460,7 @@ public final class ShoalCli {
       row.put("hardware", tm.hardware());
       row.put("registeredAt", tm.registeredAt());
       row.put("lastHeartbeat", tm.lastHeartbeat());
+      row.put("maxHeartbeatGapMs", tm.maxHeartbeatGap() == null ? null : tm.maxHeartbeatGap().toMillis());
       row.put("metrics", tm.latestMetrics());
       rows.add(row);
     }
@@ -467,11 +468,12 @@ public final class ShoalCli {
   }
 
   static void printTable(PrintWriter out, List<TaskManagerInfo> taskManagers) {
-    String format = "%-32s  %-22s  %5s  %5s  %9s  %-24s%n";
-    out.printf(format, "ID", "HOST:PORT", "SLOTS", "CORES", "HEAP USED", "LAST HEARTBEAT");
+    String format = "%-32s  %-22s  %5s  %5s  %9s  %-24s  %8s%n";
+    out.printf(format, "ID", "HOST:PORT", "SLOTS", "CORES", "HEAP USED", "LAST HEARTBEAT", "MAX GAP");
     for (TaskManagerInfo tm : taskManagers) {
       String heap = tm.latestMetrics() == null ? "-" : (tm.latestMetrics().heapUsedBytes() >> 20) + " MiB";
-      out.printf(format, tm.resourceId(), tm.location().host() + ":" + tm.location().port(), tm.slots(), tm.hardware().cpuCores(), heap, tm.lastHeartbeat());
+      String maxGap = tm.maxHeartbeatGap() == null ? "-" : tm.maxHeartbeatGap().toMillis() + " ms";
+      out.printf(format, tm.resourceId(), tm.location().host() + ":" + tm.location().port(), tm.slots(), tm.hardware().cpuCores(), heap, tm.lastHeartbeat(), maxGap);
     }
     out.printf("%d TaskManagers, %d slots.%n", taskManagers.size(), taskManagers.stream().mapToInt(TaskManagerInfo::slots).sum());
   }

@@ -34,6 +34,8 @@ public final class InstanceManager {
     private long lastHeartbeatMillis;
     private long heartbeats; // received; compared with observedHeartbeats on each observation
     private long observedHeartbeats;
+    private long lastHeartbeatNanos; // monotonic arrival time of the last heartbeat, once heartbeats > 0
+    private long maxHeartbeatGapNanos = -1; // -1 until the second heartbeat
     private MetricsReport latestMetrics;
 
     private Instance(
@@ -77,6 +79,14 @@ public final class InstanceManager {
       return lastHeartbeatMillis;
     }
 
+    /**
+     * The longest time between two consecutive heartbeats received from this TaskManager, or null
+     * before the second one. The time from registration to the first heartbeat does not count.
+     */
+    public Duration maxHeartbeatGap() {
+      return maxHeartbeatGapNanos < 0 ? null : Duration.ofNanos(maxHeartbeatGapNanos);
+    }
+
     public TaskManagerInfo toInfo() {
       return new TaskManagerInfo(
           instanceId,
@@ -86,6 +96,7 @@ public final class InstanceManager {
           hardware,
           registeredAt,
           Instant.ofEpochMilli(lastHeartbeatMillis),
+          maxHeartbeatGap(),
           latestMetrics);
     }
   }
@@ -116,17 +127,29 @@ public final class InstanceManager {
   }
 
   /**
-   * Records a heartbeat. Returns false when no TaskManager is registered under {@code id}.
+   * Records a heartbeat that arrived at {@code nowNanos} (a monotonic clock such as {@link
+   * System#nanoTime()}). Returns false when no TaskManager is registered under {@code id}.
    *
-   * <p>On the JobManager's hot path: one map lookup and two field writes. It reads no clock
-   * (a clock read costs as much as the rest of the handling); {@link #observeHeartbeats} stamps
-   * the time, so a last-heartbeat time is exact to the interval between observations.
+   * <p>On the JobManager's hot path: one map lookup and a few field writes. The last-heartbeat
+   * wall-clock time is not read here; {@link #observeHeartbeats} stamps it, so it is exact to the
+   * interval between observations. The largest gap between heartbeats, though, needs each
+   * heartbeat's own arrival time (stamps taken at observations would round every gap to the check
+   * interval): the caller reads a monotonic clock once per heartbeat, which is cheap enough because
+   * heartbeats are rare (one per TaskManager every {@code shoal.heartbeat.interval}, 10 s by
+   * default).
    */
-  public boolean reportHeartbeat(InstanceID id, MetricsReport metrics) {
+  public boolean reportHeartbeat(InstanceID id, MetricsReport metrics, long nowNanos) {
     Instance instance = byInstanceId.get(id);
     if (instance == null) {
       return false;
     }
+    if (instance.heartbeats > 0) {
+      long gap = nowNanos - instance.lastHeartbeatNanos; // nanoTime differences survive overflow
+      if (gap > instance.maxHeartbeatGapNanos) {
+        instance.maxHeartbeatGapNanos = gap;
+      }
+    }
+    instance.lastHeartbeatNanos = nowNanos;
     instance.heartbeats++;
     instance.latestMetrics = metrics;
     return true;

@@ -106,6 +106,7 @@ final class InstanceManagerTest {
                 HARDWARE,
                 Instant.ofEpochMilli(5_000L),
                 Instant.ofEpochMilli(5_000L),
+                null,
                 null));
   }
 
@@ -222,7 +223,7 @@ final class InstanceManagerTest {
         instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 1_000L);
 
     // when
-    boolean known = instances.reportHeartbeat(instance.instanceId(), METRICS);
+    boolean known = instances.reportHeartbeat(instance.instanceId(), METRICS, 0L);
     instances.observeHeartbeats(4_000L);
 
     // then
@@ -240,7 +241,7 @@ final class InstanceManagerTest {
     instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
 
     // when
-    boolean known = instances.reportHeartbeat(InstanceID.generate(), METRICS);
+    boolean known = instances.reportHeartbeat(InstanceID.generate(), METRICS, 0L);
 
     // then
     assertThat(known).isFalse();
@@ -261,7 +262,7 @@ final class InstanceManagerTest {
     assertThat(instances.expired(15_001L, TIMEOUT)).containsExactly(early, late);
 
     // when the early one heartbeats
-    instances.reportHeartbeat(early.instanceId(), METRICS);
+    instances.reportHeartbeat(early.instanceId(), METRICS, 0L);
     instances.observeHeartbeats(12_000L);
 
     // then only the late one is silent for too long
@@ -274,7 +275,7 @@ final class InstanceManagerTest {
     // given
     Instance heard = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
     Instance silent = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
-    instances.reportHeartbeat(heard.instanceId(), METRICS);
+    instances.reportHeartbeat(heard.instanceId(), METRICS, 0L);
 
     // when
     instances.observeHeartbeats(3_000L);
@@ -283,6 +284,86 @@ final class InstanceManagerTest {
     // then: stamped once, at the first observation after the heartbeat
     assertThat(heard.lastHeartbeatMillis()).isEqualTo(3_000L);
     assertThat(silent.lastHeartbeatMillis()).isEqualTo(1_000L);
+  }
+
+  @Test
+  void shouldKeepTheLargestGapBetweenConsecutiveHeartbeats() {
+    // given
+    Instance instance = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+
+    // when: gaps of 200 ms, 450 ms and 150 ms on the monotonic clock
+    instances.reportHeartbeat(instance.instanceId(), METRICS, millisAsNanos(1_000L));
+    instances.reportHeartbeat(instance.instanceId(), METRICS, millisAsNanos(1_200L));
+    instances.reportHeartbeat(instance.instanceId(), METRICS, millisAsNanos(1_650L));
+    instances.reportHeartbeat(instance.instanceId(), METRICS, millisAsNanos(1_800L));
+
+    // then
+    assertThat(instance.maxHeartbeatGap()).isEqualTo(Duration.ofMillis(450));
+    assertThat(instance.toInfo().maxHeartbeatGap()).isEqualTo(Duration.ofMillis(450));
+  }
+
+  @Test
+  void shouldHaveNoHeartbeatGapBeforeTheSecondHeartbeat() {
+    // given: registered long before its first heartbeat
+    Instance instance = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    assertThat(instance.maxHeartbeatGap()).isNull();
+
+    // when
+    instances.reportHeartbeat(instance.instanceId(), METRICS, millisAsNanos(60_000L));
+
+    // then: the time from registration to the first heartbeat is no gap between heartbeats
+    assertThat(instance.maxHeartbeatGap()).isNull();
+    assertThat(instance.toInfo().maxHeartbeatGap()).isNull();
+  }
+
+  @Test
+  void shouldMeasureHeartbeatGapsOfEachInstanceApart() {
+    // given
+    Instance fast = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    Instance slow = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+
+    // when: interleaved heartbeats, 100 ms apart for one, 300 ms apart for the other
+    instances.reportHeartbeat(fast.instanceId(), METRICS, millisAsNanos(0L));
+    instances.reportHeartbeat(slow.instanceId(), METRICS, millisAsNanos(0L));
+    instances.reportHeartbeat(fast.instanceId(), METRICS, millisAsNanos(100L));
+    instances.reportHeartbeat(fast.instanceId(), METRICS, millisAsNanos(200L));
+    instances.reportHeartbeat(fast.instanceId(), METRICS, millisAsNanos(300L));
+    instances.reportHeartbeat(slow.instanceId(), METRICS, millisAsNanos(300L));
+
+    // then
+    assertThat(fast.maxHeartbeatGap()).isEqualTo(Duration.ofMillis(100));
+    assertThat(slow.maxHeartbeatGap()).isEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  void shouldMeasureHeartbeatGapWhenTheMonotonicClockWrapsAround() {
+    // given: System.nanoTime() may be anywhere in the long range, and overflow
+    Instance instance = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    instances.reportHeartbeat(instance.instanceId(), METRICS, Long.MAX_VALUE - 100L);
+
+    // when
+    instances.reportHeartbeat(instance.instanceId(), METRICS, Long.MIN_VALUE + 99L);
+
+    // then
+    assertThat(instance.maxHeartbeatGap()).isEqualTo(Duration.ofNanos(200L));
+  }
+
+  @Test
+  void shouldStartHeartbeatGapsAfreshWhenRegisteredAgain() {
+    // given: a registration with a long gap, removed
+    ResourceID resourceId = ResourceID.generate();
+    Instance first = instances.register(newActorRef(), location(resourceId), HARDWARE, 1, 0L);
+    instances.reportHeartbeat(first.instanceId(), METRICS, millisAsNanos(0L));
+    instances.reportHeartbeat(first.instanceId(), METRICS, millisAsNanos(5_000L));
+    instances.unregister(first.instanceId());
+
+    // when it registers again and heartbeats
+    Instance again = instances.register(newActorRef(), location(resourceId), HARDWARE, 1, 6_000L);
+    instances.reportHeartbeat(again.instanceId(), METRICS, millisAsNanos(6_000L));
+    instances.reportHeartbeat(again.instanceId(), METRICS, millisAsNanos(6_200L));
+
+    // then
+    assertThat(again.maxHeartbeatGap()).isEqualTo(Duration.ofMillis(200));
   }
 
   @Test
@@ -297,6 +378,10 @@ final class InstanceManagerTest {
     assertThat(expired).hasSize(1);
     assertThat(instances.count()).isEqualTo(1);
     assertThat(instances.totalSlots()).isEqualTo(2);
+  }
+
+  private static long millisAsNanos(long millis) {
+    return Duration.ofMillis(millis).toNanos();
   }
 
   private static ActorRef newActorRef() {
