@@ -21,13 +21,20 @@ public final class Buffer {
   public static final Recycler NO_RECYCLER = memory -> {};
 
   private final byte[] memory;
+  private final int offset;
   private final boolean event;
   private final Recycler recycler;
   private int size;
   private boolean recycled;
 
   public Buffer(byte[] memory, int size, boolean event, Recycler recycler) {
+    this(memory, 0, size, event, recycler);
+  }
+
+  /** A buffer whose bytes start at {@code offset} of {@code memory} (a received frame's payload). */
+  public Buffer(byte[] memory, int offset, int size, boolean event, Recycler recycler) {
     this.memory = memory;
+    this.offset = offset;
     this.size = size;
     this.event = event;
     this.recycler = recycler;
@@ -43,6 +50,12 @@ public final class Buffer {
     return memory;
   }
 
+  /** Where the bytes start in {@link #memory()}. */
+  public int offset() {
+    return offset;
+  }
+
+  /** The number of bytes, from {@link #offset()}. */
   public int size() {
     return size;
   }

@@ -47,6 +47,13 @@ public final class ConnectionManager {
    */
   private static final org.apache.pekko.stream.Attributes WRITE_BUFFER =
       org.apache.pekko.stream.scaladsl.TcpAttributes.tcpWriteBufferSize(256 * 1024);
+  /**
+   * The data streams run on a dispatcher of their own, so that heavy data traffic never queues
+   * the TaskManager actor (heartbeats, task updates) behind it.
+   */
+  static final String DISPATCHER = "shoal.taskmanager.network.dispatcher";
+  private static final org.apache.pekko.stream.Attributes ON_DISPATCHER =
+      org.apache.pekko.stream.ActorAttributes.dispatcher(DISPATCHER);
   /** How long a side whose connection was rejected waits for the other side's. */
   private static final java.time.Duration HANDSHAKE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
@@ -76,6 +83,7 @@ public final class ConnectionManager {
     return Tcp.get(system)
         .bind(host, port)
         .to(Sink.foreach(this::accept))
+        .addAttributes(ON_DISPATCHER)
         .run(materializer)
         .thenApply(
             bound -> {
@@ -109,7 +117,7 @@ public final class ConnectionManager {
 
   private void openOutbound(PeerConnection connection, TaskManagerLocation location) {
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, org.apache.pekko.NotUsed>> queue =
-        Source.<ByteString>queue(configuration.outboundQueueCapacity()).preMaterialize(materializer);
+        Source.<ByteString>queue(configuration.outboundQueueCapacity()).addAttributes(ON_DISPATCHER).preMaterialize(materializer);
     Link link = new Link(true, "outbound data connection to " + connection, queue.first());
     link.attemptFor = connection;
     connection.setOutboundAttempt(link);
@@ -120,6 +128,7 @@ public final class ConnectionManager {
             .via(Tcp.get(system).outgoingConnection(location.host(), location.dataPort()).addAttributes(WRITE_BUFFER))
             .via(framing())
             .toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right())
+            .addAttributes(ON_DISPATCHER)
             .run(materializer);
     done.whenComplete((ok, failure) -> onLinkClosed(link, failure));
     link.send(Frames.hello(hello));
@@ -127,12 +136,12 @@ public final class ConnectionManager {
 
   private void accept(Tcp.IncomingConnection incoming) {
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, org.apache.pekko.NotUsed>> queue =
-        Source.<ByteString>queue(configuration.outboundQueueCapacity()).preMaterialize(materializer);
+        Source.<ByteString>queue(configuration.outboundQueueCapacity()).addAttributes(ON_DISPATCHER).preMaterialize(materializer);
     Link link = new Link(false, "inbound data connection from " + incoming.remoteAddress(), queue.first());
     Flow<ByteString, ByteString, CompletionStage<Done>> handler =
         Flow.fromSinkAndSourceCoupledMat(
             framing().toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right()), queue.second(), Keep.left());
-    incoming.flow().addAttributes(WRITE_BUFFER).joinMat(handler, Keep.right()).run(materializer)
+    incoming.flow().addAttributes(WRITE_BUFFER).joinMat(handler, Keep.right()).addAttributes(ON_DISPATCHER).run(materializer)
         .whenComplete((ok, failure) -> onLinkClosed(link, failure));
   }
 
@@ -158,12 +167,12 @@ public final class ConnectionManager {
           link.fail(new IOException("protocol violation"));
           return;
         }
-        onConnectionFrame(connection, type, body);
+        onConnectionFrame(connection, type, body, frame);
       }
     }
   }
 
-  private void onConnectionFrame(PeerConnection connection, byte type, ByteBuffer body) {
+  private void onConnectionFrame(PeerConnection connection, byte type, ByteBuffer body, ByteString frame) {
     long receiverId = body.getLong();
     switch (type) {
       case Frames.PARTITION_REQUEST -> {
@@ -190,9 +199,9 @@ public final class ConnectionManager {
         boolean event = body.get() != 0;
         RemoteInputChannel channel = connection.receivers.get(receiverId);
         if (channel != null) {
-          byte[] memory = new byte[body.remaining()];
-          body.get(memory);
-          channel.onBuffer(memory, event);
+          // the framing stage hands over a compact frame: its array is ours, no copy
+          byte[] memory = frame.toArrayUnsafe();
+          channel.onBuffer(memory, Frames.BUFFER_PAYLOAD, memory.length - Frames.BUFFER_PAYLOAD, event);
         }
       }
       case Frames.ERROR -> {

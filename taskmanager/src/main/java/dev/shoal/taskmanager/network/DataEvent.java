@@ -38,8 +38,8 @@ public sealed interface DataEvent {
   }
 
   /** The event in an event buffer's bytes. */
-  static DataEvent decode(byte[] bytes, int size) {
-    DataReader in = new DataReader(bytes, 0, size);
+  static DataEvent decode(Buffer buffer) {
+    DataReader in = new DataReader(buffer.memory(), buffer.offset(), buffer.size());
     byte type = in.readByte();
     DataEvent event =
         switch (type) {

@@ -37,6 +37,8 @@ final class Frames {
 
   /** Length field plus type byte. */
   static final int HEADER = 5;
+  /** Where a BUFFER frame's bytes start: header, receiver id, event flag. */
+  static final int BUFFER_PAYLOAD = HEADER + 8 + 1;
 
   private Frames() {}
 
@@ -88,7 +90,7 @@ final class Frames {
   static ByteString buffer(long receiverId, Buffer buffer) {
     int size = buffer.size();
     ByteBuffer b = allocate(BUFFER, 9 + size);
-    b.putLong(receiverId).put(buffer.isEvent() ? (byte) 1 : (byte) 0).put(buffer.memory(), 0, size);
+    b.putLong(receiverId).put(buffer.isEvent() ? (byte) 1 : (byte) 0).put(buffer.memory(), buffer.offset(), size);
     return ByteString.fromArrayUnsafe(b.array());
   }
 

@@ -93,8 +93,8 @@ final class GateRecordReader<T> implements RecordReader<T> {
     void setBuffer(Buffer buffer) {
       this.buffer = buffer;
       this.memory = buffer.memory();
-      this.position = 0;
-      this.limit = buffer.size();
+      this.position = buffer.offset();
+      this.limit = buffer.offset() + buffer.size();
     }
 
     boolean isPartial() {

@@ -82,7 +82,7 @@ public final class InputGate {
       }
       DataEvent event;
       try {
-        event = DataEvent.decode(buffer.memory(), buffer.size());
+        event = DataEvent.decode(buffer);
       } finally {
         buffer.recycle();
       }

@@ -51,14 +51,14 @@ final class RemoteInputChannel extends InputChannel {
     peer.send(Frames.partitionRequest(receiverId, partitionId, subpartition, initialCredit));
   }
 
-  /** A buffer arrived; called on the connection's thread. */
-  void onBuffer(byte[] memory, boolean event) {
+  /** A buffer arrived: {@code size} bytes at {@code offset} of {@code memory}; called on the connection's thread. */
+  void onBuffer(byte[] memory, int offset, int size, boolean event) {
     boolean first;
     synchronized (this) {
       if (released) {
         return;
       }
-      received.add(new Buffer(memory, memory.length, event, creditBack));
+      received.add(new Buffer(memory, offset, size, event, creditBack));
       first = received.size() == 1;
     }
     if (first) {

@@ -106,7 +106,7 @@ final class RemoteSubpartitionSender implements SubpartitionListener {
       if (buffer == null) {
         return;
       }
-      boolean end = buffer.isEvent() && DataEvent.decode(buffer.memory(), buffer.size()) == DataEvent.EndOfPartition.INSTANCE;
+      boolean end = buffer.isEvent() && DataEvent.decode(buffer) == DataEvent.EndOfPartition.INSTANCE;
       org.apache.pekko.util.ByteString frame = Frames.buffer(receiverId, buffer);
       buffer.recycle();
       connection.send(frame);
