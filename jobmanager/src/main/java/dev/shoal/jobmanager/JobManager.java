@@ -607,7 +607,9 @@ public final class JobManager extends ShoalActor {
     String refusal =
         leaderSessionId == null
             ? "JobManager " + getSelf().path() + " is not the leader and accepts no jobs."
-            : jobs.containsKey(jobId) ? "A job with id " + jobId + " is running already." : null;
+            : jobs.containsKey(jobId)
+                ? "A job with id " + jobId + " is running already."
+                : DeploymentDescriptors.oversizedDeployment(graph, maxMessageBytes());
     if (refusal != null) {
       log.info("Refused job {} ({}): {}", jobId, graph.name(), refusal);
       reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", refusal), 0));
@@ -625,6 +627,13 @@ public final class JobManager extends ShoalActor {
     } else {
       storeJars(jobId, m.jars());
     }
+  }
+
+  /** The largest message the remoting carries (Artery's frame size). */
+  private long maxMessageBytes() {
+    com.typesafe.config.Config config = getContext().getSystem().settings().config();
+    String key = "pekko.remote.artery.advanced.maximum-frame-size";
+    return config.hasPath(key) ? config.getBytes(key) : Long.MAX_VALUE;
   }
 
   // ------------------------------------------------------------------------------------------

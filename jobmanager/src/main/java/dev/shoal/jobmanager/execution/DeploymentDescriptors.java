@@ -3,8 +3,9 @@ package dev.shoal.jobmanager.execution;
 import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.TaskManagerLocation;
-import dev.shoal.messages.job.EdgeWiring;
+import dev.shoal.messages.job.DistributionPattern;
 import dev.shoal.messages.job.EdgeWiring.Channel;
+import dev.shoal.messages.job.EdgeWiring;
 import dev.shoal.messages.job.InputChannelDeploymentDescriptor;
 import dev.shoal.messages.job.InputGateDeploymentDescriptor;
 import dev.shoal.messages.job.JarFile;
@@ -65,6 +66,47 @@ public final class DeploymentDescriptors {
   private final ExecutionGraph graph;
   private final List<JarFile> jars;
   private final Map<JobVertexID, VertexPlan> plans = new HashMap<>();
+
+  /** Bytes a deployment message takes besides its channels, configuration and jars (estimate). */
+  private static final long BASE_BYTES = 2048;
+  /** Bytes an input channel takes in a deployment message: attempt id, indexes, a location (estimate, rounded up). */
+  private static final long BYTES_PER_CHANNEL = 256;
+
+  /**
+   * Why some subtask of {@code graph} could not be deployed in one remote message of {@code
+   * maxMessageBytes}, or null when every one fits. Its deployment message grows with its number of
+   * input channels (ALL_TO_ALL: one per producing subtask) and its configuration; a message over the
+   * frame size would be dropped by the remoting, so such a job is refused at submission.
+   */
+  public static String oversizedDeployment(JobGraph graph, long maxMessageBytes) {
+    long settingsBytes = textBytes(graph.settings());
+    for (JobVertex vertex : graph.vertices()) {
+      long channels = 0;
+      for (JobEdge edge : graph.inputsOf(vertex.id())) {
+        int producers = graph.vertex(edge.source()).parallelism();
+        channels +=
+            edge.pattern() == DistributionPattern.ALL_TO_ALL
+                ? producers
+                : (producers + vertex.parallelism() - 1) / vertex.parallelism();
+      }
+      long estimate = BASE_BYTES + settingsBytes + textBytes(vertex.configuration()) + channels * BYTES_PER_CHANNEL;
+      if (estimate > maxMessageBytes) {
+        return "Vertex '" + vertex.name() + "' cannot be deployed: each of its subtasks reads " + channels
+            + " input channels, so its deployment message would be about " + (estimate >> 10)
+            + " KiB, over the remote message limit of " + (maxMessageBytes >> 10)
+            + " KiB (shoal.remote.maximum-frame-size). Raise that limit on every component, or lower the parallelism of its producers.";
+      }
+    }
+    return null;
+  }
+
+  private static long textBytes(Map<String, String> map) {
+    long bytes = 0;
+    for (Map.Entry<String, String> entry : map.entrySet()) {
+      bytes += entry.getKey().length() + entry.getValue().length() + 8L;
+    }
+    return bytes;
+  }
 
   /**
    * Prepares the descriptors of the current attempt of {@code graph}.

@@ -213,6 +213,27 @@ final class DeploymentDescriptorsTest {
   }
 
   /** The channel reading {@code subpartition} of output {@code outputIndex} of {@code producer}. */
+  @Test
+  void shouldRefuseAJobWhoseDeploymentMessagesWouldNotFitTheFrameSize() {
+    // given: 2000 producers all-to-all into one consumer vertex, and 100 pointwise
+    JobGraph.Builder wide = JobGraph.builder("wide");
+    JobVertexID producers = wide.addVertex("producers", "Noop", 2000, Map.of());
+    JobVertexID consumers = wide.addVertex("consumers", "Noop", 10, Map.of());
+    wide.connect(producers, consumers, DistributionPattern.ALL_TO_ALL);
+    JobGraph.Builder narrow = JobGraph.builder("narrow");
+    JobVertexID left = narrow.addVertex("left", "Noop", 2000, Map.of());
+    JobVertexID right = narrow.addVertex("right", "Noop", 2000, Map.of());
+    narrow.connect(left, right, DistributionPattern.POINTWISE);
+
+    // when
+    String refusal = DeploymentDescriptors.oversizedDeployment(wide.build(), 256 * 1024);
+
+    // then
+    assertThat(refusal).contains("'consumers'").contains("2000 input channels").contains("shoal.remote.maximum-frame-size");
+    assertThat(DeploymentDescriptors.oversizedDeployment(wide.build(), 8L << 20)).isNull();
+    assertThat(DeploymentDescriptors.oversizedDeployment(narrow.build(), 256 * 1024)).isNull();
+  }
+
   private InputChannelDeploymentDescriptor channel(Execution producer, int outputIndex, int subpartition) {
     return new InputChannelDeploymentDescriptor(
         new ResultPartitionID(producer.attemptId(), outputIndex), subpartition, locations.get(producer.instanceId()));
