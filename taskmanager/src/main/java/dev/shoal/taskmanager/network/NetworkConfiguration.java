@@ -41,7 +41,7 @@ public record NetworkConfiguration(
 
   /** The defaults of reference.conf. */
   public static NetworkConfiguration defaults() {
-    return new NetworkConfiguration(32 * 1024, 2048, 2, 8, Duration.ofSeconds(60), 256 << 20);
+    return new NetworkConfiguration(32 * 1024, 2048, 2, 64, Duration.ofSeconds(60), 256 << 20);
   }
 
   /** Reads the settings, naming the key when one is invalid. */
