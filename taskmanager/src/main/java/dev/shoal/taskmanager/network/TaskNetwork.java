@@ -25,6 +25,9 @@ import java.util.List;
  */
 public final class TaskNetwork {
 
+  /** Buffers a result partition may borrow beyond buffers-per-channel per subpartition. */
+  private static final int PARTITION_EXTRA_BUFFERS = 8;
+
   private final TaskDeploymentDescriptor descriptor;
   private final ResourceID self;
   private final NetworkConfiguration configuration;
@@ -67,7 +70,10 @@ public final class TaskNetwork {
     for (ResultPartitionDeploymentDescriptor produced : descriptor.producedPartitions()) {
       int subpartitions = produced.numberOfSubpartitions();
       int required = subpartitions + 1;
-      int max = Math.max(required, subpartitions * configuration.buffersPerChannel() + configuration.floatingBuffersPerGate());
+      // a remote sender copies a buffer out as it sends it, so a producer's buffers only wait for
+      // credit or a local reader: a few per subpartition suffice, and more would only spread the
+      // data over more memory than the caches hold
+      int max = Math.max(required, subpartitions * configuration.buffersPerChannel() + PARTITION_EXTRA_BUFFERS);
       ResultPartitionID id = new ResultPartitionID(descriptor.attemptId(), produced.outputIndex());
       LocalBufferPool pool = bufferPool.createLocalPool("output " + produced.outputIndex() + " of " + owner, required, max);
       ResultPartition partition = new ResultPartition(id, owner, subpartitions, pool, partitionManager);

@@ -259,7 +259,7 @@ final class DataExchangeTest {
     // then: the held producer emitted no more than its buffers and the consumer's credits hold
     NetworkConfiguration config = NetworkConfiguration.defaults();
     int recordsPerBuffer = config.segmentSize() / 104;
-    int bufferBound = (1 * config.buffersPerChannel() + config.floatingBuffersPerGate()) + config.creditPerChannel(1) + 1;
+    int bufferBound = (1 * config.buffersPerChannel() + 8) + config.creditPerChannel(1) + 1;
     assertThat(stoppedAt).isLessThanOrEqualTo((long) (bufferBound + 1) * recordsPerBuffer);
     assertThat(heldEmitted.get()).isEqualTo(stoppedAt);
     assertThat(flowed).hasSize(1_000_000);
