@@ -44,19 +44,29 @@ public record NetworkConfiguration(
     return new NetworkConfiguration(32 * 1024, 2048, 2, 64, Duration.ofSeconds(60), 256 << 20);
   }
 
-  /** Reads the settings, naming the key when one is invalid. */
+  /**
+   * Reads the settings, naming the key when one is invalid. Flink's own keys ({@code
+   * taskmanager.memory.segment-size}, {@code taskmanager.network.numberOfBuffers}, {@code
+   * taskmanager.network.memory.buffers-per-channel}, {@code
+   * taskmanager.network.memory.floating-buffers-per-gate}) are accepted too and win over Shoal's.
+   */
   public static NetworkConfiguration fromConfig(Config config) {
     try {
       return new NetworkConfiguration(
-          bytes(config, "segment-size"),
-          config.getInt(PREFIX + "number-of-buffers"),
-          config.getInt(PREFIX + "buffers-per-channel"),
-          config.getInt(PREFIX + "floating-buffers-per-gate"),
+          bytes(config, flinkOr(config, "taskmanager.memory.segment-size", "segment-size")),
+          config.getInt(flinkOr(config, "taskmanager.network.numberOfBuffers", "number-of-buffers")),
+          config.getInt(flinkOr(config, "taskmanager.network.memory.buffers-per-channel", "buffers-per-channel")),
+          config.getInt(flinkOr(config, "taskmanager.network.memory.floating-buffers-per-gate", "floating-buffers-per-gate")),
           config.getDuration(PREFIX + "partition-request-timeout"),
-          bytes(config, "max-record-size"));
+          bytes(config, PREFIX + "max-record-size"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("Invalid configuration: " + e.getMessage(), e);
     }
+  }
+
+  /** Flink's key when it is set, else Shoal's. */
+  private static String flinkOr(Config config, String flinkKey, String shoalKey) {
+    return config.hasPath(flinkKey) ? flinkKey : PREFIX + shoalKey;
   }
 
   /** Credits for each channel of a gate with {@code channels} channels. */
@@ -69,10 +79,10 @@ public record NetworkConfiguration(
     return 1 << 16;
   }
 
-  private static int bytes(Config config, String key) {
-    long value = config.getBytes(PREFIX + key);
+  private static int bytes(Config config, String path) {
+    long value = config.getBytes(path);
     if (value > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("Invalid configuration " + PREFIX + key + ": at most 2 GiB, was " + value);
+      throw new IllegalArgumentException("Invalid configuration " + path + ": at most 2 GiB, was " + value);
     }
     return (int) value;
   }
