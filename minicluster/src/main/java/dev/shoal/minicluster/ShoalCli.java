@@ -456,6 +456,7 @@ public final class ShoalCli {
       row.put("address", tm.address());
       row.put("host", tm.location().host());
       row.put("port", tm.location().port());
+      row.put("dataPort", tm.location().dataPort());
       row.put("slots", tm.slots());
       row.put("hardware", tm.hardware());
       row.put("registeredAt", tm.registeredAt());
@@ -468,12 +469,12 @@ public final class ShoalCli {
   }
 
   static void printTable(PrintWriter out, List<TaskManagerInfo> taskManagers) {
-    String format = "%-32s  %-22s  %5s  %5s  %9s  %-24s  %8s%n";
-    out.printf(format, "ID", "HOST:PORT", "SLOTS", "CORES", "HEAP USED", "LAST HEARTBEAT", "MAX GAP");
+    String format = "%-32s  %-22s  %9s  %5s  %5s  %9s  %-24s  %8s%n";
+    out.printf(format, "ID", "HOST:PORT", "DATA PORT", "SLOTS", "CORES", "HEAP USED", "LAST HEARTBEAT", "MAX GAP");
     for (TaskManagerInfo tm : taskManagers) {
       String heap = tm.latestMetrics() == null ? "-" : (tm.latestMetrics().heapUsedBytes() >> 20) + " MiB";
       String maxGap = tm.maxHeartbeatGap() == null ? "-" : tm.maxHeartbeatGap().toMillis() + " ms";
-      out.printf(format, tm.resourceId(), tm.location().host() + ":" + tm.location().port(), tm.slots(), tm.hardware().cpuCores(), heap, tm.lastHeartbeat(), maxGap);
+      out.printf(format, tm.resourceId(), tm.location().host() + ":" + tm.location().port(), tm.location().dataPort(), tm.slots(), tm.hardware().cpuCores(), heap, tm.lastHeartbeat(), maxGap);
     }
     out.printf("%d TaskManagers, %d slots.%n", taskManagers.size(), taskManagers.stream().mapToInt(TaskManagerInfo::slots).sum());
   }

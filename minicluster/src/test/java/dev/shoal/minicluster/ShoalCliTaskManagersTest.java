@@ -35,8 +35,8 @@ final class ShoalCliTaskManagersTest {
 
     // then
     List<String> lines = out.toString().lines().toList();
-    assertThat(lines.get(0)).endsWith("MAX GAP");
-    assertThat(lines.get(1)).startsWith("steady").endsWith("212 ms");
+    assertThat(lines.get(0)).contains("DATA PORT").endsWith("MAX GAP");
+    assertThat(lines.get(1)).startsWith("steady").contains("127.0.0.1:6124").contains(" 6125 ").endsWith("212 ms");
     assertThat(lines.get(2)).startsWith("fresh").endsWith("-");
     assertThat(lines.get(3)).isEqualTo("2 TaskManagers, 4 slots.");
   }
@@ -51,6 +51,7 @@ final class ShoalCliTaskManagersTest {
 
     // then
     assertThat(json.get(0).get("maxHeartbeatGapMs").asLong()).isEqualTo(212);
+    assertThat(json.get(0).get("dataPort").asInt()).isEqualTo(6125);
     assertThat(json.get(1).get("maxHeartbeatGapMs").isNull()).isTrue();
   }
 
