@@ -115,11 +115,6 @@ public final class InputGate {
     }
   }
 
-  /** Whether every channel delivered its end of partition. */
-  public boolean isFinished() {
-    return ended == channels.length;
-  }
-
   /** Gives up on every channel that has not ended; their buffers are dropped. */
   public void close() {
     synchronized (this) {

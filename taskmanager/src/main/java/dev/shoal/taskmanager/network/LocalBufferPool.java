@@ -85,9 +85,4 @@ public final class LocalBufferPool implements Buffer.Recycler {
     }
     global.giveBack(giveBack);
   }
-
-  /** Buffers handed out and not yet recycled. */
-  public synchronized int inUse() {
-    return inUse;
-  }
 }

@@ -116,23 +116,6 @@ public final class ResultPartition {
     }
   }
 
-  public boolean isReleased() {
-    return released;
-  }
-
-  /** The buffers queued and not yet read, over all subpartitions. */
-  public int queuedBuffers() {
-    int queued = 0;
-    for (ResultSubpartition subpartition : subpartitions) {
-      queued += subpartition.queuedBuffers();
-    }
-    return queued;
-  }
-
-  LocalBufferPool pool() {
-    return pool;
-  }
-
   @Override
   public String toString() {
     return "ResultPartition[" + id + " of " + owner + ", " + subpartitions.length + " subpartitions]";

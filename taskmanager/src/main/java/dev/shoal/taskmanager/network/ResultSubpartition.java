@@ -82,10 +82,6 @@ final class ResultSubpartition {
     return released;
   }
 
-  synchronized int queuedBuffers() {
-    return buffers.size();
-  }
-
   private final class View implements SubpartitionView {
 
     @Override

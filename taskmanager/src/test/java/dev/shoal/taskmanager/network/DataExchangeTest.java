@@ -203,6 +203,45 @@ final class DataExchangeTest {
     assertThat(reading.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).containsExactly("late");
   }
 
+  @Test
+  void shouldDeliverEventsInBandInOrderWithTheRecords() throws Exception {
+    // given: two producers on another TaskManager, one consumer reading both
+    Endpoint producers = start(NetworkConfiguration.defaults());
+    Endpoint consumer = start(NetworkConfiguration.defaults());
+    TaskSetup setup = wire(new Edge(2, 1, Partitioner.REBALANCE), producers, consumer);
+
+    // when: each producer writes 1000 records, a barrier, 1000 more
+    for (int p = 0; p < 2; p++) {
+      TaskNetwork out = setup.producers().get(p);
+      long base = p * 1_000_000L;
+      async(() -> {
+        RecordWriter<Long> writer = out.output(0, Codecs.longs());
+        for (long i = 0; i < 2000; i++) {
+          if (i == 1000) {
+            out.broadcastEvent(new DataEvent.CheckpointBarrier(7, 42));
+          }
+          writer.emit(base + i);
+        }
+        out.finish();
+        return null;
+      });
+    }
+    GateRecordReader<Long> reader = (GateRecordReader<Long>) setup.consumers().get(0).input(0, Codecs.longs());
+    List<String> seen = new ArrayList<>();
+    reader.onEvent((channel, event) -> seen.add("barrier " + ((DataEvent.CheckpointBarrier) event).checkpointId() + " on " + channel));
+    long[] perChannelBefore = new long[2];
+    for (Long record = reader.next(); record != null; record = reader.next()) {
+      int channel = record >= 1_000_000L ? 1 : 0;
+      long index = record - channel * 1_000_000L;
+      boolean barrierSeen = seen.contains("barrier 7 on " + channel);
+      // then: every record before the barrier arrives before it, every one after it after it
+      assertThat(barrierSeen).as("record %d of channel %d", index, channel).isEqualTo(index >= 1000);
+      perChannelBefore[channel]++;
+    }
+    assertThat(seen).containsExactlyInAnyOrder("barrier 7 on 0", "barrier 7 on 1");
+    assertThat(perChannelBefore).containsExactly(2000, 2000);
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Back-pressure
   // ------------------------------------------------------------------------------------------
