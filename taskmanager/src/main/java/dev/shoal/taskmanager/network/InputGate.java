@@ -29,6 +29,8 @@ public final class InputGate {
   private boolean closed;
   // task thread only
   private int ended;
+  private IdleOutputs idleOutputs;
+  private long bufferTimeoutNanos;
 
   InputGate(String owner) {
     this.owner = owner;
@@ -58,6 +60,10 @@ public final class InputGate {
     while (true) {
       if (ended == channels.length) {
         return null;
+      }
+      if (idleOutputs != null && idleOutputs.hasPendingData() && !awaitAvailable(bufferTimeoutNanos)) {
+        // the input has been idle for the buffer timeout: what the task wrote meanwhile goes out
+        idleOutputs.flush();
       }
       InputChannel channel;
       synchronized (this) {
@@ -92,6 +98,35 @@ public final class InputGate {
       }
       return new BufferOrEvent(channel.index, null, event);
     }
+  }
+
+  /** Waits up to {@code nanos} for a channel with data or a failure; whether one came. */
+  private synchronized boolean awaitAvailable(long nanos) throws InterruptedException {
+    long deadline = System.nanoTime() + nanos;
+    while (available.isEmpty() && failure == null) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+    return true;
+  }
+
+  /** The task's outputs, flushed when its input stays idle for the buffer timeout. */
+  interface IdleOutputs {
+    boolean hasPendingData();
+
+    void flush() throws IOException;
+  }
+
+  /**
+   * While the task has records in partly filled output buffers and this gate has nothing to read
+   * for {@code timeout}, those buffers are sent (Flink's buffer timeout, for tasks that read).
+   */
+  void flushOutputsWhenIdle(IdleOutputs outputs, java.time.Duration timeout) {
+    this.idleOutputs = outputs;
+    this.bufferTimeoutNanos = timeout.toNanos();
   }
 
   void queueChannel(InputChannel channel) {

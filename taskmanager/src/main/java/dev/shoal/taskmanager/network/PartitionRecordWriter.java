@@ -115,6 +115,16 @@ final class PartitionRecordWriter<T> implements RecordWriter<T> {
     }
   }
 
+  /** Whether a partly filled buffer holds records not sent yet. */
+  boolean hasPendingData() {
+    for (Buffer buffer : filling) {
+      if (buffer != null && buffer.size() > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   void flushAll() throws IOException {
     for (int i = 0; i < channels; i++) {
       Buffer buffer = filling[i];

@@ -25,6 +25,12 @@ import java.util.List;
  */
 public final class TaskNetwork {
 
+  /**
+   * The job setting: how long a task that reads may keep written records in partly filled buffers
+   * while its input is idle (Flink's execution.buffer-timeout).
+   */
+  public static final String BUFFER_TIMEOUT_KEY = "execution.buffer-timeout";
+
   /** Buffers a result partition may borrow beyond buffers-per-channel per subpartition. */
   private static final int PARTITION_EXTRA_BUFFERS = 8;
 
@@ -41,6 +47,29 @@ public final class TaskNetwork {
   private final List<InputGate> openGates = new ArrayList<>();
   private final List<GateRecordReader<?>> readers = new ArrayList<>();
   private volatile boolean released;
+  private java.time.Duration bufferTimeout = java.time.Duration.ofMillis(100);
+  /** The opened writers, as the gates see them when their input goes idle (task thread). */
+  private final InputGate.IdleOutputs idleOutputs =
+      new InputGate.IdleOutputs() {
+        @Override
+        public boolean hasPendingData() {
+          for (PartitionRecordWriter<?> writer : writers) {
+            if (writer != null && writer.hasPendingData()) {
+              return true;
+            }
+          }
+          return false;
+        }
+
+        @Override
+        public void flush() throws IOException {
+          for (PartitionRecordWriter<?> writer : writers) {
+            if (writer != null) {
+              writer.flushAll();
+            }
+          }
+        }
+      };
 
   TaskNetwork(
       TaskDeploymentDescriptor descriptor,
@@ -61,12 +90,32 @@ public final class TaskNetwork {
     this.gates = new InputGate[descriptor.inputGates().size()];
   }
 
+  /** The job's {@code execution.buffer-timeout} (Flink's key), 100 ms when unset. */
+  private static java.time.Duration bufferTimeout(TaskDeploymentDescriptor descriptor) {
+    String value = descriptor.configuration().get(BUFFER_TIMEOUT_KEY);
+    if (value == null) {
+      return java.time.Duration.ofMillis(100);
+    }
+    java.time.Duration timeout;
+    try {
+      timeout = com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of("t", value)).getDuration("t");
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new IllegalArgumentException("Invalid job setting " + BUFFER_TIMEOUT_KEY + ": " + e.getMessage(), e);
+    }
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("Invalid job setting " + BUFFER_TIMEOUT_KEY + ": must be >= 0, was " + value);
+    }
+    return timeout;
+  }
+
   /**
    * Creates and registers the task's result partitions.
    *
    * @throws InsufficientNetworkBuffersException when the TaskManager lacks the buffers they need
+   * @throws IllegalArgumentException when the job's buffer timeout setting is invalid
    */
   public void setUp() throws IOException {
+    bufferTimeout = bufferTimeout(descriptor);
     for (ResultPartitionDeploymentDescriptor produced : descriptor.producedPartitions()) {
       int subpartitions = produced.numberOfSubpartitions();
       int required = subpartitions + 1;
@@ -142,6 +191,7 @@ public final class TaskNetwork {
 
   private InputGate openGate(List<InputGateDeploymentDescriptor> described) {
     InputGate gate = new InputGate(owner);
+    gate.flushOutputsWhenIdle(idleOutputs, bufferTimeout);
     int total = described.stream().mapToInt(g -> g.channels().size()).sum();
     int credit = configuration.creditPerChannel(total);
     InputChannel[] channels = new InputChannel[total];

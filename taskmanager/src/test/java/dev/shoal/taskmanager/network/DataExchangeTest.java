@@ -242,6 +242,47 @@ final class DataExchangeTest {
     assertThat(perChannelBefore).containsExactly(2000, 2000);
   }
 
+  @Test
+  void shouldSendWhatATaskWroteOnceItsInputStaysIdleForTheBufferTimeout() throws Exception {
+    // given: source -> middle -> sink over two TaskManagers; the middle task forwards each record
+    Endpoint first = start(NetworkConfiguration.defaults());
+    Endpoint second = start(NetworkConfiguration.defaults());
+    TaskSetup upstream = wire(new Edge(1, 1, Partitioner.FORWARD), first, second);
+    TaskDeploymentDescriptor middleAsConsumer = upstream.consumerDescriptors().get(0);
+    TaskSetup downstream = descriptors(new Edge(1, 1, Partitioner.FORWARD), second, first);
+    // the middle task reads the upstream edge and writes the downstream one
+    TaskDeploymentDescriptor middle =
+        new TaskDeploymentDescriptor(middleAsConsumer.jobId(), "test", middleAsConsumer.vertexId(), "middle",
+            downstream.producerDescriptors().get(0).attemptId(), 0, 1, 0, "none",
+            Map.of(TaskNetwork.BUFFER_TIMEOUT_KEY, "50ms"), 0, List.of(),
+            downstream.producerDescriptors().get(0).producedPartitions(), middleAsConsumer.inputGates());
+    TaskNetwork middleNetwork = second.environment().createTaskNetwork(middle);
+    middleNetwork.setUp();
+    TaskNetwork sinkNetwork = first.environment().createTaskNetwork(downstream.consumerDescriptors().get(0));
+    sinkNetwork.setUp();
+    RecordWriter<String> source = upstream.producers().get(0).output(0, Codecs.strings());
+    async(() -> {
+      RecordReader<String> in = middleNetwork.input(0, Codecs.strings());
+      RecordWriter<String> out = middleNetwork.output(0, Codecs.strings());
+      for (String record = in.next(); record != null; record = in.next()) {
+        out.emit(record);
+      }
+      middleNetwork.finish();
+      return null;
+    });
+    RecordReader<String> sink = sinkNetwork.input(0, Codecs.strings());
+
+    // when: one record, flushed by the source, then silence (no end of input)
+    source.emit("lonely");
+    source.flush();
+
+    // then: the middle task's partly filled buffer goes out after its input stayed idle
+    CompletableFuture<String> received = async(sink::next);
+    assertThat(received.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("lonely");
+    upstream.producers().get(0).finish();
+    assertThat(sink.next()).isNull();
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Back-pressure
   // ------------------------------------------------------------------------------------------
