@@ -6,14 +6,20 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -22,6 +28,7 @@ import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.stream.scaladsl.TcpAttributes;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,17 +52,17 @@ public final class ConnectionManager {
    * Bytes the TCP stage gathers from queued frames while a write is under way (Pekko's default, 16
    * KiB, is half a buffer: every frame would be its own write).
    */
-  private static final org.apache.pekko.stream.Attributes WRITE_BUFFER =
-      org.apache.pekko.stream.scaladsl.TcpAttributes.tcpWriteBufferSize(256 * 1024);
+  private static final Attributes WRITE_BUFFER =
+      TcpAttributes.tcpWriteBufferSize(256 * 1024);
   /**
    * The data streams run on a dispatcher of their own, so that heavy data traffic never queues
    * the TaskManager actor (heartbeats, task updates) behind it.
    */
   static final String DISPATCHER = "shoal.taskmanager.network.dispatcher";
-  private static final org.apache.pekko.stream.Attributes ON_DISPATCHER =
-      org.apache.pekko.stream.ActorAttributes.dispatcher(DISPATCHER);
+  private static final Attributes ON_DISPATCHER =
+      ActorAttributes.dispatcher(DISPATCHER);
   /** How long a side whose connection was rejected waits for the other side's. */
-  private static final java.time.Duration HANDSHAKE_TIMEOUT = java.time.Duration.ofSeconds(10);
+  private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
   private final ActorSystem system;
   private final Materializer materializer;
@@ -73,7 +80,7 @@ public final class ConnectionManager {
     this.system = system;
     this.materializer = Materializer.matFromSystem(system);
     this.self = self;
-    this.hello = new Frames.Hello(self, java.util.UUID.randomUUID().toString());
+    this.hello = new Frames.Hello(self, UUID.randomUUID().toString());
     this.configuration = configuration;
     this.partitions = partitions;
   }
@@ -116,7 +123,7 @@ public final class ConnectionManager {
   }
 
   private void openOutbound(PeerConnection connection, TaskManagerLocation location) {
-    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, org.apache.pekko.NotUsed>> queue =
+    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
         Source.<ByteString>queue(configuration.outboundQueueCapacity()).addAttributes(ON_DISPATCHER).preMaterialize(materializer);
     Link link = new Link(true, "outbound data connection to " + connection, queue.first());
     link.attemptFor = connection;
@@ -135,7 +142,7 @@ public final class ConnectionManager {
   }
 
   private void accept(Tcp.IncomingConnection incoming) {
-    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, org.apache.pekko.NotUsed>> queue =
+    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
         Source.<ByteString>queue(configuration.outboundQueueCapacity()).addAttributes(ON_DISPATCHER).preMaterialize(materializer);
     Link link = new Link(false, "inbound data connection from " + incoming.remoteAddress(), queue.first());
     Flow<ByteString, ByteString, CompletionStage<Done>> handler =
@@ -145,7 +152,7 @@ public final class ConnectionManager {
         .whenComplete((ok, failure) -> onLinkClosed(link, failure));
   }
 
-  private Flow<ByteString, ByteString, org.apache.pekko.NotUsed> framing() {
+  private Flow<ByteString, ByteString, NotUsed> framing() {
     return Framing.lengthField(4, 0, configuration.segmentSize() + 1024, ByteOrder.BIG_ENDIAN);
   }
 
@@ -315,7 +322,7 @@ public final class ConnectionManager {
   /** The TaskManagers this one has a live data connection with. */
   public synchronized List<ResourceID> connectedPeers() {
     return peers.values().stream().filter(p -> p.active() != null && !p.isFailed()).map(p -> p.peer).sorted(
-        java.util.Comparator.comparing(ResourceID::value)).toList();
+        Comparator.comparing(ResourceID::value)).toList();
   }
 
   private synchronized boolean isClosed() {

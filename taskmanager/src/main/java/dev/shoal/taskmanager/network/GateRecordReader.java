@@ -6,6 +6,7 @@ import dev.shoal.taskmanager.api.MalformedRecordException;
 import dev.shoal.taskmanager.api.RecordReader;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -180,7 +181,7 @@ final class GateRecordReader<T> implements RecordReader<T> {
 
     private void ensureSpill(int length) {
       if (spill.length < length) {
-        spill = java.util.Arrays.copyOf(spill, Math.max(length, spill.length * 2));
+        spill = Arrays.copyOf(spill, Math.max(length, spill.length * 2));
       }
     }
 

@@ -1,6 +1,7 @@
 package dev.shoal.taskmanager.network;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 
 /**
@@ -124,7 +125,7 @@ public final class InputGate {
    * While the task has records in partly filled output buffers and this gate has nothing to read
    * for {@code timeout}, those buffers are sent (Flink's buffer timeout, for tasks that read).
    */
-  void flushOutputsWhenIdle(IdleOutputs outputs, java.time.Duration timeout) {
+  void flushOutputsWhenIdle(IdleOutputs outputs, Duration timeout) {
     this.idleOutputs = outputs;
     this.bufferTimeoutNanos = timeout.toNanos();
   }

@@ -1,6 +1,7 @@
 package dev.shoal.taskmanager.network;
 
 import dev.shoal.messages.ResourceID;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,7 +76,7 @@ final class PeerConnection {
   void register(long receiverId, RemoteInputChannel channel) {
     receivers.put(receiverId, channel);
     if (isFailed()) {
-      channel.onError(new java.io.IOException("The data connection to TaskManager " + peer + " at " + address + " is gone."));
+      channel.onError(new IOException("The data connection to TaskManager " + peer + " at " + address + " is gone."));
     }
   }
 

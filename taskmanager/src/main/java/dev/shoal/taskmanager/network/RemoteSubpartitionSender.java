@@ -1,6 +1,7 @@
 package dev.shoal.taskmanager.network;
 
 import dev.shoal.messages.job.ResultPartitionID;
+import org.apache.pekko.util.ByteString;
 
 /**
  * Serves one subpartition to a consumer in another TaskManager: sends a buffer whenever one is
@@ -107,7 +108,7 @@ final class RemoteSubpartitionSender implements SubpartitionListener {
         return;
       }
       boolean end = buffer.isEvent() && DataEvent.decode(buffer) == DataEvent.EndOfPartition.INSTANCE;
-      org.apache.pekko.util.ByteString frame = Frames.buffer(receiverId, buffer);
+      ByteString frame = Frames.buffer(receiverId, buffer);
       buffer.recycle();
       connection.send(frame);
       credit--;

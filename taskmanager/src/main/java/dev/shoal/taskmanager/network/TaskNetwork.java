@@ -1,5 +1,7 @@
 package dev.shoal.taskmanager.network;
 
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.job.InputChannelDeploymentDescriptor;
 import dev.shoal.messages.job.InputGateDeploymentDescriptor;
@@ -12,8 +14,11 @@ import dev.shoal.taskmanager.api.Partitioners;
 import dev.shoal.taskmanager.api.RecordReader;
 import dev.shoal.taskmanager.api.RecordWriter;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The data exchange of one task attempt: the result partitions it writes (one per outgoing edge,
@@ -45,9 +50,8 @@ public final class TaskNetwork {
   private final PartitionRecordWriter<?>[] writers;
   private final InputGate[] gates;
   private final List<InputGate> openGates = new ArrayList<>();
-  private final List<GateRecordReader<?>> readers = new ArrayList<>();
   private volatile boolean released;
-  private java.time.Duration bufferTimeout = java.time.Duration.ofMillis(100);
+  private Duration bufferTimeout = Duration.ofMillis(100);
   /** The opened writers, as the gates see them when their input goes idle (task thread). */
   private final InputGate.IdleOutputs idleOutputs =
       new InputGate.IdleOutputs() {
@@ -91,15 +95,15 @@ public final class TaskNetwork {
   }
 
   /** The job's {@code execution.buffer-timeout} (Flink's key), 100 ms when unset. */
-  private static java.time.Duration bufferTimeout(TaskDeploymentDescriptor descriptor) {
+  private static Duration bufferTimeout(TaskDeploymentDescriptor descriptor) {
     String value = descriptor.configuration().get(BUFFER_TIMEOUT_KEY);
     if (value == null) {
-      return java.time.Duration.ofMillis(100);
+      return Duration.ofMillis(100);
     }
-    java.time.Duration timeout;
+    Duration timeout;
     try {
-      timeout = com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of("t", value)).getDuration("t");
-    } catch (com.typesafe.config.ConfigException e) {
+      timeout = ConfigFactory.parseMap(Map.of("t", value)).getDuration("t");
+    } catch (ConfigException e) {
       throw new IllegalArgumentException("Invalid job setting " + BUFFER_TIMEOUT_KEY + ": " + e.getMessage(), e);
     }
     if (timeout.isNegative()) {
@@ -179,14 +183,12 @@ public final class TaskNetwork {
       }
     }
     InputGate gate = openGate(descriptor.inputGates());
-    java.util.Arrays.fill(gates, gate);
+    Arrays.fill(gates, gate);
     return reader(gate, codec);
   }
 
   private <T> RecordReader<T> reader(InputGate gate, Codec<T> codec) {
-    GateRecordReader<T> reader = new GateRecordReader<>(gate, codec, configuration.maxRecordSize());
-    readers.add(reader);
-    return reader;
+    return new GateRecordReader<>(gate, codec, configuration.maxRecordSize());
   }
 
   private InputGate openGate(List<InputGateDeploymentDescriptor> described) {

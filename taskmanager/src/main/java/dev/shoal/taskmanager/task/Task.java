@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -179,7 +180,7 @@ public final class Task {
       io.fail(
           failure != null
               ? failure
-              : new java.util.concurrent.CancellationException("Task " + name + " was cancelled."));
+              : new CancellationException("Task " + name + " was cancelled."));
     }
     if (cancelled) {
       SerializedThrowable cause = externalFailure;
