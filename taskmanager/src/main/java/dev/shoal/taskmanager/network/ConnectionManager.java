@@ -166,7 +166,10 @@ public final class ConnectionManager {
     switch (type) {
       case Frames.HELLO -> onHello(link, Frames.readHello(body));
       case Frames.HELLO_ACK -> onHelloAck(link, Frames.readHello(body));
-      case Frames.REJECT -> link.rejected = true;
+      case Frames.REJECT -> {
+        link.rejected = true;
+        link.close();
+      }
       default -> {
         PeerConnection connection = link.peer;
         if (connection == null) {
@@ -235,8 +238,10 @@ public final class ConnectionManager {
       if ((simultaneous && self.value().compareTo(peer.value()) < 0) || duplicate) {
         // both opened at once: the connection of the smaller id wins
         LOG.debug("Both TaskManagers opened a data connection; {} keeps the other one, rejecting the {}.", self, link);
+        // the other side closes the link once it has read this: closing it here could reset
+        // the connection before the rejection is read, and the other side would take that
+        // for a lost peer
         link.send(Frames.reject());
-        link.close();
         return;
       }
       if (connection != null && connection.active() != null) {

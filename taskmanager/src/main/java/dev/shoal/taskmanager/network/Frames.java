@@ -16,7 +16,8 @@ import org.apache.pekko.util.ByteString;
  * <pre>
  * HELLO             resource id, incarnation     first frame on a new connection
  * HELLO_ACK         resource id, incarnation     the connection is accepted
- * REJECT                                         simultaneous open: the other connection wins
+ * REJECT                                         simultaneous open: the other connection wins;
+ *                                                the receiver closes this one
  * PARTITION_REQUEST receiverId, producer attempt, output index, subpartition, initial credit
  * ADD_CREDIT        receiverId, credit
  * BUFFER            receiverId, event flag, bytes
