@@ -1,5 +1,6 @@
 package dev.shoal.minicluster;
 
+import static dev.shoal.minicluster.ShoalCommand.shoal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,11 +15,10 @@ import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.minicluster.MiniCluster.Mode;
+import dev.shoal.minicluster.ShoalCommand.Run;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionResult;
 import dev.shoal.minicluster.examples.Pipeline;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +29,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 /**
  * Control is not starved by data: while the {@link Pipeline} moves records as fast as it can
@@ -136,26 +135,5 @@ final class ControlUnderLoadTest {
   private static NetworkStatus networkStatus(TestKit probe, TaskManagerInfo taskManager) {
     probe.getSystem().actorSelection(taskManager.address()).tell(RequestNetworkStatus.INSTANCE, probe.getRef());
     return probe.expectMsgClass(Duration.ofSeconds(10), NetworkStatus.class);
-  }
-
-  private record Run(int exitCode, String out, String err) {}
-
-  /** Runs a {@code shoal} command in this JVM, as ShoalCliJobsTest does. */
-  private static Run shoal(MiniCluster cluster, String command, String... args) {
-    List<String> line = new ArrayList<>(List.of(command, "--jobmanager", hostPort(cluster)));
-    line.addAll(List.of(args));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exitCode =
-        new CommandLine(new ShoalCli())
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(line.toArray(String[]::new));
-    return new Run(exitCode, out.toString(), err.toString());
-  }
-
-  /** HOST:PORT of the JobManager, from its address {@code pekko://shoal@HOST:PORT/user/jobmanager}. */
-  private static String hostPort(MiniCluster cluster) {
-    return cluster.jobManagerAddress().replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
   }
 }

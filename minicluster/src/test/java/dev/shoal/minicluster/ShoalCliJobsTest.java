@@ -1,5 +1,6 @@
 package dev.shoal.minicluster;
 
+import static dev.shoal.minicluster.ShoalCommand.shoal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,12 +12,11 @@ import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.minicluster.MiniCluster.Mode;
+import dev.shoal.minicluster.ShoalCommand.Run;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionException;
 import dev.shoal.minicluster.examples.Examples;
 import dev.shoal.minicluster.testing.MiniClusterExtension;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import picocli.CommandLine;
 
 /**
  * {@code shoal run / list / status / cancel} in this JVM against a MiniCluster of 2 TaskManagers x
@@ -251,22 +250,6 @@ final class ShoalCliJobsTest {
   //  Helpers
   // ------------------------------------------------------------------------------------------
 
-  /** What one command printed and returned. */
-  private record Run(int exitCode, String out, String err) {}
-
-  /** Runs {@code shoal COMMAND --jobmanager HOST:PORT ARGS...} in this JVM. */
-  private static Run shoal(MiniCluster cluster, String command, String... args) {
-    List<String> line = new ArrayList<>(List.of(command, "--jobmanager", hostPort(cluster)));
-    line.addAll(List.of(args));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exitCode =
-        new CommandLine(new ShoalCli())
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(line.toArray(String[]::new));
-    return new Run(exitCode, out.toString(), err.toString());
-  }
 
   /** Runs the noop example with parallelism 2 through the command and returns its job id. */
   private static String runNoop(MiniCluster cluster) {
@@ -277,10 +260,5 @@ final class ShoalCliJobsTest {
     } catch (Exception e) {
       throw new AssertionError("run printed no JSON: " + run.out(), e);
     }
-  }
-
-  /** HOST:PORT of the JobManager, from its address {@code pekko://shoal@HOST:PORT/user/jobmanager}. */
-  private static String hostPort(MiniCluster cluster) {
-    return cluster.jobManagerAddress().replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
   }
 }
