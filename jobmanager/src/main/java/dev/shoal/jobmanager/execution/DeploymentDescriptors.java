@@ -79,19 +79,23 @@ public final class DeploymentDescriptors {
    * frame size would be dropped by the remoting, so such a job is refused at submission.
    */
   public static String oversizedDeployment(JobGraph graph, long maxMessageBytes) {
+    // one pass over vertices and edges: a job graph may be large (that is what is checked here)
+    Map<JobVertexID, Integer> parallelism = new HashMap<>();
+    graph.vertices().forEach(v -> parallelism.put(v.id(), v.parallelism()));
+    Map<JobVertexID, Long> channels = new HashMap<>();
+    for (JobEdge edge : graph.edges()) {
+      int producers = parallelism.get(edge.source());
+      int consumers = parallelism.get(edge.target());
+      long perSubtask =
+          edge.pattern() == DistributionPattern.ALL_TO_ALL ? producers : (producers + consumers - 1) / consumers;
+      channels.merge(edge.target(), perSubtask, Long::sum);
+    }
     long settingsBytes = textBytes(graph.settings());
     for (JobVertex vertex : graph.vertices()) {
-      long channels = 0;
-      for (JobEdge edge : graph.inputsOf(vertex.id())) {
-        int producers = graph.vertex(edge.source()).parallelism();
-        channels +=
-            edge.pattern() == DistributionPattern.ALL_TO_ALL
-                ? producers
-                : (producers + vertex.parallelism() - 1) / vertex.parallelism();
-      }
-      long estimate = BASE_BYTES + settingsBytes + textBytes(vertex.configuration()) + channels * BYTES_PER_CHANNEL;
+      long inputChannels = channels.getOrDefault(vertex.id(), 0L);
+      long estimate = BASE_BYTES + settingsBytes + textBytes(vertex.configuration()) + inputChannels * BYTES_PER_CHANNEL;
       if (estimate > maxMessageBytes) {
-        return "Vertex '" + vertex.name() + "' cannot be deployed: each of its subtasks reads " + channels
+        return "Vertex '" + vertex.name() + "' cannot be deployed: each of its subtasks reads " + inputChannels
             + " input channels, so its deployment message would be about " + (estimate >> 10)
             + " KiB, over the remote message limit of " + (maxMessageBytes >> 10)
             + " KiB (shoal.remote.maximum-frame-size). Raise that limit on every component, or lower the parallelism of its producers.";
