@@ -79,7 +79,9 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
    *
    * @param resourceId the TaskManager
    * @param dataPort the port of its data endpoint
-   * @param connectedTaskManagers the TaskManagers it holds a data connection with (one each)
+   * @param numberOfConnections how many TaskManagers it holds a data connection with (one each)
+   * @param connectedTaskManagers those TaskManagers, sorted, at most {@link #MAX_LISTED} of them
+   *     (so that the answer stays far below the remote frame size in any cluster)
    * @param availableBuffers network buffers neither reserved nor in use
    * @param totalBuffers network buffers in all
    * @param resultPartitions result partitions registered (produced and not yet released)
@@ -87,14 +89,22 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
   record NetworkStatus(
       ResourceID resourceId,
       int dataPort,
+      int numberOfConnections,
       java.util.List<ResourceID> connectedTaskManagers,
       int availableBuffers,
       int totalBuffers,
       int resultPartitions)
       implements TaskManagerMessage {
+
+    /** The most TaskManagers one answer lists. */
+    public static final int MAX_LISTED = 1000;
+
     public NetworkStatus {
       Objects.requireNonNull(resourceId, "resourceId");
       connectedTaskManagers = java.util.List.copyOf(connectedTaskManagers);
+      if (connectedTaskManagers.size() > MAX_LISTED) {
+        throw new IllegalArgumentException("At most " + MAX_LISTED + " TaskManagers are listed, got " + connectedTaskManagers.size());
+      }
     }
   }
 }

@@ -133,6 +133,7 @@ final class DataExchangeClusterTest {
         assertThat(status.totalBuffers()).isEqualTo(buffers);
         Set<ResourceID> others = new HashSet<>(all);
         others.remove(taskManager.resourceId());
+        assertThat(status.numberOfConnections()).isEqualTo(9);
         assertThat(status.connectedTaskManagers()).as("data connections of %s", taskManager.resourceId()).containsExactlyInAnyOrderElementsOf(others);
         dataPorts.add(status.dataPort());
       }

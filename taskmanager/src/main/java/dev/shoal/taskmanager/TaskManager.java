@@ -18,6 +18,7 @@ import dev.shoal.messages.LeadershipMessage.RevokeLeadership;
 import dev.shoal.messages.MetricsReport;
 import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage;
+import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
 import dev.shoal.messages.RegistrationMessage.AlreadyRegistered;
 import dev.shoal.messages.RegistrationMessage.RefuseRegistration;
@@ -483,22 +484,27 @@ public final class TaskManager extends ShoalActor {
           registrationWaiters.add(getSender());
         }
       }
-      case RequestNetworkStatus.INSTANCE ->
-          getSender()
-              .tell(
-                  new NetworkStatus(
-                      location.resourceId(),
-                      location.dataPort(),
-                      network.connectedPeers(),
-                      network.bufferPool().availableBuffers(),
-                      network.bufferPool().numberOfBuffers(),
-                      network.partitions().numberOfPartitions()),
-                  getSelf());
+      case RequestNetworkStatus.INSTANCE -> handleRequestNetworkStatus();
       case final Heartbeat m -> handleUnknownMessage(m);
       case final StackTrace m -> handleUnknownMessage(m);
       case final RegisteredAtJobManager m -> handleUnknownMessage(m);
       case final NetworkStatus m -> handleUnknownMessage(m);
     }
+  }
+
+  private void handleRequestNetworkStatus() {
+    List<ResourceID> peers = network.connectedPeers();
+    getSender()
+        .tell(
+            new NetworkStatus(
+                location.resourceId(),
+                location.dataPort(),
+                peers.size(),
+                peers.subList(0, Math.min(peers.size(), NetworkStatus.MAX_LISTED)),
+                network.bufferPool().availableBuffers(),
+                network.bufferPool().numberOfBuffers(),
+                network.partitions().numberOfPartitions()),
+            getSelf());
   }
 
   private void sendHeartbeat() {

@@ -106,8 +106,8 @@ public final class TaskNetwork {
     } catch (ConfigException e) {
       throw new IllegalArgumentException("Invalid job setting " + BUFFER_TIMEOUT_KEY + ": " + e.getMessage(), e);
     }
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("Invalid job setting " + BUFFER_TIMEOUT_KEY + ": must be >= 0, was " + value);
+    if (timeout.isNegative() || timeout.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException("Invalid job setting " + BUFFER_TIMEOUT_KEY + ": must be between 0 and 1 h, was " + value);
     }
     return timeout;
   }
