@@ -27,6 +27,12 @@ import dev.shoal.jobmanager.scheduler.SlotPool;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.JobClientMessage;
 import dev.shoal.messages.JobClientMessage.CancelJob;
+import dev.shoal.messages.JobClientMessage.CancelJobWithSavepoint;
+import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
+import dev.shoal.messages.TestingMessage.CheckpointCompleted;
+import dev.shoal.messages.TestingMessage.NotifyWhenCheckpointCompleted;
 import dev.shoal.messages.JobClientMessage.CancellationFailure;
 import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
@@ -594,6 +600,10 @@ public final class JobManager extends ShoalActor {
       case final JobNotFound m -> handleUnknownMessage(m);
       case final RunningJobs m -> handleUnknownMessage(m);
       case final JobDetails m -> handleUnknownMessage(m);
+      case final TriggerSavepoint m -> handleUnknownMessage(m);
+      case final CancelJobWithSavepoint m -> handleUnknownMessage(m);
+      case final TriggerSavepointSuccess m -> handleUnknownMessage(m);
+      case final TriggerSavepointFailure m -> handleUnknownMessage(m);
     }
   }
 
@@ -1146,6 +1156,8 @@ public final class JobManager extends ShoalActor {
       case final JobStatusIs m -> handleUnknownMessage(m);
       case final AllVerticesRunning m -> handleUnknownMessage(m);
       case final JobRemoved m -> handleUnknownMessage(m);
+      case final NotifyWhenCheckpointCompleted m -> handleUnknownMessage(m);
+      case final CheckpointCompleted m -> handleUnknownMessage(m);
     }
   }
 

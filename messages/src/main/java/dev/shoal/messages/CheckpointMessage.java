@@ -1,15 +1,94 @@
 package dev.shoal.messages;
 
+import dev.shoal.messages.job.CheckpointOptions;
+import dev.shoal.messages.job.SerializedThrowable;
+import dev.shoal.messages.job.TaskStateHandle;
 import java.util.Objects;
 
 /**
- * Checkpoint coordination between the JobManager's coordinator and tasks. The checkpoint issue
- * adds triggering, acknowledgement and decline.
+ * Checkpoint coordination between a job's checkpoint coordinator on the JobManager and its tasks
+ * (Flink's {@code messages.checkpoint}). Every message names the job, the task's execution attempt
+ * and the checkpoint; a message about an attempt or checkpoint the receiver does not know is
+ * dropped with a debug log (late and duplicate messages are normal after aborts and restarts).
  */
 public sealed interface CheckpointMessage extends ShoalMessage {
 
+  /** The job this message is about. */
+  JobID jobId();
+
+  /** The task's execution attempt. */
+  ExecutionAttemptID attemptId();
+
+  /** The checkpoint. */
+  long checkpointId();
+
   /**
-   * Coordinator to task: checkpoint {@code checkpointId} is complete.
+   * Coordinator to a source task: start checkpoint {@code checkpointId}: snapshot, then send the
+   * barrier downstream in-band with the records.
+   *
+   * @param jobId the job
+   * @param attemptId the source task's execution attempt
+   * @param checkpointId the checkpoint, increasing per job
+   * @param timestamp when the coordinator triggered it (epoch milliseconds)
+   * @param options checkpoint or savepoint, and where its state goes
+   */
+  record TriggerCheckpoint(
+      JobID jobId, ExecutionAttemptID attemptId, long checkpointId, long timestamp, CheckpointOptions options)
+      implements CheckpointMessage {
+    public TriggerCheckpoint {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(attemptId, "attemptId");
+      Objects.requireNonNull(options, "options");
+    }
+  }
+
+  /**
+   * Task to coordinator: this task's part of checkpoint {@code checkpointId} is durably written.
+   *
+   * @param jobId the job
+   * @param attemptId the task's execution attempt
+   * @param checkpointId the checkpoint
+   * @param state where the task's state was written; null when the task has no state
+   * @param alignmentNanos how long the task held back inputs to align the barriers
+   * @param syncMillis how long the synchronous part of the snapshot took (the task paused)
+   * @param asyncMillis how long writing the snapshot took (off the task's thread)
+   */
+  record AcknowledgeCheckpoint(
+      JobID jobId,
+      ExecutionAttemptID attemptId,
+      long checkpointId,
+      TaskStateHandle state,
+      long alignmentNanos,
+      long syncMillis,
+      long asyncMillis)
+      implements CheckpointMessage {
+    public AcknowledgeCheckpoint {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(attemptId, "attemptId");
+    }
+  }
+
+  /**
+   * Task to coordinator: this task cannot take part in checkpoint {@code checkpointId}; the
+   * coordinator aborts it (the job keeps running).
+   *
+   * @param jobId the job
+   * @param attemptId the task's execution attempt
+   * @param checkpointId the checkpoint
+   * @param reason why
+   */
+  record DeclineCheckpoint(JobID jobId, ExecutionAttemptID attemptId, long checkpointId, SerializedThrowable reason)
+      implements CheckpointMessage {
+    public DeclineCheckpoint {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(attemptId, "attemptId");
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /**
+   * Coordinator to task: checkpoint {@code checkpointId} is complete and its metadata durably
+   * stored; the task may commit side effects up to it (two-phase sinks).
    *
    * @param jobId the job
    * @param attemptId the task's execution attempt

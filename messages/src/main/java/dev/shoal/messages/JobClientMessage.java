@@ -112,10 +112,73 @@ public sealed interface JobClientMessage extends ShoalMessage {
     }
   }
 
-  /** @param jobId the job being cancelled */
-  record CancellationSuccess(JobID jobId) implements JobClientMessage {
+  /**
+   * @param jobId the job being cancelled
+   * @param savepointPath the savepoint taken before cancelling ({@link CancelJobWithSavepoint});
+   *     null for a plain cancel
+   */
+  record CancellationSuccess(JobID jobId, String savepointPath) implements JobClientMessage {
     public CancellationSuccess {
       Objects.requireNonNull(jobId, "jobId");
+    }
+
+    public CancellationSuccess(JobID jobId) {
+      this(jobId, null);
+    }
+  }
+
+  /**
+   * Client to JobManager: take a savepoint of the running job, then cancel it. Answered with
+   * {@link CancellationSuccess} carrying the savepoint's path once the savepoint is complete and
+   * cancelling began, or with {@link CancellationFailure} (the job keeps running when the savepoint
+   * fails).
+   *
+   * @param jobId the job
+   * @param directory where the savepoint goes; null for the job's {@code state.savepoints.dir}
+   */
+  record CancelJobWithSavepoint(JobID jobId, String directory) implements JobClientMessage {
+    public CancelJobWithSavepoint {
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /**
+   * Client to JobManager: take a savepoint of the running job. Answered with {@link
+   * TriggerSavepointSuccess} once it is complete, or {@link TriggerSavepointFailure}.
+   *
+   * @param jobId the job
+   * @param directory where the savepoint goes; null for the job's {@code state.savepoints.dir}
+   */
+  record TriggerSavepoint(JobID jobId, String directory) implements JobClientMessage {
+    public TriggerSavepoint {
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /**
+   * @param jobId the job
+   * @param checkpointId the savepoint's checkpoint id
+   * @param savepointPath the savepoint's directory, to resume from with {@code
+   *     execution.savepoint.path}
+   * @param triggerTime when it was triggered
+   */
+  record TriggerSavepointSuccess(JobID jobId, long checkpointId, String savepointPath, Instant triggerTime)
+      implements JobClientMessage {
+    public TriggerSavepointSuccess {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(savepointPath, "savepointPath");
+      Objects.requireNonNull(triggerTime, "triggerTime");
+    }
+  }
+
+  /**
+   * @param jobId the job
+   * @param reason why no savepoint was taken
+   */
+  record TriggerSavepointFailure(JobID jobId, String reason) implements JobClientMessage {
+    public TriggerSavepointFailure {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(reason, "reason");
     }
   }
 

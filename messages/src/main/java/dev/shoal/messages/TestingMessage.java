@@ -115,4 +115,30 @@ public sealed interface TestingMessage extends ShoalMessage {
       Objects.requireNonNull(jobId, "jobId");
     }
   }
+
+  /**
+   * Answered with {@link CheckpointCompleted} once the job has completed a checkpoint (or
+   * savepoint) with an id of at least {@code checkpointId}, or {@link
+   * JobClientMessage.JobNotFound} when the job is not running.
+   *
+   * @param jobId the job
+   * @param checkpointId the least checkpoint id waited for
+   */
+  record NotifyWhenCheckpointCompleted(JobID jobId, long checkpointId) implements TestingMessage {
+    public NotifyWhenCheckpointCompleted {
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /**
+   * @param jobId the job
+   * @param checkpointId the latest completed checkpoint
+   * @param path its directory
+   */
+  record CheckpointCompleted(JobID jobId, long checkpointId, String path) implements TestingMessage {
+    public CheckpointCompleted {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(path, "path");
+    }
+  }
 }

@@ -16,6 +16,7 @@ import dev.shoal.messages.job.JobVertexID;
 import dev.shoal.messages.job.ResultPartitionDeploymentDescriptor;
 import dev.shoal.messages.job.ResultPartitionID;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
+import dev.shoal.messages.job.TaskRestore;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -178,6 +179,15 @@ public final class DeploymentDescriptors {
 
   /** The descriptor that deploys {@code execution}, an execution of the prepared attempt. */
   public TaskDeploymentDescriptor of(Execution execution) {
+    return of(execution, null);
+  }
+
+  /**
+   * The descriptor of one execution of the prepared attempt that starts from {@code restore}.
+   *
+   * @param restore the subtask's state from a completed checkpoint or savepoint; null for none
+   */
+  public TaskDeploymentDescriptor of(Execution execution, TaskRestore restore) {
     JobGraph jobGraph = graph.jobGraph();
     JobVertex vertex = execution.vertex();
     VertexPlan plan = plans.get(vertex.id());
@@ -199,7 +209,8 @@ public final class DeploymentDescriptors {
         execution.slotIndex(),
         jars,
         producedPartitions(plan, vertex.parallelism(), subtask),
-        inputGates(plan, vertex.parallelism(), subtask));
+        inputGates(plan, vertex.parallelism(), subtask),
+        restore);
   }
 
   private static List<ResultPartitionDeploymentDescriptor> producedPartitions(VertexPlan plan, int producers, int subtask) {

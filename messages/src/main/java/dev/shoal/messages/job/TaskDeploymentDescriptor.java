@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param jars the job's user-code jars, fetched from the JobManager before the task starts
  * @param producedPartitions the result partitions this subtask writes, one per outgoing edge
  * @param inputGates the input gates this subtask reads, one per incoming edge
+ * @param restore the checkpointed state the subtask starts from; null to start empty
  */
 public record TaskDeploymentDescriptor(
     JobID jobId,
@@ -38,7 +39,8 @@ public record TaskDeploymentDescriptor(
     int targetSlot,
     List<JarFile> jars,
     List<ResultPartitionDeploymentDescriptor> producedPartitions,
-    List<InputGateDeploymentDescriptor> inputGates) {
+    List<InputGateDeploymentDescriptor> inputGates,
+    TaskRestore restore) {
 
   public TaskDeploymentDescriptor {
     Objects.requireNonNull(jobId, "jobId");
@@ -74,7 +76,7 @@ public record TaskDeploymentDescriptor(
       int targetSlot,
       List<JarFile> jars) {
     this(jobId, jobName, vertexId, vertexName, attemptId, subtaskIndex, parallelism, attemptNumber,
-        invokableClassName, configuration, targetSlot, jars, List.of(), List.of());
+        invokableClassName, configuration, targetSlot, jars, List.of(), List.of(), null);
   }
 
   /** "vertex (i/n)", as logs name a subtask. */

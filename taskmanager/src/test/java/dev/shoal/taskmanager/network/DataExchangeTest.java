@@ -255,7 +255,7 @@ final class DataExchangeTest {
         new TaskDeploymentDescriptor(middleAsConsumer.jobId(), "test", middleAsConsumer.vertexId(), "middle",
             downstream.producerDescriptors().get(0).attemptId(), 0, 1, 0, "none",
             Map.of(TaskNetwork.BUFFER_TIMEOUT_KEY, "50ms"), 0, List.of(),
-            downstream.producerDescriptors().get(0).producedPartitions(), middleAsConsumer.inputGates());
+            downstream.producerDescriptors().get(0).producedPartitions(), middleAsConsumer.inputGates(), null);
     TaskNetwork middleNetwork = second.environment().createTaskNetwork(middle);
     middleNetwork.setUp();
     TaskNetwork sinkNetwork = first.environment().createTaskNetwork(downstream.consumerDescriptors().get(0));
@@ -471,7 +471,7 @@ final class DataExchangeTest {
       attempts.add(attempt);
       producers.add(
           new TaskDeploymentDescriptor(job, "test", source, "source", attempt, i, edge.producers(), 0, "none", Map.of(), 0, List.of(),
-              List.of(new ResultPartitionDeploymentDescriptor(0, target, edge.partitioner(), allToAll ? edge.consumers() : 1)), List.of()));
+              List.of(new ResultPartitionDeploymentDescriptor(0, target, edge.partitioner(), allToAll ? edge.consumers() : 1)), List.of(), null));
     }
     List<TaskDeploymentDescriptor> consumers = new ArrayList<>();
     for (int j = 0; j < edge.consumers(); j++) {
@@ -483,7 +483,7 @@ final class DataExchangeTest {
       }
       consumers.add(
           new TaskDeploymentDescriptor(job, "test", target, "sink", ExecutionAttemptID.generate(), j, edge.consumers(), 0, "none", Map.of(), 0, List.of(),
-              List.of(), List.of(new InputGateDeploymentDescriptor(0, source, channels))));
+              List.of(), List.of(new InputGateDeploymentDescriptor(0, source, channels)), null));
     }
     return new TaskSetup(producers, consumers, List.of(), List.of());
   }
