@@ -749,6 +749,9 @@ public final class TaskManager extends ShoalActor {
     switch (message) {
       case final NotifyCheckpointComplete m ->
           log.debug("Ignored completion of checkpoint {} for unknown task {}.", m.checkpointId(), m.attemptId());
+      case final CheckpointMessage.TriggerCheckpoint m -> handleUnknownMessage(m);
+      case final CheckpointMessage.AcknowledgeCheckpoint m -> handleUnknownMessage(m);
+      case final CheckpointMessage.DeclineCheckpoint m -> handleUnknownMessage(m);
     }
   }
 }

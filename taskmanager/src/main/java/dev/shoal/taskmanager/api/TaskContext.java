@@ -47,6 +47,13 @@ public interface TaskContext {
   ClassLoader userClassLoader();
 
   /** True once the task is being cancelled (or failed from outside); the code should stop. */
+  /**
+   * The lock a source holds while it emits a record and updates its state: a checkpoint of a
+   * task without inputs is taken on another thread while holding it, so that no record is
+   * emitted half-way through a snapshot. Tasks with inputs need not use it.
+   */
+  Object checkpointLock();
+
   boolean isCancelled();
 
   /**

@@ -74,6 +74,9 @@ public final class Task {
   /** Guards the cancellation flag and hooks together, so that a hook runs exactly once. */
   private final Object cancellationLock = new Object();
 
+  /** {@link TaskContext#checkpointLock()}. */
+  private final Object checkpointLock = new Object();
+
   private final List<Runnable> cancelHooks = new ArrayList<>();
   // written under cancellationLock (externalFailure first), read by any thread
   private volatile boolean cancelled;
@@ -413,6 +416,11 @@ public final class Task {
     @Override
     public boolean isCancelled() {
       return cancelled;
+    }
+
+    @Override
+    public Object checkpointLock() {
+      return checkpointLock;
     }
 
     @Override

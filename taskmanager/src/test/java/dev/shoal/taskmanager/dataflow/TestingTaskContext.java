@@ -151,6 +151,13 @@ public final class TestingTaskContext implements TaskContext {
   //  TaskContext
   // ------------------------------------------------------------------------------------------
 
+  private final Object checkpointLock = new Object();
+
+  @Override
+  public Object checkpointLock() {
+    return checkpointLock;
+  }
+
   @Override
   public JobID jobId() {
     return new JobID(new java.util.UUID(0, 1));
