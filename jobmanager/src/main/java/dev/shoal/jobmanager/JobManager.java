@@ -1,8 +1,15 @@
 package dev.shoal.jobmanager;
 
+import dev.shoal.jobmanager.execution.DeploymentDescriptors;
+import dev.shoal.jobmanager.execution.JobArchive;
 import dev.shoal.jobmanager.instance.InstanceManager;
 import dev.shoal.jobmanager.instance.InstanceManager.Instance;
+import dev.shoal.jobmanager.jobmaster.ClusterView;
+import dev.shoal.jobmanager.jobmaster.JobMaster;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction;
+import dev.shoal.jobmanager.jobmaster.JobTimer;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
+import dev.shoal.jobmanager.scheduler.SlotPool;
 import dev.shoal.messages.ClusterQueryMessage;
 import dev.shoal.messages.ClusterQueryMessage.NumberRegisteredTaskManagers;
 import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
@@ -19,72 +26,29 @@ import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
 import dev.shoal.messages.ControlMessage.FatalError;
 import dev.shoal.messages.ControlMessage.StopCluster;
-import dev.shoal.jobmanager.execution.DeploymentDescriptors;
-import dev.shoal.jobmanager.execution.ExecutionGraph;
-import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
-import dev.shoal.jobmanager.execution.JobArchive;
-import dev.shoal.jobmanager.scheduler.SlotPool;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.JobClientMessage;
 import dev.shoal.messages.JobClientMessage.CancelJob;
 import dev.shoal.messages.JobClientMessage.CancelJobWithSavepoint;
-import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
-import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
-import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
-import dev.shoal.messages.TestingMessage.CheckpointCompleted;
-import dev.shoal.messages.TestingMessage.NotifyWhenCheckpointCompleted;
 import dev.shoal.messages.JobClientMessage.CancellationFailure;
 import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
+import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobNotFound;
 import dev.shoal.messages.JobClientMessage.JobResultFailure;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
 import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
 import dev.shoal.messages.JobClientMessage.JobSummary;
-import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
 import dev.shoal.messages.JobClientMessage.RequestJobDetails;
 import dev.shoal.messages.JobClientMessage.RequestJobStatus;
 import dev.shoal.messages.JobClientMessage.RequestRunningJobs;
 import dev.shoal.messages.JobClientMessage.RunningJobs;
 import dev.shoal.messages.JobClientMessage.SubmitJob;
+import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobID;
-import dev.shoal.messages.TaskMessage;
-import dev.shoal.messages.TaskMessage.CancelTask;
-import dev.shoal.messages.JobClientMessage.JarUpload;
-import dev.shoal.messages.TaskMessage.FailTask;
-import dev.shoal.messages.TaskMessage.JobJar;
-import dev.shoal.messages.TaskMessage.RequestJobJar;
-import dev.shoal.messages.job.JarFile;
-import dev.shoal.messages.runtime.JarChecks;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import org.apache.pekko.pattern.Patterns;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.SourceRef;
-import org.apache.pekko.stream.javadsl.FileIO;
-import org.apache.pekko.stream.javadsl.StreamRefs;
-import org.apache.pekko.util.ByteString;
-import dev.shoal.messages.TaskMessage.SubmitTask;
-import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
-import dev.shoal.messages.TestingMessage.AllVerticesRunning;
-import dev.shoal.messages.TestingMessage.JobRemoved;
-import dev.shoal.messages.TestingMessage.JobStatusIs;
-import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
-import dev.shoal.messages.TestingMessage.NotifyWhenJobStatus;
-import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
-import dev.shoal.messages.job.ExecutionState;
-import dev.shoal.messages.job.JobGraph;
-import dev.shoal.messages.job.JobStatus;
-import dev.shoal.messages.job.SerializedThrowable;
-import dev.shoal.messages.job.TaskExecutionState;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import dev.shoal.messages.LeadershipMessage;
 import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import dev.shoal.messages.LeadershipMessage.JobManagerLeaderAddress;
@@ -97,27 +61,64 @@ import dev.shoal.messages.RegistrationMessage.AlreadyRegistered;
 import dev.shoal.messages.RegistrationMessage.RefuseRegistration;
 import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
 import dev.shoal.messages.RegistrationMessage.TriggerTaskManagerRegistration;
+import dev.shoal.messages.RequiresLeaderSessionID;
 import dev.shoal.messages.ResourceID;
+import dev.shoal.messages.ShoalMessage;
+import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TaskManagerMessage;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
+import dev.shoal.messages.TaskMessage;
+import dev.shoal.messages.TaskMessage.CancelTask;
+import dev.shoal.messages.TaskMessage.FailTask;
+import dev.shoal.messages.TaskMessage.JobJar;
+import dev.shoal.messages.TaskMessage.RequestJobJar;
+import dev.shoal.messages.TaskMessage.SubmitTask;
+import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
 import dev.shoal.messages.TestingMessage;
+import dev.shoal.messages.TestingMessage.AllVerticesRunning;
+import dev.shoal.messages.TestingMessage.CheckpointCompleted;
+import dev.shoal.messages.TestingMessage.JobRemoved;
+import dev.shoal.messages.TestingMessage.JobStatusIs;
 import dev.shoal.messages.TestingMessage.NotifyWhenAtLeastNumTaskManagerAreRegistered;
+import dev.shoal.messages.TestingMessage.NotifyWhenCheckpointCompleted;
+import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
+import dev.shoal.messages.TestingMessage.NotifyWhenJobStatus;
 import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
 import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
 import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
+import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
+import dev.shoal.messages.job.JarFile;
+import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.job.SerializedThrowable;
+import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.messages.runtime.JarChecks;
 import dev.shoal.messages.runtime.ShoalActor;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.Terminated;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.StreamRefs;
+import org.apache.pekko.util.ByteString;
 
 /**
  * The JobManager actor: leads the cluster once its election service grants leadership, accepts
@@ -135,40 +136,17 @@ public final class JobManager extends ShoalActor {
     CHECK_HEARTBEATS
   }
 
-  /** Job timers: what they are about, for one job; the key of its timer. */
-  private enum JobTimer {
-    SLOT_REQUEST,
-    DEPLOYMENT,
-    RESTART
-  }
-
   private record JobTimerKey(JobID jobId, JobTimer timer) {}
 
   /**
-   * A job timer fired for attempt {@code attemptNumber} of a job; ignored when the job moved on.
+   * A job timer fired for attempt {@code attemptNumber} of a job; the job's JobMaster ignores it
+   * when the job moved on.
    *
    * @param jobId the job
    * @param timer which timer
-   * @param attemptNumber the job attempt it was armed for
+   * @param attemptNumber the job attempt it was started in
    */
   private record JobTimeout(JobID jobId, JobTimer timer, int attemptNumber) implements NoSerializationVerificationNeeded {}
-
-  /** A job the JobManager runs, and who waits for its result. */
-  private static final class RunningJob {
-    final ExecutionGraph graph;
-    final ActorRef client;
-    final ListeningBehaviour listening;
-    final List<JarFile> jars;
-    boolean jarsStored;
-
-    RunningJob(ExecutionGraph graph, ActorRef client, ListeningBehaviour listening, List<JarFile> jars) {
-      this.graph = graph;
-      this.client = client;
-      this.listening = listening;
-      this.jars = jars;
-      this.jarsStored = jars.isEmpty();
-    }
-  }
 
   /**
    * The jars of a job arrived (or did not).
@@ -184,9 +162,10 @@ public final class JobManager extends ShoalActor {
   private final LongSupplier nanoClock; // monotonic, for heartbeat gaps
   private final InstanceManager instances = new InstanceManager();
   private final SlotPool slotPool = new SlotPool();
-  private final Map<JobID, RunningJob> jobs = new LinkedHashMap<>();
+  private final Map<JobID, JobMaster> jobs = new LinkedHashMap<>();
   private final Set<JobID> waitingForSlots = new LinkedHashSet<>();
   private final JobArchive archive;
+  private final ClusterView cluster = new Cluster();
   private Path blobDirectory; // created with the first job that brings jars
   private Materializer materializer;
 
@@ -444,10 +423,11 @@ public final class JobManager extends ShoalActor {
     }
     SerializedThrowable cause =
         SerializedThrowable.of("dev.shoal.jobmanager.TaskManagerLostException", "TaskManager " + instance.resourceId() + " was lost: " + reason);
+    long now = clock.getAsLong();
     for (JobID jobId : affected) {
-      RunningJob job = jobs.get(jobId);
+      JobMaster job = jobs.get(jobId);
       if (job != null) {
-        failExecutionsOn(job, instance.instanceId(), cause);
+        carryOut(job, job.onTaskManagerLost(instance.instanceId(), cause, now));
       }
     }
   }
@@ -494,17 +474,8 @@ public final class JobManager extends ShoalActor {
   private void disconnectAll(String cause) {
     // Without a job store there is nothing to recover the jobs from: they fail (the TaskManagers
     // cancel their tasks when they are told to disconnect below).
-    for (RunningJob job : List.copyOf(jobs.values())) {
-      job.graph.recordFailure(SerializedThrowable.of("dev.shoal.jobmanager.LeadershipLostException", cause));
-      for (Execution execution : job.graph.executions()) {
-        job.graph.updateState(execution, ExecutionState.FAILED, Map.of());
-      }
-      JobStatus end = job.graph.status() == JobStatus.CANCELLING ? JobStatus.CANCELED : JobStatus.FAILED;
-      if (end == JobStatus.FAILED && job.graph.status() != JobStatus.RESTARTING) {
-        transition(job, JobStatus.FAILING);
-      }
-      transition(job, end);
-      endJob(job, end);
+    for (JobMaster job : List.copyOf(jobs.values())) {
+      carryOut(job, job.onLeadershipLost(SerializedThrowable.of("dev.shoal.jobmanager.LeadershipLostException", cause)));
     }
     for (Instance instance : instances.unregisterAll()) {
       slotPool.removeInstance(instance.instanceId());
@@ -626,14 +597,13 @@ public final class JobManager extends ShoalActor {
       return;
     }
     List<JarFile> jars = m.jars().stream().map(JarUpload::file).toList();
-    RunningJob job = new RunningJob(new ExecutionGraph(graph, Instant.ofEpochMilli(clock.getAsLong())), getSender(), m.listening(), jars);
+    JobMaster job = new JobMaster(graph, jars, getSender(), m.listening(), configuration, cluster, clock.getAsLong());
     jobs.put(jobId, job);
     log.info(
         "Submitted job {} ({}): {} vertices, {} subtasks, needs {} slots; restart strategy {}; {} jar(s).",
         jobId, graph.name(), graph.vertices().size(), graph.numberOfSubtasks(), graph.maxParallelism(), graph.restartStrategy(), jars.size());
     if (jars.isEmpty()) {
-      reply(new JobSubmitSuccess(jobId));
-      scheduleOrWait(job);
+      carryOut(job, job.start(clock.getAsLong()));
     } else {
       storeJars(jobId, m.jars());
     }
@@ -669,7 +639,7 @@ public final class JobManager extends ShoalActor {
   }
 
   private void handleJarsStored(JarsStored m) {
-    RunningJob job = jobs.get(m.jobId());
+    JobMaster job = jobs.get(m.jobId());
     if (job == null) {
       log.debug("The jars of job {} arrived after it ended.", m.jobId());
       deleteBlobs(m.jobId());
@@ -677,26 +647,16 @@ public final class JobManager extends ShoalActor {
     }
     if (m.failure() != null) {
       SerializedThrowable cause = SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", "The jars of job " + m.jobId() + " could not be stored: " + m.failure());
-      job.graph.recordFailure(cause);
-      for (Execution execution : job.graph.executions()) {
-        job.graph.updateState(execution, ExecutionState.FAILED, Map.of());
-      }
-      if (job.listening == ListeningBehaviour.DETACHED) {
-        job.client.tell(new JobResultFailure(m.jobId(), JobStatus.FAILED, cause, 0), getSelf());
-      }
-      transition(job, JobStatus.FAILED);
-      endJob(job, JobStatus.FAILED);
+      carryOut(job, job.failBeforeStart(cause, clock.getAsLong()));
       return;
     }
-    job.jarsStored = true;
-    log.info("Stored {} jar(s) of job {}.", job.jars.size(), m.jobId());
-    job.client.tell(new JobSubmitSuccess(m.jobId()), getSelf());
-    scheduleOrWait(job);
+    log.info("Stored {} jar(s) of job {}.", job.jars().size(), m.jobId());
+    carryOut(job, job.start(clock.getAsLong()));
   }
 
   private void handleRequestJobJar(RequestJobJar m) {
-    RunningJob job = jobs.get(m.jobId());
-    boolean known = job != null && job.jarsStored && job.jars.stream().anyMatch(jar -> jar.name().equals(m.name()));
+    JobMaster job = jobs.get(m.jobId());
+    boolean known = job != null && job.isStarted() && job.jars().stream().anyMatch(jar -> jar.name().equals(m.name()));
     if (!known) {
       reply(new org.apache.pekko.actor.Status.Failure(new IllegalArgumentException("JobManager has no jar " + m.name() + " of a running job " + m.jobId() + ".")));
       return;
@@ -747,56 +707,21 @@ public final class JobManager extends ShoalActor {
     return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
-  /** Deploys the job's current attempt now, or waits (with a timeout) for enough slots. */
-  private void scheduleOrWait(RunningJob job) {
-    if (deploy(job)) {
-      return;
-    }
-    JobID jobId = job.graph.jobId();
-    waitingForSlots.add(jobId);
-    startJobTimer(job, JobTimer.SLOT_REQUEST, configuration.slotRequestTimeout());
-    log.info(
-        "Job {} waits for slots: it needs {}, {} of {} are free. It fails if they do not come within {}.",
-        jobId, job.graph.jobGraph().maxParallelism(), slotPool.freeSlots(), slotPool.totalSlots(), configuration.slotRequestTimeout());
-  }
-
+  /** Offers free slots to the jobs that wait for them, in the order they began to wait. */
   private void scheduleWaitingJobs() {
+    long now = clock.getAsLong();
     for (JobID jobId : List.copyOf(waitingForSlots)) {
-      RunningJob job = jobs.get(jobId);
-      if (job == null || job.graph.status() != JobStatus.CREATED) {
+      JobMaster job = jobs.get(jobId);
+      if (job == null) {
         waitingForSlots.remove(jobId);
-      } else if (deploy(job)) {
-        waitingForSlots.remove(jobId);
-        timers().cancel(new JobTimerKey(jobId, JobTimer.SLOT_REQUEST));
+      } else {
+        carryOut(job, job.retrySlots(now));
       }
     }
   }
 
-  /** Allocates slots and sends every subtask of the current attempt to its TaskManager. */
-  private boolean deploy(RunningJob job) {
-    ExecutionGraph graph = job.graph;
-    List<SlotPool.Slot> slots = slotPool.allocate(graph.jobId(), graph.jobGraph().maxParallelism());
-    if (slots == null) {
-      return false;
-    }
-    transition(job, JobStatus.RUNNING);
-    for (Execution execution : graph.executions()) {
-      SlotPool.Slot slot = slots.get(execution.subtaskIndex());
-      graph.assign(execution, slot.instanceId(), slot.slotIndex());
-    }
-    // every subtask has its slot now, so every consumer can be told where its producers run
-    DeploymentDescriptors descriptors = new DeploymentDescriptors(graph, job.jars, id -> instances.byInstanceId(id).location());
-    for (Execution execution : graph.executions()) {
-      instances.byInstanceId(execution.instanceId()).taskManager().tell(decorate(new SubmitTask(descriptors.of(execution))), getSelf());
-    }
-    startJobTimer(job, JobTimer.DEPLOYMENT, configuration.deploymentTimeout());
-    log.info("Deployed job {} attempt {}: {} subtasks in {} slots on {} TaskManagers.",
-        graph.jobId(), graph.attemptNumber(), graph.executions().size(), slots.size(), graph.instances().size());
-    return true;
-  }
-
   // ------------------------------------------------------------------------------------------
-  //  Jobs: task state updates, failure, restart, cancellation, end
+  //  Jobs: events go to the job's JobMaster, its actions are carried out here
   // ------------------------------------------------------------------------------------------
 
   private void handleTaskMessage(TaskMessage message) {
@@ -811,255 +736,110 @@ public final class JobManager extends ShoalActor {
   }
 
   private void handleUpdateTaskExecutionState(TaskExecutionState update) {
-    RunningJob job = jobs.get(update.jobId());
-    Execution execution = job == null ? null : job.graph.execution(update.attemptId());
-    if (execution == null) {
-      log.debug("Ignored state {} of execution {} of job {}: not part of a running job attempt.", update.state(), update.attemptId(), update.jobId());
+    JobMaster job = jobs.get(update.jobId());
+    if (job == null) {
+      log.debug("Ignored state {} of execution {} of job {}: no such running job.", update.state(), update.attemptId(), update.jobId());
       return;
     }
-    ExecutionState previous = execution.state();
-    if (previous == update.state()) {
-      return; // the TaskManager confirms what the JobManager set when it deployed (DEPLOYING)
-    }
-    if (previous == ExecutionState.CANCELING && (update.state() == ExecutionState.DEPLOYING || update.state() == ExecutionState.RUNNING)) {
-      return; // the task started before the cancellation reached its TaskManager; CANCELED follows
-    }
-    if (!job.graph.updateState(execution, update.state(), update.accumulators())) {
-      log.warn("Ignored illegal transition {} -> {} of {} ({}) from {}.", previous, update.state(), execution.taskName(), update.attemptId(), getSender());
-      return;
-    }
-    log.debug("{} of job {} switched from {} to {}.", execution.taskName(), update.jobId(), previous, update.state());
-    switch (update.state()) {
-      case RUNNING -> {
-        if (job.graph.allRunning()) {
-          timers().cancel(new JobTimerKey(update.jobId(), JobTimer.DEPLOYMENT));
-          notifyAllRunning(job);
-        }
-      }
-      case FINISHED -> {
-        if (job.graph.allFinished() && transition(job, JobStatus.FINISHED)) {
-          endJob(job, JobStatus.FINISHED);
-        }
-      }
-      case FAILED ->
-          failJob(job, update.error() != null ? update.error() : SerializedThrowable.of("dev.shoal.jobmanager.TaskFailureException", execution.taskName() + " failed without a cause."));
-      case CANCELED -> {
-        if (job.graph.status() == JobStatus.RUNNING) {
-          failJob(job, SerializedThrowable.of("dev.shoal.jobmanager.TaskFailureException", execution.taskName() + " was cancelled by its TaskManager."));
-        }
-      }
-      case CREATED, SCHEDULED, DEPLOYING, CANCELING -> {}
-    }
-    checkAttemptOver(job);
-  }
-
-  /** The executions placed on a lost TaskManager fail; so does the job attempt. */
-  private void failExecutionsOn(RunningJob job, InstanceID instanceId, SerializedThrowable cause) {
-    for (Execution execution : job.graph.liveExecutionsOn(instanceId)) {
-      job.graph.updateState(execution, ExecutionState.FAILED, Map.of());
-    }
-    failJob(job, cause);
-    checkAttemptOver(job);
-  }
-
-  /** The job attempt fails: FAILING, and every other execution is cancelled. */
-  private void failJob(RunningJob job, SerializedThrowable cause) {
-    JobStatus status = job.graph.status();
-    if (status != JobStatus.RUNNING && status != JobStatus.CREATED) {
-      return; // failing, cancelling or restarting already: this failure is a consequence
-    }
-    job.graph.recordFailure(cause);
-    log.info("Job {} attempt {} failed: {}", job.graph.jobId(), job.graph.attemptNumber(), cause);
-    transition(job, JobStatus.FAILING);
-    cancelExecutions(job);
-  }
-
-  /**
-   * Cancels every execution of the current attempt that is not over, and has the TaskManagers of
-   * finished producers release the result partitions nobody of this attempt will consume now.
-   */
-  private void cancelExecutions(RunningJob job) {
-    for (Execution execution : job.graph.executions()) {
-      switch (execution.state()) {
-        case CREATED, SCHEDULED -> job.graph.updateState(execution, ExecutionState.CANCELED, Map.of());
-        case DEPLOYING, RUNNING -> {
-          Instance instance = instances.byInstanceId(execution.instanceId());
-          if (instance == null) {
-            job.graph.updateState(execution, ExecutionState.FAILED, Map.of());
-          } else {
-            job.graph.updateState(execution, ExecutionState.CANCELING, Map.of());
-            instance.taskManager().tell(decorate(new CancelTask(execution.attemptId())), getSelf());
-          }
-        }
-        case FINISHED -> {
-          if (job.graph.producesResults(execution)) {
-            releasePartitions(execution);
-          }
-        }
-        case CANCELING, CANCELED, FAILED -> {}
-      }
-    }
-  }
-
-  /**
-   * Tells the TaskManager of a finished producer to release its partitions: CancelTask, fire and
-   * forget. The execution stays FINISHED; its TaskManager's acknowledgement, however late, is
-   * dropped at debug level (see {@link #handleControlMessage}).
-   */
-  private void releasePartitions(Execution execution) {
-    Instance instance = instances.byInstanceId(execution.instanceId());
-    if (instance != null) {
-      instance.taskManager().tell(decorate(new CancelTask(execution.attemptId())), getSelf());
-    }
-  }
-
-  /** Once every execution of a failing or cancelled attempt is over: restart, or end the job. */
-  private void checkAttemptOver(RunningJob job) {
-    ExecutionGraph graph = job.graph;
-    if (!graph.allTerminal()) {
-      return;
-    }
-    switch (graph.status()) {
-      case FAILING -> {
-        releaseSlots(job);
-        if (graph.restartPolicy().onFailure(clock.getAsLong())) {
-          transition(job, JobStatus.RESTARTING);
-          log.info("Restarting job {} in {} (restart {}).", graph.jobId(), graph.restartPolicy().delay(), graph.restarts());
-          startJobTimer(job, JobTimer.RESTART, graph.restartPolicy().delay());
-        } else {
-          log.info("Job {} fails for good: {}.", graph.jobId(), graph.restartPolicy().exhaustedReason());
-          transition(job, JobStatus.FAILED);
-          endJob(job, JobStatus.FAILED);
-        }
-      }
-      case CANCELLING -> {
-        transition(job, JobStatus.CANCELED);
-        endJob(job, JobStatus.CANCELED);
-      }
-      case CREATED, RUNNING, RESTARTING, FINISHED, FAILED, CANCELED -> {}
-    }
+    carryOut(job, job.onTaskStateUpdate(update, clock.getAsLong()));
   }
 
   private void handleJobTimeout(JobTimeout m) {
-    RunningJob job = jobs.get(m.jobId());
-    if (job == null || job.graph.attemptNumber() != m.attemptNumber()) {
-      return;
-    }
-    ExecutionGraph graph = job.graph;
-    switch (m.timer()) {
-      case SLOT_REQUEST -> {
-        if (graph.status() == JobStatus.CREATED && waitingForSlots.remove(m.jobId())) {
-          String message =
-              "Not enough task slots for job " + m.jobId() + " (" + graph.jobGraph().name() + "): it needs "
-                  + graph.jobGraph().maxParallelism() + " slots, but only " + slotPool.freeSlots() + " of "
-                  + slotPool.totalSlots() + " slots on " + instances.count() + " TaskManagers are available after waiting "
-                  + configuration.slotRequestTimeout() + ".";
-          graph.recordFailure(SerializedThrowable.of("dev.shoal.jobmanager.NoResourceAvailableException", message));
-          log.info("{}", message);
-          for (Execution execution : graph.executions()) {
-            graph.updateState(execution, ExecutionState.FAILED, Map.of());
-          }
-          transition(job, JobStatus.FAILED);
-          endJob(job, JobStatus.FAILED);
-        }
-      }
-      case DEPLOYMENT -> {
-        for (Execution execution : graph.executions()) {
-          if (execution.state() == ExecutionState.DEPLOYING) {
-            failJob(job, SerializedThrowable.of("dev.shoal.jobmanager.DeploymentTimeoutException",
-                "Deployment of " + execution.taskName() + " did not report RUNNING within " + configuration.deploymentTimeout() + "."));
-            checkAttemptOver(job);
-            return;
-          }
-        }
-      }
-      case RESTART -> {
-        if (graph.status() == JobStatus.RESTARTING) {
-          graph.resetForRestart();
-          notifyJobStatus(job);
-          scheduleOrWait(job);
-        }
-      }
+    JobMaster job = jobs.get(m.jobId());
+    if (job != null) {
+      carryOut(job, job.onTimer(m.timer(), m.attemptNumber(), clock.getAsLong()));
     }
   }
 
   private void handleCancelJob(CancelJob m) {
-    RunningJob job = jobs.get(m.jobId());
+    JobMaster job = jobs.get(m.jobId());
     if (job == null) {
       JobDetails archived = archive.get(m.jobId());
       reply(new CancellationFailure(m.jobId(), archived == null ? "No job " + m.jobId() + " is known." : "Job " + m.jobId() + " is " + archived.summary().status() + " already."));
       return;
     }
-    log.info("Cancelling job {} ({}) on request of {}.", m.jobId(), job.graph.jobGraph().name(), getSender());
+    log.info("Cancelling job {} ({}) on request of {}.", m.jobId(), job.graph().jobGraph().name(), getSender());
     reply(new CancellationSuccess(m.jobId()));
-    switch (job.graph.status()) {
-      case RESTARTING -> {
-        timers().cancel(new JobTimerKey(m.jobId(), JobTimer.RESTART));
-        transition(job, JobStatus.CANCELED);
-        endJob(job, JobStatus.CANCELED);
+    carryOut(job, job.cancel(clock.getAsLong()));
+  }
+
+  /** Carries out what {@code job}'s JobMaster decided, in order. */
+  private void carryOut(JobMaster job, List<JobMasterAction> actions) {
+    JobID jobId = job.jobId();
+    for (JobMasterAction action : actions) {
+      switch (action) {
+        case final JobMasterAction.Deploy a ->
+            tellTaskManager(a.instance(), new SubmitTask(a.descriptor()));
+        case final JobMasterAction.CancelTask a ->
+            tellTaskManager(a.instance(), new CancelTask(a.attemptId()));
+        case final JobMasterAction.SendCheckpointMessage a -> tellTaskManager(a.instance(), a.message());
+        case final JobMasterAction.StartTimer a ->
+            timers().startSingleTimer(new JobTimerKey(jobId, a.timer()), new JobTimeout(jobId, a.timer(), job.graph().attemptNumber()), a.delay());
+        case final JobMasterAction.CancelTimer a -> timers().cancel(new JobTimerKey(jobId, a.timer()));
+        case JobMasterAction.WaitForSlots.INSTANCE -> waitingForSlots.add(jobId);
+        case JobMasterAction.StopWaitingForSlots.INSTANCE -> waitingForSlots.remove(jobId);
+        case JobMasterAction.ReleaseSlots.INSTANCE -> slotPool.release(jobId);
+        case final JobMasterAction.Reply a -> ((ActorRef) a.recipient()).tell(a.message(), getSelf());
+        case final JobMasterAction.DiscardCheckpoint a -> log.debug("Discarding checkpoint {} of job {}.", a.directory(), jobId);
+        case final JobMasterAction.StatusChanged a -> notifyJobStatus(jobId, a.status());
+        case JobMasterAction.AllVerticesRunning.INSTANCE -> notifyAllRunning(jobId);
+        case final JobMasterAction.CheckpointCompleted a -> log.debug("Checkpoint {} of job {} completed.", a.checkpointId(), jobId);
+        case final JobMasterAction.JobEnded a -> handleJobEnded(job, a);
       }
-      case CREATED, RUNNING, FAILING -> {
-        waitingForSlots.remove(m.jobId());
-        transition(job, JobStatus.CANCELLING);
-        cancelExecutions(job);
-        checkAttemptOver(job);
-      }
-      case CANCELLING, FINISHED, FAILED, CANCELED -> {}
     }
   }
 
-  /** The job is over: free its slots, answer its client, archive it. */
-  private void endJob(RunningJob job, JobStatus status) {
-    ExecutionGraph graph = job.graph;
-    JobID jobId = graph.jobId();
-    graph.markEnded();
-    releaseSlots(job);
-    if (!job.jars.isEmpty()) {
-      deleteBlobs(jobId);
+  /** Sends {@code message} to the TaskManager of {@code instance}, if it is still registered. */
+  private void tellTaskManager(InstanceID instance, ShoalMessage message) {
+    Instance taskManager = instances.byInstanceId(instance);
+    if (taskManager == null) {
+      log.debug("Dropped {} for TaskManager instance {}, which is no longer registered.", message.getClass().getSimpleName(), instance);
+      return;
     }
+    taskManager.taskManager().tell(message instanceof RequiresLeaderSessionID ? decorate(message) : message, getSelf());
+  }
+
+  /** The job is over: forget it, archive it, delete its jars, tell who waits. */
+  private void handleJobEnded(JobMaster job, JobMasterAction.JobEnded ended) {
+    JobID jobId = job.jobId();
     jobs.remove(jobId);
     waitingForSlots.remove(jobId);
-    for (JobTimer timer : JobTimer.values()) {
-      timers().cancel(new JobTimerKey(jobId, timer));
+    slotPool.release(jobId);
+    if (!job.jars().isEmpty()) {
+      deleteBlobs(jobId);
     }
-    archive.archive(new JobDetails(graph.summary(), graph.vertexDetails(), graph.failureCause()));
-    log.info("Job {} ({}) ended {} after {} ms and {} restarts.", jobId, graph.jobGraph().name(), status, graph.netRuntimeMillis(), graph.restarts());
-    if (job.listening == ListeningBehaviour.EXECUTION_RESULT) {
-      Object result =
-          status == JobStatus.FINISHED
-              ? new JobResultSuccess(jobId, graph.netRuntimeMillis(), graph.accumulators(), graph.restarts())
-              : new JobResultFailure(jobId, status,
-                  status == JobStatus.CANCELED && graph.failureCause() == null
-                      ? SerializedThrowable.of("dev.shoal.jobmanager.JobCancellationException", "Job " + jobId + " was cancelled.")
-                      : graph.failureCause(),
-                  graph.restarts());
-      job.client.tell(result, getSelf());
-    }
+    archive.archive(ended.details());
     List<ActorRef> removed = jobRemovedWaiters.remove(jobId);
     if (removed != null) {
       removed.forEach(w -> w.tell(new JobRemoved(jobId), getSelf()));
     }
     allRunningWaiters.remove(jobId);
+    jobStatusWaiters.remove(jobId);
     scheduleWaitingJobs();
   }
 
-  private void releaseSlots(RunningJob job) {
-    slotPool.release(job.graph.jobId());
-  }
+  /** What the JobMasters see of the cluster. */
+  private final class Cluster implements ClusterView {
 
-  private boolean transition(RunningJob job, JobStatus next) {
-    JobStatus previous = job.graph.status();
-    if (!job.graph.transitionTo(next)) {
-      log.warn("Refused illegal transition of job {} from {} to {}.", job.graph.jobId(), previous, next);
-      return false;
+    @Override
+    public List<SlotPool.Slot> allocateSlots(JobID jobId, int count) {
+      return slotPool.allocate(jobId, count);
     }
-    log.info("Job {} ({}) switched from {} to {}.", job.graph.jobId(), job.graph.jobGraph().name(), previous, next);
-    notifyJobStatus(job);
-    return true;
-  }
 
-  private void startJobTimer(RunningJob job, JobTimer timer, java.time.Duration delay) {
-    timers().startSingleTimer(new JobTimerKey(job.graph.jobId(), timer), new JobTimeout(job.graph.jobId(), timer, job.graph.attemptNumber()), delay);
+    @Override
+    public boolean isRegistered(InstanceID instance) {
+      return instances.byInstanceId(instance) != null;
+    }
+
+    @Override
+    public TaskManagerLocation location(InstanceID instance) {
+      return instances.byInstanceId(instance).location();
+    }
+
+    @Override
+    public String describeSlots() {
+      return slotPool.freeSlots() + " of " + slotPool.totalSlots() + " slots on " + instances.count() + " TaskManagers";
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1067,10 +847,10 @@ public final class JobManager extends ShoalActor {
   // ------------------------------------------------------------------------------------------
 
   private void handleRequestJobStatus(RequestJobStatus m) {
-    RunningJob job = jobs.get(m.jobId());
+    JobMaster job = jobs.get(m.jobId());
     JobDetails archived = archive.get(m.jobId());
     if (job != null) {
-      reply(new CurrentJobStatus(m.jobId(), job.graph.status()));
+      reply(new CurrentJobStatus(m.jobId(), job.graph().status()));
     } else if (archived != null) {
       reply(new CurrentJobStatus(m.jobId(), archived.summary().status()));
     } else {
@@ -1080,18 +860,18 @@ public final class JobManager extends ShoalActor {
 
   private void handleRequestRunningJobs() {
     List<JobSummary> summaries = new ArrayList<>();
-    for (RunningJob job : jobs.values()) {
-      summaries.add(job.graph.summary());
+    for (JobMaster job : jobs.values()) {
+      summaries.add(job.graph().summary());
     }
     summaries.addAll(archive.summaries());
     reply(new RunningJobs(summaries));
   }
 
   private void handleRequestJobDetails(RequestJobDetails m) {
-    RunningJob job = jobs.get(m.jobId());
+    JobMaster job = jobs.get(m.jobId());
     JobDetails archived = archive.get(m.jobId());
     if (job != null) {
-      reply(new JobDetails(job.graph.summary(), job.graph.vertexDetails(), job.graph.failureCause()));
+      reply(new JobDetails(job.graph().summary(), job.graph().vertexDetails(), job.graph().failureCause()));
     } else if (archived != null) {
       reply(archived);
     } else {
@@ -1124,9 +904,9 @@ public final class JobManager extends ShoalActor {
         }
       }
       case final NotifyWhenJobStatus m -> {
-        RunningJob job = jobs.get(m.jobId());
+        JobMaster job = jobs.get(m.jobId());
         JobDetails archived = archive.get(m.jobId());
-        JobStatus now = job != null ? job.graph.status() : archived != null ? archived.summary().status() : null;
+        JobStatus now = job != null ? job.graph().status() : archived != null ? archived.summary().status() : null;
         if (now == m.status()) {
           reply(new JobStatusIs(m.jobId(), now));
         } else if (job != null) {
@@ -1136,8 +916,8 @@ public final class JobManager extends ShoalActor {
         }
       }
       case final WaitForAllVerticesToBeRunning m -> {
-        RunningJob job = jobs.get(m.jobId());
-        if (job != null && job.graph.allRunning()) {
+        JobMaster job = jobs.get(m.jobId());
+        if (job != null && job.graph().allRunning()) {
           reply(new AllVerticesRunning(m.jobId()));
         } else if (job != null) {
           allRunningWaiters.computeIfAbsent(m.jobId(), k -> new ArrayList<>()).add(getSender());
@@ -1161,28 +941,27 @@ public final class JobManager extends ShoalActor {
     }
   }
 
-  private void notifyJobStatus(RunningJob job) {
-    List<Map.Entry<JobStatus, ActorRef>> waiters = jobStatusWaiters.get(job.graph.jobId());
+  private void notifyJobStatus(JobID jobId, JobStatus status) {
+    List<Map.Entry<JobStatus, ActorRef>> waiters = jobStatusWaiters.get(jobId);
     if (waiters == null) {
       return;
     }
-    JobStatus status = job.graph.status();
     for (Iterator<Map.Entry<JobStatus, ActorRef>> it = waiters.iterator(); it.hasNext(); ) {
       Map.Entry<JobStatus, ActorRef> waiter = it.next();
       if (waiter.getKey() == status) {
-        waiter.getValue().tell(new JobStatusIs(job.graph.jobId(), status), getSelf());
+        waiter.getValue().tell(new JobStatusIs(jobId, status), getSelf());
         it.remove();
       }
     }
     if (waiters.isEmpty() || status.isTerminal()) {
-      jobStatusWaiters.remove(job.graph.jobId());
+      jobStatusWaiters.remove(jobId);
     }
   }
 
-  private void notifyAllRunning(RunningJob job) {
-    List<ActorRef> waiters = allRunningWaiters.remove(job.graph.jobId());
+  private void notifyAllRunning(JobID jobId) {
+    List<ActorRef> waiters = allRunningWaiters.remove(jobId);
     if (waiters != null) {
-      waiters.forEach(w -> w.tell(new AllVerticesRunning(job.graph.jobId()), getSelf()));
+      waiters.forEach(w -> w.tell(new AllVerticesRunning(jobId), getSelf()));
     }
   }
 

@@ -818,7 +818,7 @@ final class JobManagerJobsTest {
   @Test
   void shouldReleasePartitionsOfFinishedProducersWhenTheAttemptFailsAndIgnoreTheirAcknowledgements() {
     // given a producer -> consumer job whose producers finished while the consumers run
-    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(JobManager.class);
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.shoal.jobmanager");
     ListAppender<ILoggingEvent> logged = new ListAppender<>();
     logged.start();
     logger.addAppender(logged);

@@ -1,0 +1,488 @@
+package dev.shoal.jobmanager.jobmaster;
+
+import dev.shoal.jobmanager.JobManagerConfiguration;
+import dev.shoal.jobmanager.execution.DeploymentDescriptors;
+import dev.shoal.jobmanager.execution.ExecutionGraph;
+import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.AllVerticesRunning;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTask;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.Deploy;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.JobEnded;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.ReleaseSlots;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.Reply;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.StartTimer;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.StatusChanged;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.StopWaitingForSlots;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.WaitForSlots;
+import dev.shoal.jobmanager.scheduler.SlotPool;
+import dev.shoal.messages.InstanceID;
+import dev.shoal.messages.JobClientMessage.JobDetails;
+import dev.shoal.messages.JobClientMessage.JobResultFailure;
+import dev.shoal.messages.JobClientMessage.JobResultSuccess;
+import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
+import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
+import dev.shoal.messages.JobID;
+import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.JarFile;
+import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.job.SerializedThrowable;
+import dev.shoal.messages.job.TaskExecutionState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One job's lifecycle on the JobManager (the part Flink 1.x kept in its ExecutionGraph): deploys
+ * the job's attempts, follows its subtasks, fails and restarts attempts by its restart policy,
+ * cancels it, ends it, and coordinates its checkpoints.
+ *
+ * <p>A plain object: each event method returns the {@link JobMasterAction actions} its JobManager
+ * carries out, in order; time comes in as an argument. The JobManager actor owns one per running
+ * job and calls it on its thread only.
+ *
+ * <p>Lifecycle: {@link #start} once the job's jars (and savepoint) are in place, or {@link
+ * #failBeforeStart}. Then CREATED → RUNNING (deployed) → FINISHED, or → FAILING → RESTARTING →
+ * RUNNING ... → FAILED, or → CANCELLING → CANCELED. The last action of every path that ends the
+ * job is {@link JobEnded}; after it the JobMaster accepts nothing more.
+ */
+public final class JobMaster {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobMaster.class);
+
+  private final ExecutionGraph graph;
+  private final List<JarFile> jars;
+  private final Object client;
+  private final ListeningBehaviour listening;
+  private final JobManagerConfiguration configuration;
+  private final ClusterView cluster;
+  private boolean started;
+  private boolean waitingForSlots;
+  private boolean ended;
+
+  /** The actions of the event being handled. */
+  private List<JobMasterAction> actions = new ArrayList<>();
+
+  /**
+   * A job that was accepted; it does nothing until {@link #start}.
+   *
+   * @param jobGraph the job
+   * @param jars its user-code jars (stored by the JobManager before {@link #start})
+   * @param client who submitted it, an opaque handle for {@link Reply}
+   * @param listening what the client wants to hear
+   * @param configuration the JobManager's timeouts
+   * @param cluster the TaskManagers and slots
+   * @param now the submission time, epoch milliseconds
+   */
+  public JobMaster(
+      JobGraph jobGraph,
+      List<JarFile> jars,
+      Object client,
+      ListeningBehaviour listening,
+      JobManagerConfiguration configuration,
+      ClusterView cluster,
+      long now) {
+    this.graph = new ExecutionGraph(Objects.requireNonNull(jobGraph, "jobGraph"), Instant.ofEpochMilli(now));
+    this.jars = List.copyOf(jars);
+    this.client = Objects.requireNonNull(client, "client");
+    this.listening = Objects.requireNonNull(listening, "listening");
+    this.configuration = Objects.requireNonNull(configuration, "configuration");
+    this.cluster = Objects.requireNonNull(cluster, "cluster");
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Queries
+  // ------------------------------------------------------------------------------------------
+
+  public JobID jobId() {
+    return graph.jobId();
+  }
+
+  /** The execution graph, to read from (status, summary, details); change it only through events. */
+  public ExecutionGraph graph() {
+    return graph;
+  }
+
+  public List<JarFile> jars() {
+    return jars;
+  }
+
+  /** Whether the job's jars are stored and it was started: TaskManagers may fetch its jars. */
+  public boolean isStarted() {
+    return started;
+  }
+
+  public boolean isEnded() {
+    return ended;
+  }
+
+  public boolean isWaitingForSlots() {
+    return waitingForSlots;
+  }
+
+  public JobDetails details() {
+    return new JobDetails(graph.summary(), graph.vertexDetails(), graph.failureCause());
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Events: start
+  // ------------------------------------------------------------------------------------------
+
+  /** The job's jars are stored: confirm the submission and deploy its first attempt (or wait for slots). */
+  public List<JobMasterAction> start(long now) {
+    begin();
+    started = true;
+    act(new Reply(client, new JobSubmitSuccess(jobId())));
+    schedule(now);
+    return finish();
+  }
+
+  /** The job cannot start (its jars could not be stored): it fails. */
+  public List<JobMasterAction> failBeforeStart(SerializedThrowable cause, long now) {
+    begin();
+    graph.recordFailure(cause);
+    failAllExecutions();
+    if (listening == ListeningBehaviour.DETACHED) {
+      act(new Reply(client, new JobResultFailure(jobId(), JobStatus.FAILED, cause, 0)));
+    }
+    transition(JobStatus.FAILED);
+    end(JobStatus.FAILED);
+    return finish();
+  }
+
+  /** Slots may have freed up: deploy if the job waits for them and enough are free now. */
+  public List<JobMasterAction> retrySlots(long now) {
+    begin();
+    if (waitingForSlots && graph.status() == JobStatus.CREATED && deploy(now)) {
+      waitingForSlots = false;
+      act(StopWaitingForSlots.INSTANCE);
+      act(new CancelTimer(JobTimer.SlotRequest.INSTANCE));
+    }
+    return finish();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Events: subtasks and TaskManagers
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * A TaskManager reported a state change of one of this job's attempts. Updates of attempts
+   * that are not part of the current job attempt, repeats and illegal transitions change nothing.
+   */
+  public List<JobMasterAction> onTaskStateUpdate(TaskExecutionState update, long now) {
+    begin();
+    Execution execution = graph.execution(update.attemptId());
+    if (execution == null) {
+      LOG.debug("Ignored state {} of execution {} of job {}: not part of the current job attempt.", update.state(), update.attemptId(), jobId());
+      return finish();
+    }
+    ExecutionState previous = execution.state();
+    if (previous == update.state()) {
+      return finish(); // the TaskManager confirms what was set at deployment (DEPLOYING)
+    }
+    if (previous == ExecutionState.CANCELING && (update.state() == ExecutionState.DEPLOYING || update.state() == ExecutionState.RUNNING)) {
+      return finish(); // the task started before the cancellation reached its TaskManager; CANCELED follows
+    }
+    if (!graph.updateState(execution, update.state(), update.accumulators())) {
+      LOG.warn("Ignored illegal transition {} -> {} of {} ({}) of job {}.", previous, update.state(), execution.taskName(), update.attemptId(), jobId());
+      return finish();
+    }
+    LOG.debug("{} of job {} switched from {} to {}.", execution.taskName(), jobId(), previous, update.state());
+    switch (update.state()) {
+      case RUNNING -> {
+        if (graph.allRunning()) {
+          act(new CancelTimer(JobTimer.Deployment.INSTANCE));
+          act(AllVerticesRunning.INSTANCE);
+        }
+      }
+      case FINISHED -> {
+        if (graph.allFinished() && transition(JobStatus.FINISHED)) {
+          end(JobStatus.FINISHED);
+        }
+      }
+      case FAILED -> failAttempt(
+          update.error() != null ? update.error() : cause("TaskFailureException", execution.taskName() + " failed without a cause."));
+      case CANCELED -> {
+        if (graph.status() == JobStatus.RUNNING) {
+          failAttempt(cause("TaskFailureException", execution.taskName() + " was cancelled by its TaskManager."));
+        }
+      }
+      case CREATED, SCHEDULED, DEPLOYING, CANCELING -> {}
+    }
+    checkAttemptOver(now);
+    return finish();
+  }
+
+  /** The TaskManager of {@code instance} is gone: what ran there failed, and with it the attempt. */
+  public List<JobMasterAction> onTaskManagerLost(InstanceID instance, SerializedThrowable cause, long now) {
+    begin();
+    for (Execution execution : graph.liveExecutionsOn(instance)) {
+      graph.updateState(execution, ExecutionState.FAILED, Map.of());
+    }
+    failAttempt(cause);
+    checkAttemptOver(now);
+    return finish();
+  }
+
+  /** The JobManager lost leadership: without a job store there is nothing to recover from, the job ends. */
+  public List<JobMasterAction> onLeadershipLost(SerializedThrowable cause) {
+    begin();
+    graph.recordFailure(cause);
+    failAllExecutions();
+    JobStatus end = graph.status() == JobStatus.CANCELLING ? JobStatus.CANCELED : JobStatus.FAILED;
+    if (end == JobStatus.FAILED && graph.status() != JobStatus.RESTARTING) {
+      transition(JobStatus.FAILING);
+    }
+    transition(end);
+    end(end);
+    return finish();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Events: timers and cancellation
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * A timer fired.
+   *
+   * @param attemptNumber the job attempt it was started in; timers of earlier attempts do nothing
+   */
+  public List<JobMasterAction> onTimer(JobTimer timer, int attemptNumber, long now) {
+    begin();
+    if (attemptNumber != graph.attemptNumber()) {
+      return finish();
+    }
+    switch (timer) {
+      case JobTimer.SlotRequest t -> {
+        if (graph.status() == JobStatus.CREATED && waitingForSlots) {
+          waitingForSlots = false;
+          act(StopWaitingForSlots.INSTANCE);
+          String message = "Not enough task slots for job " + jobId() + " (" + graph.jobGraph().name() + "): it needs "
+              + graph.jobGraph().maxParallelism() + " slots, but only " + cluster.describeSlots()
+              + " are available after waiting " + configuration.slotRequestTimeout() + ".";
+          LOG.info("{}", message);
+          graph.recordFailure(cause("NoResourceAvailableException", message));
+          failAllExecutions();
+          transition(JobStatus.FAILED);
+          end(JobStatus.FAILED);
+        }
+      }
+      case JobTimer.Deployment t -> {
+        for (Execution execution : graph.executions()) {
+          if (execution.state() == ExecutionState.DEPLOYING) {
+            failAttempt(cause("DeploymentTimeoutException",
+                "Deployment of " + execution.taskName() + " did not report RUNNING within " + configuration.deploymentTimeout() + "."));
+            checkAttemptOver(now);
+            break;
+          }
+        }
+      }
+      case JobTimer.Restart t -> {
+        if (graph.status() == JobStatus.RESTARTING) {
+          graph.resetForRestart();
+          act(new StatusChanged(graph.status()));
+          schedule(now);
+        }
+      }
+      case JobTimer.CheckpointTrigger t -> {}
+      case JobTimer.CheckpointTimeout t -> {}
+    }
+    return finish();
+  }
+
+  /** Cancel the job: its subtasks are cancelled, then it ends CANCELED. */
+  public List<JobMasterAction> cancel(long now) {
+    begin();
+    switch (graph.status()) {
+      case RESTARTING -> {
+        act(new CancelTimer(JobTimer.Restart.INSTANCE));
+        transition(JobStatus.CANCELED);
+        end(JobStatus.CANCELED);
+      }
+      case CREATED, RUNNING, FAILING -> {
+        if (waitingForSlots) {
+          waitingForSlots = false;
+          act(StopWaitingForSlots.INSTANCE);
+        }
+        transition(JobStatus.CANCELLING);
+        cancelExecutions();
+        checkAttemptOver(now);
+      }
+      case CANCELLING, FINISHED, FAILED, CANCELED -> {}
+    }
+    return finish();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Scheduling and deployment
+  // ------------------------------------------------------------------------------------------
+
+  /** Deploys the current attempt now, or waits (with a timeout) for enough slots. */
+  private void schedule(long now) {
+    if (deploy(now)) {
+      return;
+    }
+    waitingForSlots = true;
+    act(WaitForSlots.INSTANCE);
+    act(new StartTimer(JobTimer.SlotRequest.INSTANCE, configuration.slotRequestTimeout()));
+    LOG.info("Job {} waits for slots: it needs {}, {} are free. It fails if they do not come within {}.",
+        jobId(), graph.jobGraph().maxParallelism(), cluster.describeSlots(), configuration.slotRequestTimeout());
+  }
+
+  /** Allocates slots and deploys every subtask of the current attempt; false when too few slots are free. */
+  private boolean deploy(long now) {
+    List<SlotPool.Slot> slots = cluster.allocateSlots(jobId(), graph.jobGraph().maxParallelism());
+    if (slots == null) {
+      return false;
+    }
+    transition(JobStatus.RUNNING);
+    for (Execution execution : graph.executions()) {
+      SlotPool.Slot slot = slots.get(execution.subtaskIndex());
+      graph.assign(execution, slot.instanceId(), slot.slotIndex());
+    }
+    // every subtask has its slot now, so every consumer can be told where its producers run
+    DeploymentDescriptors descriptors = new DeploymentDescriptors(graph, jars, cluster::location);
+    for (Execution execution : graph.executions()) {
+      act(new Deploy(execution.instanceId(), descriptors.of(execution)));
+    }
+    act(new StartTimer(JobTimer.Deployment.INSTANCE, configuration.deploymentTimeout()));
+    LOG.info("Deployed job {} attempt {}: {} subtasks in {} slots on {} TaskManagers.",
+        jobId(), graph.attemptNumber(), graph.executions().size(), slots.size(), graph.instances().size());
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Failure, restart, end
+  // ------------------------------------------------------------------------------------------
+
+  /** The current attempt fails: FAILING, and every other execution is cancelled. */
+  private void failAttempt(SerializedThrowable cause) {
+    JobStatus status = graph.status();
+    if (status != JobStatus.RUNNING && status != JobStatus.CREATED) {
+      return; // failing, cancelling or restarting already: this failure is a consequence
+    }
+    graph.recordFailure(cause);
+    LOG.info("Job {} attempt {} failed: {}", jobId(), graph.attemptNumber(), cause);
+    transition(JobStatus.FAILING);
+    cancelExecutions();
+  }
+
+  /**
+   * Cancels every execution of the current attempt that is not over, and has the TaskManagers of
+   * finished producers release the result partitions nobody of this attempt will consume now.
+   */
+  private void cancelExecutions() {
+    for (Execution execution : graph.executions()) {
+      switch (execution.state()) {
+        case CREATED, SCHEDULED -> graph.updateState(execution, ExecutionState.CANCELED, Map.of());
+        case DEPLOYING, RUNNING -> {
+          if (cluster.isRegistered(execution.instanceId())) {
+            graph.updateState(execution, ExecutionState.CANCELING, Map.of());
+            act(new CancelTask(execution.instanceId(), execution.attemptId()));
+          } else {
+            graph.updateState(execution, ExecutionState.FAILED, Map.of());
+          }
+        }
+        case FINISHED -> {
+          if (graph.producesResults(execution) && cluster.isRegistered(execution.instanceId())) {
+            act(new CancelTask(execution.instanceId(), execution.attemptId()));
+          }
+        }
+        case CANCELING, CANCELED, FAILED -> {}
+      }
+    }
+  }
+
+  /** Once every execution of a failing or cancelled attempt is over: restart, or end the job. */
+  private void checkAttemptOver(long now) {
+    if (ended || !graph.allTerminal()) {
+      return;
+    }
+    switch (graph.status()) {
+      case FAILING -> {
+        act(ReleaseSlots.INSTANCE);
+        if (graph.restartPolicy().onFailure(now)) {
+          transition(JobStatus.RESTARTING);
+          LOG.info("Restarting job {} in {} (restart {}).", jobId(), graph.restartPolicy().delay(), graph.restarts());
+          act(new StartTimer(JobTimer.Restart.INSTANCE, graph.restartPolicy().delay()));
+        } else {
+          LOG.info("Job {} fails for good: {}.", jobId(), graph.restartPolicy().exhaustedReason());
+          transition(JobStatus.FAILED);
+          end(JobStatus.FAILED);
+        }
+      }
+      case CANCELLING -> {
+        transition(JobStatus.CANCELED);
+        end(JobStatus.CANCELED);
+      }
+      case CREATED, RUNNING, RESTARTING, FINISHED, FAILED, CANCELED -> {}
+    }
+  }
+
+  private void failAllExecutions() {
+    for (Execution execution : graph.executions()) {
+      graph.updateState(execution, ExecutionState.FAILED, Map.of());
+    }
+  }
+
+  /** The job is over: its slots go back, its client hears the result, the JobManager archives it. */
+  private void end(JobStatus status) {
+    graph.markEnded();
+    ended = true;
+    act(ReleaseSlots.INSTANCE);
+    for (JobTimer timer : List.of(JobTimer.SlotRequest.INSTANCE, JobTimer.Deployment.INSTANCE, JobTimer.Restart.INSTANCE, JobTimer.CheckpointTrigger.INSTANCE)) {
+      act(new CancelTimer(timer));
+    }
+    LOG.info("Job {} ({}) ended {} after {} ms and {} restarts.", jobId(), graph.jobGraph().name(), status, graph.netRuntimeMillis(), graph.restarts());
+    if (listening == ListeningBehaviour.EXECUTION_RESULT) {
+      Object result =
+          status == JobStatus.FINISHED
+              ? new JobResultSuccess(jobId(), graph.netRuntimeMillis(), graph.accumulators(), graph.restarts())
+              : new JobResultFailure(jobId(), status,
+                  status == JobStatus.CANCELED && graph.failureCause() == null
+                      ? cause("JobCancellationException", "Job " + jobId() + " was cancelled.")
+                      : graph.failureCause(),
+                  graph.restarts());
+      act(new Reply(client, result));
+    }
+    act(new JobEnded(status, details()));
+  }
+
+  private boolean transition(JobStatus next) {
+    JobStatus previous = graph.status();
+    if (!graph.transitionTo(next)) {
+      LOG.warn("Refused illegal transition of job {} from {} to {}.", jobId(), previous, next);
+      return false;
+    }
+    LOG.info("Job {} ({}) switched from {} to {}.", jobId(), graph.jobGraph().name(), previous, next);
+    act(new StatusChanged(next));
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Plumbing
+  // ------------------------------------------------------------------------------------------
+
+  private static SerializedThrowable cause(String exception, String message) {
+    return SerializedThrowable.of("dev.shoal.jobmanager." + exception, message);
+  }
+
+  private void begin() {
+    actions = new ArrayList<>();
+  }
+
+  private void act(JobMasterAction action) {
+    actions.add(action);
+  }
+
+  private List<JobMasterAction> finish() {
+    List<JobMasterAction> done = actions;
+    actions = new ArrayList<>();
+    return done;
+  }
+}
