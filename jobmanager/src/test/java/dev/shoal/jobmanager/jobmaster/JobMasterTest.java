@@ -1,0 +1,355 @@
+package dev.shoal.jobmanager.jobmaster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.jobmanager.JobManagerConfiguration;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTask;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.Deploy;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.JobEnded;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.ReleaseSlots;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.Reply;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.StartTimer;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.StatusChanged;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.WaitForSlots;
+import dev.shoal.jobmanager.scheduler.SlotPool;
+import dev.shoal.messages.ExecutionAttemptID;
+import dev.shoal.messages.InstanceID;
+import dev.shoal.messages.JobClientMessage.JobResultFailure;
+import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
+import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
+import dev.shoal.messages.JobID;
+import dev.shoal.messages.ResourceID;
+import dev.shoal.messages.TaskManagerLocation;
+import dev.shoal.messages.job.DistributionPattern;
+import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.job.JobVertexID;
+import dev.shoal.messages.job.RestartStrategy;
+import dev.shoal.messages.job.SerializedThrowable;
+import dev.shoal.messages.job.TaskDeploymentDescriptor;
+import dev.shoal.messages.job.TaskExecutionState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JobMaster's decisions, without actors and with virtual time: every event returns the
+ * actions a JobManager would carry out.
+ */
+final class JobMasterTest {
+
+  private static final Duration RESTART_DELAY = Duration.ofSeconds(3);
+  private static final String CLIENT = "client";
+
+  private final TestingCluster cluster = new TestingCluster();
+  private final JobManagerConfiguration configuration =
+      new JobManagerConfiguration("localhost", 0, Duration.ofSeconds(1), Duration.ofSeconds(10));
+  private long now = 1_000;
+
+  // ------------------------------------------------------------------------------------------
+  //  Restart
+  // ------------------------------------------------------------------------------------------
+
+  @Test
+  void shouldCancelTheRestAndRestartAfterTheDelayWhenATaskFails() {
+    // given a running job on two TaskManagers
+    InstanceID first = cluster.addTaskManager(2);
+    InstanceID second = cluster.addTaskManager(2);
+    JobMaster job = job(new RestartStrategy.FixedDelay(1, RESTART_DELAY));
+    List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
+    runAll(job, deployed);
+
+    // when one task fails
+    TaskDeploymentDescriptor failing = deployed.get(0);
+    List<JobMasterAction> actions = report(job, failing, ExecutionState.FAILED);
+
+    // then the job fails over: FAILING, and every other running task is cancelled
+    assertThat(actions).contains(new StatusChanged(JobStatus.FAILING));
+    assertThat(cancelledAttempts(actions)).hasSize(deployed.size() - 1).doesNotContain(failing.attemptId());
+    assertThat(job.graph().status()).isEqualTo(JobStatus.FAILING);
+
+    // when the others report CANCELED
+    List<JobMasterAction> afterCancel = new ArrayList<>();
+    for (TaskDeploymentDescriptor d : deployed.subList(1, deployed.size())) {
+      afterCancel.addAll(report(job, d, ExecutionState.CANCELED));
+    }
+
+    // then the slots go back and the restart waits for its delay
+    assertThat(afterCancel).containsSubsequence(
+        ReleaseSlots.INSTANCE, new StatusChanged(JobStatus.RESTARTING), new StartTimer(JobTimer.Restart.INSTANCE, RESTART_DELAY));
+    cluster.releaseAll(job.jobId());
+
+    // when the restart timer fires
+    now += RESTART_DELAY.toMillis();
+    List<JobMasterAction> restarted = job.onTimer(JobTimer.Restart.INSTANCE, 0, now);
+
+    // then a new attempt is deployed, with new attempt ids
+    List<TaskDeploymentDescriptor> redeployed = deployments(restarted);
+    assertThat(redeployed).hasSize(deployed.size()).allMatch(d -> d.attemptNumber() == 1);
+    assertThat(job.graph().status()).isEqualTo(JobStatus.RUNNING);
+    assertThat(redeployed).extracting(TaskDeploymentDescriptor::attemptId)
+        .doesNotContainAnyElementsOf(deployed.stream().map(TaskDeploymentDescriptor::attemptId).toList());
+    assertThat(Set.of(first, second)).containsAll(instancesOf(restarted));
+
+    // and a late report of the old attempt changes nothing
+    assertThat(report(job, deployed.get(1), ExecutionState.FAILED)).isEmpty();
+    assertThat(job.graph().status()).isEqualTo(JobStatus.RUNNING);
+  }
+
+  @Test
+  void shouldIgnoreATimerOfAnEarlierAttempt() {
+    // given a job that was restarted once (attempt 1)
+    cluster.addTaskManager(4);
+    JobMaster job = job(new RestartStrategy.FixedDelay(2, RESTART_DELAY));
+    List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
+    failAndCancelRest(job, deployed);
+    cluster.releaseAll(job.jobId());
+    deployments(job.onTimer(JobTimer.Restart.INSTANCE, 0, now));
+
+    // when the deployment timer of attempt 0 fires
+    List<JobMasterAction> actions = job.onTimer(JobTimer.Deployment.INSTANCE, 0, now);
+
+    // then nothing happens
+    assertThat(actions).isEmpty();
+    assertThat(job.graph().status()).isEqualTo(JobStatus.RUNNING);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Cancellation
+  // ------------------------------------------------------------------------------------------
+
+  @Test
+  void shouldEndCanceledWithoutRestartingWhenCancelledDuringTheRestartDelay() {
+    // given a job waiting to restart
+    cluster.addTaskManager(4);
+    JobMaster job = job(new RestartStrategy.FixedDelay(5, RESTART_DELAY));
+    List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
+    failAndCancelRest(job, deployed);
+    assertThat(job.graph().status()).isEqualTo(JobStatus.RESTARTING);
+
+    // when it is cancelled
+    List<JobMasterAction> actions = job.cancel(now);
+
+    // then the restart timer is cancelled and the job ends CANCELED, its client told so
+    assertThat(actions).containsSubsequence(
+        new CancelTimer(JobTimer.Restart.INSTANCE), new StatusChanged(JobStatus.CANCELED));
+    assertThat(actions).noneMatch(a -> a instanceof Deploy);
+    assertThat(result(actions).status()).isEqualTo(JobStatus.CANCELED);
+    assertThat(actions.get(actions.size() - 1)).isInstanceOfSatisfying(JobEnded.class, e -> assertThat(e.status()).isEqualTo(JobStatus.CANCELED));
+
+    // and a restart timer that fired meanwhile deploys nothing
+    assertThat(job.onTimer(JobTimer.Restart.INSTANCE, 0, now + RESTART_DELAY.toMillis())).isEmpty();
+  }
+
+  @Test
+  void shouldStayCancellingAndEndCanceledWhenATaskFailsDuringTheCancellation() {
+    // given a running job with restarts left
+    cluster.addTaskManager(4);
+    JobMaster job = job(new RestartStrategy.FixedDelay(5, RESTART_DELAY));
+    List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
+    runAll(job, deployed);
+
+    // when it is cancelled
+    List<JobMasterAction> cancelling = job.cancel(now);
+    assertThat(cancelledAttempts(cancelling)).hasSameSizeAs(deployed);
+
+    // and one task fails instead of being cancelled
+    List<JobMasterAction> actions = new ArrayList<>(report(job, deployed.get(0), ExecutionState.FAILED));
+    assertThat(job.graph().status()).isEqualTo(JobStatus.CANCELLING);
+    for (TaskDeploymentDescriptor d : deployed.subList(1, deployed.size())) {
+      actions.addAll(report(job, d, ExecutionState.CANCELED));
+    }
+
+    // then the job ends CANCELED: no restart
+    assertThat(actions).noneMatch(a -> a instanceof StartTimer s && s.timer() == JobTimer.Restart.INSTANCE);
+    assertThat(actions).contains(new StatusChanged(JobStatus.CANCELED));
+    assertThat(result(actions).status()).isEqualTo(JobStatus.CANCELED);
+    assertThat(job.isEnded()).isTrue();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  TaskManager loss, slots
+  // ------------------------------------------------------------------------------------------
+
+  @Test
+  void shouldFailTheTasksOfALostTaskManagerAndRestartOnTheOthers() {
+    // given a job spread over two TaskManagers
+    InstanceID lost = cluster.addTaskManager(1);
+    InstanceID survivor = cluster.addTaskManager(1);
+    JobMaster job = job(new RestartStrategy.FixedDelay(1, RESTART_DELAY));
+    List<JobMasterAction> started = job.start(now);
+    List<TaskDeploymentDescriptor> deployed = deployments(started);
+    runAll(job, deployed);
+    assertThat(instancesOf(started)).contains(lost, survivor);
+
+    // when one TaskManager is lost
+    cluster.remove(lost);
+    List<JobMasterAction> actions = job.onTaskManagerLost(lost, SerializedThrowable.of("dev.shoal.jobmanager.TaskManagerLostException", "gone"), now);
+
+    // then only the tasks on the survivor are cancelled (those on the lost one failed with it)
+    assertThat(actions).filteredOn(a -> a instanceof CancelTask).allMatch(a -> ((CancelTask) a).instance().equals(survivor));
+    assertThat(job.graph().failureCause().message()).contains("gone");
+
+    // when they are cancelled, the job restarts and deploys onto the survivor only
+    for (JobMasterAction a : actions) {
+      if (a instanceof CancelTask c) {
+        report(job, c.attemptId(), ExecutionState.CANCELED);
+      }
+    }
+    assertThat(job.graph().status()).isEqualTo(JobStatus.RESTARTING);
+    cluster.releaseAll(job.jobId());
+    cluster.addTaskManager(1); // a replacement
+    List<JobMasterAction> restarted = job.onTimer(JobTimer.Restart.INSTANCE, 0, now + RESTART_DELAY.toMillis());
+    assertThat(instancesOf(restarted)).doesNotContain(lost);
+    assertThat(deployments(restarted)).hasSameSizeAs(deployed);
+  }
+
+  @Test
+  void shouldWaitForSlotsAndFailWhenTheyDoNotCome() {
+    // given a cluster with too few slots
+    cluster.addTaskManager(1);
+    JobMaster job = job(new RestartStrategy.NoRestart());
+
+    // when the job starts
+    List<JobMasterAction> actions = job.start(now);
+
+    // then it is accepted and waits, with a timeout
+    assertThat(actions).containsSubsequence(
+        new Reply(CLIENT, new JobSubmitSuccess(job.jobId())), WaitForSlots.INSTANCE,
+        new StartTimer(JobTimer.SlotRequest.INSTANCE, configuration.slotRequestTimeout()));
+    assertThat(job.retrySlots(now)).isEmpty();
+
+    // when the timeout fires
+    List<JobMasterAction> timedOut = job.onTimer(JobTimer.SlotRequest.INSTANCE, 0, now);
+
+    // then the job fails, naming what it needed and what there was
+    JobResultFailure failure = result(timedOut);
+    assertThat(failure.cause().className()).isEqualTo("dev.shoal.jobmanager.NoResourceAvailableException");
+    assertThat(failure.cause().message()).contains("needs 2 slots").contains("1 of 1 slots on 1 TaskManagers");
+  }
+
+  @Test
+  void shouldDeployWhenSlotsFreeUpWhileWaiting() {
+    // given a waiting job
+    cluster.addTaskManager(1);
+    JobMaster job = job(new RestartStrategy.NoRestart());
+    job.start(now);
+
+    // when a TaskManager comes and slots are offered again
+    cluster.addTaskManager(1);
+    List<JobMasterAction> actions = job.retrySlots(now);
+
+    // then the job deploys and stops waiting
+    assertThat(deployments(actions)).hasSize(4);
+    assertThat(actions).contains(JobMasterAction.StopWaitingForSlots.INSTANCE, new CancelTimer(JobTimer.SlotRequest.INSTANCE));
+    assertThat(job.isWaitingForSlots()).isFalse();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Helpers
+  // ------------------------------------------------------------------------------------------
+
+  /** source (2) -> sink (2): four subtasks in two slots. */
+  private JobMaster job(RestartStrategy restartStrategy) {
+    JobGraph.Builder builder = JobGraph.builder("test").restartStrategy(restartStrategy);
+    JobVertexID source = builder.addVertex("source", "Source", 2, Map.of());
+    JobVertexID sink = builder.addVertex("sink", "Sink", 2, Map.of());
+    builder.connect(source, sink, DistributionPattern.ALL_TO_ALL);
+    return new JobMaster(builder.build(), List.of(), CLIENT, ListeningBehaviour.EXECUTION_RESULT, configuration, cluster, now);
+  }
+
+  private void runAll(JobMaster job, List<TaskDeploymentDescriptor> deployed) {
+    for (TaskDeploymentDescriptor d : deployed) {
+      report(job, d, ExecutionState.RUNNING);
+    }
+    assertThat(job.graph().allRunning()).isTrue();
+  }
+
+  private void failAndCancelRest(JobMaster job, List<TaskDeploymentDescriptor> deployed) {
+    runAll(job, deployed);
+    report(job, deployed.get(0), ExecutionState.FAILED);
+    for (TaskDeploymentDescriptor d : deployed.subList(1, deployed.size())) {
+      report(job, d, ExecutionState.CANCELED);
+    }
+  }
+
+  private List<JobMasterAction> report(JobMaster job, TaskDeploymentDescriptor d, ExecutionState state) {
+    return report(job, d.attemptId(), state);
+  }
+
+  private List<JobMasterAction> report(JobMaster job, ExecutionAttemptID attempt, ExecutionState state) {
+    SerializedThrowable error = state == ExecutionState.FAILED ? SerializedThrowable.of("java.lang.IllegalStateException", "boom") : null;
+    return job.onTaskStateUpdate(new TaskExecutionState(job.jobId(), attempt, state, error, Map.of()), now);
+  }
+
+  private static List<TaskDeploymentDescriptor> deployments(List<JobMasterAction> actions) {
+    return actions.stream().filter(a -> a instanceof Deploy).map(a -> ((Deploy) a).descriptor()).toList();
+  }
+
+  private static Set<InstanceID> instancesOf(List<JobMasterAction> actions) {
+    Set<InstanceID> instances = new HashSet<>();
+    actions.stream().filter(a -> a instanceof Deploy).forEach(a -> instances.add(((Deploy) a).instance()));
+    return instances;
+  }
+
+  private static List<ExecutionAttemptID> cancelledAttempts(List<JobMasterAction> actions) {
+    return actions.stream().filter(a -> a instanceof CancelTask).map(a -> ((CancelTask) a).attemptId()).toList();
+  }
+
+  private static JobResultFailure result(List<JobMasterAction> actions) {
+    return actions.stream()
+        .filter(a -> a instanceof Reply r && r.message() instanceof JobResultFailure)
+        .map(a -> (JobResultFailure) ((Reply) a).message())
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no JobResultFailure in " + actions));
+  }
+
+  /** A slot pool and a set of registered TaskManagers. */
+  private static final class TestingCluster implements ClusterView {
+    private final SlotPool slots = new SlotPool();
+    private final Map<InstanceID, TaskManagerLocation> registered = new HashMap<>();
+
+    InstanceID addTaskManager(int numberOfSlots) {
+      InstanceID instance = InstanceID.generate();
+      registered.put(instance, new TaskManagerLocation(ResourceID.generate(), "localhost", 1, 2));
+      slots.addInstance(instance, numberOfSlots);
+      return instance;
+    }
+
+    void remove(InstanceID instance) {
+      registered.remove(instance);
+      slots.removeInstance(instance);
+    }
+
+    void releaseAll(JobID jobId) {
+      slots.release(jobId);
+    }
+
+    @Override
+    public List<SlotPool.Slot> allocateSlots(JobID jobId, int count) {
+      return slots.allocate(jobId, count);
+    }
+
+    @Override
+    public boolean isRegistered(InstanceID instance) {
+      return registered.containsKey(instance);
+    }
+
+    @Override
+    public TaskManagerLocation location(InstanceID instance) {
+      return registered.get(instance);
+    }
+
+    @Override
+    public String describeSlots() {
+      return slots.freeSlots() + " of " + slots.totalSlots() + " slots on " + registered.size() + " TaskManagers";
+    }
+  }
+}
