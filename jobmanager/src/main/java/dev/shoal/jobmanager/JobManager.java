@@ -1,5 +1,6 @@
 package dev.shoal.jobmanager;
 
+import dev.shoal.jobmanager.blob.BlobStore;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.JobArchive;
 import dev.shoal.jobmanager.instance.InstanceManager;
@@ -92,13 +93,8 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
-import dev.shoal.messages.runtime.JarChecks;
 import dev.shoal.messages.runtime.ShoalActor;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -106,19 +102,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.Status;
 import org.apache.pekko.actor.Terminated;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.SourceRef;
-import org.apache.pekko.stream.javadsl.FileIO;
-import org.apache.pekko.stream.javadsl.StreamRefs;
-import org.apache.pekko.util.ByteString;
 
 /**
  * The JobManager actor: leads the cluster once its election service grants leadership, accepts
@@ -166,18 +159,18 @@ public final class JobManager extends ShoalActor {
   private final Set<JobID> waitingForSlots = new LinkedHashSet<>();
   private final JobArchive archive;
   private final ClusterView cluster = new Cluster();
-  private Path blobDirectory; // created with the first job that brings jars
-  private Materializer materializer;
+  private BlobStore blobs; // created with the first job that brings jars
 
   private UUID leaderSessionId;
 
   // waiters of the testing notifications
-  private final List<Map.Entry<Integer, ActorRef>> registeredCountWaiters = new ArrayList<>();
-  private final Map<ResourceID, List<ActorRef>> terminationWaiters = new HashMap<>();
-  private final List<ActorRef> leaderWaiters = new ArrayList<>();
-  private final Map<JobID, List<Map.Entry<JobStatus, ActorRef>>> jobStatusWaiters = new HashMap<>();
-  private final Map<JobID, List<ActorRef>> allRunningWaiters = new HashMap<>();
-  private final Map<JobID, List<ActorRef>> jobRemovedWaiters = new HashMap<>();
+  private final Waiters<Integer> registeredCountWaiters = new Waiters<>();
+  private final Waiters<ResourceID> terminationWaiters = new Waiters<>();
+  private final Waiters<NotifyWhenLeader> leaderWaiters = new Waiters<>();
+  private final Waiters<NotifyWhenJobStatus> jobStatusWaiters = new Waiters<>();
+  private final Waiters<JobID> allRunningWaiters = new Waiters<>();
+  private final Waiters<JobID> jobRemovedWaiters = new Waiters<>();
+  private final Waiters<NotifyWhenCheckpointCompleted> checkpointWaiters = new Waiters<>();
 
   private JobManager(
       JobManagerConfiguration configuration,
@@ -236,8 +229,8 @@ public final class JobManager extends ShoalActor {
 
   @Override
   public void postStop() {
-    if (blobDirectory != null) {
-      JarChecks.deleteRecursively(blobDirectory);
+    if (blobs != null) {
+      blobs.deleteAll();
     }
     leaderElectionService.stop();
     for (Instance instance : instances.unregisterAll()) {
@@ -416,11 +409,7 @@ public final class JobManager extends ShoalActor {
         reason,
         instances.count(),
         instances.totalSlots());
-    List<ActorRef> waiters = terminationWaiters.remove(instance.resourceId());
-    if (waiters != null) {
-      TaskManagerTerminated notification = new TaskManagerTerminated(instance.resourceId(), reason);
-      waiters.forEach(w -> w.tell(notification, getSelf()));
-    }
+    terminationWaiters.release(instance.resourceId(), new TaskManagerTerminated(instance.resourceId(), reason), getSelf());
     SerializedThrowable cause =
         SerializedThrowable.of("dev.shoal.jobmanager.TaskManagerLostException", "TaskManager " + instance.resourceId() + " was lost: " + reason);
     long now = clock.getAsLong();
@@ -455,8 +444,7 @@ public final class JobManager extends ShoalActor {
     timers()
         .startTimerAtFixedRate(Tick.CHECK_HEARTBEATS, Tick.CHECK_HEARTBEATS, configuration.heartbeatCheckInterval());
     ResponseLeaderSessionID response = new ResponseLeaderSessionID(leaderSessionId);
-    leaderWaiters.forEach(w -> w.tell(response, getSelf()));
-    leaderWaiters.clear();
+    leaderWaiters.release(NotifyWhenLeader.INSTANCE, response, getSelf());
   }
 
   private void handleRevokeLeadership() {
@@ -481,11 +469,7 @@ public final class JobManager extends ShoalActor {
       slotPool.removeInstance(instance.instanceId());
       getContext().unwatch(instance.taskManager());
       instance.taskManager().tell(decorate(new Disconnect(instance.instanceId(), cause)), getSelf());
-      List<ActorRef> waiters = terminationWaiters.remove(instance.resourceId());
-      if (waiters != null) {
-        TaskManagerTerminated notification = new TaskManagerTerminated(instance.resourceId(), cause);
-        waiters.forEach(w -> w.tell(notification, getSelf()));
-      }
+      terminationWaiters.release(instance.resourceId(), new TaskManagerTerminated(instance.resourceId(), cause), getSelf());
     }
   }
 
@@ -620,21 +604,10 @@ public final class JobManager extends ShoalActor {
   //  Jobs: user-code jars (streamed in from the client, out to TaskManagers)
   // ------------------------------------------------------------------------------------------
 
-  /** Streams the uploads into the blob directory off the actor's thread; the outcome comes back as JarsStored. */
+  /** Streams the uploads into the blob store off the actor's thread; the outcome comes back as JarsStored. */
   private void storeJars(JobID jobId, List<JarUpload> uploads) {
-    Path directory = blobDirectory().resolve(jobId.toString());
-    Executor blockingIo = getContext().getSystem().dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
-    List<CompletableFuture<?>> stored = new ArrayList<>();
-    for (JarUpload upload : uploads) {
-      Path target = directory.resolve(upload.file().name());
-      stored.add(
-          CompletableFuture.runAsync(() -> createDirectories(directory), blockingIo)
-              .thenCompose(created -> upload.data().getSource().runWith(FileIO.toPath(target), materializer()))
-              .thenAcceptAsync(written -> JarChecks.verify(upload.file(), target), blockingIo));
-    }
-    CompletableFuture<JarsStored> outcome =
-        CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new))
-            .handle((done, failure) -> new JarsStored(jobId, failure == null ? null : rootMessage(failure)));
+    CompletionStage<JarsStored> outcome =
+        blobs().store(jobId, uploads).handle((done, failure) -> new JarsStored(jobId, failure == null ? null : BlobStore.rootMessage(failure)));
     Patterns.pipe(outcome, getContext().getDispatcher()).to(getSelf());
   }
 
@@ -642,7 +615,7 @@ public final class JobManager extends ShoalActor {
     JobMaster job = jobs.get(m.jobId());
     if (job == null) {
       log.debug("The jars of job {} arrived after it ended.", m.jobId());
-      deleteBlobs(m.jobId());
+      blobs().delete(m.jobId());
       return;
     }
     if (m.failure() != null) {
@@ -658,53 +631,21 @@ public final class JobManager extends ShoalActor {
     JobMaster job = jobs.get(m.jobId());
     boolean known = job != null && job.isStarted() && job.jars().stream().anyMatch(jar -> jar.name().equals(m.name()));
     if (!known) {
-      reply(new org.apache.pekko.actor.Status.Failure(new IllegalArgumentException("JobManager has no jar " + m.name() + " of a running job " + m.jobId() + ".")));
+      reply(new Status.Failure(new IllegalArgumentException("JobManager has no jar " + m.name() + " of a running job " + m.jobId() + ".")));
       return;
     }
-    Path file = blobDirectory().resolve(m.jobId().toString()).resolve(m.name());
-    SourceRef<ByteString> data = FileIO.fromPath(file, JarChecks.CHUNK_SIZE).runWith(StreamRefs.sourceRef(), materializer());
-    reply(new JobJar(m.jobId(), m.name(), data));
+    reply(new JobJar(m.jobId(), m.name(), blobs().serve(m.jobId(), m.name())));
   }
 
-  private Path blobDirectory() {
-    if (blobDirectory == null) {
-      try {
-        blobDirectory = Files.createTempDirectory("shoal-jobmanager-jars");
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException("Could not create a directory for job jars: " + e.getMessage(), e);
-      }
+  private BlobStore blobs() {
+    if (blobs == null) {
+      blobs = new BlobStore(Materializer.createMaterializer(getContext()), blockingIo());
     }
-    return blobDirectory;
+    return blobs;
   }
 
-  private Materializer materializer() {
-    if (materializer == null) {
-      materializer = Materializer.createMaterializer(getContext());
-    }
-    return materializer;
-  }
-
-  private void deleteBlobs(JobID jobId) {
-    if (blobDirectory != null) {
-      Path directory = blobDirectory.resolve(jobId.toString());
-      CompletableFuture.runAsync(() -> JarChecks.deleteRecursively(directory), getContext().getSystem().dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher"));
-    }
-  }
-
-  private static void createDirectories(Path directory) {
-    try {
-      Files.createDirectories(directory);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("Could not create " + directory + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static String rootMessage(Throwable failure) {
-    Throwable root = failure;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getClass().getSimpleName() + ": " + root.getMessage();
+  private Executor blockingIo() {
+    return getContext().getSystem().dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
   }
 
   /** Offers free slots to the jobs that wait for them, in the order they began to wait. */
@@ -782,7 +723,7 @@ public final class JobManager extends ShoalActor {
         case final JobMasterAction.Reply a -> ((ActorRef) a.recipient()).tell(a.message(), getSelf());
         case final JobMasterAction.DiscardCheckpoint a -> log.debug("Discarding checkpoint {} of job {}.", a.directory(), jobId);
         case final JobMasterAction.StatusChanged a -> notifyJobStatus(jobId, a.status());
-        case JobMasterAction.AllVerticesRunning.INSTANCE -> notifyAllRunning(jobId);
+        case JobMasterAction.AllVerticesRunning.INSTANCE -> allRunningWaiters.release(jobId, new AllVerticesRunning(jobId), getSelf());
         case final JobMasterAction.CheckpointCompleted a -> log.debug("Checkpoint {} of job {} completed.", a.checkpointId(), jobId);
         case final JobMasterAction.JobEnded a -> handleJobEnded(job, a);
       }
@@ -806,15 +747,13 @@ public final class JobManager extends ShoalActor {
     waitingForSlots.remove(jobId);
     slotPool.release(jobId);
     if (!job.jars().isEmpty()) {
-      deleteBlobs(jobId);
+      blobs().delete(jobId);
     }
     archive.archive(ended.details());
-    List<ActorRef> removed = jobRemovedWaiters.remove(jobId);
-    if (removed != null) {
-      removed.forEach(w -> w.tell(new JobRemoved(jobId), getSelf()));
-    }
-    allRunningWaiters.remove(jobId);
-    jobStatusWaiters.remove(jobId);
+    jobRemovedWaiters.release(jobId, new JobRemoved(jobId), getSelf());
+    allRunningWaiters.forgetWhere(jobId::equals);
+    jobStatusWaiters.forgetWhere(w -> w.jobId().equals(jobId));
+    checkpointWaiters.forgetWhere(w -> w.jobId().equals(jobId));
     scheduleWaitingJobs();
   }
 
@@ -886,21 +825,21 @@ public final class JobManager extends ShoalActor {
   private void handleTestingMessage(TestingMessage message) {
     switch (message) {
       case final NotifyWhenAtLeastNumTaskManagerAreRegistered m -> {
-        registeredCountWaiters.add(Map.entry(m.count(), getSender()));
+        registeredCountWaiters.add(m.count(), getSender());
         notifyRegisteredCountWaiters();
       }
       case final NotifyWhenTaskManagerTerminated m -> {
         if (instances.byResourceId(m.resourceId()) == null) {
           reply(new TaskManagerTerminated(m.resourceId(), "it is not registered"));
         } else {
-          terminationWaiters.computeIfAbsent(m.resourceId(), k -> new ArrayList<>()).add(getSender());
+          terminationWaiters.add(m.resourceId(), getSender());
         }
       }
       case NotifyWhenLeader.INSTANCE -> {
         if (leaderSessionId != null) {
           reply(new ResponseLeaderSessionID(leaderSessionId));
         } else {
-          leaderWaiters.add(getSender());
+          leaderWaiters.add(NotifyWhenLeader.INSTANCE, getSender());
         }
       }
       case final NotifyWhenJobStatus m -> {
@@ -910,7 +849,7 @@ public final class JobManager extends ShoalActor {
         if (now == m.status()) {
           reply(new JobStatusIs(m.jobId(), now));
         } else if (job != null) {
-          jobStatusWaiters.computeIfAbsent(m.jobId(), k -> new ArrayList<>()).add(Map.entry(m.status(), getSender()));
+          jobStatusWaiters.add(m, getSender());
         } else {
           reply(archived == null ? new JobNotFound(m.jobId()) : new CurrentJobStatus(m.jobId(), now));
         }
@@ -920,14 +859,14 @@ public final class JobManager extends ShoalActor {
         if (job != null && job.graph().allRunning()) {
           reply(new AllVerticesRunning(m.jobId()));
         } else if (job != null) {
-          allRunningWaiters.computeIfAbsent(m.jobId(), k -> new ArrayList<>()).add(getSender());
+          allRunningWaiters.add(m.jobId(), getSender());
         } else {
           reply(new JobNotFound(m.jobId()));
         }
       }
       case final NotifyWhenJobRemoved m -> {
         if (jobs.containsKey(m.jobId())) {
-          jobRemovedWaiters.computeIfAbsent(m.jobId(), k -> new ArrayList<>()).add(getSender());
+          jobRemovedWaiters.add(m.jobId(), getSender());
         } else {
           reply(new JobRemoved(m.jobId()));
         }
@@ -942,38 +881,12 @@ public final class JobManager extends ShoalActor {
   }
 
   private void notifyJobStatus(JobID jobId, JobStatus status) {
-    List<Map.Entry<JobStatus, ActorRef>> waiters = jobStatusWaiters.get(jobId);
-    if (waiters == null) {
-      return;
-    }
-    for (Iterator<Map.Entry<JobStatus, ActorRef>> it = waiters.iterator(); it.hasNext(); ) {
-      Map.Entry<JobStatus, ActorRef> waiter = it.next();
-      if (waiter.getKey() == status) {
-        waiter.getValue().tell(new JobStatusIs(jobId, status), getSelf());
-        it.remove();
-      }
-    }
-    if (waiters.isEmpty() || status.isTerminal()) {
-      jobStatusWaiters.remove(jobId);
-    }
-  }
-
-  private void notifyAllRunning(JobID jobId) {
-    List<ActorRef> waiters = allRunningWaiters.remove(jobId);
-    if (waiters != null) {
-      waiters.forEach(w -> w.tell(new AllVerticesRunning(jobId), getSelf()));
-    }
+    jobStatusWaiters.release(new NotifyWhenJobStatus(jobId, status), new JobStatusIs(jobId, status), getSelf());
   }
 
   private void notifyRegisteredCountWaiters() {
     int count = instances.count();
-    for (Iterator<Map.Entry<Integer, ActorRef>> it = registeredCountWaiters.iterator(); it.hasNext(); ) {
-      Map.Entry<Integer, ActorRef> waiter = it.next();
-      if (count >= waiter.getKey()) {
-        waiter.getValue().tell(new NumberRegisteredTaskManagers(count), getSelf());
-        it.remove();
-      }
-    }
+    registeredCountWaiters.releaseWhere(wanted -> count >= wanted, wanted -> new NumberRegisteredTaskManagers(count), getSelf());
   }
 
   private void reply(Object answer) {
