@@ -1,6 +1,9 @@
 package dev.shoal.jobmanager;
 
 import dev.shoal.jobmanager.blob.BlobStore;
+import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
+import dev.shoal.jobmanager.checkpoint.CheckpointStorage;
+import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.JobArchive;
 import dev.shoal.jobmanager.instance.InstanceManager;
@@ -11,6 +14,7 @@ import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.jobmanager.jobmaster.JobTimer;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
 import dev.shoal.jobmanager.scheduler.SlotPool;
+import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.ClusterQueryMessage;
 import dev.shoal.messages.ClusterQueryMessage.NumberRegisteredTaskManagers;
 import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
@@ -94,6 +98,7 @@ import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.ShoalActor;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -102,6 +107,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
@@ -142,12 +148,22 @@ public final class JobManager extends ShoalActor {
   private record JobTimeout(JobID jobId, JobTimer timer, int attemptNumber) implements NoSerializationVerificationNeeded {}
 
   /**
-   * The jars of a job arrived (or did not).
+   * The jars of a job are stored and its savepoint read (or not).
    *
    * @param jobId the job
-   * @param failure why they could not be stored, or null
+   * @param failure why it cannot start, or null
+   * @param savepoint the savepoint it starts from, or null
    */
-  private record JarsStored(JobID jobId, String failure) implements NoSerializationVerificationNeeded {}
+  private record JobPrepared(JobID jobId, String failure, CompletedCheckpoint savepoint) implements NoSerializationVerificationNeeded {}
+
+  /**
+   * A checkpoint's metadata was written (or not).
+   *
+   * @param jobId the job
+   * @param checkpointId the checkpoint
+   * @param failure why it could not be written, or null
+   */
+  private record CheckpointStored(JobID jobId, long checkpointId, String failure) implements NoSerializationVerificationNeeded {}
 
   private final JobManagerConfiguration configuration;
   private final LeaderElectionService leaderElectionService;
@@ -159,6 +175,7 @@ public final class JobManager extends ShoalActor {
   private final Set<JobID> waitingForSlots = new LinkedHashSet<>();
   private final JobArchive archive;
   private final ClusterView cluster = new Cluster();
+  private final CheckpointStorage checkpointStorage = new CheckpointStorage();
   private BlobStore blobs; // created with the first job that brings jars
 
   private UUID leaderSessionId;
@@ -261,7 +278,9 @@ public final class JobManager extends ShoalActor {
       case TestingMessage m -> handleTestingMessage(m);
       case Tick.CHECK_HEARTBEATS -> checkHeartbeats();
       case JobTimeout m -> handleJobTimeout(m);
-      case JarsStored m -> handleJarsStored(m);
+      case JobPrepared m -> handleJobPrepared(m);
+      case CheckpointStored m -> handleCheckpointStored(m);
+      case CheckpointMessage m -> handleCheckpointMessage(m);
       case Terminated t -> handleTerminated(t);
       default -> handleUnknownMessage(message);
     }
@@ -463,7 +482,7 @@ public final class JobManager extends ShoalActor {
     // Without a job store there is nothing to recover the jobs from: they fail (the TaskManagers
     // cancel their tasks when they are told to disconnect below).
     for (JobMaster job : List.copyOf(jobs.values())) {
-      carryOut(job, job.onLeadershipLost(SerializedThrowable.of("dev.shoal.jobmanager.LeadershipLostException", cause)));
+      carryOut(job, job.onLeadershipLost(SerializedThrowable.of("dev.shoal.jobmanager.LeadershipLostException", cause), clock.getAsLong()));
     }
     for (Instance instance : instances.unregisterAll()) {
       slotPool.removeInstance(instance.instanceId());
@@ -555,8 +574,8 @@ public final class JobManager extends ShoalActor {
       case final JobNotFound m -> handleUnknownMessage(m);
       case final RunningJobs m -> handleUnknownMessage(m);
       case final JobDetails m -> handleUnknownMessage(m);
-      case final TriggerSavepoint m -> handleUnknownMessage(m);
-      case final CancelJobWithSavepoint m -> handleUnknownMessage(m);
+      case final TriggerSavepoint m -> handleTriggerSavepoint(m);
+      case final CancelJobWithSavepoint m -> handleCancelJobWithSavepoint(m);
       case final TriggerSavepointSuccess m -> handleUnknownMessage(m);
       case final TriggerSavepointFailure m -> handleUnknownMessage(m);
     }
@@ -575,21 +594,30 @@ public final class JobManager extends ShoalActor {
             : jobs.containsKey(jobId)
                 ? "A job with id " + jobId + " is running already."
                 : DeploymentDescriptors.oversizedDeployment(graph, maxMessageBytes());
+    CheckpointSettings checkpointSettings = null;
+    if (refusal == null) {
+      try {
+        checkpointSettings = CheckpointSettings.fromJobSettings(graph.settings());
+      } catch (IllegalArgumentException e) {
+        refusal = "Invalid checkpoint settings: " + e.getMessage();
+      }
+    }
     if (refusal != null) {
       log.info("Refused job {} ({}): {}", jobId, graph.name(), refusal);
       reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", refusal), 0));
       return;
     }
     List<JarFile> jars = m.jars().stream().map(JarUpload::file).toList();
-    JobMaster job = new JobMaster(graph, jars, getSender(), m.listening(), configuration, cluster, clock.getAsLong());
+    JobMaster job = new JobMaster(graph, jars, getSender(), m.listening(), configuration, cluster, checkpointSettings, clock.getAsLong());
     jobs.put(jobId, job);
     log.info(
-        "Submitted job {} ({}): {} vertices, {} subtasks, needs {} slots; restart strategy {}; {} jar(s).",
-        jobId, graph.name(), graph.vertices().size(), graph.numberOfSubtasks(), graph.maxParallelism(), graph.restartStrategy(), jars.size());
-    if (jars.isEmpty()) {
+        "Submitted job {} ({}): {} vertices, {} subtasks, needs {} slots; restart strategy {}; {} jar(s){}.",
+        jobId, graph.name(), graph.vertices().size(), graph.numberOfSubtasks(), graph.maxParallelism(), graph.restartStrategy(), jars.size(),
+        checkpointSettings.restorePath() == null ? "" : "; starts from " + checkpointSettings.restorePath());
+    if (jars.isEmpty() && checkpointSettings.restorePath() == null) {
       carryOut(job, job.start(clock.getAsLong()));
     } else {
-      storeJars(jobId, m.jars());
+      prepare(jobId, m.jars(), checkpointSettings.restorePath());
     }
   }
 
@@ -604,14 +632,33 @@ public final class JobManager extends ShoalActor {
   //  Jobs: user-code jars (streamed in from the client, out to TaskManagers)
   // ------------------------------------------------------------------------------------------
 
-  /** Streams the uploads into the blob store off the actor's thread; the outcome comes back as JarsStored. */
-  private void storeJars(JobID jobId, List<JarUpload> uploads) {
-    CompletionStage<JarsStored> outcome =
-        blobs().store(jobId, uploads).handle((done, failure) -> new JarsStored(jobId, failure == null ? null : BlobStore.rootMessage(failure)));
+  /**
+   * Off the actor's thread: streams the uploads into the blob store, then reads the savepoint the
+   * job starts from; the outcome comes back as JobPrepared.
+   */
+  private void prepare(JobID jobId, List<JarUpload> uploads, String savepointPath) {
+    CompletionStage<Void> jarsStored =
+        uploads.isEmpty() ? CompletableFuture.completedFuture(null) : blobs().store(jobId, uploads);
+    CompletionStage<JobPrepared> outcome = jarsStored
+        .handle((done, failure) -> failure == null ? null
+            : new JobPrepared(jobId, "The jars of job " + jobId + " could not be stored: " + BlobStore.rootMessage(failure), null))
+        .thenApplyAsync(failed -> failed != null ? failed : readSavepoint(jobId, savepointPath), blockingIo());
     Patterns.pipe(outcome, getContext().getDispatcher()).to(getSelf());
   }
 
-  private void handleJarsStored(JarsStored m) {
+  /** Blocking: reads the savepoint's metadata, if there is one. */
+  private static JobPrepared readSavepoint(JobID jobId, String savepointPath) {
+    if (savepointPath == null) {
+      return new JobPrepared(jobId, null, null);
+    }
+    try {
+      return new JobPrepared(jobId, null, new CheckpointStorage().readMetadata(savepointPath));
+    } catch (IOException | RuntimeException e) {
+      return new JobPrepared(jobId, "The savepoint " + savepointPath + " cannot be read: " + e.getMessage(), null);
+    }
+  }
+
+  private void handleJobPrepared(JobPrepared m) {
     JobMaster job = jobs.get(m.jobId());
     if (job == null) {
       log.debug("The jars of job {} arrived after it ended.", m.jobId());
@@ -619,12 +666,13 @@ public final class JobManager extends ShoalActor {
       return;
     }
     if (m.failure() != null) {
-      SerializedThrowable cause = SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", "The jars of job " + m.jobId() + " could not be stored: " + m.failure());
+      SerializedThrowable cause = SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", m.failure());
       carryOut(job, job.failBeforeStart(cause, clock.getAsLong()));
       return;
     }
-    log.info("Stored {} jar(s) of job {}.", job.jars().size(), m.jobId());
-    carryOut(job, job.start(clock.getAsLong()));
+    log.info("Prepared job {}: {} jar(s) stored{}.", m.jobId(), job.jars().size(),
+        m.savepoint() == null ? "" : ", savepoint " + m.savepoint().directory() + " read");
+    carryOut(job, job.start(m.savepoint(), clock.getAsLong()));
   }
 
   private void handleRequestJobJar(RequestJobJar m) {
@@ -721,10 +769,13 @@ public final class JobManager extends ShoalActor {
         case JobMasterAction.StopWaitingForSlots.INSTANCE -> waitingForSlots.remove(jobId);
         case JobMasterAction.ReleaseSlots.INSTANCE -> slotPool.release(jobId);
         case final JobMasterAction.Reply a -> ((ActorRef) a.recipient()).tell(a.message(), getSelf());
-        case final JobMasterAction.DiscardCheckpoint a -> log.debug("Discarding checkpoint {} of job {}.", a.directory(), jobId);
+        case final JobMasterAction.StoreCheckpoint a -> storeCheckpoint(jobId, a.checkpoint());
+        case final JobMasterAction.DiscardCheckpoint a -> discardCheckpoint(jobId, a.directory());
         case final JobMasterAction.StatusChanged a -> notifyJobStatus(jobId, a.status());
         case JobMasterAction.AllVerticesRunning.INSTANCE -> allRunningWaiters.release(jobId, new AllVerticesRunning(jobId), getSelf());
-        case final JobMasterAction.CheckpointCompleted a -> log.debug("Checkpoint {} of job {} completed.", a.checkpointId(), jobId);
+        case final JobMasterAction.CheckpointCompleted a -> checkpointWaiters.releaseWhere(
+            w -> w.jobId().equals(jobId) && w.checkpointId() <= a.checkpointId(),
+            w -> new CheckpointCompleted(jobId, a.checkpointId(), a.path()), getSelf());
         case final JobMasterAction.JobEnded a -> handleJobEnded(job, a);
       }
     }
@@ -779,6 +830,80 @@ public final class JobManager extends ShoalActor {
     public String describeSlots() {
       return slotPool.freeSlots() + " of " + slotPool.totalSlots() + " slots on " + instances.count() + " TaskManagers";
     }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Jobs: checkpoints and savepoints
+  // ------------------------------------------------------------------------------------------
+
+  private void handleCheckpointMessage(CheckpointMessage m) {
+    JobMaster job = jobs.get(m.jobId());
+    if (job == null) {
+      log.debug("Ignored {} of checkpoint {}: job {} is not running.", m.getClass().getSimpleName(), m.checkpointId(), m.jobId());
+      return;
+    }
+    carryOut(job, job.onCheckpointMessage(m, clock.getAsLong()));
+  }
+
+  private void handleTriggerSavepoint(TriggerSavepoint m) {
+    JobMaster job = jobs.get(m.jobId());
+    if (job == null) {
+      reply(new TriggerSavepointFailure(m.jobId(), notRunning(m.jobId())));
+      return;
+    }
+    log.info("Savepoint of job {} requested by {}{}.", m.jobId(), getSender(), m.directory() == null ? "" : " into " + m.directory());
+    carryOut(job, job.triggerSavepoint(m.directory(), getSender(), clock.getAsLong()));
+  }
+
+  private void handleCancelJobWithSavepoint(CancelJobWithSavepoint m) {
+    JobMaster job = jobs.get(m.jobId());
+    if (job == null) {
+      reply(new CancellationFailure(m.jobId(), notRunning(m.jobId())));
+      return;
+    }
+    log.info("Cancelling job {} with a savepoint on request of {}.", m.jobId(), getSender());
+    carryOut(job, job.cancelWithSavepoint(m.directory(), getSender(), clock.getAsLong()));
+  }
+
+  private String notRunning(JobID jobId) {
+    JobDetails archived = archive.get(jobId);
+    return archived == null ? "No job " + jobId + " is known." : "Job " + jobId + " is " + archived.summary().status() + " already.";
+  }
+
+  /** Writes a checkpoint's metadata off the actor's thread; the outcome comes back as CheckpointStored. */
+  private void storeCheckpoint(JobID jobId, CompletedCheckpoint checkpoint) {
+    CompletionStage<CheckpointStored> outcome = CompletableFuture.supplyAsync(() -> {
+      try {
+        checkpointStorage.writeMetadata(checkpoint);
+        return new CheckpointStored(jobId, checkpoint.checkpointId(), null);
+      } catch (IOException | RuntimeException e) {
+        return new CheckpointStored(jobId, checkpoint.checkpointId(), BlobStore.rootMessage(e));
+      }
+    }, blockingIo());
+    Patterns.pipe(outcome, getContext().getDispatcher()).to(getSelf());
+  }
+
+  private void handleCheckpointStored(CheckpointStored m) {
+    JobMaster job = jobs.get(m.jobId());
+    if (job == null) {
+      log.debug("Checkpoint {} of job {} was stored after the job ended.", m.checkpointId(), m.jobId());
+      return;
+    }
+    long now = clock.getAsLong();
+    carryOut(job, m.failure() == null
+        ? job.onCheckpointStored(m.checkpointId(), now)
+        : job.onCheckpointStoreFailed(m.checkpointId(), m.failure(), now));
+  }
+
+  /** Deletes a checkpoint directory off the actor's thread; a failure is logged. */
+  private void discardCheckpoint(JobID jobId, String directory) {
+    CompletableFuture.runAsync(() -> {
+      try {
+        checkpointStorage.discard(directory);
+      } catch (IOException | RuntimeException e) {
+        log.warn("Could not delete checkpoint directory {} of job {}: {}", directory, jobId, BlobStore.rootMessage(e));
+      }
+    }, blockingIo());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -875,7 +1000,17 @@ public final class JobManager extends ShoalActor {
       case final JobStatusIs m -> handleUnknownMessage(m);
       case final AllVerticesRunning m -> handleUnknownMessage(m);
       case final JobRemoved m -> handleUnknownMessage(m);
-      case final NotifyWhenCheckpointCompleted m -> handleUnknownMessage(m);
+      case final NotifyWhenCheckpointCompleted m -> {
+        JobMaster job = jobs.get(m.jobId());
+        JobMasterAction.CheckpointCompleted latest = job == null ? null : job.lastCompletedCheckpoint();
+        if (job == null) {
+          reply(new JobNotFound(m.jobId()));
+        } else if (latest != null && latest.checkpointId() >= m.checkpointId()) {
+          reply(new CheckpointCompleted(m.jobId(), latest.checkpointId(), latest.path()));
+        } else {
+          checkpointWaiters.add(m, getSender());
+        }
+      }
       case final CheckpointCompleted m -> handleUnknownMessage(m);
     }
   }

@@ -1,6 +1,12 @@
 package dev.shoal.jobmanager.jobmaster;
 
 import dev.shoal.jobmanager.JobManagerConfiguration;
+import dev.shoal.jobmanager.checkpoint.CheckpointAction;
+import dev.shoal.jobmanager.checkpoint.CheckpointCoordinator;
+import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
+import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
+import dev.shoal.jobmanager.checkpoint.StateAssignment;
+import dev.shoal.jobmanager.checkpoint.TaskRef;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.ExecutionGraph;
 import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
@@ -8,20 +14,32 @@ import dev.shoal.jobmanager.jobmaster.JobMasterAction.AllVerticesRunning;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTask;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.Deploy;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.DiscardCheckpoint;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.JobEnded;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.ReleaseSlots;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.Reply;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.SendCheckpointMessage;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.StartTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.StatusChanged;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.StopWaitingForSlots;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.StoreCheckpoint;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.WaitForSlots;
 import dev.shoal.jobmanager.scheduler.SlotPool;
+import dev.shoal.messages.CheckpointMessage;
+import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
+import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
+import dev.shoal.messages.CheckpointMessage.NotifyCheckpointComplete;
+import dev.shoal.messages.CheckpointMessage.TriggerCheckpoint;
 import dev.shoal.messages.InstanceID;
+import dev.shoal.messages.JobClientMessage.CancellationFailure;
+import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobResultFailure;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
 import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
 import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JarFile;
@@ -29,6 +47,7 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.messages.job.TaskRestore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +80,9 @@ public final class JobMaster {
   private final ListeningBehaviour listening;
   private final JobManagerConfiguration configuration;
   private final ClusterView cluster;
+  private final CheckpointSettings checkpointSettings;
+  private CheckpointCoordinator checkpoints; // from start()
+  private JobMasterAction.CheckpointCompleted lastCompleted; // by this job, not restored
   private boolean started;
   private boolean waitingForSlots;
   private boolean ended;
@@ -77,6 +99,7 @@ public final class JobMaster {
    * @param listening what the client wants to hear
    * @param configuration the JobManager's timeouts
    * @param cluster the TaskManagers and slots
+   * @param checkpointSettings the job's checkpoint settings
    * @param now the submission time, epoch milliseconds
    */
   public JobMaster(
@@ -86,6 +109,7 @@ public final class JobMaster {
       ListeningBehaviour listening,
       JobManagerConfiguration configuration,
       ClusterView cluster,
+      CheckpointSettings checkpointSettings,
       long now) {
     this.graph = new ExecutionGraph(Objects.requireNonNull(jobGraph, "jobGraph"), Instant.ofEpochMilli(now));
     this.jars = List.copyOf(jars);
@@ -93,6 +117,7 @@ public final class JobMaster {
     this.listening = Objects.requireNonNull(listening, "listening");
     this.configuration = Objects.requireNonNull(configuration, "configuration");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
+    this.checkpointSettings = Objects.requireNonNull(checkpointSettings, "checkpointSettings");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -125,6 +150,16 @@ public final class JobMaster {
     return waitingForSlots;
   }
 
+  /** The job's checkpoint coordinator; null until {@link #start}. */
+  public CheckpointCoordinator checkpoints() {
+    return checkpoints;
+  }
+
+  /** The latest checkpoint or savepoint this job completed (not the one it started from); null for none. */
+  public JobMasterAction.CheckpointCompleted lastCompletedCheckpoint() {
+    return lastCompleted;
+  }
+
   public JobDetails details() {
     return new JobDetails(graph.summary(), graph.vertexDetails(), graph.failureCause());
   }
@@ -135,8 +170,30 @@ public final class JobMaster {
 
   /** The job's jars are stored: confirm the submission and deploy its first attempt (or wait for slots). */
   public List<JobMasterAction> start(long now) {
+    return start(null, now);
+  }
+
+  /**
+   * The job's jars are stored and its savepoint read: confirm the submission and deploy its
+   * first attempt from the savepoint (or wait for slots). A savepoint whose state does not fit
+   * the job fails it.
+   *
+   * @param savepoint the savepoint or retained checkpoint to start from; null to start empty
+   */
+  public List<JobMasterAction> start(CompletedCheckpoint savepoint, long now) {
+    if (savepoint != null) {
+      try {
+        StateAssignment.assign(savepoint, graph.jobGraph(), checkpointSettings.ignoreUnclaimedState());
+      } catch (IllegalArgumentException e) {
+        return failBeforeStart(cause("JobSubmissionException",
+            "Job " + jobId() + " cannot start from " + savepoint.directory() + ": " + e.getMessage()), now);
+      }
+      LOG.info("Job {} starts from {} {} ({}).", jobId(), savepoint.type().name().toLowerCase(java.util.Locale.ROOT),
+          savepoint.checkpointId(), savepoint.directory());
+    }
     begin();
     started = true;
+    checkpoints = new CheckpointCoordinator(graph.jobGraph(), checkpointSettings, savepoint);
     act(new Reply(client, new JobSubmitSuccess(jobId())));
     schedule(now);
     return finish();
@@ -151,7 +208,7 @@ public final class JobMaster {
       act(new Reply(client, new JobResultFailure(jobId(), JobStatus.FAILED, cause, 0)));
     }
     transition(JobStatus.FAILED);
-    end(JobStatus.FAILED);
+    end(JobStatus.FAILED, now);
     return finish();
   }
 
@@ -198,18 +255,21 @@ public final class JobMaster {
         if (graph.allRunning()) {
           act(new CancelTimer(JobTimer.Deployment.INSTANCE));
           act(AllVerticesRunning.INSTANCE);
+          startCheckpoints(now);
         }
       }
       case FINISHED -> {
+        // a finished task takes part in no more checkpoints
+        checkpointActions(checkpoints.stop(execution.taskName() + " finished", now), now);
         if (graph.allFinished() && transition(JobStatus.FINISHED)) {
-          end(JobStatus.FINISHED);
+          end(JobStatus.FINISHED, now);
         }
       }
       case FAILED -> failAttempt(
-          update.error() != null ? update.error() : cause("TaskFailureException", execution.taskName() + " failed without a cause."));
+          update.error() != null ? update.error() : cause("TaskFailureException", execution.taskName() + " failed without a cause."), now);
       case CANCELED -> {
         if (graph.status() == JobStatus.RUNNING) {
-          failAttempt(cause("TaskFailureException", execution.taskName() + " was cancelled by its TaskManager."));
+          failAttempt(cause("TaskFailureException", execution.taskName() + " was cancelled by its TaskManager."), now);
         }
       }
       case CREATED, SCHEDULED, DEPLOYING, CANCELING -> {}
@@ -224,13 +284,13 @@ public final class JobMaster {
     for (Execution execution : graph.liveExecutionsOn(instance)) {
       graph.updateState(execution, ExecutionState.FAILED, Map.of());
     }
-    failAttempt(cause);
+    failAttempt(cause, now);
     checkAttemptOver(now);
     return finish();
   }
 
   /** The JobManager lost leadership: without a job store there is nothing to recover from, the job ends. */
-  public List<JobMasterAction> onLeadershipLost(SerializedThrowable cause) {
+  public List<JobMasterAction> onLeadershipLost(SerializedThrowable cause, long now) {
     begin();
     graph.recordFailure(cause);
     failAllExecutions();
@@ -239,7 +299,7 @@ public final class JobMaster {
       transition(JobStatus.FAILING);
     }
     transition(end);
-    end(end);
+    end(end, now);
     return finish();
   }
 
@@ -269,14 +329,14 @@ public final class JobMaster {
           graph.recordFailure(cause("NoResourceAvailableException", message));
           failAllExecutions();
           transition(JobStatus.FAILED);
-          end(JobStatus.FAILED);
+          end(JobStatus.FAILED, now);
         }
       }
       case JobTimer.Deployment t -> {
         for (Execution execution : graph.executions()) {
           if (execution.state() == ExecutionState.DEPLOYING) {
             failAttempt(cause("DeploymentTimeoutException",
-                "Deployment of " + execution.taskName() + " did not report RUNNING within " + configuration.deploymentTimeout() + "."));
+                "Deployment of " + execution.taskName() + " did not report RUNNING within " + configuration.deploymentTimeout() + "."), now);
             checkAttemptOver(now);
             break;
           }
@@ -289,8 +349,8 @@ public final class JobMaster {
           schedule(now);
         }
       }
-      case JobTimer.CheckpointTrigger t -> {}
-      case JobTimer.CheckpointTimeout t -> {}
+      case JobTimer.CheckpointTrigger t -> checkpointActions(checkpoints.onTriggerTimer(now), now);
+      case JobTimer.CheckpointTimeout t -> checkpointActions(checkpoints.onTimeout(t.checkpointId(), now), now);
     }
     return finish();
   }
@@ -298,11 +358,16 @@ public final class JobMaster {
   /** Cancel the job: its subtasks are cancelled, then it ends CANCELED. */
   public List<JobMasterAction> cancel(long now) {
     begin();
+    cancelAttempt(now);
+    return finish();
+  }
+
+  private void cancelAttempt(long now) {
     switch (graph.status()) {
       case RESTARTING -> {
         act(new CancelTimer(JobTimer.Restart.INSTANCE));
         transition(JobStatus.CANCELED);
-        end(JobStatus.CANCELED);
+        end(JobStatus.CANCELED, now);
       }
       case CREATED, RUNNING, FAILING -> {
         if (waitingForSlots) {
@@ -310,12 +375,145 @@ public final class JobMaster {
           act(StopWaitingForSlots.INSTANCE);
         }
         transition(JobStatus.CANCELLING);
+        if (checkpoints != null) {
+          checkpointActions(checkpoints.stop("the job is being cancelled", now), now);
+        }
         cancelExecutions();
         checkAttemptOver(now);
       }
       case CANCELLING, FINISHED, FAILED, CANCELED -> {}
     }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Events: checkpoints and savepoints
+  // ------------------------------------------------------------------------------------------
+
+  /** A task acknowledged or declined a checkpoint; anything else of the family is not for the JobManager. */
+  public List<JobMasterAction> onCheckpointMessage(CheckpointMessage message, long now) {
+    begin();
+    if (checkpoints != null) {
+      switch (message) {
+        case final AcknowledgeCheckpoint m -> checkpointActions(checkpoints.onAcknowledge(m, now), now);
+        case final DeclineCheckpoint m -> checkpointActions(checkpoints.onDecline(m, now), now);
+        case final TriggerCheckpoint m -> LOG.debug("Ignored {}: tasks are triggered, not the JobManager.", m);
+        case final NotifyCheckpointComplete m -> LOG.debug("Ignored {}: tasks are notified, not the JobManager.", m);
+      }
+    }
     return finish();
+  }
+
+  /** The metadata of checkpoint {@code checkpointId} is durably stored: it is complete. */
+  public List<JobMasterAction> onCheckpointStored(long checkpointId, long now) {
+    begin();
+    checkpointActions(checkpoints.onMetadataStored(checkpointId, now), now);
+    return finish();
+  }
+
+  /** The metadata of checkpoint {@code checkpointId} could not be stored: it is aborted. */
+  public List<JobMasterAction> onCheckpointStoreFailed(long checkpointId, String reason, long now) {
+    begin();
+    checkpointActions(checkpoints.onMetadataFailed(checkpointId, reason, now), now);
+    return finish();
+  }
+
+  /**
+   * Takes a savepoint; {@code requester} hears {@code TriggerSavepointSuccess} or {@code
+   * TriggerSavepointFailure}.
+   *
+   * @param directory where it goes; null for the job's {@code state.savepoints.dir}
+   */
+  public List<JobMasterAction> triggerSavepoint(String directory, Object requester, long now) {
+    begin();
+    savepoint(directory, new SavepointRequest(requester, false), now);
+    return finish();
+  }
+
+  /**
+   * Takes a savepoint, then cancels the job; {@code requester} hears {@code CancellationSuccess}
+   * with the savepoint's path, or {@code CancellationFailure} (and the job keeps running).
+   *
+   * @param directory where it goes; null for the job's {@code state.savepoints.dir}
+   */
+  public List<JobMasterAction> cancelWithSavepoint(String directory, Object requester, long now) {
+    begin();
+    savepoint(directory, new SavepointRequest(requester, true), now);
+    return finish();
+  }
+
+  /** Who asked for a savepoint, and whether the job is cancelled once it is taken. */
+  private record SavepointRequest(Object requester, boolean cancelAfter) {}
+
+  private void savepoint(String directory, SavepointRequest request, long now) {
+    if (checkpoints == null) {
+      savepointFailed(request, "Job " + jobId() + " has not started yet; no savepoint was taken.", now);
+    } else {
+      checkpointActions(checkpoints.triggerSavepoint(directory, request, now), now);
+    }
+  }
+
+  private void savepointDone(SavepointRequest request, CompletedCheckpoint savepoint, long now) {
+    if (!request.cancelAfter()) {
+      act(new Reply(request.requester(), new TriggerSavepointSuccess(
+          jobId(), savepoint.checkpointId(), savepoint.directory(), Instant.ofEpochMilli(savepoint.triggerTimestamp()))));
+      return;
+    }
+    LOG.info("Cancelling job {} after savepoint {} ({}).", jobId(), savepoint.checkpointId(), savepoint.directory());
+    act(new Reply(request.requester(), new CancellationSuccess(jobId(), savepoint.directory())));
+    cancelAttempt(now);
+  }
+
+  private void savepointFailed(SavepointRequest request, String reason, long now) {
+    act(new Reply(request.requester(), request.cancelAfter()
+        ? new CancellationFailure(jobId(), "The savepoint before cancelling failed, so job " + jobId() + " keeps running: " + reason)
+        : new TriggerSavepointFailure(jobId(), reason)));
+  }
+
+  /** Every task of the attempt runs: checkpoints may start at the sources. */
+  private void startCheckpoints(long now) {
+    List<TaskRef> sources = new ArrayList<>();
+    List<TaskRef> all = new ArrayList<>();
+    for (Execution execution : graph.executions()) {
+      TaskRef task = new TaskRef(execution.attemptId(), execution.vertex().id(), execution.subtaskIndex());
+      all.add(task);
+      if (graph.jobGraph().inputsOf(execution.vertex().id()).isEmpty()) {
+        sources.add(task);
+      }
+    }
+    checkpointActions(checkpoints.start(sources, all, now), now);
+  }
+
+  /** Turns the coordinator's actions into the JobMaster's. */
+  private void checkpointActions(List<CheckpointAction> decided, long now) {
+    for (CheckpointAction action : decided) {
+      switch (action) {
+        case final CheckpointAction.ScheduleTrigger a -> act(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, a.delay()));
+        case CheckpointAction.CancelTrigger.INSTANCE -> act(new CancelTimer(JobTimer.CheckpointTrigger.INSTANCE));
+        case final CheckpointAction.ScheduleTimeout a -> act(new StartTimer(new JobTimer.CheckpointTimeout(a.checkpointId()), a.delay()));
+        case final CheckpointAction.CancelTimeout a -> act(new CancelTimer(new JobTimer.CheckpointTimeout(a.checkpointId())));
+        case final CheckpointAction.Send a -> {
+          Execution target = graph.execution(a.target());
+          if (target != null && target.instanceId() != null) {
+            act(new SendCheckpointMessage(target.instanceId(), a.message()));
+          }
+        }
+        case final CheckpointAction.StoreMetadata a -> act(new StoreCheckpoint(a.checkpoint()));
+        case final CheckpointAction.Discard a -> act(new DiscardCheckpoint(a.directory()));
+        case final CheckpointAction.Completed a -> {
+          lastCompleted = new JobMasterAction.CheckpointCompleted(a.checkpoint().checkpointId(), a.checkpoint().directory());
+          act(lastCompleted);
+        }
+        case final CheckpointAction.SavepointDone a -> savepointDone((SavepointRequest) a.requester(), a.savepoint(), now);
+        case final CheckpointAction.SavepointFailed a -> savepointFailed((SavepointRequest) a.requester(), a.reason(), now);
+        case final CheckpointAction.Log a -> {
+          switch (a.level()) {
+            case DEBUG -> LOG.debug("{}", a.text());
+            case INFO -> LOG.info("{}", a.text());
+            case WARN -> LOG.warn("{}", a.text());
+          }
+        }
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -347,8 +545,15 @@ public final class JobMaster {
     }
     // every subtask has its slot now, so every consumer can be told where its producers run
     DeploymentDescriptors descriptors = new DeploymentDescriptors(graph, jars, cluster::location);
+    StateAssignment restore = checkpoints.latestCompleted()
+        .map(latest -> StateAssignment.assign(latest, graph.jobGraph(), checkpointSettings.ignoreUnclaimedState()))
+        .orElse(null);
     for (Execution execution : graph.executions()) {
-      act(new Deploy(execution.instanceId(), descriptors.of(execution)));
+      TaskRestore state = restore == null ? null : restore.restoreOf(execution.vertex().id(), execution.subtaskIndex());
+      act(new Deploy(execution.instanceId(), descriptors.of(execution, state)));
+    }
+    if (restore != null) {
+      LOG.info("Job {} attempt {} restores checkpoint {}.", jobId(), graph.attemptNumber(), restore.checkpointId());
     }
     act(new StartTimer(JobTimer.Deployment.INSTANCE, configuration.deploymentTimeout()));
     LOG.info("Deployed job {} attempt {}: {} subtasks in {} slots on {} TaskManagers.",
@@ -361,7 +566,7 @@ public final class JobMaster {
   // ------------------------------------------------------------------------------------------
 
   /** The current attempt fails: FAILING, and every other execution is cancelled. */
-  private void failAttempt(SerializedThrowable cause) {
+  private void failAttempt(SerializedThrowable cause, long now) {
     JobStatus status = graph.status();
     if (status != JobStatus.RUNNING && status != JobStatus.CREATED) {
       return; // failing, cancelling or restarting already: this failure is a consequence
@@ -369,6 +574,9 @@ public final class JobMaster {
     graph.recordFailure(cause);
     LOG.info("Job {} attempt {} failed: {}", jobId(), graph.attemptNumber(), cause);
     transition(JobStatus.FAILING);
+    if (checkpoints != null) {
+      checkpointActions(checkpoints.stop("the job attempt failed: " + cause.message(), now), now);
+    }
     cancelExecutions();
   }
 
@@ -413,12 +621,12 @@ public final class JobMaster {
         } else {
           LOG.info("Job {} fails for good: {}.", jobId(), graph.restartPolicy().exhaustedReason());
           transition(JobStatus.FAILED);
-          end(JobStatus.FAILED);
+          end(JobStatus.FAILED, now);
         }
       }
       case CANCELLING -> {
         transition(JobStatus.CANCELED);
-        end(JobStatus.CANCELED);
+        end(JobStatus.CANCELED, now);
       }
       case CREATED, RUNNING, RESTARTING, FINISHED, FAILED, CANCELED -> {}
     }
@@ -431,9 +639,14 @@ public final class JobMaster {
   }
 
   /** The job is over: its slots go back, its client hears the result, the JobManager archives it. */
-  private void end(JobStatus status) {
+  private void end(JobStatus status, long now) {
     graph.markEnded();
     ended = true;
+    if (checkpoints != null) {
+      // a failed job keeps its latest checkpoints to resume from by hand; otherwise they go
+      String reason = "the job ended " + status;
+      checkpointActions(status == JobStatus.FAILED ? checkpoints.stop(reason, now) : checkpoints.dispose(reason, now), now);
+    }
     act(ReleaseSlots.INSTANCE);
     for (JobTimer timer : List.of(JobTimer.SlotRequest.INSTANCE, JobTimer.Deployment.INSTANCE, JobTimer.Restart.INSTANCE, JobTimer.CheckpointTrigger.INSTANCE)) {
       act(new CancelTimer(timer));

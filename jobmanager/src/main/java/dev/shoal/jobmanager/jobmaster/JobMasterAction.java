@@ -1,5 +1,6 @@
 package dev.shoal.jobmanager.jobmaster;
 
+import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.InstanceID;
@@ -102,6 +103,18 @@ public sealed interface JobMasterAction {
     public Reply {
       Objects.requireNonNull(recipient, "recipient");
       Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /**
+   * Write a completed checkpoint's metadata durably, off the actor's thread; report with {@link
+   * JobMaster#onCheckpointStored} or {@link JobMaster#onCheckpointStoreFailed}.
+   *
+   * @param checkpoint the checkpoint
+   */
+  record StoreCheckpoint(CompletedCheckpoint checkpoint) implements JobMasterAction {
+    public StoreCheckpoint {
+      Objects.requireNonNull(checkpoint, "checkpoint");
     }
   }
 

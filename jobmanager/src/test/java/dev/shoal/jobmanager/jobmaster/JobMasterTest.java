@@ -3,6 +3,7 @@ package dev.shoal.jobmanager.jobmaster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.jobmanager.JobManagerConfiguration;
+import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTask;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.Deploy;
@@ -262,7 +263,7 @@ final class JobMasterTest {
     JobVertexID source = builder.addVertex("source", "Source", 2, Map.of());
     JobVertexID sink = builder.addVertex("sink", "Sink", 2, Map.of());
     builder.connect(source, sink, DistributionPattern.ALL_TO_ALL);
-    return new JobMaster(builder.build(), List.of(), CLIENT, ListeningBehaviour.EXECUTION_RESULT, configuration, cluster, now);
+    return new JobMaster(builder.build(), List.of(), CLIENT, ListeningBehaviour.EXECUTION_RESULT, configuration, cluster, CheckpointSettings.defaults(), now);
   }
 
   private void runAll(JobMaster job, List<TaskDeploymentDescriptor> deployed) {
