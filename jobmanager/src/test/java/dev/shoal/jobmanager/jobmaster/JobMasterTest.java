@@ -12,8 +12,13 @@ import dev.shoal.jobmanager.jobmaster.JobMasterAction.ReleaseSlots;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.Reply;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.StartTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.StatusChanged;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.StoreCheckpoint;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.WaitForSlots;
 import dev.shoal.jobmanager.scheduler.SlotPool;
+import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
+import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
+import dev.shoal.messages.CheckpointMessage.NotifyCheckpointComplete;
+import dev.shoal.messages.CheckpointMessage.TriggerCheckpoint;
 import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.JobClientMessage.JobResultFailure;
@@ -31,6 +36,7 @@ import dev.shoal.messages.job.RestartStrategy;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.messages.job.TaskStateHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -254,6 +260,114 @@ final class JobMasterTest {
   }
 
   // ------------------------------------------------------------------------------------------
+  //  Checkpoints
+  // ------------------------------------------------------------------------------------------
+
+  @Test
+  void shouldCompleteACheckpointThenRestoreItWhenTheJobRestarts() {
+    // given a running job with checkpoints every 100 ms
+    cluster.addTaskManager(4);
+    JobMaster job = checkpointedJob(new RestartStrategy.FixedDelay(1, RESTART_DELAY));
+    List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
+    assertThat(deployed).allMatch(d -> d.restore() == null);
+    List<JobMasterAction> running = runAllActions(job, deployed);
+    assertThat(running).contains(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(100)));
+
+    // when the trigger timer fires
+    now += 100;
+    List<JobMasterAction> triggered = job.onTimer(JobTimer.CheckpointTrigger.INSTANCE, 0, now);
+
+    // then only the sources are triggered
+    List<TriggerCheckpoint> triggers = sent(triggered, TriggerCheckpoint.class);
+    assertThat(triggers).extracting(TriggerCheckpoint::attemptId)
+        .containsExactlyInAnyOrderElementsOf(attempts(deployed, "source"));
+    long checkpointId = triggers.get(0).checkpointId();
+
+    // when every task acknowledges with its state
+    List<JobMasterAction> acknowledged = new ArrayList<>();
+    for (TaskDeploymentDescriptor d : deployed) {
+      acknowledged.addAll(job.onCheckpointMessage(new AcknowledgeCheckpoint(job.jobId(), d.attemptId(), checkpointId,
+          new TaskStateHandle("/state/" + d.vertexName() + "-" + d.subtaskIndex(), 10), 0, 1, 1), now));
+    }
+
+    // then its metadata is stored, and once it is, every task hears that it is complete
+    StoreCheckpoint store = (StoreCheckpoint) acknowledged.stream().filter(x -> x instanceof StoreCheckpoint).findFirst().orElseThrow();
+    assertThat(store.checkpoint().checkpointId()).isEqualTo(checkpointId);
+    List<JobMasterAction> stored = job.onCheckpointStored(checkpointId, now);
+    assertThat(sent(stored, NotifyCheckpointComplete.class)).hasSameSizeAs(deployed);
+    assertThat(stored).contains(new JobMasterAction.CheckpointCompleted(checkpointId, store.checkpoint().directory()));
+
+    // when a task fails and the job restarts
+    failAndCancelRest(job, deployed);
+    cluster.releaseAll(job.jobId());
+    List<TaskDeploymentDescriptor> restarted = deployments(job.onTimer(JobTimer.Restart.INSTANCE, 0, now + RESTART_DELAY.toMillis()));
+
+    // then every subtask starts from its state of that checkpoint
+    assertThat(restarted).hasSameSizeAs(deployed).allSatisfy(d -> {
+      assertThat(d.restore()).isNotNull();
+      assertThat(d.restore().checkpointId()).isEqualTo(checkpointId);
+      assertThat(d.restore().state().path()).isEqualTo("/state/" + d.vertexName() + "-" + d.subtaskIndex());
+    });
+  }
+
+  @Test
+  void shouldAbortADeclinedCheckpointAndKeepTheJobRunning() {
+    // given a running checkpointed job with a triggered checkpoint
+    cluster.addTaskManager(4);
+    JobMaster job = checkpointedJob(new RestartStrategy.NoRestart());
+    List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
+    runAll(job, deployed);
+    now += 100;
+    long first = sent(job.onTimer(JobTimer.CheckpointTrigger.INSTANCE, 0, now), TriggerCheckpoint.class).get(0).checkpointId();
+
+    // when a task declines it
+    List<JobMasterAction> declined = job.onCheckpointMessage(new DeclineCheckpoint(job.jobId(), deployed.get(3).attemptId(), first,
+        SerializedThrowable.of("java.io.IOException", "disk full")), now);
+
+    // then it is aborted (its directory discarded, its timeout cancelled), and the job runs on
+    assertThat(declined).anyMatch(x -> x instanceof JobMasterAction.DiscardCheckpoint);
+    assertThat(declined).contains(new CancelTimer(new JobTimer.CheckpointTimeout(first)));
+    assertThat(declined).noneMatch(x -> x instanceof CancelTask || x instanceof StatusChanged);
+    assertThat(job.graph().status()).isEqualTo(JobStatus.RUNNING);
+
+    // and the next trigger starts a new checkpoint
+    now += 100;
+    List<TriggerCheckpoint> next = sent(job.onTimer(JobTimer.CheckpointTrigger.INSTANCE, 0, now), TriggerCheckpoint.class);
+    assertThat(next).isNotEmpty().allMatch(t -> t.checkpointId() > first);
+  }
+
+  @Test
+  void shouldCancelAfterTheSavepointAndFailTheRequestWhenTheJobIsNotRunning() {
+    // given a running checkpointed job
+    cluster.addTaskManager(4);
+    JobMaster job = checkpointedJob(new RestartStrategy.NoRestart());
+    List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
+
+    // when a savepoint is asked for before every task runs
+    List<JobMasterAction> early = job.cancelWithSavepoint("/savepoints", "asker", now);
+
+    // then it is refused, and the job is not cancelled
+    assertThat(early).singleElement().isInstanceOfSatisfying(Reply.class,
+        r -> assertThat(r.message()).isInstanceOf(dev.shoal.messages.JobClientMessage.CancellationFailure.class));
+    runAll(job, deployed);
+
+    // when asked again while it runs, and every task acknowledges
+    long id = sent(job.cancelWithSavepoint("/savepoints", "asker", now), TriggerCheckpoint.class).get(0).checkpointId();
+    List<JobMasterAction> acknowledged = new ArrayList<>();
+    for (TaskDeploymentDescriptor d : deployed) {
+      acknowledged.addAll(job.onCheckpointMessage(new AcknowledgeCheckpoint(job.jobId(), d.attemptId(), id, null, 0, 0, 0), now));
+    }
+    StoreCheckpoint store = (StoreCheckpoint) acknowledged.stream().filter(x -> x instanceof StoreCheckpoint).findFirst().orElseThrow();
+    assertThat(store.checkpoint().directory()).startsWith("/savepoints/savepoint-");
+    List<JobMasterAction> done = job.onCheckpointStored(id, now);
+
+    // then the asker gets the path, and the job is being cancelled
+    assertThat(done).contains(new Reply("asker", new dev.shoal.messages.JobClientMessage.CancellationSuccess(job.jobId(), store.checkpoint().directory())));
+    assertThat(cancelledAttempts(done)).hasSameSizeAs(deployed);
+    assertThat(job.graph().status()).isEqualTo(JobStatus.CANCELLING);
+  }
+
+  // ------------------------------------------------------------------------------------------
   //  Helpers
   // ------------------------------------------------------------------------------------------
 
@@ -267,10 +381,39 @@ final class JobMasterTest {
   }
 
   private void runAll(JobMaster job, List<TaskDeploymentDescriptor> deployed) {
+    runAllActions(job, deployed);
+  }
+
+  private List<JobMasterAction> runAllActions(JobMaster job, List<TaskDeploymentDescriptor> deployed) {
+    List<JobMasterAction> actions = new ArrayList<>();
     for (TaskDeploymentDescriptor d : deployed) {
-      report(job, d, ExecutionState.RUNNING);
+      actions.addAll(report(job, d, ExecutionState.RUNNING));
     }
     assertThat(job.graph().allRunning()).isTrue();
+    return actions;
+  }
+
+  /** Like {@link #job} with checkpoints every 100 ms. */
+  private JobMaster checkpointedJob(RestartStrategy restartStrategy) {
+    JobGraph.Builder builder = JobGraph.builder("test").restartStrategy(restartStrategy)
+        .setting(CheckpointSettings.INTERVAL, "100 ms").setting(CheckpointSettings.CHECKPOINTS_DIR, "/checkpoints");
+    JobVertexID source = builder.addVertex("source", "Source", 2, Map.of());
+    JobVertexID sink = builder.addVertex("sink", "Sink", 2, Map.of());
+    builder.connect(source, sink, DistributionPattern.ALL_TO_ALL);
+    JobGraph graph = builder.build();
+    return new JobMaster(graph, List.of(), CLIENT, ListeningBehaviour.EXECUTION_RESULT, configuration, cluster,
+        CheckpointSettings.fromJobSettings(graph.settings()), now);
+  }
+
+  private static <M> List<M> sent(List<JobMasterAction> actions, Class<M> type) {
+    return actions.stream()
+        .filter(a -> a instanceof JobMasterAction.SendCheckpointMessage s && type.isInstance(s.message()))
+        .map(a -> type.cast(((JobMasterAction.SendCheckpointMessage) a).message()))
+        .toList();
+  }
+
+  private static List<ExecutionAttemptID> attempts(List<TaskDeploymentDescriptor> deployed, String vertexName) {
+    return deployed.stream().filter(d -> d.vertexName().equals(vertexName)).map(TaskDeploymentDescriptor::attemptId).toList();
   }
 
   private void failAndCancelRest(JobMaster job, List<TaskDeploymentDescriptor> deployed) {
