@@ -1,7 +1,10 @@
 package dev.shoal.taskmanager;
 
 import dev.shoal.messages.CheckpointMessage;
+import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
+import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
 import dev.shoal.messages.CheckpointMessage.NotifyCheckpointComplete;
+import dev.shoal.messages.CheckpointMessage.TriggerCheckpoint;
 import dev.shoal.messages.ControlMessage;
 import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
@@ -48,10 +51,14 @@ import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.ShoalActor;
 import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
 import dev.shoal.taskmanager.network.NetworkEnvironment;
+import dev.shoal.taskmanager.task.CheckpointException;
+import dev.shoal.taskmanager.task.CheckpointExecutors;
 import dev.shoal.taskmanager.task.Task;
 import dev.shoal.taskmanager.task.JobLibraryCache;
 import dev.shoal.taskmanager.task.TaskEvent;
 import dev.shoal.taskmanager.task.TaskEvent.CancellationTimedOut;
+import dev.shoal.taskmanager.task.TaskEvent.CheckpointAcknowledged;
+import dev.shoal.taskmanager.task.TaskEvent.CheckpointDeclined;
 import dev.shoal.taskmanager.task.TaskEvent.StateChanged;
 import dev.shoal.taskmanager.task.TaskSlotTable;
 import dev.shoal.taskmanager.task.TaskSlotTable.Allocated;
@@ -85,8 +92,16 @@ import org.apache.pekko.remote.ThisActorSystemQuarantinedEvent;
  * that deployed it. Losing that JobManager, or stopping, cancels every task; a task's slot is
  * freed only once its thread has ended, however long that takes.
  *
+ * <p>Checkpoints: TriggerCheckpoint and NotifyCheckpointComplete go to the task of their attempt
+ * (a trigger for an attempt that does not run here, or that cannot be triggered, is answered with
+ * a DeclineCheckpoint); the tasks' acknowledgements and declines come back as {@link TaskEvent}s
+ * and go to the current JobManager with a plain tell (checkpoint messages are not fenced by the
+ * leader session). Snapshots are taken and written on the TaskManager's {@link
+ * CheckpointExecutors}, never on the actor's thread.
+ *
  * <p>Threading: all state lives in fields touched only by the actor's thread. Slow work (thread
- * dumps, task threads and their cancelers) runs elsewhere and comes back as a message.
+ * dumps, task threads and their cancelers, checkpoint snapshots and writes) runs elsewhere and
+ * comes back as a message.
  */
 @SuppressWarnings("deprecation") // Artery still publishes its deprecated quarantine event
 public final class TaskManager extends ShoalActor {
@@ -148,6 +163,7 @@ public final class TaskManager extends ShoalActor {
   private JobLibraryCache libraryCache; // created when the first job with jars arrives
   private final TaskSlotTable slotTable;
   private final Map<ExecutionAttemptID, RunningTask> tasks = new LinkedHashMap<>();
+  private CheckpointExecutors checkpointExecutors;
 
   private String jobManagerAddress;
   private Connection connection = NotConnected.INSTANCE;
@@ -214,6 +230,7 @@ public final class TaskManager extends ShoalActor {
     getContext().getSystem().getEventStream().subscribe(getSelf(), org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent.class);
     getContext().getSystem().getEventStream().subscribe(getSelf(), ThisActorSystemQuarantinedEvent.class);
     network = new NetworkEnvironment(getContext().getSystem(), location.resourceId(), configuration.network());
+    checkpointExecutors = new CheckpointExecutors(configuration.checkpointIoThreads());
     ActorRef self = getSelf();
     network
         .start(location.host(), configuration.dataPort())
@@ -243,6 +260,9 @@ public final class TaskManager extends ShoalActor {
       disconnectFromJobManager(registered, reason);
     } else {
       cancelAllTasks(reason);
+    }
+    if (checkpointExecutors != null) {
+      checkpointExecutors.shutdown(); // the cancelled tasks' snapshots are dropped
     }
     if (libraryCache != null) {
       libraryCache.close(); // the cancelled tasks stop using their classes
@@ -615,6 +635,7 @@ public final class TaskManager extends ShoalActor {
             network,
             configuration.taskCancellationInterval(),
             configuration.taskCancellationTimeout(),
+            checkpointExecutors,
             event -> self.tell(event, ActorRef.noSender()));
     log.info("Starting task {} of job {} in slot {}.", task.name(), descriptor.jobId(), slot);
     tasks.put(descriptor.attemptId(), new RunningTask(task, registered));
@@ -675,6 +696,8 @@ public final class TaskManager extends ShoalActor {
     switch (event) {
       case final StateChanged m -> handleTaskStateChanged(m.state());
       case final CancellationTimedOut m -> handleCancellationTimedOut(m);
+      case final CheckpointAcknowledged m -> sendCheckpointResponse(m.message());
+      case final CheckpointDeclined m -> sendCheckpointResponse(m.message());
     }
   }
 
@@ -747,11 +770,52 @@ public final class TaskManager extends ShoalActor {
 
   private void handleCheckpointMessage(CheckpointMessage message) {
     switch (message) {
-      case final NotifyCheckpointComplete m ->
-          log.debug("Ignored completion of checkpoint {} for unknown task {}.", m.checkpointId(), m.attemptId());
-      case final CheckpointMessage.TriggerCheckpoint m -> handleUnknownMessage(m);
-      case final CheckpointMessage.AcknowledgeCheckpoint m -> handleUnknownMessage(m);
-      case final CheckpointMessage.DeclineCheckpoint m -> handleUnknownMessage(m);
+      case final TriggerCheckpoint m -> handleTriggerCheckpoint(m);
+      case final NotifyCheckpointComplete m -> handleNotifyCheckpointComplete(m);
+      case final AcknowledgeCheckpoint m -> handleUnknownMessage(m);
+      case final DeclineCheckpoint m -> handleUnknownMessage(m);
+    }
+  }
+
+  private void handleTriggerCheckpoint(TriggerCheckpoint m) {
+    RunningTask running = tasks.get(m.attemptId());
+    String refusal =
+        running == null
+            ? "Task " + m.attemptId() + " of job " + m.jobId() + " is not running on TaskManager " + location.resourceId() + "."
+            : running.task().triggerCheckpoint(m.checkpointId(), m.timestamp(), m.options());
+    if (refusal != null) {
+      log.debug("Declined checkpoint {} of job {}: {}", m.checkpointId(), m.jobId(), refusal);
+      getSender()
+          .tell(
+              new DeclineCheckpoint(m.jobId(), m.attemptId(), m.checkpointId(), SerializedThrowable.of(CheckpointException.class.getName(), refusal)),
+              getSelf());
+    }
+  }
+
+  private void handleNotifyCheckpointComplete(NotifyCheckpointComplete m) {
+    RunningTask running = tasks.get(m.attemptId());
+    if (running == null) {
+      log.debug("Ignored completion of checkpoint {} for task {}, which does not run here.", m.checkpointId(), m.attemptId());
+      return;
+    }
+    running.task().notifyCheckpointComplete(m.checkpointId());
+  }
+
+  /** Forwards a task's acknowledgement or decline to the JobManager that deployed it. */
+  private void sendCheckpointResponse(CheckpointMessage response) {
+    RunningTask running = tasks.get(response.attemptId());
+    if (running == null) {
+      log.debug("Dropped {} of checkpoint {}: task {} has ended.", response.getClass().getSimpleName(), response.checkpointId(), response.attemptId());
+      return;
+    }
+    if (connection instanceof Registered registered && registered.equals(running.deployedUnder())) {
+      registered.jobManager().tell(response, getSelf());
+    } else {
+      log.debug(
+          "Dropped {} of checkpoint {} of task {}: the registration it was deployed under is over.",
+          response.getClass().getSimpleName(),
+          response.checkpointId(),
+          running.task().name());
     }
   }
 }

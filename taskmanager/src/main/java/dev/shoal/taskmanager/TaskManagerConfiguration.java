@@ -29,6 +29,8 @@ import java.util.Objects;
  * @param taskCancellationTimeout after how long a cancelled task whose thread still runs is
  *     reported as an error; zero for never ({@code shoal.taskmanager.task.cancellation-timeout})
  * @param network the data exchange settings ({@code shoal.taskmanager.network})
+ * @param checkpointIoThreads threads that write checkpoint state to files ({@code
+ *     shoal.taskmanager.checkpoint.io-threads})
  */
 public record TaskManagerConfiguration(
     String host,
@@ -43,7 +45,11 @@ public record TaskManagerConfiguration(
     QuarantinePolicy onQuarantine,
     Duration taskCancellationInterval,
     Duration taskCancellationTimeout,
-    NetworkConfiguration network) {
+    NetworkConfiguration network,
+    int checkpointIoThreads) {
+
+  /** The default of {@code shoal.taskmanager.checkpoint.io-threads}. */
+  public static final int DEFAULT_CHECKPOINT_IO_THREADS = 4;
 
   /** What a quarantined TaskManager does. */
   public enum QuarantinePolicy {
@@ -61,6 +67,10 @@ public record TaskManagerConfiguration(
     Objects.requireNonNull(taskCancellationInterval, "taskCancellationInterval");
     Objects.requireNonNull(taskCancellationTimeout, "taskCancellationTimeout");
     Objects.requireNonNull(network, "network");
+    if (checkpointIoThreads < 1) {
+      throw new IllegalArgumentException(
+          "Invalid configuration shoal.taskmanager.checkpoint.io-threads: must be >= 1, was " + checkpointIoThreads);
+    }
     if (numberOfSlots < 1) {
       throw new IllegalArgumentException(
           "Invalid configuration shoal.taskmanager.number-of-task-slots: must be >= 1, was " + numberOfSlots);
@@ -82,6 +92,26 @@ public record TaskManagerConfiguration(
           "Invalid configuration shoal.taskmanager.task.cancellation-timeout: must be >= 0, was "
               + taskCancellationTimeout);
     }
+  }
+
+  /** The settings with {@value #DEFAULT_CHECKPOINT_IO_THREADS} checkpoint I/O threads. */
+  public TaskManagerConfiguration(
+      String host,
+      int port,
+      int dataPort,
+      int numberOfSlots,
+      Duration initialRegistrationBackoff,
+      Duration maxRegistrationBackoff,
+      Duration refusedRegistrationBackoff,
+      Duration registrationTimeout,
+      Duration heartbeatInterval,
+      QuarantinePolicy onQuarantine,
+      Duration taskCancellationInterval,
+      Duration taskCancellationTimeout,
+      NetworkConfiguration network) {
+    this(host, port, dataPort, numberOfSlots, initialRegistrationBackoff, maxRegistrationBackoff, refusedRegistrationBackoff,
+        registrationTimeout, heartbeatInterval, onQuarantine, taskCancellationInterval, taskCancellationTimeout, network,
+        DEFAULT_CHECKPOINT_IO_THREADS);
   }
 
   /** Reads the settings, naming the offending key when one is invalid. */
@@ -111,7 +141,8 @@ public record TaskManagerConfiguration(
         onQuarantine,
         positiveDuration(config, prefix + "task.cancellation-interval"),
         nonNegativeDuration(config, prefix + "task.cancellation-timeout"),
-        NetworkConfiguration.fromConfig(config));
+        NetworkConfiguration.fromConfig(config),
+        intInRange(config, prefix + "checkpoint.io-threads", 1, 256));
   }
 
   /** Reads a duration that may be zero, naming the key when it is missing or invalid. */

@@ -13,7 +13,13 @@ import java.util.function.BiConsumer;
 /**
  * Deserializes the records of an {@link InputGate}, reassembling those that span buffers (each
  * channel keeps its own partial record). Events other than the end of partition go to an event
- * handler, in order with the records (checkpoint barriers will).
+ * hook, in order with the records.
+ *
+ * <p>When the task runs under a {@link CheckpointBarrierHandler}, the reader is where checkpoints
+ * happen for a task with inputs: barriers and ends of partition go to the task's {@link
+ * BarrierAligner} (which may snapshot, inside {@link #next()}, between two records), and before
+ * each record, or when the gate's wait is woken up, the handler's pending actions run
+ * (checkpoint completions).
  *
  * <p>Threading: the task thread only.
  */
@@ -38,12 +44,18 @@ final class GateRecordReader<T> implements RecordReader<T> {
     }
   }
 
+  /** Observes every event but the end of partition, with its channel in the gate (tests). */
   void onEvent(BiConsumer<Integer, DataEvent> handler) {
     this.eventHandler = handler;
   }
 
   @Override
   public T next() throws InterruptedException, IOException {
+    BarrierAligner aligner = gate.aligner();
+    CheckpointBarrierHandler checkpoints = aligner == null ? null : aligner.handler();
+    if (checkpoints != null && checkpoints.hasPendingActions()) {
+      checkpoints.runPendingActions();
+    }
     while (true) {
       if (current != null) {
         T record = current.next();
@@ -57,6 +69,12 @@ final class GateRecordReader<T> implements RecordReader<T> {
       if (next == null) {
         return null;
       }
+      if (next == InputGate.WAKE_UP) {
+        if (checkpoints != null && checkpoints.hasPendingActions()) {
+          checkpoints.runPendingActions();
+        }
+        continue;
+      }
       ChannelState state = states.get(next.channel());
       if (next.buffer() != null) {
         state.setBuffer(next.buffer());
@@ -65,8 +83,14 @@ final class GateRecordReader<T> implements RecordReader<T> {
         if (state.isPartial()) {
           throw new MalformedRecordException("Channel " + next.channel() + " ended in the middle of a record.");
         }
+        if (aligner != null) {
+          aligner.onEndOfPartition(gate.channelOffset() + next.channel());
+        }
       } else {
         eventHandler.accept(next.channel(), next.event());
+        if (aligner != null && next.event() instanceof DataEvent.CheckpointBarrier barrier) {
+          aligner.onBarrier(gate.channelOffset() + next.channel(), barrier);
+        }
       }
     }
   }

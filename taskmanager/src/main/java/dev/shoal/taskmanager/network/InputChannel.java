@@ -12,6 +12,8 @@ abstract sealed class InputChannel permits LocalInputChannel, RemoteInputChannel
   final int index;
   /** Whether the channel sits in the gate's queue of available channels; guarded by the gate. */
   boolean queued;
+  /** Whether barrier alignment holds the channel back (the gate passes it over); guarded by the gate. */
+  boolean blocked;
 
   InputChannel(InputGate gate, int index) {
     this.gate = gate;

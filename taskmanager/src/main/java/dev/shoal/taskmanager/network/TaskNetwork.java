@@ -26,7 +26,15 @@ import java.util.Map;
  * (one per incoming edge, opened when the task asks for them). {@link #finish()} ends the
  * partitions after a successful run; {@link #fail} releases everything after a failure.
  *
- * <p>Threading: the task thread, except {@link #fail}, which may come from the canceler.
+ * <p>Checkpoints: with a {@link #setCheckpointHandler handler}, the task's gates align barriers
+ * over all its input channels together ({@link BarrierAligner}) and its readers run the handler's
+ * pending actions between records; {@link #wakeUp()} wakes a reader that waits for input so that
+ * they run without delay.
+ *
+ * <p>Threading: the task thread, except {@link #fail}, which may come from the canceler, {@link
+ * #wakeUp()}, which may come from any thread, and {@link #broadcastEvent}, which a source's
+ * checkpoint runs on another thread while holding the task's checkpoint lock (the source emits
+ * only while holding it too, so its writers are never used by two threads at once).
  */
 public final class TaskNetwork {
 
@@ -50,6 +58,10 @@ public final class TaskNetwork {
   private final PartitionRecordWriter<?>[] writers;
   private final InputGate[] gates;
   private final List<InputGate> openGates = new ArrayList<>();
+  /** The open gates, for {@link #wakeUp()} from other threads. */
+  private volatile List<InputGate> gatesToWake = List.of();
+  private CheckpointBarrierHandler checkpointHandler;
+  private BarrierAligner aligner;
   private volatile boolean released;
   private Duration bufferTimeout = Duration.ofMillis(100);
   /** The opened writers, as the gates see them when their input goes idle (task thread). */
@@ -135,6 +147,29 @@ public final class TaskNetwork {
     }
   }
 
+  /**
+   * Makes the task's inputs align checkpoint barriers and hand them to {@code handler}; set before
+   * any input is opened.
+   *
+   * @throws IllegalStateException when an input is open already
+   */
+  public synchronized void setCheckpointHandler(CheckpointBarrierHandler handler) {
+    if (!openGates.isEmpty()) {
+      throw new IllegalStateException(owner + " has opened inputs already; the checkpoint handler comes first.");
+    }
+    this.checkpointHandler = handler;
+  }
+
+  /**
+   * Wakes the task's reader if it waits for input, so that it runs the checkpoint handler's pending
+   * actions; any thread, returns at once.
+   */
+  public void wakeUp() {
+    for (InputGate gate : gatesToWake) {
+      gate.wakeUp();
+    }
+  }
+
   public int numberOfOutputs() {
     return partitions.length;
   }
@@ -171,7 +206,7 @@ public final class TaskNetwork {
     if (gates[index] != null) {
       throw new IllegalArgumentException("Input " + index + " of " + owner + " is open already.");
     }
-    InputGate gate = openGate(List.of(descriptor.inputGates().get(index)));
+    InputGate gate = openGate(List.of(descriptor.inputGates().get(index)), firstChannelOf(index));
     gates[index] = gate;
     return reader(gate, codec);
   }
@@ -182,7 +217,7 @@ public final class TaskNetwork {
         throw new IllegalArgumentException("Input " + i + " of " + owner + " is open already.");
       }
     }
-    InputGate gate = openGate(descriptor.inputGates());
+    InputGate gate = openGate(descriptor.inputGates(), 0);
     Arrays.fill(gates, gate);
     return reader(gate, codec);
   }
@@ -191,8 +226,20 @@ public final class TaskNetwork {
     return new GateRecordReader<>(gate, codec, configuration.maxRecordSize());
   }
 
-  private InputGate openGate(List<InputGateDeploymentDescriptor> described) {
-    InputGate gate = new InputGate(owner);
+  /** The task-wide number of the first channel of input {@code index}. */
+  private int firstChannelOf(int index) {
+    int first = 0;
+    for (int i = 0; i < index; i++) {
+      first += descriptor.inputGates().get(i).channels().size();
+    }
+    return first;
+  }
+
+  private InputGate openGate(List<InputGateDeploymentDescriptor> described, int channelOffset) {
+    if (checkpointHandler != null && aligner == null) {
+      aligner = new BarrierAligner(owner, firstChannelOf(descriptor.inputGates().size()), checkpointHandler);
+    }
+    InputGate gate = new InputGate(owner, channelOffset, aligner);
     gate.flushOutputsWhenIdle(idleOutputs, bufferTimeout);
     int total = described.stream().mapToInt(g -> g.channels().size()).sum();
     int credit = configuration.creditPerChannel(total);
@@ -208,7 +255,11 @@ public final class TaskNetwork {
       }
     }
     gate.setChannels(channels);
+    if (aligner != null) {
+      aligner.register(gate);
+    }
     openGates.add(gate);
+    gatesToWake = List.copyOf(openGates);
     if (!released) {
       gate.requestPartitions();
     }
@@ -230,7 +281,7 @@ public final class TaskNetwork {
     }
     for (int i = 0; i < gates.length; i++) {
       if (gates[i] == null) {
-        gates[i] = openGate(List.of(descriptor.inputGates().get(i)));
+        gates[i] = openGate(List.of(descriptor.inputGates().get(i)), firstChannelOf(i));
       }
     }
     openGates.forEach(InputGate::close);

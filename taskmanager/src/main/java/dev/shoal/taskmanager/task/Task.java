@@ -3,6 +3,7 @@ package dev.shoal.taskmanager.task;
 import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.AccumulatorValue;
+import dev.shoal.messages.job.CheckpointOptions;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JobVertexID;
 import dev.shoal.messages.job.SerializedThrowable;
@@ -50,11 +51,23 @@ import org.slf4j.LoggerFactory;
  * timeout (unless that is zero), the canceler logs an error with the thread's stack and reports
  * {@link CancellationTimedOut}, and it keeps interrupting.
  *
+ * <p>Checkpoints ({@link TaskCheckpointer}): a task deployed with a {@link
+ * TaskDeploymentDescriptor#restore()} gives its {@link
+ * dev.shoal.taskmanager.api.CheckpointableInvokable} that state on the task thread before it
+ * reports RUNNING (an unreadable state file fails the task, naming the file and the checkpoint).
+ * A source is triggered through {@link #triggerCheckpoint}; a task with inputs snapshots when its
+ * inputs have aligned the barriers. Snapshots are written off the task thread and acknowledged
+ * with {@link TaskEvent.CheckpointAcknowledged} (or declined with {@link
+ * TaskEvent.CheckpointDeclined}); {@link #notifyCheckpointComplete} reaches the invokable in
+ * increasing order. When the task ends, checkpoint work still pending is dropped before the
+ * terminal state is reported, and no checkpoint report follows it.
+ *
  * <p>Threading: the task never touches its owner's state. Every report is a {@link TaskEvent}
- * handed to the {@code events} consumer from the task or canceler thread; the TaskManager actor
- * passes them to itself as messages. {@link #start()}, {@link #cancel()} and {@link
- * #failExternally} are called by the owner and return at once. The first of cancel and
- * failExternally decides the outcome; later calls do nothing.
+ * handed to the {@code events} consumer from the task, canceler or a checkpoint thread; the
+ * TaskManager actor passes them to itself as messages. {@link #start()}, {@link #cancel()},
+ * {@link #failExternally}, {@link #triggerCheckpoint} and {@link #notifyCheckpointComplete} are
+ * called by the owner and return at once. The first of cancel and failExternally decides the
+ * outcome; later calls do nothing.
  */
 public final class Task {
 
@@ -70,6 +83,7 @@ public final class Task {
   private final Context context = new Context();
   private final String name;
   private final Thread thread;
+  private final TaskCheckpointer checkpointer;
 
   /** Guards the cancellation flag and hooks together, so that a hook runs exactly once. */
   private final Object cancellationLock = new Object();
@@ -95,7 +109,9 @@ public final class Task {
    * @param cancellationInterval how often a cancelled task thread is interrupted again
    * @param cancellationTimeout after how long a cancelled task that still runs is reported; zero
    *     for never
-   * @param events receives every state change and timeout report; called from the task's threads
+   * @param checkpointExecutors the TaskManager's checkpoint threads
+   * @param events receives every state change, timeout and checkpoint report; called from the
+   *     task's threads and checkpoint threads
    */
   public Task(
       TaskDeploymentDescriptor descriptor,
@@ -103,6 +119,7 @@ public final class Task {
       NetworkEnvironment network,
       Duration cancellationInterval,
       Duration cancellationTimeout,
+      CheckpointExecutors checkpointExecutors,
       Consumer<TaskEvent> events) {
     this.descriptor = Objects.requireNonNull(descriptor, "descriptor");
     this.classLoaders = Objects.requireNonNull(classLoaders, "classLoaders");
@@ -118,6 +135,14 @@ public final class Task {
     }
     this.name = descriptor.taskName() + " [" + descriptor.attemptId() + "]";
     this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
+    this.checkpointer =
+        new TaskCheckpointer(
+            descriptor,
+            name,
+            checkpointLock,
+            Objects.requireNonNull(checkpointExecutors, "checkpointExecutors"),
+            events,
+            cause -> failExternally(serialize(cause)));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -157,6 +182,32 @@ public final class Task {
     return state;
   }
 
+  /**
+   * Starts checkpoint {@code checkpointId} of this source: snapshot and barrier on a checkpoint
+   * thread holding the checkpoint lock, then the asynchronous write and the acknowledgement.
+   *
+   * @return null when it started; otherwise why the task declines (it has inputs, is not
+   *     RUNNING, has ended, or its invokable is not checkpointable)
+   */
+  public String triggerCheckpoint(long checkpointId, long timestamp, CheckpointOptions options) {
+    Objects.requireNonNull(options, "options");
+    ExecutionState current = state;
+    String refusal = checkpointer.triggerRefusal(current == ExecutionState.RUNNING && !cancelled);
+    if (refusal != null) {
+      return current == ExecutionState.RUNNING ? refusal : refusal + " It is " + current + ".";
+    }
+    checkpointer.trigger(checkpointId, timestamp, options);
+    return null;
+  }
+
+  /**
+   * Checkpoint {@code checkpointId} completed: the invokable learns it (if checkpointable) between
+   * records, or for a source on a checkpoint thread holding the checkpoint lock.
+   */
+  public void notifyCheckpointComplete(long checkpointId) {
+    checkpointer.notifyComplete(checkpointId);
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Task thread
   // ------------------------------------------------------------------------------------------
@@ -167,18 +218,25 @@ public final class Task {
     TaskNetwork io = network.createTaskNetwork(descriptor);
     try {
       io.setUp();
+      io.setCheckpointHandler(checkpointer);
       taskNetwork = io;
       Invokable invokable = instantiate();
       if (!cancelled) {
+        checkpointer.restore(invokable);
+      }
+      if (!cancelled) {
+        checkpointer.start(invokable, io);
         report(ExecutionState.RUNNING, null);
         invokable.invoke(context);
         if (!cancelled) {
+          checkpointer.close(); // no barrier may follow the end of partition
           io.finish();
         }
       }
     } catch (Throwable t) { // user code: anything it throws ends this task only
       failure = t;
     }
+    checkpointer.close();
     if (cancelled || failure != null) {
       io.fail(
           failure != null

@@ -1,5 +1,7 @@
 package dev.shoal.taskmanager.task;
 
+import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
+import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
 import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.job.TaskExecutionState;
 import java.time.Duration;
@@ -49,6 +51,40 @@ public sealed interface TaskEvent extends NoSerializationVerificationNeeded {
       Objects.requireNonNull(taskName, "taskName");
       Objects.requireNonNull(timeout, "timeout");
       Objects.requireNonNull(stackTrace, "stackTrace");
+    }
+  }
+
+  /**
+   * The task's part of a checkpoint is durably written (or it has no state); for the JobManager.
+   * Never sent after the task's terminal {@link StateChanged}.
+   *
+   * @param message the acknowledgement to forward
+   */
+  record CheckpointAcknowledged(AcknowledgeCheckpoint message) implements TaskEvent {
+    public CheckpointAcknowledged {
+      Objects.requireNonNull(message, "message");
+    }
+
+    @Override
+    public ExecutionAttemptID attemptId() {
+      return message.attemptId();
+    }
+  }
+
+  /**
+   * The task cannot take part in a checkpoint; for the JobManager. Never sent after the task's
+   * terminal {@link StateChanged}.
+   *
+   * @param message the decline to forward
+   */
+  record CheckpointDeclined(DeclineCheckpoint message) implements TaskEvent {
+    public CheckpointDeclined {
+      Objects.requireNonNull(message, "message");
+    }
+
+    @Override
+    public ExecutionAttemptID attemptId() {
+      return message.attemptId();
     }
   }
 }
