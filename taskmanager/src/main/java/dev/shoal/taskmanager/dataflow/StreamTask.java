@@ -67,8 +67,10 @@ public final class StreamTask implements CheckpointableInvokable {
 
   /** Records that entered the chain; a plain field, published once at the end. */
   private long recordsIn;
-  /** The snapshot {@link #restoreState} read; null for a fresh start. */
+  /** The snapshot {@link #restoreState} read, until the operators took their parts; null for none. */
   private SnapshotFormat.Restored restored;
+  /** The checkpoint the task restored; null for a fresh start. */
+  private Long restoredCheckpointId;
   /** The chain's operators once initialized; null before. Guarded as the class comment says. */
   private volatile List<RunningOperator> operators;
   private String vertexName = "(not started)";
@@ -85,6 +87,7 @@ public final class StreamTask implements CheckpointableInvokable {
       throw new IllegalStateException("State can be restored only before the task runs.");
     }
     restored = SnapshotFormat.read(state);
+    restoredCheckpointId = restored.checkpointId();
   }
 
   @Override
@@ -207,6 +210,8 @@ public final class StreamTask implements CheckpointableInvokable {
           + ": it holds state of the operators " + unknown + " (position:name in the chain), which this vertex does not have."
           + " Was the program changed since the snapshot was taken?");
     }
+    // the operators hold their parts now; let go of the rest as they decode them
+    restored = null;
     return running;
   }
 
@@ -218,7 +223,7 @@ public final class StreamTask implements CheckpointableInvokable {
   private void initialize(List<RunningOperator> running) throws Exception {
     for (RunningOperator operator : running) {
       if (operator.function() instanceof CheckpointedFunction checkpointed) {
-        checkpointed.initializeState(new InitializationContext(operator.state(), restored == null ? null : restored.checkpointId()));
+        checkpointed.initializeState(new InitializationContext(operator.state(), restoredCheckpointId));
       }
     }
   }
