@@ -154,6 +154,16 @@ public record JobGraph(
       return vertex.id();
     }
 
+    /**
+     * Adds a vertex with a given id, e.g. one derived from the program so that a re-submitted
+     * job's vertices match the state of a savepoint; {@link #build()} refuses duplicate ids.
+     */
+    public JobVertexID addVertex(JobVertexID id, String vertexName, String invokableClassName, int parallelism, Map<String, String> configuration) {
+      JobVertex vertex = new JobVertex(Objects.requireNonNull(id, "id"), vertexName, invokableClassName, parallelism, configuration);
+      vertices.add(vertex);
+      return vertex.id();
+    }
+
     public JobVertexID addVertex(String vertexName, Class<?> invokableClass, int parallelism) {
       return addVertex(vertexName, invokableClass.getName(), parallelism, Map.of());
     }

@@ -110,11 +110,28 @@ record ChainSpec(String vertexName, Codec<?> inputCodec, List<ChainedOperator> o
 
     /**
      * @param keySelector the key whose records are reduced together
+     * @param keyCodec writes the keys into snapshots
      * @param function combines the key's value so far with the next record
+     * @param valueCodec writes the values into snapshots
      */
-    record Reduce(Function1<?, ?> keySelector, Function2<?, ?, ?> function) implements Operator {
+    record Reduce(Function1<?, ?> keySelector, Codec<?> keyCodec, Function2<?, ?, ?> function, Codec<?> valueCodec) implements Operator {
       public Reduce {
         Objects.requireNonNull(keySelector, "keySelector");
+        Objects.requireNonNull(keyCodec, "keyCodec");
+        Objects.requireNonNull(function, "function");
+        Objects.requireNonNull(valueCodec, "valueCodec");
+      }
+    }
+
+    /**
+     * @param keySelector the key of each record, which scopes the keyed state
+     * @param keyCodec writes the keys into snapshots
+     * @param function processes each record with its key's state
+     */
+    record KeyedProcess(Function1<?, ?> keySelector, Codec<?> keyCodec, KeyedProcessFunction<?, ?, ?> function) implements Operator {
+      public KeyedProcess {
+        Objects.requireNonNull(keySelector, "keySelector");
+        Objects.requireNonNull(keyCodec, "keyCodec");
         Objects.requireNonNull(function, "function");
       }
     }

@@ -77,14 +77,28 @@ public final class DataStream<T> {
 
   /**
    * Partitions the stream by {@code keySelector}: the records of one key reach the same subtask of
-   * the next operator.
+   * the next operator, whose keyed state {@code keyCodec} writes the keys of into snapshots.
    *
    * @param keySelector the key of a record, never null; keys are compared with {@code equals} and
    *     spread by {@code hashCode}, which must be the same in every JVM (not identity hash codes)
+   * @param keyCodec writes the keys of the next operator's keyed state into snapshots
    */
-  public <K> KeyedStream<T, K> keyBy(Function1<T, K> keySelector) {
+  public <K> KeyedStream<T, K> keyBy(Function1<T, K> keySelector, Codec<K> keyCodec) {
     Objects.requireNonNull(keySelector, "keySelector");
-    return new KeyedStream<>(this, keySelector);
+    Objects.requireNonNull(keyCodec, "keyCodec");
+    return new KeyedStream<>(this, keySelector, keyCodec);
+  }
+
+  /**
+   * Partitions the stream by {@code keySelector}, as {@link #keyBy(Function1, Codec)}, with keys
+   * written into snapshots by Java serialization: any {@link java.io.Serializable} key works (one
+   * that is not fails the checkpoint, naming its type), but the snapshots are larger and slower
+   * than with a codec, and a key class changed between snapshot and restore may not read back.
+   * Pass a codec when the next operator keeps keyed state that matters.
+   */
+  @SuppressWarnings("unchecked")
+  public <K> KeyedStream<T, K> keyBy(Function1<T, K> keySelector) {
+    return keyBy(keySelector, (Codec<K>) (Codec<?>) JavaSerializationCodec.INSTANCE);
   }
 
   /** This stream, spread round robin over the subtasks of the next operator. */

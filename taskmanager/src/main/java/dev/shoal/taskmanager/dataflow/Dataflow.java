@@ -9,6 +9,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.ObjectOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -36,12 +39,21 @@ import java.util.stream.Collectors;
  * <vertex name>.records-in} and {@code .records-out}; vertices with equal names share them.
  *
  * <p>Not thread-safe: build a dataflow and its streams on one thread. {@link #compile()} may be
- * called more than once; each call returns a new job (a new job id).
+ * called more than once; each call returns a new job (a new job id) whose vertex ids are the same
+ * every time: derived from each chain's position and operator names, so that a program compiled
+ * again finds its vertices' state in a savepoint.
+ *
+ * <p>Checkpoints ({@link #checkpointing}): every operator's managed state (see {@link
+ * CheckpointedFunction}, {@link KeyedStateStore}) is snapshotted per subtask, so a job restores at
+ * the parallelism it was snapshotted with; rescaling is not supported.
  */
 public final class Dataflow {
 
   /** The most bytes the serialized operators of one vertex may take: they travel in one message. */
   public static final int MAX_CHAIN_BYTES = 64 * 1024;
+
+  /** The job setting of the checkpoint interval (Flink's key); unset: no checkpoints. */
+  public static final String CHECKPOINTING_INTERVAL = "execution.checkpointing.interval";
 
   private final String name;
   private int parallelism = 1;
@@ -85,6 +97,20 @@ public final class Dataflow {
   public Dataflow setting(String key, String value) {
     settings.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
     return this;
+  }
+
+  /**
+   * Checkpoints the job every {@code interval}: sets {@value #CHECKPOINTING_INTERVAL} (Flink's key)
+   * to the interval in milliseconds, e.g. {@code "100 ms"}.
+   *
+   * @throws IllegalArgumentException when {@code interval} is not at least one millisecond
+   */
+  public Dataflow checkpointing(Duration interval) {
+    Objects.requireNonNull(interval, "interval");
+    if (interval.toMillis() < 1) {
+      throw new IllegalArgumentException("Dataflow '" + name + "': the checkpoint interval must be at least 1 ms, was " + interval + ".");
+    }
+    return setting(CHECKPOINTING_INTERVAL, interval.toMillis() + " ms");
   }
 
   /** Sets every key of {@code values}, as {@link #setting}. */
@@ -133,7 +159,8 @@ public final class Dataflow {
       List<StreamNode> targets = new ArrayList<>();
       ChainSpec spec = plan(chain, targets);
       String encoded = Base64.getEncoder().encodeToString(serialize(spec, chain));
-      vertexOf.put(head, builder.addVertex(spec.vertexName(), StreamTask.class.getName(), parallelismOf(head), Map.of(StreamTask.CHAIN_KEY, encoded)));
+      JobVertexID id = vertexId(vertexOf.size(), chain);
+      vertexOf.put(head, builder.addVertex(id, spec.vertexName(), StreamTask.class.getName(), parallelismOf(head), Map.of(StreamTask.CHAIN_KEY, encoded)));
       targetsOf.put(head, targets);
     });
     // a vertex's output indexes are the order of its edges in the job graph
@@ -175,6 +202,19 @@ public final class Dataflow {
 
   private int parallelismOf(StreamNode node) {
     return node.parallelism != null ? node.parallelism : parallelism;
+  }
+
+  /**
+   * The id of the vertex that runs {@code chain}, the {@code position}-th chain of the job: a
+   * name-based UUID of the position and the operator names, so compiling the same program again
+   * gives the same ids, and a re-submitted job's vertices find their state in a savepoint.
+   */
+  static JobVertexID vertexId(int position, List<StreamNode> chain) {
+    StringBuilder seed = new StringBuilder("shoal.dataflow.vertex\u0000").append(position);
+    for (StreamNode node : chain) {
+      seed.append('\u0000').append(node.name);
+    }
+    return new JobVertexID(UUID.nameUUIDFromBytes(seed.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Whether {@code node} runs in the task of its input: forward edge, same parallelism. */
@@ -220,8 +260,20 @@ public final class Dataflow {
   private static byte[] serialize(ChainSpec spec, List<StreamNode> chain) {
     for (StreamNode node : chain) {
       checkSerializable(node.operator.function(), "The function of operator '" + node.name + "'");
-      if (node.operator instanceof ChainSpec.Operator.Reduce reduce) {
-        checkSerializable(reduce.keySelector(), "The key selector of operator '" + node.name + "'");
+      switch (node.operator) {
+        case ChainSpec.Operator.Reduce reduce -> {
+          checkSerializable(reduce.keySelector(), "The key selector of operator '" + node.name + "'");
+          checkSerializable(reduce.keyCodec(), "The key codec of operator '" + node.name + "'");
+        }
+        case ChainSpec.Operator.KeyedProcess process -> {
+          checkSerializable(process.keySelector(), "The key selector of operator '" + node.name + "'");
+          checkSerializable(process.keyCodec(), "The key codec of operator '" + node.name + "'");
+        }
+        case ChainSpec.Operator.Source s -> {}
+        case ChainSpec.Operator.Map m -> {}
+        case ChainSpec.Operator.FlatMap f -> {}
+        case ChainSpec.Operator.Filter f -> {}
+        case ChainSpec.Operator.Sink s -> {}
       }
       if (node.outputCodec != null) {
         checkSerializable(node.outputCodec, "The codec of operator '" + node.name + "'");

@@ -12,6 +12,13 @@ import java.io.Serializable;
  * and {@link SourceContext#parallelism()}; one that runs long checks {@link
  * SourceContext#isCancelled()} and waits interruptibly.
  *
+ * <p>Checkpoints: a source's checkpoint is taken on another thread while it holds the {@linkplain
+ * SourceContext#getCheckpointLock() checkpoint lock}. {@link SourceContext#collect} takes the lock
+ * for each record, so no record is ever emitted half-way through a snapshot; a source with state
+ * (a {@link CheckpointedFunction}, e.g. one that remembers its offset) emits a record and updates
+ * its state together in one {@code synchronized (context.getCheckpointLock())} block, so that a
+ * snapshot sees either both or neither, and waits (rate limits, polling) outside of it.
+ *
  * @param <T> the record type
  */
 @FunctionalInterface
@@ -32,10 +39,16 @@ public interface SourceFunction<T> extends Serializable {
   interface SourceContext<T> {
 
     /**
-     * Hands {@code record} (not null) to the operators downstream; it may block while the network
-     * is behind (back-pressure).
+     * Hands {@code record} (not null) to the operators downstream, holding the checkpoint lock
+     * meanwhile; it may block while the network is behind (back-pressure).
      */
     void collect(T record);
+
+    /**
+     * The lock that checkpoints of this source's task hold: hold it while emitting a record and
+     * updating the state that says it was emitted (Flink 1.x's checkpoint lock).
+     */
+    Object getCheckpointLock();
 
     /** This source subtask's index, below {@link #parallelism()}. */
     int subtaskIndex();

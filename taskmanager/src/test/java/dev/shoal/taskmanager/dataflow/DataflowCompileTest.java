@@ -136,6 +136,66 @@ final class DataflowCompileTest {
   }
 
   @Test
+  void shouldGiveTheVerticesTheSameIdsEveryTimeTheProgramIsCompiled() {
+    // given
+    JobGraph first = keyedProgram("count").compile();
+
+    // when
+    JobGraph second = keyedProgram("count").compile();
+    JobGraph renamed = keyedProgram("tally").compile();
+
+    // then: same program, same ids, other jobs; another operator name, another id for its vertex only
+    assertThat(second.jobId()).isNotEqualTo(first.jobId());
+    assertThat(second.vertices()).extracting(JobVertex::id).containsExactlyElementsOf(first.vertices().stream().map(JobVertex::id).toList());
+    assertThat(renamed.vertices().get(0).id()).isEqualTo(first.vertices().get(0).id());
+    assertThat(renamed.vertices().get(1).id()).isNotEqualTo(first.vertices().get(1).id());
+    assertThat(first.vertices().get(0).id()).isNotEqualTo(first.vertices().get(1).id());
+  }
+
+  @Test
+  void shouldGiveChainsOfEqualNamesAtOtherPositionsOtherIds() {
+    // given two unconnected sources of the same name
+    Dataflow flow = Dataflow.named("twins");
+    flow.source("source", NO_LINES, Codecs.strings()).sink("sink", value -> {});
+    flow.source("source", NO_LINES, Codecs.strings()).sink("sink", value -> {});
+
+    // when
+    JobGraph graph = flow.compile();
+
+    // then
+    assertThat(graph.vertices()).extracting(JobVertex::name).containsExactly("source -> sink", "source -> sink");
+    assertThat(graph.vertices().get(0).id()).isNotEqualTo(graph.vertices().get(1).id());
+  }
+
+  @Test
+  void shouldSetTheCheckpointIntervalInMillisecondsUnderFlinksKey() {
+    // given
+    Dataflow flow = Dataflow.named("checkpointed").checkpointing(java.time.Duration.ofMillis(100));
+    flow.source("source", NO_LINES, Codecs.strings());
+
+    // when
+    JobGraph graph = flow.compile();
+
+    // then
+    assertThat(graph.settings()).containsEntry("execution.checkpointing.interval", "100 ms");
+    // read as RestartStrategy reads its durations
+    assertThat(com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of("d", graph.settings().get("execution.checkpointing.interval"))).getDuration("d"))
+        .isEqualTo(java.time.Duration.ofMillis(100));
+    assertThatThrownBy(() -> flow.checkpointing(java.time.Duration.ofNanos(10)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Dataflow 'checkpointed': the checkpoint interval must be at least 1 ms, was PT0.00000001S.");
+  }
+
+  private static Dataflow keyedProgram(String counter) {
+    Dataflow flow = Dataflow.named("keyed").parallelism(2);
+    flow.source("words", NO_LINES, Codecs.strings())
+        .keyBy(w -> w, Codecs.strings())
+        .reduce(counter, (a, b) -> a + b)
+        .sink("sink", value -> {});
+    return flow;
+  }
+
+  @Test
   void shouldRefuseADataflowWithoutOperators() {
     // given
     Dataflow flow = Dataflow.named("empty");

@@ -49,6 +49,7 @@ public final class TestingTaskContext implements TaskContext {
   private final boolean hasInput;
   private boolean inputOpened;
   private final long interruptEmitAfter;
+  private final Map<Long, Runnable> beforeRecord;
   private volatile boolean cancelled;
   private final List<Runnable> cancelHooks = new ArrayList<>();
   private final Map<String, Object> accumulators = new LinkedHashMap<>();
@@ -63,6 +64,7 @@ public final class TestingTaskContext implements TaskContext {
     this.hasInput = builder.hasInput;
     this.outputChannels = builder.outputChannels.stream().mapToInt(Integer::intValue).toArray();
     this.interruptEmitAfter = builder.interruptEmitAfter;
+    this.beforeRecord = Map.copyOf(builder.beforeRecord);
     this.opened = new boolean[outputChannels.length];
     for (int channels : outputChannels) {
       List<List<byte[]>> output = new ArrayList<>();
@@ -308,6 +310,10 @@ public final class TestingTaskContext implements TaskContext {
 
       @Override
       public T next() {
+        Runnable action = beforeRecord.get((long) next);
+        if (action != null) {
+          action.run();
+        }
         return next < input.size() ? decode(input.get(next++), codec) : null;
       }
 
@@ -399,8 +405,19 @@ public final class TestingTaskContext implements TaskContext {
     private boolean hasInput;
     private final List<Integer> outputChannels = new ArrayList<>();
     private long interruptEmitAfter = -1;
+    private final Map<Long, Runnable> beforeRecord = new HashMap<>();
 
     private Builder() {}
+
+    /**
+     * Runs {@code action} on the task thread when the task asks for input record {@code index}
+     * (0-based; the input's size: after the last record, before the end), between two records as
+     * the runtime takes a checkpoint of a task with inputs.
+     */
+    public Builder beforeRecord(long index, Runnable action) {
+      beforeRecord.put(index, action);
+      return this;
+    }
 
     public Builder vertexName(String name) {
       this.vertexName = name;
