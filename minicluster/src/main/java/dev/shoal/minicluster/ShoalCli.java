@@ -79,12 +79,29 @@ public final class ShoalCli {
     @Option(names = "--timeout", defaultValue = "10s", description = "How long to wait for answers (default ${DEFAULT-VALUE}).")
     String timeout;
 
+    /** The command these options belong to, so that their errors print where its output goes. */
+    @Spec(Spec.Target.MIXEE) CommandLine.Model.CommandSpec command;
+
+    /** Checks --jobmanager and --timeout; a usage error (exit code 2) when one is bad. */
+    void validate() {
+      address();
+      timeoutDuration();
+    }
+
     String address() {
       int colon = jobManager.lastIndexOf(':');
-      if (colon <= 0) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "--jobmanager must be HOST:PORT, was '" + jobManager + "'");
+      int port = -1;
+      if (colon > 0) {
+        try {
+          port = Integer.parseInt(jobManager.substring(colon + 1));
+        } catch (NumberFormatException e) {
+          port = -1;
+        }
       }
-      return ShoalActorSystems.jobManagerAddress(jobManager.substring(0, colon), Integer.parseInt(jobManager.substring(colon + 1)));
+      if (port < 0 || port > 65535) {
+        throw new CommandLine.ParameterException(command.commandLine(), "--jobmanager must be HOST:PORT, was '" + jobManager + "'");
+      }
+      return ShoalActorSystems.jobManagerAddress(jobManager.substring(0, colon), port);
     }
 
     String host() {
@@ -92,14 +109,20 @@ public final class ShoalCli {
     }
 
     Duration timeoutDuration() {
-      return duration("--timeout", timeout);
+      try {
+        return duration("--timeout", timeout);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(command.commandLine(), e.getMessage());
+      }
     }
 
     /** A client actor system and a JobClient of the JobManager; close it when done. */
     Connection connect() {
+      String address = address();
+      Duration timeout = timeoutDuration();
       ActorSystem system = clientSystem(host());
       try {
-        return new Connection(system, JobClient.connect(system, address(), timeoutDuration()));
+        return new Connection(system, JobClient.connect(system, address, timeout));
       } catch (RuntimeException e) {
         system.terminate();
         throw e;
@@ -525,17 +548,18 @@ public final class ShoalCli {
   }
 
   @Command(name = "cancel", mixinStandardHelpOptions = true,
-      description = {"Cancels a job; with --with-savepoint, takes a savepoint first and prints its path.",
-          "Usage with a savepoint: shoal cancel --with-savepoint [DIR] JOBID"})
+      customSynopsis = "shoal cancel [-hV] [--json] [--jobmanager=HOST:PORT] [--timeout=<timeout>]%n"
+          + "                    [--with-savepoint [DIR]] [--savepoint-timeout=DURATION] JOBID",
+      description = "Cancels a job; with --with-savepoint, takes a savepoint first and prints its path.")
   static final class Cancel implements Callable<Integer> {
     @Mixin JobManagerOptions options = new JobManagerOptions();
 
     // optional for picocli: in "cancel --with-savepoint JOBID" the option takes the job id (see call)
-    @CommandLine.Parameters(paramLabel = "JOBID", arity = "0..1", description = "The job, as 'shoal list' shows it.")
+    @CommandLine.Parameters(paramLabel = "JOBID", arity = "0..1", hideParamSyntax = true, description = "The job, as 'shoal list' shows it.")
     String jobId;
 
     @Option(names = "--with-savepoint", paramLabel = "DIR", arity = "0..1", fallbackValue = "",
-        description = "Take a savepoint first, in DIR (an absolute path or file: URI that the JobManager and every TaskManager reach; default: the job's state.savepoints.dir), and cancel only once it is complete. Prints the savepoint's path. When the savepoint fails, the job keeps running and the command exits 1.")
+        description = "Take a savepoint first and cancel the job only once it is complete; print the savepoint's path. DIR: an absolute path or file: URI that the JobManager and every TaskManager reach; without DIR, the job's setting state.savepoints.dir. When the savepoint fails, the job keeps running and the command exits 1.")
     String withSavepoint;
 
     @Option(names = "--savepoint-timeout", paramLabel = "DURATION", defaultValue = DEFAULT_SAVEPOINT_TIMEOUT,
@@ -572,6 +596,7 @@ public final class ShoalCli {
       } catch (IllegalArgumentException e) {
         return usageError(spec, e);
       }
+      options.validate();
       if (directory == null) {
         return withClient(options, spec, (client, out) -> {
           client.cancel(job);
@@ -637,6 +662,7 @@ public final class ShoalCli {
       } catch (IllegalArgumentException e) {
         return usageError(spec, e);
       }
+      options.validate();
       PrintWriter err = spec.commandLine().getErr();
       err.printf("Taking a savepoint of job %s in %s.%n", job, target == null ? "its state.savepoints.dir" : target);
       err.flush();

@@ -75,6 +75,28 @@ final class ShoalCliSavepointArgumentsTest {
   }
 
   @Test
+  void shouldRefuseATimeoutThatIsNoDurationBeforeConnecting() {
+    // when
+    Run run = shoal(NOWHERE, "savepoint", JOB, "--timeout", "soon");
+
+    // then: a usage error, not a failure to connect
+    assertThat(run.exitCode()).isEqualTo(ShoalCli.EXIT_USAGE);
+    assertThat(run.err()).startsWith("--timeout must be a duration such as 10s, 500ms or 5m; was 'soon'.").doesNotContain("Exception");
+    assertThat(run.out()).isEmpty();
+  }
+
+  @Test
+  void shouldRefuseAJobManagerAddressWithoutAPortBeforeConnecting() {
+    // when
+    Run run = shoal("localhost:jobmanager", "cancel", "--with-savepoint", JOB);
+
+    // then
+    assertThat(run.exitCode()).isEqualTo(ShoalCli.EXIT_USAGE);
+    assertThat(run.err()).startsWith("--jobmanager must be HOST:PORT, was 'localhost:jobmanager'").doesNotContain("Exception");
+    assertThat(run.out()).isEmpty();
+  }
+
+  @Test
   void shouldRefuseASavepointWithTooManyArguments() {
     // when
     Run run = shoal(NOWHERE, "savepoint", JOB, "/data/a", "/data/b");
