@@ -587,7 +587,8 @@ public final class ShoalCli {
         if (id == null) {
           throw new IllegalArgumentException("Missing JOBID: shoal cancel [--with-savepoint [DIR]] JOBID");
         }
-        if (id.equals(jobId) && withSavepoint != null && JOB_ID.matcher(withSavepoint).matches() && !JOB_ID.matcher(id).matches()) {
+        if (jobId != null && withSavepoint != null && JOB_ID.matcher(withSavepoint).matches() && !JOB_ID.matcher(jobId).matches()) {
+          // "cancel --with-savepoint JOBID DIR"
           throw new IllegalArgumentException("DIR goes right after --with-savepoint, JOBID last: shoal cancel --with-savepoint [DIR] JOBID");
         }
         job = jobIdArgument(id);
