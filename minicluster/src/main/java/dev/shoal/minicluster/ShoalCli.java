@@ -10,6 +10,7 @@ import dev.shoal.messages.runtime.ProcessSupport;
 import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobSummary;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobClientMessage.VertexDetails;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.AccumulatorValue;
@@ -33,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.ActorSystem;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,9 +53,23 @@ import picocli.CommandLine.Spec;
       ShoalCli.ListJobs.class,
       ShoalCli.Status.class,
       ShoalCli.Cancel.class,
+      ShoalCli.Savepoint.class,
       ShoalCli.RunMiniCluster.class
     })
 public final class ShoalCli {
+
+  /** Exit code: the JobManager refused or failed what was asked, or could not be reached. */
+  static final int EXIT_FAILED = 1;
+
+  /** Exit code: a bad command line (picocli's own usage errors exit with 2 too). */
+  static final int EXIT_USAGE = 2;
+
+  /** A job id as every command prints it (a UUID in its canonical form). */
+  private static final Pattern JOB_ID =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  /** How long a savepoint may take by default: longer than a question, since state is written. */
+  private static final String DEFAULT_SAVEPOINT_TIMEOUT = "5m";
 
   /** Options shared by the commands that talk to a JobManager. */
   static final class JobManagerOptions {
@@ -63,12 +79,29 @@ public final class ShoalCli {
     @Option(names = "--timeout", defaultValue = "10s", description = "How long to wait for answers (default ${DEFAULT-VALUE}).")
     String timeout;
 
+    /** The command these options belong to, so that their errors print where its output goes. */
+    @Spec(Spec.Target.MIXEE) CommandLine.Model.CommandSpec command;
+
+    /** Checks --jobmanager and --timeout; a usage error (exit code 2) when one is bad. */
+    void validate() {
+      address();
+      timeoutDuration();
+    }
+
     String address() {
       int colon = jobManager.lastIndexOf(':');
-      if (colon <= 0) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "--jobmanager must be HOST:PORT, was '" + jobManager + "'");
+      int port = -1;
+      if (colon > 0) {
+        try {
+          port = Integer.parseInt(jobManager.substring(colon + 1));
+        } catch (NumberFormatException e) {
+          port = -1;
+        }
       }
-      return ShoalActorSystems.jobManagerAddress(jobManager.substring(0, colon), Integer.parseInt(jobManager.substring(colon + 1)));
+      if (port < 0 || port > 65535) {
+        throw new CommandLine.ParameterException(command.commandLine(), "--jobmanager must be HOST:PORT, was '" + jobManager + "'");
+      }
+      return ShoalActorSystems.jobManagerAddress(jobManager.substring(0, colon), port);
     }
 
     String host() {
@@ -76,14 +109,20 @@ public final class ShoalCli {
     }
 
     Duration timeoutDuration() {
-      return ConfigFactory.parseString("t = " + timeout).getDuration("t");
+      try {
+        return duration("--timeout", timeout);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(command.commandLine(), e.getMessage());
+      }
     }
 
     /** A client actor system and a JobClient of the JobManager; close it when done. */
     Connection connect() {
+      String address = address();
+      Duration timeout = timeoutDuration();
       ActorSystem system = clientSystem(host());
       try {
-        return new Connection(system, JobClient.connect(system, address(), timeoutDuration()));
+        return new Connection(system, JobClient.connect(system, address, timeout));
       } catch (RuntimeException e) {
         system.terminate();
         throw e;
@@ -129,8 +168,9 @@ public final class ShoalCli {
   }
 
   /**
-   * Connects to the JobManager, runs {@code action}, and returns the exit code: 0, or 1 with the
-   * error on stderr when the JobManager cannot be reached or refuses (unknown job, bad id).
+   * Connects to the JobManager, runs {@code action}, and returns the exit code: 0, or {@link
+   * #EXIT_FAILED} with the error on stderr when the JobManager cannot be reached, refuses (unknown
+   * job) or fails what was asked (a savepoint).
    */
   static int withClient(JobManagerOptions options, CommandLine.Model.CommandSpec spec, ClientAction action) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -141,8 +181,74 @@ public final class ShoalCli {
     } catch (IllegalArgumentException | IllegalStateException e) {
       spec.commandLine().getErr().println(e.getMessage());
       spec.commandLine().getErr().flush();
-      return 1;
+      return EXIT_FAILED;
     }
+  }
+
+  /** A JOBID argument as a job id, or a one-line {@link IllegalArgumentException}. */
+  static JobID jobIdArgument(String value) {
+    if (value == null || !JOB_ID.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          "JOBID must be a job id like 0b7c1a9e-5d1f-4b8e-9a3c-2f6d8e1b4c7a (see 'shoal list'); was '" + value + "'.");
+    }
+    return new JobID(UUID.fromString(value));
+  }
+
+  /**
+   * A savepoint directory given on the command line, as the JobManager gets it: an absolute path
+   * as given, or a {@code file:} URI turned into its absolute path. Relative paths are refused: the
+   * JobManager, not this shell, would resolve them.
+   *
+   * @param what how the command line names it, for the error
+   * @throws IllegalArgumentException with a one-line message when it is none of these
+   */
+  static String savepointDirectoryArgument(String what, String value) {
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(what + " is blank.");
+    }
+    if (value.regionMatches(true, 0, "file:", 0, 5)) {
+      try {
+        return Path.of(java.net.URI.create(value)).toString();
+      } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+        throw new IllegalArgumentException(what + " is not an absolute file: URI such as file:///data/savepoints; was '" + value + "'.");
+      }
+    }
+    if (value.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+      throw new IllegalArgumentException(
+          what + " must be a directory on a file system the JobManager and every TaskManager reach; the scheme of '" + value + "' is not supported.");
+    }
+    Path path;
+    try {
+      path = Path.of(value);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new IllegalArgumentException(what + " is not a valid path: " + e.getMessage());
+    }
+    if (!path.isAbsolute()) {
+      throw new IllegalArgumentException(
+          what + " must be an absolute path (the JobManager resolves it, not this shell); was '" + value + "'.");
+    }
+    return value;
+  }
+
+  /** A duration option (HOCON syntax: 10s, 500ms, 5m), or a one-line {@link IllegalArgumentException}. */
+  static Duration duration(String option, String value) {
+    Duration parsed;
+    try {
+      parsed = ConfigFactory.parseString("t = \"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"").getDuration("t");
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new IllegalArgumentException(option + " must be a duration such as 10s, 500ms or 5m; was '" + value + "'.");
+    }
+    if (parsed.isNegative() || parsed.isZero()) {
+      throw new IllegalArgumentException(option + " must be longer than 0; was '" + value + "'.");
+    }
+    return parsed;
+  }
+
+  /** Prints a command line error on one line and returns {@link #EXIT_USAGE}. */
+  static int usageError(CommandLine.Model.CommandSpec spec, IllegalArgumentException e) {
+    spec.commandLine().getErr().println(e.getMessage());
+    spec.commandLine().getErr().flush();
+    return EXIT_USAGE;
   }
 
   /** Prints {@code value} as pretty JSON. */
@@ -191,6 +297,14 @@ public final class ShoalCli {
     @Option(names = "-D", description = "Job configuration, e.g. -D restart-strategy=fixed-delay.")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    @Option(names = "--from-savepoint", paramLabel = "PATH",
+        description = "Start the job from this savepoint: the path 'shoal savepoint' or 'shoal cancel --with-savepoint' printed (an absolute path or file: URI). Sets the job setting " + JobClient.SAVEPOINT_PATH + ".")
+    String fromSavepoint;
+
+    @Option(names = "--allow-non-restored-state",
+        description = "With --from-savepoint: let the job start although the savepoint holds state of operators it no longer has (that state is dropped). Sets " + JobClient.SAVEPOINT_IGNORE_UNCLAIMED_STATE + "=true; without it, false.")
+    boolean allowNonRestoredState;
+
     @Option(names = "--json", description = "Print one JSON object at the end instead of text.")
     boolean json;
 
@@ -204,11 +318,17 @@ public final class ShoalCli {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       JobGraph graph;
+      Duration limit;
       try {
+        String savepoint = savepointToRestore();
+        limit = duration("--job-timeout", jobTimeout);
         graph = buildJobGraph();
+        if (savepoint != null) {
+          graph = JobClient.withSavepointRestore(graph, savepoint, allowNonRestoredState);
+        }
       } catch (IllegalArgumentException e) {
         err.println(e.getMessage());
-        return 2;
+        return EXIT_USAGE;
       }
       long begin = System.nanoTime();
       try (Connection connection = options.connect()) {
@@ -220,9 +340,9 @@ public final class ShoalCli {
         } catch (JobExecutionException e) {
           return report(out, err, graph, JobStatus.FAILED, e.rootCause().toString(), e.rootCause().stackTrace(), begin, e.restarts(), Map.of());
         }
-        err.printf("Submitted job %s (%s, %d subtasks).%n", submission.jobId(), graph.name(), graph.numberOfSubtasks());
+        String restoring = graph.settings().containsKey(JobClient.SAVEPOINT_PATH) ? ", from savepoint " + graph.settings().get(JobClient.SAVEPOINT_PATH) : "";
+        err.printf("Submitted job %s (%s, %d subtasks%s).%n", submission.jobId(), graph.name(), graph.numberOfSubtasks(), restoring);
         err.flush();
-        Duration limit = ConfigFactory.parseString("t = " + jobTimeout).getDuration("t");
         long deadline = System.nanoTime() + limit.toNanos();
         String lastProgress = "";
         while (true) {
@@ -251,6 +371,25 @@ public final class ShoalCli {
         err.println(e.getMessage());
         return 1;
       }
+    }
+
+    /**
+     * The savepoint to start from, as the JobManager gets it, or null; refuses {@code
+     * --allow-non-restored-state} alone and the savepoint settings given with {@code -D} as well.
+     */
+    private String savepointToRestore() {
+      if (fromSavepoint == null) {
+        if (allowNonRestoredState) {
+          throw new IllegalArgumentException("--allow-non-restored-state needs --from-savepoint PATH.");
+        }
+        return null;
+      }
+      for (String key : List.of(JobClient.SAVEPOINT_PATH, JobClient.SAVEPOINT_IGNORE_UNCLAIMED_STATE)) {
+        if (settings.containsKey(key)) {
+          throw new IllegalArgumentException("With --from-savepoint, leave out -D " + key + ": --from-savepoint and --allow-non-restored-state set it.");
+        }
+      }
+      return savepointDirectoryArgument("--from-savepoint", fromSavepoint);
     }
 
     /** The example job, or the one the user's class builds from the jar. */
@@ -304,6 +443,9 @@ public final class ShoalCli {
         result.put("durationMs", durationMs);
         result.put("restarts", restarts);
         result.put("accumulators", values);
+        if (graph.settings().containsKey(JobClient.SAVEPOINT_PATH)) {
+          result.put("fromSavepoint", graph.settings().get(JobClient.SAVEPOINT_PATH));
+        }
         if (cause != null) {
           result.put("cause", cause);
         }
@@ -381,8 +523,14 @@ public final class ShoalCli {
 
     @Override
     public Integer call() throws Exception {
+      JobID job;
+      try {
+        job = jobIdArgument(jobId);
+      } catch (IllegalArgumentException e) {
+        return usageError(spec, e);
+      }
       return withClient(options, spec, (client, out) -> {
-        JobDetails details = client.details(new JobID(UUID.fromString(jobId)));
+        JobDetails details = client.details(job);
         if (json) {
           out.println(json(details));
         } else {
@@ -399,23 +547,139 @@ public final class ShoalCli {
     }
   }
 
-  @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a job.")
+  @Command(name = "cancel", mixinStandardHelpOptions = true,
+      customSynopsis = "shoal cancel [-hV] [--json] [--jobmanager=HOST:PORT] [--timeout=<timeout>]%n"
+          + "                    [--with-savepoint [DIR]] [--savepoint-timeout=DURATION] JOBID",
+      description = "Cancels a job; with --with-savepoint, takes a savepoint first and prints its path.")
   static final class Cancel implements Callable<Integer> {
     @Mixin JobManagerOptions options = new JobManagerOptions();
 
-    @CommandLine.Parameters(paramLabel = "JOBID")
+    // optional for picocli: in "cancel --with-savepoint JOBID" the option takes the job id (see call)
+    @CommandLine.Parameters(paramLabel = "JOBID", arity = "0..1", hideParamSyntax = true, description = "The job, as 'shoal list' shows it.")
     String jobId;
 
-    @Option(names = "--json", description = "Print a JSON object.")
+    @Option(names = "--with-savepoint", paramLabel = "DIR", arity = "0..1", fallbackValue = "",
+        description = "Take a savepoint first and cancel the job only once it is complete; print the savepoint's path. DIR: an absolute path or file: URI that the JobManager and every TaskManager reach; without DIR, the job's setting state.savepoints.dir. When the savepoint fails, the job keeps running and the command exits 1.")
+    String withSavepoint;
+
+    @Option(names = "--savepoint-timeout", paramLabel = "DURATION", defaultValue = DEFAULT_SAVEPOINT_TIMEOUT,
+        description = "With --with-savepoint: how long the savepoint may take (default ${DEFAULT-VALUE}).")
+    String savepointTimeout;
+
+    @Option(names = "--json", description = "Print a JSON object: jobId, cancelling and, with --with-savepoint, savepointPath.")
     boolean json;
 
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+      String id = jobId;
+      String directory = withSavepoint;
+      if (id == null && withSavepoint != null && JOB_ID.matcher(withSavepoint).matches()) {
+        // "cancel --with-savepoint JOBID": picocli handed the job id to the option's optional DIR
+        id = withSavepoint;
+        directory = "";
+      }
+      JobID job;
+      String target;
+      Duration wait;
+      try {
+        if (id == null) {
+          throw new IllegalArgumentException("Missing JOBID: shoal cancel [--with-savepoint [DIR]] JOBID");
+        }
+        if (jobId != null && withSavepoint != null && JOB_ID.matcher(withSavepoint).matches() && !JOB_ID.matcher(jobId).matches()) {
+          // "cancel --with-savepoint JOBID DIR"
+          throw new IllegalArgumentException("DIR goes right after --with-savepoint, JOBID last: shoal cancel --with-savepoint [DIR] JOBID");
+        }
+        job = jobIdArgument(id);
+        target = directory == null || directory.isEmpty() ? null : savepointDirectoryArgument("--with-savepoint DIR", directory);
+        wait = duration("--savepoint-timeout", savepointTimeout);
+      } catch (IllegalArgumentException e) {
+        return usageError(spec, e);
+      }
+      options.validate();
+      if (directory == null) {
+        return withClient(options, spec, (client, out) -> {
+          client.cancel(job);
+          out.println(json ? json(cancelAnswer(job, null)) : "Cancelling job " + job + ".");
+        });
+      }
+      PrintWriter err = spec.commandLine().getErr();
+      err.printf("Taking a savepoint of job %s in %s, then cancelling it.%n", job, target == null ? "its state.savepoints.dir" : target);
+      err.flush();
       return withClient(options, spec, (client, out) -> {
-        client.cancel(new JobID(UUID.fromString(jobId)));
-        out.println(json ? json(Map.of("jobId", jobId, "cancelling", true)) : "Cancelling job " + jobId + ".");
+        String savepointPath = client.cancelWithSavepoint(job, target, wait);
+        if (json) {
+          out.println(json(cancelAnswer(job, savepointPath)));
+        } else {
+          out.println("Savepoint completed. Path: " + savepointPath);
+          out.println("Cancelling job " + job + ".");
+        }
+      });
+    }
+
+    private static Map<String, Object> cancelAnswer(JobID job, String savepointPath) {
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("jobId", job.toString());
+      answer.put("cancelling", true);
+      if (savepointPath != null) {
+        answer.put("savepointPath", savepointPath);
+      }
+      return answer;
+    }
+  }
+
+  @Command(name = "savepoint", mixinStandardHelpOptions = true,
+      description = {"Takes a savepoint of a running job and prints its path; the job keeps running.",
+          "Start a job from it with: shoal run --from-savepoint PATH ..."})
+  static final class Savepoint implements Callable<Integer> {
+    @Mixin JobManagerOptions options = new JobManagerOptions();
+
+    @CommandLine.Parameters(index = "0", paramLabel = "JOBID", description = "The job, as 'shoal list' shows it.")
+    String jobId;
+
+    @CommandLine.Parameters(index = "1", arity = "0..1", paramLabel = "DIR",
+        description = "Where the savepoint goes: an absolute path or file: URI that the JobManager and every TaskManager reach (default: the job's state.savepoints.dir).")
+    String directory;
+
+    @Option(names = "--savepoint-timeout", paramLabel = "DURATION", defaultValue = DEFAULT_SAVEPOINT_TIMEOUT,
+        description = "How long the savepoint may take (default ${DEFAULT-VALUE}).")
+    String savepointTimeout;
+
+    @Option(names = "--json", description = "Print a JSON object: jobId, checkpointId, savepointPath, triggerTime.")
+    boolean json;
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      JobID job;
+      String target;
+      Duration wait;
+      try {
+        job = jobIdArgument(jobId);
+        target = directory == null ? null : savepointDirectoryArgument("DIR", directory);
+        wait = duration("--savepoint-timeout", savepointTimeout);
+      } catch (IllegalArgumentException e) {
+        return usageError(spec, e);
+      }
+      options.validate();
+      PrintWriter err = spec.commandLine().getErr();
+      err.printf("Taking a savepoint of job %s in %s.%n", job, target == null ? "its state.savepoints.dir" : target);
+      err.flush();
+      return withClient(options, spec, (client, out) -> {
+        TriggerSavepointSuccess savepoint = client.triggerSavepoint(job, target, wait);
+        if (json) {
+          Map<String, Object> answer = new LinkedHashMap<>();
+          answer.put("jobId", savepoint.jobId().toString());
+          answer.put("checkpointId", savepoint.checkpointId());
+          answer.put("savepointPath", savepoint.savepointPath());
+          answer.put("triggerTime", savepoint.triggerTime());
+          out.println(json(answer));
+        } else {
+          out.println("Savepoint completed. Path: " + savepoint.savepointPath());
+          err.println("Start a job from it with: shoal run --from-savepoint " + savepoint.savepointPath() + " ...");
+        }
       });
     }
   }

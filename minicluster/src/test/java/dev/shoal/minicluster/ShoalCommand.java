@@ -22,7 +22,15 @@ final class ShoalCommand {
 
   /** Runs {@code shoal COMMAND --jobmanager HOST:PORT ARGS...} in this JVM. */
   static Run shoal(MiniCluster cluster, String command, String... args) {
-    List<String> line = new ArrayList<>(List.of(command, "--jobmanager", hostPort(cluster)));
+    return shoal(hostPort(cluster), command, args);
+  }
+
+  /**
+   * Runs {@code shoal COMMAND --jobmanager HOST:PORT ARGS...} in this JVM against whatever
+   * answers as the JobManager on {@code jobManagerHostPort} (a MiniCluster's, or a test's fake).
+   */
+  static Run shoal(String jobManagerHostPort, String command, String... args) {
+    List<String> line = new ArrayList<>(List.of(command, "--jobmanager", jobManagerHostPort));
     line.addAll(List.of(args));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

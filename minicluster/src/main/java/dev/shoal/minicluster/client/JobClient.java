@@ -4,7 +4,9 @@ import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
 import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.JobClientMessage.CancelJob;
+import dev.shoal.messages.JobClientMessage.CancelJobWithSavepoint;
 import dev.shoal.messages.JobClientMessage.CancellationFailure;
+import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobNotFound;
@@ -14,6 +16,9 @@ import dev.shoal.messages.JobClientMessage.RequestJobDetails;
 import dev.shoal.messages.JobClientMessage.RequestJobStatus;
 import dev.shoal.messages.JobClientMessage.RequestRunningJobs;
 import dev.shoal.messages.JobClientMessage.RunningJobs;
+import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
@@ -24,6 +29,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.pekko.pattern.AskTimeoutException;
+import org.apache.pekko.remote.serialization.ThrowableNotSerializableException;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.FileIO;
 import org.apache.pekko.stream.javadsl.StreamRefs;
@@ -39,9 +48,22 @@ import org.apache.pekko.pattern.Patterns;
 
 /**
  * The Java client of a JobManager: submit jobs (and wait for their results), cancel them, ask
- * for their status. Blocking methods, for a caller's own thread (a test, a command line).
+ * for their status, take savepoints. Blocking methods, for a caller's own thread (a test, a
+ * command line).
  */
 public final class JobClient {
+
+  /**
+   * Job setting (Flink's key): the directory of the savepoint a submitted job starts from; see
+   * {@link #withSavepointRestore}.
+   */
+  public static final String SAVEPOINT_PATH = "execution.savepoint.path";
+
+  /**
+   * Job setting (Flink's key): {@code true} lets a job start from a savepoint that holds state of
+   * operators the job no longer has (that state is dropped); {@code false}, the default, refuses it.
+   */
+  public static final String SAVEPOINT_IGNORE_UNCLAIMED_STATE = "execution.savepoint.ignore-unclaimed-state";
 
   /** A submitted job: its id at once, its result when it ends. */
   public record Submission(JobID jobId, CompletableFuture<JobExecutionResult> result) {}
@@ -159,6 +181,73 @@ public final class JobClient {
     }
   }
 
+  /**
+   * {@code jobGraph} with the settings that make it start from a savepoint ({@value
+   * #SAVEPOINT_PATH}, {@value #SAVEPOINT_IGNORE_UNCLAIMED_STATE}); every other setting, the
+   * restart strategy and the job id stay as they are. Submit the result as usual.
+   *
+   * @param savepointPath the savepoint's directory, as {@link #triggerSavepoint} or {@link
+   *     #cancelWithSavepoint} returned it
+   * @param allowNonRestoredState whether state of operators no longer in the job may be dropped
+   */
+  public static JobGraph withSavepointRestore(JobGraph jobGraph, String savepointPath, boolean allowNonRestoredState) {
+    Objects.requireNonNull(jobGraph, "jobGraph");
+    Objects.requireNonNull(savepointPath, "savepointPath");
+    if (savepointPath.isBlank()) {
+      throw new IllegalArgumentException("The savepoint path is blank.");
+    }
+    Map<String, String> settings = new LinkedHashMap<>(jobGraph.settings());
+    settings.put(SAVEPOINT_PATH, savepointPath);
+    settings.put(SAVEPOINT_IGNORE_UNCLAIMED_STATE, Boolean.toString(allowNonRestoredState));
+    return new JobGraph(jobGraph.jobId(), jobGraph.name(), jobGraph.vertices(), jobGraph.edges(), jobGraph.restartStrategy(), settings);
+  }
+
+  /**
+   * Takes a savepoint of the running job and returns once it is complete, with its path (to
+   * resume from, see {@link #withSavepointRestore}), checkpoint id and trigger time.
+   *
+   * @param directory where the savepoint goes; null for the job's {@code state.savepoints.dir}
+   * @param timeout how long the savepoint may take
+   * @throws SavepointException with the JobManager's reason when it refused or failed the
+   *     savepoint (the job keeps running)
+   * @throws IllegalStateException when no answer came within {@code timeout} (the savepoint may
+   *     still complete)
+   */
+  public TriggerSavepointSuccess triggerSavepoint(JobID jobId, String directory, Duration timeout) {
+    Objects.requireNonNull(jobId, "jobId");
+    Objects.requireNonNull(timeout, "timeout");
+    Object answer = ask(new TriggerSavepoint(jobId, directory), timeout, "the savepoint of job " + jobId + " may still complete");
+    return switch (answer) {
+      case TriggerSavepointSuccess success -> success;
+      case TriggerSavepointFailure failure -> throw new SavepointException(jobId, "Savepoint", failure.reason());
+      default -> throw unexpected(answer, "TriggerSavepoint");
+    };
+  }
+
+  /**
+   * Takes a savepoint of the running job, then cancels it; returns the savepoint's path once the
+   * savepoint is complete and cancelling began.
+   *
+   * @param directory where the savepoint goes; null for the job's {@code state.savepoints.dir}
+   * @param timeout how long the savepoint may take
+   * @throws SavepointException with the JobManager's reason when it refused, or the savepoint
+   *     failed (the job keeps running)
+   * @throws IllegalStateException when no answer came within {@code timeout} (the savepoint and
+   *     the cancellation may still happen)
+   */
+  public String cancelWithSavepoint(JobID jobId, String directory, Duration timeout) {
+    Objects.requireNonNull(jobId, "jobId");
+    Objects.requireNonNull(timeout, "timeout");
+    Object answer = ask(new CancelJobWithSavepoint(jobId, directory), timeout, "job " + jobId + " may still be cancelled with a savepoint");
+    return switch (answer) {
+      case CancellationSuccess success when success.savepointPath() != null -> success.savepointPath();
+      case CancellationSuccess success ->
+          throw new IllegalStateException("The JobManager is cancelling job " + jobId + " but reported no savepoint: its state may not be saved.");
+      case CancellationFailure failure -> throw new SavepointException(jobId, "Cancel with savepoint", failure.reason());
+      default -> throw unexpected(answer, "CancelJobWithSavepoint");
+    };
+  }
+
   /** Asks the JobManager to cancel the job; returns once cancelling began. */
   public void cancel(JobID jobId) {
     Object answer = ask(new CancelJob(jobId));
@@ -191,13 +280,33 @@ public final class JobClient {
   }
 
   private Object ask(Object message) {
+    return ask(message, timeout, null);
+  }
+
+  /**
+   * Asks the JobManager; a timeout and a refusal ({@code Status.Failure}, e.g. from a JobManager
+   * that does not understand the message) become an {@link IllegalStateException} saying which.
+   *
+   * @param afterTimeout what may still happen when the answer does not come in time, or null
+   */
+  private Object ask(Object message, Duration within, String afterTimeout) {
+    String name = message.getClass().getSimpleName();
     try {
-      return Patterns.ask(jobManager, message, timeout).toCompletableFuture().get();
+      return Patterns.ask(jobManager, message, within).toCompletableFuture().get();
     } catch (ExecutionException e) {
-      throw new IllegalStateException("The JobManager did not answer " + message.getClass().getSimpleName() + " within " + timeout + ": " + e.getCause().getMessage(), e.getCause());
+      if (e.getCause() instanceof AskTimeoutException) {
+        throw new IllegalStateException("The JobManager did not answer " + name + " within " + within + (afterTimeout == null ? "" : "; " + afterTimeout) + ".", e.getCause());
+      }
+      // a remote JobManager's exception arrives as its class name and message (Java serialization is off)
+      String reason = e.getCause() instanceof ThrowableNotSerializableException remote ? remote.originalMessage() : e.getCause().getMessage();
+      throw new IllegalStateException("The JobManager refused " + name + ": " + reason, e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted", e);
     }
+  }
+
+  private static IllegalStateException unexpected(Object answer, String question) {
+    return new IllegalStateException("The JobManager answered " + question + " with an unexpected " + answer.getClass().getName() + ": " + answer);
   }
 }
