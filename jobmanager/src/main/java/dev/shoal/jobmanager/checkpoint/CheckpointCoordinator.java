@@ -258,13 +258,14 @@ public final class CheckpointCoordinator {
    * a {@link SavepointFailed} to {@code requester}, when the job is not running, no directory is
    * given or configured, the directory is not absolute, or too many savepoints are in flight.
    *
-   * @param directory where the savepoint goes; null for {@code state.savepoints.dir}
+   * @param directory where the savepoint goes (an absolute path or a {@code file:} URI); null for
+   *     {@code state.savepoints.dir}
    * @param requester an opaque handle returned in {@link SavepointDone} or {@link SavepointFailed}
    */
   public List<CheckpointAction> triggerSavepoint(String directory, Object requester, long now) {
     Objects.requireNonNull(requester, "requester");
     String refusal = null;
-    String base = directory != null ? directory : settings.savepointsDirectory();
+    String base = directory != null ? fromFileUri(directory.trim()) : settings.savepointsDirectory();
     if (run == null) {
       refusal = "Job " + jobId + " is not running (not every task is RUNNING); no savepoint was taken.";
     } else if (base == null) {
@@ -626,6 +627,18 @@ public final class CheckpointCoordinator {
 
   private String checkpointDirectory(long id) {
     return Path.of(settings.checkpointsDirectory(), jobId.toString(), "chk-" + id).toString();
+  }
+
+  /** The path of a {@code file:} URI; anything else as given. */
+  private static String fromFileUri(String directory) {
+    if (!directory.regionMatches(true, 0, "file:", 0, 5)) {
+      return directory;
+    }
+    try {
+      return Path.of(java.net.URI.create(directory)).toString();
+    } catch (IllegalArgumentException e) { // also InvalidPathException
+      return directory; // refused below as not absolute
+    }
   }
 
   private static boolean isAbsolute(String directory) {

@@ -503,6 +503,33 @@ final class CheckpointCoordinatorTest {
   }
 
   @Test
+  void shouldFailTheSavepointRequesterWhenATaskDeclinesAndIgnoreTheMinimumPause() {
+    // given: a checkpoint just completed, with a long minimum pause
+    CheckpointCoordinator coordinator =
+        started(Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MIN_PAUSE, "10s"));
+    coordinator.onTriggerTimer(10_000);
+    completeAll(coordinator, 1, 10_010);
+    coordinator.onMetadataStored(1, 10_020);
+
+    // when: a savepoint is asked for within the pause
+    List<CheckpointAction> triggered = coordinator.triggerSavepoint(SAVEPOINTS, "client", 10_030);
+    String directory = triggers(triggered).get(0).options().targetDirectory();
+    List<CheckpointAction> declined =
+        coordinator.onDecline(
+            new DeclineCheckpoint(jobId, all.get(2).attemptId(), 2, SerializedThrowable.of("java.lang.IllegalStateException", "not ready")),
+            10_040);
+
+    // then: it was triggered at once, and the requester learns why it failed
+    assertThat(triggers(triggered)).hasSize(2);
+    assertThat(only(declined, Discard.class)).containsExactly(new Discard(directory));
+    assertThat(only(declined, SavepointFailed.class)).singleElement().satisfies(f -> {
+      assertThat(f.requester()).isEqualTo("client");
+      assertThat(f.reason()).contains("Savepoint 2", "declined by sink (1/1", "not ready");
+    });
+    assertThat(coordinator.latestCompleted()).map(CompletedCheckpoint::checkpointId).contains(1L);
+  }
+
+  @Test
   void shouldUseTheConfiguredSavepointDirectoryAndRefuseWithoutOne() {
     // given
     CheckpointCoordinator configured = started(Map.of(CheckpointSettings.SAVEPOINTS_DIR, SAVEPOINTS));
@@ -514,6 +541,7 @@ final class CheckpointCoordinatorTest {
     List<CheckpointAction> noDirectory = unconfigured.triggerSavepoint(null, "b", 0);
     List<CheckpointAction> relative = unconfigured.triggerSavepoint("savepoints", "c", 0);
     List<CheckpointAction> byDefault = configured.triggerSavepoint(null, "d", 0);
+    List<CheckpointAction> byUri = unconfigured.triggerSavepoint(Path.of(SAVEPOINTS).toUri().toString(), "e", 0);
 
     // then
     assertThat(only(notStarted, SavepointFailed.class)).singleElement()
@@ -522,9 +550,12 @@ final class CheckpointCoordinatorTest {
         .satisfies(f -> assertThat(f.reason()).contains("state.savepoints.dir"));
     assertThat(only(relative, SavepointFailed.class)).singleElement()
         .satisfies(f -> assertThat(f.reason()).contains("not an absolute path"));
-    assertThat(triggers(byDefault)).allSatisfy(t -> assertThat(t.options().targetDirectory()).startsWith(SAVEPOINTS));
-    assertThat(unconfigured.numberOfPendingCheckpoints()).isZero();
-    assertThat(unconfigured.nextCheckpointId()).isEqualTo(1);
+    assertThat(triggers(byDefault)).hasSize(2)
+        .allSatisfy(t -> assertThat(Path.of(t.options().targetDirectory()).getParent()).isEqualTo(Path.of(SAVEPOINTS)));
+    assertThat(triggers(byUri)).hasSize(2)
+        .allSatisfy(t -> assertThat(Path.of(t.options().targetDirectory()).getParent()).isEqualTo(Path.of(SAVEPOINTS)));
+    // the refused requests used no checkpoint id
+    assertThat(triggers(byUri)).allSatisfy(t -> assertThat(t.checkpointId()).isEqualTo(1));
   }
 
   @Test
