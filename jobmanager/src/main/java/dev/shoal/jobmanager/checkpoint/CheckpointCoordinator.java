@@ -29,6 +29,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -104,10 +105,7 @@ public final class CheckpointCoordinator {
 
   private long triggered;
   private long completed;
-  private long abortedByDecline;
-  private long abortedByTimeout;
-  private long abortedByFailure;
-  private long subsumed;
+  private final Map<AbortKind, Long> aborted = new EnumMap<>(AbortKind.class);
   private long ignoredMessages;
   private long lastDurationMillis = -1;
 
@@ -475,8 +473,15 @@ public final class CheckpointCoordinator {
 
   public Statistics statistics() {
     return new Statistics(
-        triggered, completed, abortedByDecline, abortedByTimeout, abortedByFailure, subsumed, ignoredMessages,
-        pending.size(), lastDurationMillis);
+        triggered,
+        completed,
+        aborted.getOrDefault(AbortKind.DECLINE, 0L),
+        aborted.getOrDefault(AbortKind.TIMEOUT, 0L),
+        aborted.getOrDefault(AbortKind.FAILURE, 0L),
+        aborted.getOrDefault(AbortKind.SUBSUMED, 0L),
+        ignoredMessages,
+        pending.size(),
+        lastDurationMillis);
   }
 
   /**
@@ -553,12 +558,7 @@ public final class CheckpointCoordinator {
       abortedWhileStoring.put(checkpoint.id, directory);
     }
     recentlyAborted.put(checkpoint.id, directory);
-    switch (kind) {
-      case DECLINE -> abortedByDecline++;
-      case TIMEOUT -> abortedByTimeout++;
-      case FAILURE -> abortedByFailure++;
-      case SUBSUMED -> subsumed++;
-    }
+    aborted.merge(kind, 1L, Long::sum);
     String what = (checkpoint.requester != null ? "Savepoint " : "Checkpoint ") + checkpoint.id + " of job " + jobId;
     if (checkpoint.requester != null) {
       actions.add(new SavepointFailed(checkpoint.requester, what + " was aborted: " + reason + "."));
