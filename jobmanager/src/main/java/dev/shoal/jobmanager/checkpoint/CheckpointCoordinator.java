@@ -29,6 +29,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -104,10 +105,7 @@ public final class CheckpointCoordinator {
 
   private long triggered;
   private long completed;
-  private long abortedByDecline;
-  private long abortedByTimeout;
-  private long abortedByFailure;
-  private long subsumed;
+  private final Map<AbortKind, Long> aborted = new EnumMap<>(AbortKind.class);
   private long ignoredMessages;
   private long lastDurationMillis = -1;
 
@@ -258,13 +256,14 @@ public final class CheckpointCoordinator {
    * a {@link SavepointFailed} to {@code requester}, when the job is not running, no directory is
    * given or configured, the directory is not absolute, or too many savepoints are in flight.
    *
-   * @param directory where the savepoint goes; null for {@code state.savepoints.dir}
+   * @param directory where the savepoint goes (an absolute path or a {@code file:} URI); null for
+   *     {@code state.savepoints.dir}
    * @param requester an opaque handle returned in {@link SavepointDone} or {@link SavepointFailed}
    */
   public List<CheckpointAction> triggerSavepoint(String directory, Object requester, long now) {
     Objects.requireNonNull(requester, "requester");
     String refusal = null;
-    String base = directory != null ? directory : settings.savepointsDirectory();
+    String base = directory != null ? fromFileUri(directory.trim()) : settings.savepointsDirectory();
     if (run == null) {
       refusal = "Job " + jobId + " is not running (not every task is RUNNING); no savepoint was taken.";
     } else if (base == null) {
@@ -474,8 +473,15 @@ public final class CheckpointCoordinator {
 
   public Statistics statistics() {
     return new Statistics(
-        triggered, completed, abortedByDecline, abortedByTimeout, abortedByFailure, subsumed, ignoredMessages,
-        pending.size(), lastDurationMillis);
+        triggered,
+        completed,
+        aborted.getOrDefault(AbortKind.DECLINE, 0L),
+        aborted.getOrDefault(AbortKind.TIMEOUT, 0L),
+        aborted.getOrDefault(AbortKind.FAILURE, 0L),
+        aborted.getOrDefault(AbortKind.SUBSUMED, 0L),
+        ignoredMessages,
+        pending.size(),
+        lastDurationMillis);
   }
 
   /**
@@ -552,12 +558,7 @@ public final class CheckpointCoordinator {
       abortedWhileStoring.put(checkpoint.id, directory);
     }
     recentlyAborted.put(checkpoint.id, directory);
-    switch (kind) {
-      case DECLINE -> abortedByDecline++;
-      case TIMEOUT -> abortedByTimeout++;
-      case FAILURE -> abortedByFailure++;
-      case SUBSUMED -> subsumed++;
-    }
+    aborted.merge(kind, 1L, Long::sum);
     String what = (checkpoint.requester != null ? "Savepoint " : "Checkpoint ") + checkpoint.id + " of job " + jobId;
     if (checkpoint.requester != null) {
       actions.add(new SavepointFailed(checkpoint.requester, what + " was aborted: " + reason + "."));
@@ -626,6 +627,18 @@ public final class CheckpointCoordinator {
 
   private String checkpointDirectory(long id) {
     return Path.of(settings.checkpointsDirectory(), jobId.toString(), "chk-" + id).toString();
+  }
+
+  /** The path of a {@code file:} URI; anything else as given. */
+  private static String fromFileUri(String directory) {
+    if (!directory.regionMatches(true, 0, "file:", 0, 5)) {
+      return directory;
+    }
+    try {
+      return Path.of(java.net.URI.create(directory)).toString();
+    } catch (IllegalArgumentException e) { // also InvalidPathException
+      return directory; // refused below as not absolute
+    }
   }
 
   private static boolean isAbsolute(String directory) {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * How one job checkpoints, read from its settings with Flink's keys. Every value is validated
@@ -68,6 +69,8 @@ public record CheckpointSettings(
 
   public static final int MAX_CONCURRENT_BOUND = 100;
   public static final int NUM_RETAINED_BOUND = 1000;
+
+  private static final Pattern MINUTES = Pattern.compile("^(-?[0-9.]+\\s*)mins?$");
 
   public CheckpointSettings {
     Objects.requireNonNull(interval, "interval");
@@ -170,7 +173,9 @@ public record CheckpointSettings(
       return fallback;
     }
     try {
-      return ConfigFactory.parseMap(Map.of("d", value.trim())).getDuration("d");
+      // Flink writes minutes as "min"; HOCON says "m" or "minutes"
+      String hocon = MINUTES.matcher(value.trim()).replaceFirst("$1minutes");
+      return ConfigFactory.parseMap(Map.of("d", hocon)).getDuration("d");
     } catch (ConfigException e) {
       throw invalid(key, value, "a duration such as 500ms, 10s or 2min");
     }

@@ -263,6 +263,17 @@ public final class CheckpointStorage {
   }
 
   private static CompletedCheckpoint fromJson(JsonNode root, Path directory) {
+    JobID jobId = new JobID(uuid(root, "jobId"));
+    long checkpointId = number(root, "checkpointId");
+    String typeName = text(root, "type");
+    CheckpointType type;
+    try {
+      type = CheckpointType.valueOf(typeName);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown type '" + typeName + "'");
+    }
+    long triggerTimestamp = number(root, "triggerTimestamp");
+    long completionTimestamp = number(root, "completionTimestamp");
     Map<JobVertexID, VertexState> vertices = new LinkedHashMap<>();
     for (Iterator<JsonNode> it = array(root, "vertices").elements(); it.hasNext(); ) {
       JsonNode vertex = it.next();
@@ -280,20 +291,8 @@ public final class CheckpointStorage {
         throw new IllegalArgumentException("vertex " + id + " appears twice");
       }
     }
-    CheckpointType type;
-    try {
-      type = CheckpointType.valueOf(text(root, "type"));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown type '" + text(root, "type") + "'");
-    }
     return new CompletedCheckpoint(
-        new JobID(uuid(root, "jobId")),
-        number(root, "checkpointId"),
-        type,
-        number(root, "triggerTimestamp"),
-        number(root, "completionTimestamp"),
-        directory.toString(),
-        vertices);
+        jobId, checkpointId, type, triggerTimestamp, completionTimestamp, directory.toString(), vertices);
   }
 
   private static String relativize(Path directory, String path) {
