@@ -28,8 +28,8 @@ public final class ReplayableWordSource implements SourceFunction<String>, Check
   private final long records;
   private final double recordsPerSecond;
   private transient ListState<Long> offsetState;
-  /** The next index to emit; -1 until the first record (or the restored offset) sets it. */
-  private transient long next = -1;
+  /** The next index to emit; -1 until the run (or the restored offset) sets it. */
+  private transient long next;
 
   /**
    * @param records the records of all subtasks together; negative for an endless stream
@@ -43,6 +43,7 @@ public final class ReplayableWordSource implements SourceFunction<String>, Check
   @Override
   public void initializeState(FunctionInitializationContext context) {
     offsetState = context.operatorState().listState(OFFSET_STATE, Codecs.longs());
+    next = -1;
     for (Long offset : offsetState.get()) {
       next = offset;
     }
