@@ -170,7 +170,7 @@ public final class WordCount {
     Dataflow flow = Dataflow.named("wordcount").parallelism(parallelism).settings(settings);
     flow.source("lines", new LineSource(input, corpusLines), Codecs.strings())
         .flatMap("tokenize", new Tokenizer(), WORD_COUNT)
-        .keyBy(Tuple2::_1)
+        .keyBy(Tuple2::_1, Codecs.strings())
         .reduce("count", (a, b) -> Tuple.of(a._1, a._2 + b._2))
         .sink("counts", new CountSink(output));
     return flow.compile();

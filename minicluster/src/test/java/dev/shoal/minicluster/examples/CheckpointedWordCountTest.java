@@ -148,6 +148,24 @@ final class CheckpointedWordCountTest {
     assertThat(WordCount.committedOutput(temp)).isEqualTo(WordCount.expectedCheckpointedOutput(records));
   }
 
+  @Test
+  void shouldNotEmitFasterThanItsRate() throws Exception {
+    // given: 200 words at 2,000 per second in one subtask: the last one is due 99.5 ms after the first
+    JobVertex words = WordCount.jobGraph(new String[] {
+        "--checkpoint-interval", "1s", "--output", temp.toString(), "--parallelism", "1", "--records", "200", "--rate", "2000"})
+        .vertices().get(0);
+    TestingTaskContext context = TestingTaskContext.forVertex(words, 0).output(1).build();
+
+    // when
+    long start = System.nanoTime();
+    new StreamTask().invoke(context);
+    long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+
+    // then
+    assertThat(context.channel(0, 0)).hasSize(200);
+    assertThat(elapsedMillis).isGreaterThanOrEqualTo(99);
+  }
+
   private static StateSnapshot snapshot(StreamTask task, long checkpointId) {
     try {
       return task.snapshotState(checkpointId, OPTIONS);
