@@ -6,6 +6,7 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobVertex;
 import dev.shoal.messages.job.JobVertexID;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +15,9 @@ import java.util.Objects;
 
 /**
  * The example jobs shipped with Shoal: {@code noop}, {@code pi}, {@code wordcount} ({@link
- * WordCount}) and {@code pipeline} ({@link Pipeline}), and how their results print.
+ * WordCount}; checkpointed and exactly-once with a checkpoint interval, see {@link
+ * Options#checkpointInterval()}) and {@code pipeline} ({@link Pipeline}), and how their results
+ * print.
  */
 public final class Examples {
 
@@ -26,16 +29,31 @@ public final class Examples {
    * @param parallelism the subtasks of every vertex
    * @param samples pi: the samples of all subtasks together
    * @param input wordcount: a text file to count; null for the built-in corpus
-   * @param output wordcount: a directory for the counts; null to write none
-   * @param lines wordcount: the lines of the built-in corpus
+   * @param output wordcount: a directory for the counts; null to write none (required when
+   *     checkpointed)
+   * @param lines wordcount: the lines of the built-in corpus; when checkpointed, the words of the
+   *     replayable source (negative: endless)
    * @param records pipeline: the records of each source subtask
    * @param recordSize pipeline: the bytes of each record
+   * @param checkpointInterval wordcount: null for the plain word count; otherwise the checkpointed,
+   *     exactly-once word count ({@link WordCount#checkpointedJobGraph}), checkpointing this often
    */
-  public record Options(int parallelism, long samples, String input, String output, long lines, long records, int recordSize) {
+  public record Options(int parallelism, long samples, String input, String output, long lines, long records, int recordSize,
+      Duration checkpointInterval) {
+
+    /** The options of an example that is not checkpointed. */
+    public Options(int parallelism, long samples, String input, String output, long lines, long records, int recordSize) {
+      this(parallelism, samples, input, output, lines, records, recordSize, null);
+    }
 
     /** The defaults, with {@code parallelism} subtasks. */
     public static Options defaults(int parallelism) {
       return new Options(parallelism, 10_000_000, null, null, WordCount.DEFAULT_LINES, 1_000_000, 100);
+    }
+
+    /** These options, checkpointed every {@code interval} (wordcount only). */
+    public Options checkpointed(Duration interval) {
+      return new Options(parallelism, samples, input, output, lines, records, recordSize, Objects.requireNonNull(interval, "interval"));
     }
   }
 
@@ -79,10 +97,22 @@ public final class Examples {
     return switch (name) {
       case "noop" -> noop(options.parallelism(), settings);
       case "pi" -> pi(options.parallelism(), options.samples(), settings);
-      case "wordcount" -> WordCount.jobGraph(options.parallelism(), options.input(), options.output(), options.lines(), settings);
+      case "wordcount" -> options.checkpointInterval() == null
+          ? WordCount.jobGraph(options.parallelism(), options.input(), options.output(), options.lines(), settings)
+          : checkpointedWordCount(options, settings);
       case "pipeline" -> Pipeline.jobGraph(options.parallelism(), options.records(), options.recordSize(), settings);
       default -> throw new IllegalArgumentException("Unknown example '" + name + "': choose one of " + NAMES);
     };
+  }
+
+  private static JobGraph checkpointedWordCount(Options options, Map<String, String> settings) {
+    if (options.output() == null) {
+      throw new IllegalArgumentException("The checkpointed wordcount needs an output directory for its committed files.");
+    }
+    if (options.input() != null) {
+      throw new IllegalArgumentException("The checkpointed wordcount reads its replayable source, not an input file.");
+    }
+    return WordCount.checkpointedJobGraph(options.parallelism(), options.lines(), options.output(), options.checkpointInterval(), 0, settings);
   }
 
   /** Pi as the {@code pi} job's accumulators estimate it. */

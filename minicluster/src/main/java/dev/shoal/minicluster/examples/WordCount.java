@@ -1,5 +1,7 @@
 package dev.shoal.minicluster.examples;
 
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import dev.shoal.messages.job.AccumulatorValue;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.taskmanager.api.Codec;
@@ -8,8 +10,11 @@ import dev.shoal.taskmanager.api.TaskContext;
 import dev.shoal.taskmanager.dataflow.Collector;
 import dev.shoal.taskmanager.dataflow.Dataflow;
 import dev.shoal.taskmanager.dataflow.FlatMapFunction;
+import dev.shoal.taskmanager.dataflow.KeyedProcessFunction;
+import dev.shoal.taskmanager.dataflow.KeyedStateStore;
 import dev.shoal.taskmanager.dataflow.SinkFunction;
 import dev.shoal.taskmanager.dataflow.SourceFunction;
+import dev.shoal.taskmanager.dataflow.ValueState;
 import io.vavr.Tuple;
 import io.vavr.Tuple2;
 import java.io.BufferedReader;
@@ -18,6 +23,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -28,8 +34,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 /**
  * The classic word count as a {@link Dataflow}: lines (of a file, or of a built-in corpus) are
@@ -49,6 +57,19 @@ import java.util.SplittableRandom;
  * with words drawn from a vocabulary of {@value #VOCABULARY_SIZE} words by a Zipf-like law, so
  * each source subtask generates just its own lines and {@link #corpus} yields the same lines for
  * {@link #countSequentially}.
+ *
+ * <p><b>Checkpointed, exactly-once mode</b> ({@link #checkpointedJobGraph}, or {@code
+ * --checkpoint-interval}): a {@link ReplayableWordSource} (word {@code i} of the corpus is {@link
+ * #corpusWord}{@code (i)}) is keyed by word into a running count in managed keyed state, which
+ * emits {@code (word, count so far)} per record into a {@link CommittingFileSink}: committed files
+ * {@code <output>/part-<subtask>-<transaction>} with {@code word<TAB>count} lines. The job
+ * checkpoints at the given interval; restored from a checkpoint after a failure, it commits the
+ * same lines as a run without failure, which {@link #expectedCheckpointedOutput} computes and
+ * {@link #committedOutput} reads back. Bounded by a number of words, or endless.
+ *
+ * <pre>
+ * words  ==hash(word)==>  count -> committed
+ * </pre>
  */
 public final class WordCount {
 
@@ -64,6 +85,9 @@ public final class WordCount {
   /** The number of different words of the built-in corpus. */
   public static final int VOCABULARY_SIZE = 4000;
 
+  /** The words of the checkpointed mode's source when none are asked for. */
+  public static final long DEFAULT_RECORDS = 1_000_000;
+
   private static final Codec<Tuple2<String, Long>> WORD_COUNT = Codecs.tuple2(Codecs.strings(), Codecs.longs());
   private static final int LOCAL_TOP = 10;
 
@@ -71,13 +95,19 @@ public final class WordCount {
 
   /**
    * The job, from command-line style arguments: {@code [--parallelism N] [--input FILE] [--output
-   * DIR] [--lines N]}, for {@code shoal run --jar ... --class dev.shoal.minicluster.examples.WordCount}.
+   * DIR] [--lines N]}, for {@code shoal run --jar ... --class dev.shoal.minicluster.examples.WordCount};
+   * with {@code --checkpoint-interval DURATION} (e.g. {@code 100ms}) the checkpointed mode instead:
+   * {@code --output DIR} (required) {@code [--records N]} (negative: endless) {@code [--rate N]}
+   * (records per second per source subtask).
    */
   public static JobGraph jobGraph(String[] args) {
     int parallelism = 4;
     String input = null;
     String output = null;
-    long lines = DEFAULT_LINES;
+    Long lines = null;
+    Duration checkpointInterval = null;
+    Long records = null;
+    double rate = 0;
     for (int i = 0; i < args.length; i++) {
       String option = args[i];
       if (i + 1 >= args.length) {
@@ -89,13 +119,37 @@ public final class WordCount {
         case "--input" -> input = value;
         case "--output" -> output = value;
         case "--lines" -> lines = Long.parseLong(value);
+        case "--checkpoint-interval" -> checkpointInterval = duration(option, value);
+        case "--records" -> records = Long.parseLong(value);
+        case "--rate" -> rate = Double.parseDouble(value);
         default -> throw new IllegalArgumentException("Unknown option " + option + ". " + USAGE);
       }
     }
-    return jobGraph(parallelism, input, output, lines, Map.of());
+    if (checkpointInterval == null) {
+      if (records != null || rate != 0) {
+        throw new IllegalArgumentException("--records and --rate go with --checkpoint-interval. " + USAGE);
+      }
+      return jobGraph(parallelism, input, output, lines == null ? DEFAULT_LINES : lines, Map.of());
+    }
+    if (input != null || lines != null) {
+      throw new IllegalArgumentException("The checkpointed word count reads its replayable source, not --input or --lines. " + USAGE);
+    }
+    if (output == null) {
+      throw new IllegalArgumentException("The checkpointed word count needs --output DIR for its committed files. " + USAGE);
+    }
+    return checkpointedJobGraph(parallelism, records == null ? DEFAULT_RECORDS : records, output, checkpointInterval, rate, Map.of());
   }
 
-  private static final String USAGE = "Usage: [--parallelism N] [--input FILE] [--output DIR] [--lines N]";
+  private static final String USAGE = "Usage: [--parallelism N] [--input FILE] [--output DIR] [--lines N], or checkpointed:"
+      + " --checkpoint-interval DURATION --output DIR [--parallelism N] [--records N] [--rate N]";
+
+  private static Duration duration(String option, String value) {
+    try {
+      return ConfigFactory.parseMap(Map.of("d", value.trim())).getDuration("d");
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("Option " + option + ": '" + value + "' is not a duration such as 100ms or 2s.", e);
+    }
+  }
 
   /**
    * The job.
@@ -116,10 +170,63 @@ public final class WordCount {
     Dataflow flow = Dataflow.named("wordcount").parallelism(parallelism).settings(settings);
     flow.source("lines", new LineSource(input, corpusLines), Codecs.strings())
         .flatMap("tokenize", new Tokenizer(), WORD_COUNT)
-        .keyBy(Tuple2::_1)
+        .keyBy(Tuple2::_1, Codecs.strings())
         .reduce("count", (a, b) -> Tuple.of(a._1, a._2 + b._2))
         .sink("counts", new CountSink(output));
     return flow.compile();
+  }
+
+  /**
+   * The checkpointed, exactly-once job.
+   *
+   * @param parallelism the subtasks of every operator
+   * @param records the words of the replayable source, all subtasks together; negative: endless
+   * @param outputDir where the sink commits its files
+   * @param checkpointInterval how often the job checkpoints
+   * @param recordsPerSecond the most words each source subtask emits per second; 0: no limit
+   * @param settings the job configuration
+   */
+  public static JobGraph checkpointedJobGraph(int parallelism, long records, String outputDir, Duration checkpointInterval,
+      double recordsPerSecond, Map<String, String> settings) {
+    Objects.requireNonNull(outputDir, "outputDir");
+    String output = Path.of(outputDir).toAbsolutePath().toString();
+    Dataflow flow = Dataflow.named("wordcount").parallelism(parallelism).settings(settings).checkpointing(checkpointInterval);
+    flow.source("words", new ReplayableWordSource(records, recordsPerSecond), Codecs.strings())
+        .keyBy(word -> word, Codecs.strings())
+        .process("count", new RunningCount(), WORD_COUNT)
+        .sink("committed", new CommittingFileSink<>(output, count -> count._1 + "\t" + count._2));
+    return flow.compile();
+  }
+
+  /**
+   * The lines the checkpointed job commits for {@code records} words, sorted: {@code word<TAB>k}
+   * for each word and each k from 1 to its count.
+   */
+  public static List<String> expectedCheckpointedOutput(long records) {
+    Map<String, Long> counts = new HashMap<>();
+    for (long i = 0; i < records; i++) {
+      counts.merge(corpusWord(i), 1L, Long::sum);
+    }
+    List<String> lines = new ArrayList<>();
+    counts.forEach((word, count) -> {
+      for (long k = 1; k <= count; k++) {
+        lines.add(word + "\t" + k);
+      }
+    });
+    lines.sort(null);
+    return lines;
+  }
+
+  /** The lines of every committed file of the checkpointed job in {@code outputDir}, sorted. */
+  public static List<String> committedOutput(Path outputDir) throws IOException {
+    List<String> lines = new ArrayList<>();
+    try (Stream<Path> files = Files.list(outputDir)) {
+      for (Path file : files.filter(f -> CommittingFileSink.isCommitted(f.getFileName().toString())).toList()) {
+        lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
+      }
+    }
+    lines.sort(null);
+    return lines;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -195,6 +302,12 @@ public final class WordCount {
     return line.append(random.nextInt(4) == 0 ? "!" : ".").toString();
   }
 
+  /** Word {@code index} of the checkpointed mode's stream: a corpus word, by the same law as the lines. */
+  public static String corpusWord(long index) {
+    SplittableRandom random = new SplittableRandom(0x30D5_EEDL + index * 0x9E3779B97F4A7C15L);
+    return Corpus.WORDS[Corpus.sample(random.nextDouble())];
+  }
+
   /**
    * The {@code n} most frequent words of a finished job, most frequent first (ties by word), from
    * its {@value #TOP_WORDS} accumulator.
@@ -249,6 +362,24 @@ public final class WordCount {
       for (String word : tokenize(line)) {
         out.collect(Tuple.of(word, 1L));
       }
+    }
+  }
+
+  /** Counts each word in keyed state and emits (word, count so far). */
+  private static final class RunningCount implements KeyedProcessFunction<String, String, Tuple2<String, Long>> {
+    private transient ValueState<Long> count;
+
+    @Override
+    public void open(KeyedStateStore state) {
+      count = state.valueState("count", Codecs.longs());
+    }
+
+    @Override
+    public void processElement(String word, String value, Collector<Tuple2<String, Long>> out) {
+      Long soFar = count.value();
+      long next = soFar == null ? 1 : soFar + 1;
+      count.update(next);
+      out.collect(Tuple.of(word, next));
     }
   }
 

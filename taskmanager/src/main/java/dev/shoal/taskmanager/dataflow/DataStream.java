@@ -15,6 +15,10 @@ import java.util.Objects;
  * operator runs in the same task as this one, records passed by method call (chaining), unless
  * its parallelism differs, then round robin.
  *
+ * <p>State: any function may keep managed operator state and take part in checkpoints ({@link
+ * CheckpointedFunction}, {@link CheckpointListener}); the operators after {@link #keyBy} also keep
+ * managed keyed state ({@link KeyedStream#process}, {@link KeyedStream#reduce}).
+ *
  * <p>Functions and codecs must be serializable: they are shipped to the TaskManagers inside the job
  * and every subtask works on its own copy. {@link Dataflow#compile()} checks it.
  *

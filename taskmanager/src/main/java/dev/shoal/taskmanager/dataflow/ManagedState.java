@@ -152,7 +152,7 @@ final class ManagedState {
     OperatorList state = operatorStates.get(name);
     if (state == null) {
       state = new OperatorList(name, (Codec<Object>) codec);
-      RawSection raw = restoredOperator.remove(name);
+      RawSection raw = restoredOperator.get(name);
       if (raw != null) {
         checkKind(raw, Kind.LIST, "operator");
         String what = describe("operator", name);
@@ -163,6 +163,7 @@ final class ManagedState {
           }
         }
         state.elements = elements;
+        restoredOperator.remove(name);
       }
       operatorStates.put(name, state);
     }
@@ -183,10 +184,11 @@ final class ManagedState {
       return table;
     }
     table = new KeyedTable(name, kind, (Codec<Object>) codec, (Codec<Object>) codec2);
-    RawSection raw = restoredKeyed.remove(name);
+    RawSection raw = restoredKeyed.get(name);
     if (raw != null) {
       checkKind(raw, kind, "keyed");
       table.table = decode(raw, table);
+      restoredKeyed.remove(name);
     }
     keyedStates.put(name, table);
     return table;
@@ -196,7 +198,7 @@ final class ManagedState {
     String what = describe("keyed", table.name);
     java.util.HashMap<Object, Object> entries = new java.util.HashMap<>();
     for (RawEntry entry : raw.entries()) {
-      Object key = SnapshotFormat.decode(keyCodec, entry.key(), "A key of " + what);
+      Object key = SnapshotFormat.decode(keyCodec, entry.key(), "The keys of keyed state '" + table.name + "' of operator '" + operatorName + "'");
       List<byte[]> items = entry.items();
       Object value = switch (table.kind) {
         case VALUE -> {

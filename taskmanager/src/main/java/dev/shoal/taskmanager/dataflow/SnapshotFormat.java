@@ -27,7 +27,8 @@ import java.util.Objects;
  * operator asks for its state again). Big-endian throughout:
  *
  * <pre>
- * file     := MAGIC:int VERSION:int checkpointId:long operatorCount:int operator* END:int
+ * file     := MAGIC:int VERSION:int checkpointId:long subtaskIndex:int parallelism:int
+ *             operatorCount:int operator* END:int
  * operator := operatorId:string sectionCount:int section*
  * section  := scope:byte name:string kind:byte body
  * body     := OPERATOR scope: itemCount:int blob*
@@ -152,11 +153,26 @@ final class SnapshotFormat {
    * A whole snapshot read back.
    *
    * @param checkpointId the checkpoint it belongs to
+   * @param subtask the subtask that wrote it, which alone can restore it (rescaling is not supported)
    * @param operators the sections of each operator, by operator id
    */
-  record Restored(long checkpointId, Map<String, List<RawSection>> operators) {
+  record Restored(long checkpointId, Subtask subtask, Map<String, List<RawSection>> operators) {
     Restored {
+      Objects.requireNonNull(subtask, "subtask");
       operators = Map.copyOf(operators);
+    }
+  }
+
+  /**
+   * Which subtask of how many wrote a snapshot.
+   *
+   * @param index the subtask's index
+   * @param parallelism the vertex's parallelism
+   */
+  record Subtask(int index, int parallelism) {
+    @Override
+    public String toString() {
+      return "subtask " + index + " of " + parallelism;
     }
   }
 
@@ -168,11 +184,13 @@ final class SnapshotFormat {
    * Writes a snapshot to {@code target} through a small buffer, entry by entry; flushes but does
    * not close {@code target}.
    */
-  static void write(OutputStream target, long checkpointId, List<OperatorCopy> operators) throws IOException {
+  static void write(OutputStream target, long checkpointId, Subtask subtask, List<OperatorCopy> operators) throws IOException {
     Encoder out = new Encoder(new DataOutputStream(new BufferedOutputStream(new NonClosing(target), 64 * 1024)));
     out.out.writeInt(MAGIC);
     out.out.writeInt(VERSION);
     out.out.writeLong(checkpointId);
+    out.out.writeInt(subtask.index());
+    out.out.writeInt(subtask.parallelism());
     out.count(operators.size());
     for (OperatorCopy operator : operators) {
       out.string(operator.operatorId());
@@ -181,7 +199,13 @@ final class SnapshotFormat {
         out.out.writeByte(section.scope().ordinal());
         out.string(section.name());
         out.out.writeByte(section.kind().ordinal());
-        section.writeBody(out);
+        try {
+          section.writeBody(out);
+        } catch (RuntimeException e) {
+          // a codec that fails: name what it failed on
+          throw new IOException("The " + section.scope().name().toLowerCase(Locale.ROOT) + " state '" + section.name() + "' of operator '"
+              + operator.operatorId() + "' cannot be written: " + e.getMessage(), e);
+        }
       }
     }
     out.out.writeInt(END);
@@ -244,6 +268,7 @@ final class SnapshotFormat {
             + VERSION + " only.");
       }
       long checkpointId = in.readLong();
+      Subtask subtask = new Subtask(in.readInt(), in.readInt());
       int operatorCount = count(in, "operators");
       Map<String, List<RawSection>> operators = new LinkedHashMap<>();
       for (int o = 0; o < operatorCount; o++) {
@@ -262,7 +287,7 @@ final class SnapshotFormat {
         throw new IOException(String.format(Locale.ROOT,
             "The dataflow state snapshot is corrupt: it ends with 0x%08X instead of the end marker 0x%08X.", end, END));
       }
-      return new Restored(checkpointId, operators);
+      return new Restored(checkpointId, subtask, operators);
     } catch (EOFException e) {
       throw new IOException("The dataflow state snapshot ends early: it is truncated.", e);
     }

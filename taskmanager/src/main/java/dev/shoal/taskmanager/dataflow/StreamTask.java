@@ -43,7 +43,9 @@ import java.util.Set;
  * consistent copy of every operator's managed state, in time independent of its size (see {@link
  * ManagedState}); the returned snapshot streams it in the {@link SnapshotFormat}, per operator by
  * its position and name in the chain. {@link #notifyCheckpointComplete} goes to every {@link
- * CheckpointListener} of the chain. State is per subtask: rescaling is not supported. A snapshot
+ * CheckpointListener} of the chain. A chain without any managed state snapshots nothing (null).
+ * State is per subtask: a snapshot restores only into the subtask of the same index and
+ * parallelism that wrote it (rescaling is not supported). A snapshot
  * asked for before the operators are initialized, or after the input ended, is refused (the
  * checkpoint is declined).
  *
@@ -74,6 +76,7 @@ public final class StreamTask implements CheckpointableInvokable {
   /** The chain's operators once initialized; null before. Guarded as the class comment says. */
   private volatile List<RunningOperator> operators;
   private String vertexName = "(not started)";
+  private SnapshotFormat.Subtask subtask;
   /** True once the input ended and the sinks were closed. */
   private boolean finished;
 
@@ -112,7 +115,11 @@ public final class StreamTask implements CheckpointableInvokable {
         copies.add(copy);
       }
     }
-    return out -> SnapshotFormat.write(out, checkpointId, copies);
+    if (copies.isEmpty()) {
+      return null;
+    }
+    SnapshotFormat.Subtask writer = subtask;
+    return out -> SnapshotFormat.write(out, checkpointId, writer, copies);
   }
 
   @Override
@@ -136,6 +143,12 @@ public final class StreamTask implements CheckpointableInvokable {
   public void invoke(TaskContext context) throws Exception {
     ChainSpec spec = readChain(context);
     vertexName = spec.vertexName();
+    subtask = new SnapshotFormat.Subtask(context.subtaskIndex(), context.parallelism());
+    if (restored != null && !restored.subtask().equals(subtask)) {
+      throw new IllegalStateException("Subtask " + subtask.index() + " of " + subtask.parallelism() + " of vertex '" + vertexName
+          + "' cannot restore the state of checkpoint " + restored.checkpointId() + ", which " + restored.subtask()
+          + " wrote: state is per subtask, restore at the parallelism of the checkpoint (rescaling is not supported).");
+    }
     if (context.numberOfOutputs() != spec.outputs().size()) {
       throw new IllegalStateException("Vertex '" + spec.vertexName() + "' has " + context.numberOfOutputs()
           + " outputs in the job, but its chain writes to " + spec.outputs().size() + ".");

@@ -9,8 +9,8 @@ package dev.shoal.taskmanager.dataflow;
  * references, so a value must not be changed in place once stored: store a new object instead
  * (immutable values such as {@code Long}, {@code String} or records of them are the safe kind).
  *
- * <p>Threading: the task thread only, while the operator processes a record (or while it is
- * initialized, for reading nothing).
+ * <p>Threading: the task thread only, while the operator processes a record (the handle itself is
+ * requested when the operator is initialized or opened, before there is a current key).
  *
  * @param <T> the value type
  */

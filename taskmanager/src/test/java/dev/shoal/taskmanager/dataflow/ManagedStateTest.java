@@ -258,6 +258,37 @@ final class ManagedStateTest {
         .hasMessage("The dataflow state snapshot ends early: it is truncated.");
   }
 
+  @Test
+  void shouldNameTheStateAndTheKeyTypeWhenAJavaSerializedKeyIsNotSerializable() {
+    // given: the key codec of keyBy without a codec
+    ManagedState state = new ManagedState("1:count", "count", JavaSerializationCodec.INSTANCE, List.of());
+    state.setCurrentKey(new Object());
+    state.keyed().valueState("count", Codecs.longs()).update(1L);
+    SnapshotFormat.OperatorCopy copy = state.snapshot();
+
+    // when / then
+    assertThatThrownBy(() -> write(1, copy))
+        .isInstanceOf(IOException.class)
+        .hasMessageStartingWith("The keyed state 'count' of operator '1:count' cannot be written: A key of type java.lang.Object"
+            + " cannot be written into a snapshot");
+  }
+
+  @Test
+  void shouldRoundTripJavaSerializedKeys() throws Exception {
+    // given
+    ManagedState state = new ManagedState("1:count", "count", JavaSerializationCodec.INSTANCE, List.of());
+    state.setCurrentKey(List.of("composite", 7));
+    state.keyed().valueState("count", Codecs.longs()).update(3L);
+
+    // when
+    ManagedState restored = new ManagedState("1:count", "count", JavaSerializationCodec.INSTANCE, read(write(1, state.snapshot())));
+    ValueState<Long> count = restored.keyed().valueState("count", Codecs.longs());
+    restored.setCurrentKey(List.of("composite", 7));
+
+    // then
+    assertThat(count.value()).isEqualTo(3L);
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Helpers
   // ------------------------------------------------------------------------------------------
@@ -268,7 +299,7 @@ final class ManagedStateTest {
 
   private static byte[] write(long checkpointId, SnapshotFormat.OperatorCopy copy) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    SnapshotFormat.write(bytes, checkpointId, new ArrayList<>(List.of(copy)));
+    SnapshotFormat.write(bytes, checkpointId, new SnapshotFormat.Subtask(0, 1), new ArrayList<>(List.of(copy)));
     return bytes.toByteArray();
   }
 

@@ -198,6 +198,45 @@ final class StreamTaskCheckpointTest {
   }
 
   @Test
+  void shouldRefuseToRestoreTheStateOfAnotherSubtaskOrParallelism() throws Exception {
+    // given: the state of subtask 0 of 1
+    StreamTask task = new StreamTask();
+    AtomicReference<StateSnapshot> snapshot = new AtomicReference<>();
+    task.invoke(TestingTaskContext.forVertex(countVertex("out"), 0).input(List.of("a"), Codecs.strings())
+        .beforeRecord(1, () -> snapshot.set(snapshot(task, 2))).build());
+    StreamTask restored = new StreamTask();
+    restored.restoreState(new ByteArrayInputStream(write(snapshot.get())));
+    JobVertex vertex = countVertex("out");
+
+    // when / then
+    assertThatThrownBy(() -> restored.invoke(TestingTaskContext.builder().vertexName(vertex.name()).subtask(1, 2)
+            .configuration(vertex.configuration()).input(List.of(), Codecs.strings()).build()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Subtask 1 of 2 of vertex 'count -> collect' cannot restore the state of checkpoint 2, which subtask 0 of 1 wrote:"
+            + " state is per subtask, restore at the parallelism of the checkpoint (rescaling is not supported).");
+  }
+
+  @Test
+  void shouldSnapshotNothingForAChainWithoutState() throws Exception {
+    // given
+    Dataflow flow = Dataflow.named("stateless");
+    flow.source("numbers", (SourceFunction<Integer>) c -> {}, Codecs.ints())
+        .rebalance()
+        .map("double", n -> n * 2, Codecs.ints())
+        .sink("discard", n -> {});
+    StreamTask task = new StreamTask();
+    AtomicReference<StateSnapshot> snapshot = new AtomicReference<>(s -> {});
+    TestingTaskContext context = TestingTaskContext.forVertex(flow.compile().vertices().get(1), 0).input(List.of(1, 2), Codecs.ints())
+        .beforeRecord(1, () -> snapshot.set(snapshot(task, 1))).build();
+
+    // when
+    task.invoke(context);
+
+    // then
+    assertThat(snapshot.get()).isNull();
+  }
+
+  @Test
   void shouldRefuseStateThatIsNotASnapshot() {
     // when / then
     assertThatThrownBy(() -> new StreamTask().restoreState(new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})))
