@@ -45,6 +45,7 @@ import dev.shoal.taskmanager.network.NetworkConfiguration;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -255,6 +256,65 @@ final class TaskManagerCheckpointTest {
     // then
     TaskExecutionState failed = cluster.expectState(source, ExecutionState.FAILED);
     assertThat(failed.error().message()).contains(missing.toString()).contains("checkpoint 9");
+  }
+
+  @Test
+  void shouldStartAPlainInvokableWithoutTheStateItWasDeployedWith() {
+    // given: a restore that points nowhere, for an invokable without state
+    Cluster cluster = startCluster("tm-cp-restore-plain");
+    TestKit tasks = taskProbe();
+    TaskRestore nowhere = new TaskRestore(2, new TaskStateHandle(checkpoints.resolve("none.state").toString(), 1));
+
+    // when
+    TaskDeploymentDescriptor plain = descriptor(JobID.generate(), JobVertexID.generate(), "plain", PlainSource.class, 0, Map.of(), List.of(), List.of(), nowhere);
+    cluster.submit(plain);
+
+    // then: the restore is ignored
+    tasks.expectMsgEquals(EXPECT, new Started("plain", 0));
+    cluster.expectState(plain, ExecutionState.RUNNING);
+  }
+
+  @Test
+  void shouldDropAWriteStillRunningWhenTheTaskEnds() throws Exception {
+    // given: a source whose state write hangs
+    Cluster cluster = startCluster("tm-cp-drop-write");
+    TestKit tasks = taskProbe();
+    TaskDeploymentDescriptor source =
+        descriptor(JobID.generate(), JobVertexID.generate(), "source", ScriptedSource.class, 0, Map.of(ScriptedSource.HANG_ON_WRITE, "true"), List.of(), List.of(), null);
+    cluster.submit(source);
+    tasks.expectMsgEquals(EXPECT, new Started("source", 0));
+    cluster.trigger(source, 1);
+    tasks.expectMsgEquals(EXPECT, new Snapshotted("source", 1, "0"));
+    tasks.expectMsgEquals(EXPECT, new Writing("source", 1));
+    Path file = checkpoints.resolve("chk-1").resolve(source.vertexId() + "-0-" + source.attemptId() + ".state");
+    assertThat(file).exists();
+
+    // when
+    cluster.cancel(source);
+
+    // then: the write is interrupted, its file removed, and nothing is reported for it
+    new TestKit(system).awaitCond(EXPECT, () -> !Files.exists(file));
+    cluster.expectNoCheckpointMessage();
+  }
+
+  @Test
+  void shouldDeclineATriggerForASourceThatFinished() {
+    // given
+    Cluster cluster = startCluster("tm-cp-finished");
+    TestKit tasks = taskProbe();
+    TaskDeploymentDescriptor source = source(JobID.generate(), JobVertexID.generate(), "source", 0, null);
+    cluster.submit(source);
+    tasks.expectMsgEquals(EXPECT, new Started("source", 0));
+    command("source", "end");
+    cluster.expectState(source, ExecutionState.FINISHED);
+
+    // when
+    cluster.trigger(source, 2);
+
+    // then
+    DeclineCheckpoint decline = cluster.expectCheckpointMessage(DeclineCheckpoint.class, source.attemptId());
+    assertThat(decline.checkpointId()).isEqualTo(2);
+    assertThat(decline.reason().message()).contains("is not running on TaskManager");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -583,6 +643,14 @@ final class TaskManagerCheckpointTest {
       taskManager.tell(new NotifyCheckpointComplete(descriptor.jobId(), descriptor.attemptId(), checkpointId), jobManager.getRef());
     }
 
+    /** No checkpoint message in the backlog, nor arriving for a short while. */
+    void expectNoCheckpointMessage() {
+      assertThat(backlog).noneMatch(CheckpointMessage.class::isInstance);
+      List<Object> arrived = jobManager.receiveWhile(NO_MESSAGE, NO_MESSAGE, 100, m -> m);
+      assertThat(arrived).noneMatch(CheckpointMessage.class::isInstance);
+      backlog.addAll(arrived);
+    }
+
     <T extends CheckpointMessage> T expectCheckpointMessage(Class<T> type, ExecutionAttemptID attemptId) {
       return type.cast(expect(m -> type.isInstance(m) && ((CheckpointMessage) m).attemptId().equals(attemptId)));
     }
@@ -639,6 +707,9 @@ final class TaskManagerCheckpointTest {
   /** @param vertex who @param checkpointId which completion @param underLock whether it held the checkpoint lock */
   private record Completed(String vertex, long checkpointId, boolean underLock) implements NoSerializationVerificationNeeded {}
 
+  /** @param vertex who @param checkpointId whose state it began to write */
+  private record Writing(String vertex, long checkpointId) implements NoSerializationVerificationNeeded {}
+
   /** @param bytes how many bytes of large state @param crc their checksum */
   private record LargeState(long bytes, long crc) implements NoSerializationVerificationNeeded {}
 
@@ -653,6 +724,7 @@ final class TaskManagerCheckpointTest {
   public static final class ScriptedSource implements CheckpointableInvokable {
     static final String FAIL_ON_SNAPSHOT = "testing.fail-on-snapshot";
     static final String FAIL_ON_COMPLETE = "testing.fail-on-complete";
+    static final String HANG_ON_WRITE = "testing.hang-on-write";
 
     private TaskContext context;
     private long emitted;
@@ -683,6 +755,8 @@ final class TaskManagerCheckpointTest {
             emitted++;
           }
           report(context, new Emitted(context.vertexName(), record));
+        } else if (command.equals("end")) {
+          return;
         }
       }
     }
@@ -694,6 +768,16 @@ final class TaskManagerCheckpointTest {
       }
       long copy = emitted;
       report(context, new Snapshotted(context.vertexName(), checkpointId, String.valueOf(copy)));
+      if (Boolean.parseBoolean(context.configuration().get(HANG_ON_WRITE))) {
+        return out -> {
+          report(context, new Writing(context.vertexName(), checkpointId));
+          try {
+            new CountDownLatch(1).await();
+          } catch (InterruptedException e) {
+            throw new InterruptedIOException("Testing's write was interrupted.");
+          }
+        };
+      }
       return out -> new DataOutputStream(out).writeLong(copy);
     }
 
