@@ -17,6 +17,8 @@ import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
+import dev.shoal.messages.TaskManagerMessage.NetworkStatus;
+import dev.shoal.messages.TaskManagerMessage.RequestNetworkStatus;
 import dev.shoal.messages.TaskMessage.CancelTask;
 import dev.shoal.messages.TaskMessage.SubmitTask;
 import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
@@ -432,6 +434,50 @@ final class TaskManagerCheckpointTest {
   }
 
   @Test
+  void shouldAlignABarrierThatArrivesOverTheNetworkAndReleaseTheHeldRecordsInOrder() throws Exception {
+    // given: left runs on another TaskManager and reaches the counter over the data connection
+    Cluster local = startCluster("tm-cp-remote-a");
+    Cluster remote = startCluster("tm-cp-remote-b");
+    TestKit tasks = taskProbe();
+    JobID jobId = JobID.generate();
+    JobVertexID counterVertex = JobVertexID.generate();
+    TaskDeploymentDescriptor left = sourceInto(jobId, "left", 0, counterVertex);
+    TaskDeploymentDescriptor right = sourceInto(jobId, "right", 0, counterVertex);
+    List<InputGateDeploymentDescriptor> gates =
+        List.of(
+            new InputGateDeploymentDescriptor(0, left.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(left.attemptId(), 0), 0, remote.dataLocation()))),
+            new InputGateDeploymentDescriptor(1, right.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(right.attemptId(), 0), 0, local.location))));
+    TaskDeploymentDescriptor counter = descriptor(jobId, counterVertex, "counter", Counter.class, 1, Map.of(), List.of(), gates, null);
+    remote.submit(left);
+    local.submit(right);
+    local.submit(counter);
+    List<Object> started = List.of(tasks.expectMsgClass(EXPECT, Started.class), tasks.expectMsgClass(EXPECT, Started.class), tasks.expectMsgClass(EXPECT, Started.class));
+    assertThat(started).containsExactlyInAnyOrder(new Started("left", 0), new Started("right", 0), new Started("counter", 0));
+    command("left", "emit:l0");
+    command("right", "emit:r0");
+    expectProcessed(tasks, 2);
+
+    // when: left's barrier, then more records of left than its credits and buffers hold
+    remote.trigger(left, 1);
+    remote.expectCheckpointMessage(AcknowledgeCheckpoint.class, left.attemptId());
+    List<String> after = new ArrayList<>();
+    for (int i = 1; i <= 300; i++) {
+      after.add("l" + i);
+      command("left", "emit:l" + i);
+    }
+    tasks.expectMsgEquals(EXPECT, new Snapshotted("left", 1, "1"));
+    // left emits on until back-pressure stops it; the counter processes none of it
+    List<Object> meanwhile = tasks.receiveWhile(EXPECT, NO_MESSAGE, 300, message -> message);
+    assertThat(meanwhile).isNotEmpty().allMatch(Emitted.class::isInstance).hasSizeLessThan(300);
+    local.trigger(right, 1);
+
+    // then: the snapshot has nothing of left after its barrier; the held records follow in order
+    AcknowledgeCheckpoint ack = local.expectCheckpointMessage(AcknowledgeCheckpoint.class, counter.attemptId());
+    assertThat(stateLines(ack)).containsExactlyInAnyOrder("l0", "r0");
+    assertThat(expectProcessed(tasks, 300)).containsExactlyElementsOf(after);
+  }
+
+  @Test
   void shouldDeclineTheOlderCheckpointWhenANewerBarrierArrivesDuringAlignment() throws Exception {
     // given
     Cluster cluster = startCluster("tm-cp-newer");
@@ -622,6 +668,14 @@ final class TaskManagerCheckpointTest {
       this.taskManager = taskManager;
       this.location = location;
       this.session = session;
+    }
+
+    /** Where this TaskManager serves its data (its bound data port). */
+    TaskManagerLocation dataLocation() {
+      TestKit asker = new TestKit(system);
+      taskManager.tell(RequestNetworkStatus.INSTANCE, asker.getRef());
+      NetworkStatus status = asker.expectMsgClass(EXPECT, NetworkStatus.class);
+      return new TaskManagerLocation(location.resourceId(), location.host(), location.port(), status.dataPort());
     }
 
     void submit(TaskDeploymentDescriptor descriptor) {
