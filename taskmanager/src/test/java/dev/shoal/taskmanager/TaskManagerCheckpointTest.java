@@ -538,6 +538,21 @@ final class TaskManagerCheckpointTest {
     tasks.expectNoMessage(NO_MESSAGE);
   }
 
+  @Test
+  void shouldFailATaskWithInputsWhenItsCompletionThrows() {
+    // given
+    Cluster cluster = startCluster("tm-cp-reader-notify-throws");
+    TestKit tasks = taskProbe();
+    Pipeline pipeline = deployPipeline(cluster, tasks, Map.of(Counter.FAIL_ON_COMPLETE, "true"));
+
+    // when
+    cluster.notifyComplete(pipeline.counter(), 8);
+
+    // then
+    TaskExecutionState failed = cluster.expectState(pipeline.counter(), ExecutionState.FAILED);
+    assertThat(failed.error().message()).contains("checkpoint 8 completed").contains("Testing cannot commit 8");
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Helpers
   // ------------------------------------------------------------------------------------------
@@ -552,6 +567,10 @@ final class TaskManagerCheckpointTest {
   private record Pipeline(TaskDeploymentDescriptor left, TaskDeploymentDescriptor right, TaskDeploymentDescriptor counter) {}
 
   private Pipeline deployPipeline(Cluster cluster, TestKit tasks) {
+    return deployPipeline(cluster, tasks, Map.of());
+  }
+
+  private Pipeline deployPipeline(Cluster cluster, TestKit tasks, Map<String, String> counterSettings) {
     JobID jobId = JobID.generate();
     JobVertexID counterVertex = JobVertexID.generate();
     TaskDeploymentDescriptor left = sourceInto(jobId, "left", 0, counterVertex);
@@ -560,7 +579,7 @@ final class TaskManagerCheckpointTest {
         List.of(
             new InputGateDeploymentDescriptor(0, left.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(left.attemptId(), 0), 0, cluster.location))),
             new InputGateDeploymentDescriptor(1, right.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(right.attemptId(), 0), 0, cluster.location))));
-    TaskDeploymentDescriptor counter = descriptor(jobId, counterVertex, "counter", Counter.class, 2, Map.of(), List.of(), gates, null);
+    TaskDeploymentDescriptor counter = descriptor(jobId, counterVertex, "counter", Counter.class, 2, counterSettings, List.of(), gates, null);
     cluster.submit(left);
     cluster.submit(right);
     cluster.submit(counter);
@@ -855,6 +874,7 @@ final class TaskManagerCheckpointTest {
 
   /** Reads every input as one; its state is every record it processed, one per line. */
   public static final class Counter implements CheckpointableInvokable {
+    static final String FAIL_ON_COMPLETE = "testing.fail-on-complete";
     private final List<String> processed = new ArrayList<>();
     private TaskContext context;
 
@@ -888,6 +908,9 @@ final class TaskManagerCheckpointTest {
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) {
+      if (Boolean.parseBoolean(context.configuration().get(FAIL_ON_COMPLETE))) {
+        throw new IllegalStateException("Testing cannot commit " + checkpointId);
+      }
       report(context, new Completed(context.vertexName(), checkpointId, Thread.holdsLock(context.checkpointLock())));
     }
   }
