@@ -779,10 +779,14 @@ public final class TaskManager extends ShoalActor {
 
   private void handleTriggerCheckpoint(TriggerCheckpoint m) {
     RunningTask running = tasks.get(m.attemptId());
-    String refusal =
-        running == null
-            ? "Task " + m.attemptId() + " of job " + m.jobId() + " is not running on TaskManager " + location.resourceId() + "."
-            : running.task().triggerCheckpoint(m.checkpointId(), m.timestamp(), m.options());
+    String refusal;
+    if (running == null) {
+      refusal = "Task " + m.attemptId() + " of job " + m.jobId() + " is not running on TaskManager " + location.resourceId() + ".";
+    } else if (!running.task().descriptor().jobId().equals(m.jobId())) {
+      refusal = "Task " + running.task().name() + " belongs to job " + running.task().descriptor().jobId() + ", not to job " + m.jobId() + ".";
+    } else {
+      refusal = running.task().triggerCheckpoint(m.checkpointId(), m.timestamp(), m.options());
+    }
     if (refusal != null) {
       log.debug("Declined checkpoint {} of job {}: {}", m.checkpointId(), m.jobId(), refusal);
       getSender()

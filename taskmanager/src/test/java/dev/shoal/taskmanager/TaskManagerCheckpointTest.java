@@ -17,6 +17,8 @@ import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
+import dev.shoal.messages.TaskManagerMessage.NetworkStatus;
+import dev.shoal.messages.TaskManagerMessage.RequestNetworkStatus;
 import dev.shoal.messages.TaskMessage.CancelTask;
 import dev.shoal.messages.TaskMessage.SubmitTask;
 import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
@@ -45,6 +47,7 @@ import dev.shoal.taskmanager.network.NetworkConfiguration;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -257,6 +260,65 @@ final class TaskManagerCheckpointTest {
     assertThat(failed.error().message()).contains(missing.toString()).contains("checkpoint 9");
   }
 
+  @Test
+  void shouldStartAPlainInvokableWithoutTheStateItWasDeployedWith() {
+    // given: a restore that points nowhere, for an invokable without state
+    Cluster cluster = startCluster("tm-cp-restore-plain");
+    TestKit tasks = taskProbe();
+    TaskRestore nowhere = new TaskRestore(2, new TaskStateHandle(checkpoints.resolve("none.state").toString(), 1));
+
+    // when
+    TaskDeploymentDescriptor plain = descriptor(JobID.generate(), JobVertexID.generate(), "plain", PlainSource.class, 0, Map.of(), List.of(), List.of(), nowhere);
+    cluster.submit(plain);
+
+    // then: the restore is ignored
+    tasks.expectMsgEquals(EXPECT, new Started("plain", 0));
+    cluster.expectState(plain, ExecutionState.RUNNING);
+  }
+
+  @Test
+  void shouldDropAWriteStillRunningWhenTheTaskEnds() throws Exception {
+    // given: a source whose state write hangs
+    Cluster cluster = startCluster("tm-cp-drop-write");
+    TestKit tasks = taskProbe();
+    TaskDeploymentDescriptor source =
+        descriptor(JobID.generate(), JobVertexID.generate(), "source", ScriptedSource.class, 0, Map.of(ScriptedSource.HANG_ON_WRITE, "true"), List.of(), List.of(), null);
+    cluster.submit(source);
+    tasks.expectMsgEquals(EXPECT, new Started("source", 0));
+    cluster.trigger(source, 1);
+    tasks.expectMsgEquals(EXPECT, new Snapshotted("source", 1, "0"));
+    tasks.expectMsgEquals(EXPECT, new Writing("source", 1));
+    Path file = checkpoints.resolve("chk-1").resolve(source.vertexId() + "-0-" + source.attemptId() + ".state");
+    assertThat(file).exists();
+
+    // when
+    cluster.cancel(source);
+
+    // then: the write is interrupted, its file removed, and nothing is reported for it
+    new TestKit(system).awaitCond(EXPECT, () -> !Files.exists(file));
+    cluster.expectNoCheckpointMessage();
+  }
+
+  @Test
+  void shouldDeclineATriggerForASourceThatFinished() {
+    // given
+    Cluster cluster = startCluster("tm-cp-finished");
+    TestKit tasks = taskProbe();
+    TaskDeploymentDescriptor source = source(JobID.generate(), JobVertexID.generate(), "source", 0, null);
+    cluster.submit(source);
+    tasks.expectMsgEquals(EXPECT, new Started("source", 0));
+    command("source", "end");
+    cluster.expectState(source, ExecutionState.FINISHED);
+
+    // when
+    cluster.trigger(source, 2);
+
+    // then
+    DeclineCheckpoint decline = cluster.expectCheckpointMessage(DeclineCheckpoint.class, source.attemptId());
+    assertThat(decline.checkpointId()).isEqualTo(2);
+    assertThat(decline.reason().message()).contains("is not running on TaskManager");
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Declines
   // ------------------------------------------------------------------------------------------
@@ -329,13 +391,16 @@ final class TaskManagerCheckpointTest {
     Cluster cluster = startCluster("tm-cp-align");
     TestKit tasks = taskProbe();
     Pipeline pipeline = deployPipeline(cluster, tasks);
+    List<Object> expected = new ArrayList<>();
     for (String record : List.of("l1", "l2", "l3")) {
       command("left", "emit:" + record);
+      expected.addAll(List.of(new Emitted("left", record), new Processed(record)));
     }
     for (String record : List.of("r1", "r2", "r3")) {
       command("right", "emit:" + record);
+      expected.addAll(List.of(new Emitted("right", record), new Processed(record)));
     }
-    expectProcessed(tasks, 6);
+    expectAll(tasks, expected);
 
     // when: left's barrier and three more records of left arrive, right's barrier not yet
     cluster.trigger(pipeline.left(), 1);
@@ -372,13 +437,57 @@ final class TaskManagerCheckpointTest {
   }
 
   @Test
+  void shouldAlignABarrierThatArrivesOverTheNetworkAndReleaseTheHeldRecordsInOrder() throws Exception {
+    // given: left runs on another TaskManager and reaches the counter over the data connection
+    Cluster local = startCluster("tm-cp-remote-a");
+    Cluster remote = startCluster("tm-cp-remote-b");
+    TestKit tasks = taskProbe();
+    JobID jobId = JobID.generate();
+    JobVertexID counterVertex = JobVertexID.generate();
+    TaskDeploymentDescriptor left = sourceInto(jobId, "left", 0, counterVertex);
+    TaskDeploymentDescriptor right = sourceInto(jobId, "right", 0, counterVertex);
+    List<InputGateDeploymentDescriptor> gates =
+        List.of(
+            new InputGateDeploymentDescriptor(0, left.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(left.attemptId(), 0), 0, remote.dataLocation()))),
+            new InputGateDeploymentDescriptor(1, right.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(right.attemptId(), 0), 0, local.location))));
+    TaskDeploymentDescriptor counter = descriptor(jobId, counterVertex, "counter", Counter.class, 1, Map.of(), List.of(), gates, null);
+    remote.submit(left);
+    local.submit(right);
+    local.submit(counter);
+    List<Object> started = List.of(tasks.expectMsgClass(EXPECT, Started.class), tasks.expectMsgClass(EXPECT, Started.class), tasks.expectMsgClass(EXPECT, Started.class));
+    assertThat(started).containsExactlyInAnyOrder(new Started("left", 0), new Started("right", 0), new Started("counter", 0));
+    command("left", "emit:l0");
+    command("right", "emit:r0");
+    expectAll(tasks, List.of(new Emitted("left", "l0"), new Processed("l0"), new Emitted("right", "r0"), new Processed("r0")));
+
+    // when: left's barrier, then more records of left than its credits and buffers hold
+    remote.trigger(left, 1);
+    remote.expectCheckpointMessage(AcknowledgeCheckpoint.class, left.attemptId());
+    List<String> after = new ArrayList<>();
+    for (int i = 1; i <= 300; i++) {
+      after.add("l" + i);
+      command("left", "emit:l" + i);
+    }
+    tasks.expectMsgEquals(EXPECT, new Snapshotted("left", 1, "1"));
+    // left emits on until back-pressure stops it; the counter processes none of it
+    List<Object> meanwhile = tasks.receiveWhile(EXPECT, NO_MESSAGE, 300, message -> message);
+    assertThat(meanwhile).isNotEmpty().allMatch(Emitted.class::isInstance).hasSizeLessThan(300);
+    local.trigger(right, 1);
+
+    // then: the snapshot has nothing of left after its barrier; the held records follow in order
+    AcknowledgeCheckpoint ack = local.expectCheckpointMessage(AcknowledgeCheckpoint.class, counter.attemptId());
+    assertThat(stateLines(ack)).containsExactlyInAnyOrder("l0", "r0");
+    assertThat(expectProcessed(tasks, 300)).containsExactlyElementsOf(after);
+  }
+
+  @Test
   void shouldDeclineTheOlderCheckpointWhenANewerBarrierArrivesDuringAlignment() throws Exception {
     // given
     Cluster cluster = startCluster("tm-cp-newer");
     TestKit tasks = taskProbe();
     Pipeline pipeline = deployPipeline(cluster, tasks);
     command("left", "emit:l1");
-    expectProcessed(tasks, 1);
+    expectAll(tasks, List.of(new Emitted("left", "l1"), new Processed("l1")));
 
     // when: barrier 1 on left, then barrier 2 on right, then barrier 2 on left
     cluster.trigger(pipeline.left(), 1);
@@ -432,6 +541,21 @@ final class TaskManagerCheckpointTest {
     tasks.expectNoMessage(NO_MESSAGE);
   }
 
+  @Test
+  void shouldFailATaskWithInputsWhenItsCompletionThrows() {
+    // given
+    Cluster cluster = startCluster("tm-cp-reader-notify-throws");
+    TestKit tasks = taskProbe();
+    Pipeline pipeline = deployPipeline(cluster, tasks, Map.of(Counter.FAIL_ON_COMPLETE, "true"));
+
+    // when
+    cluster.notifyComplete(pipeline.counter(), 8);
+
+    // then
+    TaskExecutionState failed = cluster.expectState(pipeline.counter(), ExecutionState.FAILED);
+    assertThat(failed.error().message()).contains("checkpoint 8 completed").contains("Testing cannot commit 8");
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Helpers
   // ------------------------------------------------------------------------------------------
@@ -446,6 +570,10 @@ final class TaskManagerCheckpointTest {
   private record Pipeline(TaskDeploymentDescriptor left, TaskDeploymentDescriptor right, TaskDeploymentDescriptor counter) {}
 
   private Pipeline deployPipeline(Cluster cluster, TestKit tasks) {
+    return deployPipeline(cluster, tasks, Map.of());
+  }
+
+  private Pipeline deployPipeline(Cluster cluster, TestKit tasks, Map<String, String> counterSettings) {
     JobID jobId = JobID.generate();
     JobVertexID counterVertex = JobVertexID.generate();
     TaskDeploymentDescriptor left = sourceInto(jobId, "left", 0, counterVertex);
@@ -454,7 +582,7 @@ final class TaskManagerCheckpointTest {
         List.of(
             new InputGateDeploymentDescriptor(0, left.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(left.attemptId(), 0), 0, cluster.location))),
             new InputGateDeploymentDescriptor(1, right.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(right.attemptId(), 0), 0, cluster.location))));
-    TaskDeploymentDescriptor counter = descriptor(jobId, counterVertex, "counter", Counter.class, 2, Map.of(), List.of(), gates, null);
+    TaskDeploymentDescriptor counter = descriptor(jobId, counterVertex, "counter", Counter.class, 2, counterSettings, List.of(), gates, null);
     cluster.submit(left);
     cluster.submit(right);
     cluster.submit(counter);
@@ -478,6 +606,16 @@ final class TaskManagerCheckpointTest {
       }
     }
     return processed;
+  }
+
+  /** Expects exactly these messages, in any order. */
+  private static void expectAll(TestKit tasks, List<Object> expected) {
+    List<Object> missing = new ArrayList<>(expected);
+    while (!missing.isEmpty()) {
+      Object message = tasks.expectMsgClass(EXPECT, Object.class);
+      assertThat(missing).as("the messages still expected").contains(message);
+      missing.remove(message);
+    }
   }
 
   private static List<String> stateLines(AcknowledgeCheckpoint ack) throws IOException {
@@ -564,6 +702,14 @@ final class TaskManagerCheckpointTest {
       this.session = session;
     }
 
+    /** Where this TaskManager serves its data (its bound data port). */
+    TaskManagerLocation dataLocation() {
+      TestKit asker = new TestKit(system);
+      taskManager.tell(RequestNetworkStatus.INSTANCE, asker.getRef());
+      NetworkStatus status = asker.expectMsgClass(EXPECT, NetworkStatus.class);
+      return new TaskManagerLocation(location.resourceId(), location.host(), location.port(), status.dataPort());
+    }
+
     void submit(TaskDeploymentDescriptor descriptor) {
       taskManager.tell(new LeaderSessionMessage(session, new SubmitTask(descriptor)), jobManager.getRef());
     }
@@ -581,6 +727,14 @@ final class TaskManagerCheckpointTest {
 
     void notifyComplete(TaskDeploymentDescriptor descriptor, long checkpointId) {
       taskManager.tell(new NotifyCheckpointComplete(descriptor.jobId(), descriptor.attemptId(), checkpointId), jobManager.getRef());
+    }
+
+    /** No checkpoint message in the backlog, nor arriving for a short while. */
+    void expectNoCheckpointMessage() {
+      assertThat(backlog).noneMatch(CheckpointMessage.class::isInstance);
+      List<Object> arrived = jobManager.receiveWhile(NO_MESSAGE, NO_MESSAGE, 100, m -> m);
+      assertThat(arrived).noneMatch(CheckpointMessage.class::isInstance);
+      backlog.addAll(arrived);
     }
 
     <T extends CheckpointMessage> T expectCheckpointMessage(Class<T> type, ExecutionAttemptID attemptId) {
@@ -639,6 +793,9 @@ final class TaskManagerCheckpointTest {
   /** @param vertex who @param checkpointId which completion @param underLock whether it held the checkpoint lock */
   private record Completed(String vertex, long checkpointId, boolean underLock) implements NoSerializationVerificationNeeded {}
 
+  /** @param vertex who @param checkpointId whose state it began to write */
+  private record Writing(String vertex, long checkpointId) implements NoSerializationVerificationNeeded {}
+
   /** @param bytes how many bytes of large state @param crc their checksum */
   private record LargeState(long bytes, long crc) implements NoSerializationVerificationNeeded {}
 
@@ -653,6 +810,7 @@ final class TaskManagerCheckpointTest {
   public static final class ScriptedSource implements CheckpointableInvokable {
     static final String FAIL_ON_SNAPSHOT = "testing.fail-on-snapshot";
     static final String FAIL_ON_COMPLETE = "testing.fail-on-complete";
+    static final String HANG_ON_WRITE = "testing.hang-on-write";
 
     private TaskContext context;
     private long emitted;
@@ -683,6 +841,8 @@ final class TaskManagerCheckpointTest {
             emitted++;
           }
           report(context, new Emitted(context.vertexName(), record));
+        } else if (command.equals("end")) {
+          return;
         }
       }
     }
@@ -694,6 +854,16 @@ final class TaskManagerCheckpointTest {
       }
       long copy = emitted;
       report(context, new Snapshotted(context.vertexName(), checkpointId, String.valueOf(copy)));
+      if (Boolean.parseBoolean(context.configuration().get(HANG_ON_WRITE))) {
+        return out -> {
+          report(context, new Writing(context.vertexName(), checkpointId));
+          try {
+            new CountDownLatch(1).await();
+          } catch (InterruptedException e) {
+            throw new InterruptedIOException("Testing's write was interrupted.");
+          }
+        };
+      }
       return out -> new DataOutputStream(out).writeLong(copy);
     }
 
@@ -717,6 +887,7 @@ final class TaskManagerCheckpointTest {
 
   /** Reads every input as one; its state is every record it processed, one per line. */
   public static final class Counter implements CheckpointableInvokable {
+    static final String FAIL_ON_COMPLETE = "testing.fail-on-complete";
     private final List<String> processed = new ArrayList<>();
     private TaskContext context;
 
@@ -750,6 +921,9 @@ final class TaskManagerCheckpointTest {
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) {
+      if (Boolean.parseBoolean(context.configuration().get(FAIL_ON_COMPLETE))) {
+        throw new IllegalStateException("Testing cannot commit " + checkpointId);
+      }
       report(context, new Completed(context.vertexName(), checkpointId, Thread.holdsLock(context.checkpointLock())));
     }
   }
