@@ -46,7 +46,6 @@ public interface TaskContext {
   /** The class loader of the job's code (also the task thread's context class loader). */
   ClassLoader userClassLoader();
 
-  /** True once the task is being cancelled (or failed from outside); the code should stop. */
   /**
    * The lock a source holds while it emits a record and updates its state: a checkpoint of a
    * task without inputs is taken on another thread while holding it, so that no record is
@@ -54,6 +53,7 @@ public interface TaskContext {
    */
   Object checkpointLock();
 
+  /** True once the task is being cancelled (or failed from outside); the code should stop. */
   boolean isCancelled();
 
   /**
