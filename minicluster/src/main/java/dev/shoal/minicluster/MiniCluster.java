@@ -6,6 +6,7 @@ import dev.shoal.jobmanager.JobManager;
 import dev.shoal.jobmanager.JobManagerConfiguration;
 import dev.shoal.jobmanager.JobManagerRunner;
 import dev.shoal.jobmanager.leader.StandaloneLeaderElectionService;
+import dev.shoal.messages.JobID;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.TaskManagerLocation;
@@ -13,7 +14,6 @@ import dev.shoal.messages.TestingMessage.NotifyWhenAtLeastNumTaskManagerAreRegis
 import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
 import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
 import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
-import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.minicluster.client.JobClient;
@@ -33,8 +33,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.pattern.Patterns;
@@ -55,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Threading: the methods are meant for one controlling thread (a test); they block until
- * what they do is done.
+ * what they do is done. {@link #startTaskManager} may run on another thread meanwhile (a test
+ * that starts replacements in the background while it kills TaskManagers).
  */
 public final class MiniCluster implements AutoCloseable {
 
@@ -80,13 +83,13 @@ public final class MiniCluster implements AutoCloseable {
   private final Path logDirectory;
   private final List<String> jvmOptions;
 
-  private final List<TaskManagerHandle> taskManagers = new ArrayList<>();
+  private final List<TaskManagerHandle> taskManagers = new CopyOnWriteArrayList<>();
   private ActorSystem system; // hosts the JobManager, or is the client system in process mode
   private ActorRef jobManager;
   private String jobManagerAddress;
   private JobManagerRunner jobManagerRunner;
   private ChildProcess jobManagerProcess;
-  private int taskManagerCounter;
+  private final AtomicInteger taskManagerCounter = new AtomicInteger();
   private boolean started;
   private boolean closed;
 
@@ -223,7 +226,7 @@ public final class MiniCluster implements AutoCloseable {
                         new TaskManagerLocation(resourceId, "localhost", 0, 0),
                         jobManagerAddress,
                         new LoggingListener(resourceId)),
-                    ShoalActorSystems.TASK_MANAGER_NAME + "_" + ++taskManagerCounter);
+                    ShoalActorSystems.TASK_MANAGER_NAME + "_" + taskManagerCounter.incrementAndGet());
             yield new TaskManagerHandle.InActorSystem(resourceId, system, ref);
           }
           case ACTOR_SYSTEM_PER_COMPONENT ->
@@ -240,7 +243,7 @@ public final class MiniCluster implements AutoCloseable {
   private ChildProcess startTaskManagerProcess() {
     String hostPort = jobManagerAddress.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     return ChildProcess.start(
-        "taskmanager-" + ++taskManagerCounter, jvmOptions, TaskManagerRunner.class, List.of("--jobmanager", hostPort), settings, logDirectory);
+        "taskmanager-" + taskManagerCounter.incrementAndGet(), jvmOptions, TaskManagerRunner.class, List.of("--jobmanager", hostPort), settings, logDirectory);
   }
 
   /**
@@ -279,8 +282,18 @@ public final class MiniCluster implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("TaskManager " + resourceId + " did not register within " + timeout);
       }
-      // answered once one more TaskManager than just now is registered
-      ask(new NotifyWhenAtLeastNumTaskManagerAreRegistered(registered.size() + 1), "wait for TaskManager " + resourceId);
+      // answered once one more TaskManager than just now is registered; while others are removed
+      // meanwhile the count may not get there, so look again after a second either way
+      try {
+        Patterns.ask(jobManager, new NotifyWhenAtLeastNumTaskManagerAreRegistered(registered.size() + 1), Duration.ofSeconds(1))
+            .toCompletableFuture()
+            .get(2, TimeUnit.SECONDS);
+      } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+        LOG.debug("TaskManager {} is not registered yet: {}", resourceId, e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while waiting for TaskManager " + resourceId, e);
+      }
     }
   }
 

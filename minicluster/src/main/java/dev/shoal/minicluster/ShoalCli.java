@@ -147,8 +147,28 @@ public final class ShoalCli {
     @Option(names = "--record-size", paramLabel = "BYTES", defaultValue = "100", description = "pipeline: bytes per record, at least 8 (default ${DEFAULT-VALUE}).")
     int recordSize;
 
+    @Option(names = "--checkpoint-interval", paramLabel = "DURATION",
+        description = "wordcount: the checkpointed, exactly-once word count instead (a replayable source of --lines words, -1 for"
+            + " endless; a keyed running count; files committed into --output on every checkpoint), checkpointing every DURATION.")
+    String checkpointInterval;
+
+    @Option(names = "--rate", defaultValue = "0",
+        description = "checkpointed wordcount: words per second per source subtask, 0 for as fast as it goes (default ${DEFAULT-VALUE}).")
+    long rate;
+
     Examples.Options options(int parallelism, long samples) {
-      return new Examples.Options(parallelism, samples, input == null ? null : input.toString(), output == null ? null : output.toString(), lines, records, recordSize);
+      Examples.Options options = new Examples.Options(
+          parallelism, samples, input == null ? null : input.toString(), output == null ? null : output.toString(), lines, records, recordSize);
+      if (checkpointInterval == null) {
+        if (rate != 0) {
+          throw new IllegalArgumentException("--rate goes with --checkpoint-interval.");
+        }
+        return options;
+      }
+      if (rate < 0) {
+        throw new IllegalArgumentException("--rate must be 0 or more; was " + rate + ".");
+      }
+      return options.checkpointed(duration("--checkpoint-interval", checkpointInterval), rate);
     }
   }
 
@@ -311,6 +331,9 @@ public final class ShoalCli {
     @Option(names = "--job-timeout", defaultValue = "1h", description = "Give up waiting after this long (default ${DEFAULT-VALUE}).")
     String jobTimeout;
 
+    @Option(names = "--detached", description = "Return once the JobManager accepted the job, printing its id, instead of waiting for its result.")
+    boolean detached;
+
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -334,9 +357,20 @@ public final class ShoalCli {
       try (Connection connection = options.connect()) {
         JobClient client = connection.client();
         JobClient.Submission submission;
+        // an example's classes are not on a TaskManager's class path: they ship like a user's jar
+        List<Path> jars = List.of(jar != null ? jar : dev.shoal.minicluster.client.ExampleJars.create());
         try {
-          // an example's classes are not on a TaskManager's class path: they ship like a user's jar
-          submission = client.submit(graph, List.of(jar != null ? jar : dev.shoal.minicluster.client.ExampleJars.create()));
+          if (detached) {
+            JobID jobId = client.submitDetached(graph, jars);
+            if (json) {
+              out.println(json(Map.of("jobId", jobId, "state", "SUBMITTED")));
+            } else {
+              out.println(jobId);
+            }
+            out.flush();
+            return 0;
+          }
+          submission = client.submit(graph, jars);
         } catch (JobExecutionException e) {
           return report(out, err, graph, JobStatus.FAILED, e.rootCause().toString(), e.rootCause().stackTrace(), begin, e.restarts(), Map.of());
         }

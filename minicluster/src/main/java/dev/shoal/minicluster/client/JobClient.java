@@ -125,7 +125,12 @@ public final class JobClient {
 
   /** Submits a job without listening for its result. */
   public JobID submitDetached(JobGraph jobGraph) throws JobExecutionException {
-    return submit(jobGraph, List.of(), ListeningBehaviour.DETACHED).jobId();
+    return submitDetached(jobGraph, List.of());
+  }
+
+  /** Submits a job whose classes are in {@code jars} without listening for its result. */
+  public JobID submitDetached(JobGraph jobGraph, List<Path> jars) throws JobExecutionException {
+    return submit(jobGraph, jars, ListeningBehaviour.DETACHED).jobId();
   }
 
   private Submission submit(JobGraph jobGraph, List<Path> jars, ListeningBehaviour listening) throws JobExecutionException {

@@ -39,11 +39,11 @@ public final class Examples {
    *     exactly-once word count ({@link WordCount#checkpointedJobGraph}), checkpointing this often
    */
   public record Options(int parallelism, long samples, String input, String output, long lines, long records, int recordSize,
-      Duration checkpointInterval) {
+      Duration checkpointInterval, long rate) {
 
     /** The options of an example that is not checkpointed. */
     public Options(int parallelism, long samples, String input, String output, long lines, long records, int recordSize) {
-      this(parallelism, samples, input, output, lines, records, recordSize, null);
+      this(parallelism, samples, input, output, lines, records, recordSize, null, 0);
     }
 
     /** The defaults, with {@code parallelism} subtasks. */
@@ -53,7 +53,15 @@ public final class Examples {
 
     /** These options, checkpointed every {@code interval} (wordcount only). */
     public Options checkpointed(Duration interval) {
-      return new Options(parallelism, samples, input, output, lines, records, recordSize, Objects.requireNonNull(interval, "interval"));
+      return checkpointed(interval, rate);
+    }
+
+    /**
+     * These options, checkpointed every {@code interval}, the source emitting at most {@code rate}
+     * words per second per subtask (0: as fast as it can; wordcount only).
+     */
+    public Options checkpointed(Duration interval, long rate) {
+      return new Options(parallelism, samples, input, output, lines, records, recordSize, Objects.requireNonNull(interval, "interval"), rate);
     }
   }
 
@@ -112,7 +120,8 @@ public final class Examples {
     if (options.input() != null) {
       throw new IllegalArgumentException("The checkpointed wordcount reads its replayable source, not an input file.");
     }
-    return WordCount.checkpointedJobGraph(options.parallelism(), options.lines(), options.output(), options.checkpointInterval(), 0, settings);
+    return WordCount.checkpointedJobGraph(
+        options.parallelism(), options.lines(), options.output(), options.checkpointInterval(), options.rate(), settings);
   }
 
   /** Pi as the {@code pi} job's accumulators estimate it. */
