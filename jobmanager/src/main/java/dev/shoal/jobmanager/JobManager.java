@@ -1,11 +1,10 @@
 package dev.shoal.jobmanager;
 
-import dev.shoal.jobmanager.blob.BlobStore;
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
-import dev.shoal.jobmanager.checkpoint.CheckpointStorage;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.JobArchive;
+import dev.shoal.jobmanager.files.JobFiles;
 import dev.shoal.jobmanager.instance.InstanceManager;
 import dev.shoal.jobmanager.instance.InstanceManager.Instance;
 import dev.shoal.jobmanager.jobmaster.ClusterView;
@@ -98,7 +97,6 @@ import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.ShoalActor;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -111,6 +109,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.Props;
@@ -175,8 +174,7 @@ public final class JobManager extends ShoalActor {
   private final Set<JobID> waitingForSlots = new LinkedHashSet<>();
   private final JobArchive archive;
   private final ClusterView cluster = new Cluster();
-  private final CheckpointStorage checkpointStorage = new CheckpointStorage();
-  private BlobStore blobs; // created with the first job that brings jars
+  private JobFiles files; // created with the first job that needs files
 
   private UUID leaderSessionId;
 
@@ -246,8 +244,8 @@ public final class JobManager extends ShoalActor {
 
   @Override
   public void postStop() {
-    if (blobs != null) {
-      blobs.deleteAll();
+    if (files != null) {
+      files.deleteAll();
     }
     leaderElectionService.stop();
     for (Instance instance : instances.unregisterAll()) {
@@ -435,7 +433,7 @@ public final class JobManager extends ShoalActor {
     for (JobID jobId : affected) {
       JobMaster job = jobs.get(jobId);
       if (job != null) {
-        carryOut(job, job.onTaskManagerLost(instance.instanceId(), cause, now));
+        handle(job, () -> job.onTaskManagerLost(instance.instanceId(), cause, now));
       }
     }
   }
@@ -482,7 +480,7 @@ public final class JobManager extends ShoalActor {
     // Without a job store there is nothing to recover the jobs from: they fail (the TaskManagers
     // cancel their tasks when they are told to disconnect below).
     for (JobMaster job : List.copyOf(jobs.values())) {
-      carryOut(job, job.onLeadershipLost(SerializedThrowable.of("dev.shoal.jobmanager.LeadershipLostException", cause), clock.getAsLong()));
+      handle(job, () -> job.onLeadershipLost(SerializedThrowable.of("dev.shoal.jobmanager.LeadershipLostException", cause), clock.getAsLong()));
     }
     for (Instance instance : instances.unregisterAll()) {
       slotPool.removeInstance(instance.instanceId());
@@ -615,7 +613,7 @@ public final class JobManager extends ShoalActor {
         jobId, graph.name(), graph.vertices().size(), graph.numberOfSubtasks(), graph.maxParallelism(), graph.restartStrategy(), jars.size(),
         checkpointSettings.restorePath() == null ? "" : "; starts from " + checkpointSettings.restorePath());
     if (jars.isEmpty() && checkpointSettings.restorePath() == null) {
-      carryOut(job, job.start(clock.getAsLong()));
+      handle(job, () -> job.start(clock.getAsLong()));
     } else {
       prepare(jobId, m.jars(), checkpointSettings.restorePath());
     }
@@ -633,46 +631,32 @@ public final class JobManager extends ShoalActor {
   // ------------------------------------------------------------------------------------------
 
   /**
-   * Off the actor's thread: streams the uploads into the blob store, then reads the savepoint the
-   * job starts from; the outcome comes back as JobPrepared.
+   * Off the actor's thread: streams the uploads into the job's jar directory, then reads the
+   * savepoint the job starts from; the outcome comes back as JobPrepared.
    */
   private void prepare(JobID jobId, List<JarUpload> uploads, String savepointPath) {
-    CompletionStage<Void> jarsStored =
-        uploads.isEmpty() ? CompletableFuture.completedFuture(null) : blobs().store(jobId, uploads);
+    CompletionStage<Void> jarsStored = uploads.isEmpty() ? CompletableFuture.completedFuture(null) : files().storeJars(jobId, uploads);
     CompletionStage<JobPrepared> outcome = jarsStored
-        .handle((done, failure) -> failure == null ? null
-            : new JobPrepared(jobId, "The jars of job " + jobId + " could not be stored: " + BlobStore.rootMessage(failure), null))
-        .thenApplyAsync(failed -> failed != null ? failed : readSavepoint(jobId, savepointPath), blockingIo());
+        .thenCompose(stored -> savepointPath == null ? CompletableFuture.completedFuture(null) : files().readSavepoint(savepointPath))
+        .handle((savepoint, failure) -> new JobPrepared(jobId, failure == null ? null : JobFiles.describe(failure), savepoint));
     Patterns.pipe(outcome, getContext().getDispatcher()).to(getSelf());
-  }
-
-  /** Blocking: reads the savepoint's metadata, if there is one. */
-  private static JobPrepared readSavepoint(JobID jobId, String savepointPath) {
-    if (savepointPath == null) {
-      return new JobPrepared(jobId, null, null);
-    }
-    try {
-      return new JobPrepared(jobId, null, new CheckpointStorage().readMetadata(savepointPath));
-    } catch (IOException | RuntimeException e) {
-      return new JobPrepared(jobId, "The savepoint " + savepointPath + " cannot be read: " + e.getMessage(), null);
-    }
   }
 
   private void handleJobPrepared(JobPrepared m) {
     JobMaster job = jobs.get(m.jobId());
     if (job == null) {
       log.debug("The jars of job {} arrived after it ended.", m.jobId());
-      blobs().delete(m.jobId());
+      files().deleteJars(m.jobId());
       return;
     }
     if (m.failure() != null) {
       SerializedThrowable cause = SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", m.failure());
-      carryOut(job, job.failBeforeStart(cause, clock.getAsLong()));
+      handle(job, () -> job.failBeforeStart(cause, clock.getAsLong()));
       return;
     }
     log.info("Prepared job {}: {} jar(s) stored{}.", m.jobId(), job.jars().size(),
         m.savepoint() == null ? "" : ", savepoint " + m.savepoint().directory() + " read");
-    carryOut(job, job.start(m.savepoint(), clock.getAsLong()));
+    handle(job, () -> job.start(m.savepoint(), clock.getAsLong()));
   }
 
   private void handleRequestJobJar(RequestJobJar m) {
@@ -682,18 +666,15 @@ public final class JobManager extends ShoalActor {
       reply(new Status.Failure(new IllegalArgumentException("JobManager has no jar " + m.name() + " of a running job " + m.jobId() + ".")));
       return;
     }
-    reply(new JobJar(m.jobId(), m.name(), blobs().serve(m.jobId(), m.name())));
+    reply(new JobJar(m.jobId(), m.name(), files().serveJar(m.jobId(), m.name())));
   }
 
-  private BlobStore blobs() {
-    if (blobs == null) {
-      blobs = new BlobStore(Materializer.createMaterializer(getContext()), blockingIo());
+  private JobFiles files() {
+    if (files == null) {
+      Executor blockingIo = getContext().getSystem().dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
+      files = new JobFiles(Materializer.createMaterializer(getContext()), blockingIo);
     }
-    return blobs;
-  }
-
-  private Executor blockingIo() {
-    return getContext().getSystem().dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
+    return files;
   }
 
   /** Offers free slots to the jobs that wait for them, in the order they began to wait. */
@@ -704,7 +685,7 @@ public final class JobManager extends ShoalActor {
       if (job == null) {
         waitingForSlots.remove(jobId);
       } else {
-        carryOut(job, job.retrySlots(now));
+        handle(job, () -> job.retrySlots(now));
       }
     }
   }
@@ -730,13 +711,13 @@ public final class JobManager extends ShoalActor {
       log.debug("Ignored state {} of execution {} of job {}: no such running job.", update.state(), update.attemptId(), update.jobId());
       return;
     }
-    carryOut(job, job.onTaskStateUpdate(update, clock.getAsLong()));
+    handle(job, () -> job.onTaskStateUpdate(update, clock.getAsLong()));
   }
 
   private void handleJobTimeout(JobTimeout m) {
     JobMaster job = jobs.get(m.jobId());
     if (job != null) {
-      carryOut(job, job.onTimer(m.timer(), m.attemptNumber(), clock.getAsLong()));
+      handle(job, () -> job.onTimer(m.timer(), m.attemptNumber(), clock.getAsLong()));
     }
   }
 
@@ -749,7 +730,27 @@ public final class JobManager extends ShoalActor {
     }
     log.info("Cancelling job {} ({}) on request of {}.", m.jobId(), job.graph().jobGraph().name(), getSender());
     reply(new CancellationSuccess(m.jobId()));
-    carryOut(job, job.cancel(clock.getAsLong()));
+    handle(job, () -> job.cancel(clock.getAsLong()));
+  }
+
+  /**
+   * Hands an event to {@code job}'s JobMaster and carries out what it decided. An exception,
+   * whatever the event, costs that job and nothing else: it fails with the exception as its cause.
+   */
+  private void handle(JobMaster job, Supplier<List<JobMasterAction>> event) {
+    try {
+      carryOut(job, event.get());
+    } catch (RuntimeException e) {
+      log.error("Handling an event of job {} failed; the job fails.", job.jobId(), e);
+      try {
+        carryOut(job, job.failFatally(SerializedThrowable.of(e), clock.getAsLong()));
+      } catch (RuntimeException again) {
+        log.error("Job {} could not even fail in order; it is dropped.", job.jobId(), again);
+        jobs.remove(job.jobId());
+        waitingForSlots.remove(job.jobId());
+        slotPool.release(job.jobId());
+      }
+    }
   }
 
   /** Carries out what {@code job}'s JobMaster decided, in order. */
@@ -798,7 +799,7 @@ public final class JobManager extends ShoalActor {
     waitingForSlots.remove(jobId);
     slotPool.release(jobId);
     if (!job.jars().isEmpty()) {
-      blobs().delete(jobId);
+      files().deleteJars(jobId);
     }
     archive.archive(ended.details());
     jobRemovedWaiters.release(jobId, new JobRemoved(jobId), getSelf());
@@ -842,7 +843,7 @@ public final class JobManager extends ShoalActor {
       log.debug("Ignored {} of checkpoint {}: job {} is not running.", m.getClass().getSimpleName(), m.checkpointId(), m.jobId());
       return;
     }
-    carryOut(job, job.onCheckpointMessage(m, clock.getAsLong()));
+    handle(job, () -> job.onCheckpointMessage(m, clock.getAsLong()));
   }
 
   private void handleTriggerSavepoint(TriggerSavepoint m) {
@@ -852,7 +853,7 @@ public final class JobManager extends ShoalActor {
       return;
     }
     log.info("Savepoint of job {} requested by {}{}.", m.jobId(), getSender(), m.directory() == null ? "" : " into " + m.directory());
-    carryOut(job, job.triggerSavepoint(m.directory(), getSender(), clock.getAsLong()));
+    handle(job, () -> job.triggerSavepoint(m.directory(), getSender(), clock.getAsLong()));
   }
 
   private void handleCancelJobWithSavepoint(CancelJobWithSavepoint m) {
@@ -862,7 +863,7 @@ public final class JobManager extends ShoalActor {
       return;
     }
     log.info("Cancelling job {} with a savepoint on request of {}.", m.jobId(), getSender());
-    carryOut(job, job.cancelWithSavepoint(m.directory(), getSender(), clock.getAsLong()));
+    handle(job, () -> job.cancelWithSavepoint(m.directory(), getSender(), clock.getAsLong()));
   }
 
   private String notRunning(JobID jobId) {
@@ -872,14 +873,8 @@ public final class JobManager extends ShoalActor {
 
   /** Writes a checkpoint's metadata off the actor's thread; the outcome comes back as CheckpointStored. */
   private void storeCheckpoint(JobID jobId, CompletedCheckpoint checkpoint) {
-    CompletionStage<CheckpointStored> outcome = CompletableFuture.supplyAsync(() -> {
-      try {
-        checkpointStorage.writeMetadata(checkpoint);
-        return new CheckpointStored(jobId, checkpoint.checkpointId(), null);
-      } catch (IOException | RuntimeException e) {
-        return new CheckpointStored(jobId, checkpoint.checkpointId(), BlobStore.rootMessage(e));
-      }
-    }, blockingIo());
+    CompletionStage<CheckpointStored> outcome = files().storeCheckpoint(checkpoint)
+        .handle((done, failure) -> new CheckpointStored(jobId, checkpoint.checkpointId(), failure == null ? null : JobFiles.describe(failure)));
     Patterns.pipe(outcome, getContext().getDispatcher()).to(getSelf());
   }
 
@@ -890,20 +885,17 @@ public final class JobManager extends ShoalActor {
       return;
     }
     long now = clock.getAsLong();
-    carryOut(job, m.failure() == null
+    handle(job, () -> m.failure() == null
         ? job.onCheckpointStored(m.checkpointId(), now)
         : job.onCheckpointStoreFailed(m.checkpointId(), m.failure(), now));
   }
 
   /** Deletes a checkpoint directory off the actor's thread; a failure is logged. */
   private void discardCheckpoint(JobID jobId, String directory) {
-    CompletableFuture.runAsync(() -> {
-      try {
-        checkpointStorage.discard(directory);
-      } catch (IOException | RuntimeException e) {
-        log.warn("Could not delete checkpoint directory {} of job {}: {}", directory, jobId, BlobStore.rootMessage(e));
-      }
-    }, blockingIo());
+    files().discardCheckpoint(directory).exceptionally(failure -> {
+      log.warn("Could not delete checkpoint directory {} of job {}: {}", directory, jobId, JobFiles.describe(failure));
+      return null;
+    });
   }
 
   // ------------------------------------------------------------------------------------------

@@ -303,6 +303,44 @@ public final class JobMaster {
     return finish();
   }
 
+  /**
+   * Handling an event of this job failed with {@code cause} (a bug, or input nothing checked): the
+   * job fails for good, its live tasks are cancelled, its client told. Nothing here may throw
+   * again on the same state, so it touches the least it can.
+   */
+  public List<JobMasterAction> failFatally(SerializedThrowable cause, long now) {
+    begin();
+    if (ended) {
+      return finish();
+    }
+    graph.recordFailure(cause);
+    for (Execution execution : graph.executions()) {
+      boolean live = switch (execution.state()) {
+        case DEPLOYING, RUNNING, CANCELING -> true;
+        case CREATED, SCHEDULED, FINISHED, CANCELED, FAILED -> false;
+      };
+      if (live && cluster.isRegistered(execution.instanceId())) {
+        act(new CancelTask(execution.instanceId(), execution.attemptId()));
+      }
+    }
+    failAllExecutions();
+    waitingForSlots = false;
+    act(StopWaitingForSlots.INSTANCE);
+    if (graph.status() != JobStatus.FAILING && graph.status() != JobStatus.RESTARTING) {
+      transition(JobStatus.FAILING);
+    }
+    transition(JobStatus.FAILED);
+    try {
+      end(JobStatus.FAILED, now);
+    } catch (RuntimeException e) {
+      LOG.error("Ending job {} after a fatal error failed too; it ends without its checkpoints cleaned up.", jobId(), e);
+      checkpoints = null;
+      ended = false;
+      end(JobStatus.FAILED, now);
+    }
+    return finish();
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Events: timers and cancellation
   // ------------------------------------------------------------------------------------------

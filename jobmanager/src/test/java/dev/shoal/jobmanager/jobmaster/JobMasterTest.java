@@ -181,6 +181,25 @@ final class JobMasterTest {
     assertThat(job.isEnded()).isTrue();
   }
 
+  @Test
+  void shouldEndFailedWithTheCauseAndCancelLiveTasksOnAFatalError() {
+    // given a running job with restarts left
+    cluster.addTaskManager(4);
+    JobMaster job = job(new RestartStrategy.FixedDelay(5, RESTART_DELAY));
+    List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
+    runAll(job, deployed);
+
+    // when handling one of its events threw
+    List<JobMasterAction> actions = job.failFatally(SerializedThrowable.of("java.lang.IllegalStateException", "a bug"), now);
+
+    // then its tasks are cancelled and it ends FAILED for good, its client told why: no restart
+    assertThat(cancelledAttempts(actions)).hasSameSizeAs(deployed);
+    assertThat(result(actions).cause().message()).isEqualTo("a bug");
+    assertThat(actions).noneMatch(a -> a instanceof StartTimer);
+    assertThat(actions.get(actions.size() - 1)).isInstanceOfSatisfying(JobEnded.class, e -> assertThat(e.status()).isEqualTo(JobStatus.FAILED));
+    assertThat(job.isEnded()).isTrue();
+  }
+
   // ------------------------------------------------------------------------------------------
   //  TaskManager loss, slots
   // ------------------------------------------------------------------------------------------
