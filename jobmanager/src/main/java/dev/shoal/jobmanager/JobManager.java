@@ -803,9 +803,11 @@ public final class JobManager extends ShoalActor {
     }
     archive.archive(ended.details());
     jobRemovedWaiters.release(jobId, new JobRemoved(jobId), getSelf());
-    allRunningWaiters.forgetWhere(jobId::equals);
-    jobStatusWaiters.forgetWhere(w -> w.jobId().equals(jobId));
-    checkpointWaiters.forgetWhere(w -> w.jobId().equals(jobId));
+    // whoever still waits for the job to run or checkpoint hears how it ended instead
+    CurrentJobStatus ending = new CurrentJobStatus(jobId, ended.status());
+    allRunningWaiters.release(jobId, ending, getSelf());
+    checkpointWaiters.releaseWhere(w -> w.jobId().equals(jobId), w -> ending, getSelf());
+    jobStatusWaiters.releaseWhere(w -> w.jobId().equals(jobId), w -> ending, getSelf());
     scheduleWaitingJobs();
   }
 

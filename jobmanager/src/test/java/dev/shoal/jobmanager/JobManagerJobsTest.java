@@ -45,6 +45,7 @@ import dev.shoal.messages.TestingMessage.JobStatusIs;
 import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
 import dev.shoal.messages.TestingMessage.NotifyWhenJobStatus;
 import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
+import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.AccumulatorValue;
 import dev.shoal.messages.job.DistributionPattern;
 import dev.shoal.messages.job.ExecutionState;
@@ -54,9 +55,9 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.JobVertexID;
 import dev.shoal.messages.job.Partitioner;
+import dev.shoal.messages.job.RestartStrategy;
 import dev.shoal.messages.job.ResultPartitionDeploymentDescriptor;
 import dev.shoal.messages.job.ResultPartitionID;
-import dev.shoal.messages.job.RestartStrategy;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
@@ -545,6 +546,32 @@ final class JobManagerJobsTest {
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
     assertThat(failure.cause()).isEqualTo(boom);
     assertThat(failure.restarts()).isZero();
+  }
+
+  @Test
+  void shouldTellWhoWaitsForTheJobToRunHowItEndedWhenItFailsFirst() {
+    // given a deployed job, one of whose subtasks never runs, and a waiter for all to run
+    ActorRef jobManager = startJobManager("jm-jobs-waiter-on-failure", patient);
+    UUID session = grantLeadership(jobManager);
+    TestKit taskManager = new TestKit(system);
+    register(jobManager, taskManager, 2);
+    TestKit client = new TestKit(system);
+    JobGraph graph = job("failing-early", 2);
+    submit(jobManager, client, graph);
+    List<TaskDeploymentDescriptor> deployed = bySubtask(expectSubmitTasks(taskManager, session, 2));
+    report(jobManager, taskManager, session, deployed.get(0), ExecutionState.RUNNING, Map.of());
+    TestKit waiter = new TestKit(system);
+    waiter.send(jobManager, new WaitForAllVerticesToBeRunning(graph.jobId()));
+    waiter.expectNoMessage(quiet);
+
+    // when the other subtask fails and the job ends
+    update(jobManager, taskManager, session, new TaskExecutionState(graph.jobId(), deployed.get(1).attemptId(),
+        ExecutionState.FAILED, SerializedThrowable.of(new IllegalStateException("boom")), Map.of()));
+    expectCancelTask(taskManager, session);
+    report(jobManager, taskManager, session, deployed.get(0), ExecutionState.CANCELED, Map.of());
+
+    // then the waiter hears that it FAILED instead of waiting for ever
+    assertThat(waiter.expectMsgClass(patience, CurrentJobStatus.class).status()).isEqualTo(JobStatus.FAILED);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -55,7 +55,8 @@ public sealed interface TestingMessage extends ShoalMessage {
 
   /**
    * To JobManager: answer {@link JobStatusIs} when the job next reaches {@code status} (at once
-   * when it is there, or is archived in it).
+   * when it is there, or is archived in it); {@link JobClientMessage.CurrentJobStatus} when it
+   * ends without reaching it.
    *
    * @param jobId the job
    * @param status the status to wait for
@@ -80,7 +81,7 @@ public sealed interface TestingMessage extends ShoalMessage {
 
   /**
    * To JobManager: answer {@link AllVerticesRunning} once every subtask of the job's current
-   * attempt runs.
+   * attempt runs; {@link JobClientMessage.CurrentJobStatus} when the job ends first.
    *
    * @param jobId the job
    */
@@ -118,8 +119,8 @@ public sealed interface TestingMessage extends ShoalMessage {
 
   /**
    * Answered with {@link CheckpointCompleted} once the job has completed a checkpoint (or
-   * savepoint) with an id of at least {@code checkpointId}, or {@link
-   * JobClientMessage.JobNotFound} when the job is not running.
+   * savepoint) with an id of at least {@code checkpointId}, {@link JobClientMessage.JobNotFound}
+   * when the job is not running, or {@link JobClientMessage.CurrentJobStatus} when it ends first.
    *
    * @param jobId the job
    * @param checkpointId the least checkpoint id waited for
