@@ -295,6 +295,14 @@ public final class TaskNetwork {
         partition.release(cause);
       }
     }
+    // the buffers the writers were filling go back to the pool too (one per subpartition)
+    synchronized (this) {
+      for (PartitionRecordWriter<?> writer : writers) {
+        if (writer != null) {
+          writer.discard();
+        }
+      }
+    }
     List<InputGate> toClose;
     synchronized (this) {
       toClose = List.copyOf(openGates);

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -374,6 +375,26 @@ final class DataExchangeTest {
 
     // then
     assertThatThrownBy(reader::next).isInstanceOf(IOException.class).hasMessageContaining("user code broke");
+  }
+
+  @Test
+  void shouldReturnEveryBufferToThePoolWhenAProducerFailsWithPartlyFilledBuffers() throws Exception {
+    // given a producer of 2 x 3 channels that wrote into buffers of every subpartition, unsent
+    Endpoint producer = start(NetworkConfiguration.defaults());
+    Endpoint consumer = start(NetworkConfiguration.defaults());
+    TaskSetup setup = wire(new Edge(2, 3, Partitioner.HASH), producer, consumer);
+    RecordWriter<Long> writer = setup.producers.get(0).output(0, Codecs.longs(), Partitioners.hash(v -> v));
+    for (long i = 0; i < 30; i++) {
+      writer.emit(i);
+    }
+    NetworkBufferPool pool = producer.environment.bufferPool();
+    assertThat(pool.availableBuffers()).isLessThan(pool.numberOfBuffers());
+
+    // when both producers fail (a cancelled task fails its network the same way)
+    setup.producers.forEach(out -> out.fail(new CancellationException("cancelled")));
+
+    // then every buffer is free again, the partly filled ones too
+    assertThat(pool.availableBuffers()).isEqualTo(pool.numberOfBuffers());
   }
 
   @Test
