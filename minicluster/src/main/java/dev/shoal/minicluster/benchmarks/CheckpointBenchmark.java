@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -167,15 +168,21 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   }
 
   /**
-   * The latency figures of one row.
+   * Periodic checkpoints of one row.
    *
-   * @param periodic trigger to last acknowledgement of the periodic checkpoints (metadata, ms)
-   * @param periodicStored trigger (metadata) to the client learning that the metadata is stored,
-   *     both on the wall clock (ms)
-   * @param savepointRoundTrip client's round trip of the savepoints (ns clock, ms)
-   * @param savepointAcked trigger to last acknowledgement of the same savepoints (metadata, ms)
+   * @param acked trigger to last acknowledgement (metadata stamps of the JobManager, ms)
+   * @param stored trigger (metadata) to the client learning that the metadata is stored, both on
+   *     the wall clock (ms)
    */
-  record Latency(Summary periodic, Summary periodicStored, Summary savepointRoundTrip, Summary savepointAcked) {}
+  record Periodic(Summary acked, Summary stored) {}
+
+  /**
+   * Savepoints of one row, taken one after the other.
+   *
+   * @param roundTrip the client's round trip (ns clock, ms)
+   * @param acked trigger to last acknowledgement (metadata stamps of the JobManager, ms)
+   */
+  record Savepoints(Summary roundTrip, Summary acked) {}
 
   /**
    * One throughput run.
@@ -213,12 +220,13 @@ public final class CheckpointBenchmark implements Callable<Integer> {
       for (int parallelism : parallelisms) {
         for (String key : loads) {
           Load load = Load.of(key);
-          Latency latency = latency(parallelism, load, duration(interval), checkpoints, warmup, mode);
           String row = "P=" + parallelism + ", " + load.name().toLowerCase(Locale.ROOT);
-          System.out.printf("  %-16s periodic, trigger -> last ack (metadata):   %s%n", row, latency.periodic());
-          System.out.printf("  %-16s periodic, trigger -> stored (client told): %s%n", row, latency.periodicStored());
-          System.out.printf("  %-16s savepoint, client round trip (nanoTime):  %s%n", row, latency.savepointRoundTrip());
-          System.out.printf("  %-16s savepoint, trigger -> last ack (metadata): %s%n", row, latency.savepointAcked());
+          Periodic periodic = periodic(parallelism, load, duration(interval), checkpoints, warmup, mode);
+          System.out.printf("  %-16s periodic, trigger -> last ack (metadata):   %s%n", row, periodic.acked());
+          System.out.printf("  %-16s periodic, trigger -> stored (client told): %s%n", row, periodic.stored());
+          Savepoints savepoints = savepoints(parallelism, load, checkpoints, warmup, mode);
+          System.out.printf("  %-16s savepoint, client round trip (nanoTime):  %s%n", row, savepoints.roundTrip());
+          System.out.printf("  %-16s savepoint, trigger -> last ack (metadata): %s%n", row, savepoints.acked());
         }
       }
       System.out.printf("  (load average now %s)%n%n", loadAverage());
@@ -270,19 +278,17 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   }
 
   /**
-   * Measures one row: a job with periodic checkpoints until {@code warmup + count} completed, whose
-   * metadata gives the periodic figures; then the same job without periodic checkpoints and {@code
-   * warmup + count} savepoints taken one after the other.
+   * Periodic checkpoints of one row: the job of {@code load} on a fresh cluster until {@code
+   * warmup + count} checkpoints completed; the measured ones read back from their metadata.
    */
-  static Latency latency(int parallelism, Load load, Duration interval, int count, int warmup, Mode mode) throws Exception {
+  static Periodic periodic(int parallelism, Load load, Duration interval, int count, int warmup, Mode mode) throws Exception {
     Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
     try (MiniCluster cluster = latencyCluster(parallelism, mode)) {
-      // periodic checkpoints, every one retained so that its metadata can be read
-      Map<String, String> periodic = settings(directory.resolve("checkpoints"));
-      periodic.put("execution.checkpointing.interval", interval.toMillis() + " ms");
-      periodic.put("state.checkpoints.num-retained", "1000");
-      JobGraph job = latencyJob(load, parallelism, periodic);
-      JobID jobId = cluster.submitJob(job);
+      // every checkpoint retained, so that its metadata can be read while the job runs
+      Map<String, String> settings = settings(directory);
+      settings.put("execution.checkpointing.interval", interval.toMillis() + " ms");
+      settings.put("state.checkpoints.num-retained", "1000");
+      JobID jobId = cluster.submitJob(latencyJob(load, parallelism, settings));
       awaitRunning(cluster, jobId);
       // the client asks for the next checkpoint as soon as it learns of one: it learns of each
       // right after its metadata is stored (wall clock, ms, the clock of the trigger stamps)
@@ -295,33 +301,43 @@ public final class CheckpointBenchmark implements Callable<Integer> {
       List<Double> acked = new ArrayList<>();
       List<Double> stored = new ArrayList<>();
       for (Map.Entry<Long, Long> notified : notifiedAt.entrySet()) {
-        Path chk = directory.resolve("checkpoints").resolve(jobId.toString()).resolve("chk-" + notified.getKey());
         if (notified.getKey() > warmup) {
+          Path chk = directory.resolve(jobId.toString()).resolve("chk-" + notified.getKey());
           CompletedCheckpoint checkpoint = STORAGE.readMetadata(chk.toString());
           acked.add((double) checkpoint.durationMillis());
           stored.add((double) (notified.getValue() - checkpoint.triggerTimestamp()));
         }
       }
       cancelAndAwaitRemoved(cluster, jobId);
+      return new Periodic(Summary.of(acked), Summary.of(stored));
+    } finally {
+      deleteRecursively(directory);
+    }
+  }
 
-      // savepoints one after the other, no periodic checkpoints
-      JobGraph savepointJob = latencyJob(load, parallelism, settings(directory.resolve("checkpoints")));
-      JobID savepointJobId = cluster.submitJob(savepointJob);
-      awaitRunning(cluster, savepointJobId);
+  /**
+   * Savepoints of one row: the job of {@code load} without periodic checkpoints on a fresh
+   * cluster, {@code warmup + count} savepoints taken one after the other.
+   */
+  static Savepoints savepoints(int parallelism, Load load, int count, int warmup, Mode mode) throws Exception {
+    Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
+    try (MiniCluster cluster = latencyCluster(parallelism, mode)) {
+      JobID jobId = cluster.submitJob(latencyJob(load, parallelism, settings(directory)));
+      awaitRunning(cluster, jobId);
       double[] roundTrips = new double[count];
-      double[] savepointAcked = new double[count];
+      double[] acked = new double[count];
       String target = directory.resolve("savepoints").toString();
       for (int i = -warmup; i < count; i++) {
         long begin = System.nanoTime();
-        TriggerSavepointSuccess savepoint = cluster.jobClient().triggerSavepoint(savepointJobId, target, TIMEOUT);
+        TriggerSavepointSuccess savepoint = cluster.jobClient().triggerSavepoint(jobId, target, TIMEOUT);
         long nanos = System.nanoTime() - begin;
         if (i >= 0) {
           roundTrips[i] = nanos / 1e6;
-          savepointAcked[i] = STORAGE.readMetadata(savepoint.savepointPath()).durationMillis();
+          acked[i] = STORAGE.readMetadata(savepoint.savepointPath()).durationMillis();
         }
       }
-      cancelAndAwaitRemoved(cluster, savepointJobId);
-      return new Latency(Summary.of(acked), Summary.of(stored), Summary.of(roundTrips), Summary.of(savepointAcked));
+      cancelAndAwaitRemoved(cluster, jobId);
+      return new Savepoints(Summary.of(roundTrips), Summary.of(acked));
     } finally {
       deleteRecursively(directory);
     }
@@ -514,10 +530,15 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     return settings;
   }
 
+  /** Waits until every subtask of the job runs; fails at once when the job ends instead. */
   private static void awaitRunning(MiniCluster cluster, JobID jobId) throws Exception {
-    Object answer = ask(cluster, new WaitForAllVerticesToBeRunning(jobId));
+    // the JobManager answers a waiter for running vertices only when they run, not when the job
+    // fails: wait for its removal as well
+    CompletableFuture<Object> running = Patterns.ask(cluster.jobManager(), new WaitForAllVerticesToBeRunning(jobId), TIMEOUT).toCompletableFuture();
+    CompletableFuture<Object> removed = Patterns.ask(cluster.jobManager(), new NotifyWhenJobRemoved(jobId), TIMEOUT).toCompletableFuture();
+    Object answer = CompletableFuture.anyOf(running, removed).get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
     if (!(answer instanceof AllVerticesRunning)) {
-      throw new IllegalStateException("Job " + jobId + " does not run: " + answer);
+      throw new IllegalStateException("Job " + jobId + " does not run (" + answer + "): " + cluster.jobClient().details(jobId));
     }
   }
 
