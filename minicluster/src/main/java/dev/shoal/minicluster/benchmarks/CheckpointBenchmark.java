@@ -28,6 +28,7 @@ import dev.shoal.taskmanager.dataflow.ListState;
 import dev.shoal.taskmanager.dataflow.SinkFunction;
 import dev.shoal.taskmanager.dataflow.SourceFunction;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -586,7 +587,7 @@ public final class CheckpointBenchmark implements Callable<Integer> {
       for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(path);
       }
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       // the JobManager may still discard checkpoint directories of a job that just ended
       System.err.println("Could not remove all of " + directory + ": " + e);
     }
