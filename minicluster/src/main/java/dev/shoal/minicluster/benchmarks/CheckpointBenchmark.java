@@ -89,6 +89,9 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   @Option(names = "--mode", defaultValue = "SINGLE_ACTOR_SYSTEM", description = "MiniCluster mode of the latency part (default ${DEFAULT-VALUE}).")
   Mode mode;
 
+  @Option(names = "--slots", defaultValue = "10", description = "Latency part: slots per TaskManager; a job of parallelism P runs on ceil(P / slots) TaskManagers (default ${DEFAULT-VALUE}).")
+  int slots;
+
   @Option(names = "--checkpoints", defaultValue = "50", description = "Measured checkpoints (and savepoints) per latency row (default ${DEFAULT-VALUE}).")
   int checkpoints;
 
@@ -217,15 +220,16 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     System.out.printf("Shoal checkpoint benchmark: interval %s, Java %s, %d cores, load average %s%n%n", interval, Runtime.version(),
         Runtime.getRuntime().availableProcessors(), loadAverage());
     if (runs("latency")) {
-      System.out.printf("Trigger to complete, %s, %d checkpoints and %d savepoints per row after %d of each as warm-up%n", mode, checkpoints, checkpoints, warmup);
+      System.out.printf("Trigger to complete, %s, up to %d slots per TaskManager, %d checkpoints and %d savepoints per row after %d of each as warm-up%n",
+          mode, slots, checkpoints, checkpoints, warmup);
       for (int parallelism : parallelisms) {
         for (String key : loads) {
           Load load = Load.of(key);
           String row = "P=" + parallelism + ", " + load.name().toLowerCase(Locale.ROOT);
-          Periodic periodic = periodic(parallelism, load, duration(interval), checkpoints, warmup, mode);
+          Periodic periodic = periodic(parallelism, slots, load, duration(interval), checkpoints, warmup, mode);
           System.out.printf("  %-16s periodic, trigger -> last ack (metadata):   %s%n", row, periodic.acked());
           System.out.printf("  %-16s periodic, trigger -> stored (client told): %s%n", row, periodic.stored());
-          Savepoints savepoints = savepoints(parallelism, load, checkpoints, warmup, mode);
+          Savepoints savepoints = savepoints(parallelism, slots, load, checkpoints, warmup, mode);
           System.out.printf("  %-16s savepoint, client round trip (nanoTime):  %s%n", row, savepoints.roundTrip());
           System.out.printf("  %-16s savepoint, trigger -> last ack (metadata): %s%n", row, savepoints.acked());
         }
@@ -252,21 +256,20 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   // ------------------------------------------------------------------------------------------
 
   /**
-   * A started MiniCluster of one JVM for jobs of {@code parallelism}: 1 TaskManager x 1 slot, or
-   * TaskManagers of 10 slots with 4 KiB network buffers (as DataExchangeClusterTest's P=100 job).
+   * A started MiniCluster of one JVM for jobs of {@code parallelism}: TaskManagers of {@code slots}
+   * slots (1 x P when P is smaller), with 4 KiB network buffers above P=10 (as
+   * DataExchangeClusterTest's P=100 job).
    */
-  static MiniCluster latencyCluster(int parallelism, Mode mode) {
+  static MiniCluster latencyCluster(int parallelism, int slots, Mode mode) {
     MiniCluster.Builder builder = MiniCluster.builder().mode(mode)
         // 200 task threads on two cores: a TaskManager's heartbeats may lag; that is no loss here
         .setting("shoal.heartbeat.timeout", "60s");
-    if (parallelism <= 10) {
-      builder.taskManagers(1).slotsPerTaskManager(parallelism);
-    } else {
-      // each of a TaskManager's 10 producers reserves (parallelism + 1) buffers
-      builder.taskManagers((parallelism + 9) / 10).slotsPerTaskManager(10)
-          .setting("shoal.taskmanager.network.segment-size", "4 KiB")
-          .setting("shoal.taskmanager.network.number-of-buffers", 10 * (parallelism + 1) + 1024);
-    }
+    int slotsPerTaskManager = Math.min(parallelism, slots);
+    // each of a TaskManager's producers reserves (parallelism + 1) buffers; small ones, so that 100
+    // of them fit
+    builder.taskManagers((parallelism + slotsPerTaskManager - 1) / slotsPerTaskManager).slotsPerTaskManager(slotsPerTaskManager)
+        .setting("shoal.taskmanager.network.segment-size", parallelism > 10 ? "4 KiB" : "32 KiB")
+        .setting("shoal.taskmanager.network.number-of-buffers", Math.max(2048, slotsPerTaskManager * (parallelism + 1) + 1024));
     return builder.build().start();
   }
 
@@ -282,9 +285,9 @@ public final class CheckpointBenchmark implements Callable<Integer> {
    * Periodic checkpoints of one row: the job of {@code load} on a fresh cluster until {@code
    * warmup + count} checkpoints completed; the measured ones read back from their metadata.
    */
-  static Periodic periodic(int parallelism, Load load, Duration interval, int count, int warmup, Mode mode) throws Exception {
+  static Periodic periodic(int parallelism, int slots, Load load, Duration interval, int count, int warmup, Mode mode) throws Exception {
     Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
-    try (MiniCluster cluster = latencyCluster(parallelism, mode)) {
+    try (MiniCluster cluster = latencyCluster(parallelism, slots, mode)) {
       // every checkpoint retained, so that its metadata can be read while the job runs
       Map<String, String> settings = settings(directory);
       settings.put("execution.checkpointing.interval", interval.toMillis() + " ms");
@@ -320,9 +323,9 @@ public final class CheckpointBenchmark implements Callable<Integer> {
    * Savepoints of one row: the job of {@code load} without periodic checkpoints on a fresh
    * cluster, {@code warmup + count} savepoints taken one after the other.
    */
-  static Savepoints savepoints(int parallelism, Load load, int count, int warmup, Mode mode) throws Exception {
+  static Savepoints savepoints(int parallelism, int slots, Load load, int count, int warmup, Mode mode) throws Exception {
     Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
-    try (MiniCluster cluster = latencyCluster(parallelism, mode)) {
+    try (MiniCluster cluster = latencyCluster(parallelism, slots, mode)) {
       JobID jobId = cluster.submitJob(latencyJob(load, parallelism, settings(directory)));
       awaitRunning(cluster, jobId);
       double[] roundTrips = new double[count];

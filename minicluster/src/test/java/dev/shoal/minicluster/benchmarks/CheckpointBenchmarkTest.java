@@ -28,8 +28,8 @@ final class CheckpointBenchmarkTest {
   @EnumSource(Load.class)
   void shouldMeasureEveryCheckpointAndSavepointOfARow(Load load) throws Exception {
     // when
-    Periodic periodic = CheckpointBenchmark.periodic(1, load, Duration.ofMillis(50), 3, 1, Mode.SINGLE_ACTOR_SYSTEM);
-    Savepoints savepoints = CheckpointBenchmark.savepoints(1, load, 3, 1, Mode.SINGLE_ACTOR_SYSTEM);
+    Periodic periodic = CheckpointBenchmark.periodic(1, 1, load, Duration.ofMillis(50), 3, 1, Mode.SINGLE_ACTOR_SYSTEM);
+    Savepoints savepoints = CheckpointBenchmark.savepoints(1, 1, load, 3, 1, Mode.SINGLE_ACTOR_SYSTEM);
 
     // then (a checkpoint aborted on the way is skipped)
     assertThat(periodic.acked().count()).isBetween(1, 3);
