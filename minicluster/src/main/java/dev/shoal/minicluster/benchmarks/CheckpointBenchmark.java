@@ -28,13 +28,16 @@ import dev.shoal.taskmanager.dataflow.ListState;
 import dev.shoal.taskmanager.dataflow.SinkFunction;
 import dev.shoal.taskmanager.dataflow.SourceFunction;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,7 +49,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.pattern.Patterns;
 import picocli.CommandLine;
@@ -582,18 +584,42 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     }
   }
 
+  /**
+   * Removes {@code directory} and what is in it. What vanishes meanwhile is no failure: the
+   * JobManager may still be discarding the checkpoints of a job that just ended.
+   */
   private static void deleteRecursively(Path directory) throws IOException {
     if (!Files.exists(directory)) {
       return;
     }
-    try (Stream<Path> paths = Files.walk(directory)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
+    Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+        Files.deleteIfExists(file);
+        return FileVisitResult.CONTINUE;
       }
-    } catch (IOException | UncheckedIOException e) {
-      // the JobManager may still discard checkpoint directories of a job that just ended
-      System.err.println("Could not remove all of " + directory + ": " + e);
-    }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        if (e != null && !(e instanceof NoSuchFileException)) {
+          throw e;
+        }
+        try {
+          Files.deleteIfExists(dir);
+        } catch (DirectoryNotEmptyException late) {
+          // written into after it was listed: left for the temporary directory's owner
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
   }
 
   // ------------------------------------------------------------------------------------------
