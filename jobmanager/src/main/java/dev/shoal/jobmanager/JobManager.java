@@ -175,6 +175,7 @@ public final class JobManager extends ShoalActor {
   private final JobArchive archive;
   private final ClusterView cluster = new Cluster();
   private JobFiles files; // created with the first job that needs files
+  private JobLimits limits; // read with the first registration or job
 
   private UUID leaderSessionId;
 
@@ -354,7 +355,7 @@ public final class JobManager extends ShoalActor {
     if (m.numberOfSlots() < 1) {
       return "Invalid number of task slots " + m.numberOfSlots() + ": a TaskManager needs at least 1.";
     }
-    return null;
+    return limits().slotsRefusal(m.numberOfSlots());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -591,7 +592,10 @@ public final class JobManager extends ShoalActor {
             ? "JobManager " + getSelf().path() + " is not the leader and accepts no jobs."
             : jobs.containsKey(jobId)
                 ? "A job with id " + jobId + " is running already."
-                : DeploymentDescriptors.oversizedDeployment(graph, maxMessageBytes());
+                : limits().jobRefusal(graph);
+    if (refusal == null) {
+      refusal = DeploymentDescriptors.oversizedDeployment(graph, maxMessageBytes());
+    }
     CheckpointSettings checkpointSettings = null;
     if (refusal == null) {
       try {
@@ -617,6 +621,14 @@ public final class JobManager extends ShoalActor {
     } else {
       prepare(jobId, m.jars(), checkpointSettings.restorePath());
     }
+  }
+
+  /** The bounds on outside numbers, read once from the actor system's configuration. */
+  private JobLimits limits() {
+    if (limits == null) {
+      limits = JobLimits.fromConfig(getContext().getSystem().settings().config());
+    }
+    return limits;
   }
 
   /** The largest message the remoting carries (Artery's frame size). */

@@ -7,6 +7,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.ConfigFactory;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
+import dev.shoal.messages.ClusterQueryMessage.NumberRegisteredTaskManagers;
+import dev.shoal.messages.ClusterQueryMessage.RequestNumberRegisteredTaskManager;
 import dev.shoal.messages.ClusterQueryMessage.ResponseLeaderSessionID;
 import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
@@ -33,6 +35,7 @@ import dev.shoal.messages.LeadershipMessage.LeaderSessionMessage;
 import dev.shoal.messages.LeadershipMessage.RevokeLeadership;
 import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
+import dev.shoal.messages.RegistrationMessage.RefuseRegistration;
 import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.ShoalMessage;
@@ -572,6 +575,91 @@ final class JobManagerJobsTest {
 
     // then the waiter hears that it FAILED instead of waiting for ever
     assertThat(waiter.expectMsgClass(patience, CurrentJobStatus.class).status()).isEqualTo(JobStatus.FAILED);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Containment and bounds (one job's input never costs the others)
+  // ------------------------------------------------------------------------------------------
+
+  @Test
+  void shouldFailOnlyTheJobWhoseAccumulatorsConflictWhileABystanderRunsOnAndFinishes() {
+    // given a bystander job running, and a job whose two subtasks use one accumulator name for two kinds
+    ActorRef jobManager = startJobManager("jm-jobs-accumulator-conflict", patient);
+    UUID session = grantLeadership(jobManager);
+    TestKit taskManager = new TestKit(system);
+    register(jobManager, taskManager, 4);
+    TestKit bystanderClient = new TestKit(system);
+    JobGraph bystander = job("bystander", 2);
+    submit(jobManager, bystanderClient, bystander);
+    List<TaskDeploymentDescriptor> bystanderTasks = bySubtask(expectSubmitTasks(taskManager, session, 2));
+    bystanderTasks.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+    TestKit client = new TestKit(system);
+    JobGraph conflicting = job("conflicting", 2);
+    submit(jobManager, client, conflicting);
+    List<TaskDeploymentDescriptor> tasks = bySubtask(expectSubmitTasks(taskManager, session, 2));
+    tasks.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+
+    // when its subtasks finish with "x" as a counter and as a list
+    report(jobManager, taskManager, session, tasks.get(0), ExecutionState.FINISHED, Map.of("x", new AccumulatorValue.LongCounter(1)));
+    report(jobManager, taskManager, session, tasks.get(1), ExecutionState.FINISHED, Map.of("x", new AccumulatorValue.StringList(List.of("a"))));
+
+    // then that job fails, naming the accumulator
+    JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
+    assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
+    assertThat(failure.cause().message()).contains("Accumulator 'x'").contains("LongCounter").contains("StringList");
+    // and the bystander still runs, and finishes
+    assertThat(jobStatus(jobManager, bystanderClient, bystander.jobId())).isEqualTo(JobStatus.RUNNING);
+    bystanderTasks.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.FINISHED, Map.of()));
+    assertThat(bystanderClient.expectMsgClass(patience, JobResultSuccess.class).jobId()).isEqualTo(bystander.jobId());
+  }
+
+  @Test
+  void shouldRefuseARestartDelayOf300DaysAtSubmissionNamingTheKey() {
+    // given a leading JobManager with a TaskManager
+    ActorRef jobManager = startJobManager("jm-jobs-restart-delay", patient);
+    UUID session = grantLeadership(jobManager);
+    TestKit taskManager = new TestKit(system);
+    register(jobManager, taskManager, 2);
+    TestKit client = new TestKit(system);
+    JobGraph.Builder builder = JobGraph.builder("patient").setting("restart-strategy", "fixed-delay")
+        .setting("restart-strategy.fixed-delay.delay", "300 d");
+    builder.addVertex("work", "Work", 1, Map.of());
+
+    // when
+    client.send(jobManager, new SubmitJob(builder.build(), ListeningBehaviour.EXECUTION_RESULT, List.of()));
+
+    // then
+    JobResultFailure refused = client.expectMsgClass(patience, JobResultFailure.class);
+    assertThat(refused.cause().message()).contains("restart-strategy.fixed-delay.delay").contains("max-restart-delay");
+    taskManager.expectNoMessage(quiet);
+  }
+
+  @Test
+  void shouldRefuseAbsurdSlotsAndParallelismWithClearReasonsAndKeepAnswering() {
+    // given a leading JobManager
+    ActorRef jobManager = startJobManager("jm-jobs-absurd-numbers", patient);
+    grantLeadership(jobManager);
+    TestKit taskManager = new TestKit(system);
+
+    // when a TaskManager asks for Integer.MAX_VALUE slots
+    taskManager.send(jobManager, new RegisterTaskManager(
+        new TaskManagerLocation(ResourceID.generate(), "tm.example", 6124, 6125), HARDWARE,
+        Integer.MAX_VALUE, ProtocolVersion.CURRENT, UUID.randomUUID()));
+
+    // then it is refused, naming the limit
+    RefuseRegistration refusal = taskManager.expectMsgClass(patience, RefuseRegistration.class);
+    assertThat(refusal.reason()).contains("shoal.jobmanager.limits.max-slots-per-taskmanager").contains(Integer.toString(Integer.MAX_VALUE));
+
+    // when a job asks for parallelism Integer.MAX_VALUE
+    register(jobManager, taskManager, 2);
+    TestKit client = new TestKit(system);
+    client.send(jobManager, new SubmitJob(job("huge", Integer.MAX_VALUE), ListeningBehaviour.EXECUTION_RESULT, List.of()));
+
+    // then it is refused too, and the JobManager still answers
+    assertThat(client.expectMsgClass(patience, JobResultFailure.class).cause().message()).contains("shoal.jobmanager.limits.max-parallelism");
+    TestKit asker = new TestKit(system);
+    asker.send(jobManager, RequestNumberRegisteredTaskManager.INSTANCE);
+    assertThat(asker.expectMsgClass(patience, NumberRegisteredTaskManagers.class).count()).isEqualTo(1);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -187,7 +187,15 @@ public final class ExecutionGraph {
     }
     changeState(execution, next);
     if (next == ExecutionState.FINISHED) {
-      finalAccumulators.forEach((name, value) -> accumulators.merge(name, value, AccumulatorValue::merge));
+      finalAccumulators.forEach((name, value) -> {
+        try {
+          accumulators.merge(name, value, AccumulatorValue::merge);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "Accumulator '" + name + "' of " + execution.taskName() + " does not fit the one of that name its job already has: "
+                  + e.getMessage() + ". Give accumulators of different kinds different names.", e);
+        }
+      });
     }
     return true;
   }

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * and then to one call of {@link #handleMessage(Object)}. The filter unwraps a {@link
  * LeaderSessionMessage} whose session id equals {@link #leaderSessionId()} and drops, with a
  * warning, one whose id differs and any {@link RequiresLeaderSessionID} message that arrives
- * bare. Unlike Flink 1.x, nothing here ever crashes the actor on a stale or unknown message.
+ * bare. Unlike Flink 1.x, nothing here ever crashes the actor on a stale or unknown message, and
+ * an exception while handling a message is logged and contained: the actor keeps its state.
  *
  * <p>Threading: everything runs on the actor's thread; subclasses keep their state in fields.
  */
@@ -68,13 +69,33 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
 
   private void dispatch(Object message) {
     if (!log.isDebugEnabled()) {
-      handleMessage(message);
+      contain(message);
       return;
     }
     long start = System.nanoTime();
     log.debug("Handling {} from {}.", message, getSender());
-    handleMessage(message);
+    contain(message);
     log.debug("Handled {} in {} µs.", message.getClass().getSimpleName(), (System.nanoTime() - start) / 1000);
+  }
+
+  /**
+   * Handles {@code message}; an exception, from any input, is logged at ERROR with the message
+   * and its sender and costs nothing else: the actor is not restarted and keeps its state (Pekko's
+   * default supervision would restart it and lose everything). An asker gets a {@link
+   * Status.Failure} with the error. Subclasses contain errors that belong to one job themselves.
+   */
+  private void contain(Object message) {
+    try {
+      handleMessage(message);
+    } catch (RuntimeException | StackOverflowError e) {
+      ActorRef sender = getSender();
+      log.error("{} failed to handle {} from {}; it keeps its state and goes on.",
+          getSelf().path().name(), message.getClass().getName(), sender, e);
+      if (isAsker(sender)) {
+        sender.tell(new Status.Failure(new IllegalStateException(
+            getSelf().path().name() + " failed to handle " + message.getClass().getSimpleName() + ": " + e)), getSelf());
+      }
+    }
   }
 
   /**
