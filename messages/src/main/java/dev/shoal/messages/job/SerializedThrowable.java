@@ -9,15 +9,40 @@ import java.util.Objects;
  * without the receiver needing the exception's class.
  *
  * @param className the exception's class
- * @param message its message, may be empty
- * @param stackTrace the full stack trace with causes
+ * @param message its message, may be empty; a longer one than {@link #MAX_MESSAGE_CHARS} is cut,
+ *     with a marker saying so
+ * @param stackTrace the stack trace with causes, cut likewise at {@link #MAX_STACK_TRACE_CHARS}
  */
 public record SerializedThrowable(String className, String message, String stackTrace) {
+
+  /** The longest class name kept; longer ones end in a truncation marker. */
+  public static final int MAX_CLASS_NAME_CHARS = 1024;
+
+  /** The longest message kept, so that a failure always fits one remote message. */
+  public static final int MAX_MESSAGE_CHARS = 8 * 1024;
+
+  /** The longest stack trace kept. */
+  public static final int MAX_STACK_TRACE_CHARS = 24 * 1024;
 
   public SerializedThrowable {
     Objects.requireNonNull(className, "className");
     Objects.requireNonNull(message, "message");
     Objects.requireNonNull(stackTrace, "stackTrace");
+    className = truncate(className, MAX_CLASS_NAME_CHARS);
+    message = truncate(message, MAX_MESSAGE_CHARS);
+    stackTrace = truncate(stackTrace, MAX_STACK_TRACE_CHARS);
+  }
+
+  /**
+   * {@code text} if it has at most {@code max} characters, else its beginning with a marker that
+   * says how much was cut; never longer than {@code max}, so truncating again changes nothing.
+   */
+  static String truncate(String text, int max) {
+    if (text.length() <= max) {
+      return text;
+    }
+    String marker = " ... [truncated " + text.length() + " characters to " + max + "]";
+    return text.substring(0, max - marker.length()) + marker;
   }
 
   public static SerializedThrowable of(Throwable t) {
