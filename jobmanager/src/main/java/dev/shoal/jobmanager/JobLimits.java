@@ -8,24 +8,26 @@ import java.time.Duration;
 
 /**
  * Bounds on the numbers that reach the JobManager from outside, checked before anything is
- * allocated or scheduled, so that one registration or job cannot exhaust the JobManager's memory
- * or break its scheduler. Each has a key under {@code shoal.jobmanager.limits}.
+ * allocated or scheduled, so that one registration, job or asker cannot exhaust the JobManager's
+ * memory or break its scheduler. Each has a key under {@code shoal.jobmanager.limits}.
  *
  * @param maxSlotsPerTaskManager slots one TaskManager may register ({@code max-slots-per-taskmanager})
  * @param maxParallelism subtasks of one vertex ({@code max-parallelism})
  * @param maxSubtasks subtasks of one job, all vertices together ({@code max-subtasks})
  * @param maxVertices vertices of one job ({@code max-vertices})
  * @param maxRestartDelay delay before a restart ({@code max-restart-delay})
+ * @param maxWaiters askers waiting for testing notifications at once ({@code max-waiters})
  */
-public record JobLimits(int maxSlotsPerTaskManager, int maxParallelism, int maxSubtasks, int maxVertices, Duration maxRestartDelay) {
+public record JobLimits(
+    int maxSlotsPerTaskManager, int maxParallelism, int maxSubtasks, int maxVertices, Duration maxRestartDelay, int maxWaiters) {
 
   static final String PREFIX = "shoal.jobmanager.limits.";
 
-  /** 1,024 slots, parallelism 10,000, 100,000 subtasks, 10,000 vertices, 1 day. */
-  public static final JobLimits DEFAULTS = new JobLimits(1024, 10_000, 100_000, 10_000, Duration.ofDays(1));
+  /** 1,024 slots, parallelism 10,000, 100,000 subtasks, 10,000 vertices, 1 day, 10,000 waiters. */
+  public static final JobLimits DEFAULTS = new JobLimits(1024, 10_000, 100_000, 10_000, Duration.ofDays(1), 10_000);
 
   public JobLimits {
-    if (maxSlotsPerTaskManager < 1 || maxParallelism < 1 || maxSubtasks < 1 || maxVertices < 1) {
+    if (maxSlotsPerTaskManager < 1 || maxParallelism < 1 || maxSubtasks < 1 || maxVertices < 1 || maxWaiters < 1) {
       throw new IllegalArgumentException("Invalid configuration " + PREFIX + "*: every limit must be at least 1.");
     }
     if (maxRestartDelay.isNegative()) {
@@ -40,7 +42,8 @@ public record JobLimits(int maxSlotsPerTaskManager, int maxParallelism, int maxS
         integer(config, "max-parallelism", DEFAULTS.maxParallelism),
         integer(config, "max-subtasks", DEFAULTS.maxSubtasks),
         integer(config, "max-vertices", DEFAULTS.maxVertices),
-        config.hasPath(PREFIX + "max-restart-delay") ? config.getDuration(PREFIX + "max-restart-delay") : DEFAULTS.maxRestartDelay);
+        config.hasPath(PREFIX + "max-restart-delay") ? config.getDuration(PREFIX + "max-restart-delay") : DEFAULTS.maxRestartDelay,
+        integer(config, "max-waiters", DEFAULTS.maxWaiters));
   }
 
   /** Why a TaskManager with {@code slots} slots is refused, or null. */

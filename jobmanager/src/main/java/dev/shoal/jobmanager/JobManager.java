@@ -405,7 +405,9 @@ public final class JobManager extends ShoalActor {
   private void handleTerminated(Terminated t) {
     Instance instance = instances.byActor(t.actor());
     if (instance == null) {
-      log.debug("Ignored termination of {}, which is not a registered TaskManager.", t.actor().path());
+      // a waiter of a testing notification that went away: nobody is left to tell
+      allWaiters().forEach(waiters -> waiters.remove(t.actor()));
+      log.debug("Forgot {}, which terminated and is not a registered TaskManager.", t.actor().path());
       return;
     }
     removeTaskManager(instance, "its actor terminated (death watch)", false);
@@ -953,24 +955,52 @@ public final class JobManager extends ShoalActor {
   //  Testing notifications
   // ------------------------------------------------------------------------------------------
 
+  private List<Waiters<?>> allWaiters() {
+    return List.of(registeredCountWaiters, terminationWaiters, leaderWaiters, jobStatusWaiters, allRunningWaiters,
+        jobRemovedWaiters, checkpointWaiters);
+  }
+
+  /**
+   * Whether the sender may wait for a notification: the waiters are bounded, and each is watched
+   * so that it is forgotten when it terminates.
+   */
+  private boolean admitWaiter() {
+    int waiting = allWaiters().stream().mapToInt(Waiters::size).sum();
+    if (waiting >= limits().maxWaiters()) {
+      log.warn("Refused a notification request from {}: {} askers wait already.", getSender(), waiting);
+      reply(new Status.Failure(new IllegalStateException(
+          "The JobManager has " + waiting + " waiting notification requests, the most it keeps"
+              + " (shoal.jobmanager.limits.max-waiters); try again later.")));
+      return false;
+    }
+    getContext().watch(getSender());
+    return true;
+  }
+
   private void handleTestingMessage(TestingMessage message) {
     switch (message) {
       case final NotifyWhenAtLeastNumTaskManagerAreRegistered m -> {
-        registeredCountWaiters.add(m.count(), getSender());
+        if (admitWaiter()) {
+          registeredCountWaiters.add(m.count(), getSender());
+        }
         notifyRegisteredCountWaiters();
       }
       case final NotifyWhenTaskManagerTerminated m -> {
         if (instances.byResourceId(m.resourceId()) == null) {
           reply(new TaskManagerTerminated(m.resourceId(), "it is not registered"));
         } else {
-          terminationWaiters.add(m.resourceId(), getSender());
+          if (admitWaiter()) {
+            terminationWaiters.add(m.resourceId(), getSender());
+          }
         }
       }
       case NotifyWhenLeader.INSTANCE -> {
         if (leaderSessionId != null) {
           reply(new ResponseLeaderSessionID(leaderSessionId));
         } else {
-          leaderWaiters.add(NotifyWhenLeader.INSTANCE, getSender());
+          if (admitWaiter()) {
+            leaderWaiters.add(NotifyWhenLeader.INSTANCE, getSender());
+          }
         }
       }
       case final NotifyWhenJobStatus m -> {
@@ -980,7 +1010,9 @@ public final class JobManager extends ShoalActor {
         if (now == m.status()) {
           reply(new JobStatusIs(m.jobId(), now));
         } else if (job != null) {
-          jobStatusWaiters.add(m, getSender());
+          if (admitWaiter()) {
+            jobStatusWaiters.add(m, getSender());
+          }
         } else {
           reply(archived == null ? new JobNotFound(m.jobId()) : new CurrentJobStatus(m.jobId(), now));
         }
@@ -990,14 +1022,18 @@ public final class JobManager extends ShoalActor {
         if (job != null && job.graph().allRunning()) {
           reply(new AllVerticesRunning(m.jobId()));
         } else if (job != null) {
-          allRunningWaiters.add(m.jobId(), getSender());
+          if (admitWaiter()) {
+            allRunningWaiters.add(m.jobId(), getSender());
+          }
         } else {
           reply(new JobNotFound(m.jobId()));
         }
       }
       case final NotifyWhenJobRemoved m -> {
         if (jobs.containsKey(m.jobId())) {
-          jobRemovedWaiters.add(m.jobId(), getSender());
+          if (admitWaiter()) {
+            jobRemovedWaiters.add(m.jobId(), getSender());
+          }
         } else {
           reply(new JobRemoved(m.jobId()));
         }
@@ -1014,7 +1050,9 @@ public final class JobManager extends ShoalActor {
         } else if (latest != null && latest.checkpointId() >= m.checkpointId()) {
           reply(new CheckpointCompleted(m.jobId(), latest.checkpointId(), latest.path()));
         } else {
-          checkpointWaiters.add(m, getSender());
+          if (admitWaiter()) {
+            checkpointWaiters.add(m, getSender());
+          }
         }
       }
       case final CheckpointCompleted m -> handleUnknownMessage(m);

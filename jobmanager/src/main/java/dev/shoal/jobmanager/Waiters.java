@@ -44,6 +44,26 @@ final class Waiters<K> {
     }
   }
 
+  /** How many wait, all conditions together. */
+  int size() {
+    int size = 0;
+    for (List<ActorRef> waiters : waiting.values()) {
+      size += waiters.size();
+    }
+    return size;
+  }
+
+  /** Forgets {@code waiter} wherever it waits (it terminated). */
+  void remove(ActorRef waiter) {
+    for (Iterator<List<ActorRef>> it = waiting.values().iterator(); it.hasNext(); ) {
+      List<ActorRef> waiters = it.next();
+      waiters.removeIf(waiter::equals);
+      if (waiters.isEmpty()) {
+        it.remove();
+      }
+    }
+  }
+
   /** Forgets, without an answer, everyone whose condition can no longer hold. */
   void forgetWhere(Predicate<K> obsolete) {
     waiting.keySet().removeIf(obsolete);
