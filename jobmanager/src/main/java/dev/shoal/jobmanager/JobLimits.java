@@ -1,6 +1,7 @@
 package dev.shoal.jobmanager;
 
 import com.typesafe.config.Config;
+import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobVertex;
 import dev.shoal.messages.job.RestartStrategy;
@@ -22,6 +23,12 @@ public record JobLimits(
     int maxSlotsPerTaskManager, int maxParallelism, int maxSubtasks, int maxVertices, Duration maxRestartDelay, int maxWaiters) {
 
   static final String PREFIX = "shoal.jobmanager.limits.";
+
+  /**
+   * The longest name the JobManager keeps and lists (a TaskManager's resource id and host, a job's
+   * name), so that a page of {@code JobManager.PAGE_SIZE} entries fits one remote message.
+   */
+  public static final int MAX_NAME_CHARS = 256;
 
   /** 1,024 slots, parallelism 10,000, 100,000 subtasks, 10,000 vertices, 1 day, 10,000 waiters. */
   public static final JobLimits DEFAULTS = new JobLimits(1024, 10_000, 100_000, 10_000, Duration.ofDays(1), 10_000);
@@ -55,8 +62,23 @@ public record JobLimits(
     return null;
   }
 
-  /** Why {@code job} is refused, or null: too many vertices or subtasks, or a restart delay too long. */
+  /** Why a TaskManager at {@code location} is refused for its names' length, or null. */
+  public static String namesRefusal(TaskManagerLocation location) {
+    if (location.resourceId().value().length() > MAX_NAME_CHARS || location.host().length() > MAX_NAME_CHARS) {
+      return "A TaskManager's resource id and host may have at most " + MAX_NAME_CHARS + " characters; this one has "
+          + location.resourceId().value().length() + " and " + location.host().length() + ".";
+    }
+    return null;
+  }
+
+  /**
+   * Why {@code job} is refused, or null: a name too long, too many vertices or subtasks, or a
+   * restart delay too long.
+   */
   public String jobRefusal(JobGraph job) {
+    if (job.name().length() > MAX_NAME_CHARS) {
+      return "The job's name has " + job.name().length() + " characters; at most " + MAX_NAME_CHARS + " are allowed.";
+    }
     if (job.vertices().size() > maxVertices) {
       return "The job has " + job.vertices().size() + " vertices; at most " + maxVertices + " are allowed (" + PREFIX + "max-vertices).";
     }

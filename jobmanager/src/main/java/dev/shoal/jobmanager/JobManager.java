@@ -21,9 +21,11 @@ import dev.shoal.messages.ClusterQueryMessage.RequestLeaderSessionID;
 import dev.shoal.messages.ClusterQueryMessage.RequestNumberRegisteredTaskManager;
 import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
 import dev.shoal.messages.ClusterQueryMessage.RequestTaskManagerInstance;
+import dev.shoal.messages.ClusterQueryMessage.RequestTaskManagerPage;
 import dev.shoal.messages.ClusterQueryMessage.RequestTotalNumberOfSlots;
 import dev.shoal.messages.ClusterQueryMessage.ResponseLeaderSessionID;
 import dev.shoal.messages.ClusterQueryMessage.TaskManagerInstance;
+import dev.shoal.messages.ClusterQueryMessage.TaskManagerPage;
 import dev.shoal.messages.ClusterQueryMessage.TotalNumberOfSlots;
 import dev.shoal.messages.ControlMessage;
 import dev.shoal.messages.ControlMessage.Acknowledge;
@@ -44,8 +46,10 @@ import dev.shoal.messages.JobClientMessage.JobResultFailure;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
 import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
 import dev.shoal.messages.JobClientMessage.JobSummary;
+import dev.shoal.messages.JobClientMessage.JobsPage;
 import dev.shoal.messages.JobClientMessage.RequestJobDetails;
 import dev.shoal.messages.JobClientMessage.RequestJobStatus;
+import dev.shoal.messages.JobClientMessage.RequestJobsPage;
 import dev.shoal.messages.JobClientMessage.RequestRunningJobs;
 import dev.shoal.messages.JobClientMessage.RunningJobs;
 import dev.shoal.messages.JobClientMessage.SubmitJob;
@@ -68,6 +72,7 @@ import dev.shoal.messages.RegistrationMessage.TriggerTaskManagerRegistration;
 import dev.shoal.messages.RequiresLeaderSessionID;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.ShoalMessage;
+import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TaskManagerMessage;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
@@ -355,7 +360,8 @@ public final class JobManager extends ShoalActor {
     if (m.numberOfSlots() < 1) {
       return "Invalid number of task slots " + m.numberOfSlots() + ": a TaskManager needs at least 1.";
     }
-    return limits().slotsRefusal(m.numberOfSlots());
+    String names = JobLimits.namesRefusal(m.location());
+    return names != null ? names : limits().slotsRefusal(m.numberOfSlots());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -542,7 +548,17 @@ public final class JobManager extends ShoalActor {
           reply(new NumberRegisteredTaskManagers(instances.count()));
       case RequestRegisteredTaskManagers.INSTANCE -> {
         instances.observeHeartbeats(clock.getAsLong());
-        reply(new RegisteredTaskManagers(instances.infos()));
+        if (instances.count() > PAGE_SIZE) {
+          reply(new Status.Failure(new IllegalStateException(instances.count() + " TaskManagers are registered, more than one"
+              + " message carries (" + PAGE_SIZE + "): page through them with RequestTaskManagerPage.")));
+        } else {
+          reply(new RegisteredTaskManagers(instances.infos()));
+        }
+      }
+      case final RequestTaskManagerPage m -> {
+        instances.observeHeartbeats(clock.getAsLong());
+        List<TaskManagerInfo> all = instances.infos();
+        reply(new TaskManagerPage(page(all, m.offset(), m.limit()), m.offset(), all.size()));
       }
       case RequestTotalNumberOfSlots.INSTANCE -> reply(new TotalNumberOfSlots(instances.totalSlots()));
       case RequestLeaderSessionID.INSTANCE -> reply(new ResponseLeaderSessionID(leaderSessionId));
@@ -556,6 +572,7 @@ public final class JobManager extends ShoalActor {
       case final TotalNumberOfSlots m -> handleUnknownMessage(m);
       case final ResponseLeaderSessionID m -> handleUnknownMessage(m);
       case final TaskManagerInstance m -> handleUnknownMessage(m);
+      case final TaskManagerPage m -> handleUnknownMessage(m);
     }
   }
 
@@ -565,6 +582,11 @@ public final class JobManager extends ShoalActor {
       case final CancelJob m -> handleCancelJob(m);
       case final RequestJobStatus m -> handleRequestJobStatus(m);
       case RequestRunningJobs.INSTANCE -> handleRequestRunningJobs();
+      case final RequestJobsPage m -> {
+        List<JobSummary> all = jobSummaries();
+        reply(new JobsPage(page(all, m.offset(), m.limit()), m.offset(), all.size()));
+      }
+      case final JobsPage m -> handleUnknownMessage(m);
       case final RequestJobDetails m -> handleRequestJobDetails(m);
       case final JobSubmitSuccess m -> handleUnknownMessage(m);
       case final JobResultSuccess m -> handleUnknownMessage(m);
@@ -931,12 +953,36 @@ public final class JobManager extends ShoalActor {
   }
 
   private void handleRequestRunningJobs() {
+    List<JobSummary> summaries = jobSummaries();
+    if (summaries.size() > PAGE_SIZE) {
+      reply(new Status.Failure(new IllegalStateException(summaries.size() + " jobs are known, more than one message carries ("
+          + PAGE_SIZE + "): page through them with RequestJobsPage.")));
+    } else {
+      reply(new RunningJobs(summaries));
+    }
+  }
+
+  /** Running jobs first, then archived ones. */
+  private List<JobSummary> jobSummaries() {
     List<JobSummary> summaries = new ArrayList<>();
     for (JobMaster job : jobs.values()) {
       summaries.add(job.graph().summary());
     }
     summaries.addAll(archive.summaries());
-    reply(new RunningJobs(summaries));
+    return summaries;
+  }
+
+  /**
+   * Entries of a list one reply carries: at most {@link #PAGE_SIZE}, each bounded in size (ids,
+   * and names of at most {@link JobLimits#MAX_NAME_CHARS}), so that a page always fits one remote
+   * message.
+   */
+  static final int PAGE_SIZE = 100;
+
+  private static <T> List<T> page(List<T> all, int offset, int limit) {
+    int from = Math.min(offset, all.size());
+    int to = (int) Math.min(all.size(), (long) from + Math.min(limit, PAGE_SIZE));
+    return List.copyOf(all.subList(from, to));
   }
 
   private void handleRequestJobDetails(RequestJobDetails m) {

@@ -28,13 +28,45 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
   }
 
   /**
-   * The registered TaskManagers, in registration order.
+   * The registered TaskManagers, in registration order. A JobManager with more than fit one
+   * remote message answers {@code Status.Failure} instead, pointing to {@link
+   * RequestTaskManagerPage}.
    *
    * @param taskManagers one entry per TaskManager
    */
   record RegisteredTaskManagers(List<TaskManagerInfo> taskManagers)
       implements ClusterQueryMessage {
     public RegisteredTaskManagers {
+      taskManagers = List.copyOf(taskManagers);
+    }
+  }
+
+  /**
+   * Answered with {@link TaskManagerPage}: the registered TaskManagers from {@code offset}, at
+   * most {@code limit} of them and at most as many as fit one remote message. A client pages
+   * through a cluster of any size with these; {@link RequestRegisteredTaskManagers} answers small
+   * clusters only.
+   *
+   * @param offset the first, in registration order, from 0
+   * @param limit the most wanted, at least 1
+   */
+  record RequestTaskManagerPage(int offset, int limit) implements ClusterQueryMessage {
+    public RequestTaskManagerPage {
+      if (offset < 0 || limit < 1) {
+        throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
+      }
+    }
+  }
+
+  /**
+   * One page of the registered TaskManagers.
+   *
+   * @param taskManagers the TaskManagers from {@code offset} on, in registration order
+   * @param offset the position of the first
+   * @param total how many are registered in all
+   */
+  record TaskManagerPage(List<TaskManagerInfo> taskManagers, int offset, int total) implements ClusterQueryMessage {
+    public TaskManagerPage {
       taskManagers = List.copyOf(taskManagers);
     }
   }

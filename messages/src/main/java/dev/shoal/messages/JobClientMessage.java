@@ -259,6 +259,35 @@ public sealed interface JobClientMessage extends ShoalMessage {
       jobs = List.copyOf(jobs);
     }
   }
+  /**
+   * Answered with {@link JobsPage}: running, then archived jobs from {@code offset}, at most
+   * {@code limit} and at most as many as fit one remote message. A client pages through any
+   * number of jobs with these; {@link RequestRunningJobs} answers small numbers only.
+   *
+   * @param offset the first, from 0
+   * @param limit the most wanted, at least 1
+   */
+  record RequestJobsPage(int offset, int limit) implements JobClientMessage {
+    public RequestJobsPage {
+      if (offset < 0 || limit < 1) {
+        throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
+      }
+    }
+  }
+
+  /**
+   * One page of the jobs.
+   *
+   * @param jobs the jobs from {@code offset} on
+   * @param offset the position of the first
+   * @param total how many jobs there are in all
+   */
+  record JobsPage(List<JobSummary> jobs, int offset, int total) implements JobClientMessage {
+    public JobsPage {
+      jobs = List.copyOf(jobs);
+    }
+  }
+
 
   /**
    * Answered with {@link JobDetails}, or {@link JobNotFound}.

@@ -1,7 +1,7 @@
 package dev.shoal.minicluster.client;
 
-import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
-import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
+import dev.shoal.messages.ClusterQueryMessage.RequestTaskManagerPage;
+import dev.shoal.messages.ClusterQueryMessage.TaskManagerPage;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.JobClientMessage.CancelJob;
 import dev.shoal.messages.JobClientMessage.CancelJobWithSavepoint;
@@ -14,8 +14,8 @@ import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
 import dev.shoal.messages.JobClientMessage.RequestJobDetails;
 import dev.shoal.messages.JobClientMessage.RequestJobStatus;
-import dev.shoal.messages.JobClientMessage.RequestRunningJobs;
-import dev.shoal.messages.JobClientMessage.RunningJobs;
+import dev.shoal.messages.JobClientMessage.JobsPage;
+import dev.shoal.messages.JobClientMessage.RequestJobsPage;
 import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
@@ -101,10 +101,24 @@ public final class JobClient {
     }
   }
 
-  /** The TaskManagers registered at the JobManager, in registration order. */
+  /**
+   * The TaskManagers registered at the JobManager, in registration order, however many: asked
+   * for in pages that each fit one remote message (TaskManagers that come or go meanwhile may be
+   * missed or listed twice).
+   */
   public List<TaskManagerInfo> taskManagers() {
-    return ((RegisteredTaskManagers) ask(RequestRegisteredTaskManagers.INSTANCE)).taskManagers();
+    List<TaskManagerInfo> all = new ArrayList<>();
+    while (true) {
+      TaskManagerPage page = (TaskManagerPage) ask(new RequestTaskManagerPage(all.size(), PAGE));
+      all.addAll(page.taskManagers());
+      if (page.taskManagers().isEmpty() || all.size() >= page.total()) {
+        return all;
+      }
+    }
   }
+
+  /** Entries asked for per page; the JobManager may send fewer. */
+  private static final int PAGE = 100;
 
   /**
    * Submits a job and returns once the JobManager accepted it; {@code result()} completes when it
@@ -281,7 +295,14 @@ public final class JobClient {
 
   /** Running jobs, then archived ones, newest first. */
   public List<JobSummary> list() {
-    return ((RunningJobs) ask(RequestRunningJobs.INSTANCE)).jobs();
+    List<JobSummary> all = new ArrayList<>();
+    while (true) {
+      JobsPage page = (JobsPage) ask(new RequestJobsPage(all.size(), PAGE));
+      all.addAll(page.jobs());
+      if (page.jobs().isEmpty() || all.size() >= page.total()) {
+        return all;
+      }
+    }
   }
 
   private Object ask(Object message) {
