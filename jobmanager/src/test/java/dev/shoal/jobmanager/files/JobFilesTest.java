@@ -254,7 +254,7 @@ final class JobFilesTest {
   private List<Path> filesNamed(String name) {
     try (Stream<Path> files = Files.walk(temp)) {
       return files.filter(p -> p.getFileName().toString().equals(name)).toList();
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       return List.of(); // a directory vanished while walking
     }
   }
