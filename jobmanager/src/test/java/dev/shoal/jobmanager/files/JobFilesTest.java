@@ -180,6 +180,10 @@ final class JobFilesTest {
     assertThat(defaults.maxJarSize()).isEqualTo(512L * 1024 * 1024);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> JobFilesSettings.fromConfig(ConfigFactory.parseString("shoal.jobmanager.max-jar-size = 0")))
         .hasMessageContaining("shoal.jobmanager.max-jar-size");
+    // a JobManager with a bad jar setting fails at start-up, not with its first job
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.shoal.jobmanager.JobManagerConfiguration.fromConfig(
+            ConfigFactory.parseString("shoal.jobmanager.upload-idle-timeout = 0s").withFallback(ConfigFactory.load())))
+        .hasMessageContaining("shoal.jobmanager.upload-idle-timeout");
   }
 
   @Test
