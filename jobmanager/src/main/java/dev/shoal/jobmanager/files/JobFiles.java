@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.CompletionTimeoutException;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SourceRef;
 import org.apache.pekko.stream.StreamIdleTimeoutException;
@@ -83,8 +84,9 @@ public final class JobFiles {
    *
    * <p>A jar that declares more than {@link JobFilesSettings#maxJarSize()} is refused before any
    * byte is read (every upload of the job is then cancelled). While bytes arrive, an upload that
-   * sends more than it declared is cut off at once, and one that sends nothing for {@link
-   * JobFilesSettings#uploadIdleTimeout()} fails; the partial file is deleted.
+   * sends more than it declared is cut off at once, one that sends nothing for {@link
+   * JobFilesSettings#uploadIdleTimeout()} fails, and so does one not complete after {@link
+   * JobFilesSettings#uploadTimeout()}; the partial file is deleted.
    *
    * @return completes when all are stored; fails with the first problem
    */
@@ -118,17 +120,23 @@ public final class JobFiles {
 
   /**
    * The bytes of an upload, bounded: the stream fails as soon as more bytes than declared
-   * arrive, or when none arrive for the idle timeout.
+   * arrive, when none arrive for the idle timeout, or when they have not all arrived within the
+   * upload timeout (a trickle that never idles long enough).
    */
   private Source<ByteString, NotUsed> bounded(JarUpload upload) {
     JarFile jar = upload.file();
     AtomicLong received = new AtomicLong();
     Duration idleTimeout = settings.uploadIdleTimeout();
+    Duration uploadTimeout = settings.uploadTimeout();
     return upload.data().getSource()
         .idleTimeout(idleTimeout)
+        .completionTimeout(uploadTimeout)
         .mapError(StreamIdleTimeoutException.class, e -> new FileWorkFailed(
             "the upload of jar " + jar.name() + " stalled: no bytes for " + idleTimeout.toMillis() + " ms after " + received.get() + " of "
                 + jar.size() + " bytes (" + JobFilesSettings.UPLOAD_IDLE_TIMEOUT + ").", e))
+        .mapError(CompletionTimeoutException.class, e -> new FileWorkFailed(
+            "the upload of jar " + jar.name() + " did not complete within " + uploadTimeout.toMillis() + " ms: " + received.get() + " of "
+                + jar.size() + " bytes arrived (" + JobFilesSettings.UPLOAD_TIMEOUT + ").", e))
         .map(chunk -> {
           long total = received.addAndGet(chunk.size());
           if (total > jar.size()) {

@@ -143,6 +143,25 @@ final class JobFilesTest {
   }
 
   @Test
+  void shouldFailAnUploadThatTricklesPastTheUploadTimeout() throws Exception {
+    // given: an upload that sends one byte every 50 ms of 1000 declared, never idle for long
+    Duration uploadTimeout = Duration.ofMillis(700);
+    JarFile jar = new JarFile("trickle.jar", 1000, "0".repeat(64));
+    Source<ByteString, ?> trickle = Source.tick(Duration.ZERO, Duration.ofMillis(50), ByteString.fromArray(new byte[1]));
+    JobFiles files = new JobFiles(materializer, blockingIo, settings().withUploadIdleTimeout(Duration.ofSeconds(10)).withUploadTimeout(uploadTimeout));
+    long start = System.nanoTime();
+
+    // when
+    CompletionStage<Void> stored = files.storeJars(JobID.generate(), List.of(new JarUpload(jar, trickle.runWith(StreamRefs.sourceRef(), materializer))));
+
+    // then
+    assertThat(failureOf(stored)).containsPattern(
+        "the upload of jar trickle.jar did not complete within 700 ms: \\d+ of 1000 bytes arrived \\(shoal.jobmanager.upload-timeout\\)\\.");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(uploadTimeout).isLessThan(Duration.ofSeconds(10));
+    eventually(() -> assertThat(filesNamed("trickle.jar")).isEmpty());
+  }
+
+  @Test
   void shouldRefuseADeclaredSizeAboveTheMaximumBeforeReadingIt() throws Exception {
     // given: at most 1 MiB per jar; a job with a small jar and one declared as 2 MiB
     Pair<SourceRef<ByteString>, CompletionStage<Done>> small = sourceRefWatched(Source.single(ByteString.fromArray(new byte[10])));
@@ -174,7 +193,7 @@ final class JobFilesTest {
     JobFilesSettings defaults = JobFilesSettings.fromConfig(ConfigFactory.defaultReference());
 
     // then
-    assertThat(settings).isEqualTo(new JobFilesSettings(temp, 2 * 1024 * 1024, Duration.ofSeconds(5)));
+    assertThat(settings).isEqualTo(new JobFilesSettings(temp, 2 * 1024 * 1024, Duration.ofSeconds(5), Duration.ofMinutes(30)));
     assertThat(defaults).isEqualTo(JobFilesSettings.DEFAULTS);
     assertThat(defaults.jarDirectory()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "shoal-jobmanager-jars"));
     assertThat(defaults.maxJarSize()).isEqualTo(512L * 1024 * 1024);
