@@ -245,6 +245,8 @@ public final class JobManager extends ShoalActor {
         getSelf().path(),
         configuration.heartbeatInterval(),
         configuration.heartbeatTimeout());
+    // reclaims the jar directories of JobManagers that were killed on this host, at start
+    files();
     leaderElectionService.start(getSelf());
   }
 

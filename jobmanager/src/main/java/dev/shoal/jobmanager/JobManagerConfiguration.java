@@ -5,6 +5,7 @@ import static dev.shoal.messages.runtime.ShoalActorSystems.positiveDuration;
 import static dev.shoal.messages.runtime.ShoalActorSystems.string;
 
 import com.typesafe.config.Config;
+import dev.shoal.jobmanager.files.JobFilesSettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -71,6 +72,7 @@ public record JobManagerConfiguration(
 
   /** Reads the settings, naming the offending key when one is invalid. */
   public static JobManagerConfiguration fromConfig(Config config) {
+    JobFilesSettings.fromConfig(config); // the jar settings fail here, at start-up, not with the first job
     return new JobManagerConfiguration(
         string(config, "shoal.jobmanager.host"),
         intInRange(config, "shoal.jobmanager.port", 0, 65535),

@@ -4,11 +4,13 @@ import dev.shoal.jobmanager.checkpoint.CheckpointStorage;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.JobID;
+import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.runtime.JarChecks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,19 +18,28 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.CompletionTimeoutException;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.stream.StreamIdleTimeoutException;
 import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.StreamRefs;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JobManager's file work for jobs, none of it on the actor's thread:
  *
  * <ul>
  *   <li>job jars (Flink's BlobServer): streams uploads in from clients, checks them, streams them
- *       out to TaskManagers, deletes them when their job ends; one directory per job under a
- *       temporary directory created on first use;
+ *       out to TaskManagers, deletes them when their job ends; one directory per job under this
+ *       process's {@link ProcessDirectory}, created on first use (a killed JobManager's is
+ *       reclaimed by the next one);
  *   <li>checkpoints: reads the savepoint a job starts from, writes completed checkpoints'
  *       metadata, deletes checkpoint directories ({@link CheckpointStorage} does the blocking
  *       work).
@@ -40,34 +51,99 @@ import org.apache.pekko.util.ByteString;
  */
 public final class JobFiles {
 
+  private static final Logger LOG = LoggerFactory.getLogger(JobFiles.class);
+
   private final Materializer materializer;
   private final Executor blockingIo;
+  private final JobFilesSettings settings;
   private final CheckpointStorage checkpoints = new CheckpointStorage();
-  private Path root; // created with the first job that brings jars
+  private ProcessDirectory root; // created with the first job that brings jars
 
+  /** File work with the settings of the materializer's actor system ({@link JobFilesSettings#fromConfig}). */
   public JobFiles(Materializer materializer, Executor blockingIo) {
+    this(materializer, blockingIo, JobFilesSettings.fromConfig(materializer.system().settings().config()));
+  }
+
+  /**
+   * File work with the given settings. Starts deleting, in the background, the jar directories
+   * that JobManagers no longer alive left under {@link JobFilesSettings#jarDirectory()}.
+   */
+  public JobFiles(Materializer materializer, Executor blockingIo, JobFilesSettings settings) {
     this.materializer = Objects.requireNonNull(materializer, "materializer");
     this.blockingIo = Objects.requireNonNull(blockingIo, "blockingIo");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    CompletableFuture.runAsync(() -> ProcessDirectory.reclaimLeftovers(settings.jarDirectory()), blockingIo)
+        .exceptionally(failure -> {
+          LOG.warn("Could not reclaim the jar directories of ended JobManagers under {}: {}", settings.jarDirectory(), rootMessage(failure));
+          return null;
+        });
   }
 
   /**
    * Streams the uploads of a job into its directory and checks their sizes and checksums.
    *
+   * <p>A jar that declares more than {@link JobFilesSettings#maxJarSize()} is refused before any
+   * byte is read (every upload of the job is then cancelled). While bytes arrive, an upload that
+   * sends more than it declared is cut off at once, one that sends nothing for {@link
+   * JobFilesSettings#uploadIdleTimeout()} fails, and so does one not complete after {@link
+   * JobFilesSettings#uploadTimeout()}; the partial file is deleted.
+   *
    * @return completes when all are stored; fails with the first problem
    */
   public CompletionStage<Void> storeJars(JobID jobId, List<JarUpload> uploads) {
+    for (JarUpload upload : uploads) {
+      if (upload.file().size() > settings.maxJarSize()) {
+        uploads.forEach(refused -> refused.data().getSource().runWith(Sink.cancelled(), materializer));
+        return CompletableFuture.failedFuture(new FileWorkFailed(
+            "The jars of job " + jobId + " could not be stored: jar " + upload.file().name() + " declares " + upload.file().size()
+                + " bytes, more than the " + settings.maxJarSize() + " allowed (" + JobFilesSettings.MAX_JAR_SIZE + ").", null));
+      }
+    }
     Path directory = root().resolve(jobId.toString());
     List<CompletableFuture<?>> stored = new ArrayList<>();
     for (JarUpload upload : uploads) {
       Path target = directory.resolve(upload.file().name());
       stored.add(
           CompletableFuture.runAsync(() -> createDirectories(directory), blockingIo)
-              .thenCompose(created -> upload.data().getSource().runWith(FileIO.toPath(target), materializer))
-              .thenAcceptAsync(written -> JarChecks.verify(upload.file(), target), blockingIo));
+              .thenCompose(created -> bounded(upload).runWith(FileIO.toPath(target), materializer))
+              .thenAcceptAsync(written -> JarChecks.verify(upload.file(), target), blockingIo)
+              .whenCompleteAsync((done, failure) -> {
+                if (failure != null) {
+                  JarChecks.deleteRecursively(target);
+                }
+              }, blockingIo));
     }
     return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new))
         .exceptionallyCompose(failure -> CompletableFuture.failedFuture(new FileWorkFailed(
-            "The jars of job " + jobId + " could not be stored: " + rootMessage(failure), failure)));
+            "The jars of job " + jobId + " could not be stored: " + reason(failure), failure)));
+  }
+
+  /**
+   * The bytes of an upload, bounded: the stream fails as soon as more bytes than declared
+   * arrive, when none arrive for the idle timeout, or when they have not all arrived within the
+   * upload timeout (a trickle that never idles long enough).
+   */
+  private Source<ByteString, NotUsed> bounded(JarUpload upload) {
+    JarFile jar = upload.file();
+    AtomicLong received = new AtomicLong();
+    Duration idleTimeout = settings.uploadIdleTimeout();
+    Duration uploadTimeout = settings.uploadTimeout();
+    return upload.data().getSource()
+        .idleTimeout(idleTimeout)
+        .completionTimeout(uploadTimeout)
+        .mapError(StreamIdleTimeoutException.class, e -> new FileWorkFailed(
+            "the upload of jar " + jar.name() + " stalled: no bytes for " + idleTimeout.toMillis() + " ms after " + received.get() + " of "
+                + jar.size() + " bytes (" + JobFilesSettings.UPLOAD_IDLE_TIMEOUT + ").", e))
+        .mapError(CompletionTimeoutException.class, e -> new FileWorkFailed(
+            "the upload of jar " + jar.name() + " did not complete within " + uploadTimeout.toMillis() + " ms: " + received.get() + " of "
+                + jar.size() + " bytes arrived (" + JobFilesSettings.UPLOAD_TIMEOUT + ").", e))
+        .map(chunk -> {
+          long total = received.addAndGet(chunk.size());
+          if (total > jar.size()) {
+            throw new FileWorkFailed("jar " + jar.name() + " sent more than the " + jar.size() + " bytes it declared; the upload was cut off.", null);
+          }
+          return chunk;
+        });
   }
 
   /** A stream of a stored jar's bytes, in chunks well below the frame size. */
@@ -79,7 +155,7 @@ public final class JobFiles {
   /** Deletes a job's jars, in the background. */
   public void deleteJars(JobID jobId) {
     if (root != null) {
-      Path directory = root.resolve(jobId.toString());
+      Path directory = root.path().resolve(jobId.toString());
       CompletableFuture.runAsync(() -> JarChecks.deleteRecursively(directory), blockingIo);
     }
   }
@@ -128,7 +204,8 @@ public final class JobFiles {
   /** Deletes every jar; for the JobManager's stop. */
   public void deleteAll() {
     if (root != null) {
-      JarChecks.deleteRecursively(root);
+      root.close();
+      root = null;
     }
   }
 
@@ -148,6 +225,20 @@ public final class JobFiles {
     }
   }
 
+  /**
+   * Why file work failed, on one line: the message of the innermost failure this class raised
+   * (which speaks to the user), else {@link #rootMessage}.
+   */
+  private static String reason(Throwable failure) {
+    String reason = null;
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof FileWorkFailed) {
+        reason = t.getMessage();
+      }
+    }
+    return reason != null ? reason : rootMessage(failure);
+  }
+
   /** The simple name and message of the innermost cause, for a one-line report. */
   public static String rootMessage(Throwable failure) {
     Throwable root = failure;
@@ -159,13 +250,9 @@ public final class JobFiles {
 
   private Path root() {
     if (root == null) {
-      try {
-        root = Files.createTempDirectory("shoal-jobmanager-jars");
-      } catch (IOException e) {
-        throw new UncheckedIOException("Could not create a directory for job jars: " + e.getMessage(), e);
-      }
+      root = ProcessDirectory.create(settings.jarDirectory());
     }
-    return root;
+    return root.path();
   }
 
   private static void createDirectories(Path directory) {

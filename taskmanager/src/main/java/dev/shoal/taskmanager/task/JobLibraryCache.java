@@ -11,8 +11,12 @@ import dev.shoal.messages.runtime.JarChecks;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,15 +24,22 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.StreamIdleTimeoutException;
 import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +48,11 @@ import org.slf4j.LoggerFactory;
  * stream refs: chunked, back-pressured), checks their size and SHA-256, and gives the job's tasks
  * one class loader over them, whose parent is the TaskManager's (so the task API is shared).
  * When the job's last task here ends, the class loader is closed and the files deleted.
+ *
+ * <p>A download is bounded while its bytes arrive: it fails as soon as more bytes than the jar
+ * declares arrive, or when none arrive for the idle timeout, and its partial file is deleted.
+ * The jars live in a directory of this process ({@code <pid>-<random>}) under a parent shared by
+ * TaskManagers; a new cache deletes the directories there that killed TaskManagers left.
  *
  * <p>Threading: {@link #classLoaderFor} runs on task threads and blocks while the jars download;
  * {@link #release} runs on the TaskManager's actor thread and never blocks (files are deleted on
@@ -57,21 +73,48 @@ public final class JobLibraryCache implements AutoCloseable {
     }
   }
 
+  /** The key of the download idle timeout; 60 s when not set. */
+  public static final String DOWNLOAD_IDLE_TIMEOUT = "shoal.taskmanager.jar-download-idle-timeout";
+
+  private static final Duration DEFAULT_DOWNLOAD_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
   private final ActorSystem system;
   private final Materializer materializer;
   private final Executor blockingIo;
   private final ClassLoader parent;
-  private final Path root;
+  private final JarDirectory root;
   private final Duration timeout;
+  private final Duration idleTimeout;
   private final ConcurrentHashMap<JobID, Entry> entries = new ConcurrentHashMap<>();
 
+  /**
+   * A cache whose jars live under {@code <java.io.tmpdir>/shoal-taskmanager-jars}, whose downloads
+   * fail after {@value #DOWNLOAD_IDLE_TIMEOUT} (60 s when not set) without bytes.
+   */
   public JobLibraryCache(ActorSystem system, ClassLoader parent, Duration timeout) throws IOException {
+    this(system, parent, timeout, Path.of(System.getProperty("java.io.tmpdir"), "shoal-taskmanager-jars"), downloadIdleTimeout(system));
+  }
+
+  /**
+   * A cache whose jars live in a directory of this process under {@code jarDirectory}. Starts
+   * deleting, in the background, the directories there of TaskManagers no longer alive.
+   *
+   * @param timeout how long a task waits for its job's jars
+   * @param idleTimeout a download that receives no bytes for this long fails
+   */
+  public JobLibraryCache(ActorSystem system, ClassLoader parent, Duration timeout, Path jarDirectory, Duration idleTimeout) throws IOException {
     this.system = Objects.requireNonNull(system, "system");
     this.parent = Objects.requireNonNull(parent, "parent");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
+    this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+    Objects.requireNonNull(jarDirectory, "jarDirectory");
+    if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+      throw new IllegalArgumentException("Invalid configuration " + DOWNLOAD_IDLE_TIMEOUT + ": must be > 0, was " + idleTimeout);
+    }
     this.materializer = Materializer.matFromSystem(system);
     this.blockingIo = system.dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
-    this.root = Files.createTempDirectory("shoal-taskmanager-jars");
+    this.root = JarDirectory.create(jarDirectory);
+    CompletableFuture.runAsync(() -> JarDirectory.reclaimLeftovers(jarDirectory), blockingIo);
   }
 
   /**
@@ -120,11 +163,16 @@ public final class JobLibraryCache implements AutoCloseable {
   public void close() {
     entries.values().forEach(this::drop);
     entries.clear();
-    JarChecks.deleteRecursively(root);
+    root.close();
+  }
+
+  /** This process's jar directory. */
+  Path directory() {
+    return root.path();
   }
 
   private Entry download(JobID jobId, List<JarFile> jars, ActorRef jobManager, UUID leaderSessionId) {
-    Path directory = root.resolve(jobId.toString());
+    Path directory = root.path().resolve(jobId.toString());
     List<CompletableFuture<Path>> files = new ArrayList<>();
     for (JarFile jar : jars) {
       files.add(fetch(jobId, jar, directory, jobManager, leaderSessionId).toCompletableFuture());
@@ -151,11 +199,58 @@ public final class JobLibraryCache implements AutoCloseable {
     Path target = directory.resolve(jar.name());
     return CompletableFuture.runAsync(() -> createDirectories(directory), blockingIo)
         .thenCompose(created -> Patterns.ask(jobManager, new LeaderSessionMessage(leaderSessionId, new RequestJobJar(jobId, jar.name())), timeout))
-        .thenCompose(answer -> ((JobJar) answer).data().getSource().runWith(FileIO.toPath(target), materializer))
+        .thenCompose(answer -> bounded(jar, ((JobJar) answer).data().getSource()).runWith(FileIO.toPath(target), materializer))
         .thenApplyAsync(written -> {
           JarChecks.verify(jar, target);
           return target;
+        }, blockingIo)
+        .handleAsync((file, failure) -> {
+          if (failure == null) {
+            return file;
+          }
+          JarChecks.deleteRecursively(target);
+          String reason = reason(failure);
+          LOG.warn("Could not fetch jar {} of job {}: {}", jar.name(), jobId, reason);
+          throw new CompletionException(new DownloadFailed("Could not fetch jar " + jar.name() + " of job " + jobId + ": " + reason, failure));
         }, blockingIo);
+  }
+
+  /**
+   * The bytes of a download, bounded: the stream fails as soon as more bytes than the jar
+   * declares arrive (nothing past the declared size reaches the disk), or when none arrive for
+   * the idle timeout.
+   */
+  private Source<ByteString, NotUsed> bounded(JarFile jar, Source<ByteString, NotUsed> bytes) {
+    AtomicLong received = new AtomicLong();
+    return bytes
+        .idleTimeout(idleTimeout)
+        .mapError(StreamIdleTimeoutException.class, e -> new DownloadFailed(
+            "The download of jar " + jar.name() + " stalled: no bytes for " + idleTimeout.toMillis() + " ms after " + received.get() + " of "
+                + jar.size() + " bytes (" + DOWNLOAD_IDLE_TIMEOUT + ").", e))
+        .map(chunk -> {
+          if (received.addAndGet(chunk.size()) > jar.size()) {
+            throw new DownloadFailed("Jar " + jar.name() + " sent more than the " + jar.size() + " bytes it declared; the download was cut off.", null);
+          }
+          return chunk;
+        });
+  }
+
+  /** The message of the innermost DownloadFailed, else the innermost cause's. */
+  private static String reason(Throwable failure) {
+    String reason = null; // the innermost DownloadFailed's message
+    Throwable root = failure;
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      root = t;
+      if (t instanceof DownloadFailed) {
+        reason = t.getMessage();
+      }
+    }
+    return reason != null ? reason : root.getClass().getSimpleName() + ": " + root.getMessage();
+  }
+
+  private static Duration downloadIdleTimeout(ActorSystem system) {
+    com.typesafe.config.Config config = system.settings().config();
+    return config.hasPath(DOWNLOAD_IDLE_TIMEOUT) ? config.getDuration(DOWNLOAD_IDLE_TIMEOUT) : DEFAULT_DOWNLOAD_IDLE_TIMEOUT;
   }
 
   private void drop(Entry entry) {
@@ -174,6 +269,114 @@ public final class JobLibraryCache implements AutoCloseable {
       Files.createDirectories(directory);
     } catch (IOException e) {
       throw new IllegalStateException("Could not create " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A download that failed for a reason the task's failure should name. */
+  static final class DownloadFailed extends IOException {
+    DownloadFailed(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * This process's directory under a parent shared by every TaskManager, named {@code
+   * <pid>-<random>} and locked (the lock file {@code .lock}) while the process lives, so that the
+   * next TaskManager can find and delete what a killed one left: a sibling whose pid is not alive
+   * and whose lock is free. The JobManager's {@code ProcessDirectory} does the same (the two
+   * modules share no code but the messages module).
+   */
+  static final class JarDirectory implements AutoCloseable {
+
+    static final String LOCK_FILE = ".lock";
+
+    private final Path path;
+    private final FileChannel lockChannel;
+
+    private JarDirectory(Path path, FileChannel lockChannel) {
+      this.path = path;
+      this.lockChannel = lockChannel;
+    }
+
+    static JarDirectory create(Path parent) throws IOException {
+      Path path = parent.resolve(ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8));
+      Files.createDirectories(path);
+      FileChannel channel = FileChannel.open(path.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try {
+        if (channel.tryLock() == null) {
+          throw new IOException("The lock of " + path + " is held by another process.");
+        }
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+      return new JarDirectory(path, channel);
+    }
+
+    /** Deletes the directories under {@code parent} of processes no longer alive; returns them. */
+    static List<Path> reclaimLeftovers(Path parent) {
+      List<Path> reclaimed = new ArrayList<>();
+      List<Path> entries;
+      try (Stream<Path> children = Files.list(parent)) {
+        entries = children.toList();
+      } catch (IOException e) {
+        LOG.warn("Could not list {} to reclaim directories of ended processes: {}", parent, e.getMessage());
+        return reclaimed;
+      }
+      for (Path entry : entries) {
+        long pid = ownerPid(entry);
+        if (pid < 0 || !Files.isDirectory(entry) || ProcessHandle.of(pid).isPresent() || isLocked(entry)) {
+          continue;
+        }
+        LOG.info("Deleting {}: process {} that created it is gone.", entry, pid);
+        JarChecks.deleteRecursively(entry);
+        if (!Files.exists(entry)) {
+          reclaimed.add(entry);
+        }
+      }
+      return reclaimed;
+    }
+
+    Path path() {
+      return path;
+    }
+
+    @Override
+    public void close() {
+      JarChecks.deleteRecursively(path);
+      try {
+        lockChannel.close();
+      } catch (IOException e) {
+        LOG.warn("Could not release the lock of {}: {}", path, e.getMessage());
+      }
+    }
+
+    /** The pid a directory's name starts with, or -1. */
+    private static long ownerPid(Path directory) {
+      String name = directory.getFileName().toString();
+      int dash = name.indexOf('-');
+      try {
+        return dash > 0 ? Long.parseLong(name.substring(0, dash)) : -1;
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+
+    private static boolean isLocked(Path directory) {
+      Path lockFile = directory.resolve(LOCK_FILE);
+      if (!Files.exists(lockFile)) {
+        return false;
+      }
+      try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+          return true;
+        }
+        lock.release();
+        return false;
+      } catch (OverlappingFileLockException | IOException e) {
+        return true; // held in this JVM, or cannot tell: leave it
+      }
     }
   }
 }

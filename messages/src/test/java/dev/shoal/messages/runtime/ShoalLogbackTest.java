@@ -1,0 +1,109 @@
+package dev.shoal.messages.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.util.LogbackMDCAdapter;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
+import ch.qos.logback.core.status.Status;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runnable jars' logging configuration, loaded into a logback context of its own: the file
+ * rolls with bounded total size, and Pekko's "Failed to deserialize message" ERROR with its stack
+ * trace prints as one WARN line while other errors keep theirs.
+ */
+@Timeout(30)
+final class ShoalLogbackTest {
+
+  private static final String DESERIALIZER = "org.apache.pekko.remote.artery.Deserializer";
+
+  @TempDir Path temp;
+
+  @Test
+  void shouldPrintAMalformedRemoteMessageAsOneWarnLine() throws Exception {
+    // given
+    LoggerContext context = configured();
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    PrintStream originalOut = System.out;
+    System.setOut(new PrintStream(console, true, StandardCharsets.UTF_8));
+    try {
+      // when: what Artery's Deserializer stage logs for a frame it cannot read, then another error
+      context.getLogger(DESERIALIZER).error("Failed to deserialize message from [{}] with serializer id [{}] and manifest [{}].",
+          "pekko://shoal@10.0.0.1:6123", 33, "dev.shoal.messages.RegistrationMessage$RegisterTaskManager",
+          new IllegalArgumentException("Unexpected end-of-input\n at [Source: (byte[])[12 bytes]; byte offset: #12]", new IllegalStateException("inner")));
+      context.getLogger("dev.shoal.jobmanager.JobManager").error("Something else broke.", new IllegalStateException("boom"));
+    } finally {
+      System.setOut(originalOut);
+      context.stop();
+    }
+    assertThat(context.getStatusManager().getCopyOfStatusList()).noneMatch(s -> s.getLevel() >= Status.WARN);
+
+    // then
+    List<String> file = Files.readAllLines(temp.resolve("test-process.log"));
+    List<String> consoleLines = console.toString(StandardCharsets.UTF_8).lines().toList();
+    for (List<String> lines : List.of(file, consoleLines)) {
+      List<String> deserializer = lines.stream().filter(l -> l.contains("Failed to deserialize")).toList();
+      assertThat(deserializer).as(String.join("\n", lines)).hasSize(1);
+      assertThat(lines.get(0)).isEqualTo(deserializer.get(0));
+      assertThat(deserializer.get(0))
+          .matches(".*WARN  .*Deserializer - Failed to deserialize message from \\[pekko://shoal@10.0.0.1:6123\\] with serializer id \\[33\\]"
+              + " and manifest \\[dev.shoal.messages.RegistrationMessage\\$RegisterTaskManager\\]\\."
+              + " \\(java.lang.IllegalArgumentException: Unexpected end-of-input\\)");
+      // nothing of its stack trace, the other error in full
+      assertThat(lines.get(1)).contains("ERROR", "Something else broke.");
+      assertThat(lines.get(2)).isEqualTo("java.lang.IllegalStateException: boom");
+      assertThat(lines.get(3)).startsWith("\tat ");
+      assertThat(String.join("\n", lines)).doesNotContain("inner", "byte offset");
+    }
+  }
+
+  @Test
+  void shouldRollTheLogFileByDayAndSizeWithABoundedTotal() throws Exception {
+    // given
+    LoggerContext context = configured();
+
+    // when
+    Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+
+    // then
+    try {
+      assertThat(root.getAppender("FILE")).isInstanceOf(RollingFileAppender.class);
+      RollingFileAppender<ILoggingEvent> file = (RollingFileAppender<ILoggingEvent>) root.getAppender("FILE");
+      assertThat(file.getFile()).isEqualTo(temp.resolve("test-process.log").toString());
+      SizeAndTimeBasedRollingPolicy<?> policy = (SizeAndTimeBasedRollingPolicy<?>) file.getRollingPolicy();
+      assertThat(policy.getFileNamePattern()).isEqualTo(temp + "/test-process.%d{yyyy-MM-dd}.%i.log.gz");
+      assertThat(policy.getMaxHistory()).isEqualTo(7);
+      assertThat(policy.isStarted()).isTrue();
+      assertThat(file.isStarted()).isTrue();
+    } finally {
+      context.stop();
+    }
+  }
+
+  /** A logback context configured from shoal-logback.xml, logging into the temporary directory. */
+  private LoggerContext configured() throws Exception {
+    LoggerContext context = new LoggerContext();
+    context.setMDCAdapter(new LogbackMDCAdapter()); // what slf4j's binding sets up for the default context
+    context.putProperty("shoal.log.dir", temp.toString());
+    context.putProperty("shoal.log.file", "test-process");
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    configurator.doConfigure(getClass().getClassLoader().getResource("shoal-logback.xml"));
+    List<Status> problems = context.getStatusManager().getCopyOfStatusList().stream().filter(s -> s.getLevel() >= Status.WARN).toList();
+    assertThat(problems).isEmpty();
+    return context;
+  }
+}
