@@ -87,7 +87,9 @@ import org.apache.pekko.remote.ThisActorSystemQuarantinedEvent;
 /**
  * The TaskManager actor: registers at the leading JobManager with exponential backoff, sends it
  * heartbeats with metrics, and registers again whenever it loses it (death watch, Disconnect, a
- * new leader address). It gives up with a fatal error after the maximum registration duration.
+ * new leader address). When remoting quarantined the JobManager's actor system and its own from
+ * each other, in either direction, it tells its {@link TaskManagerListener}, which starts a fresh
+ * actor system (or exits). It gives up with a fatal error after the maximum registration duration.
  *
  * <p>It runs the tasks its JobManager submits, each on a thread of its own ({@link Task}), in the
  * slots of a {@link TaskSlotTable}, and reports every state change of a task to the JobManager
