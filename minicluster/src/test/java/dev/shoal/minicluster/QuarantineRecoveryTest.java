@@ -30,8 +30,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Flink 1.x's worst failure mode: the JobManager's actor system quarantines a TaskManager's
- * (after a long pause, say), which can then never talk to it again. Shoal's TaskManager notices
- * and either starts a fresh actor system and registers again, or exits with its own code.
+ * (after a long pause, say), or the TaskManager's quarantines the JobManager's, and the
+ * TaskManager can then never talk to it again. Shoal's TaskManager notices either and starts a
+ * fresh actor system and registers again, or exits with its own code.
  */
 @Timeout(120)
 @Tag("processes")
@@ -77,6 +78,37 @@ final class QuarantineRecoveryTest {
 
       // then the old actor system goes, a new one comes, and the TaskManager is registered
       // again under the same ResourceID from the new system's address
+      before.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      new TestKit(waiter)
+          .awaitCond(
+              Duration.ofSeconds(30),
+              Duration.ofMillis(50),
+              "the TaskManager to register from a fresh actor system",
+              () -> {
+                TaskManagerInstance answer = instance(jobManager, taskManager.resourceId());
+                return answer.taskManager() != null && answer.taskManager().location().port() != portBefore;
+              });
+      assertThat(taskManager.system()).isNotSameAs(before);
+      assertThat(taskManager.exitCode()).isNotDone();
+    }
+  }
+
+  @Test
+  void shouldRegisterAgainFromAFreshActorSystemWhenItQuarantinedTheJobManager() throws Exception {
+    Config config = config("restart");
+    try (JobManagerRunner jobManager = JobManagerRunner.start(config);
+        TaskManagerRunner taskManager = TaskManagerRunner.start(config, jobManager.address(), ResourceID.generate())) {
+      // given a registered TaskManager
+      awaitRegistered(jobManager, 1);
+      ActorSystem before = taskManager.system();
+      int portBefore = ProcessSupport.boundPort(before);
+
+      // when its own actor system quarantines the JobManager's, as its death watch does when the
+      // JobManager was silent too long (a TaskManager resuming from a long pause): it can never
+      // reach that JobManager from this actor system again
+      quarantine(before, jobManager.system());
+
+      // then it starts a fresh actor system and registers from there
       before.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
       new TestKit(waiter)
           .awaitCond(

@@ -75,7 +75,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.ActorPaths;
 import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.Terminated;
@@ -85,7 +87,9 @@ import org.apache.pekko.remote.ThisActorSystemQuarantinedEvent;
 /**
  * The TaskManager actor: registers at the leading JobManager with exponential backoff, sends it
  * heartbeats with metrics, and registers again whenever it loses it (death watch, Disconnect, a
- * new leader address). It gives up with a fatal error after the maximum registration duration.
+ * new leader address). When remoting quarantined the JobManager's actor system and its own from
+ * each other, in either direction, it tells its {@link TaskManagerListener}, which starts a fresh
+ * actor system (or exits). It gives up with a fatal error after the maximum registration duration.
  *
  * <p>It runs the tasks its JobManager submits, each on a thread of its own ({@link Task}), in the
  * slots of a {@link TaskSlotTable}, and reports every state change of a task to the JobManager
@@ -229,6 +233,9 @@ public final class TaskManager extends ShoalActor {
     // Artery publishes its own event class; classic remoting the one in org.apache.pekko.remote
     getContext().getSystem().getEventStream().subscribe(getSelf(), org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent.class);
     getContext().getSystem().getEventStream().subscribe(getSelf(), ThisActorSystemQuarantinedEvent.class);
+    // and this actor system quarantining its JobManager (its death watch declared it dead, say
+    // after this process was paused for longer than the heartbeat timeout) is as final
+    getContext().getSystem().getEventStream().subscribe(getSelf(), org.apache.pekko.remote.artery.QuarantinedEvent.class);
     network = new NetworkEnvironment(getContext().getSystem(), location.resourceId(), configuration.network());
     checkpointExecutors = new CheckpointExecutors(configuration.checkpointIoThreads());
     ActorRef self = getSelf();
@@ -297,6 +304,7 @@ public final class TaskManager extends ShoalActor {
       case Terminated t -> handleTerminated(t);
       case org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().address().toString());
       case ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().toString());
+      case org.apache.pekko.remote.artery.QuarantinedEvent e -> handleJobManagerQuarantined(e.uniqueAddress().address());
       default -> handleUnknownMessage(message);
     }
   }
@@ -487,6 +495,42 @@ public final class TaskManager extends ShoalActor {
             + "; it can no longer talk to it from this actor system.";
     log.error(description);
     listener.onQuarantined(description);
+  }
+
+  /**
+   * This actor system quarantined {@code address}: it drops every message from and to that actor
+   * system for good. When that is the JobManager's, this TaskManager can never register there
+   * again from this actor system: as when quarantined by it, a fresh actor system is needed.
+   */
+  private void handleJobManagerQuarantined(Address address) {
+    if (!isJobManagerAddress(address)) {
+      log.debug("Ignored the quarantine of {}, which is not the JobManager's actor system.", address);
+      return;
+    }
+    String description =
+        "The actor system of TaskManager "
+            + location.resourceId()
+            + " quarantined the one of its JobManager "
+            + address
+            + " (it was unreachable for longer than the death watch allows); it can no longer talk to it from this actor system.";
+    log.error(description);
+    listener.onQuarantined(description);
+  }
+
+  /** Whether {@code address} is the actor system of the current (or registering) JobManager. */
+  private boolean isJobManagerAddress(Address address) {
+    if (connection instanceof Registered registered && registered.jobManager().path().address().equals(address)) {
+      return true;
+    }
+    if (jobManagerAddress == null) {
+      return false;
+    }
+    try {
+      return ActorPaths.fromString(jobManagerAddress).address().equals(address);
+    } catch (RuntimeException e) {
+      log.debug("Cannot tell the actor system of JobManager address {}: {}", jobManagerAddress, e.getMessage());
+      return false;
+    }
   }
 
   // ------------------------------------------------------------------------------------------

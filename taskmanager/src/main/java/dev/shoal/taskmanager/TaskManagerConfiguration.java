@@ -23,7 +23,8 @@ import java.util.Objects;
  * @param refusedRegistrationBackoff wait after a refusal
  * @param registrationTimeout give up after this long; null = never
  * @param heartbeatInterval how often it sends heartbeats ({@code shoal.heartbeat.interval})
- * @param onQuarantine what to do when quarantined by the JobManager
+ * @param onQuarantine what to do when its actor system and the JobManager's are quarantined from
+ *     each other, by either side ({@code shoal.taskmanager.on-quarantine})
  * @param taskCancellationInterval how often a cancelled task's thread is interrupted again while
  *     it runs ({@code shoal.taskmanager.task.cancellation-interval})
  * @param taskCancellationTimeout after how long a cancelled task whose thread still runs is

@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
  * actor systems.
  *
  * <p>It is the TaskManager's {@link TaskManagerListener}. When the JobManager quarantines this
- * actor system (Flink 1.x's unrecoverable state), the runner either starts a fresh actor system
+ * actor system, or this one quarantines the JobManager's (Flink 1.x's unrecoverable state: after
+ * a pause past the heartbeat timeout, say), the runner either starts a fresh actor system
  * with a new TaskManager of the same ResourceID, which registers again, or ends with {@link
  * ExitCode#QUARANTINED}, as {@code shoal.taskmanager.on-quarantine} says. {@link #exitCode()}
  * completes with the code the process should exit with once the TaskManager is gone for good.

@@ -35,8 +35,11 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.Props;
+import org.apache.pekko.remote.UniqueAddress;
+import org.apache.pekko.remote.artery.QuarantinedEvent;
 import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -572,6 +575,60 @@ final class TaskManagerRegistrationTest {
     assertThat(listenerProbe.expectMsgClass(EXPECT, FatalErrorReported.class).description())
         .contains("Testing sets the disk on fire.");
     expectGoodbye(jobManager, registration);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Quarantine
+  // ------------------------------------------------------------------------------------------
+
+  @Test
+  void shouldReportQuarantineWhenItsActorSystemQuarantinesTheJobManagers() {
+    // given: a TaskManager registering at a JobManager in another actor system
+    TestKit listenerProbe = new TestKit(system);
+    Address jobManagerSystem = new Address("pekko", "shoal", "127.0.0.1", 6123);
+    ActorRef taskManager =
+        startTaskManager(
+            "tm-quarantines-jobmanager",
+            configuration(Duration.ofMinutes(1)),
+            location(),
+            jobManagerSystem + "/user/jobmanager",
+            new TestingTaskManagerListener(listenerProbe.getRef()));
+    awaitSubscribed(taskManager);
+
+    // when: its own actor system quarantines the JobManager's (death watch declared it dead)
+    system.getEventStream().publish(new QuarantinedEvent(new UniqueAddress(jobManagerSystem, 42L)));
+
+    // then: it needs a fresh actor system, as when the JobManager quarantines it
+    assertThat(listenerProbe.expectMsgClass(EXPECT, QuarantineReported.class).description())
+        .contains(jobManagerSystem.toString())
+        .contains("quarantined the one of its JobManager");
+  }
+
+  @Test
+  void shouldIgnoreTheQuarantineOfAnActorSystemThatIsNotTheJobManagers() {
+    // given
+    TestKit listenerProbe = new TestKit(system);
+    ActorRef taskManager =
+        startTaskManager(
+            "tm-quarantines-other",
+            configuration(Duration.ofMinutes(1)),
+            location(),
+            "pekko://shoal@127.0.0.1:6123/user/jobmanager",
+            new TestingTaskManagerListener(listenerProbe.getRef()));
+    awaitSubscribed(taskManager);
+
+    // when: another TaskManager's actor system is quarantined
+    system.getEventStream().publish(new QuarantinedEvent(new UniqueAddress(new Address("pekko", "shoal", "127.0.0.1", 40001), 7L)));
+
+    // then
+    listenerProbe.expectNoMessage(NO_MESSAGE);
+  }
+
+  /** Waits until the TaskManager has run preStart (and so subscribed to the event stream). */
+  private static void awaitSubscribed(ActorRef taskManager) {
+    TestKit asker = new TestKit(system);
+    taskManager.tell(SendStackTrace.INSTANCE, asker.getRef());
+    asker.expectMsgClass(EXPECT, StackTrace.class);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -435,6 +435,51 @@ final class TaskManagerTaskTest {
   }
 
   @Test
+  void shouldNotReportATaskOfAnEarlierRegistrationThatEndsAfterItRegisteredAgain() {
+    // given: a task that outlives its cancellation, deployed under the first registration
+    TestKit jobManager = new TestKit(system);
+    ActorRef taskManager = startTaskManager("tm-task-earlier-registration", jobManager, LONG_CANCELLATION_TIMEOUT);
+    Registration first = register(jobManager, taskManager);
+    CountDownLatch release = new CountDownLatch(1);
+    RELEASES.put(testKey, release);
+    TaskDeploymentDescriptor old = descriptor(JobID.generate(), JobVertexID.generate(), Stubborn.class.getName(), 0);
+    submit(jobManager, taskManager, first, old);
+    expectState(jobManager, first, old, ExecutionState.DEPLOYING);
+    expectState(jobManager, first, old, ExecutionState.RUNNING);
+
+    // when: the JobManager removes it (as after a pause past the heartbeat timeout), it registers
+    // again, and gets a task of the job's next attempt
+    taskManager.tell(fenced(first, new Disconnect(first.instanceId(), "no heartbeat for 6000 ms")), jobManager.getRef());
+    LeaderSessionMessage goodbye = jobManager.expectMsgClass(EXPECT, LeaderSessionMessage.class);
+    assertThat(goodbye.message()).isInstanceOf(Disconnect.class);
+    Registration second = acknowledge(jobManager, taskManager, jobManager.expectMsgClass(EXPECT, RegisterTaskManager.class));
+    TaskDeploymentDescriptor next = descriptor(old.jobId(), old.vertexId(), Accumulating.class.getName(), 1);
+    submit(jobManager, taskManager, second, next);
+
+    // then: the new attempt's task reports to the new registration
+    expectState(jobManager, second, next, ExecutionState.DEPLOYING);
+    expectState(jobManager, second, next, ExecutionState.RUNNING);
+    expectState(jobManager, second, next, ExecutionState.FINISHED);
+
+    // when: the old task finally ends
+    release.countDown();
+
+    // then: it leaves its slot, and its end is reported to no one
+    List<Object> seen = new ArrayList<>();
+    jobManager.awaitAssert(
+        EXPECT,
+        () -> {
+          taskManager.tell(SendHeartbeat.INSTANCE, ActorRef.noSender());
+          Object message = jobManager.expectMsgAnyClassOf(EXPECT, Heartbeat.class, LeaderSessionMessage.class);
+          seen.add(message);
+          assertThat(message).isInstanceOfSatisfying(Heartbeat.class, h -> assertThat(h.metrics().freeSlots()).isEqualTo(SLOTS));
+          return null;
+        });
+    assertThat(seen).allSatisfy(message -> assertThat(message).isInstanceOf(Heartbeat.class));
+    jobManager.expectNoMessage(NO_MESSAGE);
+  }
+
+  @Test
   void shouldDropSubmitTaskWhenNotRegistered() {
     // given: a TaskManager still waiting for its registration answer
     TestKit jobManager = new TestKit(system);

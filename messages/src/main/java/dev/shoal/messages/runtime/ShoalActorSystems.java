@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.ActorSystem;
 
@@ -42,20 +44,72 @@ public final class ShoalActorSystems {
 
   private static final Config SHOAL_PEKKO = ConfigFactory.parseResources("shoal-pekko.conf");
 
+  /** Pekko's key: how long its remote death watch tolerates silence before it declares death. */
+  static final String WATCH_PAUSE = "pekko.remote.watch-failure-detector.acceptable-heartbeat-pause";
+
+  /** Pekko's key: how often its remote death watch heartbeats a watched node. */
+  static final String WATCH_HEARTBEAT = "pekko.remote.watch-failure-detector.heartbeat-interval";
+
+  /**
+   * Artery's timeouts that quarantine a peer (or drop what was sent to it) after silence; none may
+   * be shorter than the watch pause. Their defaults (6 h, 6 h, 20 s) are kept when longer.
+   */
+  static final List<String> ARTERY_SILENCE_TIMEOUTS =
+      List.of(
+          "pekko.remote.artery.advanced.give-up-system-message-after",
+          "pekko.remote.artery.advanced.quarantine-idle-outbound-after",
+          "pekko.remote.artery.advanced.handshake-timeout");
+
   /**
    * Starts an actor system from {@code overrides}, then Shoal's Pekko settings ({@code
-   * shoal-pekko.conf}), then {@code config}, then the class path's defaults. The Artery frame
-   * size follows {@code shoal.remote.maximum-frame-size}.
+   * shoal-pekko.conf}), then {@code config}, then the class path's defaults. Some Pekko settings
+   * are derived from Shoal's (see {@link #derivedPekkoSettings}); only {@code overrides} can set
+   * them otherwise.
+   *
+   * @throws IllegalArgumentException when a Shoal setting it derives from is invalid, naming it
    */
   public static ActorSystem start(String name, Config overrides, Config config) {
     Config merged =
         overrides.withFallback(SHOAL_PEKKO).withFallback(config).withFallback(ConfigFactory.load()).resolve();
-    Config frame =
-        ConfigFactory.parseMap(
-            Map.of(
-                "pekko.remote.artery.advanced.maximum-frame-size",
-                merged.getBytes("shoal.remote.maximum-frame-size")));
-    return ActorSystem.create(name, overrides.withFallback(frame).withFallback(merged));
+    return ActorSystem.create(name, overrides.withFallback(derivedPekkoSettings(merged)).withFallback(merged));
+  }
+
+  /**
+   * The Pekko settings Shoal derives from its own, so that Shoal's heartbeat timeout, not a Pekko
+   * failure detector, decides whether a peer is alive (Flink 1.x lost TaskManagers to a death watch
+   * stricter than its heartbeats; a GC pause or SIGSTOP shorter than {@code
+   * shoal.heartbeat.timeout} must cost nothing):
+   *
+   * <ul>
+   *   <li>the Artery frame size follows {@code shoal.remote.maximum-frame-size};
+   *   <li>remote death watch ({@value #WATCH_PAUSE}) tolerates {@code shoal.heartbeat.timeout +
+   *       shoal.heartbeat.interval + its own heartbeat interval} of silence: the JobManager looks
+   *       for silent TaskManagers at least once per heartbeat interval, and the watch's last
+   *       heartbeat may be one watch interval older than the last Shoal heartbeat, so the
+   *       JobManager's heartbeat check always removes a silent TaskManager (and unwatches it)
+   *       before Pekko could declare it dead and quarantine it. A TaskManager, which learns of a
+   *       lost JobManager through death watch only, gives it the same time;
+   *   <li>Artery's {@link #ARTERY_SILENCE_TIMEOUTS} are at least that long.
+   * </ul>
+   */
+  public static Config derivedPekkoSettings(Config merged) {
+    Map<String, Object> derived = new HashMap<>();
+    derived.put("pekko.remote.artery.advanced.maximum-frame-size", merged.getBytes("shoal.remote.maximum-frame-size"));
+    Duration pause = watchPause(merged);
+    derived.put(WATCH_PAUSE, pause.toMillis() + "ms");
+    for (String key : ARTERY_SILENCE_TIMEOUTS) {
+      Duration current = merged.hasPath(key) ? merged.getDuration(key) : Duration.ZERO;
+      derived.put(key, (current.compareTo(pause) >= 0 ? current : pause).toMillis() + "ms");
+    }
+    return ConfigFactory.parseMap(derived);
+  }
+
+  /** How long remote death watch tolerates silence: see {@link #derivedPekkoSettings}. */
+  public static Duration watchPause(Config merged) {
+    Duration timeout = positiveDuration(merged, "shoal.heartbeat.timeout");
+    Duration interval = positiveDuration(merged, "shoal.heartbeat.interval");
+    Duration watchHeartbeat = merged.hasPath(WATCH_HEARTBEAT) ? merged.getDuration(WATCH_HEARTBEAT) : Duration.ofSeconds(1);
+    return timeout.plus(interval).plus(watchHeartbeat);
   }
 
   /** Reads a strictly positive duration, naming the key when it is missing or invalid. */
