@@ -238,6 +238,8 @@ public final class TaskManager extends ShoalActor {
     getContext().getSystem().getEventStream().subscribe(getSelf(), org.apache.pekko.remote.artery.QuarantinedEvent.class);
     network = new NetworkEnvironment(getContext().getSystem(), location.resourceId(), configuration.network());
     checkpointExecutors = new CheckpointExecutors(configuration.checkpointIoThreads());
+    // reclaims, in the background, the jar directories of TaskManagers killed on this host
+    libraryCache();
     ActorRef self = getSelf();
     network
         .start(location.host(), configuration.dataPort())
