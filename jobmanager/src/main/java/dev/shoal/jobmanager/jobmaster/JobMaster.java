@@ -41,6 +41,7 @@ import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobID;
+import dev.shoal.messages.job.AccumulatorValue;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.job.JobGraph;
@@ -693,7 +694,8 @@ public final class JobMaster {
     if (listening == ListeningBehaviour.EXECUTION_RESULT) {
       Object result =
           status == JobStatus.FINISHED
-              ? new JobResultSuccess(jobId(), graph.netRuntimeMillis(), graph.accumulators(), graph.restarts())
+              ? new JobResultSuccess(jobId(), graph.netRuntimeMillis(),
+                  AccumulatorValue.boundedForOneMessage(graph.accumulators(), "job " + jobId()), graph.restarts())
               : new JobResultFailure(jobId(), status,
                   status == JobStatus.CANCELED && graph.failureCause() == null
                       ? cause("JobCancellationException", "Job " + jobId() + " was cancelled.")

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -82,6 +83,59 @@ public sealed interface AccumulatorValue {
       return "StringList[" + values.size() + " elements]";
     }
   }
+
+  /**
+   * The most accumulator bytes one message carries (a task's final state, a job's result): well
+   * below the remote frame size, so that the rest of the message fits too.
+   */
+  int MAX_MESSAGE_BYTES = 128 * 1024;
+
+  /** About how many bytes {@code name} and {@code value} take in a message (UTF-8 at worst, plus framing). */
+  static long estimatedBytes(String name, AccumulatorValue value) {
+    long bytes = 16L + 3L * name.length();
+    if (value instanceof StringList list) {
+      for (String element : list.values()) {
+        bytes += 4L + 3L * element.length();
+      }
+    } else {
+      bytes += 16;
+    }
+    return bytes;
+  }
+
+  /** About how many bytes {@code accumulators} take in a message. */
+  static long estimatedBytes(Map<String, AccumulatorValue> accumulators) {
+    long bytes = 0;
+    for (Map.Entry<String, AccumulatorValue> entry : accumulators.entrySet()) {
+      bytes += estimatedBytes(entry.getKey(), entry.getValue());
+    }
+    return bytes;
+  }
+
+  /**
+   * {@code accumulators} if they fit one message ({@link #MAX_MESSAGE_BYTES}); otherwise one
+   * accumulator {@value #DROPPED} whose single element says what was dropped and why, so that the
+   * receiver learns of it instead of a message that never arrives.
+   *
+   * @param owner whose accumulators, for the explanation ("task X", "job Y")
+   */
+  static Map<String, AccumulatorValue> boundedForOneMessage(Map<String, AccumulatorValue> accumulators, String owner) {
+    long bytes = estimatedBytes(accumulators);
+    if (bytes <= MAX_MESSAGE_BYTES) {
+      return accumulators;
+    }
+    String largest = accumulators.entrySet().stream()
+        .max(java.util.Comparator.comparingLong(e -> estimatedBytes(e.getKey(), e.getValue())))
+        .map(e -> "'" + e.getKey() + "' (about " + estimatedBytes(e.getKey(), e.getValue()) + " bytes)")
+        .orElse("none");
+    return Map.of(DROPPED, new StringList(List.of(
+        "The accumulators of " + owner + " take about " + bytes + " bytes, more than the " + MAX_MESSAGE_BYTES
+            + " one message carries; all " + accumulators.size() + " were dropped. The largest is " + largest
+            + ". Keep large results out of accumulators: write them to a sink.")));
+  }
+
+  /** The name of the accumulator that stands in for accumulators too large to send. */
+  String DROPPED = "shoal.accumulators-dropped";
 
   private static IllegalArgumentException mismatch(AccumulatorValue a, AccumulatorValue b) {
     Objects.requireNonNull(b, "other");

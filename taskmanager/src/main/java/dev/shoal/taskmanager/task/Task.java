@@ -302,7 +302,9 @@ public final class Task {
     } else {
       LOG.info("Task {} switched from {} to {}.", name, oldState, newState);
     }
-    Map<String, AccumulatorValue> values = newState.isTerminal() ? accumulators.snapshot() : Map.of();
+    // too large for one message, they would be dropped on the way and the task's end never heard of
+    Map<String, AccumulatorValue> values =
+        newState.isTerminal() ? AccumulatorValue.boundedForOneMessage(accumulators.snapshot(), "task " + name) : Map.of();
     events.accept(
         new StateChanged(
             new TaskExecutionState(descriptor.jobId(), descriptor.attemptId(), newState, error, values)));
