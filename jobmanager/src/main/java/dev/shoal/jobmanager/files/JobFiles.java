@@ -6,6 +6,7 @@ import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.runtime.JarChecks;
+import dev.shoal.messages.runtime.ProcessDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

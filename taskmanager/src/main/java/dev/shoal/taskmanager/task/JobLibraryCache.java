@@ -8,15 +8,12 @@ import dev.shoal.messages.TaskMessage.RequestJobJar;
 import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.runtime.JarChecks;
+import dev.shoal.messages.runtime.ProcessDirectory;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
@@ -82,7 +78,7 @@ public final class JobLibraryCache implements AutoCloseable {
   private final Materializer materializer;
   private final Executor blockingIo;
   private final ClassLoader parent;
-  private final JarDirectory root;
+  private final ProcessDirectory root;
   private final Duration timeout;
   private final Duration idleTimeout;
   private final ConcurrentHashMap<JobID, Entry> entries = new ConcurrentHashMap<>();
@@ -113,8 +109,8 @@ public final class JobLibraryCache implements AutoCloseable {
     }
     this.materializer = Materializer.matFromSystem(system);
     this.blockingIo = system.dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
-    this.root = JarDirectory.create(jarDirectory);
-    CompletableFuture.runAsync(() -> JarDirectory.reclaimLeftovers(jarDirectory), blockingIo);
+    this.root = ProcessDirectory.create(jarDirectory);
+    CompletableFuture.runAsync(() -> ProcessDirectory.reclaimLeftovers(jarDirectory), blockingIo);
   }
 
   /**
@@ -279,104 +275,4 @@ public final class JobLibraryCache implements AutoCloseable {
     }
   }
 
-  /**
-   * This process's directory under a parent shared by every TaskManager, named {@code
-   * <pid>-<random>} and locked (the lock file {@code .lock}) while the process lives, so that the
-   * next TaskManager can find and delete what a killed one left: a sibling whose pid is not alive
-   * and whose lock is free. The JobManager's {@code ProcessDirectory} does the same (the two
-   * modules share no code but the messages module).
-   */
-  static final class JarDirectory implements AutoCloseable {
-
-    static final String LOCK_FILE = ".lock";
-
-    private final Path path;
-    private final FileChannel lockChannel;
-
-    private JarDirectory(Path path, FileChannel lockChannel) {
-      this.path = path;
-      this.lockChannel = lockChannel;
-    }
-
-    static JarDirectory create(Path parent) throws IOException {
-      Path path = parent.resolve(ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8));
-      Files.createDirectories(path);
-      FileChannel channel = FileChannel.open(path.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      try {
-        if (channel.tryLock() == null) {
-          throw new IOException("The lock of " + path + " is held by another process.");
-        }
-      } catch (IOException | RuntimeException e) {
-        channel.close();
-        throw e;
-      }
-      return new JarDirectory(path, channel);
-    }
-
-    /** Deletes the directories under {@code parent} of processes no longer alive; returns them. */
-    static List<Path> reclaimLeftovers(Path parent) {
-      List<Path> reclaimed = new ArrayList<>();
-      List<Path> entries;
-      try (Stream<Path> children = Files.list(parent)) {
-        entries = children.toList();
-      } catch (IOException e) {
-        LOG.warn("Could not list {} to reclaim directories of ended processes: {}", parent, e.getMessage());
-        return reclaimed;
-      }
-      for (Path entry : entries) {
-        long pid = ownerPid(entry);
-        if (pid < 0 || !Files.isDirectory(entry) || ProcessHandle.of(pid).isPresent() || isLocked(entry)) {
-          continue;
-        }
-        LOG.info("Deleting {}: process {} that created it is gone.", entry, pid);
-        JarChecks.deleteRecursively(entry);
-        if (!Files.exists(entry)) {
-          reclaimed.add(entry);
-        }
-      }
-      return reclaimed;
-    }
-
-    Path path() {
-      return path;
-    }
-
-    @Override
-    public void close() {
-      JarChecks.deleteRecursively(path);
-      try {
-        lockChannel.close();
-      } catch (IOException e) {
-        LOG.warn("Could not release the lock of {}: {}", path, e.getMessage());
-      }
-    }
-
-    /** The pid a directory's name starts with, or -1. */
-    private static long ownerPid(Path directory) {
-      String name = directory.getFileName().toString();
-      int dash = name.indexOf('-');
-      try {
-        return dash > 0 ? Long.parseLong(name.substring(0, dash)) : -1;
-      } catch (NumberFormatException e) {
-        return -1;
-      }
-    }
-
-    private static boolean isLocked(Path directory) {
-      Path lockFile = directory.resolve(LOCK_FILE);
-      if (!Files.exists(lockFile)) {
-        return false;
-      }
-      try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
-        FileLock lock = channel.tryLock();
-        if (lock == null) {
-          return true;
-        }
-        lock.release();
-        return false;
-      } catch (OverlappingFileLockException | IOException e) {
-        return true; // held in this JVM, or cannot tell: leave it
-      }
-    }
-  }
 }

@@ -1,4 +1,4 @@
-package dev.shoal.jobmanager.files;
+package dev.shoal.messages.runtime;
 
 import dev.shoal.messages.runtime.JarChecks;
 import java.io.IOException;

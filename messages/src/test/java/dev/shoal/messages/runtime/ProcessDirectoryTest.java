@@ -1,7 +1,8 @@
-package dev.shoal.jobmanager.files;
+package dev.shoal.messages.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ final class ProcessDirectoryTest {
   void shouldDeleteOnlyDirectoriesOfDeadProcessesWhoseLockIsFree() throws Exception {
     // given: a dead process's directory, one of a dead pid whose lock is still held (a live
     // process in another pid namespace), and entries that are not process directories
-    long deadPid = JobFilesTest.deadPid();
+    long deadPid = deadPid();
     Path dead = Files.createDirectories(temp.resolve(deadPid + "-00000001").resolve("job"));
     Files.write(dead.resolve("a.jar"), new byte[10]);
     Path held = Files.createDirectories(temp.resolve(deadPid + "-00000002"));
@@ -66,5 +67,14 @@ final class ProcessDirectoryTest {
     assertThat(ProcessDirectory.ownerPid(Path.of("abc-123"))).isEmpty();
     assertThat(ProcessDirectory.ownerPid(Path.of("123"))).isEmpty();
     assertThat(ProcessDirectory.ownerPid(Path.of("-123"))).isEmpty();
+  }
+
+  /** The pid of a process that just ended. */
+  private static long deadPid() throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-version")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    process.waitFor();
+    assertThat(ProcessHandle.of(process.pid())).isEmpty();
+    return process.pid();
   }
 }
