@@ -2,41 +2,37 @@ package dev.shoal.minicluster.client;
 
 import dev.shoal.messages.ClusterQueryMessage.RequestTaskManagerPage;
 import dev.shoal.messages.ClusterQueryMessage.TaskManagerPage;
-import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.JobClientMessage.CancelJob;
 import dev.shoal.messages.JobClientMessage.CancelJobWithSavepoint;
 import dev.shoal.messages.JobClientMessage.CancellationFailure;
 import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
+import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobNotFound;
 import dev.shoal.messages.JobClientMessage.JobSummary;
+import dev.shoal.messages.JobClientMessage.JobsPage;
 import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
 import dev.shoal.messages.JobClientMessage.RequestJobDetails;
 import dev.shoal.messages.JobClientMessage.RequestJobStatus;
-import dev.shoal.messages.JobClientMessage.JobsPage;
 import dev.shoal.messages.JobClientMessage.RequestJobsPage;
+import dev.shoal.messages.JobClientMessage.SubmitJob;
 import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobID;
+import dev.shoal.messages.TaskManagerInfo;
+import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
-import dev.shoal.messages.JobClientMessage.JarUpload;
-import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.runtime.JarChecks;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.Map;
-import org.apache.pekko.pattern.AskTimeoutException;
-import org.apache.pekko.remote.serialization.ThrowableNotSerializableException;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.FileIO;
-import org.apache.pekko.stream.javadsl.StreamRefs;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -44,7 +40,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.pattern.AskTimeoutException;
 import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.remote.serialization.ThrowableNotSerializableException;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.StreamRefs;
 
 /**
  * The Java client of a JobManager: submit jobs (and wait for their results), cancel them, ask
@@ -148,6 +150,7 @@ public final class JobClient {
   }
 
   private Submission submit(JobGraph jobGraph, List<Path> jars, ListeningBehaviour listening) throws JobExecutionException {
+    checkFitsOneMessage(jobGraph, listening);
     List<JarUpload> uploads = new ArrayList<>();
     Materializer materializer = Materializer.matFromSystem(system);
     for (Path jar : jars) {
@@ -175,6 +178,35 @@ public final class JobClient {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while submitting job " + jobGraph.jobId(), e);
+    }
+  }
+
+  /**
+   * Refuses, at once and clearly, a job graph that a remote JobManager would never receive:
+   * Artery drops a message larger than its frame size with only a log line here, and the client
+   * would wait for an acceptance that never comes.
+   *
+   * @throws IllegalStateException naming the size, the limit and its setting
+   */
+  private void checkFitsOneMessage(JobGraph jobGraph, ListeningBehaviour listening) {
+    String key = "pekko.remote.artery.advanced.maximum-frame-size";
+    if (jobManager.path().address().hasLocalScope() || !system.settings().config().hasPath(key)) {
+      return;
+    }
+    long frame = system.settings().config().getBytes(key);
+    int size;
+    try {
+      size = SerializationExtension.get(system).serialize(new SubmitJob(jobGraph, listening, List.of())).get().length;
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("Job " + jobGraph.jobId() + " (" + jobGraph.name() + ") cannot be serialized: " + e.getMessage(), e);
+    }
+    // the jars travel as stream refs of a few hundred bytes each; leave room for them and framing
+    if (size > frame - 16 * 1024) {
+      throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+          "Job %s (%s) is too large to submit: its graph serializes to %,d bytes, more than the %,d bytes one message to the"
+              + " JobManager carries (shoal.remote.maximum-frame-size). Keep large data out of the vertex configuration and"
+              + " job settings: ship it in a jar or let tasks read it.",
+          jobGraph.jobId(), jobGraph.name(), size, frame));
     }
   }
 
