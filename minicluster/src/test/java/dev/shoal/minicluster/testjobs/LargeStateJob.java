@@ -14,6 +14,9 @@ import dev.shoal.taskmanager.dataflow.ListState;
 import dev.shoal.taskmanager.dataflow.SinkFunction;
 import dev.shoal.taskmanager.dataflow.SourceFunction;
 import dev.shoal.taskmanager.dataflow.ValueState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +43,17 @@ public final class LargeStateJob {
 
   private LargeStateJob() {}
 
-  public static JobGraph jobGraph(int keys, int valueBytes, boolean verify, Map<String, String> settings) {
+  /**
+   * The job.
+   *
+   * @param storedAll in store mode, the file created once the last key's value is in state (so a
+   *     checkpoint after that holds every key); null for none
+   */
+  public static JobGraph jobGraph(int keys, int valueBytes, boolean verify, String storedAll, Map<String, String> settings) {
     Dataflow flow = Dataflow.named("large-state").parallelism(1).settings(settings);
     flow.source("keys", new KeySource(keys, verify), Codecs.longs())
         .keyBy(key -> key, Codecs.longs())
-        .process("store", new Store(valueBytes, verify), Codecs.strings())
+        .process("store", new Store(keys, valueBytes, verify, storedAll), Codecs.strings())
         .sink("check", new CountingSink());
     return flow.compile();
   }
@@ -112,13 +121,17 @@ public final class LargeStateJob {
 
   /** Stores each key's value (store mode) or compares it with the expected one (verify mode). */
   static final class Store implements KeyedProcessFunction<Long, Long, String> {
+    private final int keys;
     private final int valueBytes;
     private final boolean verify;
+    private final String storedAll;
     private transient ValueState<byte[]> value;
 
-    Store(int valueBytes, boolean verify) {
+    Store(int keys, int valueBytes, boolean verify, String storedAll) {
+      this.keys = keys;
       this.valueBytes = valueBytes;
       this.verify = verify;
+      this.storedAll = storedAll;
     }
 
     @Override
@@ -127,11 +140,15 @@ public final class LargeStateJob {
     }
 
     @Override
-    public void processElement(Long key, Long record, Collector<String> out) {
+    public void processElement(Long key, Long record, Collector<String> out) throws IOException {
       if (verify) {
         out.collect(Arrays.equals(value.value(), valueOf(key, valueBytes)) ? "matched" : "mismatched");
       } else {
         value.update(valueOf(key, valueBytes));
+        // keys arrive in order (one source subtask, one store subtask): this is the last one
+        if (key == keys - 1 && storedAll != null) {
+          Files.createFile(Path.of(storedAll));
+        }
       }
     }
   }
