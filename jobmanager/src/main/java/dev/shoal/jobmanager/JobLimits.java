@@ -72,8 +72,8 @@ public record JobLimits(
   }
 
   /**
-   * Why {@code job} is refused, or null: a name too long, too many vertices or subtasks, or a
-   * restart delay too long.
+   * Why {@code job} is refused, or null: a job or vertex name too long, too many vertices or
+   * subtasks, or a restart delay too long.
    */
   public String jobRefusal(JobGraph job) {
     if (job.name().length() > MAX_NAME_CHARS) {
@@ -84,6 +84,10 @@ public record JobLimits(
     }
     long subtasks = 0;
     for (JobVertex vertex : job.vertices()) {
+      if (vertex.name().length() > MAX_NAME_CHARS) {
+        return "Vertex '" + vertex.name().substring(0, 40) + "...' has a name of " + vertex.name().length()
+            + " characters; at most " + MAX_NAME_CHARS + " are allowed.";
+      }
       if (vertex.parallelism() > maxParallelism) {
         return "Vertex '" + vertex.name() + "' has parallelism " + vertex.parallelism() + "; at most " + maxParallelism
             + " is allowed (" + PREFIX + "max-parallelism).";
