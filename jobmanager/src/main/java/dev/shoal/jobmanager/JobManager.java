@@ -3,6 +3,7 @@ package dev.shoal.jobmanager;
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
+import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
 import dev.shoal.jobmanager.execution.JobArchive;
 import dev.shoal.jobmanager.files.JobFiles;
 import dev.shoal.jobmanager.instance.InstanceManager;
@@ -11,6 +12,7 @@ import dev.shoal.jobmanager.jobmaster.ClusterView;
 import dev.shoal.jobmanager.jobmaster.JobMaster;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.jobmanager.jobmaster.JobTimer;
+import dev.shoal.jobmanager.leader.ElectionDecision;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
 import dev.shoal.jobmanager.scheduler.SlotPool;
 import dev.shoal.messages.CheckpointMessage;
@@ -32,6 +34,7 @@ import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
 import dev.shoal.messages.ControlMessage.FatalError;
 import dev.shoal.messages.ControlMessage.StopCluster;
+import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.JobClientMessage;
 import dev.shoal.messages.JobClientMessage.CancelJob;
@@ -101,6 +104,7 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.messages.runtime.Authority;
 import dev.shoal.messages.runtime.ShoalActor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -181,6 +185,7 @@ public final class JobManager extends ShoalActor {
   private final ClusterView cluster = new Cluster();
   private JobFiles files; // created with the first job that needs files
   private JobLimits limits; // read with the first registration or job
+  private JobManagerAuthority authority; // created in preStart, with the actor system's settings
 
   private UUID leaderSessionId;
 
@@ -245,6 +250,9 @@ public final class JobManager extends ShoalActor {
         getSelf().path(),
         configuration.heartbeatInterval(),
         configuration.heartbeatTimeout());
+    authority = new JobManagerAuthority(
+        new Authority(log, getContext().getSystem().deadLetters(), nanoClock),
+        JobManagerAuthority.allowRemoteStop(getContext().getSystem().settings().config()));
     // reclaims the jar directories of JobManagers that were killed on this host, at start
     files();
     leaderElectionService.start(getSelf());
@@ -278,7 +286,8 @@ public final class JobManager extends ShoalActor {
       case TaskManagerMessage m -> handleTaskManagerMessage(m);
       case RegistrationMessage m -> handleRegistrationMessage(m);
       case ClusterQueryMessage m -> handleClusterQueryMessage(m);
-      case LeadershipMessage m -> handleLeadershipMessage(m);
+      case ElectionDecision m -> handleLeadershipMessage(m.decision());
+      case LeadershipMessage m -> refuse(m, JobManagerAuthority.LEADERSHIP_REFUSAL);
       case ControlMessage m -> handleControlMessage(m);
       case JobClientMessage m -> handleJobClientMessage(m);
       case TestingMessage m -> handleTestingMessage(m);
@@ -317,6 +326,14 @@ public final class JobManager extends ShoalActor {
     }
     Instance existing = instances.byResourceId(resourceId);
     if (existing != null) {
+      long now = clock.getAsLong();
+      instances.observeHeartbeats(now);
+      String takeOver = authority.takeOverRefusal(taskManager, existing, now, configuration.heartbeatTimeout());
+      if (takeOver != null) {
+        refuse(m, takeOver);
+        taskManager.tell(new RefuseRegistration(takeOver + ".", m.registrationId()), getSelf());
+        return;
+      }
       if (existing.taskManager().equals(taskManager)) {
         log.debug("TaskManager {} is already registered as {}.", resourceId, existing.instanceId());
         taskManager.tell(new AlreadyRegistered(existing.instanceId(), leaderSessionId, m.registrationId()), getSelf());
@@ -384,6 +401,12 @@ public final class JobManager extends ShoalActor {
   }
 
   private void handleHeartbeat(Heartbeat m) {
+    Instance registered = instances.byInstanceId(m.instanceId());
+    String refusal = registered == null ? null : authority.instanceMessageRefusal(getSender(), registered, "a heartbeat");
+    if (refusal != null) {
+      refuse(m, refusal);
+      return;
+    }
     // one monotonic clock read per heartbeat, for the heartbeat gaps: heartbeats are rare (every
     // shoal.heartbeat.interval per TaskManager, 10 s by default), so this stays cheap
     if (instances.reportHeartbeat(m.instanceId(), m.metrics(), nanoClock.getAsLong())) {
@@ -521,10 +544,21 @@ public final class JobManager extends ShoalActor {
       log.debug("Ignored disconnect of unknown TaskManager instance {}.", m.instanceId());
       return;
     }
+    String refusal = authority.instanceMessageRefusal(getSender(), instance, "a disconnect");
+    if (refusal != null) {
+      refuse(m, refusal);
+      return;
+    }
     removeTaskManager(instance, "it disconnected: " + m.cause(), false);
   }
 
   private void handleStopCluster(StopCluster m) {
+    String refusal = authority.stopClusterRefusal(getSender());
+    if (refusal != null) {
+      refuse(m, refusal);
+      reply(new Status.Failure(new IllegalStateException("The JobManager refused StopCluster: " + refusal)));
+      return;
+    }
     log.info("Stopping the cluster on request of {}: {}", getSender(), m.message());
     for (Instance instance : instances.unregisterAll()) {
       slotPool.removeInstance(instance.instanceId());
@@ -700,7 +734,11 @@ public final class JobManager extends ShoalActor {
   private void handleRequestJobJar(RequestJobJar m) {
     JobMaster job = jobs.get(m.jobId());
     boolean known = job != null && job.isStarted() && job.jars().stream().anyMatch(jar -> jar.name().equals(m.name()));
-    if (!known) {
+    String refusal = known ? authority.jarRequestRefusal(getSender(), instancesOf(job)) : null;
+    if (!known || refusal != null) {
+      if (refusal != null) {
+        refuse(m, refusal);
+      }
       reply(new Status.Failure(new IllegalArgumentException("JobManager has no jar " + m.name() + " of a running job " + m.jobId() + ".")));
       return;
     }
@@ -734,7 +772,7 @@ public final class JobManager extends ShoalActor {
 
   private void handleTaskMessage(TaskMessage message) {
     switch (message) {
-      case final UpdateTaskExecutionState m -> handleUpdateTaskExecutionState(m.state());
+      case final UpdateTaskExecutionState m -> handleUpdateTaskExecutionState(m);
       case final RequestJobJar m -> handleRequestJobJar(m);
       case final JobJar m -> handleUnknownMessage(m);
       case final SubmitTask m -> handleUnknownMessage(m);
@@ -743,10 +781,16 @@ public final class JobManager extends ShoalActor {
     }
   }
 
-  private void handleUpdateTaskExecutionState(TaskExecutionState update) {
+  private void handleUpdateTaskExecutionState(UpdateTaskExecutionState m) {
+    TaskExecutionState update = m.state();
     JobMaster job = jobs.get(update.jobId());
     if (job == null) {
       log.debug("Ignored state {} of execution {} of job {}: no such running job.", update.state(), update.attemptId(), update.jobId());
+      return;
+    }
+    String refusal = attemptReportRefusal(job, update.attemptId(), "a task's state update");
+    if (refusal != null) {
+      refuse(m, refusal + " (it reported " + update.state() + " for attempt " + update.attemptId() + " of job " + update.jobId() + ")");
       return;
     }
     handle(job, () -> job.onTaskStateUpdate(update, clock.getAsLong()));
@@ -849,6 +893,37 @@ public final class JobManager extends ShoalActor {
     scheduleWaitingJobs();
   }
 
+  /**
+   * Why a report about {@code attemptId} of {@code job} from the sender is refused, or null. A
+   * report about an attempt that is not part of the job's current attempt passes: the JobMaster
+   * ignores it.
+   */
+  private String attemptReportRefusal(JobMaster job, ExecutionAttemptID attemptId, String what) {
+    Execution execution = job.graph().execution(attemptId);
+    if (execution == null) {
+      return null;
+    }
+    Instance deployedTo = execution.instanceId() == null ? null : instances.byInstanceId(execution.instanceId());
+    return authority.attemptReportRefusal(getSender(), deployedTo, what);
+  }
+
+  /** The registered TaskManagers the current attempt of {@code job} runs on. */
+  private List<Instance> instancesOf(JobMaster job) {
+    List<Instance> result = new ArrayList<>();
+    for (InstanceID id : job.graph().instances()) {
+      Instance instance = instances.byInstanceId(id);
+      if (instance != null) {
+        result.add(instance);
+      }
+    }
+    return result;
+  }
+
+  /** Drops a message its sender has no authority for, logging it (rate-limited). */
+  private void refuse(Object message, String reason) {
+    authority.senders().dropped(message, getSender(), reason);
+  }
+
   /** What the JobMasters see of the cluster. */
   private final class Cluster implements ClusterView {
 
@@ -881,6 +956,11 @@ public final class JobManager extends ShoalActor {
     JobMaster job = jobs.get(m.jobId());
     if (job == null) {
       log.debug("Ignored {} of checkpoint {}: job {} is not running.", m.getClass().getSimpleName(), m.checkpointId(), m.jobId());
+      return;
+    }
+    String refusal = attemptReportRefusal(job, m.attemptId(), "a checkpoint response");
+    if (refusal != null) {
+      refuse(m, refusal);
       return;
     }
     handle(job, () -> job.onCheckpointMessage(m, clock.getAsLong()));

@@ -73,6 +73,7 @@ public record JobManagerConfiguration(
   /** Reads the settings, naming the offending key when one is invalid. */
   public static JobManagerConfiguration fromConfig(Config config) {
     JobFilesSettings.fromConfig(config); // the jar settings fail here, at start-up, not with the first job
+    JobManagerAuthority.allowRemoteStop(config); // likewise
     return new JobManagerConfiguration(
         string(config, "shoal.jobmanager.host"),
         intInRange(config, "shoal.jobmanager.port", 0, 65535),

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.ConfigFactory;
+import dev.shoal.jobmanager.leader.ElectionDecision;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
 import dev.shoal.messages.ClusterQueryMessage.NumberRegisteredTaskManagers;
 import dev.shoal.messages.ClusterQueryMessage.RequestNumberRegisteredTaskManager;
@@ -30,9 +31,7 @@ import dev.shoal.messages.JobClientMessage.RequestRunningJobs;
 import dev.shoal.messages.JobClientMessage.RunningJobs;
 import dev.shoal.messages.JobClientMessage.SubmitJob;
 import dev.shoal.messages.JobID;
-import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import dev.shoal.messages.LeadershipMessage.LeaderSessionMessage;
-import dev.shoal.messages.LeadershipMessage.RevokeLeadership;
 import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
 import dev.shoal.messages.RegistrationMessage.RefuseRegistration;
@@ -1054,7 +1053,7 @@ final class JobManagerJobsTest {
     watcher.send(jobManager, new NotifyWhenJobStatus(graph.jobId(), JobStatus.FAILED));
 
     // when
-    jobManager.tell(RevokeLeadership.INSTANCE, ActorRef.noSender());
+    jobManager.tell(ElectionDecision.revoke(), ActorRef.noSender());
 
     // then: the client hears FAILED, the TaskManager is disconnected
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
@@ -1081,7 +1080,7 @@ final class JobManagerJobsTest {
   /** Grants leadership under a fresh session and waits until the JobManager leads under it. */
   private static UUID grantLeadership(ActorRef jobManager) {
     UUID session = UUID.randomUUID();
-    jobManager.tell(new GrantLeadership(session), ActorRef.noSender());
+    jobManager.tell(ElectionDecision.grant(session), ActorRef.noSender());
     TestKit waiter = new TestKit(system);
     waiter.send(jobManager, NotifyWhenLeader.INSTANCE);
     assertThat(waiter.expectMsgClass(patience, ResponseLeaderSessionID.class).leaderSessionId()).isEqualTo(session);

@@ -3,6 +3,7 @@ package dev.shoal.jobmanager;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import dev.shoal.jobmanager.leader.ElectionDecision;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
 import dev.shoal.messages.ClusterQueryMessage.NumberRegisteredTaskManagers;
 import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
@@ -20,9 +21,7 @@ import dev.shoal.messages.ControlMessage.FatalError;
 import dev.shoal.messages.ControlMessage.StopCluster;
 import dev.shoal.messages.HardwareDescription;
 import dev.shoal.messages.InstanceID;
-import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import dev.shoal.messages.LeadershipMessage.LeaderSessionMessage;
-import dev.shoal.messages.LeadershipMessage.RevokeLeadership;
 import dev.shoal.messages.MetricsReport;
 import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
@@ -143,7 +142,7 @@ final class JobManagerTest {
     UUID session = UUID.randomUUID();
 
     // when
-    jobManager.tell(new GrantLeadership(session), ActorRef.noSender());
+    jobManager.tell(ElectionDecision.grant(session), ActorRef.noSender());
 
     // then
     assertThat(waiter.expectMsgClass(patience, ResponseLeaderSessionID.class).leaderSessionId())
@@ -580,7 +579,7 @@ final class JobManagerTest {
     InstanceID secondInstance = register(jobManager, second, ResourceID.generate(), 1).instanceId();
 
     // when
-    jobManager.tell(RevokeLeadership.INSTANCE, ActorRef.noSender());
+    jobManager.tell(ElectionDecision.revoke(), ActorRef.noSender());
 
     // then
     expectDisconnect(first, session, firstInstance);
@@ -739,7 +738,7 @@ final class JobManagerTest {
   /** Grants leadership under a fresh session and waits until the JobManager leads under it. */
   private static UUID grantLeadership(ActorRef jobManager) {
     UUID session = UUID.randomUUID();
-    jobManager.tell(new GrantLeadership(session), ActorRef.noSender());
+    jobManager.tell(ElectionDecision.grant(session), ActorRef.noSender());
     // enqueued after the grant, so answered under the new session
     TestKit waiter = new TestKit(system);
     waiter.send(jobManager, NotifyWhenLeader.INSTANCE);

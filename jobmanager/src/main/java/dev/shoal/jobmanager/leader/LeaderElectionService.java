@@ -3,9 +3,10 @@ package dev.shoal.jobmanager.leader;
 import org.apache.pekko.actor.ActorRef;
 
 /**
- * Elects the leading JobManager. The service tells the contender {@code GrantLeadership} with a
- * fresh session id when it leads and {@code RevokeLeadership} when it no longer does. A ZooKeeper
- * implementation (Curator leader latch) plugs in here for HA.
+ * Elects the leading JobManager. The service tells the contender {@link ElectionDecision#grant}
+ * with a fresh session id when it leads and {@link ElectionDecision#revoke} when it no longer
+ * does. It runs in the JobManager's JVM, and the JobManager takes leadership from nothing else.
+ * A ZooKeeper implementation (Curator leader latch) plugs in here for HA.
  */
 public interface LeaderElectionService {
 

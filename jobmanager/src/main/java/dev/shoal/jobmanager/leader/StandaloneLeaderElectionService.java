@@ -1,6 +1,5 @@
 package dev.shoal.jobmanager.leader;
 
-import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import java.util.UUID;
 import org.apache.pekko.actor.ActorRef;
 
@@ -12,7 +11,7 @@ public final class StandaloneLeaderElectionService implements LeaderElectionServ
 
   @Override
   public void start(ActorRef contender) {
-    contender.tell(new GrantLeadership(UUID.randomUUID()), ActorRef.noSender());
+    contender.tell(ElectionDecision.grant(UUID.randomUUID()), ActorRef.noSender());
   }
 
   @Override

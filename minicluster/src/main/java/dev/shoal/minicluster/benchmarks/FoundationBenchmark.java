@@ -4,18 +4,18 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.shoal.jobmanager.JobManager;
 import dev.shoal.jobmanager.JobManagerConfiguration;
+import dev.shoal.jobmanager.leader.ElectionDecision;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
+import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
 import dev.shoal.messages.ClusterQueryMessage.RequestNumberRegisteredTaskManager;
+import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
 import dev.shoal.messages.HardwareDescription;
 import dev.shoal.messages.InstanceID;
-import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import dev.shoal.messages.MetricsReport;
 import dev.shoal.messages.ProtocolVersion;
-import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
-import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
-import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
 import dev.shoal.messages.ResourceID;
+import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
 import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
@@ -171,15 +171,15 @@ public final class FoundationBenchmark implements Callable<Integer> {
       Heartbeat heartbeat = new Heartbeat(instance, new MetricsReport(1 << 20, 2 << 20, 4 << 20, 0.5, 42, 4, 4));
 
       for (int i = 0; i < Math.max(3, warmup / 2); i++) {
-        drain(system, trivial, heartbeat, Trivial.PING);
-        drain(system, jobManager, heartbeat, RequestNumberRegisteredTaskManager.INSTANCE);
+        drain(system, trivial, heartbeat, Trivial.PING, taskManager);
+        drain(system, jobManager, heartbeat, RequestNumberRegisteredTaskManager.INSTANCE, taskManager);
       }
       double[] raw = new double[runs];
       double[] handled = new double[runs];
       double[] ratios = new double[runs];
       for (int i = 0; i < runs; i++) {
-        raw[i] = drain(system, trivial, heartbeat, Trivial.PING);
-        handled[i] = drain(system, jobManager, heartbeat, RequestNumberRegisteredTaskManager.INSTANCE);
+        raw[i] = drain(system, trivial, heartbeat, Trivial.PING, taskManager);
+        handled[i] = drain(system, jobManager, heartbeat, RequestNumberRegisteredTaskManager.INSTANCE, taskManager);
         ratios[i] = handled[i] / raw[i];
       }
       Arrays.sort(raw);
@@ -197,7 +197,7 @@ public final class FoundationBenchmark implements Callable<Integer> {
 
   /** Registers {@code taskManager} (which must stay alive: the JobManager watches it). */
   private static InstanceID registerTaskManager(ActorRef jobManager, ActorRef taskManager) throws Exception {
-    jobManager.tell(new GrantLeadership(UUID.randomUUID()), ActorRef.noSender());
+    jobManager.tell(ElectionDecision.grant(UUID.randomUUID()), ActorRef.noSender());
     Patterns.ask(jobManager, NotifyWhenLeader.INSTANCE, Duration.ofSeconds(10)).toCompletableFuture().get();
     RegisterTaskManager register =
         new RegisterTaskManager(
@@ -215,15 +215,19 @@ public final class FoundationBenchmark implements Callable<Integer> {
     return registered.get(0).instanceId();
   }
 
-  /** Messages per second {@code target} drains: {@link #messages} of {@code message}, then {@code ping}. */
-  private double drain(ActorSystem system, ActorRef target, Object message, Object ping) throws Exception {
+  /**
+   * Messages per second {@code target} drains: {@link #messages} of {@code message} from {@code
+   * sender} (the JobManager takes heartbeats only from the TaskManager that registered), then
+   * {@code ping}.
+   */
+  private double drain(ActorSystem system, ActorRef target, Object message, Object ping, ActorRef sender) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch blocking = new CountDownLatch(1);
     ActorRef blocker = system.actorOf(Props.create(Blocker.class, () -> new Blocker(blocking, release)).withDispatcher("bench-dispatcher"));
     blocker.tell("block", ActorRef.noSender());
     blocking.await();
     for (int i = 0; i < messages; i++) {
-      target.tell(message, ActorRef.noSender());
+      target.tell(message, sender);
     }
     var answer = Patterns.ask(target, ping, Duration.ofMinutes(2)).toCompletableFuture();
     long begin = System.nanoTime();
