@@ -21,18 +21,18 @@ import dev.shoal.messages.LeadershipMessage.RevokeLeadership;
 import dev.shoal.messages.MetricsReport;
 import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage;
-import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
 import dev.shoal.messages.RegistrationMessage.AlreadyRegistered;
 import dev.shoal.messages.RegistrationMessage.RefuseRegistration;
 import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
 import dev.shoal.messages.RegistrationMessage.TriggerTaskManagerRegistration;
+import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TaskManagerMessage;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
+import dev.shoal.messages.TaskManagerMessage.NetworkStatus;
 import dev.shoal.messages.TaskManagerMessage.NotifyWhenRegisteredAtJobManager;
 import dev.shoal.messages.TaskManagerMessage.RegisteredAtJobManager;
-import dev.shoal.messages.TaskManagerMessage.NetworkStatus;
 import dev.shoal.messages.TaskManagerMessage.RequestNetworkStatus;
 import dev.shoal.messages.TaskManagerMessage.SendHeartbeat;
 import dev.shoal.messages.TaskManagerMessage.SendStackTrace;
@@ -40,21 +40,22 @@ import dev.shoal.messages.TaskManagerMessage.StackTrace;
 import dev.shoal.messages.TaskMessage;
 import dev.shoal.messages.TaskMessage.CancelTask;
 import dev.shoal.messages.TaskMessage.FailTask;
-import dev.shoal.messages.TaskMessage.SubmitTask;
 import dev.shoal.messages.TaskMessage.JobJar;
 import dev.shoal.messages.TaskMessage.RequestJobJar;
+import dev.shoal.messages.TaskMessage.SubmitTask;
 import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.messages.runtime.Authority;
 import dev.shoal.messages.runtime.ShoalActor;
 import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
 import dev.shoal.taskmanager.network.NetworkEnvironment;
 import dev.shoal.taskmanager.task.CheckpointException;
 import dev.shoal.taskmanager.task.CheckpointExecutors;
-import dev.shoal.taskmanager.task.Task;
 import dev.shoal.taskmanager.task.JobLibraryCache;
+import dev.shoal.taskmanager.task.Task;
 import dev.shoal.taskmanager.task.TaskEvent;
 import dev.shoal.taskmanager.task.TaskEvent.CancellationTimedOut;
 import dev.shoal.taskmanager.task.TaskEvent.CheckpointAcknowledged;
@@ -173,6 +174,7 @@ public final class TaskManager extends ShoalActor {
   private Connection connection = NotConnected.INSTANCE;
   private UUID registrationRun;
   private final List<ActorRef> registrationWaiters = new ArrayList<>();
+  private TaskManagerAuthority authority; // created in preStart, with the actor system
 
   private TaskManager(
       TaskManagerConfiguration configuration,
@@ -230,6 +232,7 @@ public final class TaskManager extends ShoalActor {
         configuration.numberOfSlots(),
         hardware.cpuCores(),
         hardware.jvmHeapBytes() >> 20);
+    authority = new TaskManagerAuthority(new Authority(log, getContext().getSystem().deadLetters(), System::nanoTime));
     // Artery publishes its own event class; classic remoting the one in org.apache.pekko.remote
     getContext().getSystem().getEventStream().subscribe(getSelf(), org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent.class);
     getContext().getSystem().getEventStream().subscribe(getSelf(), ThisActorSystemQuarantinedEvent.class);
@@ -294,12 +297,25 @@ public final class TaskManager extends ShoalActor {
   @Override
   protected void handleMessage(Object message) {
     switch (message) {
-      case TaskMessage m -> handleTaskMessage(m);
-      case CheckpointMessage m -> handleCheckpointMessage(m);
+      case TaskMessage m -> {
+        if (isCommandAllowed(m)) {
+          handleTaskMessage(m);
+        }
+      }
+      case CheckpointMessage m -> {
+        if (isCommandAllowed(m)) {
+          handleCheckpointMessage(m);
+        }
+      }
       case RegistrationMessage m -> handleRegistrationMessage(m);
       case TaskManagerMessage m -> handleTaskManagerMessage(m);
       case LeadershipMessage m -> handleLeadershipMessage(m);
-      case ControlMessage m -> handleControlMessage(m);
+      case Acknowledge.INSTANCE -> log.debug("Ignored an acknowledgement from {}.", getSender());
+      case ControlMessage m -> {
+        if (isCommandAllowed(m)) {
+          handleControlMessage(m);
+        }
+      }
       case TaskEvent m -> handleTaskEvent(m);
       case RegistrationDeadline m -> handleRegistrationDeadline(m);
       case DataPortBound m -> handleDataPortBound(m);
@@ -309,6 +325,20 @@ public final class TaskManager extends ShoalActor {
       case org.apache.pekko.remote.artery.QuarantinedEvent e -> handleJobManagerQuarantined(e.uniqueAddress().address());
       default -> handleUnknownMessage(message);
     }
+  }
+
+  /**
+   * Whether the sender may command this TaskManager (see {@link TaskManagerAuthority}); a command
+   * it may not give is dropped and logged.
+   */
+  private boolean isCommandAllowed(Object command) {
+    ActorRef jobManager = connection instanceof Registered registered ? registered.jobManager() : null;
+    String refusal = authority.commandRefusal(getSender(), jobManager);
+    if (refusal == null) {
+      return true;
+    }
+    authority.senders().dropped(command, getSender(), refusal);
+    return false;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -447,6 +477,11 @@ public final class TaskManager extends ShoalActor {
   }
 
   private void handleJobManagerLeaderAddress(JobManagerLeaderAddress m) {
+    String refusal = authority.leaderAddressRefusal(getSender());
+    if (refusal != null) {
+      authority.senders().dropped(m, getSender(), refusal);
+      return;
+    }
     if (connection instanceof Registered registered) {
       disconnectFromJobManager(registered, "JobManager " + m.jobManagerAddress() + " was elected as leader.");
     }

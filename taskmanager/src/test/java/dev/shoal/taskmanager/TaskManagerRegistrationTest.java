@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
 import dev.shoal.messages.ControlMessage.FatalError;
 import dev.shoal.messages.ControlMessage.StopCluster;
 import dev.shoal.messages.ExecutionAttemptID;
-import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.LeadershipMessage.JobManagerLeaderAddress;
 import dev.shoal.messages.LeadershipMessage.LeaderSessionMessage;
@@ -391,7 +391,7 @@ final class TaskManagerRegistrationTest {
     // when
     taskManager.tell(
         new JobManagerLeaderAddress(newJobManager.getRef().path().toString(), null),
-        ActorRef.noSender());
+        leaderRetrieval());
 
     // then: goodbye to the old leader, registration at the new one
     expectGoodbye(oldJobManager, oldRegistration);
@@ -425,7 +425,7 @@ final class TaskManagerRegistrationTest {
     RegisterTaskManager askedOld = expectRegistrationAttempt(oldJobManager, taskManager);
     taskManager.tell(
         new JobManagerLeaderAddress(newJobManager.getRef().path().toString(), null),
-        ActorRef.noSender());
+        leaderRetrieval());
     RegisterTaskManager askedNew = expectRegistrationAttempt(newJobManager, taskManager);
 
     // when the old leader's answers arrive late
@@ -520,6 +520,14 @@ final class TaskManagerRegistrationTest {
     assertThat(stackTrace.stackTrace()).isNotBlank();
   }
 
+  /**
+   * The sender of leader addresses: a leader retrieval service runs in the TaskManager's actor
+   * system, and the TaskManager takes a leader address from nothing outside it.
+   */
+  private static ActorRef leaderRetrieval() {
+    return new TestKit(system).getRef();
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Lifecycle
   // ------------------------------------------------------------------------------------------
@@ -568,7 +576,7 @@ final class TaskManagerRegistrationTest {
     // when
     taskManager.tell(
         new FatalError("Testing sets the disk on fire.", "java.io.IOException: smoke"),
-        ActorRef.noSender());
+        jobManager.getRef());
 
     // then
     watcher.expectTerminated(EXPECT, taskManager);
