@@ -65,11 +65,12 @@ public final class Authority {
   }
 
   /**
-   * Whether {@code sender} is an actor of the receiver's own actor system (local scope). A
-   * message without sender, which is how a remote peer's sender-less message arrives, is not.
+   * Whether {@code sender} is an actor of the receiver's own actor system (its local address, as
+   * every local actor's path has). A message without sender, which is how a remote peer's
+   * sender-less message arrives, is not.
    */
   public boolean isLocal(ActorRef sender) {
-    return sender != null && !sender.equals(deadLetters) && sender.path().address().hasLocalScope();
+    return sender != null && !sender.equals(deadLetters) && sender.path().address().equals(deadLetters.path().address());
   }
 
   /** Whether {@code sender} is the actor {@code expected} (same path; its incarnation aside). */

@@ -61,10 +61,18 @@ final class AuthorityTest {
     // given
     TestKit probe = new TestKit(system);
 
-    // then
-    assertThat(authority.isLocal(probe.getRef())).isTrue();
-    assertThat(authority.isLocal(ActorRef.noSender())).isFalse();
-    assertThat(authority.isLocal(system.deadLetters())).isFalse();
+    ActorSystem other = ActorSystem.create("AuthorityTestOther", ConfigFactory.load());
+    try {
+      TestKit elsewhere = new TestKit(other);
+
+      // then
+      assertThat(authority.isLocal(probe.getRef())).isTrue();
+      assertThat(authority.isLocal(ActorRef.noSender())).isFalse();
+      assertThat(authority.isLocal(system.deadLetters())).isFalse();
+      assertThat(authority.isLocal(elsewhere.getRef())).isFalse();
+    } finally {
+      TestKit.shutdownActorSystem(other);
+    }
   }
 
   @Test
