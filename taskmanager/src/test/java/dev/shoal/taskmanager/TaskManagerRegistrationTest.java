@@ -558,6 +558,39 @@ final class TaskManagerRegistrationTest {
   }
 
   @Test
+  void shouldDropCommandsThatComeNeitherFromItsJobManagerNorFromItsOwnActorSystem() {
+    // given a registered TaskManager
+    TestKit jobManager = new TestKit(system);
+    TestKit listenerProbe = new TestKit(system);
+    TestKit waiter = new TestKit(system);
+    ActorRef taskManager =
+        startTaskManager(
+            "tm-no-authority",
+            configuration(Duration.ofMinutes(1)),
+            location(),
+            jobManager.getRef().path().toString(),
+            new TestingTaskManagerListener(listenerProbe.getRef()));
+    Registration registration = register(jobManager, taskManager);
+
+    // when commands arrive without sender, as a remote peer's sender-less messages do
+    taskManager.tell(new FatalError("Someone sets the disk on fire.", ""), ActorRef.noSender());
+    taskManager.tell(new StopCluster("Someone stops the cluster."), ActorRef.noSender());
+    taskManager.tell(
+        new LeaderSessionMessage(registration.leaderSessionId(), new Disconnect(registration.instanceId(), "Someone.")),
+        ActorRef.noSender());
+    taskManager.tell(
+        new JobManagerLeaderAddress(jobManager.getRef().path().toString() + "-elsewhere", null),
+        ActorRef.noSender());
+
+    // then it dropped them: still registered at its JobManager, no goodbye, no fatal error
+    taskManager.tell(NotifyWhenRegisteredAtJobManager.INSTANCE, waiter.getRef());
+    assertThat(waiter.expectMsgClass(EXPECT, RegisteredAtJobManager.class).leaderSessionId())
+        .isEqualTo(registration.leaderSessionId());
+    jobManager.expectNoMessage(NO_MESSAGE);
+    listenerProbe.expectNoMessage(NO_MESSAGE);
+  }
+
+  @Test
   void shouldStopAndReportWhenToldFatalError() {
     // given
     TestKit jobManager = new TestKit(system);
