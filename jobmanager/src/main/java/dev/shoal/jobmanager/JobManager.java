@@ -130,7 +130,9 @@ import org.apache.pekko.stream.Materializer;
 /**
  * The JobManager actor: leads the cluster once its election service grants leadership, accepts
  * TaskManager registrations, tracks their liveness (Pekko death watch plus application
- * heartbeats with a timeout) and answers cluster queries.
+ * heartbeats with a timeout) and answers cluster queries. What it obeys from whom (leadership,
+ * task reports, registrations under a taken resource id, StopCluster) {@link JobManagerAuthority}
+ * decides; what it refuses is dropped and logged.
  *
  * <p>Threading: all state lives in fields touched only by the actor's thread; nothing here
  * blocks. Time comes from Pekko timers, an injectable wall clock and an injectable monotonic

@@ -90,7 +90,8 @@ public final class JobManagerRunner implements AutoCloseable {
   @Command(
       name = "jobmanager",
       mixinStandardHelpOptions = true,
-      description = "Runs a Shoal JobManager until it is stopped (StopCluster, SIGTERM, Ctrl-C).")
+      description = "Runs a Shoal JobManager until it is stopped (SIGTERM, Ctrl-C, or StopCluster;"
+          + " from a remote sender only with shoal.jobmanager.allow-remote-stop = true).")
   static final class Cli implements Callable<Integer> {
     @Option(names = "--host", description = "Host to bind to and announce (shoal.jobmanager.host).")
     String host;
