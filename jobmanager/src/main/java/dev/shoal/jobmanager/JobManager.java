@@ -101,6 +101,7 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.messages.runtime.AccumulatorTransfer;
 import dev.shoal.messages.runtime.ShoalActor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -169,6 +170,14 @@ public final class JobManager extends ShoalActor {
    */
   private record CheckpointStored(JobID jobId, long checkpointId, String failure) implements NoSerializationVerificationNeeded {}
 
+  /**
+   * A task's final state whose streamed accumulators arrived (or, when the transfer failed, with
+   * the dropped note saying why in their place).
+   *
+   * @param state the state with its accumulators
+   */
+  private record AccumulatorsFetched(TaskExecutionState state) implements NoSerializationVerificationNeeded {}
+
   private final JobManagerConfiguration configuration;
   private final LeaderElectionService leaderElectionService;
   private final LongSupplier clock;
@@ -181,6 +190,7 @@ public final class JobManager extends ShoalActor {
   private final ClusterView cluster = new Cluster();
   private JobFiles files; // created with the first job that needs files
   private JobLimits limits; // read with the first registration or job
+  private AccumulatorTransfer accumulatorTransfer; // created with the first large accumulators
 
   private UUID leaderSessionId;
 
@@ -286,6 +296,7 @@ public final class JobManager extends ShoalActor {
       case JobTimeout m -> handleJobTimeout(m);
       case JobPrepared m -> handleJobPrepared(m);
       case CheckpointStored m -> handleCheckpointStored(m);
+      case AccumulatorsFetched m -> handleUpdateTaskExecutionState(m.state());
       case CheckpointMessage m -> handleCheckpointMessage(m);
       case Terminated t -> handleTerminated(t);
       default -> handleUnknownMessage(message);
@@ -734,13 +745,28 @@ public final class JobManager extends ShoalActor {
 
   private void handleTaskMessage(TaskMessage message) {
     switch (message) {
-      case final UpdateTaskExecutionState m -> handleUpdateTaskExecutionState(m.state());
+      case final UpdateTaskExecutionState m -> handleUpdateTaskExecutionState(m);
       case final RequestJobJar m -> handleRequestJobJar(m);
       case final JobJar m -> handleUnknownMessage(m);
       case final SubmitTask m -> handleUnknownMessage(m);
       case final CancelTask m -> handleUnknownMessage(m);
       case final FailTask m -> handleUnknownMessage(m);
     }
+  }
+
+  private void handleUpdateTaskExecutionState(UpdateTaskExecutionState m) {
+    if (m.accumulatorStream() == null) {
+      handleUpdateTaskExecutionState(m.state());
+      return;
+    }
+    // accumulators too large for the message: pulled off the actor's thread, then the change is
+    // applied (as from the same sender); a failed pull applies it with the dropped note instead
+    TaskExecutionState state = m.state();
+    String owner = "task " + state.attemptId() + " of job " + state.jobId();
+    CompletionStage<AccumulatorsFetched> fetched = accumulatorTransfer().fetch(m.accumulatorStream())
+        .handle((values, failure) -> new AccumulatorsFetched(new TaskExecutionState(state.jobId(), state.attemptId(), state.state(), state.error(),
+            failure == null ? values : AccumulatorTransfer.fetchFailed(owner, failure))));
+    Patterns.pipe(fetched, getContext().getDispatcher()).to(getSelf(), getSender());
   }
 
   private void handleUpdateTaskExecutionState(TaskExecutionState update) {
@@ -807,7 +833,7 @@ public final class JobManager extends ShoalActor {
         case JobMasterAction.WaitForSlots.INSTANCE -> waitingForSlots.add(jobId);
         case JobMasterAction.StopWaitingForSlots.INSTANCE -> waitingForSlots.remove(jobId);
         case JobMasterAction.ReleaseSlots.INSTANCE -> slotPool.release(jobId);
-        case final JobMasterAction.Reply a -> ((ActorRef) a.recipient()).tell(a.message(), getSelf());
+        case final JobMasterAction.Reply a -> ((ActorRef) a.recipient()).tell(withLargeAccumulatorsStreamed(a.message()), getSelf());
         case final JobMasterAction.StoreCheckpoint a -> storeCheckpoint(jobId, a.checkpoint());
         case final JobMasterAction.DiscardCheckpoint a -> discardCheckpoint(jobId, a.directory());
         case final JobMasterAction.StatusChanged a -> notifyJobStatus(jobId, a.status());
@@ -818,6 +844,25 @@ public final class JobManager extends ShoalActor {
         case final JobMasterAction.JobEnded a -> handleJobEnded(job, a);
       }
     }
+  }
+
+  /**
+   * {@code message}, or, for a job result whose accumulators are too large for one message, the
+   * result with them streamed beside it (or replaced by the dropped note above the limit).
+   */
+  private Object withLargeAccumulatorsStreamed(Object message) {
+    if (!(message instanceof JobResultSuccess result) || result.accumulators().isEmpty()) {
+      return message;
+    }
+    AccumulatorTransfer.Outgoing out = accumulatorTransfer().prepare(result.accumulators(), "job " + result.jobId());
+    return new JobResultSuccess(result.jobId(), result.netRuntimeMillis(), out.inline(), result.restarts(), out.stream());
+  }
+
+  private AccumulatorTransfer accumulatorTransfer() {
+    if (accumulatorTransfer == null) {
+      accumulatorTransfer = AccumulatorTransfer.create(getContext().getSystem());
+    }
+    return accumulatorTransfer;
   }
 
   /** Sends {@code message} to the TaskManager of {@code instance}, if it is still registered. */

@@ -1,10 +1,8 @@
 package dev.shoal.messages;
 
 import dev.shoal.messages.job.AccumulatorValue;
-import dev.shoal.messages.job.JarFile;
-import org.apache.pekko.stream.SourceRef;
-import org.apache.pekko.util.ByteString;
 import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.JobVertexID;
@@ -13,6 +11,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.util.ByteString;
 
 /**
  * Job client messages (Flink's {@code JobManagerMessages} for jobs). Not fenced: a client asks
@@ -72,14 +72,23 @@ public sealed interface JobClientMessage extends ShoalMessage {
    *
    * @param jobId the job
    * @param netRuntimeMillis from the first deployment to the end
-   * @param accumulators the accumulators of all subtasks, merged by name
+   * @param accumulators the accumulators of all subtasks, merged by name; empty when they are
+   *     streamed
    * @param restarts how often the job was restarted
+   * @param accumulatorStream the accumulators, streamed because they are too large for this
+   *     message (the client pulls them); null when they travel in {@code accumulators}
    */
-  record JobResultSuccess(JobID jobId, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts)
+  record JobResultSuccess(
+      JobID jobId, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts, SourceRef<ByteString> accumulatorStream)
       implements JobClientMessage {
     public JobResultSuccess {
       Objects.requireNonNull(jobId, "jobId");
       accumulators = Map.copyOf(accumulators);
+    }
+
+    /** A result whose accumulators travel in it. */
+    public JobResultSuccess(JobID jobId, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts) {
+      this(jobId, netRuntimeMillis, accumulators, restarts, null);
     }
   }
 

@@ -21,18 +21,18 @@ import dev.shoal.messages.LeadershipMessage.RevokeLeadership;
 import dev.shoal.messages.MetricsReport;
 import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage;
-import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
 import dev.shoal.messages.RegistrationMessage.AlreadyRegistered;
 import dev.shoal.messages.RegistrationMessage.RefuseRegistration;
 import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
 import dev.shoal.messages.RegistrationMessage.TriggerTaskManagerRegistration;
+import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TaskManagerMessage;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
+import dev.shoal.messages.TaskManagerMessage.NetworkStatus;
 import dev.shoal.messages.TaskManagerMessage.NotifyWhenRegisteredAtJobManager;
 import dev.shoal.messages.TaskManagerMessage.RegisteredAtJobManager;
-import dev.shoal.messages.TaskManagerMessage.NetworkStatus;
 import dev.shoal.messages.TaskManagerMessage.RequestNetworkStatus;
 import dev.shoal.messages.TaskManagerMessage.SendHeartbeat;
 import dev.shoal.messages.TaskManagerMessage.SendStackTrace;
@@ -40,21 +40,22 @@ import dev.shoal.messages.TaskManagerMessage.StackTrace;
 import dev.shoal.messages.TaskMessage;
 import dev.shoal.messages.TaskMessage.CancelTask;
 import dev.shoal.messages.TaskMessage.FailTask;
-import dev.shoal.messages.TaskMessage.SubmitTask;
 import dev.shoal.messages.TaskMessage.JobJar;
 import dev.shoal.messages.TaskMessage.RequestJobJar;
+import dev.shoal.messages.TaskMessage.SubmitTask;
 import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.messages.runtime.AccumulatorTransfer;
 import dev.shoal.messages.runtime.ShoalActor;
 import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
 import dev.shoal.taskmanager.network.NetworkEnvironment;
 import dev.shoal.taskmanager.task.CheckpointException;
 import dev.shoal.taskmanager.task.CheckpointExecutors;
-import dev.shoal.taskmanager.task.Task;
 import dev.shoal.taskmanager.task.JobLibraryCache;
+import dev.shoal.taskmanager.task.Task;
 import dev.shoal.taskmanager.task.TaskEvent;
 import dev.shoal.taskmanager.task.TaskEvent.CancellationTimedOut;
 import dev.shoal.taskmanager.task.TaskEvent.CheckpointAcknowledged;
@@ -165,6 +166,7 @@ public final class TaskManager extends ShoalActor {
   private final TaskManagerListener listener;
   private final UserCodeClassLoaders classLoaders;
   private JobLibraryCache libraryCache; // created when the first job with jars arrives
+  private AccumulatorTransfer accumulatorTransfer; // created with the first final state to report
   private final TaskSlotTable slotTable;
   private final Map<ExecutionAttemptID, RunningTask> tasks = new LinkedHashMap<>();
   private CheckpointExecutors checkpointExecutors;
@@ -803,7 +805,17 @@ public final class TaskManager extends ShoalActor {
   }
 
   private void reportToJobManager(Registered registered, TaskExecutionState state) {
-    registered.jobManager().tell(decorate(new UpdateTaskExecutionState(state)), getSelf());
+    UpdateTaskExecutionState update = new UpdateTaskExecutionState(state);
+    if (!state.accumulators().isEmpty()) {
+      // larger than a message carries: streamed beside it; larger than the limit: a dropped note
+      if (accumulatorTransfer == null) {
+        accumulatorTransfer = AccumulatorTransfer.create(getContext().getSystem());
+      }
+      AccumulatorTransfer.Outgoing out = accumulatorTransfer.prepare(state.accumulators(), "task " + state.attemptId());
+      TaskExecutionState carried = new TaskExecutionState(state.jobId(), state.attemptId(), state.state(), state.error(), out.inline());
+      update = new UpdateTaskExecutionState(carried, out.stream());
+    }
+    registered.jobManager().tell(decorate(update), getSelf());
   }
 
   private static TaskExecutionState failed(TaskDeploymentDescriptor descriptor, SerializedThrowable error) {
