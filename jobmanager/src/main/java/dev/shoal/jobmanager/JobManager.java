@@ -41,6 +41,7 @@ import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
 import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.JobClientMessage.JobDetails;
+import dev.shoal.messages.JobClientMessage.JobDetailsPage;
 import dev.shoal.messages.JobClientMessage.JobNotFound;
 import dev.shoal.messages.JobClientMessage.JobResultFailure;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
@@ -48,6 +49,7 @@ import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
 import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.JobClientMessage.JobsPage;
 import dev.shoal.messages.JobClientMessage.RequestJobDetails;
+import dev.shoal.messages.JobClientMessage.RequestJobDetailsPage;
 import dev.shoal.messages.JobClientMessage.RequestJobStatus;
 import dev.shoal.messages.JobClientMessage.RequestJobsPage;
 import dev.shoal.messages.JobClientMessage.RequestRunningJobs;
@@ -56,6 +58,7 @@ import dev.shoal.messages.JobClientMessage.SubmitJob;
 import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
+import dev.shoal.messages.JobClientMessage.VertexDetails;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.LeadershipMessage;
 import dev.shoal.messages.LeadershipMessage.GrantLeadership;
@@ -601,6 +604,8 @@ public final class JobManager extends ShoalActor {
       }
       case final JobsPage m -> handleUnknownMessage(m);
       case final RequestJobDetails m -> handleRequestJobDetails(m);
+      case final RequestJobDetailsPage m -> handleRequestJobDetailsPage(m);
+      case final JobDetailsPage m -> handleUnknownMessage(m);
       case final JobSubmitSuccess m -> handleUnknownMessage(m);
       case final JobResultSuccess m -> handleUnknownMessage(m);
       case final JobResultFailure m -> handleUnknownMessage(m);
@@ -1033,15 +1038,34 @@ public final class JobManager extends ShoalActor {
   }
 
   private void handleRequestJobDetails(RequestJobDetails m) {
-    JobMaster job = jobs.get(m.jobId());
-    JobDetails archived = archive.get(m.jobId());
-    if (job != null) {
-      reply(new JobDetails(job.graph().summary(), job.graph().vertexDetails(), job.graph().failureCause()));
-    } else if (archived != null) {
-      reply(archived);
-    } else {
+    JobDetails details = jobDetails(m.jobId());
+    if (details == null) {
       reply(new JobNotFound(m.jobId()));
+    } else if (details.vertices().size() > PAGE_SIZE) {
+      reply(new Status.Failure(new IllegalStateException("Job " + m.jobId() + " has " + details.vertices().size()
+          + " vertices, more than one message carries (" + PAGE_SIZE + "): page through them with RequestJobDetailsPage.")));
+    } else {
+      reply(details);
     }
+  }
+
+  private void handleRequestJobDetailsPage(RequestJobDetailsPage m) {
+    JobDetails details = jobDetails(m.jobId());
+    if (details == null) {
+      reply(new JobNotFound(m.jobId()));
+    } else {
+      List<VertexDetails> all = details.vertices();
+      reply(new JobDetailsPage(details.summary(), page(all, m.offset(), m.limit()), m.offset(), all.size(), details.failureCause()));
+    }
+  }
+
+  /** The details of a running or archived job, or null when it is unknown. */
+  private JobDetails jobDetails(JobID jobId) {
+    JobMaster job = jobs.get(jobId);
+    if (job != null) {
+      return new JobDetails(job.graph().summary(), job.graph().vertexDetails(), job.graph().failureCause());
+    }
+    return archive.get(jobId);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -299,7 +299,9 @@ public sealed interface JobClientMessage extends ShoalMessage {
 
 
   /**
-   * Answered with {@link JobDetails}, or {@link JobNotFound}.
+   * Answered with {@link JobDetails}, or {@link JobNotFound}; for a job with more vertices than
+   * one message carries (100) with a {@code Status.Failure} pointing at {@link
+   * RequestJobDetailsPage}.
    *
    * @param jobId the job asked about
    */
@@ -336,6 +338,42 @@ public sealed interface JobClientMessage extends ShoalMessage {
   record JobDetails(JobSummary summary, List<VertexDetails> vertices, SerializedThrowable failureCause)
       implements JobClientMessage {
     public JobDetails {
+      Objects.requireNonNull(summary, "summary");
+      vertices = List.copyOf(vertices);
+    }
+  }
+
+  /**
+   * Answered with {@link JobDetailsPage}: the job's vertices from {@code offset}, at most {@code
+   * limit} and at most as many as fit one remote message; or {@link JobNotFound}. A client pages
+   * through a job of any size with these; {@link RequestJobDetails} answers small jobs only.
+   *
+   * @param jobId the job asked about
+   * @param offset the first vertex, from 0, in graph order
+   * @param limit the most wanted, at least 1
+   */
+  record RequestJobDetailsPage(JobID jobId, int offset, int limit) implements JobClientMessage {
+    public RequestJobDetailsPage {
+      Objects.requireNonNull(jobId, "jobId");
+      if (offset < 0 || limit < 1) {
+        throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
+      }
+    }
+  }
+
+  /**
+   * One page of a job's details. Each page is taken when it is asked for: the states of a running
+   * job may move on between pages.
+   *
+   * @param summary the job's listing line
+   * @param vertices the vertices from {@code offset} on, in graph order
+   * @param offset the position of the first
+   * @param total how many vertices the job has
+   * @param failureCause the first root cause of a failure, or null
+   */
+  record JobDetailsPage(JobSummary summary, List<VertexDetails> vertices, int offset, int total, SerializedThrowable failureCause)
+      implements JobClientMessage {
+    public JobDetailsPage {
       Objects.requireNonNull(summary, "summary");
       vertices = List.copyOf(vertices);
     }
