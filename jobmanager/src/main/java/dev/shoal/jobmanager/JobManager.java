@@ -44,6 +44,7 @@ import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
 import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.JobClientMessage.JobDetails;
+import dev.shoal.messages.JobClientMessage.JobDetailsPage;
 import dev.shoal.messages.JobClientMessage.JobNotFound;
 import dev.shoal.messages.JobClientMessage.JobResultFailure;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
@@ -51,6 +52,7 @@ import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
 import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.JobClientMessage.JobsPage;
 import dev.shoal.messages.JobClientMessage.RequestJobDetails;
+import dev.shoal.messages.JobClientMessage.RequestJobDetailsPage;
 import dev.shoal.messages.JobClientMessage.RequestJobStatus;
 import dev.shoal.messages.JobClientMessage.RequestJobsPage;
 import dev.shoal.messages.JobClientMessage.RequestRunningJobs;
@@ -59,6 +61,7 @@ import dev.shoal.messages.JobClientMessage.SubmitJob;
 import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
+import dev.shoal.messages.JobClientMessage.VertexDetails;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.LeadershipMessage;
 import dev.shoal.messages.LeadershipMessage.GrantLeadership;
@@ -104,6 +107,7 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.messages.runtime.AccumulatorTransfer;
 import dev.shoal.messages.runtime.Authority;
 import dev.shoal.messages.runtime.ShoalActor;
 import java.util.ArrayList;
@@ -175,6 +179,14 @@ public final class JobManager extends ShoalActor {
    */
   private record CheckpointStored(JobID jobId, long checkpointId, String failure) implements NoSerializationVerificationNeeded {}
 
+  /**
+   * A task's final state whose streamed accumulators arrived (or, when the transfer failed, with
+   * the dropped note saying why in their place).
+   *
+   * @param state the state with its accumulators
+   */
+  private record AccumulatorsFetched(TaskExecutionState state) implements NoSerializationVerificationNeeded {}
+
   private final JobManagerConfiguration configuration;
   private final LeaderElectionService leaderElectionService;
   private final LongSupplier clock;
@@ -188,6 +200,7 @@ public final class JobManager extends ShoalActor {
   private JobFiles files; // created with the first job that needs files
   private JobLimits limits; // read with the first registration or job
   private JobManagerAuthority authority; // created in preStart, with the actor system's settings
+  private AccumulatorTransfer accumulatorTransfer; // created with the first large accumulators
 
   private UUID leaderSessionId;
 
@@ -297,6 +310,7 @@ public final class JobManager extends ShoalActor {
       case JobTimeout m -> handleJobTimeout(m);
       case JobPrepared m -> handleJobPrepared(m);
       case CheckpointStored m -> handleCheckpointStored(m);
+      case AccumulatorsFetched m -> applyTaskStateUpdate(m.state());
       case CheckpointMessage m -> handleCheckpointMessage(m);
       case Terminated t -> handleTerminated(t);
       default -> handleUnknownMessage(message);
@@ -626,6 +640,8 @@ public final class JobManager extends ShoalActor {
       }
       case final JobsPage m -> handleUnknownMessage(m);
       case final RequestJobDetails m -> handleRequestJobDetails(m);
+      case final RequestJobDetailsPage m -> handleRequestJobDetailsPage(m);
+      case final JobDetailsPage m -> handleUnknownMessage(m);
       case final JobSubmitSuccess m -> handleUnknownMessage(m);
       case final JobResultSuccess m -> handleUnknownMessage(m);
       case final JobResultFailure m -> handleUnknownMessage(m);
@@ -795,6 +811,26 @@ public final class JobManager extends ShoalActor {
       refuse(m, refusal + " (it reported " + update.state() + " for attempt " + update.attemptId() + " of job " + update.jobId() + ")");
       return;
     }
+    if (m.accumulatorStream() == null) {
+      applyTaskStateUpdate(update);
+      return;
+    }
+    // accumulators too large for the message: pulled off the actor's thread, then the change is
+    // applied; a failed pull applies it with the dropped note instead
+    String owner = "task " + update.attemptId() + " of job " + update.jobId();
+    CompletionStage<AccumulatorsFetched> fetched = accumulatorTransfer().fetch(m.accumulatorStream())
+        .handle((values, failure) -> new AccumulatorsFetched(new TaskExecutionState(update.jobId(), update.attemptId(), update.state(), update.error(),
+            failure == null ? values : AccumulatorTransfer.fetchFailed(owner, failure))));
+    Patterns.pipe(fetched, getContext().getDispatcher()).to(getSelf(), getSender());
+  }
+
+  /** Applies a task's state change whose sender was checked (directly, or before its accumulators were pulled). */
+  private void applyTaskStateUpdate(TaskExecutionState update) {
+    JobMaster job = jobs.get(update.jobId());
+    if (job == null) {
+      log.debug("Ignored state {} of execution {} of job {}: no such running job.", update.state(), update.attemptId(), update.jobId());
+      return;
+    }
     handle(job, () -> job.onTaskStateUpdate(update, clock.getAsLong()));
   }
 
@@ -853,7 +889,7 @@ public final class JobManager extends ShoalActor {
         case JobMasterAction.WaitForSlots.INSTANCE -> waitingForSlots.add(jobId);
         case JobMasterAction.StopWaitingForSlots.INSTANCE -> waitingForSlots.remove(jobId);
         case JobMasterAction.ReleaseSlots.INSTANCE -> slotPool.release(jobId);
-        case final JobMasterAction.Reply a -> ((ActorRef) a.recipient()).tell(a.message(), getSelf());
+        case final JobMasterAction.Reply a -> ((ActorRef) a.recipient()).tell(withLargeAccumulatorsStreamed(a.message()), getSelf());
         case final JobMasterAction.StoreCheckpoint a -> storeCheckpoint(jobId, a.checkpoint());
         case final JobMasterAction.DiscardCheckpoint a -> discardCheckpoint(jobId, a.directory());
         case final JobMasterAction.StatusChanged a -> notifyJobStatus(jobId, a.status());
@@ -864,6 +900,25 @@ public final class JobManager extends ShoalActor {
         case final JobMasterAction.JobEnded a -> handleJobEnded(job, a);
       }
     }
+  }
+
+  /**
+   * {@code message}, or, for a job result whose accumulators are too large for one message, the
+   * result with them streamed beside it (or replaced by the dropped note above the limit).
+   */
+  private Object withLargeAccumulatorsStreamed(Object message) {
+    if (!(message instanceof JobResultSuccess result) || result.accumulators().isEmpty()) {
+      return message;
+    }
+    AccumulatorTransfer.Outgoing out = accumulatorTransfer().prepare(result.accumulators(), "job " + result.jobId());
+    return new JobResultSuccess(result.jobId(), result.netRuntimeMillis(), out.inline(), result.restarts(), out.stream());
+  }
+
+  private AccumulatorTransfer accumulatorTransfer() {
+    if (accumulatorTransfer == null) {
+      accumulatorTransfer = AccumulatorTransfer.create(getContext().getSystem());
+    }
+    return accumulatorTransfer;
   }
 
   /** Sends {@code message} to the TaskManager of {@code instance}, if it is still registered. */
@@ -1070,15 +1125,34 @@ public final class JobManager extends ShoalActor {
   }
 
   private void handleRequestJobDetails(RequestJobDetails m) {
-    JobMaster job = jobs.get(m.jobId());
-    JobDetails archived = archive.get(m.jobId());
-    if (job != null) {
-      reply(new JobDetails(job.graph().summary(), job.graph().vertexDetails(), job.graph().failureCause()));
-    } else if (archived != null) {
-      reply(archived);
-    } else {
+    JobDetails details = jobDetails(m.jobId());
+    if (details == null) {
       reply(new JobNotFound(m.jobId()));
+    } else if (details.vertices().size() > PAGE_SIZE) {
+      reply(new Status.Failure(new IllegalStateException("Job " + m.jobId() + " has " + details.vertices().size()
+          + " vertices, more than one message carries (" + PAGE_SIZE + "): page through them with RequestJobDetailsPage.")));
+    } else {
+      reply(details);
     }
+  }
+
+  private void handleRequestJobDetailsPage(RequestJobDetailsPage m) {
+    JobDetails details = jobDetails(m.jobId());
+    if (details == null) {
+      reply(new JobNotFound(m.jobId()));
+    } else {
+      List<VertexDetails> all = details.vertices();
+      reply(new JobDetailsPage(details.summary(), page(all, m.offset(), m.limit()), m.offset(), all.size(), details.failureCause()));
+    }
+  }
+
+  /** The details of a running or archived job, or null when it is unknown. */
+  private JobDetails jobDetails(JobID jobId) {
+    JobMaster job = jobs.get(jobId);
+    if (job != null) {
+      return new JobDetails(job.graph().summary(), job.graph().vertexDetails(), job.graph().failureCause());
+    }
+    return archive.get(jobId);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -1,10 +1,8 @@
 package dev.shoal.messages;
 
 import dev.shoal.messages.job.AccumulatorValue;
-import dev.shoal.messages.job.JarFile;
-import org.apache.pekko.stream.SourceRef;
-import org.apache.pekko.util.ByteString;
 import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.JobVertexID;
@@ -13,6 +11,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.util.ByteString;
 
 /**
  * Job client messages (Flink's {@code JobManagerMessages} for jobs). Not fenced: a client asks
@@ -72,14 +72,23 @@ public sealed interface JobClientMessage extends ShoalMessage {
    *
    * @param jobId the job
    * @param netRuntimeMillis from the first deployment to the end
-   * @param accumulators the accumulators of all subtasks, merged by name
+   * @param accumulators the accumulators of all subtasks, merged by name; empty when they are
+   *     streamed
    * @param restarts how often the job was restarted
+   * @param accumulatorStream the accumulators, streamed because they are too large for this
+   *     message (the client pulls them); null when they travel in {@code accumulators}
    */
-  record JobResultSuccess(JobID jobId, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts)
+  record JobResultSuccess(
+      JobID jobId, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts, SourceRef<ByteString> accumulatorStream)
       implements JobClientMessage {
     public JobResultSuccess {
       Objects.requireNonNull(jobId, "jobId");
       accumulators = Map.copyOf(accumulators);
+    }
+
+    /** A result whose accumulators travel in it. */
+    public JobResultSuccess(JobID jobId, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts) {
+      this(jobId, netRuntimeMillis, accumulators, restarts, null);
     }
   }
 
@@ -290,7 +299,9 @@ public sealed interface JobClientMessage extends ShoalMessage {
 
 
   /**
-   * Answered with {@link JobDetails}, or {@link JobNotFound}.
+   * Answered with {@link JobDetails}, or {@link JobNotFound}; for a job with more vertices than
+   * one message carries (100) with a {@code Status.Failure} pointing at {@link
+   * RequestJobDetailsPage}.
    *
    * @param jobId the job asked about
    */
@@ -327,6 +338,42 @@ public sealed interface JobClientMessage extends ShoalMessage {
   record JobDetails(JobSummary summary, List<VertexDetails> vertices, SerializedThrowable failureCause)
       implements JobClientMessage {
     public JobDetails {
+      Objects.requireNonNull(summary, "summary");
+      vertices = List.copyOf(vertices);
+    }
+  }
+
+  /**
+   * Answered with {@link JobDetailsPage}: the job's vertices from {@code offset}, at most {@code
+   * limit} and at most as many as fit one remote message; or {@link JobNotFound}. A client pages
+   * through a job of any size with these; {@link RequestJobDetails} answers small jobs only.
+   *
+   * @param jobId the job asked about
+   * @param offset the first vertex, from 0, in graph order
+   * @param limit the most wanted, at least 1
+   */
+  record RequestJobDetailsPage(JobID jobId, int offset, int limit) implements JobClientMessage {
+    public RequestJobDetailsPage {
+      Objects.requireNonNull(jobId, "jobId");
+      if (offset < 0 || limit < 1) {
+        throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
+      }
+    }
+  }
+
+  /**
+   * One page of a job's details. Each page is taken when it is asked for: the states of a running
+   * job may move on between pages.
+   *
+   * @param summary the job's listing line
+   * @param vertices the vertices from {@code offset} on, in graph order
+   * @param offset the position of the first
+   * @param total how many vertices the job has
+   * @param failureCause the first root cause of a failure, or null
+   */
+  record JobDetailsPage(JobSummary summary, List<VertexDetails> vertices, int offset, int total, SerializedThrowable failureCause)
+      implements JobClientMessage {
+    public JobDetailsPage {
       Objects.requireNonNull(summary, "summary");
       vertices = List.copyOf(vertices);
     }

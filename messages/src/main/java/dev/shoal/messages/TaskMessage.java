@@ -84,10 +84,18 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
    * TaskManager to JobManager: a task changed its state.
    *
    * @param state the change
+   * @param accumulatorStream the task's final accumulators, streamed because they are too large
+   *     for this message (then {@code state} carries none); the JobManager pulls them before it
+   *     applies the change. Null when they travel in {@code state}.
    */
-  record UpdateTaskExecutionState(TaskExecutionState state) implements TaskMessage {
+  record UpdateTaskExecutionState(TaskExecutionState state, SourceRef<ByteString> accumulatorStream) implements TaskMessage {
     public UpdateTaskExecutionState {
       Objects.requireNonNull(state, "state");
+    }
+
+    /** A change whose accumulators, if any, travel in {@code state}. */
+    public UpdateTaskExecutionState(TaskExecutionState state) {
+      this(state, null);
     }
   }
 }

@@ -48,6 +48,7 @@ import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.messages.runtime.AccumulatorTransfer;
 import dev.shoal.messages.runtime.Authority;
 import dev.shoal.messages.runtime.ShoalActor;
 import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
@@ -166,6 +167,7 @@ public final class TaskManager extends ShoalActor {
   private final TaskManagerListener listener;
   private final UserCodeClassLoaders classLoaders;
   private JobLibraryCache libraryCache; // created when the first job with jars arrives
+  private AccumulatorTransfer accumulatorTransfer; // created with the first final state to report
   private final TaskSlotTable slotTable;
   private final Map<ExecutionAttemptID, RunningTask> tasks = new LinkedHashMap<>();
   private CheckpointExecutors checkpointExecutors;
@@ -838,7 +840,17 @@ public final class TaskManager extends ShoalActor {
   }
 
   private void reportToJobManager(Registered registered, TaskExecutionState state) {
-    registered.jobManager().tell(decorate(new UpdateTaskExecutionState(state)), getSelf());
+    UpdateTaskExecutionState update = new UpdateTaskExecutionState(state);
+    if (!state.accumulators().isEmpty()) {
+      // larger than a message carries: streamed beside it; larger than the limit: a dropped note
+      if (accumulatorTransfer == null) {
+        accumulatorTransfer = AccumulatorTransfer.create(getContext().getSystem());
+      }
+      AccumulatorTransfer.Outgoing out = accumulatorTransfer.prepare(state.accumulators(), "task " + state.attemptId());
+      TaskExecutionState carried = new TaskExecutionState(state.jobId(), state.attemptId(), state.state(), state.error(), out.inline());
+      update = new UpdateTaskExecutionState(carried, out.stream());
+    }
+    registered.jobManager().tell(decorate(update), getSelf());
   }
 
   private static TaskExecutionState failed(TaskDeploymentDescriptor descriptor, SerializedThrowable error) {

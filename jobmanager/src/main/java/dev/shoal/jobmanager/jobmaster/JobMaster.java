@@ -41,7 +41,6 @@ import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobID;
-import dev.shoal.messages.job.AccumulatorValue;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.job.JobGraph;
@@ -695,7 +694,7 @@ public final class JobMaster {
       Object result =
           status == JobStatus.FINISHED
               ? new JobResultSuccess(jobId(), graph.netRuntimeMillis(),
-                  AccumulatorValue.boundedForOneMessage(graph.accumulators(), "job " + jobId()), graph.restarts())
+                  graph.accumulators(), graph.restarts())
               : new JobResultFailure(jobId(), status,
                   status == JobStatus.CANCELED && graph.failureCause() == null
                       ? cause("JobCancellationException", "Job " + jobId() + " was cancelled.")

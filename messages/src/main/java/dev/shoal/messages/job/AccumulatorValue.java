@@ -3,6 +3,7 @@ package dev.shoal.messages.job;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -85,20 +86,33 @@ public sealed interface AccumulatorValue {
   }
 
   /**
-   * The most accumulator bytes one message carries (a task's final state, a job's result): well
-   * below the remote frame size, so that the rest of the message fits too.
+   * The most accumulator bytes that travel inside a message (a task's final state, a job's
+   * result): well below the remote frame size, so that the rest of the message fits too. Larger
+   * accumulators, up to {@code shoal.accumulators.max-size}, travel as a stream beside it
+   * ({@code dev.shoal.messages.runtime.AccumulatorTransfer}).
    */
   int MAX_MESSAGE_BYTES = 128 * 1024;
 
-  /** About how many bytes {@code name} and {@code value} take in a message (UTF-8 at worst, plus framing). */
+  /**
+   * About how many bytes {@code name} and {@code value} take in a message: the UTF-8 bytes of
+   * the strings plus an upper bound of the encoding's framing.
+   */
   static long estimatedBytes(String name, AccumulatorValue value) {
-    long bytes = 16L + 3L * name.length();
+    long bytes = 48L + utf8Bytes(name);
     if (value instanceof StringList list) {
       for (String element : list.values()) {
-        bytes += 4L + 3L * element.length();
+        bytes += 9L + utf8Bytes(element);
       }
-    } else {
-      bytes += 16;
+    }
+    return bytes;
+  }
+
+  /** The length of {@code text} in UTF-8, without encoding it. */
+  private static long utf8Bytes(String text) {
+    long bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
     }
     return bytes;
   }
@@ -113,25 +127,26 @@ public sealed interface AccumulatorValue {
   }
 
   /**
-   * {@code accumulators} if they fit one message ({@link #MAX_MESSAGE_BYTES}); otherwise one
-   * accumulator {@value #DROPPED} whose single element says what was dropped and why, so that the
-   * receiver learns of it instead of a message that never arrives.
+   * {@code accumulators} if they take at most {@code maxBytes}; otherwise one accumulator {@value
+   * #DROPPED} whose single element says what was dropped and why, so that the receiver learns of
+   * it instead of a message or transfer that never arrives.
    *
+   * @param maxBytes the most bytes delivered ({@code shoal.accumulators.max-size})
    * @param owner whose accumulators, for the explanation ("task X", "job Y")
    */
-  static Map<String, AccumulatorValue> boundedForOneMessage(Map<String, AccumulatorValue> accumulators, String owner) {
+  static Map<String, AccumulatorValue> bounded(Map<String, AccumulatorValue> accumulators, long maxBytes, String owner) {
     long bytes = estimatedBytes(accumulators);
-    if (bytes <= MAX_MESSAGE_BYTES) {
+    if (bytes <= maxBytes) {
       return accumulators;
     }
     String largest = accumulators.entrySet().stream()
-        .max(java.util.Comparator.comparingLong(e -> estimatedBytes(e.getKey(), e.getValue())))
+        .max(Comparator.comparingLong(e -> estimatedBytes(e.getKey(), e.getValue())))
         .map(e -> "'" + e.getKey() + "' (about " + estimatedBytes(e.getKey(), e.getValue()) + " bytes)")
         .orElse("none");
     return Map.of(DROPPED, new StringList(List.of(
-        "The accumulators of " + owner + " take about " + bytes + " bytes, more than the " + MAX_MESSAGE_BYTES
-            + " one message carries; all " + accumulators.size() + " were dropped. The largest is " + largest
-            + ". Keep large results out of accumulators: write them to a sink.")));
+        "The accumulators of " + owner + " take about " + bytes + " bytes, more than the " + maxBytes
+            + " delivered (shoal.accumulators.max-size); all " + accumulators.size() + " were dropped. The largest is "
+            + largest + ". Keep large results out of accumulators: write them to a sink.")));
   }
 
   /** The name of the accumulator that stands in for accumulators too large to send. */

@@ -94,6 +94,48 @@ final class ArteryDeserializationLogTest {
     }
   }
 
+  @Test
+  void shouldLogAnUndeserializableRemoteMessageAsOneWarnLineWithShoalsFilter() {
+    // given: the turbo filter shoal-logback.xml installs, in the context Pekko logs through
+    Logger logger = (Logger) LoggerFactory.getLogger(MalformedMessageLogFilter.DESERIALIZER);
+    MalformedMessageLogFilter filter = new MalformedMessageLogFilter();
+    filter.start();
+    logger.getLoggerContext().addTurboFilter(filter);
+    ListAppender<ILoggingEvent> events = new ListAppender<>();
+    events.start();
+    logger.addAppender(events);
+    ActorSystem receiver = ActorSystem.create("receiver", config());
+    ActorSystem sender = ActorSystem.create("sender", config());
+    try {
+      ActorRef sink = receiver.actorOf(Props.create(Sink.class), "sink");
+      String address = sink.path().toStringWithAddress(((org.apache.pekko.actor.ExtendedActorSystem) receiver).provider().getDefaultAddress());
+      String senderAddress = ((org.apache.pekko.actor.ExtendedActorSystem) sender).provider().getDefaultAddress().toString();
+
+      // when
+      sender.actorSelection(address).tell(new Malformed("hello"), ActorRef.noSender());
+
+      // then: one WARN event naming the sender and the reason, no ERROR, no stack trace
+      new TestKit(receiver).awaitAssert(Duration.ofSeconds(20), () -> {
+        List<ILoggingEvent> failures = events.list.stream().filter(e -> e.getFormattedMessage().startsWith("Failed to deserialize message")).toList();
+        assertThat(failures).hasSize(1);
+        ILoggingEvent failure = failures.get(0);
+        assertThat(failure.getLevel()).isEqualTo(Level.WARN);
+        assertThat(failure.getThrowableProxy()).isNull();
+        assertThat(failure.getFormattedMessage())
+            .contains("from [" + senderAddress + "]")
+            .endsWith("Dropped it: java.lang.IllegalArgumentException: Malformed frame of 5 bytes")
+            .doesNotContain("\n");
+        return null;
+      });
+      assertThat(events.list).noneMatch(e -> e.getLevel() == Level.ERROR);
+    } finally {
+      logger.detachAppender(events);
+      logger.getLoggerContext().getTurboFilterList().remove(filter);
+      TestKit.shutdownActorSystem(sender, Duration.ofSeconds(10), true);
+      TestKit.shutdownActorSystem(receiver, Duration.ofSeconds(10), true);
+    }
+  }
+
   private static Config config() {
     return ShoalActorSystems.remoting("127.0.0.1", 0)
         .withFallback(ConfigFactory.parseString(

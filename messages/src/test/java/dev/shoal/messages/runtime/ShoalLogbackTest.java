@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The runnable jars' logging configuration, loaded into a logback context of its own: the file
  * rolls with bounded total size, and Pekko's "Failed to deserialize message" ERROR with its stack
- * trace prints as one WARN line while other errors keep theirs.
+ * trace becomes one WARN line (MalformedMessageLogFilter) while other errors keep theirs.
  */
 @Timeout(30)
 final class ShoalLogbackTest {
@@ -61,13 +61,33 @@ final class ShoalLogbackTest {
       assertThat(deserializer.get(0))
           .matches(".*WARN  .*Deserializer - Failed to deserialize message from \\[pekko://shoal@10.0.0.1:6123\\] with serializer id \\[33\\]"
               + " and manifest \\[dev.shoal.messages.RegistrationMessage\\$RegisterTaskManager\\]\\."
-              + " \\(java.lang.IllegalArgumentException: Unexpected end-of-input\\)");
+              + " Dropped it: java.lang.IllegalArgumentException: Unexpected end-of-input");
       // nothing of its stack trace, the other error in full
       assertThat(lines.get(1)).contains("ERROR", "Something else broke.");
       assertThat(lines.get(2)).isEqualTo("java.lang.IllegalStateException: boom");
       assertThat(lines.get(3)).startsWith("\tat ");
       assertThat(String.join("\n", lines)).doesNotContain("inner", "byte offset");
     }
+  }
+
+  @Test
+  void shouldKeepAHostileManifestOnOneBoundedLine() throws Exception {
+    // given
+    LoggerContext context = configured();
+    String manifest = "x\nERROR forged line\r\n" + "m".repeat(10_000);
+    try {
+      // when
+      context.getLogger(DESERIALIZER).error("Failed to deserialize message from [pekko://evil@10.0.0.2:1] with serializer id [33] and manifest ["
+          + manifest + "].", new IllegalArgumentException("bad\nsecond line"));
+    } finally {
+      context.stop();
+    }
+
+    // then
+    List<String> file = Files.readAllLines(temp.resolve("test-process.log"));
+    assertThat(file).hasSize(1);
+    assertThat(file.get(0)).contains("WARN", "pekko://evil@10.0.0.2:1", "x ERROR forged line m", "chars)", "Dropped it: java.lang.IllegalArgumentException: bad")
+        .doesNotContain("second line").hasSizeLessThan(2 * MalformedMessageLogFilter.MAX_PART_CHARS + 200);
   }
 
   @Test

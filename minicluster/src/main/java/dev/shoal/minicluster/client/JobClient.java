@@ -9,17 +9,19 @@ import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
 import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.JobClientMessage.JobDetails;
+import dev.shoal.messages.JobClientMessage.JobDetailsPage;
 import dev.shoal.messages.JobClientMessage.JobNotFound;
 import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.JobClientMessage.JobsPage;
 import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
-import dev.shoal.messages.JobClientMessage.RequestJobDetails;
+import dev.shoal.messages.JobClientMessage.RequestJobDetailsPage;
 import dev.shoal.messages.JobClientMessage.RequestJobStatus;
 import dev.shoal.messages.JobClientMessage.RequestJobsPage;
 import dev.shoal.messages.JobClientMessage.SubmitJob;
 import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
+import dev.shoal.messages.JobClientMessage.VertexDetails;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.job.JarFile;
@@ -316,13 +318,24 @@ public final class JobClient {
     throw new IllegalArgumentException("The JobManager knows no job " + jobId);
   }
 
-  /** The job in detail, or throws when the JobManager knows no such job. */
+  /**
+   * The job in detail, or throws when the JobManager knows no such job. Asked page by page, so
+   * that a job of any number of vertices fits the remote messages; each page is as recent as its
+   * answer.
+   */
   public JobDetails details(JobID jobId) {
-    Object answer = ask(new RequestJobDetails(jobId));
-    if (answer instanceof JobNotFound) {
-      throw new IllegalArgumentException("The JobManager knows no job " + jobId);
+    List<VertexDetails> vertices = new ArrayList<>();
+    while (true) {
+      Object answer = ask(new RequestJobDetailsPage(jobId, vertices.size(), PAGE));
+      if (answer instanceof JobNotFound) {
+        throw new IllegalArgumentException("The JobManager knows no job " + jobId);
+      }
+      JobDetailsPage page = (JobDetailsPage) answer;
+      vertices.addAll(page.vertices());
+      if (page.vertices().isEmpty() || vertices.size() >= page.total()) {
+        return new JobDetails(page.summary(), vertices, page.failureCause());
+      }
     }
-    return (JobDetails) answer;
   }
 
   /** Running jobs, then archived ones, newest first. */

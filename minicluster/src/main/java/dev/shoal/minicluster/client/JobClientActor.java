@@ -10,12 +10,16 @@ import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
+import dev.shoal.messages.runtime.AccumulatorTransfer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.Terminated;
+import org.apache.pekko.pattern.Patterns;
 
 /**
  * Submits one job and listens for its answers (Flink's JobClientActor): completes {@code
@@ -60,6 +64,23 @@ final class JobClientActor extends AbstractActor {
     result.completeExceptionally(stopped);
   }
 
+  /** @param result the job's result with the accumulators that were streamed */
+  private record AccumulatorsFetched(JobExecutionResult result) implements NoSerializationVerificationNeeded {}
+
+  /**
+   * The job finished with accumulators too large for one message: pulls them off this actor's
+   * thread, then completes the result. A failed pull (the JobManager went away, the transfer
+   * timed out) still completes it, with the dropped note saying why in their place.
+   */
+  private void fetchAccumulators(JobResultSuccess m) {
+    // the job is over: losing the JobManager now fails the transfer, not the job
+    getContext().unwatch(jobManager);
+    CompletionStage<AccumulatorsFetched> fetched = AccumulatorTransfer.create(getContext().getSystem()).fetch(m.accumulatorStream())
+        .handle((values, failure) -> new AccumulatorsFetched(new JobExecutionResult(m.jobId(), m.netRuntimeMillis(),
+            failure == null ? values : AccumulatorTransfer.fetchFailed("job " + m.jobId(), failure), m.restarts())));
+    Patterns.pipe(fetched, getContext().getDispatcher()).to(getSelf());
+  }
+
   @Override
   public Receive createReceive() {
     return receiveBuilder()
@@ -69,8 +90,13 @@ final class JobClientActor extends AbstractActor {
             getContext().stop(getSelf());
           }
         })
+        .match(JobResultSuccess.class, m -> m.accumulatorStream() != null, this::fetchAccumulators)
         .match(JobResultSuccess.class, m -> {
           result.complete(new JobExecutionResult(m.jobId(), m.netRuntimeMillis(), m.accumulators(), m.restarts()));
+          getContext().stop(getSelf());
+        })
+        .match(AccumulatorsFetched.class, m -> {
+          result.complete(m.result());
           getContext().stop(getSelf());
         })
         .match(JobResultFailure.class, m -> {

@@ -302,9 +302,8 @@ public final class Task {
     } else {
       LOG.info("Task {} switched from {} to {}.", name, oldState, newState);
     }
-    // too large for one message, they would be dropped on the way and the task's end never heard of
-    Map<String, AccumulatorValue> values =
-        newState.isTerminal() ? AccumulatorValue.boundedForOneMessage(accumulators.snapshot(), "task " + name) : Map.of();
+    // the TaskManager decides how they travel (inline, streamed, or replaced by the dropped note)
+    Map<String, AccumulatorValue> values = newState.isTerminal() ? accumulators.snapshot() : Map.of();
     events.accept(
         new StateChanged(
             new TaskExecutionState(descriptor.jobId(), descriptor.attemptId(), newState, error, values)));
