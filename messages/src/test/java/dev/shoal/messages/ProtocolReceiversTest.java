@@ -35,6 +35,9 @@ final class ProtocolReceiversTest {
   private static final Set<Receiver> JM = EnumSet.of(Receiver.JOB_MANAGER);
   private static final Set<Receiver> TM = EnumSet.of(Receiver.TASK_MANAGER);
   private static final Set<Receiver> CLIENT = EnumSet.of(Receiver.CLIENT);
+  private static final Set<Receiver> JM_AND_TM =
+      EnumSet.of(Receiver.JOB_MANAGER, Receiver.TASK_MANAGER);
+  private static final Set<Receiver> JM_AND_CLIENT = EnumSet.of(Receiver.JOB_MANAGER, Receiver.CLIENT);
 
   /** Who receives each message of the protocol. */
   private static final Map<Class<?>, Set<Receiver>> RECEIVERS =
@@ -66,10 +69,10 @@ final class ProtocolReceiversTest {
           entry(LeadershipMessage.JobManagerLeaderAddress.class, TM),
           // the envelope: unwrapped by every ShoalActor before dispatch, no handler sees it
           entry(LeadershipMessage.LeaderSessionMessage.class, EnumSet.noneOf(Receiver.class)),
-          entry(ControlMessage.Disconnect.class, EnumSet.of(Receiver.JOB_MANAGER, Receiver.TASK_MANAGER)),
-          entry(ControlMessage.StopCluster.class, EnumSet.of(Receiver.JOB_MANAGER, Receiver.TASK_MANAGER)),
+          entry(ControlMessage.Disconnect.class, JM_AND_TM),
+          entry(ControlMessage.StopCluster.class, JM_AND_TM),
           entry(ControlMessage.FatalError.class, TM),
-          entry(ControlMessage.Acknowledge.class, EnumSet.of(Receiver.JOB_MANAGER, Receiver.CLIENT)),
+          entry(ControlMessage.Acknowledge.class, JM_AND_CLIENT),
           entry(ClusterQueryMessage.RequestNumberRegisteredTaskManager.class, JM),
           entry(ClusterQueryMessage.NumberRegisteredTaskManagers.class, CLIENT),
           entry(ClusterQueryMessage.RequestRegisteredTaskManagers.class, JM),
@@ -140,7 +143,8 @@ final class ProtocolReceiversTest {
 
         // then it is exactly what its receivers take
         if (!implemented.equals(RECEIVERS.get(message))) {
-          wrong.add(message.getName() + " is in " + implemented + ", received by " + RECEIVERS.get(message));
+          wrong.add(message.getName() + " is in " + implemented + ", received by "
+              + RECEIVERS.get(message));
         }
       }
     }

@@ -117,7 +117,8 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
       log.warn("Dropped misdirected {} from {}: not a message {} receives.",
           message.getClass().getName(), sender, getSelf().path().name());
     } else {
-      log.warn("Dropped unknown message of class {} from {}.", message.getClass().getName(), sender);
+      log.warn("Dropped unknown message of class {} from {}.",
+          message.getClass().getName(), sender);
     }
     if (isAsker(sender)) {
       sender.tell(
