@@ -32,7 +32,6 @@ import dev.shoal.messages.ClusterQueryMessage.TotalNumberOfSlots;
 import dev.shoal.messages.ControlMessage;
 import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
-import dev.shoal.messages.ControlMessage.FatalError;
 import dev.shoal.messages.ControlMessage.StopCluster;
 import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.InstanceID;
@@ -48,7 +47,6 @@ import dev.shoal.messages.JobClientMessage.JobDetailsPage;
 import dev.shoal.messages.JobClientMessage.JobNotFound;
 import dev.shoal.messages.JobClientMessage.JobResultFailure;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
-import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
 import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.JobClientMessage.JobsPage;
 import dev.shoal.messages.JobClientMessage.RequestJobDetails;
@@ -60,13 +58,10 @@ import dev.shoal.messages.JobClientMessage.RunningJobs;
 import dev.shoal.messages.JobClientMessage.SubmitJob;
 import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
-import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobClientMessage.VertexDetails;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.LeadershipMessage;
 import dev.shoal.messages.LeadershipMessage.GrantLeadership;
-import dev.shoal.messages.LeadershipMessage.JobManagerLeaderAddress;
-import dev.shoal.messages.LeadershipMessage.LeaderSessionMessage;
 import dev.shoal.messages.LeadershipMessage.RevokeLeadership;
 import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage;
@@ -74,7 +69,6 @@ import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
 import dev.shoal.messages.RegistrationMessage.AlreadyRegistered;
 import dev.shoal.messages.RegistrationMessage.RefuseRegistration;
 import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
-import dev.shoal.messages.RegistrationMessage.TriggerTaskManagerRegistration;
 import dev.shoal.messages.RequiresLeaderSessionID;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.ShoalMessage;
@@ -84,7 +78,6 @@ import dev.shoal.messages.TaskManagerMessage;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
 import dev.shoal.messages.TaskMessage;
 import dev.shoal.messages.TaskMessage.CancelTask;
-import dev.shoal.messages.TaskMessage.FailTask;
 import dev.shoal.messages.TaskMessage.JobJar;
 import dev.shoal.messages.TaskMessage.RequestJobJar;
 import dev.shoal.messages.TaskMessage.SubmitTask;
@@ -297,21 +290,21 @@ public final class JobManager extends ShoalActor {
   @Override
   protected void handleMessage(Object message) {
     switch (message) {
-      case TaskMessage m -> handleTaskMessage(m);
-      case TaskManagerMessage m -> handleTaskManagerMessage(m);
-      case RegistrationMessage m -> handleRegistrationMessage(m);
-      case ClusterQueryMessage m -> handleClusterQueryMessage(m);
+      case TaskMessage.ForJobManager m -> handleTaskMessage(m);
+      case TaskManagerMessage.ForJobManager m -> handleTaskManagerMessage(m);
+      case RegistrationMessage.ForJobManager m -> handleRegistrationMessage(m);
+      case ClusterQueryMessage.ForJobManager m -> handleClusterQueryMessage(m);
       case ElectionDecision m -> handleLeadershipMessage(m.decision());
       case LeadershipMessage m -> refuse(m, JobManagerAuthority.LEADERSHIP_REFUSAL);
-      case ControlMessage m -> handleControlMessage(m);
-      case JobClientMessage m -> handleJobClientMessage(m);
-      case TestingMessage m -> handleTestingMessage(m);
+      case ControlMessage.ForJobManager m -> handleControlMessage(m);
+      case JobClientMessage.ForJobManager m -> handleJobClientMessage(m);
+      case TestingMessage.ForJobManager m -> handleTestingMessage(m);
       case Tick.CHECK_HEARTBEATS -> checkHeartbeats();
       case JobTimeout m -> handleJobTimeout(m);
       case JobPrepared m -> handleJobPrepared(m);
       case CheckpointStored m -> handleCheckpointStored(m);
       case AccumulatorsFetched m -> applyTaskStateUpdate(m.state());
-      case CheckpointMessage m -> handleCheckpointMessage(m);
+      case CheckpointMessage.ForJobManager m -> handleCheckpointMessage(m);
       case Terminated t -> handleTerminated(t);
       default -> handleUnknownMessage(message);
     }
@@ -321,13 +314,9 @@ public final class JobManager extends ShoalActor {
   //  Registration
   // ------------------------------------------------------------------------------------------
 
-  private void handleRegistrationMessage(RegistrationMessage message) {
+  private void handleRegistrationMessage(RegistrationMessage.ForJobManager message) {
     switch (message) {
       case final RegisterTaskManager m -> handleRegisterTaskManager(m);
-      case final TriggerTaskManagerRegistration m -> handleUnknownMessage(m);
-      case final AcknowledgeRegistration m -> handleUnknownMessage(m);
-      case final AlreadyRegistered m -> handleUnknownMessage(m);
-      case final RefuseRegistration m -> handleUnknownMessage(m);
     }
   }
 
@@ -403,16 +392,9 @@ public final class JobManager extends ShoalActor {
   //  Heartbeats and liveness
   // ------------------------------------------------------------------------------------------
 
-  private void handleTaskManagerMessage(TaskManagerMessage message) {
+  private void handleTaskManagerMessage(TaskManagerMessage.ForJobManager message) {
     switch (message) {
       case final Heartbeat m -> handleHeartbeat(m);
-      case final TaskManagerMessage.SendHeartbeat m -> handleUnknownMessage(m);
-      case final TaskManagerMessage.SendStackTrace m -> handleUnknownMessage(m);
-      case final TaskManagerMessage.StackTrace m -> handleUnknownMessage(m);
-      case final TaskManagerMessage.NotifyWhenRegisteredAtJobManager m -> handleUnknownMessage(m);
-      case final TaskManagerMessage.RegisteredAtJobManager m -> handleUnknownMessage(m);
-      case final TaskManagerMessage.RequestNetworkStatus m -> handleUnknownMessage(m);
-      case final TaskManagerMessage.NetworkStatus m -> handleUnknownMessage(m);
     }
   }
 
@@ -492,12 +474,10 @@ public final class JobManager extends ShoalActor {
   //  Leadership
   // ------------------------------------------------------------------------------------------
 
-  private void handleLeadershipMessage(LeadershipMessage message) {
+  private void handleLeadershipMessage(LeadershipMessage.ForJobManager message) {
     switch (message) {
       case final GrantLeadership m -> handleGrantLeadership(m);
       case RevokeLeadership.INSTANCE -> handleRevokeLeadership();
-      case final JobManagerLeaderAddress m -> handleUnknownMessage(m);
-      case final LeaderSessionMessage m -> handleUnknownMessage(m);
     }
   }
 
@@ -544,11 +524,10 @@ public final class JobManager extends ShoalActor {
   //  Control
   // ------------------------------------------------------------------------------------------
 
-  private void handleControlMessage(ControlMessage message) {
+  private void handleControlMessage(ControlMessage.ForJobManager message) {
     switch (message) {
       case final Disconnect m -> handleDisconnect(m);
       case final StopCluster m -> handleStopCluster(m);
-      case final FatalError m -> handleFatalError(m);
       // answers to fire-and-forget CancelTasks (also those releasing finished producers' partitions)
       case Acknowledge.INSTANCE -> log.debug("Ignored an acknowledgement from {}.", getSender());
     }
@@ -585,16 +564,11 @@ public final class JobManager extends ShoalActor {
     getContext().stop(getSelf());
   }
 
-  /** FatalError is a TaskManager's message: nobody outside may stop the JobManager with it. */
-  private void handleFatalError(FatalError m) {
-    log.warn("Ignored a FatalError from {} (only StopCluster stops a JobManager): {}", getSender(), m.description());
-  }
-
   // ------------------------------------------------------------------------------------------
   //  Queries
   // ------------------------------------------------------------------------------------------
 
-  private void handleClusterQueryMessage(ClusterQueryMessage message) {
+  private void handleClusterQueryMessage(ClusterQueryMessage.ForJobManager message) {
     switch (message) {
       case RequestNumberRegisteredTaskManager.INSTANCE ->
           reply(new NumberRegisteredTaskManagers(instances.count()));
@@ -619,16 +593,10 @@ public final class JobManager extends ShoalActor {
         Instance instance = instances.byResourceId(m.resourceId());
         reply(new TaskManagerInstance(m.resourceId(), instance == null ? null : instance.toInfo()));
       }
-      case final NumberRegisteredTaskManagers m -> handleUnknownMessage(m);
-      case final RegisteredTaskManagers m -> handleUnknownMessage(m);
-      case final TotalNumberOfSlots m -> handleUnknownMessage(m);
-      case final ResponseLeaderSessionID m -> handleUnknownMessage(m);
-      case final TaskManagerInstance m -> handleUnknownMessage(m);
-      case final TaskManagerPage m -> handleUnknownMessage(m);
     }
   }
 
-  private void handleJobClientMessage(JobClientMessage message) {
+  private void handleJobClientMessage(JobClientMessage.ForJobManager message) {
     switch (message) {
       case final SubmitJob m -> handleSubmitJob(m);
       case final CancelJob m -> handleCancelJob(m);
@@ -638,23 +606,10 @@ public final class JobManager extends ShoalActor {
         List<JobSummary> all = jobSummaries();
         reply(new JobsPage(page(all, m.offset(), m.limit()), m.offset(), all.size()));
       }
-      case final JobsPage m -> handleUnknownMessage(m);
       case final RequestJobDetails m -> handleRequestJobDetails(m);
       case final RequestJobDetailsPage m -> handleRequestJobDetailsPage(m);
-      case final JobDetailsPage m -> handleUnknownMessage(m);
-      case final JobSubmitSuccess m -> handleUnknownMessage(m);
-      case final JobResultSuccess m -> handleUnknownMessage(m);
-      case final JobResultFailure m -> handleUnknownMessage(m);
-      case final CancellationSuccess m -> handleUnknownMessage(m);
-      case final CancellationFailure m -> handleUnknownMessage(m);
-      case final CurrentJobStatus m -> handleUnknownMessage(m);
-      case final JobNotFound m -> handleUnknownMessage(m);
-      case final RunningJobs m -> handleUnknownMessage(m);
-      case final JobDetails m -> handleUnknownMessage(m);
       case final TriggerSavepoint m -> handleTriggerSavepoint(m);
       case final CancelJobWithSavepoint m -> handleCancelJobWithSavepoint(m);
-      case final TriggerSavepointSuccess m -> handleUnknownMessage(m);
-      case final TriggerSavepointFailure m -> handleUnknownMessage(m);
     }
   }
 
@@ -788,14 +743,10 @@ public final class JobManager extends ShoalActor {
   //  Jobs: events go to the job's JobMaster, its actions are carried out here
   // ------------------------------------------------------------------------------------------
 
-  private void handleTaskMessage(TaskMessage message) {
+  private void handleTaskMessage(TaskMessage.ForJobManager message) {
     switch (message) {
       case final UpdateTaskExecutionState m -> handleUpdateTaskExecutionState(m);
       case final RequestJobJar m -> handleRequestJobJar(m);
-      case final JobJar m -> handleUnknownMessage(m);
-      case final SubmitTask m -> handleUnknownMessage(m);
-      case final CancelTask m -> handleUnknownMessage(m);
-      case final FailTask m -> handleUnknownMessage(m);
     }
   }
 
@@ -1009,7 +960,7 @@ public final class JobManager extends ShoalActor {
   //  Jobs: checkpoints and savepoints
   // ------------------------------------------------------------------------------------------
 
-  private void handleCheckpointMessage(CheckpointMessage m) {
+  private void handleCheckpointMessage(CheckpointMessage.ForJobManager m) {
     JobMaster job = jobs.get(m.jobId());
     if (job == null) {
       log.debug("Ignored {} of checkpoint {}: job {} is not running.", m.getClass().getSimpleName(), m.checkpointId(), m.jobId());
@@ -1181,7 +1132,7 @@ public final class JobManager extends ShoalActor {
     return true;
   }
 
-  private void handleTestingMessage(TestingMessage message) {
+  private void handleTestingMessage(TestingMessage.ForJobManager message) {
     switch (message) {
       case final NotifyWhenAtLeastNumTaskManagerAreRegistered m -> {
         if (admitWaiter()) {
@@ -1242,10 +1193,6 @@ public final class JobManager extends ShoalActor {
           reply(new JobRemoved(m.jobId()));
         }
       }
-      case final TaskManagerTerminated m -> handleUnknownMessage(m);
-      case final JobStatusIs m -> handleUnknownMessage(m);
-      case final AllVerticesRunning m -> handleUnknownMessage(m);
-      case final JobRemoved m -> handleUnknownMessage(m);
       case final NotifyWhenCheckpointCompleted m -> {
         JobMaster job = jobs.get(m.jobId());
         JobMasterAction.CheckpointCompleted latest = job == null ? null : job.lastCompletedCheckpoint();
@@ -1259,7 +1206,6 @@ public final class JobManager extends ShoalActor {
           }
         }
       }
-      case final CheckpointCompleted m -> handleUnknownMessage(m);
     }
   }
 

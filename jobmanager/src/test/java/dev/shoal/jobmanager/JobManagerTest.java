@@ -32,6 +32,7 @@ import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
+import dev.shoal.messages.TaskManagerMessage.SendStackTrace;
 import dev.shoal.messages.TestingMessage.NotifyWhenAtLeastNumTaskManagerAreRegistered;
 import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
 import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
@@ -634,6 +635,26 @@ final class JobManagerTest {
         .withMessageContaining("does not understand java.lang.String");
     assertThat(leaderSessionIdOf(jobManager)).isEqualTo(session);
     register(jobManager, new TestKit(system), ResourceID.generate(), 1);
+  }
+
+  @Test
+  void shouldAnswerFailureWhenAskedWithAMessageOnlyTaskManagersReceive() {
+    // given
+    ActorRef jobManager = startJobManager("jm-misdirected-ask");
+    UUID session = grantLeadership(jobManager);
+
+    // when: a message of a family the JobManager handles, but of the TaskManagers' sub-family
+    CompletableFuture<Object> answer =
+        Patterns.ask(jobManager, SendStackTrace.INSTANCE, patience).toCompletableFuture();
+
+    // then
+    assertThat(answer)
+        .failsWithin(patience)
+        .withThrowableThat()
+        .havingCause()
+        .isInstanceOf(IllegalArgumentException.class)
+        .withMessageContaining("does not understand " + SendStackTrace.class.getName());
+    assertThat(leaderSessionIdOf(jobManager)).isEqualTo(session);
   }
 
   @Test

@@ -10,8 +10,17 @@ import java.util.Objects;
  * (Flink's {@code messages.checkpoint}). Every message names the job, the task's execution attempt
  * and the checkpoint; a message about an attempt or checkpoint the receiver does not know is
  * dropped with a debug log (late and duplicate messages are normal after aborts and restarts).
+ *
+ * <p>Split by receiver: {@link ForTaskManager} (trigger, complete) and {@link ForJobManager}
+ * (acknowledge, decline).
  */
 public sealed interface CheckpointMessage extends ShoalMessage {
+
+  /** What the JobManager's checkpoint coordinator receives from tasks. */
+  sealed interface ForJobManager extends CheckpointMessage {}
+
+  /** What a TaskManager receives for its tasks. */
+  sealed interface ForTaskManager extends CheckpointMessage {}
 
   /** The job this message is about. */
   JobID jobId();
@@ -34,7 +43,7 @@ public sealed interface CheckpointMessage extends ShoalMessage {
    */
   record TriggerCheckpoint(
       JobID jobId, ExecutionAttemptID attemptId, long checkpointId, long timestamp, CheckpointOptions options)
-      implements CheckpointMessage {
+      implements ForTaskManager {
     public TriggerCheckpoint {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(attemptId, "attemptId");
@@ -61,7 +70,7 @@ public sealed interface CheckpointMessage extends ShoalMessage {
       long alignmentNanos,
       long syncMillis,
       long asyncMillis)
-      implements CheckpointMessage {
+      implements ForJobManager {
     public AcknowledgeCheckpoint {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(attemptId, "attemptId");
@@ -78,7 +87,7 @@ public sealed interface CheckpointMessage extends ShoalMessage {
    * @param reason why
    */
   record DeclineCheckpoint(JobID jobId, ExecutionAttemptID attemptId, long checkpointId, SerializedThrowable reason)
-      implements CheckpointMessage {
+      implements ForJobManager {
     public DeclineCheckpoint {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(attemptId, "attemptId");
@@ -95,7 +104,7 @@ public sealed interface CheckpointMessage extends ShoalMessage {
    * @param checkpointId the completed checkpoint
    */
   record NotifyCheckpointComplete(JobID jobId, ExecutionAttemptID attemptId, long checkpointId)
-      implements CheckpointMessage {
+      implements ForTaskManager {
     public NotifyCheckpointComplete {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(attemptId, "attemptId");

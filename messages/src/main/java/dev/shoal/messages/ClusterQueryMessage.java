@@ -7,11 +7,19 @@ import java.util.UUID;
 /**
  * Questions any client may ask the JobManager about the cluster, with their answers. None is
  * fenced: they work whoever leads.
+ *
+ * <p>Split by receiver: the questions are {@link ForJobManager}, the answers {@link ForClient}.
  */
 public sealed interface ClusterQueryMessage extends ShoalMessage {
 
+  /** What the JobManager receives: the questions. */
+  sealed interface ForJobManager extends ClusterQueryMessage {}
+
+  /** What the asker receives: the answers. */
+  sealed interface ForClient extends ClusterQueryMessage {}
+
   /** Answered with {@link NumberRegisteredTaskManagers}. */
-  enum RequestNumberRegisteredTaskManager implements ClusterQueryMessage {
+  enum RequestNumberRegisteredTaskManager implements ForJobManager {
     INSTANCE
   }
 
@@ -20,10 +28,10 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
    *
    * @param count the number
    */
-  record NumberRegisteredTaskManagers(int count) implements ClusterQueryMessage {}
+  record NumberRegisteredTaskManagers(int count) implements ForClient {}
 
   /** Answered with {@link RegisteredTaskManagers}. */
-  enum RequestRegisteredTaskManagers implements ClusterQueryMessage {
+  enum RequestRegisteredTaskManagers implements ForJobManager {
     INSTANCE
   }
 
@@ -35,7 +43,7 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
    * @param taskManagers one entry per TaskManager
    */
   record RegisteredTaskManagers(List<TaskManagerInfo> taskManagers)
-      implements ClusterQueryMessage {
+      implements ForClient {
     public RegisteredTaskManagers {
       taskManagers = List.copyOf(taskManagers);
     }
@@ -50,7 +58,7 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
    * @param offset the first, in registration order, from 0
    * @param limit the most wanted, at least 1
    */
-  record RequestTaskManagerPage(int offset, int limit) implements ClusterQueryMessage {
+  record RequestTaskManagerPage(int offset, int limit) implements ForJobManager {
     public RequestTaskManagerPage {
       if (offset < 0 || limit < 1) {
         throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
@@ -65,14 +73,14 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
    * @param offset the position of the first
    * @param total how many are registered in all
    */
-  record TaskManagerPage(List<TaskManagerInfo> taskManagers, int offset, int total) implements ClusterQueryMessage {
+  record TaskManagerPage(List<TaskManagerInfo> taskManagers, int offset, int total) implements ForClient {
     public TaskManagerPage {
       taskManagers = List.copyOf(taskManagers);
     }
   }
 
   /** Answered with {@link TotalNumberOfSlots}. */
-  enum RequestTotalNumberOfSlots implements ClusterQueryMessage {
+  enum RequestTotalNumberOfSlots implements ForJobManager {
     INSTANCE
   }
 
@@ -81,10 +89,10 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
    *
    * @param slots the sum
    */
-  record TotalNumberOfSlots(int slots) implements ClusterQueryMessage {}
+  record TotalNumberOfSlots(int slots) implements ForClient {}
 
   /** Answered with {@link ResponseLeaderSessionID}. */
-  enum RequestLeaderSessionID implements ClusterQueryMessage {
+  enum RequestLeaderSessionID implements ForJobManager {
     INSTANCE
   }
 
@@ -93,14 +101,14 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
    *
    * @param leaderSessionId the id, null while the JobManager does not lead
    */
-  record ResponseLeaderSessionID(UUID leaderSessionId) implements ClusterQueryMessage {}
+  record ResponseLeaderSessionID(UUID leaderSessionId) implements ForClient {}
 
   /**
    * Answered with {@link TaskManagerInstance}.
    *
    * @param resourceId the TaskManager asked about
    */
-  record RequestTaskManagerInstance(ResourceID resourceId) implements ClusterQueryMessage {
+  record RequestTaskManagerInstance(ResourceID resourceId) implements ForJobManager {
     public RequestTaskManagerInstance {
       Objects.requireNonNull(resourceId, "resourceId");
     }
@@ -113,7 +121,7 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
    * @param taskManager what is known of it, null when it is not registered
    */
   record TaskManagerInstance(ResourceID resourceId, TaskManagerInfo taskManager)
-      implements ClusterQueryMessage {
+      implements ForClient {
     public TaskManagerInstance {
       Objects.requireNonNull(resourceId, "resourceId");
     }

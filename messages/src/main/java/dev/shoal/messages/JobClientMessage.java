@@ -17,8 +17,17 @@ import org.apache.pekko.util.ByteString;
 /**
  * Job client messages (Flink's {@code JobManagerMessages} for jobs). Not fenced: a client asks
  * whoever it reached; a JobManager that does not lead refuses submissions.
+ *
+ * <p>Split by receiver: the requests are {@link ForJobManager}, the answers and results {@link
+ * ForClient}.
  */
 public sealed interface JobClientMessage extends ShoalMessage {
+
+  /** What the JobManager receives: a client's requests. */
+  sealed interface ForJobManager extends JobClientMessage {}
+
+  /** What a client receives: answers and job results. */
+  sealed interface ForClient extends JobClientMessage {}
 
   /** What a submitting client wants to hear. */
   enum ListeningBehaviour {
@@ -52,7 +61,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param jars the job's user-code jars, streamed from the client; empty when the job's classes
    *     are on the TaskManagers' class path
    */
-  record SubmitJob(JobGraph jobGraph, ListeningBehaviour listening, List<JarUpload> jars) implements JobClientMessage {
+  record SubmitJob(JobGraph jobGraph, ListeningBehaviour listening, List<JarUpload> jars) implements ForJobManager {
     public SubmitJob {
       Objects.requireNonNull(jobGraph, "jobGraph");
       Objects.requireNonNull(listening, "listening");
@@ -61,7 +70,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
   }
 
   /** @param jobId the accepted job */
-  record JobSubmitSuccess(JobID jobId) implements JobClientMessage {
+  record JobSubmitSuccess(JobID jobId) implements ForClient {
     public JobSubmitSuccess {
       Objects.requireNonNull(jobId, "jobId");
     }
@@ -80,7 +89,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    */
   record JobResultSuccess(
       JobID jobId, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts, SourceRef<ByteString> accumulatorStream)
-      implements JobClientMessage {
+      implements ForClient {
     public JobResultSuccess {
       Objects.requireNonNull(jobId, "jobId");
       accumulators = Map.copyOf(accumulators);
@@ -101,7 +110,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param restarts how often the job was restarted
    */
   record JobResultFailure(JobID jobId, JobStatus status, SerializedThrowable cause, int restarts)
-      implements JobClientMessage {
+      implements ForClient {
     public JobResultFailure {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(status, "status");
@@ -115,7 +124,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    *
    * @param jobId the job
    */
-  record CancelJob(JobID jobId) implements JobClientMessage {
+  record CancelJob(JobID jobId) implements ForJobManager {
     public CancelJob {
       Objects.requireNonNull(jobId, "jobId");
     }
@@ -126,7 +135,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param savepointPath the savepoint taken before cancelling ({@link CancelJobWithSavepoint});
    *     null for a plain cancel
    */
-  record CancellationSuccess(JobID jobId, String savepointPath) implements JobClientMessage {
+  record CancellationSuccess(JobID jobId, String savepointPath) implements ForClient {
     public CancellationSuccess {
       Objects.requireNonNull(jobId, "jobId");
     }
@@ -145,7 +154,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param jobId the job
    * @param directory where the savepoint goes; null for the job's {@code state.savepoints.dir}
    */
-  record CancelJobWithSavepoint(JobID jobId, String directory) implements JobClientMessage {
+  record CancelJobWithSavepoint(JobID jobId, String directory) implements ForJobManager {
     public CancelJobWithSavepoint {
       Objects.requireNonNull(jobId, "jobId");
     }
@@ -158,7 +167,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param jobId the job
    * @param directory where the savepoint goes; null for the job's {@code state.savepoints.dir}
    */
-  record TriggerSavepoint(JobID jobId, String directory) implements JobClientMessage {
+  record TriggerSavepoint(JobID jobId, String directory) implements ForJobManager {
     public TriggerSavepoint {
       Objects.requireNonNull(jobId, "jobId");
     }
@@ -172,7 +181,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param triggerTime when it was triggered
    */
   record TriggerSavepointSuccess(JobID jobId, long checkpointId, String savepointPath, Instant triggerTime)
-      implements JobClientMessage {
+      implements ForClient {
     public TriggerSavepointSuccess {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(savepointPath, "savepointPath");
@@ -184,7 +193,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param jobId the job
    * @param reason why no savepoint was taken
    */
-  record TriggerSavepointFailure(JobID jobId, String reason) implements JobClientMessage {
+  record TriggerSavepointFailure(JobID jobId, String reason) implements ForClient {
     public TriggerSavepointFailure {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(reason, "reason");
@@ -195,7 +204,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param jobId the job
    * @param reason why it cannot be cancelled
    */
-  record CancellationFailure(JobID jobId, String reason) implements JobClientMessage {
+  record CancellationFailure(JobID jobId, String reason) implements ForClient {
     public CancellationFailure {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(reason, "reason");
@@ -207,7 +216,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    *
    * @param jobId the job asked about
    */
-  record RequestJobStatus(JobID jobId) implements JobClientMessage {
+  record RequestJobStatus(JobID jobId) implements ForJobManager {
     public RequestJobStatus {
       Objects.requireNonNull(jobId, "jobId");
     }
@@ -217,7 +226,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param jobId the job
    * @param status its status now
    */
-  record CurrentJobStatus(JobID jobId, JobStatus status) implements JobClientMessage {
+  record CurrentJobStatus(JobID jobId, JobStatus status) implements ForClient {
     public CurrentJobStatus {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(status, "status");
@@ -229,14 +238,14 @@ public sealed interface JobClientMessage extends ShoalMessage {
    *
    * @param jobId the job asked about
    */
-  record JobNotFound(JobID jobId) implements JobClientMessage {
+  record JobNotFound(JobID jobId) implements ForClient {
     public JobNotFound {
       Objects.requireNonNull(jobId, "jobId");
     }
   }
 
   /** Answered with {@link RunningJobs}. */
-  enum RequestRunningJobs implements JobClientMessage {
+  enum RequestRunningJobs implements ForJobManager {
     INSTANCE
   }
 
@@ -263,7 +272,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    *
    * @param jobs one line per job
    */
-  record RunningJobs(List<JobSummary> jobs) implements JobClientMessage {
+  record RunningJobs(List<JobSummary> jobs) implements ForClient {
     public RunningJobs {
       jobs = List.copyOf(jobs);
     }
@@ -276,7 +285,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param offset the first, from 0
    * @param limit the most wanted, at least 1
    */
-  record RequestJobsPage(int offset, int limit) implements JobClientMessage {
+  record RequestJobsPage(int offset, int limit) implements ForJobManager {
     public RequestJobsPage {
       if (offset < 0 || limit < 1) {
         throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
@@ -291,7 +300,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param offset the position of the first
    * @param total how many jobs there are in all
    */
-  record JobsPage(List<JobSummary> jobs, int offset, int total) implements JobClientMessage {
+  record JobsPage(List<JobSummary> jobs, int offset, int total) implements ForClient {
     public JobsPage {
       jobs = List.copyOf(jobs);
     }
@@ -305,7 +314,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    *
    * @param jobId the job asked about
    */
-  record RequestJobDetails(JobID jobId) implements JobClientMessage {
+  record RequestJobDetails(JobID jobId) implements ForJobManager {
     public RequestJobDetails {
       Objects.requireNonNull(jobId, "jobId");
     }
@@ -336,7 +345,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param failureCause the first root cause of a failure, or null
    */
   record JobDetails(JobSummary summary, List<VertexDetails> vertices, SerializedThrowable failureCause)
-      implements JobClientMessage {
+      implements ForClient {
     public JobDetails {
       Objects.requireNonNull(summary, "summary");
       vertices = List.copyOf(vertices);
@@ -352,7 +361,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param offset the first vertex, from 0, in graph order
    * @param limit the most wanted, at least 1
    */
-  record RequestJobDetailsPage(JobID jobId, int offset, int limit) implements JobClientMessage {
+  record RequestJobDetailsPage(JobID jobId, int offset, int limit) implements ForJobManager {
     public RequestJobDetailsPage {
       Objects.requireNonNull(jobId, "jobId");
       if (offset < 0 || limit < 1) {
@@ -372,7 +381,7 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param failureCause the first root cause of a failure, or null
    */
   record JobDetailsPage(JobSummary summary, List<VertexDetails> vertices, int offset, int total, SerializedThrowable failureCause)
-      implements JobClientMessage {
+      implements ForClient {
     public JobDetailsPage {
       Objects.requireNonNull(summary, "summary");
       vertices = List.copyOf(vertices);

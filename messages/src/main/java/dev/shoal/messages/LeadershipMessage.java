@@ -4,22 +4,34 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.Objects;
 import java.util.UUID;
 
-/** Leader election, leader retrieval and the leader session envelope. */
+/**
+ * Leader election, leader retrieval and the leader session envelope.
+ *
+ * <p>Split by receiver: {@link ForJobManager} (from the leader election service) and {@link
+ * ForTaskManager} (from the leader retrieval service). The envelope {@link LeaderSessionMessage}
+ * is in neither: every {@code ShoalActor} unwraps it before dispatch, so no handler sees it.
+ */
 public sealed interface LeadershipMessage extends ShoalMessage {
+
+  /** What the JobManager receives: leadership granted or revoked. */
+  sealed interface ForJobManager extends LeadershipMessage {}
+
+  /** What a TaskManager receives: where the leader is. */
+  sealed interface ForTaskManager extends LeadershipMessage {}
 
   /**
    * Leader election service to JobManager: you lead now, under this session id.
    *
    * @param leaderSessionId the fresh session id
    */
-  record GrantLeadership(UUID leaderSessionId) implements LeadershipMessage {
+  record GrantLeadership(UUID leaderSessionId) implements ForJobManager {
     public GrantLeadership {
       Objects.requireNonNull(leaderSessionId, "leaderSessionId");
     }
   }
 
   /** Leader election service to JobManager: you no longer lead. */
-  enum RevokeLeadership implements LeadershipMessage {
+  enum RevokeLeadership implements ForJobManager {
     INSTANCE
   }
 
@@ -31,7 +43,7 @@ public sealed interface LeadershipMessage extends ShoalMessage {
    *     will tell (standalone)
    */
   record JobManagerLeaderAddress(String jobManagerAddress, UUID leaderSessionId)
-      implements LeadershipMessage {
+      implements ForTaskManager {
     public JobManagerLeaderAddress {
       Objects.requireNonNull(jobManagerAddress, "jobManagerAddress");
     }

@@ -1,6 +1,5 @@
 package dev.shoal.messages;
 
-import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -12,26 +11,17 @@ import java.util.UUID;
  * AcknowledgeRegistration}, {@link AlreadyRegistered} or {@link RefuseRegistration}. The answers
  * carry the JobManager's leader session id: that is how a TaskManager of a standalone cluster
  * learns the session its fenced messages must carry.
+ *
+ * <p>Split by receiver: {@link ForJobManager} and {@link ForTaskManager}. The registration
+ * attempts a TaskManager schedules for itself are its own affair and not part of the protocol.
  */
 public sealed interface RegistrationMessage extends ShoalMessage {
 
-  /**
-   * TaskManager to itself: make one registration attempt of the run {@code registrationRun}.
-   *
-   * @param jobManagerAddress the address the attempt goes to
-   * @param backoff the wait after this attempt before the next one
-   * @param attempt the attempt number, 1-based, for logging
-   * @param registrationRun the run this attempt belongs to; attempts of older runs are dropped
-   */
-  record TriggerTaskManagerRegistration(
-      String jobManagerAddress, Duration backoff, int attempt, UUID registrationRun)
-      implements RegistrationMessage {
-    public TriggerTaskManagerRegistration {
-      Objects.requireNonNull(jobManagerAddress, "jobManagerAddress");
-      Objects.requireNonNull(backoff, "backoff");
-      Objects.requireNonNull(registrationRun, "registrationRun");
-    }
-  }
+  /** What the JobManager receives: {@link RegisterTaskManager}. */
+  sealed interface ForJobManager extends RegistrationMessage {}
+
+  /** What a TaskManager receives: the JobManager's answers to its registration. */
+  sealed interface ForTaskManager extends RegistrationMessage {}
 
   /**
    * TaskManager to JobManager: register me. The sender is the TaskManager actor.
@@ -49,7 +39,7 @@ public sealed interface RegistrationMessage extends ShoalMessage {
       int numberOfSlots,
       int protocolVersion,
       UUID registrationId)
-      implements RegistrationMessage {
+      implements ForJobManager {
     public RegisterTaskManager {
       Objects.requireNonNull(location, "location");
       Objects.requireNonNull(hardware, "hardware");
@@ -69,7 +59,7 @@ public sealed interface RegistrationMessage extends ShoalMessage {
    * @param registrationId the registration run of the request answered
    */
   record AcknowledgeRegistration(InstanceID instanceId, UUID leaderSessionId, UUID registrationId)
-      implements RegistrationMessage {
+      implements ForTaskManager {
     public AcknowledgeRegistration {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(leaderSessionId, "leaderSessionId");
@@ -85,7 +75,7 @@ public sealed interface RegistrationMessage extends ShoalMessage {
    * @param registrationId the registration run of the request answered
    */
   record AlreadyRegistered(InstanceID instanceId, UUID leaderSessionId, UUID registrationId)
-      implements RegistrationMessage {
+      implements ForTaskManager {
     public AlreadyRegistered {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(leaderSessionId, "leaderSessionId");
@@ -100,7 +90,7 @@ public sealed interface RegistrationMessage extends ShoalMessage {
    * @param reason why, in words a person can act on
    * @param registrationId the registration run of the request answered
    */
-  record RefuseRegistration(String reason, UUID registrationId) implements RegistrationMessage {
+  record RefuseRegistration(String reason, UUID registrationId) implements ForTaskManager {
     public RefuseRegistration {
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(registrationId, "registrationId");

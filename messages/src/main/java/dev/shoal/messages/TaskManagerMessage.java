@@ -3,13 +3,23 @@ package dev.shoal.messages;
 import java.util.Objects;
 import java.util.UUID;
 
-/** Heartbeats and management of a TaskManager (Flink's {@code TaskManagerMessages}). */
+/**
+ * Heartbeats and management of a TaskManager (Flink's {@code TaskManagerMessages}).
+ *
+ * <p>Split by receiver: {@link ForJobManager} (the heartbeat), {@link ForTaskManager} (questions
+ * anyone may ask a TaskManager) and {@link ForClient} (their answers, to whoever asked). The
+ * heartbeat timer a TaskManager runs for itself is not part of the protocol.
+ */
 public sealed interface TaskManagerMessage extends ShoalMessage {
 
-  /** TaskManager to itself, on a timer: send a heartbeat to the JobManager. */
-  enum SendHeartbeat implements TaskManagerMessage {
-    INSTANCE
-  }
+  /** What the JobManager receives: {@link Heartbeat}. */
+  sealed interface ForJobManager extends TaskManagerMessage {}
+
+  /** What a TaskManager receives: questions about it. */
+  sealed interface ForTaskManager extends TaskManagerMessage {}
+
+  /** What whoever asked a TaskManager receives: the answers. */
+  sealed interface ForClient extends TaskManagerMessage {}
 
   /**
    * TaskManager to JobManager: I am alive, and these are my metrics.
@@ -17,7 +27,7 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
    * @param instanceId the registration the heartbeat belongs to
    * @param metrics the TaskManager's current metrics
    */
-  record Heartbeat(InstanceID instanceId, MetricsReport metrics) implements TaskManagerMessage {
+  record Heartbeat(InstanceID instanceId, MetricsReport metrics) implements ForJobManager {
     public Heartbeat {
       Objects.requireNonNull(instanceId, "instanceId");
       Objects.requireNonNull(metrics, "metrics");
@@ -25,7 +35,7 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
   }
 
   /** Anyone to TaskManager: answer with a {@link StackTrace} of all its threads. */
-  enum SendStackTrace implements TaskManagerMessage {
+  enum SendStackTrace implements ForTaskManager {
     INSTANCE
   }
 
@@ -35,7 +45,7 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
    * @param resourceId the TaskManager
    * @param stackTrace a dump of all its threads
    */
-  record StackTrace(ResourceID resourceId, String stackTrace) implements TaskManagerMessage {
+  record StackTrace(ResourceID resourceId, String stackTrace) implements ForClient {
     public StackTrace {
       Objects.requireNonNull(resourceId, "resourceId");
       Objects.requireNonNull(stackTrace, "stackTrace");
@@ -51,7 +61,7 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
    * Anyone to TaskManager: answer {@link RegisteredAtJobManager} once registered (at once when it
    * is).
    */
-  enum NotifyWhenRegisteredAtJobManager implements TaskManagerMessage {
+  enum NotifyWhenRegisteredAtJobManager implements ForTaskManager {
     INSTANCE
   }
 
@@ -62,7 +72,7 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
    * @param leaderSessionId the session of the JobManager it registered at
    */
   record RegisteredAtJobManager(ResourceID resourceId, UUID leaderSessionId)
-      implements TaskManagerMessage {
+      implements ForClient {
     public RegisteredAtJobManager {
       Objects.requireNonNull(resourceId, "resourceId");
       Objects.requireNonNull(leaderSessionId, "leaderSessionId");
@@ -70,7 +80,7 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
   }
 
   /** Anyone to TaskManager: answer with its {@link NetworkStatus}. */
-  enum RequestNetworkStatus implements TaskManagerMessage {
+  enum RequestNetworkStatus implements ForTaskManager {
     INSTANCE
   }
 
@@ -94,7 +104,7 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
       int availableBuffers,
       int totalBuffers,
       int resultPartitions)
-      implements TaskManagerMessage {
+      implements ForClient {
 
     /** The most TaskManagers one answer lists. */
     public static final int MAX_LISTED = 1000;

@@ -11,8 +11,21 @@ import org.apache.pekko.util.ByteString;
  * Messages about tasks between the JobManager and TaskManagers (Flink's {@code TaskMessages}).
  * All fenced: a TaskManager acts only on its current JobManager's, and the JobManager only on
  * updates from TaskManagers registered under its session.
+ *
+ * <p>Split by receiver: {@link ForTaskManager} (deploy, cancel, fail), {@link ForJobManager}
+ * (state updates and jar requests) and {@link ForClient} ({@link JobJar}, the answer that goes to
+ * the TaskManager's asking jar download, not to the TaskManager actor).
  */
 public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionID {
+
+  /** What the JobManager receives from its TaskManagers. */
+  sealed interface ForJobManager extends TaskMessage {}
+
+  /** What a TaskManager receives from its JobManager. */
+  sealed interface ForTaskManager extends TaskMessage {}
+
+  /** What whoever asked receives: the answer to {@link RequestJobJar}. */
+  sealed interface ForClient extends TaskMessage {}
 
   /**
    * JobManager to TaskManager: run this subtask attempt. The TaskManager reports every state
@@ -20,7 +33,7 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
    *
    * @param descriptor what to run and where
    */
-  record SubmitTask(TaskDeploymentDescriptor descriptor) implements TaskMessage {
+  record SubmitTask(TaskDeploymentDescriptor descriptor) implements ForTaskManager {
     public SubmitTask {
       Objects.requireNonNull(descriptor, "descriptor");
     }
@@ -32,7 +45,7 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
    *
    * @param attemptId the execution attempt
    */
-  record CancelTask(ExecutionAttemptID attemptId) implements TaskMessage {
+  record CancelTask(ExecutionAttemptID attemptId) implements ForTaskManager {
     public CancelTask {
       Objects.requireNonNull(attemptId, "attemptId");
     }
@@ -44,7 +57,7 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
    * @param attemptId the execution attempt
    * @param cause why
    */
-  record FailTask(ExecutionAttemptID attemptId, SerializedThrowable cause) implements TaskMessage {
+  record FailTask(ExecutionAttemptID attemptId, SerializedThrowable cause) implements ForTaskManager {
     public FailTask {
       Objects.requireNonNull(attemptId, "attemptId");
       Objects.requireNonNull(cause, "cause");
@@ -58,7 +71,7 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
    * @param jobId the job
    * @param name the jar's name
    */
-  record RequestJobJar(JobID jobId, String name) implements TaskMessage {
+  record RequestJobJar(JobID jobId, String name) implements ForJobManager {
     public RequestJobJar {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(name, "name");
@@ -72,7 +85,7 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
    * @param name the jar's name
    * @param data its bytes, streamed in chunks
    */
-  record JobJar(JobID jobId, String name, SourceRef<ByteString> data) implements TaskMessage {
+  record JobJar(JobID jobId, String name, SourceRef<ByteString> data) implements ForClient {
     public JobJar {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(name, "name");
@@ -88,7 +101,7 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
    *     for this message (then {@code state} carries none); the JobManager pulls them before it
    *     applies the change. Null when they travel in {@code state}.
    */
-  record UpdateTaskExecutionState(TaskExecutionState state, SourceRef<ByteString> accumulatorStream) implements TaskMessage {
+  record UpdateTaskExecutionState(TaskExecutionState state, SourceRef<ByteString> accumulatorStream) implements ForJobManager {
     public UpdateTaskExecutionState {
       Objects.requireNonNull(state, "state");
     }

@@ -6,8 +6,17 @@ import java.util.Objects;
 /**
  * Notifications a test (or a launcher) waits on instead of sleeping. The real actors answer them;
  * each is answered at once when the condition already holds.
+ *
+ * <p>Split by receiver: the requests are {@link ForJobManager}, the notifications {@link
+ * ForClient} (some requests are answered with other families' answers, named on each).
  */
 public sealed interface TestingMessage extends ShoalMessage {
+
+  /** What the JobManager receives: requests to be notified. */
+  sealed interface ForJobManager extends TestingMessage {}
+
+  /** What the waiting test or launcher receives: the notifications. */
+  sealed interface ForClient extends TestingMessage {}
 
   /**
    * To JobManager: answer {@code NumberRegisteredTaskManagers} once at least {@code count}
@@ -15,7 +24,7 @@ public sealed interface TestingMessage extends ShoalMessage {
    *
    * @param count the number to wait for
    */
-  record NotifyWhenAtLeastNumTaskManagerAreRegistered(int count) implements TestingMessage {
+  record NotifyWhenAtLeastNumTaskManagerAreRegistered(int count) implements ForJobManager {
     public NotifyWhenAtLeastNumTaskManagerAreRegistered {
       if (count < 0) {
         throw new IllegalArgumentException("count must be >= 0, was " + count);
@@ -29,7 +38,7 @@ public sealed interface TestingMessage extends ShoalMessage {
    *
    * @param resourceId the TaskManager to watch
    */
-  record NotifyWhenTaskManagerTerminated(ResourceID resourceId) implements TestingMessage {
+  record NotifyWhenTaskManagerTerminated(ResourceID resourceId) implements ForJobManager {
     public NotifyWhenTaskManagerTerminated {
       Objects.requireNonNull(resourceId, "resourceId");
     }
@@ -41,7 +50,7 @@ public sealed interface TestingMessage extends ShoalMessage {
    * @param resourceId the TaskManager
    * @param reason why it was removed
    */
-  record TaskManagerTerminated(ResourceID resourceId, String reason) implements TestingMessage {
+  record TaskManagerTerminated(ResourceID resourceId, String reason) implements ForClient {
     public TaskManagerTerminated {
       Objects.requireNonNull(resourceId, "resourceId");
       Objects.requireNonNull(reason, "reason");
@@ -49,7 +58,7 @@ public sealed interface TestingMessage extends ShoalMessage {
   }
 
   /** To JobManager: answer {@code ResponseLeaderSessionID} once it leads. */
-  enum NotifyWhenLeader implements TestingMessage {
+  enum NotifyWhenLeader implements ForJobManager {
     INSTANCE
   }
 
@@ -61,7 +70,7 @@ public sealed interface TestingMessage extends ShoalMessage {
    * @param jobId the job
    * @param status the status to wait for
    */
-  record NotifyWhenJobStatus(JobID jobId, JobStatus status) implements TestingMessage {
+  record NotifyWhenJobStatus(JobID jobId, JobStatus status) implements ForJobManager {
     public NotifyWhenJobStatus {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(status, "status");
@@ -72,7 +81,7 @@ public sealed interface TestingMessage extends ShoalMessage {
    * @param jobId the job
    * @param status the status it reached
    */
-  record JobStatusIs(JobID jobId, JobStatus status) implements TestingMessage {
+  record JobStatusIs(JobID jobId, JobStatus status) implements ForClient {
     public JobStatusIs {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(status, "status");
@@ -85,14 +94,14 @@ public sealed interface TestingMessage extends ShoalMessage {
    *
    * @param jobId the job
    */
-  record WaitForAllVerticesToBeRunning(JobID jobId) implements TestingMessage {
+  record WaitForAllVerticesToBeRunning(JobID jobId) implements ForJobManager {
     public WaitForAllVerticesToBeRunning {
       Objects.requireNonNull(jobId, "jobId");
     }
   }
 
   /** @param jobId the job all of whose subtasks run */
-  record AllVerticesRunning(JobID jobId) implements TestingMessage {
+  record AllVerticesRunning(JobID jobId) implements ForClient {
     public AllVerticesRunning {
       Objects.requireNonNull(jobId, "jobId");
     }
@@ -104,14 +113,14 @@ public sealed interface TestingMessage extends ShoalMessage {
    *
    * @param jobId the job
    */
-  record NotifyWhenJobRemoved(JobID jobId) implements TestingMessage {
+  record NotifyWhenJobRemoved(JobID jobId) implements ForJobManager {
     public NotifyWhenJobRemoved {
       Objects.requireNonNull(jobId, "jobId");
     }
   }
 
   /** @param jobId the job that is no longer running */
-  record JobRemoved(JobID jobId) implements TestingMessage {
+  record JobRemoved(JobID jobId) implements ForClient {
     public JobRemoved {
       Objects.requireNonNull(jobId, "jobId");
     }
@@ -125,7 +134,7 @@ public sealed interface TestingMessage extends ShoalMessage {
    * @param jobId the job
    * @param checkpointId the least checkpoint id waited for
    */
-  record NotifyWhenCheckpointCompleted(JobID jobId, long checkpointId) implements TestingMessage {
+  record NotifyWhenCheckpointCompleted(JobID jobId, long checkpointId) implements ForJobManager {
     public NotifyWhenCheckpointCompleted {
       Objects.requireNonNull(jobId, "jobId");
     }
@@ -136,7 +145,7 @@ public sealed interface TestingMessage extends ShoalMessage {
    * @param checkpointId the latest completed checkpoint
    * @param path its directory
    */
-  record CheckpointCompleted(JobID jobId, long checkpointId, String path) implements TestingMessage {
+  record CheckpointCompleted(JobID jobId, long checkpointId, String path) implements ForClient {
     public CheckpointCompleted {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(path, "path");

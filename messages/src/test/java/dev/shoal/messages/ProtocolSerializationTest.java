@@ -45,7 +45,7 @@ final class ProtocolSerializationTest {
         .contains(
             RegistrationMessage.RegisterTaskManager.class,
             TaskManagerMessage.Heartbeat.class,
-            TaskManagerMessage.SendHeartbeat.class,
+            TaskManagerMessage.SendStackTrace.class,
             LeadershipMessage.LeaderSessionMessage.class,
             ControlMessage.Disconnect.class,
             ClusterQueryMessage.RegisteredTaskManagers.class,

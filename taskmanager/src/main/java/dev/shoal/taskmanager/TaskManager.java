@@ -1,7 +1,6 @@
 package dev.shoal.taskmanager;
 
 import dev.shoal.messages.CheckpointMessage;
-import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
 import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
 import dev.shoal.messages.CheckpointMessage.NotifyCheckpointComplete;
 import dev.shoal.messages.CheckpointMessage.TriggerCheckpoint;
@@ -14,10 +13,7 @@ import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.HardwareDescription;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.LeadershipMessage;
-import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import dev.shoal.messages.LeadershipMessage.JobManagerLeaderAddress;
-import dev.shoal.messages.LeadershipMessage.LeaderSessionMessage;
-import dev.shoal.messages.LeadershipMessage.RevokeLeadership;
 import dev.shoal.messages.MetricsReport;
 import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage;
@@ -25,7 +21,6 @@ import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
 import dev.shoal.messages.RegistrationMessage.AlreadyRegistered;
 import dev.shoal.messages.RegistrationMessage.RefuseRegistration;
 import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
-import dev.shoal.messages.RegistrationMessage.TriggerTaskManagerRegistration;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TaskManagerMessage;
@@ -34,14 +29,11 @@ import dev.shoal.messages.TaskManagerMessage.NetworkStatus;
 import dev.shoal.messages.TaskManagerMessage.NotifyWhenRegisteredAtJobManager;
 import dev.shoal.messages.TaskManagerMessage.RegisteredAtJobManager;
 import dev.shoal.messages.TaskManagerMessage.RequestNetworkStatus;
-import dev.shoal.messages.TaskManagerMessage.SendHeartbeat;
 import dev.shoal.messages.TaskManagerMessage.SendStackTrace;
 import dev.shoal.messages.TaskManagerMessage.StackTrace;
 import dev.shoal.messages.TaskMessage;
 import dev.shoal.messages.TaskMessage.CancelTask;
 import dev.shoal.messages.TaskMessage.FailTask;
-import dev.shoal.messages.TaskMessage.JobJar;
-import dev.shoal.messages.TaskMessage.RequestJobJar;
 import dev.shoal.messages.TaskMessage.SubmitTask;
 import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
 import dev.shoal.messages.job.ExecutionState;
@@ -120,11 +112,40 @@ public final class TaskManager extends ShoalActor {
   }
 
   /**
+   * What the TaskManager sends itself (timers, results of its own work). Never crosses the wire,
+   * so it is no {@code ShoalMessage}.
+   */
+  private sealed interface SelfMessage extends NoSerializationVerificationNeeded {}
+
+  /**
+   * Make one registration attempt of the run {@code registrationRun}.
+   *
+   * @param jobManagerAddress the address the attempt goes to
+   * @param backoff the wait after this attempt before the next one
+   * @param attempt the attempt number, 1-based, for logging
+   * @param registrationRun the run this attempt belongs to; attempts of older runs are dropped
+   */
+  private record TriggerTaskManagerRegistration(
+      String jobManagerAddress, Duration backoff, int attempt, UUID registrationRun)
+      implements SelfMessage {
+    private TriggerTaskManagerRegistration {
+      Objects.requireNonNull(jobManagerAddress, "jobManagerAddress");
+      Objects.requireNonNull(backoff, "backoff");
+      Objects.requireNonNull(registrationRun, "registrationRun");
+    }
+  }
+
+  /** Send a heartbeat to the JobManager: the heartbeat timer's message (tests send it too). */
+  enum SendHeartbeat implements SelfMessage {
+    INSTANCE
+  }
+
+  /**
    * The registration run {@code run} did not succeed in time.
    *
    * @param run the registration run that timed out
    */
-  private record RegistrationDeadline(UUID run) implements NoSerializationVerificationNeeded {}
+  private record RegistrationDeadline(UUID run) implements SelfMessage {}
 
   /**
    * The data port is bound (or could not be: {@code failure} is set).
@@ -132,7 +153,7 @@ public final class TaskManager extends ShoalActor {
    * @param port the bound port
    * @param failure why it could not be bound, or null
    */
-  private record DataPortBound(int port, Throwable failure) implements NoSerializationVerificationNeeded {}
+  private record DataPortBound(int port, Throwable failure) implements SelfMessage {}
 
   /** The connection to a JobManager; {@link NotConnected} while registering or idle. */
   private sealed interface Connection {}
@@ -299,28 +320,26 @@ public final class TaskManager extends ShoalActor {
   @Override
   protected void handleMessage(Object message) {
     switch (message) {
-      case TaskMessage m -> {
+      case TaskMessage.ForTaskManager m -> {
         if (isCommandAllowed(m)) {
           handleTaskMessage(m);
         }
       }
-      case CheckpointMessage m -> {
+      case CheckpointMessage.ForTaskManager m -> {
         if (isCommandAllowed(m)) {
           handleCheckpointMessage(m);
         }
       }
-      case RegistrationMessage m -> handleRegistrationMessage(m);
-      case TaskManagerMessage m -> handleTaskManagerMessage(m);
-      case LeadershipMessage m -> handleLeadershipMessage(m);
-      case Acknowledge.INSTANCE -> log.debug("Ignored an acknowledgement from {}.", getSender());
-      case ControlMessage m -> {
+      case RegistrationMessage.ForTaskManager m -> handleRegistrationMessage(m);
+      case TaskManagerMessage.ForTaskManager m -> handleTaskManagerMessage(m);
+      case LeadershipMessage.ForTaskManager m -> handleLeadershipMessage(m);
+      case ControlMessage.ForTaskManager m -> {
         if (isCommandAllowed(m)) {
           handleControlMessage(m);
         }
       }
       case TaskEvent m -> handleTaskEvent(m);
-      case RegistrationDeadline m -> handleRegistrationDeadline(m);
-      case DataPortBound m -> handleDataPortBound(m);
+      case SelfMessage m -> handleSelfMessage(m);
       case Terminated t -> handleTerminated(t);
       case org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().address().toString());
       case ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().toString());
@@ -343,19 +362,26 @@ public final class TaskManager extends ShoalActor {
     return false;
   }
 
+  private void handleSelfMessage(SelfMessage message) {
+    switch (message) {
+      case final TriggerTaskManagerRegistration m -> handleTriggerTaskManagerRegistration(m);
+      case SendHeartbeat.INSTANCE -> sendHeartbeat();
+      case final RegistrationDeadline m -> handleRegistrationDeadline(m);
+      case final DataPortBound m -> handleDataPortBound(m);
+    }
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Registration
   // ------------------------------------------------------------------------------------------
 
-  private void handleRegistrationMessage(RegistrationMessage message) {
+  private void handleRegistrationMessage(RegistrationMessage.ForTaskManager message) {
     switch (message) {
-      case final TriggerTaskManagerRegistration m -> handleTriggerTaskManagerRegistration(m);
       case final AcknowledgeRegistration m ->
           handleRegistrationSuccess(m.instanceId(), m.leaderSessionId(), m.registrationId(), false);
       case final AlreadyRegistered m ->
           handleRegistrationSuccess(m.instanceId(), m.leaderSessionId(), m.registrationId(), true);
       case final RefuseRegistration m -> handleRefuseRegistration(m);
-      case final RegisterTaskManager m -> handleUnknownMessage(m);
     }
   }
 
@@ -469,12 +495,9 @@ public final class TaskManager extends ShoalActor {
   //  JobManager loss and leader changes
   // ------------------------------------------------------------------------------------------
 
-  private void handleLeadershipMessage(LeadershipMessage message) {
+  private void handleLeadershipMessage(LeadershipMessage.ForTaskManager message) {
     switch (message) {
       case final JobManagerLeaderAddress m -> handleJobManagerLeaderAddress(m);
-      case final GrantLeadership m -> handleUnknownMessage(m);
-      case RevokeLeadership.INSTANCE -> handleUnknownMessage(message);
-      case final LeaderSessionMessage m -> handleUnknownMessage(m);
     }
   }
 
@@ -576,9 +599,8 @@ public final class TaskManager extends ShoalActor {
   //  Heartbeats and management
   // ------------------------------------------------------------------------------------------
 
-  private void handleTaskManagerMessage(TaskManagerMessage message) {
+  private void handleTaskManagerMessage(TaskManagerMessage.ForTaskManager message) {
     switch (message) {
-      case SendHeartbeat.INSTANCE -> sendHeartbeat();
       case SendStackTrace.INSTANCE -> handleSendStackTrace();
       case NotifyWhenRegisteredAtJobManager.INSTANCE -> {
         if (connection instanceof Registered registered) {
@@ -588,10 +610,6 @@ public final class TaskManager extends ShoalActor {
         }
       }
       case RequestNetworkStatus.INSTANCE -> handleRequestNetworkStatus();
-      case final Heartbeat m -> handleUnknownMessage(m);
-      case final StackTrace m -> handleUnknownMessage(m);
-      case final RegisteredAtJobManager m -> handleUnknownMessage(m);
-      case final NetworkStatus m -> handleUnknownMessage(m);
     }
   }
 
@@ -650,7 +668,7 @@ public final class TaskManager extends ShoalActor {
   //  Control
   // ------------------------------------------------------------------------------------------
 
-  private void handleControlMessage(ControlMessage message) {
+  private void handleControlMessage(ControlMessage.ForTaskManager message) {
     switch (message) {
       case final Disconnect m -> handleDisconnect(m);
       case final StopCluster m -> {
@@ -664,7 +682,6 @@ public final class TaskManager extends ShoalActor {
         listener.onFatalError(description);
         getContext().stop(getSelf());
       }
-      case Acknowledge.INSTANCE -> log.debug("Ignored an acknowledgement from {}.", getSender());
     }
   }
 
@@ -672,14 +689,11 @@ public final class TaskManager extends ShoalActor {
   //  Tasks
   // ------------------------------------------------------------------------------------------
 
-  private void handleTaskMessage(TaskMessage message) {
+  private void handleTaskMessage(TaskMessage.ForTaskManager message) {
     switch (message) {
       case final SubmitTask m -> handleSubmitTask(m);
       case final CancelTask m -> handleCancelTask(m);
       case final FailTask m -> handleFailTask(m);
-      case final UpdateTaskExecutionState m -> handleUnknownMessage(m);
-      case final RequestJobJar m -> handleUnknownMessage(m);
-      case final JobJar m -> handleUnknownMessage(m);
     }
   }
 
@@ -861,12 +875,10 @@ public final class TaskManager extends ShoalActor {
   //  Checkpoints
   // ------------------------------------------------------------------------------------------
 
-  private void handleCheckpointMessage(CheckpointMessage message) {
+  private void handleCheckpointMessage(CheckpointMessage.ForTaskManager message) {
     switch (message) {
       case final TriggerCheckpoint m -> handleTriggerCheckpoint(m);
       case final NotifyCheckpointComplete m -> handleNotifyCheckpointComplete(m);
-      case final AcknowledgeCheckpoint m -> handleUnknownMessage(m);
-      case final DeclineCheckpoint m -> handleUnknownMessage(m);
     }
   }
 

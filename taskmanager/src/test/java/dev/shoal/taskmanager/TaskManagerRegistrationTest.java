@@ -10,6 +10,7 @@ import dev.shoal.messages.ControlMessage.FatalError;
 import dev.shoal.messages.ControlMessage.StopCluster;
 import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.InstanceID;
+import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import dev.shoal.messages.LeadershipMessage.JobManagerLeaderAddress;
 import dev.shoal.messages.LeadershipMessage.LeaderSessionMessage;
 import dev.shoal.messages.ProtocolVersion;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.ActorRef;
@@ -38,6 +40,7 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.Props;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.remote.UniqueAddress;
 import org.apache.pekko.remote.artery.QuarantinedEvent;
 import org.apache.pekko.testkit.ExplicitlyTriggeredScheduler;
@@ -475,6 +478,34 @@ final class TaskManagerRegistrationTest {
     assertThat(waiter.expectMsgClass(EXPECT, RegisteredAtJobManager.class))
         .isEqualTo(
             new RegisteredAtJobManager(location.resourceId(), registration.leaderSessionId()));
+    jobManager.expectNoMessage(NO_MESSAGE);
+    advance(HEARTBEAT_INTERVAL_MS);
+    assertThat(jobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId())
+        .isEqualTo(registration.instanceId());
+  }
+
+  @Test
+  void shouldAnswerAnAskerWithFailureAndNobodyElseWhenSentAMessageOfAnotherReceiver() {
+    // given
+    TestKit jobManager = new TestKit(system);
+    ActorRef taskManager =
+        startTaskManager(
+            "tm-misdirected", configuration(Duration.ofMinutes(1)), location(), jobManager);
+    Registration registration = register(jobManager, taskManager);
+
+    // when: asked what only a JobManager receives, and told an answer only a JobManager gets
+    CompletableFuture<Object> answer =
+        Patterns.ask(taskManager, new GrantLeadership(UUID.randomUUID()), EXPECT)
+            .toCompletableFuture();
+    taskManager.tell(Acknowledge.INSTANCE, jobManager.getRef());
+
+    // then: the asker fails at once, nobody else hears back, and the registration stands
+    assertThat(answer)
+        .failsWithin(EXPECT)
+        .withThrowableThat()
+        .havingCause()
+        .isInstanceOf(IllegalArgumentException.class)
+        .withMessageContaining("does not understand " + GrantLeadership.class.getName());
     jobManager.expectNoMessage(NO_MESSAGE);
     advance(HEARTBEAT_INTERVAL_MS);
     assertThat(jobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId())

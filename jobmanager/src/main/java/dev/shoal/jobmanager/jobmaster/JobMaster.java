@@ -28,8 +28,6 @@ import dev.shoal.jobmanager.scheduler.SlotPool;
 import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
 import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
-import dev.shoal.messages.CheckpointMessage.NotifyCheckpointComplete;
-import dev.shoal.messages.CheckpointMessage.TriggerCheckpoint;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.JobClientMessage.CancellationFailure;
 import dev.shoal.messages.JobClientMessage.CancellationSuccess;
@@ -427,15 +425,13 @@ public final class JobMaster {
   //  Events: checkpoints and savepoints
   // ------------------------------------------------------------------------------------------
 
-  /** A task acknowledged or declined a checkpoint; anything else of the family is not for the JobManager. */
-  public List<JobMasterAction> onCheckpointMessage(CheckpointMessage message, long now) {
+  /** A task acknowledged or declined a checkpoint. */
+  public List<JobMasterAction> onCheckpointMessage(CheckpointMessage.ForJobManager message, long now) {
     begin();
     if (checkpoints != null) {
       switch (message) {
         case final AcknowledgeCheckpoint m -> checkpointActions(checkpoints.onAcknowledge(m, now), now);
         case final DeclineCheckpoint m -> checkpointActions(checkpoints.onDecline(m, now), now);
-        case final TriggerCheckpoint m -> LOG.debug("Ignored {}: tasks are triggered, not the JobManager.", m);
-        case final NotifyCheckpointComplete m -> LOG.debug("Ignored {}: tasks are notified, not the JobManager.", m);
       }
     }
     return finish();

@@ -15,7 +15,7 @@ import org.apache.pekko.actor.NoSerializationVerificationNeeded;
  *
  * @param decision the grant or revocation
  */
-public record ElectionDecision(LeadershipMessage decision) implements NoSerializationVerificationNeeded {
+public record ElectionDecision(LeadershipMessage.ForJobManager decision) implements NoSerializationVerificationNeeded {
 
   public ElectionDecision {
     Objects.requireNonNull(decision, "decision");

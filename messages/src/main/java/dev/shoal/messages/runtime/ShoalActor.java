@@ -33,7 +33,9 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
 
   /**
    * Handles one message after the leader session filter. Implementations switch over the
-   * message families they receive and pass anything else to {@link #handleUnknownMessage}.
+   * receiver sub-families they take ({@code case RegistrationMessage.ForJobManager m -> ...}),
+   * each handled by an exhaustive switch, and pass anything else, in one {@code default}, to
+   * {@link #handleUnknownMessage}.
    */
   protected abstract void handleMessage(Object message);
 
@@ -99,9 +101,11 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
   }
 
   /**
-   * Logs and drops a message this actor does not understand. An asker (a temporary actor) gets
-   * a {@link Status.Failure} so that it fails at once instead of timing out; nobody else gets an
-   * answer, so two actors can never bounce failures at each other.
+   * Logs and drops a message this actor does not understand: a protocol message meant for
+   * another receiver (misdirected) or anything else. One WARN line names its class and sender,
+   * not its content (which may be large). An asker (a temporary actor) gets a {@link
+   * Status.Failure} so that it fails at once instead of timing out; nobody else gets an answer,
+   * so two actors can never bounce failures at each other.
    */
   protected void handleUnknownMessage(Object message) {
     ActorRef sender = getSender();
@@ -109,7 +113,13 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
       log.warn("Dropped a failure nobody waited for, from {}.", sender, failure.cause());
       return;
     }
-    log.warn("Dropped unknown message {} from {}.", message, sender);
+    if (message instanceof ShoalMessage) {
+      log.warn("Dropped misdirected {} from {}: not a message {} receives.",
+          message.getClass().getName(), sender, getSelf().path().name());
+    } else {
+      log.warn("Dropped unknown message of class {} from {}.",
+          message.getClass().getName(), sender);
+    }
     if (isAsker(sender)) {
       sender.tell(
           new Status.Failure(
