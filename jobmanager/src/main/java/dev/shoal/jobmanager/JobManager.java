@@ -311,7 +311,7 @@ public final class JobManager extends ShoalActor {
     ResourceID resourceId = m.resourceId();
     String refusal = refusalReason(m);
     if (refusal != null) {
-      log.info("Refused registration of TaskManager {} at {}: {}", resourceId, taskManager.path(), refusal);
+      log.info("Refused registration of TaskManager {} at {}: {}", abbreviate(resourceId), taskManager.path(), abbreviate(refusal));
       taskManager.tell(new RefuseRegistration(refusal, m.registrationId()), getSelf());
       return;
     }
@@ -521,11 +521,11 @@ public final class JobManager extends ShoalActor {
       log.debug("Ignored disconnect of unknown TaskManager instance {}.", m.instanceId());
       return;
     }
-    removeTaskManager(instance, "it disconnected: " + m.cause(), false);
+    removeTaskManager(instance, "it disconnected: " + abbreviate(m.cause()), false);
   }
 
   private void handleStopCluster(StopCluster m) {
-    log.info("Stopping the cluster on request of {}: {}", getSender(), m.message());
+    log.info("Stopping the cluster on request of {}: {}", getSender(), abbreviate(m.message()));
     for (Instance instance : instances.unregisterAll()) {
       slotPool.removeInstance(instance.instanceId());
       getContext().unwatch(instance.taskManager());
@@ -537,7 +537,7 @@ public final class JobManager extends ShoalActor {
 
   /** FatalError is a TaskManager's message: nobody outside may stop the JobManager with it. */
   private void handleFatalError(FatalError m) {
-    log.warn("Ignored a FatalError from {} (only StopCluster stops a JobManager): {}", getSender(), m.description());
+    log.warn("Ignored a FatalError from {} (only StopCluster stops a JobManager): {}", getSender(), abbreviate(m.description()));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -631,7 +631,7 @@ public final class JobManager extends ShoalActor {
       }
     }
     if (refusal != null) {
-      log.info("Refused job {} ({}): {}", jobId, graph.name(), refusal);
+      log.info("Refused job {} ({}): {}", jobId, abbreviate(graph.name()), abbreviate(refusal));
       reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", refusal), 0));
       return;
     }
@@ -892,7 +892,7 @@ public final class JobManager extends ShoalActor {
       reply(new TriggerSavepointFailure(m.jobId(), notRunning(m.jobId())));
       return;
     }
-    log.info("Savepoint of job {} requested by {}{}.", m.jobId(), getSender(), m.directory() == null ? "" : " into " + m.directory());
+    log.info("Savepoint of job {} requested by {}{}.", m.jobId(), getSender(), m.directory() == null ? "" : " into " + abbreviate(m.directory()));
     handle(job, () -> job.triggerSavepoint(m.directory(), getSender(), clock.getAsLong()));
   }
 
