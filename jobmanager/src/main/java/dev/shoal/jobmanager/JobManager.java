@@ -325,7 +325,7 @@ public final class JobManager extends ShoalActor {
     ResourceID resourceId = m.resourceId();
     String refusal = refusalReason(m);
     if (refusal != null) {
-      log.info("Refused registration of TaskManager {} at {}: {}", resourceId, taskManager.path(), refusal);
+      log.info("Refused registration of TaskManager {} at {}: {}", abbreviate(resourceId), taskManager.path(), abbreviate(refusal));
       taskManager.tell(new RefuseRegistration(refusal, m.registrationId()), getSelf());
       return;
     }
@@ -544,7 +544,7 @@ public final class JobManager extends ShoalActor {
       refuse(m, refusal);
       return;
     }
-    removeTaskManager(instance, "it disconnected: " + m.cause(), false);
+    removeTaskManager(instance, "it disconnected: " + abbreviate(m.cause()), false);
   }
 
   private void handleStopCluster(StopCluster m) {
@@ -554,7 +554,7 @@ public final class JobManager extends ShoalActor {
       reply(new Status.Failure(new IllegalStateException("The JobManager refused StopCluster: " + refusal)));
       return;
     }
-    log.info("Stopping the cluster on request of {}: {}", getSender(), m.message());
+    log.info("Stopping the cluster on request of {}: {}", getSender(), abbreviate(m.message()));
     for (Instance instance : instances.unregisterAll()) {
       slotPool.removeInstance(instance.instanceId());
       getContext().unwatch(instance.taskManager());
@@ -638,7 +638,7 @@ public final class JobManager extends ShoalActor {
       }
     }
     if (refusal != null) {
-      log.info("Refused job {} ({}): {}", jobId, graph.name(), refusal);
+      log.info("Refused job {} ({}): {}", jobId, abbreviate(graph.name()), abbreviate(refusal));
       reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", refusal), 0));
       return;
     }
@@ -980,7 +980,7 @@ public final class JobManager extends ShoalActor {
       reply(new TriggerSavepointFailure(m.jobId(), notRunning(m.jobId())));
       return;
     }
-    log.info("Savepoint of job {} requested by {}{}.", m.jobId(), getSender(), m.directory() == null ? "" : " into " + m.directory());
+    log.info("Savepoint of job {} requested by {}{}.", m.jobId(), getSender(), m.directory() == null ? "" : " into " + abbreviate(m.directory()));
     handle(job, () -> job.triggerSavepoint(m.directory(), getSender(), clock.getAsLong()));
   }
 

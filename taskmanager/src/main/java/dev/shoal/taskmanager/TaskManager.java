@@ -454,14 +454,14 @@ public final class TaskManager extends ShoalActor {
 
   private void handleRefuseRegistration(RefuseRegistration m) {
     if (connection instanceof Registered || !m.registrationId().equals(registrationRun)) {
-      log.info("Ignored a registration refusal from {} to an earlier registration run: {}", getSender().path(), m.reason());
+      log.info("Ignored a registration refusal from {} to an earlier registration run: {}", getSender().path(), abbreviate(m.reason()));
       return;
     }
     log.error(
         "JobManager {} refused the registration of TaskManager {}: {} Registering again in {}.",
         getSender().path(),
         location.resourceId(),
-        m.reason(),
+        abbreviate(m.reason()),
         configuration.refusedRegistrationBackoff());
     registrationRun = UUID.randomUUID();
     timers()
@@ -672,13 +672,13 @@ public final class TaskManager extends ShoalActor {
     switch (message) {
       case final Disconnect m -> handleDisconnect(m);
       case final StopCluster m -> {
-        log.info("Stopping TaskManager {} on request of {}: {}", location.resourceId(), getSender().path(), m.message());
+        log.info("Stopping TaskManager {} on request of {}: {}", location.resourceId(), getSender().path(), abbreviate(m.message()));
         connection = NotConnected.INSTANCE; // the JobManager is stopping too: no goodbye
         getContext().stop(getSelf());
       }
       case final FatalError m -> {
         String description = "Fatal error in TaskManager " + location.resourceId() + ": " + m.description();
-        log.error("{}\n{}", description, m.cause());
+        log.error("{}\n{}", abbreviate(description), abbreviate(m.cause()));
         listener.onFatalError(description);
         getContext().stop(getSelf());
       }
@@ -734,7 +734,7 @@ public final class TaskManager extends ShoalActor {
             configuration.taskCancellationTimeout(),
             checkpointExecutors,
             event -> self.tell(event, ActorRef.noSender()));
-    log.info("Starting task {} of job {} in slot {}.", task.name(), descriptor.jobId(), slot);
+    log.info("Starting task {} of job {} in slot {}.", abbreviate(task.name()), descriptor.jobId(), slot);
     tasks.put(descriptor.attemptId(), new RunningTask(task, registered));
     try {
       task.start();
@@ -750,7 +750,7 @@ public final class TaskManager extends ShoalActor {
   private void rejectTask(Registered registered, TaskDeploymentDescriptor descriptor, String reason) {
     String description =
         "TaskManager " + location.resourceId() + " cannot run task " + descriptor.taskName() + " (" + descriptor.attemptId() + ") of job " + descriptor.jobId() + ": " + reason;
-    log.info(description);
+    log.info("{}", abbreviate(description));
     reportToJobManager(registered, failed(descriptor, SerializedThrowable.of(TaskSubmissionException.class.getName(), description)));
   }
 

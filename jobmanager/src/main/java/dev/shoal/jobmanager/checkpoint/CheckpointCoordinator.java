@@ -269,6 +269,9 @@ public final class CheckpointCoordinator {
     } else if (base == null) {
       refusal = "No savepoint directory: give one, or set " + CheckpointSettings.SAVEPOINTS_DIR
           + " in the job's settings.";
+    } else if (base.length() > CheckpointSettings.MAX_DIRECTORY_CHARS) {
+      refusal = "The savepoint directory has " + base.length() + " characters; at most "
+          + CheckpointSettings.MAX_DIRECTORY_CHARS + " are allowed.";
     } else if (!isAbsolute(base)) {
       refusal = "The savepoint directory '" + base + "' is not an absolute path.";
     } else if (pendingSavepoints() >= MAX_PENDING_SAVEPOINTS) {

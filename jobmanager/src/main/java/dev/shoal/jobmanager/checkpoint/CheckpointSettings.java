@@ -67,6 +67,12 @@ public record CheckpointSettings(
   /** Upper bound of every duration setting. */
   public static final Duration MAX_DURATION = Duration.ofDays(1);
 
+  /**
+   * The longest directory path accepted (Linux's PATH_MAX): a longer one cannot be created, and
+   * every trigger message of a checkpoint carries it.
+   */
+  public static final int MAX_DIRECTORY_CHARS = 4096;
+
   public static final int MAX_CONCURRENT_BOUND = 100;
   public static final int NUM_RETAINED_BOUND = 1000;
 
@@ -232,6 +238,7 @@ public record CheckpointSettings(
   }
 
   private static void checkAbsolute(String key, String path) {
+    check(path.length() <= MAX_DIRECTORY_CHARS, key, path.length() + " characters", "at most " + MAX_DIRECTORY_CHARS + " characters");
     boolean absolute;
     try {
       absolute = !path.isBlank() && Path.of(path).isAbsolute();

@@ -31,8 +31,10 @@ public final class RestartPolicy {
           case RestartStrategy.FixedDelay fixed -> restarts < fixed.attempts();
           case RestartStrategy.FailureRate rate -> {
             failureTimes.addLast(nowMillis);
-            long windowStart = nowMillis - rate.interval().toMillis();
-            while (!failureTimes.isEmpty() && failureTimes.peekFirst() < windowStart) {
+            long windowStart = windowStart(nowMillis, rate.interval());
+            // only the latest maxFailures + 1 times can decide: older ones are forgotten
+            while (!failureTimes.isEmpty()
+                && (failureTimes.peekFirst() < windowStart || failureTimes.size() > rate.maxFailures() + 1L)) {
               failureTimes.removeFirst();
             }
             yield failureTimes.size() <= rate.maxFailures();
@@ -42,6 +44,19 @@ public final class RestartPolicy {
       restarts++;
     }
     return restart;
+  }
+
+  /**
+   * The start of the interval that ends at {@code nowMillis}; the earliest time there is when the
+   * interval reaches back further (a Duration may be far longer than milliseconds since the epoch
+   * can count: its millis would overflow).
+   */
+  private static long windowStart(long nowMillis, Duration interval) {
+    if (interval.compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0) {
+      return Long.MIN_VALUE;
+    }
+    long millis = interval.toMillis();
+    return nowMillis < Long.MIN_VALUE + millis ? Long.MIN_VALUE : nowMillis - millis;
   }
 
   /** The wait before a restart. */

@@ -42,6 +42,18 @@ final class RestartPolicyTest {
   }
 
   @Test
+  void shouldRestartAtFailureRateWhenTheIntervalIsTheLongestDuration() {
+    // given at most 2 failures within an interval longer than milliseconds can count
+    RestartPolicy policy = new RestartPolicy(
+        new RestartStrategy.FailureRate(2, Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), Duration.ZERO));
+
+    // when / then: the interval reaches back to the beginning of time (no overflow)
+    assertThat(policy.onFailure(1_700_000_000_000L)).isTrue();
+    assertThat(policy.onFailure(Long.MAX_VALUE)).isTrue();
+    assertThat(policy.onFailure(0)).isFalse();
+  }
+
+  @Test
   void shouldReadFlinksRestartStrategyKeys() {
     assertThat(RestartStrategy.fromSettings(java.util.Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.attempts", "3", "restart-strategy.fixed-delay.delay", "2 s")))
         .isEqualTo(new RestartStrategy.FixedDelay(3, Duration.ofSeconds(2)));

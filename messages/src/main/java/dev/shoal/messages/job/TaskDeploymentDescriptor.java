@@ -56,6 +56,9 @@ public record TaskDeploymentDescriptor(
     if (subtaskIndex < 0 || subtaskIndex >= parallelism) {
       throw new IllegalArgumentException("subtask " + subtaskIndex + " out of range for parallelism " + parallelism);
     }
+    if (invokableClassName.isBlank()) {
+      throw new IllegalArgumentException("Task " + vertexName + " has no invokable class.");
+    }
     if (targetSlot < 0) {
       throw new IllegalArgumentException("targetSlot must be >= 0, was " + targetSlot);
     }

@@ -52,7 +52,7 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
       if (!envelope.leaderSessionId().equals(expected)) {
         log.warn(
             "Discarded {} from {}: it carries leader session {} but the current one is {}.",
-            envelope.message(),
+            abbreviate(envelope.message()),
             getSender(),
             envelope.leaderSessionId(),
             expected);
@@ -62,7 +62,7 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
     } else if (message instanceof RequiresLeaderSessionID) {
       log.warn(
           "Discarded {} from {}: it requires a leader session id but arrived without one.",
-          message,
+          abbreviate(message),
           getSender());
     } else {
       dispatch(message);
@@ -75,7 +75,7 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
       return;
     }
     long start = System.nanoTime();
-    log.debug("Handling {} from {}.", message, getSender());
+    log.debug("Handling {} from {}.", abbreviate(message), getSender());
     contain(message);
     log.debug("Handled {} in {} µs.", message.getClass().getSimpleName(), (System.nanoTime() - start) / 1000);
   }
@@ -127,6 +127,22 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
                   getSelf().path().name() + " does not understand " + message.getClass().getName())),
           getSelf());
     }
+  }
+
+  /** The longest text of a message or of an outside value that goes into one log line. */
+  public static final int MAX_LOGGED_CHARS = 1000;
+
+  /**
+   * {@code value} as text for a log line, cut after {@link #MAX_LOGGED_CHARS} characters with a
+   * marker that tells the full length: whoever sends a large or hostile message must not make the
+   * log file grow by its size.
+   */
+  public static String abbreviate(Object value) {
+    String text = String.valueOf(value);
+    if (text.length() <= MAX_LOGGED_CHARS) {
+      return text;
+    }
+    return text.substring(0, MAX_LOGGED_CHARS) + "... [" + text.length() + " characters]";
   }
 
   /** Wraps {@code message} in the envelope of the current leader session when it is fenced. */
