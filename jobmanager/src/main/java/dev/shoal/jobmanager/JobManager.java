@@ -101,7 +101,6 @@ import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.AccumulatorTransfer;
-import dev.shoal.messages.runtime.Authority;
 import dev.shoal.messages.runtime.ShoalActor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -258,9 +257,7 @@ public final class JobManager extends ShoalActor {
         getSelf().path(),
         configuration.heartbeatInterval(),
         configuration.heartbeatTimeout());
-    authority = new JobManagerAuthority(
-        new Authority(log, getContext().getSystem().deadLetters(), nanoClock),
-        JobManagerAuthority.allowRemoteStop(getContext().getSystem().settings().config()));
+    authority = new JobManagerAuthority(senders(), JobManagerAuthority.allowRemoteStop(getContext().getSystem().settings().config()));
     // reclaims the jar directories of JobManagers that were killed on this host, at start
     files();
     leaderElectionService.start(getSelf());
@@ -929,7 +926,7 @@ public final class JobManager extends ShoalActor {
 
   /** Drops a message its sender has no authority for, logging it (rate-limited). */
   private void refuse(Object message, String reason) {
-    authority.senders().dropped(message, getSender(), reason);
+    senders().dropped(message, getSender(), reason);
   }
 
   /** What the JobMasters see of the cluster. */

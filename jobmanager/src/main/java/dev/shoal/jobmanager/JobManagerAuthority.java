@@ -57,11 +57,6 @@ final class JobManagerAuthority {
     }
   }
 
-  /** The log of refused messages. */
-  Authority senders() {
-    return senders;
-  }
-
   /** Why {@code sender} may not stop the cluster, or null. */
   String stopClusterRefusal(ActorRef sender) {
     if (allowRemoteStop || senders.isLocal(sender)) {

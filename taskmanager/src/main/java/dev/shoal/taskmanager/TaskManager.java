@@ -41,7 +41,6 @@ import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.AccumulatorTransfer;
-import dev.shoal.messages.runtime.Authority;
 import dev.shoal.messages.runtime.ShoalActor;
 import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
 import dev.shoal.taskmanager.network.NetworkEnvironment;
@@ -255,7 +254,7 @@ public final class TaskManager extends ShoalActor {
         configuration.numberOfSlots(),
         hardware.cpuCores(),
         hardware.jvmHeapBytes() >> 20);
-    authority = new TaskManagerAuthority(new Authority(log, getContext().getSystem().deadLetters(), System::nanoTime));
+    authority = new TaskManagerAuthority(senders());
     // Artery publishes its own event class; classic remoting the one in org.apache.pekko.remote
     getContext().getSystem().getEventStream().subscribe(getSelf(), org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent.class);
     getContext().getSystem().getEventStream().subscribe(getSelf(), ThisActorSystemQuarantinedEvent.class);
@@ -358,7 +357,7 @@ public final class TaskManager extends ShoalActor {
     if (refusal == null) {
       return true;
     }
-    authority.senders().dropped(command, getSender(), refusal);
+    senders().dropped(command, getSender(), refusal);
     return false;
   }
 
@@ -504,7 +503,7 @@ public final class TaskManager extends ShoalActor {
   private void handleJobManagerLeaderAddress(JobManagerLeaderAddress m) {
     String refusal = authority.leaderAddressRefusal(getSender());
     if (refusal != null) {
-      authority.senders().dropped(m, getSender(), refusal);
+      senders().dropped(m, getSender(), refusal);
       return;
     }
     if (connection instanceof Registered registered) {

@@ -28,11 +28,6 @@ final class TaskManagerAuthority {
     this.senders = Objects.requireNonNull(senders, "senders");
   }
 
-  /** The log of refused messages. */
-  Authority senders() {
-    return senders;
-  }
-
   /**
    * Why a command from {@code sender} is refused, or null.
    *

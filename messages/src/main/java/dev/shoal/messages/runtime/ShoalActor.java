@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #createReceive()} is final: every message goes through the leader session filter
  * and then to one call of {@link #handleMessage(Object)}. The filter unwraps a {@link
  * LeaderSessionMessage} whose session id equals {@link #leaderSessionId()} and drops, with a
- * warning, one whose id differs and any {@link RequiresLeaderSessionID} message that arrives
- * bare. Unlike Flink 1.x, nothing here ever crashes the actor on a stale or unknown message, and
+ * warning (rate-limited, see {@link #senders()}), one whose id differs and any {@link
+ * RequiresLeaderSessionID} message that arrives bare. Unlike Flink 1.x, nothing here ever crashes the actor on a stale or unknown message, and
  * an exception while handling a message is logged and contained: the actor keeps its state.
  *
  * <p>Threading: everything runs on the actor's thread; subclasses keep their state in fields.
@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 public abstract class ShoalActor extends AbstractActorWithTimers {
 
   protected final Logger log = LoggerFactory.getLogger(getClass());
+
+  private Authority senders; // created on first use, with the actor system
 
   @Override
   public final Receive createReceive() {
@@ -50,20 +52,13 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
     if (message instanceof LeaderSessionMessage envelope) {
       UUID expected = leaderSessionId();
       if (!envelope.leaderSessionId().equals(expected)) {
-        log.warn(
-            "Discarded {} from {}: it carries leader session {} but the current one is {}.",
-            abbreviate(envelope.message()),
-            getSender(),
-            envelope.leaderSessionId(),
-            expected);
+        senders().dropped(envelope.message(), getSender(),
+            "it carries leader session " + envelope.leaderSessionId() + " but the current one is " + expected);
         return;
       }
       dispatch(envelope.message());
     } else if (message instanceof RequiresLeaderSessionID) {
-      log.warn(
-          "Discarded {} from {}: it requires a leader session id but arrived without one.",
-          abbreviate(message),
-          getSender());
+      senders().dropped(message, getSender(), "it requires a leader session id but arrived without one");
     } else {
       dispatch(message);
     }
@@ -113,13 +108,9 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
       log.warn("Dropped a failure nobody waited for, from {}.", sender, failure.cause());
       return;
     }
-    if (message instanceof ShoalMessage) {
-      log.warn("Dropped misdirected {} from {}: not a message {} receives.",
-          message.getClass().getName(), sender, getSelf().path().name());
-    } else {
-      log.warn("Dropped unknown message of class {} from {}.",
-          message.getClass().getName(), sender);
-    }
+    senders().dropped(message, sender, message instanceof ShoalMessage
+        ? "misdirected: not a message " + getSelf().path().name() + " receives"
+        : "this actor does not understand it");
     if (isAsker(sender)) {
       sender.tell(
           new Status.Failure(
@@ -143,6 +134,17 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
       return text;
     }
     return text.substring(0, MAX_LOGGED_CHARS) + "... [" + text.length() + " characters]";
+  }
+
+  /**
+   * The sender checks of this actor and its log of dropped messages: at WARN, rate-limited per
+   * message class and sender address (see {@link Authority}).
+   */
+  protected final Authority senders() {
+    if (senders == null) {
+      senders = new Authority(log, getContext().getSystem().deadLetters(), System::nanoTime);
+    }
+    return senders;
   }
 
   /** Wraps {@code message} in the envelope of the current leader session when it is fenced. */
