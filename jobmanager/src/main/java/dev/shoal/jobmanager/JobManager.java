@@ -101,6 +101,7 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
+import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ShoalActor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -243,8 +244,8 @@ public final class JobManager extends ShoalActor {
     log.info(
         "Starting JobManager at {} (heartbeat interval {}, timeout {}).",
         getSelf().path(),
-        configuration.heartbeatInterval(),
-        configuration.heartbeatTimeout());
+        Durations.format(configuration.heartbeatInterval()),
+        Durations.format(configuration.heartbeatTimeout()));
     // reclaims the jar directories of JobManagers that were killed on this host, at start
     files();
     leaderElectionService.start(getSelf());

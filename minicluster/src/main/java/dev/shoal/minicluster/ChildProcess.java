@@ -1,5 +1,6 @@
 package dev.shoal.minicluster;
 
+import dev.shoal.messages.runtime.Durations;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -119,7 +120,7 @@ final class ChildProcess implements AutoCloseable {
     try {
       return announcement.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("The " + name + " process did not start within " + timeout, e);
+      throw new IllegalStateException("The " + name + " process did not start within " + Durations.format(timeout), e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {

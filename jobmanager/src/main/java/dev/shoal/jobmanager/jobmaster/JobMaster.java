@@ -49,6 +49,8 @@ import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.job.TaskRestore;
+import dev.shoal.messages.runtime.Durations;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -363,7 +365,7 @@ public final class JobMaster {
           act(StopWaitingForSlots.INSTANCE);
           String message = "Not enough task slots for job " + jobId() + " (" + graph.jobGraph().name() + "): it needs "
               + graph.jobGraph().maxParallelism() + " slots, but only " + cluster.describeSlots()
-              + " are available after waiting " + configuration.slotRequestTimeout() + ".";
+              + " are available after waiting " + Durations.format(configuration.slotRequestTimeout()) + ".";
           LOG.info("{}", message);
           graph.recordFailure(cause("NoResourceAvailableException", message));
           failAllExecutions();
@@ -375,7 +377,7 @@ public final class JobMaster {
         for (Execution execution : graph.executions()) {
           if (execution.state() == ExecutionState.DEPLOYING) {
             failAttempt(cause("DeploymentTimeoutException",
-                "Deployment of " + execution.taskName() + " did not report RUNNING within " + configuration.deploymentTimeout() + "."), now);
+                "Deployment of " + execution.taskName() + " did not report RUNNING within " + Durations.format(configuration.deploymentTimeout()) + "."), now);
             checkAttemptOver(now);
             break;
           }
@@ -568,7 +570,7 @@ public final class JobMaster {
     act(WaitForSlots.INSTANCE);
     act(new StartTimer(JobTimer.SlotRequest.INSTANCE, configuration.slotRequestTimeout()));
     LOG.info("Job {} waits for slots: it needs {}, {} are free. It fails if they do not come within {}.",
-        jobId(), graph.jobGraph().maxParallelism(), cluster.describeSlots(), configuration.slotRequestTimeout());
+        jobId(), graph.jobGraph().maxParallelism(), cluster.describeSlots(), Durations.format(configuration.slotRequestTimeout()));
   }
 
   /** Allocates slots and deploys every subtask of the current attempt; false when too few slots are free. */
@@ -655,7 +657,7 @@ public final class JobMaster {
         act(ReleaseSlots.INSTANCE);
         if (graph.restartPolicy().onFailure(now)) {
           transition(JobStatus.RESTARTING);
-          LOG.info("Restarting job {} in {} (restart {}).", jobId(), graph.restartPolicy().delay(), graph.restarts());
+          LOG.info("Restarting job {} in {} (restart {}).", jobId(), Durations.format(graph.restartPolicy().delay()), graph.restarts());
           act(new StartTimer(JobTimer.Restart.INSTANCE, graph.restartPolicy().delay()));
         } else {
           LOG.info("Job {} fails for good: {}.", jobId(), graph.restartPolicy().exhaustedReason());
@@ -690,7 +692,8 @@ public final class JobMaster {
     for (JobTimer timer : List.of(JobTimer.SlotRequest.INSTANCE, JobTimer.Deployment.INSTANCE, JobTimer.Restart.INSTANCE, JobTimer.CheckpointTrigger.INSTANCE)) {
       act(new CancelTimer(timer));
     }
-    LOG.info("Job {} ({}) ended {} after {} ms and {} restarts.", jobId(), graph.jobGraph().name(), status, graph.netRuntimeMillis(), graph.restarts());
+    LOG.info("Job {} ({}) ended {} after {} and {} restarts.", jobId(), graph.jobGraph().name(), status,
+        Durations.format(Duration.ofMillis(graph.netRuntimeMillis())), graph.restarts());
     if (listening == ListeningBehaviour.EXECUTION_RESULT) {
       Object result =
           status == JobStatus.FINISHED
