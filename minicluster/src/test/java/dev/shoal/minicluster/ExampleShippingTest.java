@@ -50,7 +50,7 @@ final class ExampleShippingTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        new CommandLine(new ShoalCli())
+        ShoalCli.commandLine()
             .setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err))
             .execute("run", "--jobmanager", hostPort, "--timeout", "60s", "--example", "pi", "--parallelism", "4", "--samples", "40000", "--json");

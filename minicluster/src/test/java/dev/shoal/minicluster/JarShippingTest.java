@@ -91,7 +91,7 @@ final class JarShippingTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        new CommandLine(new ShoalCli())
+        ShoalCli.commandLine()
             .setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err))
             .execute("run", "--jobmanager", hostPort, "--timeout", "60s", "--jar", jar.toString(), "--class", "jaronly.JarOnlyJob", "--json", "4");

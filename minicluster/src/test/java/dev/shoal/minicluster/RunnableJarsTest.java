@@ -135,7 +135,7 @@ final class RunnableJarsTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        new CommandLine(new ShoalCli())
+        ShoalCli.commandLine()
             .setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err))
             .execute("taskmanagers", "--jobmanager", hostPort, "--json");

@@ -35,7 +35,7 @@ final class ShoalCommand {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int exitCode =
-        new CommandLine(new ShoalCli())
+        ShoalCli.commandLine()
             .setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err))
             .execute(line.toArray(String[]::new));
