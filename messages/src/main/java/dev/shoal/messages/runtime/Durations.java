@@ -62,7 +62,8 @@ public final class Durations {
 
   /**
    * Reads a duration as HOCON does ({@code 10s}, {@code 500 ms}, {@code 2 minutes}, {@code 1h};
-   * a bare number is milliseconds), plus {@code 5 min} as {@link #format} prints it and ISO-8601
+   * a bare number is milliseconds), plus {@code 5 min} and {@code 250 µs} as {@link #format}
+   * prints them, and ISO-8601
    * ({@code PT10S}).
    *
    * @throws IllegalArgumentException when {@code text} is none of these
@@ -78,7 +79,7 @@ public final class Durations {
       }
     }
     Matcher minutes = MINUTES.matcher(trimmed);
-    String hocon = minutes.matches() ? minutes.group(1) + " minutes" : trimmed;
+    String hocon = minutes.matches() ? minutes.group(1) + " minutes" : trimmed.replace("µs", "us");
     try {
       return ConfigFactory.empty()
           .withValue("d", ConfigValueFactory.fromAnyRef(hocon))
