@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -136,6 +137,20 @@ final class ChildProcess implements AutoCloseable {
   /** SIGKILL. */
   void kill() {
     process.destroyForcibly();
+  }
+
+  /**
+   * SIGTERM, and waits up to the grace period for the end.
+   *
+   * @return the exit code, or empty when the process had not ended by then
+   */
+  OptionalInt terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(GRACEFUL_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
+      return OptionalInt.empty();
+    }
+    outputReader.join(GRACEFUL_STOP.toMillis());
+    return OptionalInt.of(process.exitValue());
   }
 
   /** SIGTERM, then SIGKILL if it has not ended after a grace period; waits for the end. */
