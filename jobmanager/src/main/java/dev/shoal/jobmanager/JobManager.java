@@ -2,6 +2,9 @@ package dev.shoal.jobmanager;
 
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
+import dev.shoal.jobmanager.exceptions.JobSubmissionException;
+import dev.shoal.jobmanager.exceptions.LeadershipLostException;
+import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.JobArchive;
 import dev.shoal.jobmanager.files.JobFiles;
@@ -440,7 +443,7 @@ public final class JobManager extends ShoalActor {
         instances.totalSlots());
     terminationWaiters.release(instance.resourceId(), new TaskManagerTerminated(instance.resourceId(), reason), getSelf());
     SerializedThrowable cause =
-        SerializedThrowable.of("dev.shoal.jobmanager.TaskManagerLostException", "TaskManager " + instance.resourceId() + " was lost: " + reason);
+        SerializedThrowable.of(TaskManagerLostException.class, "TaskManager " + instance.resourceId() + " was lost: " + reason);
     long now = clock.getAsLong();
     for (JobID jobId : affected) {
       JobMaster job = jobs.get(jobId);
@@ -492,7 +495,7 @@ public final class JobManager extends ShoalActor {
     // Without a job store there is nothing to recover the jobs from: they fail (the TaskManagers
     // cancel their tasks when they are told to disconnect below).
     for (JobMaster job : List.copyOf(jobs.values())) {
-      handle(job, () -> job.onLeadershipLost(SerializedThrowable.of("dev.shoal.jobmanager.LeadershipLostException", cause), clock.getAsLong()));
+      handle(job, () -> job.onLeadershipLost(SerializedThrowable.of(LeadershipLostException.class, cause), clock.getAsLong()));
     }
     for (Instance instance : instances.unregisterAll()) {
       slotPool.removeInstance(instance.instanceId());
@@ -633,7 +636,7 @@ public final class JobManager extends ShoalActor {
     }
     if (refusal != null) {
       log.info("Refused job {} ({}): {}", jobId, graph.name(), refusal);
-      reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", refusal), 0));
+      reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of(JobSubmissionException.class, refusal), 0));
       return;
     }
     List<JarFile> jars = m.jars().stream().map(JarUpload::file).toList();
@@ -689,7 +692,7 @@ public final class JobManager extends ShoalActor {
       return;
     }
     if (m.failure() != null) {
-      SerializedThrowable cause = SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", m.failure());
+      SerializedThrowable cause = SerializedThrowable.of(JobSubmissionException.class, m.failure());
       handle(job, () -> job.failBeforeStart(cause, clock.getAsLong()));
       return;
     }

@@ -7,6 +7,11 @@ import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.jobmanager.checkpoint.StateAssignment;
 import dev.shoal.jobmanager.checkpoint.TaskRef;
+import dev.shoal.jobmanager.exceptions.DeploymentTimeoutException;
+import dev.shoal.jobmanager.exceptions.JobCancellationException;
+import dev.shoal.jobmanager.exceptions.JobSubmissionException;
+import dev.shoal.jobmanager.exceptions.NoResourceAvailableException;
+import dev.shoal.jobmanager.exceptions.TaskFailureException;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.ExecutionGraph;
 import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
@@ -188,7 +193,7 @@ public final class JobMaster {
       try {
         StateAssignment.assign(savepoint, graph.jobGraph(), checkpointSettings.ignoreUnclaimedState());
       } catch (IllegalArgumentException e) {
-        return failBeforeStart(cause("JobSubmissionException",
+        return failBeforeStart(cause(JobSubmissionException.class,
             "Job " + jobId() + " cannot start from " + savepoint.directory() + ": " + e.getMessage()), now);
       }
       LOG.info("Job {} starts from {} {} ({}).", jobId(), savepoint.type().name().toLowerCase(java.util.Locale.ROOT),
@@ -269,10 +274,10 @@ public final class JobMaster {
         }
       }
       case FAILED -> failAttempt(
-          update.error() != null ? update.error() : cause("TaskFailureException", execution.taskName() + " failed without a cause."), now);
+          update.error() != null ? update.error() : cause(TaskFailureException.class, execution.taskName() + " failed without a cause."), now);
       case CANCELED -> {
         if (graph.status() == JobStatus.RUNNING) {
-          failAttempt(cause("TaskFailureException", execution.taskName() + " was cancelled by its TaskManager."), now);
+          failAttempt(cause(TaskFailureException.class, execution.taskName() + " was cancelled by its TaskManager."), now);
         }
       }
       case CREATED, SCHEDULED, DEPLOYING, CANCELING -> {}
@@ -367,7 +372,7 @@ public final class JobMaster {
               + graph.jobGraph().maxParallelism() + " slots, but only " + cluster.describeSlots()
               + " are available after waiting " + Durations.format(configuration.slotRequestTimeout()) + ".";
           LOG.info("{}", message);
-          graph.recordFailure(cause("NoResourceAvailableException", message));
+          graph.recordFailure(cause(NoResourceAvailableException.class, message));
           failAllExecutions();
           transition(JobStatus.FAILED);
           end(JobStatus.FAILED, now);
@@ -376,7 +381,7 @@ public final class JobMaster {
       case JobTimer.Deployment t -> {
         for (Execution execution : graph.executions()) {
           if (execution.state() == ExecutionState.DEPLOYING) {
-            failAttempt(cause("DeploymentTimeoutException",
+            failAttempt(cause(DeploymentTimeoutException.class,
                 "Deployment of " + execution.taskName() + " did not report RUNNING within " + Durations.format(configuration.deploymentTimeout()) + "."), now);
             checkAttemptOver(now);
             break;
@@ -701,7 +706,7 @@ public final class JobMaster {
                   AccumulatorValue.boundedForOneMessage(graph.accumulators(), "job " + jobId()), graph.restarts())
               : new JobResultFailure(jobId(), status,
                   status == JobStatus.CANCELED && graph.failureCause() == null
-                      ? cause("JobCancellationException", "Job " + jobId() + " was cancelled.")
+                      ? cause(JobCancellationException.class, "Job " + jobId() + " was cancelled.")
                       : graph.failureCause(),
                   graph.restarts());
       act(new Reply(client, result));
@@ -724,8 +729,8 @@ public final class JobMaster {
   //  Plumbing
   // ------------------------------------------------------------------------------------------
 
-  private static SerializedThrowable cause(String exception, String message) {
-    return SerializedThrowable.of("dev.shoal.jobmanager." + exception, message);
+  private static SerializedThrowable cause(Class<? extends Exception> exception, String message) {
+    return SerializedThrowable.of(exception, message);
   }
 
   private void begin() {

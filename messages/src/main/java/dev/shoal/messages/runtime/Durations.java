@@ -63,8 +63,7 @@ public final class Durations {
   /**
    * Reads a duration as HOCON does ({@code 10s}, {@code 500 ms}, {@code 2 minutes}, {@code 1h};
    * a bare number is milliseconds), plus {@code 5 min} and {@code 250 µs} as {@link #format}
-   * prints them, and ISO-8601
-   * ({@code PT10S}).
+   * prints them, and ISO-8601 ({@code PT10S}).
    *
    * @throws IllegalArgumentException when {@code text} is none of these
    */
