@@ -485,7 +485,8 @@ public final class ShoalCli {
         }
         out.println(json(result));
       } else {
-        out.printf("Job %s (%s) %s in %d ms with %d restarts.%n", graph.jobId(), graph.name(), state, durationMs, restarts);
+        out.printf("Job %s (%s) %s in %s with %d restarts.%n", graph.jobId(), graph.name(), state,
+            Durations.format(Duration.ofMillis(durationMs)), restarts);
         values.forEach((k, v) -> {
           if (!Examples.isSummarized(k)) {
             out.printf("  %s = %s%n", k, v);
@@ -547,7 +548,7 @@ public final class ShoalCli {
   static final class Status implements Callable<Integer> {
     @Mixin JobManagerOptions options = new JobManagerOptions();
 
-    @CommandLine.Parameters(paramLabel = "JOBID")
+    @CommandLine.Parameters(paramLabel = "JOBID", description = "The job, as 'shoal list' shows it.")
     String jobId;
 
     @Option(names = "--json", description = "Print a JSON object.")
@@ -811,7 +812,7 @@ public final class ShoalCli {
     @Option(names = "--mode", defaultValue = "ACTOR_SYSTEM_PER_COMPONENT", description = "One of ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     MiniCluster.Mode mode;
 
-    @Option(names = "--keep-running", description = "Keep the cluster up until Ctrl-C instead of running an example and exiting.")
+    @Option(names = "--keep-running", description = "Keep the cluster up, printing each TaskManager as it registers, until Ctrl-C or SIGTERM (then exit 0), instead of running an example.")
     boolean keepRunning;
 
     @Option(names = "--example", defaultValue = "wordcount", description = "The example to run: wordcount, pipeline, pi or noop (default ${DEFAULT-VALUE}).")

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine;
 
 /** Runs {@code shoal} commands in this JVM, against a MiniCluster's JobManager, for tests. */
 final class ShoalCommand {
