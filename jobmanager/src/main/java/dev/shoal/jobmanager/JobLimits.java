@@ -5,6 +5,7 @@ import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobVertex;
 import dev.shoal.messages.job.RestartStrategy;
+import dev.shoal.messages.runtime.Durations;
 import java.time.Duration;
 
 /**
@@ -106,7 +107,7 @@ public record JobLimits(
 
   private String delayRefusal(String key, Duration delay) {
     if (delay.compareTo(maxRestartDelay) > 0) {
-      return "Invalid " + key + ": " + delay + " is longer than the " + maxRestartDelay + " allowed (" + PREFIX + "max-restart-delay).";
+      return "Invalid " + key + ": " + Durations.format(delay) + " is longer than the " + Durations.format(maxRestartDelay) + " allowed (" + PREFIX + "max-restart-delay).";
     }
     return null;
   }

@@ -2,6 +2,9 @@ package dev.shoal.jobmanager;
 
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
+import dev.shoal.jobmanager.exceptions.JobSubmissionException;
+import dev.shoal.jobmanager.exceptions.LeadershipLostException;
+import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
 import dev.shoal.jobmanager.execution.JobArchive;
@@ -101,6 +104,7 @@ import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.AccumulatorTransfer;
+import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ShoalActor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -255,8 +259,8 @@ public final class JobManager extends ShoalActor {
     log.info(
         "Starting JobManager at {} (heartbeat interval {}, timeout {}).",
         getSelf().path(),
-        configuration.heartbeatInterval(),
-        configuration.heartbeatTimeout());
+        Durations.format(configuration.heartbeatInterval()),
+        Durations.format(configuration.heartbeatTimeout()));
     authority = new JobManagerAuthority(senders(), JobManagerAuthority.allowRemoteStop(getContext().getSystem().settings().config()));
     // reclaims the jar directories of JobManagers that were killed on this host, at start
     files();
@@ -457,7 +461,7 @@ public final class JobManager extends ShoalActor {
         instances.totalSlots());
     terminationWaiters.release(instance.resourceId(), new TaskManagerTerminated(instance.resourceId(), reason), getSelf());
     SerializedThrowable cause =
-        SerializedThrowable.of("dev.shoal.jobmanager.TaskManagerLostException", "TaskManager " + instance.resourceId() + " was lost: " + reason);
+        SerializedThrowable.of(TaskManagerLostException.class, "TaskManager " + instance.resourceId() + " was lost: " + reason);
     long now = clock.getAsLong();
     for (JobID jobId : affected) {
       JobMaster job = jobs.get(jobId);
@@ -507,7 +511,7 @@ public final class JobManager extends ShoalActor {
     // Without a job store there is nothing to recover the jobs from: they fail (the TaskManagers
     // cancel their tasks when they are told to disconnect below).
     for (JobMaster job : List.copyOf(jobs.values())) {
-      handle(job, () -> job.onLeadershipLost(SerializedThrowable.of("dev.shoal.jobmanager.LeadershipLostException", cause), clock.getAsLong()));
+      handle(job, () -> job.onLeadershipLost(SerializedThrowable.of(LeadershipLostException.class, cause), clock.getAsLong()));
     }
     for (Instance instance : instances.unregisterAll()) {
       slotPool.removeInstance(instance.instanceId());
@@ -636,7 +640,7 @@ public final class JobManager extends ShoalActor {
     }
     if (refusal != null) {
       log.info("Refused job {} ({}): {}", jobId, abbreviate(graph.name()), abbreviate(refusal));
-      reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", refusal), 0));
+      reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of(JobSubmissionException.class, refusal), 0));
       return;
     }
     List<JarFile> jars = m.jars().stream().map(JarUpload::file).toList();
@@ -692,7 +696,7 @@ public final class JobManager extends ShoalActor {
       return;
     }
     if (m.failure() != null) {
-      SerializedThrowable cause = SerializedThrowable.of("dev.shoal.jobmanager.JobSubmissionException", m.failure());
+      SerializedThrowable cause = SerializedThrowable.of(JobSubmissionException.class, m.failure());
       handle(job, () -> job.failBeforeStart(cause, clock.getAsLong()));
       return;
     }

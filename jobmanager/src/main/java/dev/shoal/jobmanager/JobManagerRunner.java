@@ -1,7 +1,9 @@
 package dev.shoal.jobmanager;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.shoal.jobmanager.leader.StandaloneLeaderElectionService;
+import dev.shoal.messages.runtime.CommandLines;
 import dev.shoal.messages.runtime.ExitCode;
 import dev.shoal.messages.runtime.ProcessReaper;
 import dev.shoal.messages.runtime.ProcessSupport;
@@ -90,8 +92,13 @@ public final class JobManagerRunner implements AutoCloseable {
   @Command(
       name = "jobmanager",
       mixinStandardHelpOptions = true,
-      description = "Runs a Shoal JobManager until it is stopped (SIGTERM, Ctrl-C, or StopCluster;"
-          + " from a remote sender only with shoal.jobmanager.allow-remote-stop = true).")
+      description = {
+        "Runs a Shoal JobManager until it is stopped (SIGTERM, Ctrl-C, or StopCluster; from a"
+            + " remote sender only with shoal.jobmanager.allow-remote-stop = true): exit code 0"
+            + " after a 'stopped' line.",
+        "Logs go to the console and to <shoal.log.dir>/jobmanager.log; -D shoal.log.level=DEBUG"
+            + " (or any -D shoal.log.* setting) configures logging."
+      })
   static final class Cli implements Callable<Integer> {
     @Option(names = "--host", description = "Host to bind to and announce (shoal.jobmanager.host).")
     String host;
@@ -102,12 +109,14 @@ public final class JobManagerRunner implements AutoCloseable {
     @Option(names = "--config", description = "HOCON configuration file.")
     Path configFile;
 
-    @Option(names = "-D", description = "Configuration override, e.g. -D shoal.heartbeat.timeout=20s.")
+    @Option(names = "-D", description = "Configuration override, e.g. -D shoal.heartbeat.timeout=20s;"
+        + " shoal.log.* keys (e.g. -D shoal.log.level=DEBUG) configure logging.")
     Map<String, String> properties = new HashMap<>();
 
     @Override
     public Integer call() {
-      Map<String, Object> overrides = new HashMap<>(properties);
+      // before the first logger: -D shoal.log.* configures logging
+      Map<String, Object> overrides = new HashMap<>(CommandLines.applyLogProperties(properties));
       if (host != null) {
         overrides.put("shoal.jobmanager.host", host);
       }
@@ -117,22 +126,33 @@ public final class JobManagerRunner implements AutoCloseable {
       Logger log = LoggerFactory.getLogger(JobManagerRunner.class);
       JobManagerRunner runner;
       try {
-        runner = start(ProcessSupport.loadConfig(configFile, overrides));
+        // the process's own shutdown hook (ProcessSupport.stopOnSignal) stops it, not Pekko's
+        runner = start(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
+            .withFallback(ProcessSupport.loadConfig(configFile, overrides)));
       } catch (RuntimeException e) {
         log.error("Could not start the JobManager: {}", e.getMessage(), e);
         System.err.println("Could not start the JobManager: " + e.getMessage());
         return ExitCode.STARTUP_FAILURE.code();
       }
+      ProcessSupport.stopOnSignal("JobManager " + runner.address(), runner::close);
       log.info("JobManager {} is running (pid {}).", runner.address(), ProcessSupport.pid());
       runner.whenTerminated().toCompletableFuture().join();
-      log.info("JobManager {} has shut down.", runner.address());
+      if (!ProcessSupport.ending()) {
+        log.info("JobManager {} stopped.", runner.address());
+      }
       return ExitCode.OK.code();
     }
   }
 
   public static void main(String[] args) {
     ProcessSupport.configureLogging("jobmanager");
-    int code = new CommandLine(new Cli()).execute(Objects.requireNonNull(args));
-    System.exit(code);
+    int code = commandLine().execute(Objects.requireNonNull(args));
+    ProcessSupport.exit(code);
+  }
+
+  /** The command line of jobmanager.jar, with Shoal's converters, errors and exit codes. */
+  static CommandLine commandLine() {
+    return CommandLines.configure(new CommandLine(new Cli()), ExitCode.USAGE.code(),
+        ExitCode.STARTUP_FAILURE.code(), ExitCode.descriptions());
   }
 }

@@ -6,6 +6,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.ConfigFactory;
+import dev.shoal.jobmanager.exceptions.DeploymentTimeoutException;
+import dev.shoal.jobmanager.exceptions.JobCancellationException;
+import dev.shoal.jobmanager.exceptions.JobSubmissionException;
+import dev.shoal.jobmanager.exceptions.LeadershipLostException;
+import dev.shoal.jobmanager.exceptions.NoResourceAvailableException;
+import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
 import dev.shoal.jobmanager.leader.ElectionDecision;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
 import dev.shoal.messages.ClusterQueryMessage.NumberRegisteredTaskManagers;
@@ -163,7 +169,7 @@ final class JobManagerJobsTest {
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
     assertThat(failure.jobId()).isEqualTo(graph.jobId());
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
-    assertThat(failure.cause().className()).endsWith("JobSubmissionException");
+    assertThat(failure.cause().className()).isEqualTo(JobSubmissionException.class.getName());
     assertThat(failure.cause().message()).contains("not the leader");
     assertThat(failure.restarts()).isZero();
     client.expectNoMessage(quiet);
@@ -283,7 +289,7 @@ final class JobManagerJobsTest {
     JobResultFailure failure =
         client.within(timeout.dividedBy(2), timeout.plus(patience), () -> client.expectMsgClass(JobResultFailure.class));
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
-    assertThat(failure.cause().className()).endsWith("NoResourceAvailableException");
+    assertThat(failure.cause().className()).isEqualTo(NoResourceAvailableException.class.getName());
     assertThat(failure.cause().message()).contains("needs 3 slots").contains("only 1 of 1 slots on 1 TaskManagers");
     assertThat(jobStatus(jobManager, client, graph.jobId())).isEqualTo(JobStatus.FAILED);
     taskManager.expectNoMessage(quiet);
@@ -342,7 +348,7 @@ final class JobManagerJobsTest {
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
     assertThat(failure.jobId()).isEqualTo(graph.jobId());
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
-    assertThat(failure.cause().className()).endsWith("DeploymentTimeoutException");
+    assertThat(failure.cause().className()).isEqualTo(DeploymentTimeoutException.class.getName());
     assertThat(failure.cause().message()).contains("stuck-vertex").contains("did not report RUNNING");
     assertThat(failure.restarts()).isZero();
     assertThat(jobStatus(jobManager, client, graph.jobId())).isEqualTo(JobStatus.FAILED);
@@ -371,7 +377,7 @@ final class JobManagerJobsTest {
     // then: the job fails, still with the deployment timeout as its cause
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
-    assertThat(failure.cause().className()).endsWith("DeploymentTimeoutException");
+    assertThat(failure.cause().className()).isEqualTo(DeploymentTimeoutException.class.getName());
   }
 
   @Test
@@ -729,7 +735,7 @@ final class JobManagerJobsTest {
     // then
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
-    assertThat(failure.cause().className()).endsWith("TaskManagerLostException");
+    assertThat(failure.cause().className()).isEqualTo(TaskManagerLostException.class.getName());
     assertThat(failure.cause().message()).contains(resourceId.value()).contains("death watch");
   }
 
@@ -768,7 +774,7 @@ final class JobManagerJobsTest {
     // then
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
     assertThat(failure.status()).isEqualTo(JobStatus.CANCELED);
-    assertThat(failure.cause().className()).endsWith("JobCancellationException");
+    assertThat(failure.cause().className()).isEqualTo(JobCancellationException.class.getName());
     assertThat(watcher.expectMsgClass(patience, JobRemoved.class).jobId()).isEqualTo(graph.jobId());
 
     // then: the archive answers for it
@@ -1058,7 +1064,7 @@ final class JobManagerJobsTest {
     // then: the client hears FAILED, the TaskManager is disconnected
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
-    assertThat(failure.cause().className()).endsWith("LeadershipLostException");
+    assertThat(failure.cause().className()).isEqualTo(LeadershipLostException.class.getName());
     LeaderSessionMessage disconnect = taskManager.expectMsgClass(patience, LeaderSessionMessage.class);
     assertThat(disconnect.message()).isInstanceOf(Disconnect.class);
 

@@ -1,5 +1,6 @@
 package dev.shoal.minicluster;
 
+import dev.shoal.messages.runtime.Durations;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -119,7 +121,7 @@ final class ChildProcess implements AutoCloseable {
     try {
       return announcement.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("The " + name + " process did not start within " + timeout, e);
+      throw new IllegalStateException("The " + name + " process did not start within " + Durations.format(timeout), e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
@@ -135,6 +137,20 @@ final class ChildProcess implements AutoCloseable {
   /** SIGKILL. */
   void kill() {
     process.destroyForcibly();
+  }
+
+  /**
+   * SIGTERM, and waits up to the grace period for the end.
+   *
+   * @return the exit code, or empty when the process had not ended by then
+   */
+  OptionalInt terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(GRACEFUL_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
+      return OptionalInt.empty();
+    }
+    outputReader.join(GRACEFUL_STOP.toMillis());
+    return OptionalInt.of(process.exitValue());
   }
 
   /** SIGTERM, then SIGKILL if it has not ended after a grace period; waits for the end. */

@@ -15,6 +15,7 @@ import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
 import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
 import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
 import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionException;
@@ -280,7 +281,7 @@ public final class MiniCluster implements AutoCloseable {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("TaskManager " + resourceId + " did not register within " + timeout);
+        throw new IllegalStateException("TaskManager " + resourceId + " did not register within " + Durations.format(timeout));
       }
       // answered once one more TaskManager than just now is registered; while others are removed
       // meanwhile the count may not get there, so look again after a second either way
@@ -430,7 +431,7 @@ public final class MiniCluster implements AutoCloseable {
     try {
       return stage.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException | CompletionException | java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("MiniCluster could not " + what + " within " + timeout + ": " + e.getMessage(), e);
+      throw new IllegalStateException("MiniCluster could not " + what + " within " + Durations.format(timeout) + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while trying to " + what, e);

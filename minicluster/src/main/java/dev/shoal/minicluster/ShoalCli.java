@@ -4,38 +4,43 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.typesafe.config.ConfigFactory;
-import dev.shoal.messages.ResourceID;
-import dev.shoal.messages.TaskManagerInfo;
-import dev.shoal.messages.runtime.ProcessSupport;
-import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobClientMessage.VertexDetails;
 import dev.shoal.messages.JobID;
+import dev.shoal.messages.ResourceID;
+import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.job.AccumulatorValue;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.runtime.CommandLines;
+import dev.shoal.messages.runtime.Durations;
+import dev.shoal.messages.runtime.HostPort;
+import dev.shoal.messages.runtime.ProcessSupport;
+import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionException;
 import dev.shoal.minicluster.client.JobExecutionResult;
+import dev.shoal.minicluster.client.JobNotFoundException;
 import dev.shoal.minicluster.examples.Examples;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.UUID;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.pattern.AskTimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,7 +51,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "shoal",
     mixinStandardHelpOptions = true,
-    description = "Talks to a Shoal JobManager.",
+    description = {
+      "Talks to a Shoal JobManager; 'shoal minicluster' runs a local cluster.",
+      "Results go to stdout, progress to stderr; logs at WARN on the console (--verbose: INFO)"
+          + " and at INFO in <shoal.log.dir>/shoal.log."
+    },
     subcommands = {
       ShoalCli.TaskManagers.class,
       ShoalCli.Run.class,
@@ -58,69 +67,47 @@ import picocli.CommandLine.Spec;
     })
 public final class ShoalCli {
 
-  /** Exit code: the JobManager refused or failed what was asked, or could not be reached. */
-  static final int EXIT_FAILED = 1;
-
-  /** Exit code: a bad command line (picocli's own usage errors exit with 2 too). */
-  static final int EXIT_USAGE = 2;
+  /** Exit code: a bad command line. */
+  static final int EXIT_USAGE = ClientExitCode.USAGE.code();
 
   /** A job id as every command prints it (a UUID in its canonical form). */
   private static final Pattern JOB_ID =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
   /** How long a savepoint may take by default: longer than a question, since state is written. */
-  private static final String DEFAULT_SAVEPOINT_TIMEOUT = "5m";
+  private static final String DEFAULT_SAVEPOINT_TIMEOUT = "5 min";
+
+  /** {@code --verbose}, on every command: INFO logs on the console too, and stack traces. */
+  @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+      description = "Also print INFO logs (always in the log file) and stack traces on the console.")
+  void verbose(boolean on) {
+    if (on) {
+      CommandLines.verbose();
+    }
+  }
+
+  /** The command line of shoal.jar, with Shoal's converters, one-line errors and exit codes. */
+  static CommandLine commandLine() {
+    return CommandLines.configure(new CommandLine(new ShoalCli()), ClientExitCode.USAGE.code(),
+        ClientExitCode.INTERNAL_ERROR.code(), ClientExitCode.descriptions());
+  }
 
   /** Options shared by the commands that talk to a JobManager. */
   static final class JobManagerOptions {
     @Option(names = "--jobmanager", paramLabel = "HOST:PORT", defaultValue = "localhost:6123", description = "The JobManager (default ${DEFAULT-VALUE}).")
-    String jobManager;
+    HostPort jobManager;
 
-    @Option(names = "--timeout", defaultValue = "10s", description = "How long to wait for answers (default ${DEFAULT-VALUE}).")
-    String timeout;
-
-    /** The command these options belong to, so that their errors print where its output goes. */
-    @Spec(Spec.Target.MIXEE) CommandLine.Model.CommandSpec command;
-
-    /** Checks --jobmanager and --timeout; a usage error (exit code 2) when one is bad. */
-    void validate() {
-      address();
-      timeoutDuration();
-    }
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", description = "How long to wait for answers (default ${DEFAULT-VALUE}).")
+    Duration timeout;
 
     String address() {
-      int colon = jobManager.lastIndexOf(':');
-      int port = -1;
-      if (colon > 0) {
-        try {
-          port = Integer.parseInt(jobManager.substring(colon + 1));
-        } catch (NumberFormatException e) {
-          port = -1;
-        }
-      }
-      if (port < 0 || port > 65535) {
-        throw new CommandLine.ParameterException(command.commandLine(), "--jobmanager must be HOST:PORT, was '" + jobManager + "'");
-      }
-      return ShoalActorSystems.jobManagerAddress(jobManager.substring(0, colon), port);
-    }
-
-    String host() {
-      return jobManager.substring(0, jobManager.lastIndexOf(':'));
-    }
-
-    Duration timeoutDuration() {
-      try {
-        return duration("--timeout", timeout);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(command.commandLine(), e.getMessage());
-      }
+      return ShoalActorSystems.jobManagerAddress(jobManager.host(), jobManager.port());
     }
 
     /** A client actor system and a JobClient of the JobManager; close it when done. */
     Connection connect() {
       String address = address();
-      Duration timeout = timeoutDuration();
-      ActorSystem system = clientSystem(host());
+      ActorSystem system = clientSystem(jobManager.host());
       try {
         return new Connection(system, JobClient.connect(system, address, timeout));
       } catch (RuntimeException e) {
@@ -150,7 +137,7 @@ public final class ShoalCli {
     @Option(names = "--checkpoint-interval", paramLabel = "DURATION",
         description = "wordcount: the checkpointed, exactly-once word count instead (a replayable source of --lines words, -1 for"
             + " endless; a keyed running count; files committed into --output on every checkpoint), checkpointing every DURATION.")
-    String checkpointInterval;
+    Duration checkpointInterval;
 
     @Option(names = "--rate", defaultValue = "0",
         description = "checkpointed wordcount: words per second per source subtask, 0 for as fast as it goes (default ${DEFAULT-VALUE}).")
@@ -168,7 +155,7 @@ public final class ShoalCli {
       if (rate < 0) {
         throw new IllegalArgumentException("--rate must be 0 or more; was " + rate + ".");
       }
-      return options.checkpointed(duration("--checkpoint-interval", checkpointInterval), rate);
+      return options.checkpointed(checkpointInterval, rate);
     }
   }
 
@@ -188,21 +175,44 @@ public final class ShoalCli {
   }
 
   /**
-   * Connects to the JobManager, runs {@code action}, and returns the exit code: 0, or {@link
-   * #EXIT_FAILED} with the error on stderr when the JobManager cannot be reached, refuses (unknown
-   * job) or fails what was asked (a savepoint).
+   * Connects to the JobManager, runs {@code action}, and returns the exit code: {@link
+   * ClientExitCode#OK}, or with the error on one line on stderr {@link
+   * ClientExitCode#NO_ANSWER} (no JobManager answered), {@link ClientExitCode#UNKNOWN_JOB} or
+   * {@link ClientExitCode#REFUSED} (the JobManager refused or failed what was asked).
    */
   static int withClient(JobManagerOptions options, CommandLine.Model.CommandSpec spec, ClientAction action) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    try (Connection connection = options.connect()) {
+    Connection connection;
+    try {
+      connection = options.connect();
+    } catch (IllegalStateException e) {
+      return failure(spec, e, ClientExitCode.NO_ANSWER);
+    }
+    try (connection) {
       action.run(connection.client(), out);
       out.flush();
-      return 0;
+      return ClientExitCode.OK.code();
     } catch (IllegalArgumentException | IllegalStateException e) {
-      spec.commandLine().getErr().println(e.getMessage());
-      spec.commandLine().getErr().flush();
-      return EXIT_FAILED;
+      return failure(spec, e, exitCodeOf(e));
     }
+  }
+
+  /** The exit code of a failed request to the JobManager. */
+  static ClientExitCode exitCodeOf(RuntimeException failure) {
+    if (failure instanceof JobNotFoundException) {
+      return ClientExitCode.UNKNOWN_JOB;
+    }
+    if (failure.getCause() instanceof AskTimeoutException) {
+      return ClientExitCode.NO_ANSWER;
+    }
+    return ClientExitCode.REFUSED;
+  }
+
+  /** Prints {@code failure}'s message on one line on stderr and returns {@code code}. */
+  static int failure(CommandLine.Model.CommandSpec spec, RuntimeException failure, ClientExitCode code) {
+    spec.commandLine().getErr().println(failure.getMessage());
+    spec.commandLine().getErr().flush();
+    return code.code();
   }
 
   /** A JOBID argument as a job id, or a one-line {@link IllegalArgumentException}. */
@@ -248,20 +258,6 @@ public final class ShoalCli {
           what + " must be an absolute path (the JobManager resolves it, not this shell); was '" + value + "'.");
     }
     return value;
-  }
-
-  /** A duration option (HOCON syntax: 10s, 500ms, 5m), or a one-line {@link IllegalArgumentException}. */
-  static Duration duration(String option, String value) {
-    Duration parsed;
-    try {
-      parsed = ConfigFactory.parseString("t = \"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"").getDuration("t");
-    } catch (com.typesafe.config.ConfigException e) {
-      throw new IllegalArgumentException(option + " must be a duration such as 10s, 500ms or 5m; was '" + value + "'.");
-    }
-    if (parsed.isNegative() || parsed.isZero()) {
-      throw new IllegalArgumentException(option + " must be longer than 0; was '" + value + "'.");
-    }
-    return parsed;
   }
 
   /** Prints a command line error on one line and returns {@link #EXIT_USAGE}. */
@@ -328,8 +324,8 @@ public final class ShoalCli {
     @Option(names = "--json", description = "Print one JSON object at the end instead of text.")
     boolean json;
 
-    @Option(names = "--job-timeout", defaultValue = "1h", description = "Give up waiting after this long (default ${DEFAULT-VALUE}).")
-    String jobTimeout;
+    @Option(names = "--job-timeout", paramLabel = "DURATION", defaultValue = "1h", description = "Give up waiting after this long (default ${DEFAULT-VALUE}).")
+    Duration jobTimeout;
 
     @Option(names = "--detached", description = "Return once the JobManager accepted the job, printing its id, instead of waiting for its result.")
     boolean detached;
@@ -341,10 +337,9 @@ public final class ShoalCli {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       JobGraph graph;
-      Duration limit;
+      Duration limit = jobTimeout;
       try {
         String savepoint = savepointToRestore();
-        limit = duration("--job-timeout", jobTimeout);
         graph = buildJobGraph();
         if (savepoint != null) {
           graph = JobClient.withSavepointRestore(graph, savepoint, allowNonRestoredState);
@@ -354,7 +349,13 @@ public final class ShoalCli {
         return EXIT_USAGE;
       }
       long begin = System.nanoTime();
-      try (Connection connection = options.connect()) {
+      Connection connection;
+      try {
+        connection = options.connect();
+      } catch (IllegalStateException e) {
+        return failure(spec, e, ClientExitCode.NO_ANSWER);
+      }
+      try (connection) {
         JobClient client = connection.client();
         JobClient.Submission submission;
         // an example's classes are not on a TaskManager's class path: they ship like a user's jar
@@ -368,7 +369,7 @@ public final class ShoalCli {
               out.println(jobId);
             }
             out.flush();
-            return 0;
+            return ClientExitCode.OK.code();
           }
           submission = client.submit(graph, jars);
         } catch (JobExecutionException e) {
@@ -385,8 +386,8 @@ public final class ShoalCli {
             return report(out, err, graph, JobStatus.FINISHED, null, null, begin, result.restarts(), result.accumulators());
           } catch (java.util.concurrent.TimeoutException stillRunning) {
             if (System.nanoTime() > deadline) {
-              err.printf("Job %s did not end within %s; it keeps running.%n", submission.jobId(), limit);
-              return 3;
+              err.printf("Job %s did not end within %s; it keeps running.%n", submission.jobId(), Durations.format(limit));
+              return ClientExitCode.JOB_TIMEOUT.code();
             }
             String progress = progress(client, submission.jobId());
             if (!progress.equals(lastProgress)) {
@@ -401,9 +402,8 @@ public final class ShoalCli {
             throw e;
           }
         }
-      } catch (IllegalStateException e) {
-        err.println(e.getMessage());
-        return 1;
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        return failure(spec, e, exitCodeOf(e));
       }
     }
 
@@ -485,7 +485,8 @@ public final class ShoalCli {
         }
         out.println(json(result));
       } else {
-        out.printf("Job %s (%s) %s in %d ms with %d restarts.%n", graph.jobId(), graph.name(), state, durationMs, restarts);
+        out.printf("Job %s (%s) %s in %s with %d restarts.%n", graph.jobId(), graph.name(), state,
+            Durations.format(Duration.ofMillis(durationMs)), restarts);
         values.forEach((k, v) -> {
           if (!Examples.isSummarized(k)) {
             out.printf("  %s = %s%n", k, v);
@@ -497,7 +498,7 @@ public final class ShoalCli {
         }
       }
       out.flush();
-      return state == JobStatus.FINISHED ? 0 : 1;
+      return (state == JobStatus.FINISHED ? ClientExitCode.OK : ClientExitCode.JOB_FAILED).code();
     }
 
     private static String progress(JobClient client, JobID jobId) {
@@ -547,7 +548,7 @@ public final class ShoalCli {
   static final class Status implements Callable<Integer> {
     @Mixin JobManagerOptions options = new JobManagerOptions();
 
-    @CommandLine.Parameters(paramLabel = "JOBID")
+    @CommandLine.Parameters(paramLabel = "JOBID", description = "The job, as 'shoal list' shows it.")
     String jobId;
 
     @Option(names = "--json", description = "Print a JSON object.")
@@ -598,7 +599,7 @@ public final class ShoalCli {
 
     @Option(names = "--savepoint-timeout", paramLabel = "DURATION", defaultValue = DEFAULT_SAVEPOINT_TIMEOUT,
         description = "With --with-savepoint: how long the savepoint may take (default ${DEFAULT-VALUE}).")
-    String savepointTimeout;
+    Duration savepointTimeout;
 
     @Option(names = "--json", description = "Print a JSON object: jobId, cancelling and, with --with-savepoint, savepointPath.")
     boolean json;
@@ -616,7 +617,7 @@ public final class ShoalCli {
       }
       JobID job;
       String target;
-      Duration wait;
+      Duration wait = savepointTimeout;
       try {
         if (id == null) {
           throw new IllegalArgumentException("Missing JOBID: shoal cancel [--with-savepoint [DIR]] JOBID");
@@ -627,11 +628,9 @@ public final class ShoalCli {
         }
         job = jobIdArgument(id);
         target = directory == null || directory.isEmpty() ? null : savepointDirectoryArgument("--with-savepoint DIR", directory);
-        wait = duration("--savepoint-timeout", savepointTimeout);
       } catch (IllegalArgumentException e) {
         return usageError(spec, e);
       }
-      options.validate();
       if (directory == null) {
         return withClient(options, spec, (client, out) -> {
           client.cancel(job);
@@ -678,7 +677,7 @@ public final class ShoalCli {
 
     @Option(names = "--savepoint-timeout", paramLabel = "DURATION", defaultValue = DEFAULT_SAVEPOINT_TIMEOUT,
         description = "How long the savepoint may take (default ${DEFAULT-VALUE}).")
-    String savepointTimeout;
+    Duration savepointTimeout;
 
     @Option(names = "--json", description = "Print a JSON object: jobId, checkpointId, savepointPath, triggerTime.")
     boolean json;
@@ -689,15 +688,13 @@ public final class ShoalCli {
     public Integer call() throws Exception {
       JobID job;
       String target;
-      Duration wait;
+      Duration wait = savepointTimeout;
       try {
         job = jobIdArgument(jobId);
         target = directory == null ? null : savepointDirectoryArgument("DIR", directory);
-        wait = duration("--savepoint-timeout", savepointTimeout);
       } catch (IllegalArgumentException e) {
         return usageError(spec, e);
       }
-      options.validate();
       PrintWriter err = spec.commandLine().getErr();
       err.printf("Taking a savepoint of job %s in %s.%n", job, target == null ? "its state.savepoints.dir" : target);
       err.flush();
@@ -815,7 +812,7 @@ public final class ShoalCli {
     @Option(names = "--mode", defaultValue = "ACTOR_SYSTEM_PER_COMPONENT", description = "One of ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     MiniCluster.Mode mode;
 
-    @Option(names = "--keep-running", description = "Keep the cluster up until Ctrl-C instead of running an example and exiting.")
+    @Option(names = "--keep-running", description = "Keep the cluster up, printing each TaskManager as it registers, until Ctrl-C or SIGTERM (then exit 0), instead of running an example.")
     boolean keepRunning;
 
     @Option(names = "--example", defaultValue = "wordcount", description = "The example to run: wordcount, pipeline, pi or noop (default ${DEFAULT-VALUE}).")
@@ -847,13 +844,22 @@ public final class ShoalCli {
               .setting("shoal.taskmanager.host", host)
               .build();
       CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // Ctrl-C, SIGTERM: stop the cluster and exit 0
+      ProcessSupport.stopOnSignal("MiniCluster", () -> {
         out.println("Stopping the MiniCluster.");
         out.flush();
         cluster.close();
+        out.println("MiniCluster stopped.");
+        out.flush();
         stopped.countDown();
-      }));
-      cluster.start();
+      });
+      try {
+        cluster.start();
+      } catch (RuntimeException e) {
+        spec.commandLine().getErr().printf("The local cluster could not start: %s%n", e.getMessage());
+        spec.commandLine().getErr().flush();
+        return ClientExitCode.CLUSTER_FAILURE.code();
+      }
       out.printf("JobManager running at %s%n", cluster.jobManagerAddress());
       out.flush();
       for (int i = 1; i <= taskManagers; i++) {
@@ -864,7 +870,7 @@ public final class ShoalCli {
       out.printf("Cluster ready: %d TaskManagers, %d slots. Press Ctrl-C to stop.%n", taskManagers, taskManagers * slots);
       out.flush();
       stopped.await();
-      return 0;
+      return ClientExitCode.OK.code();
     }
 
     private int runExample(PrintWriter out, PrintWriter err) {
@@ -875,26 +881,34 @@ public final class ShoalCli {
       } catch (IllegalArgumentException e) {
         err.println(e.getMessage());
         err.flush();
-        return 2;
+        return ClientExitCode.USAGE.code();
       }
       try (MiniCluster cluster = MiniCluster.builder().mode(mode).taskManagers(taskManagers).slotsPerTaskManager(slots)
           .setting("shoal.jobmanager.host", host).setting("shoal.jobmanager.port", port).setting("shoal.taskmanager.host", host).build()) {
         long begin = System.nanoTime();
-        cluster.start();
+        try {
+          cluster.start();
+        } catch (RuntimeException e) {
+          err.printf("The local cluster could not start: %s%n", e.getMessage());
+          err.flush();
+          return ClientExitCode.CLUSTER_FAILURE.code();
+        }
         long started = System.nanoTime();
-        out.printf("Cluster up in %d ms: %d TaskManagers x %d slots at %s%n", TimeUnit.NANOSECONDS.toMillis(started - begin), taskManagers, slots, cluster.jobManagerAddress());
+        out.printf("Cluster up in %s: %d TaskManagers x %d slots at %s%n",
+            Durations.format(Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(started - begin))), taskManagers, slots, cluster.jobManagerAddress());
         out.printf("Running %s with parallelism %d%s ...%n", example, p, describe(p));
         out.flush();
         JobExecutionResult result = cluster.submitJobAndWait(graph);
         long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         Examples.printSummary(out, graph, result.accumulators(), elapsed);
-        out.printf("Job %s ran %d ms (submit to result %d ms).%n", result.jobId(), result.netRuntimeMillis(), elapsed);
+        out.printf("Job %s ran %s (submit to result %s).%n", result.jobId(),
+            Durations.format(Duration.ofMillis(result.netRuntimeMillis())), Durations.format(Duration.ofMillis(elapsed)));
         out.flush();
-        return 0;
+        return ClientExitCode.OK.code();
       } catch (JobExecutionException e) {
         out.printf("The %s job failed: %s%n", example, e.rootCause().stackTrace());
         out.flush();
-        return 1;
+        return ClientExitCode.JOB_FAILED.code();
       }
     }
 
@@ -913,6 +927,9 @@ public final class ShoalCli {
 
   public static void main(String[] args) {
     ProcessSupport.configureLogging("shoal");
-    System.exit(new CommandLine(new ShoalCli()).execute(args));
+    // people read the console: results and progress; logs at WARN there (--verbose: INFO) and
+    // at INFO in the log file
+    CommandLines.defaultConsoleLevel("WARN");
+    ProcessSupport.exit(commandLine().execute(args));
   }
 }

@@ -25,7 +25,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The example jobs run through {@code shoal run} against jobmanager.jar and two taskmanager.jar
@@ -104,7 +103,7 @@ final class DataExchangeCliTest {
     args.addAll(List.of(options));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = new CommandLine(new ShoalCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args.toArray(String[]::new));
+    int code = ShoalCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args.toArray(String[]::new));
     assertThat(code).as("exit code; stdout:%n%s%nstderr:%n%s", out, err).isZero();
     return new ObjectMapper().readTree(out.toString());
   }

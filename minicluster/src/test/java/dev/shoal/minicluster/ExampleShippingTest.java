@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code shoal run --example pi} against jobmanager.jar and two taskmanager.jar processes, whose
@@ -50,7 +49,7 @@ final class ExampleShippingTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        new CommandLine(new ShoalCli())
+        ShoalCli.commandLine()
             .setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err))
             .execute("run", "--jobmanager", hostPort, "--timeout", "60s", "--example", "pi", "--parallelism", "4", "--samples", "40000", "--json");

@@ -25,7 +25,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * User code shipped with the job: {@code shoal run --jar} against jobmanager.jar and two
@@ -91,7 +90,7 @@ final class JarShippingTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        new CommandLine(new ShoalCli())
+        ShoalCli.commandLine()
             .setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err))
             .execute("run", "--jobmanager", hostPort, "--timeout", "60s", "--jar", jar.toString(), "--class", "jaronly.JarOnlyJob", "--json", "4");

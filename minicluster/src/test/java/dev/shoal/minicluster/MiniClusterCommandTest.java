@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import picocli.CommandLine;
 
 /** {@code shoal minicluster} (bin/minicluster) running an example in this JVM and exiting. */
 @Timeout(120)
@@ -52,7 +51,7 @@ final class MiniClusterCommandTest {
     String[] line = new String[args.length + 1];
     line[0] = "minicluster";
     System.arraycopy(args, 0, line, 1, args.length);
-    int exitCode = new CommandLine(new ShoalCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(line);
+    int exitCode = ShoalCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(line);
     return new Run(exitCode, out.toString(), err.toString());
   }
 }

@@ -102,7 +102,7 @@ final class ShoalCliJobsTest {
     Run run = shoal(cluster, "run", "--example", "pi", "--parallelism", "5", "--samples", "1000", "--json");
 
     // then
-    assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isEqualTo(1);
+    assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isEqualTo(ClientExitCode.JOB_FAILED.code());
     JsonNode result = JSON.readTree(run.out());
     assertThat(result.get("state").asText()).isEqualTo("FAILED");
     assertThat(result.get("cause").asText())
@@ -188,7 +188,7 @@ final class ShoalCliJobsTest {
     Run status = shoal(cluster, "status", unknown.toString(), "--json");
 
     // then
-    assertThat(status.exitCode()).isEqualTo(1);
+    assertThat(status.exitCode()).isEqualTo(ClientExitCode.UNKNOWN_JOB.code());
     assertThat(status.err()).contains("knows no job " + unknown);
     assertThat(status.out()).isEmpty();
   }

@@ -137,7 +137,7 @@ final class ShoalCliSavepointTest {
   }
 
   @Test
-  void shouldPrintTheJobManagersReasonAndExit1WhenTheSavepointFails() throws Exception {
+  void shouldPrintTheJobManagersReasonAndExitRefusedWhenTheSavepointFails() throws Exception {
     // given
     JobID job = JobID.generate();
 
@@ -148,7 +148,7 @@ final class ShoalCliSavepointTest {
     Run run = finished(command);
 
     // then
-    assertThat(run.exitCode()).isEqualTo(ShoalCli.EXIT_FAILED);
+    assertThat(run.exitCode()).isEqualTo(ClientExitCode.REFUSED.code());
     assertThat(run.out()).isEmpty();
     assertThat(run.err())
         .contains("Savepoint of job " + job + " failed: Checkpoint 3 was declined by subtask 2 of 'count': the task is not running.")
@@ -168,7 +168,7 @@ final class ShoalCliSavepointTest {
     Run run = finished(command);
 
     // then
-    assertThat(run.exitCode()).isEqualTo(ShoalCli.EXIT_FAILED);
+    assertThat(run.exitCode()).isEqualTo(ClientExitCode.REFUSED.code());
     assertThat(run.out()).isEmpty();
     assertThat(run.err()).contains("The JobManager refused TriggerSavepoint: jobmanager does not understand " + TriggerSavepoint.class.getName());
   }
@@ -184,9 +184,9 @@ final class ShoalCliSavepointTest {
     Run run = finished(command);
 
     // then
-    assertThat(run.exitCode()).isEqualTo(ShoalCli.EXIT_FAILED);
+    assertThat(run.exitCode()).isEqualTo(ClientExitCode.NO_ANSWER.code());
     assertThat(run.out()).isEmpty();
-    assertThat(run.err()).contains("did not answer TriggerSavepoint within PT0.3S").contains("the savepoint of job " + job + " may still complete");
+    assertThat(run.err()).contains("did not answer TriggerSavepoint within 300 ms").contains("the savepoint of job " + job + " may still complete");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ final class ShoalCliSavepointTest {
   }
 
   @Test
-  void shouldPrintTheJobManagersReasonAndExit1WhenTheSavepointBeforeCancellingFails() throws Exception {
+  void shouldPrintTheJobManagersReasonAndExitRefusedWhenTheSavepointBeforeCancellingFails() throws Exception {
     // given
     JobID job = JobID.generate();
 
@@ -259,7 +259,7 @@ final class ShoalCliSavepointTest {
     Run run = finished(command);
 
     // then
-    assertThat(run.exitCode()).isEqualTo(ShoalCli.EXIT_FAILED);
+    assertThat(run.exitCode()).isEqualTo(ClientExitCode.REFUSED.code());
     assertThat(run.out()).isEmpty();
     assertThat(run.err()).contains("Cancel with savepoint of job " + job + " failed: The savepoint timed out after 10 minutes; the job keeps running.");
   }

@@ -41,6 +41,7 @@ import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.AccumulatorTransfer;
+import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ShoalActor;
 import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
 import dev.shoal.taskmanager.network.NetworkEnvironment;
@@ -245,6 +246,13 @@ public final class TaskManager extends ShoalActor {
   //  Lifecycle
   // ------------------------------------------------------------------------------------------
 
+  /** Log lines say which TaskManager: {@code taskmanager-} and the start of its ResourceID. */
+  @Override
+  protected String logComponent() {
+    String id = location.resourceId().value();
+    return "taskmanager-" + id.substring(0, Math.min(8, id.length()));
+  }
+
   @Override
   public void preStart() {
     log.info(
@@ -403,7 +411,7 @@ public final class TaskManager extends ShoalActor {
       log.debug("Dropped registration attempt {}: already registered.", m.attempt());
       return;
     }
-    log.info("Registering TaskManager {} at JobManager {} (attempt {}, next in {}).", location.resourceId(), jobManagerAddress, m.attempt(), m.backoff());
+    log.info("Registering TaskManager {} at JobManager {} (attempt {}, next in {}).", location.resourceId(), jobManagerAddress, m.attempt(), Durations.format(m.backoff()));
     getContext()
         .actorSelection(jobManagerAddress)
         .tell(new RegisterTaskManager(location, hardware, configuration.numberOfSlots(), ProtocolVersion.CURRENT, registrationRun), getSelf());

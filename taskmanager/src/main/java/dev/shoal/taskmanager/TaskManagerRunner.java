@@ -1,9 +1,12 @@
 package dev.shoal.taskmanager;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerLocation;
+import dev.shoal.messages.runtime.CommandLines;
 import dev.shoal.messages.runtime.ExitCode;
+import dev.shoal.messages.runtime.HostPort;
 import dev.shoal.messages.runtime.ProcessReaper;
 import dev.shoal.messages.runtime.ProcessSupport;
 import dev.shoal.messages.runtime.ShoalActorSystems;
@@ -171,13 +174,18 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
   @Command(
       name = "taskmanager",
       mixinStandardHelpOptions = true,
-      description = "Runs a Shoal TaskManager that registers at a JobManager.")
+      description = {
+        "Runs a Shoal TaskManager that registers at a JobManager, until it is stopped (SIGTERM,"
+            + " Ctrl-C: exit code 0 after a 'stopped' line).",
+        "Logs go to the console and to <shoal.log.dir>/taskmanager-<pid>.log; -D"
+            + " shoal.log.level=DEBUG (or any -D shoal.log.* setting) configures logging."
+      })
   static final class Cli implements Callable<Integer> {
     @Option(
         names = "--jobmanager",
         paramLabel = "HOST:PORT",
         description = "The JobManager (default shoal.jobmanager.host:shoal.jobmanager.port).")
-    String jobManager;
+    HostPort jobManager;
 
     @Option(names = "--slots", description = "Task slots (shoal.taskmanager.number-of-task-slots, default 1).")
     Integer slots;
@@ -191,12 +199,14 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
     @Option(names = "--config", description = "HOCON configuration file.")
     Path configFile;
 
-    @Option(names = "-D", description = "Configuration override, e.g. -D shoal.heartbeat.interval=2s.")
+    @Option(names = "-D", description = "Configuration override, e.g. -D shoal.heartbeat.interval=2s;"
+        + " shoal.log.* keys (e.g. -D shoal.log.level=DEBUG) configure logging.")
     Map<String, String> properties = new HashMap<>();
 
     @Override
     public Integer call() {
-      Map<String, Object> overrides = new HashMap<>(properties);
+      // before the first logger: -D shoal.log.* configures logging
+      Map<String, Object> overrides = new HashMap<>(CommandLines.applyLogProperties(properties));
       if (slots != null) {
         overrides.put("shoal.taskmanager.number-of-task-slots", slots);
       }
@@ -208,16 +218,21 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
       }
       TaskManagerRunner runner;
       try {
-        Config config = ProcessSupport.loadConfig(configFile, overrides);
+        // the process's own shutdown hook (ProcessSupport.stopOnSignal) stops it, not Pekko's
+        Config config = ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
+            .withFallback(ProcessSupport.loadConfig(configFile, overrides));
         runner = start(config, jobManagerAddress(config), ResourceID.generate());
       } catch (RuntimeException e) {
         log().error("Could not start the TaskManager: {}", e.getMessage(), e);
         System.err.println("Could not start the TaskManager: " + e.getMessage());
         return ExitCode.STARTUP_FAILURE.code();
       }
+      ProcessSupport.stopOnSignal("TaskManager " + runner.resourceId(), runner::close);
       log().info("TaskManager {} is running (pid {}), registering at {}.", runner.resourceId(), ProcessSupport.pid(), runner.jobManagerAddress);
       ExitCode code = runner.exitCode().join();
-      log().info("TaskManager {} has shut down with exit code {} ({}).", runner.resourceId(), code.code(), code);
+      if (!ProcessSupport.ending()) {
+        log().info("TaskManager {} stopped with exit code {} ({}).", runner.resourceId(), code.code(), code);
+      }
       return code.code();
     }
 
@@ -227,23 +242,19 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
             ShoalActorSystems.string(config, "shoal.jobmanager.host"),
             ShoalActorSystems.intInRange(config, "shoal.jobmanager.port", 1, 65535));
       }
-      int colon = jobManager.lastIndexOf(':');
-      if (colon <= 0 || colon == jobManager.length() - 1) {
-        throw new IllegalArgumentException("--jobmanager must be HOST:PORT, was '" + jobManager + "'");
-      }
-      int jmPort;
-      try {
-        jmPort = Integer.parseInt(jobManager.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--jobmanager must be HOST:PORT, was '" + jobManager + "'", e);
-      }
-      return ShoalActorSystems.jobManagerAddress(jobManager.substring(0, colon), jmPort);
+      return ShoalActorSystems.jobManagerAddress(jobManager.host(), jobManager.port());
     }
   }
 
   public static void main(String[] args) {
     ProcessSupport.configureLogging("taskmanager-" + ProcessSupport.pid());
-    int code = new CommandLine(new Cli()).execute(Objects.requireNonNull(args));
-    System.exit(code);
+    int code = commandLine().execute(Objects.requireNonNull(args));
+    ProcessSupport.exit(code);
+  }
+
+  /** The command line of taskmanager.jar, with Shoal's converters, errors and exit codes. */
+  static CommandLine commandLine() {
+    return CommandLines.configure(new CommandLine(new Cli()), ExitCode.USAGE.code(),
+        ExitCode.STARTUP_FAILURE.code(), ExitCode.descriptions());
   }
 }

@@ -1,6 +1,7 @@
 package dev.shoal.jobmanager.execution;
 
 import dev.shoal.messages.job.RestartStrategy;
+import dev.shoal.messages.runtime.Durations;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -78,7 +79,7 @@ public final class RestartPolicy {
       case RestartStrategy.NoRestart none -> "the job's restart strategy is none";
       case RestartStrategy.FixedDelay fixed -> "all " + fixed.attempts() + " restart attempts are used";
       case RestartStrategy.FailureRate rate ->
-          "more than " + rate.maxFailures() + " failures within " + rate.interval();
+          "more than " + rate.maxFailures() + " failures within " + Durations.format(rate.interval());
     };
   }
 }

@@ -7,6 +7,11 @@ import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.jobmanager.checkpoint.StateAssignment;
 import dev.shoal.jobmanager.checkpoint.TaskRef;
+import dev.shoal.jobmanager.exceptions.DeploymentTimeoutException;
+import dev.shoal.jobmanager.exceptions.JobCancellationException;
+import dev.shoal.jobmanager.exceptions.JobSubmissionException;
+import dev.shoal.jobmanager.exceptions.NoResourceAvailableException;
+import dev.shoal.jobmanager.exceptions.TaskFailureException;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.ExecutionGraph;
 import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
@@ -46,6 +51,8 @@ import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.job.TaskRestore;
+import dev.shoal.messages.runtime.Durations;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -183,7 +190,7 @@ public final class JobMaster {
       try {
         StateAssignment.assign(savepoint, graph.jobGraph(), checkpointSettings.ignoreUnclaimedState());
       } catch (IllegalArgumentException e) {
-        return failBeforeStart(cause("JobSubmissionException",
+        return failBeforeStart(cause(JobSubmissionException.class,
             "Job " + jobId() + " cannot start from " + savepoint.directory() + ": " + e.getMessage()), now);
       }
       LOG.info("Job {} starts from {} {} ({}).", jobId(), savepoint.type().name().toLowerCase(java.util.Locale.ROOT),
@@ -264,10 +271,10 @@ public final class JobMaster {
         }
       }
       case FAILED -> failAttempt(
-          update.error() != null ? update.error() : cause("TaskFailureException", execution.taskName() + " failed without a cause."), now);
+          update.error() != null ? update.error() : cause(TaskFailureException.class, execution.taskName() + " failed without a cause."), now);
       case CANCELED -> {
         if (graph.status() == JobStatus.RUNNING) {
-          failAttempt(cause("TaskFailureException", execution.taskName() + " was cancelled by its TaskManager."), now);
+          failAttempt(cause(TaskFailureException.class, execution.taskName() + " was cancelled by its TaskManager."), now);
         }
       }
       case CREATED, SCHEDULED, DEPLOYING, CANCELING -> {}
@@ -360,9 +367,9 @@ public final class JobMaster {
           act(StopWaitingForSlots.INSTANCE);
           String message = "Not enough task slots for job " + jobId() + " (" + graph.jobGraph().name() + "): it needs "
               + graph.jobGraph().maxParallelism() + " slots, but only " + cluster.describeSlots()
-              + " are available after waiting " + configuration.slotRequestTimeout() + ".";
+              + " are available after waiting " + Durations.format(configuration.slotRequestTimeout()) + ".";
           LOG.info("{}", message);
-          graph.recordFailure(cause("NoResourceAvailableException", message));
+          graph.recordFailure(cause(NoResourceAvailableException.class, message));
           failAllExecutions();
           transition(JobStatus.FAILED);
           end(JobStatus.FAILED, now);
@@ -371,8 +378,8 @@ public final class JobMaster {
       case JobTimer.Deployment t -> {
         for (Execution execution : graph.executions()) {
           if (execution.state() == ExecutionState.DEPLOYING) {
-            failAttempt(cause("DeploymentTimeoutException",
-                "Deployment of " + execution.taskName() + " did not report RUNNING within " + configuration.deploymentTimeout() + "."), now);
+            failAttempt(cause(DeploymentTimeoutException.class,
+                "Deployment of " + execution.taskName() + " did not report RUNNING within " + Durations.format(configuration.deploymentTimeout()) + "."), now);
             checkAttemptOver(now);
             break;
           }
@@ -563,7 +570,7 @@ public final class JobMaster {
     act(WaitForSlots.INSTANCE);
     act(new StartTimer(JobTimer.SlotRequest.INSTANCE, configuration.slotRequestTimeout()));
     LOG.info("Job {} waits for slots: it needs {}, {} are free. It fails if they do not come within {}.",
-        jobId(), graph.jobGraph().maxParallelism(), cluster.describeSlots(), configuration.slotRequestTimeout());
+        jobId(), graph.jobGraph().maxParallelism(), cluster.describeSlots(), Durations.format(configuration.slotRequestTimeout()));
   }
 
   /** Allocates slots and deploys every subtask of the current attempt; false when too few slots are free. */
@@ -650,7 +657,7 @@ public final class JobMaster {
         act(ReleaseSlots.INSTANCE);
         if (graph.restartPolicy().onFailure(now)) {
           transition(JobStatus.RESTARTING);
-          LOG.info("Restarting job {} in {} (restart {}).", jobId(), graph.restartPolicy().delay(), graph.restarts());
+          LOG.info("Restarting job {} in {} (restart {}).", jobId(), Durations.format(graph.restartPolicy().delay()), graph.restarts());
           act(new StartTimer(JobTimer.Restart.INSTANCE, graph.restartPolicy().delay()));
         } else {
           LOG.info("Job {} fails for good: {}.", jobId(), graph.restartPolicy().exhaustedReason());
@@ -685,7 +692,8 @@ public final class JobMaster {
     for (JobTimer timer : List.of(JobTimer.SlotRequest.INSTANCE, JobTimer.Deployment.INSTANCE, JobTimer.Restart.INSTANCE, JobTimer.CheckpointTrigger.INSTANCE)) {
       act(new CancelTimer(timer));
     }
-    LOG.info("Job {} ({}) ended {} after {} ms and {} restarts.", jobId(), graph.jobGraph().name(), status, graph.netRuntimeMillis(), graph.restarts());
+    LOG.info("Job {} ({}) ended {} after {} and {} restarts.", jobId(), graph.jobGraph().name(), status,
+        Durations.format(Duration.ofMillis(graph.netRuntimeMillis())), graph.restarts());
     if (listening == ListeningBehaviour.EXECUTION_RESULT) {
       Object result =
           status == JobStatus.FINISHED
@@ -693,7 +701,7 @@ public final class JobMaster {
                   graph.accumulators(), graph.restarts())
               : new JobResultFailure(jobId(), status,
                   status == JobStatus.CANCELED && graph.failureCause() == null
-                      ? cause("JobCancellationException", "Job " + jobId() + " was cancelled.")
+                      ? cause(JobCancellationException.class, "Job " + jobId() + " was cancelled.")
                       : graph.failureCause(),
                   graph.restarts());
       act(new Reply(client, result));
@@ -716,8 +724,8 @@ public final class JobMaster {
   //  Plumbing
   // ------------------------------------------------------------------------------------------
 
-  private static SerializedThrowable cause(String exception, String message) {
-    return SerializedThrowable.of("dev.shoal.jobmanager." + exception, message);
+  private static SerializedThrowable cause(Class<? extends Exception> exception, String message) {
+    return SerializedThrowable.of(exception, message);
   }
 
   private void begin() {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.jobmanager.JobManagerConfiguration;
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
+import dev.shoal.jobmanager.exceptions.NoResourceAvailableException;
+import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTask;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.Deploy;
@@ -217,7 +219,7 @@ final class JobMasterTest {
 
     // when one TaskManager is lost
     cluster.remove(lost);
-    List<JobMasterAction> actions = job.onTaskManagerLost(lost, SerializedThrowable.of("dev.shoal.jobmanager.TaskManagerLostException", "gone"), now);
+    List<JobMasterAction> actions = job.onTaskManagerLost(lost, SerializedThrowable.of(TaskManagerLostException.class, "gone"), now);
 
     // then only the tasks on the survivor are cancelled (those on the lost one failed with it)
     assertThat(actions).filteredOn(a -> a instanceof CancelTask).allMatch(a -> ((CancelTask) a).instance().equals(survivor));
@@ -257,7 +259,7 @@ final class JobMasterTest {
 
     // then the job fails, naming what it needed and what there was
     JobResultFailure failure = result(timedOut);
-    assertThat(failure.cause().className()).isEqualTo("dev.shoal.jobmanager.NoResourceAvailableException");
+    assertThat(failure.cause().className()).isEqualTo(NoResourceAvailableException.class.getName());
     assertThat(failure.cause().message()).contains("needs 2 slots").contains("1 of 1 slots on 1 TaskManagers");
   }
 

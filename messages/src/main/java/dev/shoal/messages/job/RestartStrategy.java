@@ -18,7 +18,13 @@ import java.util.Objects;
 public sealed interface RestartStrategy {
 
   /** The job fails on its first failure. */
-  record NoRestart() implements RestartStrategy {}
+  record NoRestart() implements RestartStrategy {
+    /** As log lines print it: {@code none}. */
+    @Override
+    public String toString() {
+      return "none";
+    }
+  }
 
   /**
    * Up to {@code attempts} restarts, each after {@code delay}.
@@ -32,6 +38,13 @@ public sealed interface RestartStrategy {
       if (attempts < 0 || delay.isNegative()) {
         throw new IllegalArgumentException("fixed-delay needs attempts >= 0 and delay >= 0");
       }
+    }
+
+    /** As log lines print it, e.g. {@code fixed-delay (3 attempts, 1000 ms apart)}. */
+    @Override
+    public String toString() {
+      return "fixed-delay (" + attempts + (attempts == 1 ? " attempt, " : " attempts, ")
+          + delay.toMillis() + " ms apart)";
     }
   }
 
@@ -50,6 +63,13 @@ public sealed interface RestartStrategy {
       if (maxFailures < 1 || interval.isNegative() || interval.isZero() || delay.isNegative()) {
         throw new IllegalArgumentException("failure-rate needs maxFailures >= 1, interval > 0, delay >= 0");
       }
+    }
+
+    /** As log lines print it, e.g. {@code failure-rate (3 failures per 60000 ms, 1000 ms delay)}. */
+    @Override
+    public String toString() {
+      return "failure-rate (" + maxFailures + (maxFailures == 1 ? " failure" : " failures") + " per "
+          + interval.toMillis() + " ms, " + delay.toMillis() + " ms delay)";
     }
   }
 

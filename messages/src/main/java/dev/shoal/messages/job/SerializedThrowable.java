@@ -51,6 +51,16 @@ public record SerializedThrowable(String className, String message, String stack
     return new SerializedThrowable(t.getClass().getName(), t.getMessage() == null ? "" : t.getMessage(), trace.toString());
   }
 
+  /** A failure of a named exception class that has no instance behind it (e.g. a refusal). */
+  public static SerializedThrowable of(Class<? extends Throwable> type, String message) {
+    return of(type.getName(), message);
+  }
+
+  /** Whether this failure is of {@code type} (by class name, exactly). */
+  public boolean is(Class<? extends Throwable> type) {
+    return className.equals(type.getName());
+  }
+
   /** A failure that has no exception behind it. */
   public static SerializedThrowable of(String className, String message) {
     return new SerializedThrowable(className, message, className + ": " + message);

@@ -6,13 +6,58 @@ import com.typesafe.config.ConfigParseOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.ExtendedActorSystem;
+import org.slf4j.LoggerFactory;
 
 /** What the JobManager and TaskManager processes share: logging set-up and configuration. */
 public final class ProcessSupport {
 
+  /** Set once the process ends: by {@link #exit} or by a signal ({@link #stopOnSignal}). */
+  private static final AtomicBoolean ENDING = new AtomicBoolean();
+
   private ProcessSupport() {}
+
+  /**
+   * Stops the process gracefully when the JVM is asked to end (SIGTERM, Ctrl-C, SIGHUP): runs
+   * {@code stop}, which returns once the component has stopped, logs "{@code <component>
+   * stopped.}" and ends the JVM with {@link ExitCode#OK}, instead of the signal's 128 + n. Does
+   * nothing when the process is already ending through {@link #exit}, so that its code stays.
+   */
+  public static void stopOnSignal(String component, Runnable stop) {
+    Runnable onShutdown = () -> {
+      if (!ENDING.compareAndSet(false, true)) {
+        return;
+      }
+      org.slf4j.Logger log = LoggerFactory.getLogger(ProcessSupport.class);
+      log.info("Stopping {}: the JVM was asked to end (SIGTERM, SIGINT or SIGHUP).", component);
+      try {
+        stop.run();
+        log.info("{} stopped.", component);
+      } catch (RuntimeException e) {
+        log.warn("{} did not stop cleanly: {}", component, e.toString());
+      }
+      // the shutdown sequence has begun: halt is how a hook sets the exit code
+      Runtime.getRuntime().halt(ExitCode.OK.code());
+    };
+    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shoal-stop").unstarted(onShutdown));
+  }
+
+  /**
+   * Ends the JVM with {@code code}, unless a signal is already stopping it: then this returns
+   * and {@link #stopOnSignal}'s hook ends it with {@link ExitCode#OK}.
+   */
+  public static void exit(int code) {
+    if (ENDING.compareAndSet(false, true)) {
+      System.exit(code);
+    }
+  }
+
+  /** Whether the process is ending (by {@link #exit} or a signal). */
+  public static boolean ending() {
+    return ENDING.get();
+  }
 
   /**
    * Points logback (when it is on the class path) at Shoal's configuration, logging to the

@@ -9,6 +9,9 @@ import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import scala.PartialFunction;
+import scala.runtime.BoxedUnit;
 
 /**
  * Base of the JobManager and TaskManager actors, the port of Flink's {@code FlinkUntypedActor}.
@@ -20,13 +23,68 @@ import org.slf4j.LoggerFactory;
  * RequiresLeaderSessionID} message that arrives bare. Unlike Flink 1.x, nothing here ever crashes the actor on a stale or unknown message, and
  * an exception while handling a message is logged and contained: the actor keeps its state.
  *
+ * <p>Every log line written while the actor starts, handles a message or stops carries its
+ * {@link #logComponent()} in the MDC key {@value #COMPONENT} (shown by shoal-logback.xml), so
+ * that two TaskManagers in one JVM are told apart.
+ *
  * <p>Threading: everything runs on the actor's thread; subclasses keep their state in fields.
  */
 public abstract class ShoalActor extends AbstractActorWithTimers {
 
+  /** The MDC key naming the component a log line comes from, e.g. {@code jobmanager}. */
+  public static final String COMPONENT = "shoal.component";
+
   protected final Logger log = LoggerFactory.getLogger(getClass());
 
   private Authority senders; // created on first use, with the actor system
+
+  /** {@link #logComponent()}, once the actor has started. */
+  private String component;
+
+  /**
+   * How log lines name this actor (MDC {@value #COMPONENT}): its actor name by default;
+   * called once, before {@code preStart}.
+   */
+  protected String logComponent() {
+    return getSelf().path().name();
+  }
+
+  @Override
+  public void aroundPreStart() {
+    component = logComponent();
+    MDC.put(COMPONENT, component);
+    try {
+      super.aroundPreStart();
+    } finally {
+      MDC.remove(COMPONENT);
+    }
+  }
+
+  @Override
+  public void aroundReceive(PartialFunction<Object, BoxedUnit> receive, Object message) {
+    if (component == null) {
+      component = logComponent();
+    }
+    MDC.put(COMPONENT, component);
+    try {
+      super.aroundReceive(receive, message);
+    } finally {
+      MDC.remove(COMPONENT);
+    }
+  }
+
+  @Override
+  public void aroundPostStop() {
+    if (component == null) {
+      component = logComponent();
+    }
+    MDC.put(COMPONENT, component);
+    try {
+      super.aroundPostStop();
+    } finally {
+      MDC.remove(COMPONENT);
+    }
+  }
 
   @Override
   public final Receive createReceive() {

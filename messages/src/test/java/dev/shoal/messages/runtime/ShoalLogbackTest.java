@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,12 +114,49 @@ final class ShoalLogbackTest {
     }
   }
 
+  @Test
+  void shouldKeepInfoOffAWarnConsoleButInTheFileAndNameEachLinesComponent() throws Exception {
+    // given: what bin/shoal and bin/minicluster set
+    LoggerContext context = configured(Map.of(CommandLines.CONSOLE_LEVEL, "WARN"));
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    PrintStream originalOut = System.out;
+    System.setOut(new PrintStream(console, true, StandardCharsets.UTF_8));
+    try {
+      // when: two TaskManagers and a line without a component
+      context.getMDCAdapter().put(ShoalActor.COMPONENT, "taskmanager-1a2b3c4d");
+      context.getLogger("dev.shoal.taskmanager.TaskManager").info("Registered at the JobManager.");
+      context.getMDCAdapter().put(ShoalActor.COMPONENT, "taskmanager-5e6f7a8b");
+      context.getLogger("dev.shoal.taskmanager.TaskManager").warn("No heartbeat for a while.");
+      context.getMDCAdapter().remove(ShoalActor.COMPONENT);
+      context.getLogger("dev.shoal.minicluster.MiniCluster").info("MiniCluster started.");
+    } finally {
+      System.setOut(originalOut);
+      context.stop();
+    }
+
+    // then: the console holds only the warning, the file all three
+    List<String> consoleLines = console.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(consoleLines).hasSize(1);
+    assertThat(consoleLines.get(0)).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[taskmanager-5e6f7a8b\\] WARN  .*TaskManager - No heartbeat for a while\\.");
+    List<String> file = Files.readAllLines(temp.resolve("test-process.log"));
+    assertThat(file).hasSize(3);
+    assertThat(file.get(0)).contains(" [taskmanager-1a2b3c4d] INFO ").endsWith("Registered at the JobManager.");
+    assertThat(file.get(1)).contains(" [taskmanager-5e6f7a8b] WARN ");
+    assertThat(file.get(2)).doesNotContain("[]").contains(" INFO ").endsWith("MiniCluster started.");
+  }
+
   /** A logback context configured from shoal-logback.xml, logging into the temporary directory. */
   private LoggerContext configured() throws Exception {
+    return configured(Map.of());
+  }
+
+  /** As {@link #configured()}, with these properties too. */
+  private LoggerContext configured(Map<String, String> properties) throws Exception {
     LoggerContext context = new LoggerContext();
     context.setMDCAdapter(new LogbackMDCAdapter()); // what slf4j's binding sets up for the default context
     context.putProperty("shoal.log.dir", temp.toString());
     context.putProperty("shoal.log.file", "test-process");
+    properties.forEach(context::putProperty);
     JoranConfigurator configurator = new JoranConfigurator();
     configurator.setContext(context);
     configurator.doConfigure(getClass().getClassLoader().getResource("shoal-logback.xml"));

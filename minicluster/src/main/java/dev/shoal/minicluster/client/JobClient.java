@@ -27,6 +27,7 @@ import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.JarChecks;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -98,7 +99,7 @@ public final class JobClient {
       ActorRef jobManager = system.actorSelection(address).resolveOne(timeout).toCompletableFuture().get();
       return new JobClient(system, jobManager, timeout);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("Could not reach the JobManager at " + address + " within " + timeout + ": " + e.getCause().getMessage(), e);
+      throw new IllegalStateException("Could not reach the JobManager at " + address + " within " + Durations.format(timeout) + ": " + e.getCause().getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while connecting to " + address, e);
@@ -176,7 +177,7 @@ public final class JobClient {
       }
       throw new IllegalStateException("Submitting job " + jobGraph.jobId() + " failed: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("The JobManager did not accept job " + jobGraph.jobId() + " within " + acceptance, e);
+      throw new IllegalStateException("The JobManager did not accept job " + jobGraph.jobId() + " within " + Durations.format(acceptance), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while submitting job " + jobGraph.jobId(), e);
@@ -227,7 +228,7 @@ public final class JobClient {
       }
       throw new IllegalStateException("Job " + submission.jobId() + " failed: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("Job " + submission.jobId() + " did not end within " + jobTimeout, e);
+      throw new IllegalStateException("Job " + submission.jobId() + " did not end within " + Durations.format(jobTimeout), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while waiting for job " + submission.jobId(), e);
@@ -309,13 +310,13 @@ public final class JobClient {
     }
   }
 
-  /** The job's status, or throws when the JobManager knows no such job. */
+  /** The job's status; a {@link JobNotFoundException} when the JobManager knows no such job. */
   public JobStatus status(JobID jobId) {
     Object answer = ask(new RequestJobStatus(jobId));
     if (answer instanceof CurrentJobStatus status) {
       return status.status();
     }
-    throw new IllegalArgumentException("The JobManager knows no job " + jobId);
+    throw new JobNotFoundException(jobId);
   }
 
   /**
@@ -328,7 +329,7 @@ public final class JobClient {
     while (true) {
       Object answer = ask(new RequestJobDetailsPage(jobId, vertices.size(), PAGE));
       if (answer instanceof JobNotFound) {
-        throw new IllegalArgumentException("The JobManager knows no job " + jobId);
+        throw new JobNotFoundException(jobId);
       }
       JobDetailsPage page = (JobDetailsPage) answer;
       vertices.addAll(page.vertices());
@@ -366,7 +367,7 @@ public final class JobClient {
       return Patterns.ask(jobManager, message, within).toCompletableFuture().get();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof AskTimeoutException) {
-        throw new IllegalStateException("The JobManager did not answer " + name + " within " + within + (afterTimeout == null ? "" : "; " + afterTimeout) + ".", e.getCause());
+        throw new IllegalStateException("The JobManager did not answer " + name + " within " + Durations.format(within) + (afterTimeout == null ? "" : "; " + afterTimeout) + ".", e.getCause());
       }
       // a remote JobManager's exception arrives as its class name and message (Java serialization is off)
       String reason = e.getCause() instanceof ThrowableNotSerializableException remote ? remote.originalMessage() : e.getCause().getMessage();

@@ -59,7 +59,7 @@ final class JobClientActor extends AbstractActor {
   @Override
   public void postStop() {
     JobExecutionException stopped =
-        new JobExecutionException(jobGraph.jobId(), JobStatus.FAILED, SerializedThrowable.of("dev.shoal.minicluster.client.JobClientException", "The job client stopped before the job ended."), 0);
+        new JobExecutionException(jobGraph.jobId(), JobStatus.FAILED, SerializedThrowable.of(JobClientException.class, "The job client stopped before the job ended."), 0);
     submitted.completeExceptionally(stopped);
     result.completeExceptionally(stopped);
   }
@@ -107,7 +107,7 @@ final class JobClientActor extends AbstractActor {
         })
         .match(Terminated.class, t -> {
           JobExecutionException lost =
-              new JobExecutionException(jobGraph.jobId(), JobStatus.FAILED, SerializedThrowable.of("dev.shoal.minicluster.client.JobManagerLostException", "Lost the JobManager " + jobManager.path() + " before the job ended."), 0);
+              new JobExecutionException(jobGraph.jobId(), JobStatus.FAILED, SerializedThrowable.of(JobManagerLostException.class, "Lost the JobManager " + jobManager.path() + " before the job ended."), 0);
           submitted.completeExceptionally(lost);
           result.completeExceptionally(lost);
           getContext().stop(getSelf());

@@ -161,7 +161,7 @@ public final class Examples {
 
   /**
    * Prints what the example's accumulators say, in a few lines: pi's estimate, wordcount's top 10
-   * words, pipeline's throughput, and the records in and out of every dataflow vertex.
+   * words (in two columns), pipeline's throughput, and the records in and out of every dataflow vertex.
    */
   public static void printSummary(PrintWriter out, JobGraph graph, Map<String, AccumulatorValue> accumulators, long elapsedMillis) {
     if (graph.name().equals("pi") && accumulators.get("hits") instanceof AccumulatorValue.LongCounter hits
@@ -173,8 +173,15 @@ public final class Examples {
       String distinct = accumulators.get(WordCount.DISTINCT_WORDS) instanceof AccumulatorValue.LongCounter c
           ? String.format(Locale.ROOT, " of %,d distinct", c.count()) : "";
       out.printf("Top %d words%s:%n", top.size(), distinct);
-      for (Map.Entry<String, Long> entry : top) {
-        out.printf(Locale.ROOT, "  %-14s %,12d%n", entry.getKey(), entry.getValue());
+      // two columns, read down then across, so that the summary stays short
+      int rows = (top.size() + 1) / 2;
+      for (int row = 0; row < rows; row++) {
+        StringBuilder line = new StringBuilder();
+        for (int index = row; index < top.size(); index += rows) {
+          Map.Entry<String, Long> entry = top.get(index);
+          line.append(String.format(Locale.ROOT, "  %-14s %,12d", entry.getKey(), entry.getValue()));
+        }
+        out.println(line);
       }
     }
     if (accumulators.get(Pipeline.RECORDS) instanceof AccumulatorValue.LongCounter records

@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One subtask attempt running on its own platform thread, named {@code "vertex (i/n)
@@ -134,7 +135,14 @@ public final class Task {
       throw new IllegalArgumentException("cancellationTimeout must be >= 0, was " + cancellationTimeout);
     }
     this.name = descriptor.taskName() + " [" + descriptor.attemptId() + "]";
-    this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
+    // the task thread's log lines name the TaskManager as its actor's do (ShoalActor.COMPONENT)
+    Map<String, String> logContext = MDC.getCopyOfContextMap();
+    this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(() -> {
+      if (logContext != null) {
+        MDC.setContextMap(logContext);
+      }
+      run();
+    });
     this.checkpointer =
         new TaskCheckpointer(
             descriptor,
