@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.actor.ActorSystem;
 
 /**
@@ -27,12 +28,15 @@ public final class ShoalActorSystems {
     return "pekko://" + SYSTEM_NAME + "@" + host + ":" + port + "/user/" + JOB_MANAGER_NAME;
   }
 
-  /** Settings that make an actor system reachable over Artery TCP on {@code host:port}. */
+  /**
+   * Settings that make an actor system reachable over Artery on {@code host:port}. The transport
+   * is not among them: it is TCP, or TLS over TCP when {@code shoal.security.ssl.internal.enabled}
+   * (see {@link #transportSettings}).
+   */
   public static Config remoting(String host, int port) {
     return ConfigFactory.parseMap(
         Map.of(
             "pekko.actor.provider", "remote",
-            "pekko.remote.artery.transport", "tcp",
             "pekko.remote.artery.canonical.hostname", host,
             "pekko.remote.artery.canonical.port", port));
   }
@@ -89,8 +93,13 @@ public final class ShoalActorSystems {
    *       JobManager's heartbeat check always removes a silent TaskManager (and unwatches it)
    *       before Pekko could declare it dead and quarantine it. A TaskManager, which learns of a
    *       lost JobManager through death watch only, gives it the same time;
-   *   <li>Artery's {@link #ARTERY_SILENCE_TIMEOUTS} are at least that long.
+   *   <li>Artery's {@link #ARTERY_SILENCE_TIMEOUTS} are at least that long;
+   *   <li>the transport and its TLS settings follow {@code shoal.security.ssl.internal.*} (see
+   *       {@link #transportSettings}).
    * </ul>
+   *
+   * @throws IllegalArgumentException when a Shoal setting is invalid, or a Pekko setting
+   *     contradicts one derived from it, naming both
    */
   public static Config derivedPekkoSettings(Config merged) {
     Map<String, Object> derived = new HashMap<>();
@@ -101,7 +110,49 @@ public final class ShoalActorSystems {
       Duration current = merged.hasPath(key) ? merged.getDuration(key) : Duration.ZERO;
       derived.put(key, (current.compareTo(pause) >= 0 ? current : pause).toMillis() + "ms");
     }
+    derived.putAll(transportSettings(merged));
     return ConfigFactory.parseMap(derived);
+  }
+
+  /**
+   * With TLS off ({@code shoal.security.ssl.internal.enabled = false}) nothing: the transport is
+   * Pekko's default, TCP, or what the configuration sets ({@code pekko.remote.artery.transport =
+   * tls-tcp} with Pekko's own {@code pekko.remote.artery.ssl} settings is honoured, but covers
+   * Artery only, not the TaskManagers' data connections). With TLS on, {@code tls-tcp} with
+   * mutual authentication and the configured stores ({@link TlsSettings#pekkoSettings}); a
+   * configuration that sets one of those Pekko keys to something else is refused rather than
+   * silently overridden.
+   *
+   * @throws IllegalArgumentException when a store cannot be read, or a Pekko key contradicts
+   */
+  public static Map<String, Object> transportSettings(Config merged) {
+    Optional<TlsSettings> tls = TlsSettings.fromConfig(merged);
+    if (tls.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Object> pekko = tls.get().pekkoSettings();
+    Config pekkoDefaults = ConfigFactory.defaultReference();
+    pekko.forEach(
+        (key, value) -> {
+          if (merged.hasPath(key)
+              && !sameValue(merged, key, value)
+              && !(pekkoDefaults.hasPath(key) && sameValue(pekkoDefaults, key, merged.getAnyRef(key)))) {
+            throw new IllegalArgumentException(
+                "Invalid configuration " + key + ": " + TlsSettings.ENABLED + " = true sets it to "
+                    + (key.endsWith("password") ? "the Shoal setting's value" : "'" + value + "'")
+                    + " (from " + TlsSettings.PREFIX + "*), but the configuration sets it otherwise;"
+                    + " remove that setting or turn TLS off.");
+          }
+        });
+    return pekko;
+  }
+
+  private static boolean sameValue(Config config, String key, Object value) {
+    try {
+      return value instanceof Boolean b ? config.getBoolean(key) == b : config.getString(key).equals(String.valueOf(value));
+    } catch (ConfigException e) {
+      return false;
+    }
   }
 
   /** How long remote death watch tolerates silence: see {@link #derivedPekkoSettings}. */
