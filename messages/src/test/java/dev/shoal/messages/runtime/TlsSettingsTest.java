@@ -37,8 +37,8 @@ final class TlsSettingsTest {
 
   @BeforeAll
   static void createStores() {
-    cluster = TestCertificates.create(stores, "cluster");
-    stranger = TestCertificates.create(stores, "stranger");
+    cluster = TestCertificates.shared("cluster");
+    stranger = TestCertificates.shared("stranger");
   }
 
   private static Config config(Map<String, Object> settings) {
