@@ -117,6 +117,11 @@ public final class JobManagerRunner implements AutoCloseable {
       JobManagerRunner runner;
       try {
         runner = start(ProcessSupport.loadConfig(configFile, overrides));
+      } catch (IllegalArgumentException e) {
+        // a bad setting: the message names it, a stack trace would only bury it
+        log.error("Could not start the JobManager: {}", e.getMessage());
+        System.err.println("Could not start the JobManager: " + e.getMessage());
+        return ExitCode.STARTUP_FAILURE.code();
       } catch (RuntimeException e) {
         log.error("Could not start the JobManager: {}", e.getMessage(), e);
         System.err.println("Could not start the JobManager: " + e.getMessage());

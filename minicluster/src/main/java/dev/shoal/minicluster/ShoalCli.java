@@ -3,34 +3,36 @@ package dev.shoal.minicluster;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.shoal.messages.ResourceID;
-import dev.shoal.messages.TaskManagerInfo;
-import dev.shoal.messages.runtime.ProcessSupport;
-import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobClientMessage.VertexDetails;
 import dev.shoal.messages.JobID;
+import dev.shoal.messages.ResourceID;
+import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.job.AccumulatorValue;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.runtime.ExitCode;
+import dev.shoal.messages.runtime.ProcessSupport;
+import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionException;
 import dev.shoal.minicluster.client.JobExecutionResult;
 import dev.shoal.minicluster.examples.Examples;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.UUID;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +81,10 @@ public final class ShoalCli {
     @Option(names = "--timeout", defaultValue = "10s", description = "How long to wait for answers (default ${DEFAULT-VALUE}).")
     String timeout;
 
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "HOCON configuration file of the client, e.g. the cluster's shoal.security.ssl.internal settings.")
+    Path configFile;
+
     /** The command these options belong to, so that their errors print where its output goes. */
     @Spec(Spec.Target.MIXEE) CommandLine.Model.CommandSpec command;
 
@@ -120,7 +126,7 @@ public final class ShoalCli {
     Connection connect() {
       String address = address();
       Duration timeout = timeoutDuration();
-      ActorSystem system = clientSystem(host());
+      ActorSystem system = clientSystem(host(), ProcessSupport.loadConfig(configFile, Map.of()));
       try {
         return new Connection(system, JobClient.connect(system, address, timeout));
       } catch (RuntimeException e) {
@@ -777,8 +783,9 @@ public final class ShoalCli {
     out.printf("%d TaskManagers, %d slots.%n", taskManagers.size(), taskManagers.stream().mapToInt(TaskManagerInfo::slots).sum());
   }
 
-  private static ActorSystem clientSystem(String jobManagerHost) {
-    return ShoalActorSystems.start("shoal-client", ShoalActorSystems.remoting(clientHost(jobManagerHost), 0), ConfigFactory.load());
+  /** The client's actor system, with the configuration's TLS settings like the cluster's. */
+  private static ActorSystem clientSystem(String jobManagerHost, Config config) {
+    return ShoalActorSystems.start("shoal-client", ShoalActorSystems.remoting(clientHost(jobManagerHost), 0), config);
   }
 
   /** An address of this machine the JobManager can answer to. */
@@ -827,9 +834,25 @@ public final class ShoalCli {
     @Option(names = "--samples", defaultValue = "100000000", description = "pi: samples (default ${DEFAULT-VALUE}).")
     long samples;
 
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "HOCON configuration file of every component, e.g. shoal.security.ssl.internal settings for TLS.")
+    Path configFile;
+
     @Mixin DataflowExampleOptions dataflow = new DataflowExampleOptions();
 
     @Spec CommandLine.Model.CommandSpec spec;
+
+    /** A builder with the options' host, port and configuration file. */
+    private MiniCluster.Builder builder() {
+      MiniCluster.Builder builder = MiniCluster.builder().mode(mode).slotsPerTaskManager(slots);
+      if (configFile != null) {
+        builder.settings(ProcessSupport.loadConfig(configFile, Map.of()).withOnlyPath("shoal"));
+      }
+      return builder
+          .setting("shoal.jobmanager.host", host)
+          .setting("shoal.jobmanager.port", port)
+          .setting("shoal.taskmanager.host", host);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -837,15 +860,13 @@ public final class ShoalCli {
       if (!keepRunning) {
         return runExample(out, spec.commandLine().getErr());
       }
-      MiniCluster cluster =
-          MiniCluster.builder()
-              .mode(mode)
-              .taskManagers(0)
-              .slotsPerTaskManager(slots)
-              .setting("shoal.jobmanager.host", host)
-              .setting("shoal.jobmanager.port", port)
-              .setting("shoal.taskmanager.host", host)
-              .build();
+      MiniCluster cluster;
+      try {
+        cluster = builder().taskManagers(0).build();
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println(e.getMessage());
+        return ExitCode.STARTUP_FAILURE.code();
+      }
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         out.println("Stopping the MiniCluster.");
@@ -877,8 +898,15 @@ public final class ShoalCli {
         err.flush();
         return 2;
       }
-      try (MiniCluster cluster = MiniCluster.builder().mode(mode).taskManagers(taskManagers).slotsPerTaskManager(slots)
-          .setting("shoal.jobmanager.host", host).setting("shoal.jobmanager.port", port).setting("shoal.taskmanager.host", host).build()) {
+      MiniCluster configured;
+      try {
+        configured = builder().taskManagers(taskManagers).build();
+      } catch (IllegalArgumentException e) {
+        err.println(e.getMessage());
+        err.flush();
+        return ExitCode.STARTUP_FAILURE.code();
+      }
+      try (MiniCluster cluster = configured) {
         long begin = System.nanoTime();
         cluster.start();
         long started = System.nanoTime();

@@ -210,6 +210,11 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
       try {
         Config config = ProcessSupport.loadConfig(configFile, overrides);
         runner = start(config, jobManagerAddress(config), ResourceID.generate());
+      } catch (IllegalArgumentException e) {
+        // a bad setting: the message names it, a stack trace would only bury it
+        log().error("Could not start the TaskManager: {}", e.getMessage());
+        System.err.println("Could not start the TaskManager: " + e.getMessage());
+        return ExitCode.STARTUP_FAILURE.code();
       } catch (RuntimeException e) {
         log().error("Could not start the TaskManager: {}", e.getMessage(), e);
         System.err.println("Could not start the TaskManager: " + e.getMessage());
