@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
@@ -19,6 +21,7 @@ import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.runtime.ExitCode;
 import dev.shoal.messages.runtime.ProcessSupport;
 import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.messages.runtime.TlsSettings;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionException;
 import dev.shoal.minicluster.client.JobExecutionResult;
@@ -783,6 +786,40 @@ public final class ShoalCli {
     out.printf("%d TaskManagers, %d slots.%n", taskManagers.size(), taskManagers.stream().mapToInt(TaskManagerInfo::slots).sum());
   }
 
+  /**
+   * The settings {@code file} makes, resolved, without the defaults it falls back to (those would
+   * undo the command's options).
+   */
+  static Config settingsOf(Path file) {
+    Config own = ProcessSupport.parseConfigFile(file);
+    try {
+      Config resolved = own.withFallback(ConfigFactory.load()).resolve();
+      Config settings = ConfigFactory.empty();
+      for (String path : paths(own.root(), List.of())) {
+        settings = settings.withValue(path, resolved.getValue(path));
+      }
+      return settings;
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new IllegalArgumentException("Invalid configuration file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The paths of the leaves under {@code object}. */
+  private static List<String> paths(ConfigObject object, List<String> prefix) {
+    List<String> paths = new ArrayList<>();
+    object.forEach(
+        (key, value) -> {
+          List<String> path = new ArrayList<>(prefix);
+          path.add(key);
+          if (value instanceof ConfigObject child) {
+            paths.addAll(paths(child, path));
+          } else {
+            paths.add(ConfigUtil.joinPath(path));
+          }
+        });
+    return paths;
+  }
+
   /** The client's actor system, with the configuration's TLS settings like the cluster's. */
   private static ActorSystem clientSystem(String jobManagerHost, Config config) {
     return ShoalActorSystems.start("shoal-client", ShoalActorSystems.remoting(clientHost(jobManagerHost), 0), config);
@@ -846,7 +883,7 @@ public final class ShoalCli {
     private MiniCluster.Builder builder() {
       MiniCluster.Builder builder = MiniCluster.builder().mode(mode).slotsPerTaskManager(slots);
       if (configFile != null) {
-        builder.settings(ProcessSupport.loadConfig(configFile, Map.of()).withOnlyPath("shoal"));
+        builder.settings(settingsOf(configFile));
       }
       return builder
           .setting("shoal.jobmanager.host", host)
@@ -875,7 +912,7 @@ public final class ShoalCli {
         stopped.countDown();
       }));
       cluster.start();
-      out.printf("JobManager running at %s%n", cluster.jobManagerAddress());
+      out.printf("JobManager running at %s%s%n", cluster.jobManagerAddress(), TlsSettings.enabled(cluster.configuration()) ? " (mutual TLS)" : "");
       out.flush();
       for (int i = 1; i <= taskManagers; i++) {
         ResourceID id = cluster.startTaskManager();
@@ -910,7 +947,8 @@ public final class ShoalCli {
         long begin = System.nanoTime();
         cluster.start();
         long started = System.nanoTime();
-        out.printf("Cluster up in %d ms: %d TaskManagers x %d slots at %s%n", TimeUnit.NANOSECONDS.toMillis(started - begin), taskManagers, slots, cluster.jobManagerAddress());
+        out.printf("Cluster up in %d ms: %d TaskManagers x %d slots at %s%s%n", TimeUnit.NANOSECONDS.toMillis(started - begin), taskManagers, slots, cluster.jobManagerAddress(),
+            TlsSettings.enabled(cluster.configuration()) ? " (mutual TLS)" : "");
         out.printf("Running %s with parallelism %d%s ...%n", example, p, describe(p));
         out.flush();
         JobExecutionResult result = cluster.submitJobAndWait(graph);
