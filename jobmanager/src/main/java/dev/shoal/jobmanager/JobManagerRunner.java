@@ -72,15 +72,14 @@ public final class JobManagerRunner implements AutoCloseable {
     return address;
   }
 
-  /** Completes when the actor system has terminated. */
+  /** Completes when the actor system has terminated (see {@link ShoalActorSystems#whenTerminated}). */
   public CompletionStage<?> whenTerminated() {
-    return system.getWhenTerminated();
+    return ShoalActorSystems.whenTerminated(system);
   }
 
   @Override
   public void close() {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().join();
+    ShoalActorSystems.terminateAndWait(system);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -349,10 +349,7 @@ public final class MiniCluster implements AutoCloseable {
       ActorSystem toStop = system;
       failure =
           closeQuietly(
-              () -> {
-                toStop.terminate();
-                toStop.getWhenTerminated().toCompletableFuture().join();
-              },
+              () -> ShoalActorSystems.terminateAndWait(toStop),
               failure);
     }
     if (failure != null) {

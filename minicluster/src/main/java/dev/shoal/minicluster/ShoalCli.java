@@ -185,8 +185,7 @@ public final class ShoalCli {
   record Connection(ActorSystem system, JobClient client) implements AutoCloseable {
     @Override
     public void close() {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+      ShoalActorSystems.terminateAndWait(system);
     }
   }
 

@@ -89,7 +89,7 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
     newSystem.actorOf(ProcessReaper.props(newTaskManager, newSystem::terminate), "taskmanager-reaper");
     system = newSystem;
     taskManager = newTaskManager;
-    newSystem.getWhenTerminated().thenRunAsync(this::afterActorSystemTerminated);
+    ShoalActorSystems.whenTerminated(newSystem).thenRunAsync(this::afterActorSystemTerminated);
   }
 
   private void afterActorSystemTerminated() {
@@ -158,9 +158,7 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
   @Override
   public void close() {
     closed = true;
-    ActorSystem current = system;
-    current.terminate();
-    current.getWhenTerminated().toCompletableFuture().join();
+    ShoalActorSystems.terminateAndWait(system);
     exitCode.join();
   }
 

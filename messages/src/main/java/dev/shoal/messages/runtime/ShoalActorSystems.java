@@ -8,7 +8,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates the actor systems of Shoal's components and reads shared settings. Every component's
@@ -75,7 +83,69 @@ public final class ShoalActorSystems {
   public static ActorSystem start(String name, Config overrides, Config config) {
     Config merged =
         overrides.withFallback(SHOAL_PEKKO).withFallback(config).withFallback(ConfigFactory.load()).resolve();
-    return ActorSystem.create(name, overrides.withFallback(derivedPekkoSettings(merged)).withFallback(merged));
+    ActorSystem system =
+        ActorSystem.create(name, overrides.withFallback(derivedPekkoSettings(merged)).withFallback(merged));
+    boundTermination(system);
+    return system;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Termination
+  // ------------------------------------------------------------------------------------------
+
+  /** Pekko's key: how long its last shutdown phase waits for the actor system to terminate. */
+  static final String TERMINATE_PHASE_TIMEOUT = "pekko.coordinated-shutdown.phases.actor-system-terminate.timeout";
+
+  /** What {@link #whenTerminated} allows beyond {@value #TERMINATE_PHASE_TIMEOUT}. */
+  private static final Duration TERMINATION_MARGIN = Duration.ofSeconds(2);
+
+  private static final Logger LOG = LoggerFactory.getLogger(ShoalActorSystems.class);
+
+  /** Actor systems started here whose termination has not completed, see {@link #whenTerminated}. */
+  private static final Map<ActorSystem, CompletableFuture<Void>> TERMINATIONS = new ConcurrentHashMap<>();
+
+  /**
+   * Completes when {@code system} has terminated, or, if it has not by then (logged), 2 s after
+   * Pekko's own last shutdown phase gave up waiting for it ({@value #TERMINATE_PHASE_TIMEOUT}, 10 s
+   * by default). Pekko's TLS stage can keep an
+   * actor system from ever terminating after a TLS connection failed (seen with Artery {@code
+   * tls-tcp}, open upstream as akka/akka-core#29162): waiting for {@code getWhenTerminated()}
+   * would then hang a process on exit, or a MiniCluster on close.
+   */
+  public static CompletionStage<Void> whenTerminated(ActorSystem system) {
+    CompletableFuture<Void> bounded = TERMINATIONS.get(system);
+    return bounded != null ? bounded : system.getWhenTerminated().thenApply(terminated -> null);
+  }
+
+  /** Terminates {@code system} and waits for {@link #whenTerminated}. */
+  public static void terminateAndWait(ActorSystem system) {
+    system.terminate();
+    whenTerminated(system).toCompletableFuture().join();
+  }
+
+  private static void boundTermination(ActorSystem system) {
+    Duration grace = system.settings().config().getDuration(TERMINATE_PHASE_TIMEOUT).plus(TERMINATION_MARGIN);
+    CompletableFuture<Void> bounded = new CompletableFuture<>();
+    TERMINATIONS.put(system, bounded);
+    bounded.whenComplete((done, failure) -> TERMINATIONS.remove(system));
+    system.getWhenTerminated().thenRun(() -> bounded.complete(null));
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "shoal-bound-termination",
+            () -> {
+              CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS)
+                  .execute(
+                      () -> {
+                        if (bounded.complete(null)) {
+                          LOG.warn(
+                              "Actor system {} did not terminate within {} ms of its shutdown; going on without it.",
+                              system.name(),
+                              grace.toMillis());
+                        }
+                      });
+              return CompletableFuture.completedFuture(Done.done());
+            });
   }
 
   /**
