@@ -74,15 +74,14 @@ public final class JobManagerRunner implements AutoCloseable {
     return address;
   }
 
-  /** Completes when the actor system has terminated. */
+  /** Completes when the actor system has terminated (see {@link ShoalActorSystems#whenTerminated}). */
   public CompletionStage<?> whenTerminated() {
-    return system.getWhenTerminated();
+    return ShoalActorSystems.whenTerminated(system);
   }
 
   @Override
   public void close() {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().join();
+    ShoalActorSystems.terminateAndWait(system);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -129,6 +128,11 @@ public final class JobManagerRunner implements AutoCloseable {
         // the process's own shutdown hook (ProcessSupport.stopOnSignal) stops it, not Pekko's
         runner = start(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
             .withFallback(ProcessSupport.loadConfig(configFile, overrides)));
+      } catch (IllegalArgumentException e) {
+        // a bad setting: the message names it, a stack trace would only bury it
+        log.error("Could not start the JobManager: {}", e.getMessage());
+        System.err.println("Could not start the JobManager: " + e.getMessage());
+        return ExitCode.STARTUP_FAILURE.code();
       } catch (RuntimeException e) {
         log.error("Could not start the JobManager: {}", e.getMessage(), e);
         System.err.println("Could not start the JobManager: " + e.getMessage());

@@ -134,6 +134,10 @@ final class ChildProcess implements AutoCloseable {
     return process.pid();
   }
 
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** SIGKILL. */
   void kill() {
     process.destroyForcibly();

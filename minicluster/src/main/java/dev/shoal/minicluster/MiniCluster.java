@@ -17,6 +17,7 @@ import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.messages.runtime.TlsSettings;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionException;
 import dev.shoal.minicluster.client.JobExecutionResult;
@@ -113,6 +114,10 @@ public final class MiniCluster implements AutoCloseable {
     effective.put("shoal.taskmanager.port", 0);
     effective.put("shoal.taskmanager.number-of-task-slots", builder.slotsPerTaskManager);
     effective.putAll(builder.settings);
+    // processes of SEPARATE_PROCESSES get these settings only: TLS switched on in this JVM's
+    // configuration (a file, a system property) must reach them too; the stores are read here
+    TlsSettings.fromConfig(ConfigFactory.parseMap(effective).withFallback(ConfigFactory.load()).resolve())
+        .ifPresent(tls -> tls.shoalSettings().forEach(effective::putIfAbsent));
     this.settings = Map.copyOf(effective);
     this.config = ConfigFactory.parseMap(settings).withFallback(ConfigFactory.load()).resolve();
     this.timeout =
@@ -345,10 +350,7 @@ public final class MiniCluster implements AutoCloseable {
       ActorSystem toStop = system;
       failure =
           closeQuietly(
-              () -> {
-                toStop.terminate();
-                toStop.getWhenTerminated().toCompletableFuture().join();
-              },
+              () -> ShoalActorSystems.terminateAndWait(toStop),
               failure);
     }
     if (failure != null) {
@@ -508,6 +510,24 @@ public final class MiniCluster implements AutoCloseable {
     /** Sets one configuration key of every component, e.g. {@code shoal.heartbeat.timeout}. */
     public Builder setting(String key, Object value) {
       settings.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value").toString());
+      return this;
+    }
+
+    /**
+     * Sets every key of {@code config} (e.g. a configuration file's {@code shoal} section) as
+     * {@link #setting} does.
+     */
+    public Builder settings(Config config) {
+      config.entrySet().forEach(entry -> setting(entry.getKey(), entry.getValue().unwrapped()));
+      return this;
+    }
+
+    /**
+     * Mutual TLS on every connection of the cluster and of its clients, with these stores (the
+     * {@code shoal.security.ssl.internal.*} settings; see {@link TlsSettings}).
+     */
+    public Builder tls(TlsSettings tls) {
+      tls.shoalSettings().forEach(this::setting);
       return this;
     }
 

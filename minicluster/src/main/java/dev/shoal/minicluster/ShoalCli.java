@@ -3,7 +3,10 @@ package dev.shoal.minicluster;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
@@ -17,9 +20,11 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.runtime.CommandLines;
 import dev.shoal.messages.runtime.Durations;
+import dev.shoal.messages.runtime.ExitCode;
 import dev.shoal.messages.runtime.HostPort;
 import dev.shoal.messages.runtime.ProcessSupport;
 import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.messages.runtime.TlsSettings;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionException;
 import dev.shoal.minicluster.client.JobExecutionResult;
@@ -100,6 +105,10 @@ public final class ShoalCli {
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", description = "How long to wait for answers (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "HOCON configuration file of the client, e.g. the cluster's shoal.security.ssl.internal settings.")
+    Path configFile;
+
     String address() {
       return ShoalActorSystems.jobManagerAddress(jobManager.host(), jobManager.port());
     }
@@ -107,7 +116,7 @@ public final class ShoalCli {
     /** A client actor system and a JobClient of the JobManager; close it when done. */
     Connection connect() {
       String address = address();
-      ActorSystem system = clientSystem(jobManager.host());
+      ActorSystem system = clientSystem(jobManager.host(), ProcessSupport.loadConfig(configFile, Map.of()));
       try {
         return new Connection(system, JobClient.connect(system, address, timeout));
       } catch (RuntimeException e) {
@@ -163,8 +172,7 @@ public final class ShoalCli {
   record Connection(ActorSystem system, JobClient client) implements AutoCloseable {
     @Override
     public void close() {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+      ShoalActorSystems.terminateAndWait(system);
     }
   }
 
@@ -774,8 +782,43 @@ public final class ShoalCli {
     out.printf("%d TaskManagers, %d slots.%n", taskManagers.size(), taskManagers.stream().mapToInt(TaskManagerInfo::slots).sum());
   }
 
-  private static ActorSystem clientSystem(String jobManagerHost) {
-    return ShoalActorSystems.start("shoal-client", ShoalActorSystems.remoting(clientHost(jobManagerHost), 0), ConfigFactory.load());
+  /**
+   * The settings {@code file} makes, resolved, without the defaults it falls back to (those would
+   * undo the command's options).
+   */
+  static Config settingsOf(Path file) {
+    Config own = ProcessSupport.parseConfigFile(file);
+    try {
+      Config resolved = own.withFallback(ConfigFactory.load()).resolve();
+      Config settings = ConfigFactory.empty();
+      for (String path : paths(own.root(), List.of())) {
+        settings = settings.withValue(path, resolved.getValue(path));
+      }
+      return settings;
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new IllegalArgumentException("Invalid configuration file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The paths of the leaves under {@code object}. */
+  private static List<String> paths(ConfigObject object, List<String> prefix) {
+    List<String> paths = new ArrayList<>();
+    object.forEach(
+        (key, value) -> {
+          List<String> path = new ArrayList<>(prefix);
+          path.add(key);
+          if (value instanceof ConfigObject child) {
+            paths.addAll(paths(child, path));
+          } else {
+            paths.add(ConfigUtil.joinPath(path));
+          }
+        });
+    return paths;
+  }
+
+  /** The client's actor system, with the configuration's TLS settings like the cluster's. */
+  private static ActorSystem clientSystem(String jobManagerHost, Config config) {
+    return ShoalActorSystems.start("shoal-client", ShoalActorSystems.remoting(clientHost(jobManagerHost), 0), config);
   }
 
   /** An address of this machine the JobManager can answer to. */
@@ -824,9 +867,25 @@ public final class ShoalCli {
     @Option(names = "--samples", defaultValue = "100000000", description = "pi: samples (default ${DEFAULT-VALUE}).")
     long samples;
 
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "HOCON configuration file of every component, e.g. shoal.security.ssl.internal settings for TLS.")
+    Path configFile;
+
     @Mixin DataflowExampleOptions dataflow = new DataflowExampleOptions();
 
     @Spec CommandLine.Model.CommandSpec spec;
+
+    /** A builder with the options' host, port and configuration file. */
+    private MiniCluster.Builder builder() {
+      MiniCluster.Builder builder = MiniCluster.builder().mode(mode).slotsPerTaskManager(slots);
+      if (configFile != null) {
+        builder.settings(settingsOf(configFile));
+      }
+      return builder
+          .setting("shoal.jobmanager.host", host)
+          .setting("shoal.jobmanager.port", port)
+          .setting("shoal.taskmanager.host", host);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -834,15 +893,13 @@ public final class ShoalCli {
       if (!keepRunning) {
         return runExample(out, spec.commandLine().getErr());
       }
-      MiniCluster cluster =
-          MiniCluster.builder()
-              .mode(mode)
-              .taskManagers(0)
-              .slotsPerTaskManager(slots)
-              .setting("shoal.jobmanager.host", host)
-              .setting("shoal.jobmanager.port", port)
-              .setting("shoal.taskmanager.host", host)
-              .build();
+      MiniCluster cluster;
+      try {
+        cluster = builder().taskManagers(0).build();
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println(e.getMessage());
+        return ExitCode.STARTUP_FAILURE.code();
+      }
       CountDownLatch stopped = new CountDownLatch(1);
       // Ctrl-C, SIGTERM: stop the cluster and exit 0
       ProcessSupport.stopOnSignal("MiniCluster", () -> {
@@ -860,7 +917,7 @@ public final class ShoalCli {
         spec.commandLine().getErr().flush();
         return ClientExitCode.CLUSTER_FAILURE.code();
       }
-      out.printf("JobManager running at %s%n", cluster.jobManagerAddress());
+      out.printf("JobManager running at %s%s%n", cluster.jobManagerAddress(), TlsSettings.enabled(cluster.configuration()) ? " (mutual TLS)" : "");
       out.flush();
       for (int i = 1; i <= taskManagers; i++) {
         ResourceID id = cluster.startTaskManager();
@@ -883,8 +940,15 @@ public final class ShoalCli {
         err.flush();
         return ClientExitCode.USAGE.code();
       }
-      try (MiniCluster cluster = MiniCluster.builder().mode(mode).taskManagers(taskManagers).slotsPerTaskManager(slots)
-          .setting("shoal.jobmanager.host", host).setting("shoal.jobmanager.port", port).setting("shoal.taskmanager.host", host).build()) {
+      MiniCluster configured;
+      try {
+        configured = builder().taskManagers(taskManagers).build();
+      } catch (IllegalArgumentException e) {
+        err.println(e.getMessage());
+        err.flush();
+        return ExitCode.STARTUP_FAILURE.code();
+      }
+      try (MiniCluster cluster = configured) {
         long begin = System.nanoTime();
         try {
           cluster.start();
@@ -894,8 +958,9 @@ public final class ShoalCli {
           return ClientExitCode.CLUSTER_FAILURE.code();
         }
         long started = System.nanoTime();
-        out.printf("Cluster up in %s: %d TaskManagers x %d slots at %s%n",
-            Durations.format(Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(started - begin))), taskManagers, slots, cluster.jobManagerAddress());
+        out.printf("Cluster up in %s: %d TaskManagers x %d slots at %s%s%n",
+            Durations.format(Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(started - begin))), taskManagers, slots, cluster.jobManagerAddress(),
+            TlsSettings.enabled(cluster.configuration()) ? " (mutual TLS)" : "");
         out.printf("Running %s with parallelism %d%s ...%n", example, p, describe(p));
         out.flush();
         JobExecutionResult result = cluster.submitJobAndWait(graph);

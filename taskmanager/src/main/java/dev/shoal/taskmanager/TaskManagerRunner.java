@@ -92,7 +92,7 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
     newSystem.actorOf(ProcessReaper.props(newTaskManager, newSystem::terminate), "taskmanager-reaper");
     system = newSystem;
     taskManager = newTaskManager;
-    newSystem.getWhenTerminated().thenRunAsync(this::afterActorSystemTerminated);
+    ShoalActorSystems.whenTerminated(newSystem).thenRunAsync(this::afterActorSystemTerminated);
   }
 
   private void afterActorSystemTerminated() {
@@ -161,9 +161,7 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
   @Override
   public void close() {
     closed = true;
-    ActorSystem current = system;
-    current.terminate();
-    current.getWhenTerminated().toCompletableFuture().join();
+    ShoalActorSystems.terminateAndWait(system);
     exitCode.join();
   }
 
@@ -222,6 +220,11 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
         Config config = ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
             .withFallback(ProcessSupport.loadConfig(configFile, overrides));
         runner = start(config, jobManagerAddress(config), ResourceID.generate());
+      } catch (IllegalArgumentException e) {
+        // a bad setting: the message names it, a stack trace would only bury it
+        log().error("Could not start the TaskManager: {}", e.getMessage());
+        System.err.println("Could not start the TaskManager: " + e.getMessage());
+        return ExitCode.STARTUP_FAILURE.code();
       } catch (RuntimeException e) {
         log().error("Could not start the TaskManager: {}", e.getMessage(), e);
         System.err.println("Could not start the TaskManager: " + e.getMessage());

@@ -77,19 +77,25 @@ public final class ProcessSupport {
    * @throws IllegalArgumentException naming the file when it is missing or malformed
    */
   public static Config loadConfig(Path configFile, Map<String, ?> overrides) {
-    Config fromFile = ConfigFactory.empty();
-    if (configFile != null) {
-      if (!Files.isRegularFile(configFile)) {
-        throw new IllegalArgumentException("Configuration file " + configFile + " does not exist.");
-      }
-      try {
-        fromFile =
-            ConfigFactory.parseFile(configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
-      } catch (com.typesafe.config.ConfigException e) {
-        throw new IllegalArgumentException("Malformed configuration file " + configFile + ": " + e.getMessage(), e);
-      }
-    }
+    Config fromFile = configFile == null ? ConfigFactory.empty() : parseConfigFile(configFile);
     return ConfigFactory.parseMap(overrides).withFallback(fromFile).withFallback(ConfigFactory.load()).resolve();
+  }
+
+  /**
+   * What {@code configFile} itself sets, without defaults; not resolved, so that its
+   * substitutions may refer to settings it is layered over.
+   *
+   * @throws IllegalArgumentException naming the file when it is missing or malformed
+   */
+  public static Config parseConfigFile(Path configFile) {
+    if (!Files.isRegularFile(configFile)) {
+      throw new IllegalArgumentException("Configuration file " + configFile + " does not exist.");
+    }
+    try {
+      return ConfigFactory.parseFile(configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new IllegalArgumentException("Malformed configuration file " + configFile + ": " + e.getMessage(), e);
+    }
   }
 
   /** The port an actor system actually listens on (useful when it was asked for port 0). */

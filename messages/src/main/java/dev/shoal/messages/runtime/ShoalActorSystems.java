@@ -7,7 +7,16 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates the actor systems of Shoal's components and reads shared settings. Every component's
@@ -27,12 +36,15 @@ public final class ShoalActorSystems {
     return "pekko://" + SYSTEM_NAME + "@" + host + ":" + port + "/user/" + JOB_MANAGER_NAME;
   }
 
-  /** Settings that make an actor system reachable over Artery TCP on {@code host:port}. */
+  /**
+   * Settings that make an actor system reachable over Artery on {@code host:port}. The transport
+   * is not among them: it is TCP, or TLS over TCP when {@code shoal.security.ssl.internal.enabled}
+   * (see {@link #transportSettings}).
+   */
   public static Config remoting(String host, int port) {
     return ConfigFactory.parseMap(
         Map.of(
             "pekko.actor.provider", "remote",
-            "pekko.remote.artery.transport", "tcp",
             "pekko.remote.artery.canonical.hostname", host,
             "pekko.remote.artery.canonical.port", port));
   }
@@ -71,7 +83,69 @@ public final class ShoalActorSystems {
   public static ActorSystem start(String name, Config overrides, Config config) {
     Config merged =
         overrides.withFallback(SHOAL_PEKKO).withFallback(config).withFallback(ConfigFactory.load()).resolve();
-    return ActorSystem.create(name, overrides.withFallback(derivedPekkoSettings(merged)).withFallback(merged));
+    ActorSystem system =
+        ActorSystem.create(name, overrides.withFallback(derivedPekkoSettings(merged)).withFallback(merged));
+    boundTermination(system);
+    return system;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  Termination
+  // ------------------------------------------------------------------------------------------
+
+  /** Pekko's key: how long its last shutdown phase waits for the actor system to terminate. */
+  static final String TERMINATE_PHASE_TIMEOUT = "pekko.coordinated-shutdown.phases.actor-system-terminate.timeout";
+
+  /** What {@link #whenTerminated} allows beyond {@value #TERMINATE_PHASE_TIMEOUT}. */
+  private static final Duration TERMINATION_MARGIN = Duration.ofSeconds(2);
+
+  private static final Logger LOG = LoggerFactory.getLogger(ShoalActorSystems.class);
+
+  /** Actor systems started here whose termination has not completed, see {@link #whenTerminated}. */
+  private static final Map<ActorSystem, CompletableFuture<Void>> TERMINATIONS = new ConcurrentHashMap<>();
+
+  /**
+   * Completes when {@code system} has terminated, or, if it has not by then (logged), 2 s after
+   * Pekko's own last shutdown phase gave up waiting for it ({@value #TERMINATE_PHASE_TIMEOUT}, 10 s
+   * by default). Pekko's TLS stage can keep an
+   * actor system from ever terminating after a TLS connection failed (seen with Artery {@code
+   * tls-tcp}, open upstream as akka/akka-core#29162): waiting for {@code getWhenTerminated()}
+   * would then hang a process on exit, or a MiniCluster on close.
+   */
+  public static CompletionStage<Void> whenTerminated(ActorSystem system) {
+    CompletableFuture<Void> bounded = TERMINATIONS.get(system);
+    return bounded != null ? bounded : system.getWhenTerminated().thenApply(terminated -> null);
+  }
+
+  /** Terminates {@code system} and waits for {@link #whenTerminated}. */
+  public static void terminateAndWait(ActorSystem system) {
+    system.terminate();
+    whenTerminated(system).toCompletableFuture().join();
+  }
+
+  private static void boundTermination(ActorSystem system) {
+    Duration grace = system.settings().config().getDuration(TERMINATE_PHASE_TIMEOUT).plus(TERMINATION_MARGIN);
+    CompletableFuture<Void> bounded = new CompletableFuture<>();
+    TERMINATIONS.put(system, bounded);
+    bounded.whenComplete((done, failure) -> TERMINATIONS.remove(system));
+    system.getWhenTerminated().thenRun(() -> bounded.complete(null));
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "shoal-bound-termination",
+            () -> {
+              CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS)
+                  .execute(
+                      () -> {
+                        if (bounded.complete(null)) {
+                          LOG.warn(
+                              "Actor system {} did not terminate within {} ms of its shutdown; going on without it.",
+                              system.name(),
+                              grace.toMillis());
+                        }
+                      });
+              return CompletableFuture.completedFuture(Done.done());
+            });
   }
 
   /**
@@ -89,8 +163,13 @@ public final class ShoalActorSystems {
    *       JobManager's heartbeat check always removes a silent TaskManager (and unwatches it)
    *       before Pekko could declare it dead and quarantine it. A TaskManager, which learns of a
    *       lost JobManager through death watch only, gives it the same time;
-   *   <li>Artery's {@link #ARTERY_SILENCE_TIMEOUTS} are at least that long.
+   *   <li>Artery's {@link #ARTERY_SILENCE_TIMEOUTS} are at least that long;
+   *   <li>the transport and its TLS settings follow {@code shoal.security.ssl.internal.*} (see
+   *       {@link #transportSettings}).
    * </ul>
+   *
+   * @throws IllegalArgumentException when a Shoal setting is invalid, or a Pekko setting
+   *     contradicts one derived from it, naming both
    */
   public static Config derivedPekkoSettings(Config merged) {
     Map<String, Object> derived = new HashMap<>();
@@ -101,7 +180,49 @@ public final class ShoalActorSystems {
       Duration current = merged.hasPath(key) ? merged.getDuration(key) : Duration.ZERO;
       derived.put(key, (current.compareTo(pause) >= 0 ? current : pause).toMillis() + "ms");
     }
+    derived.putAll(transportSettings(merged));
     return ConfigFactory.parseMap(derived);
+  }
+
+  /**
+   * With TLS off ({@code shoal.security.ssl.internal.enabled = false}) nothing: the transport is
+   * Pekko's default, TCP, or what the configuration sets ({@code pekko.remote.artery.transport =
+   * tls-tcp} with Pekko's own {@code pekko.remote.artery.ssl} settings is honoured, but covers
+   * Artery only, not the TaskManagers' data connections). With TLS on, {@code tls-tcp} with
+   * mutual authentication and the configured stores ({@link TlsSettings#pekkoSettings}); a
+   * configuration that sets one of those Pekko keys to something else is refused rather than
+   * silently overridden.
+   *
+   * @throws IllegalArgumentException when a store cannot be read, or a Pekko key contradicts
+   */
+  public static Map<String, Object> transportSettings(Config merged) {
+    Optional<TlsSettings> tls = TlsSettings.fromConfig(merged);
+    if (tls.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Object> pekko = tls.get().pekkoSettings();
+    Config pekkoDefaults = ConfigFactory.defaultReference();
+    pekko.forEach(
+        (key, value) -> {
+          if (merged.hasPath(key)
+              && !sameValue(merged, key, value)
+              && !(pekkoDefaults.hasPath(key) && sameValue(pekkoDefaults, key, merged.getAnyRef(key)))) {
+            throw new IllegalArgumentException(
+                "Invalid configuration " + key + ": " + TlsSettings.ENABLED + " = true sets it to "
+                    + (key.endsWith("password") ? "the Shoal setting's value" : "'" + value + "'")
+                    + " (from " + TlsSettings.PREFIX + "*), but the configuration sets it otherwise;"
+                    + " remove that setting or turn TLS off.");
+          }
+        });
+    return pekko;
+  }
+
+  private static boolean sameValue(Config config, String key, Object value) {
+    try {
+      return value instanceof Boolean b ? config.getBoolean(key) == b : config.getString(key).equals(String.valueOf(value));
+    } catch (ConfigException e) {
+      return false;
+    }
   }
 
   /** How long remote death watch tolerates silence: see {@link #derivedPekkoSettings}. */

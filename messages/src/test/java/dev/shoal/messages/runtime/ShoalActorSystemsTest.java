@@ -7,7 +7,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Props;
 import org.apache.pekko.testkit.javadsl.TestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -73,6 +77,66 @@ final class ShoalActorSystemsTest {
       assertThat(effective.getBytes("pekko.remote.artery.advanced.maximum-frame-size")).isEqualTo(256L * 1024);
     } finally {
       TestKit.shutdownActorSystem(system);
+    }
+  }
+
+  @Test
+  void shouldCompleteWhenTerminatedOnceTheActorSystemHasTerminated() {
+    // given
+    ActorSystem system = ShoalActorSystems.start("terminates", ShoalActorSystems.local(), ConfigFactory.empty());
+
+    // when
+    ShoalActorSystems.terminateAndWait(system);
+
+    // then
+    assertThat(system.getWhenTerminated().toCompletableFuture()).isDone();
+  }
+
+  @Test
+  void shouldGoOnWithoutAnActorSystemThatDoesNotTerminate() throws Exception {
+    // given an actor system that cannot terminate while an actor's postStop is stuck (as Pekko's
+    // TLS stage can get stuck), with a short last shutdown phase
+    ActorSystem system =
+        ShoalActorSystems.start(
+            "stuck",
+            ShoalActorSystems.local(),
+            ConfigFactory.parseMap(Map.of(ShoalActorSystems.TERMINATE_PHASE_TIMEOUT, "500ms")));
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch stopping = new CountDownLatch(1);
+    system.actorOf(Props.create(Stuck.class, () -> new Stuck(stopping, release)), "stuck");
+    try {
+      // when
+      system.terminate();
+      assertThat(stopping.await(10, TimeUnit.SECONDS)).isTrue();
+
+      // then whenTerminated completes without it, within the phase timeout and the margin
+      ShoalActorSystems.whenTerminated(system).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(system.getWhenTerminated().toCompletableFuture()).isNotDone();
+    } finally {
+      release.countDown();
+    }
+    system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** An actor whose postStop blocks until released. */
+  static final class Stuck extends AbstractActor {
+    private final CountDownLatch stopping;
+    private final CountDownLatch release;
+
+    Stuck(CountDownLatch stopping, CountDownLatch release) {
+      this.stopping = stopping;
+      this.release = release;
+    }
+
+    @Override
+    public Receive createReceive() {
+      return receiveBuilder().build();
+    }
+
+    @Override
+    public void postStop() throws InterruptedException {
+      stopping.countDown();
+      release.await();
     }
   }
 }

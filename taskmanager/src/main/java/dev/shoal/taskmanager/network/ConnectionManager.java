@@ -2,6 +2,7 @@ package dev.shoal.taskmanager.network;
 
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerLocation;
+import dev.shoal.messages.runtime.TlsSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -11,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,10 +20,12 @@ import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider;
 import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Framing;
 import org.apache.pekko.stream.javadsl.Keep;
@@ -42,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * once, the connection opened by the TaskManager with the smaller resource id wins: the other
  * side REJECTs the loser and both use the winner.
  *
+ * <p>With {@code shoal.security.ssl.internal.enabled}, every connection runs over TLS with mutual
+ * authentication, its engines made by Pekko's {@link ConfigSSLEngineProvider} from the same key
+ * and trust stores as Artery's (see {@code TlsSettings}): a peer without the cluster's
+ * certificate fails the handshake before any frame is read.
+ *
  * <p>Threading: thread-safe; connection state changes under this object's lock, frames are
  * handled on the connections' stream threads without blocking.
  */
@@ -61,6 +70,8 @@ public final class ConnectionManager {
   static final String DISPATCHER = "shoal.taskmanager.network.dispatcher";
   private static final Attributes ON_DISPATCHER =
       ActorAttributes.dispatcher(DISPATCHER);
+  /** Pending connections the data port queues (Pekko's default). */
+  private static final int BACKLOG = 100;
   /** How long a side whose connection was rejected waits for the other side's. */
   private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -75,10 +86,13 @@ public final class ConnectionManager {
   private final Map<ResourceID, PeerConnection> peers = new HashMap<>();
   private boolean closed;
   private volatile Tcp.ServerBinding binding;
+  /** Makes the TLS engines of the connections; null when TLS is off. */
+  private final ConfigSSLEngineProvider tls;
 
   ConnectionManager(ActorSystem system, ResourceID self, NetworkConfiguration configuration, ResultPartitionManager partitions) {
     this.system = system;
     this.materializer = Materializer.matFromSystem(system);
+    this.tls = TlsSettings.enabled(system.settings().config()) ? new ConfigSSLEngineProvider(system) : null;
     this.self = self;
     this.hello = new Frames.Hello(self, UUID.randomUUID().toString());
     this.configuration = configuration;
@@ -87,8 +101,20 @@ public final class ConnectionManager {
 
   /** Binds the data port; completes with the bound address. */
   CompletionStage<InetSocketAddress> bind(String host, int port) {
-    return Tcp.get(system)
-        .bind(host, port)
+    Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections =
+        tls == null
+            ? Tcp.get(system).bind(host, port)
+            : Tcp.get(system)
+                .bindWithTls(
+                    host,
+                    port,
+                    () -> tls.createServerSSLEngine(host, port),
+                    BACKLOG,
+                    List.of(),
+                    Optional.empty(),
+                    session -> verified(tls.verifyServerSession(host, session)),
+                    TLSClosing.eagerClose());
+    return connections
         .to(Sink.foreach(this::accept))
         .addAttributes(ON_DISPATCHER)
         .run(materializer)
@@ -132,13 +158,33 @@ public final class ConnectionManager {
     CompletionStage<Done> done =
         queue
             .second()
-            .via(Tcp.get(system).outgoingConnection(location.host(), location.dataPort()).addAttributes(WRITE_BUFFER))
+            .via(outgoingConnection(location.host(), location.dataPort()).addAttributes(WRITE_BUFFER))
             .via(framing())
             .toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right())
             .addAttributes(ON_DISPATCHER)
             .run(materializer);
     done.whenComplete((ok, failure) -> onLinkClosed(link, failure));
     link.send(Frames.hello(hello));
+  }
+
+  private Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> outgoingConnection(String host, int port) {
+    if (tls == null) {
+      return Tcp.get(system).outgoingConnection(host, port);
+    }
+    return Tcp.get(system)
+        .outgoingConnectionWithTls(
+            InetSocketAddress.createUnresolved(host, port),
+            () -> tls.createClientSSLEngine(host, port),
+            Optional.empty(),
+            List.of(),
+            Optional.empty(),
+            Optional.empty(),
+            session -> verified(tls.verifyClientSession(host, session)),
+            TLSClosing.eagerClose());
+  }
+
+  private static Optional<Throwable> verified(scala.Option<Throwable> failure) {
+    return failure.isDefined() ? Optional.of(failure.get()) : Optional.empty();
   }
 
   private void accept(Tcp.IncomingConnection incoming) {

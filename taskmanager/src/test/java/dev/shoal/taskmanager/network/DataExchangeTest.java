@@ -16,6 +16,8 @@ import dev.shoal.messages.job.ResultPartitionDeploymentDescriptor;
 import dev.shoal.messages.job.ResultPartitionID;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.messages.runtime.TestCertificates;
+import dev.shoal.messages.runtime.TlsSettings;
 import dev.shoal.taskmanager.api.Codecs;
 import dev.shoal.taskmanager.api.MalformedRecordException;
 import dev.shoal.taskmanager.api.Partitioners;
@@ -68,6 +70,7 @@ final class DataExchangeTest {
     threads.shutdownNow();
     assertThat(threads.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     environments.forEach(NetworkEnvironment::close);
+    environments.clear();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -458,6 +461,62 @@ final class DataExchangeTest {
   }
 
   // ------------------------------------------------------------------------------------------
+  //  Mutual TLS (shoal.security.ssl.internal.*)
+  // ------------------------------------------------------------------------------------------
+
+  @Test
+  void shouldDeliverEveryRecordThroughARemoteChannelOverMutualTls() throws Exception {
+    // given two TaskManagers whose actor system has TLS on
+    ActorSystem tls = tlsSystem("DataExchangeTestTls", TestCertificates.shared("cluster"));
+    try {
+      Endpoint producer = start(tls, NetworkConfiguration.defaults());
+      Endpoint consumer = start(tls, NetworkConfiguration.defaults());
+
+      // when
+      List<String> read = runEdge(new Edge(1, 1, Partitioner.FORWARD), producer, consumer, 100_000);
+
+      // then
+      assertThat(read).hasSize(100_000);
+      assertThat(read.get(99_999)).isEqualTo("record-0-99999");
+      assertThat(consumer.environment.connectedPeers()).containsExactly(producer.id);
+    } finally {
+      environments.forEach(NetworkEnvironment::close);
+      environments.clear();
+      TestKit.shutdownActorSystem(tls);
+    }
+  }
+
+  @Test
+  void shouldNotConnectATaskManagerWithoutTheClusterCertificate() throws Exception {
+    // given a producer with TLS on, a consumer without TLS and one with a certificate of its own
+    ActorSystem tls = tlsSystem("DataExchangeTestCluster", TestCertificates.shared("cluster"));
+    ActorSystem stranger = tlsSystem("DataExchangeTestStranger", TestCertificates.shared("stranger"));
+    try {
+      Endpoint producer = start(tls, NetworkConfiguration.defaults());
+      for (Endpoint consumer : List.of(start(NetworkConfiguration.defaults()), start(stranger, NetworkConfiguration.defaults()))) {
+        TaskSetup setup = wire(new Edge(1, 1, Partitioner.FORWARD), producer, consumer);
+
+        // when the consumer asks for the partition
+        RecordReader<String> reader = setup.consumers().get(0).input(0, Codecs.strings());
+
+        // then its connection fails in the handshake, so the request never reaches the producer
+        assertThatThrownBy(reader::next).isInstanceOf(IOException.class).hasMessageContaining("was lost");
+        assertThat(producer.environment.connectedPeers()).isEmpty();
+        assertThat(consumer.environment.connectedPeers()).isEmpty();
+      }
+    } finally {
+      environments.forEach(NetworkEnvironment::close);
+      environments.clear();
+      TestKit.shutdownActorSystem(tls);
+      TestKit.shutdownActorSystem(stranger);
+    }
+  }
+
+  private static ActorSystem tlsSystem(String name, TlsSettings settings) {
+    return ShoalActorSystems.start(name, ShoalActorSystems.local(), ConfigFactory.parseMap(settings.shoalSettings()));
+  }
+
+  // ------------------------------------------------------------------------------------------
   //  Helpers
   // ------------------------------------------------------------------------------------------
 
@@ -472,8 +531,12 @@ final class DataExchangeTest {
       List<TaskNetwork> consumers) {}
 
   private Endpoint start(NetworkConfiguration configuration) {
+    return start(system, configuration);
+  }
+
+  private Endpoint start(ActorSystem actorSystem, NetworkConfiguration configuration) {
     ResourceID id = ResourceID.generate();
-    NetworkEnvironment environment = new NetworkEnvironment(system, id, configuration);
+    NetworkEnvironment environment = new NetworkEnvironment(actorSystem, id, configuration);
     environments.add(environment);
     int port = environment.start("localhost", 0).toCompletableFuture().join().getPort();
     return new Endpoint(id, new TaskManagerLocation(id, "localhost", 0, port), environment);
