@@ -16,6 +16,7 @@ import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
 import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.messages.runtime.ShoalConfig;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionException;
 import dev.shoal.minicluster.client.JobExecutionResult;
@@ -32,6 +33,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -96,29 +99,83 @@ public final class MiniCluster implements AutoCloseable {
   private MiniCluster(Builder builder) {
     this.mode = builder.mode;
     this.initialTaskManagers = builder.taskManagers;
-    this.slotsPerTaskManager = builder.slotsPerTaskManager;
     this.logDirectory = builder.logDirectory;
     this.jvmOptions = builder.jvmOptions;
-    Config minicluster = ConfigFactory.load().getConfig("shoal.minicluster");
-    Map<String, Object> effective = new LinkedHashMap<>();
-    effective.put("shoal.heartbeat.interval", minicluster.getString("heartbeat.interval"));
-    effective.put("shoal.heartbeat.timeout", minicluster.getString("heartbeat.timeout"));
-    effective.put("shoal.taskmanager.registration.initial-backoff", minicluster.getString("registration.initial-backoff"));
-    effective.put("shoal.taskmanager.registration.max-backoff", minicluster.getString("registration.max-backoff"));
-    effective.put("shoal.taskmanager.registration.refused-backoff", minicluster.getString("registration.refused-backoff"));
-    effective.put("shoal.jobmanager.host", "127.0.0.1");
-    effective.put("shoal.jobmanager.port", 0);
-    effective.put("shoal.taskmanager.host", "127.0.0.1");
-    effective.put("shoal.taskmanager.port", 0);
-    effective.put("shoal.taskmanager.number-of-task-slots", builder.slotsPerTaskManager);
-    effective.putAll(builder.settings);
-    this.settings = Map.copyOf(effective);
-    this.config = ConfigFactory.parseMap(settings).withFallback(ConfigFactory.load()).resolve();
+    this.config = layeredConfig(builder);
+    this.slotsPerTaskManager = config.getInt("shoal.taskmanager.number-of-task-slots");
+    this.settings = forwardedSettings(builder, config);
     this.timeout =
-        builder.startTimeout != null ? builder.startTimeout : minicluster.getDuration("start-timeout");
+        builder.startTimeout != null
+            ? builder.startTimeout
+            : config.getDuration("shoal.minicluster.start-timeout");
     // validate now, not in the middle of start()
     JobManagerConfiguration.fromConfig(config);
     TaskManagerConfiguration.fromConfig(config);
+  }
+
+  /**
+   * The builder's settings, then the layers of {@link ShoalConfig#load}: {@code -D} system
+   * properties, the builder's configuration file, {@code application.conf}, then this cluster's
+   * {@link #defaults}, then {@code reference.conf}.
+   */
+  private static Config layeredConfig(Builder builder) {
+    // the defaults come from shoal.minicluster, which the user's layers may change as well
+    Config withoutDefaults =
+        ShoalConfig.layer(
+            ConfigFactory.parseMap(builder.settings).withFallback(ConfigFactory.defaultOverrides()),
+            ShoalConfig.parseFile(builder.configFile),
+            ConfigFactory.defaultApplication(),
+            ConfigFactory.empty(),
+            ConfigFactory.defaultReferenceUnresolved());
+    Config defaults = defaults(withoutDefaults.getConfig("shoal.minicluster"));
+    return ShoalConfig.load(
+        ConfigFactory.parseMap(builder.settings, "MiniCluster.Builder settings"),
+        builder.configFile,
+        defaults);
+  }
+
+  /**
+   * What a MiniCluster sets below the user's configuration: quick heartbeats and registration
+   * (from {@code shoal.minicluster}), every component on loopback, on free ports.
+   */
+  static Config defaults(Config minicluster) {
+    Map<String, Object> defaults = new LinkedHashMap<>();
+    defaults.put("shoal.heartbeat.interval", minicluster.getString("heartbeat.interval"));
+    defaults.put("shoal.heartbeat.timeout", minicluster.getString("heartbeat.timeout"));
+    String registration = "shoal.taskmanager.registration.";
+    for (String key : List.of("initial-backoff", "max-backoff", "refused-backoff")) {
+      defaults.put(registration + key, minicluster.getString("registration." + key));
+    }
+    defaults.put("shoal.jobmanager.host", "127.0.0.1");
+    defaults.put("shoal.jobmanager.port", 0);
+    defaults.put("shoal.taskmanager.host", "127.0.0.1");
+    defaults.put("shoal.taskmanager.port", 0);
+    return ConfigFactory.parseMap(defaults, "MiniCluster defaults");
+  }
+
+  /**
+   * The settings handed to the processes of {@link Mode#SEPARATE_PROCESSES} as {@code -D}
+   * flags, with their effective values here: the builder's, the defaults' and those of the
+   * configuration file and of this JVM's system properties that are known keys (the processes
+   * read their class path's {@code application.conf} themselves).
+   */
+  private static Map<String, Object> forwardedSettings(Builder builder, Config config) {
+    Set<String> known = ShoalConfig.knownKeys();
+    Set<String> keys = new TreeSet<>(builder.settings.keySet());
+    defaults(config.getConfig("shoal.minicluster")).entrySet().forEach(e -> keys.add(e.getKey()));
+    ShoalConfig.parseFile(builder.configFile).entrySet().forEach(e -> keys.add(e.getKey()));
+    ConfigFactory.defaultOverrides().entrySet().stream()
+        .map(Map.Entry::getKey)
+        .filter(known::contains)
+        .forEach(keys::add);
+    keys.add("shoal.taskmanager.number-of-task-slots");
+    Map<String, Object> forwarded = new LinkedHashMap<>();
+    for (String key : keys) {
+      if (config.hasPath(key)) {
+        forwarded.put(key, config.getValue(key).unwrapped().toString());
+      }
+    }
+    return Map.copyOf(forwarded);
   }
 
   public static Builder builder() {
@@ -404,6 +461,11 @@ public final class MiniCluster implements AutoCloseable {
     return config;
   }
 
+  /** The {@code -D} settings the processes of {@link Mode#SEPARATE_PROCESSES} are started with. */
+  Map<String, Object> childSettings() {
+    return settings;
+  }
+
   /** The process ids of the JVMs this MiniCluster started (empty unless separate processes). */
   public List<Long> childProcessIds() {
     List<Long> pids = new ArrayList<>();
@@ -471,8 +533,8 @@ public final class MiniCluster implements AutoCloseable {
   public static final class Builder {
     private Mode mode = Mode.SINGLE_ACTOR_SYSTEM;
     private int taskManagers = 1;
-    private int slotsPerTaskManager = 1;
     private final Map<String, Object> settings = new LinkedHashMap<>();
+    private Path configFile;
     private Duration startTimeout;
     private Path logDirectory;
     private List<String> jvmOptions = ChildProcess.QUICK_START_JVM_OPTIONS;
@@ -499,12 +561,32 @@ public final class MiniCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Slots of each TaskManager ({@code shoal.taskmanager.number-of-task-slots}); when not set,
+     * the configuration's value (1 by default).
+     */
     public Builder slotsPerTaskManager(int slots) {
-      this.slotsPerTaskManager = slots;
+      if (slots < 1) {
+        throw new IllegalArgumentException("slotsPerTaskManager must be >= 1, was " + slots);
+      }
+      settings.put("shoal.taskmanager.number-of-task-slots", Integer.toString(slots));
       return this;
     }
 
-    /** Sets one configuration key of every component, e.g. {@code shoal.heartbeat.timeout}. */
+    /**
+     * A HOCON file layered over {@code application.conf} and under {@code -D} system properties
+     * and {@link #setting}s, as {@code --config} is for the command line.
+     */
+    public Builder configFile(Path file) {
+      this.configFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Sets one configuration key of every component, e.g. {@code shoal.heartbeat.timeout}. It
+     * wins over every other layer: -D system properties, the {@link #configFile}, {@code
+     * application.conf}, the MiniCluster's defaults and {@code reference.conf}, in that order.
+     */
     public Builder setting(String key, Object value) {
       settings.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value").toString());
       return this;
@@ -525,9 +607,6 @@ public final class MiniCluster implements AutoCloseable {
     public MiniCluster build() {
       if (taskManagers < 0) {
         throw new IllegalArgumentException("taskManagers must be >= 0, was " + taskManagers);
-      }
-      if (slotsPerTaskManager < 1) {
-        throw new IllegalArgumentException("slotsPerTaskManager must be >= 1, was " + slotsPerTaskManager);
       }
       if (startTimeout != null && (startTimeout.isNegative() || startTimeout.isZero())) {
         throw new IllegalArgumentException("timeout must be > 0, was " + startTimeout);

@@ -8,6 +8,7 @@ import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.runtime.ProcessSupport;
 import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.messages.runtime.ShoalConfig;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
@@ -778,7 +779,7 @@ public final class ShoalCli {
   }
 
   private static ActorSystem clientSystem(String jobManagerHost) {
-    return ShoalActorSystems.start("shoal-client", ShoalActorSystems.remoting(clientHost(jobManagerHost), 0), ConfigFactory.load());
+    return ShoalActorSystems.start("shoal-client", ShoalActorSystems.remoting(clientHost(jobManagerHost), 0), ShoalConfig.load(ConfigFactory.empty(), null, ConfigFactory.empty()));
   }
 
   /** An address of this machine the JobManager can answer to. */

@@ -2,8 +2,6 @@ package dev.shoal.messages.runtime;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.pekko.actor.ActorSystem;
@@ -26,25 +24,15 @@ public final class ProcessSupport {
   }
 
   /**
-   * The configuration of a process: {@code overrides} (from command-line flags), then {@code
-   * configFile} when given, then system properties, {@code application.conf} and the defaults.
+   * The configuration of a process, layered by {@link ShoalConfig#load}: {@code overrides} (the
+   * program's {@code -D} flags) and system properties, then {@code configFile} when given, then
+   * {@code application.conf} and the {@code reference.conf} defaults. Warns about unknown keys.
    *
    * @throws IllegalArgumentException naming the file when it is missing or malformed
    */
   public static Config loadConfig(Path configFile, Map<String, ?> overrides) {
-    Config fromFile = ConfigFactory.empty();
-    if (configFile != null) {
-      if (!Files.isRegularFile(configFile)) {
-        throw new IllegalArgumentException("Configuration file " + configFile + " does not exist.");
-      }
-      try {
-        fromFile =
-            ConfigFactory.parseFile(configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
-      } catch (com.typesafe.config.ConfigException e) {
-        throw new IllegalArgumentException("Malformed configuration file " + configFile + ": " + e.getMessage(), e);
-      }
-    }
-    return ConfigFactory.parseMap(overrides).withFallback(fromFile).withFallback(ConfigFactory.load()).resolve();
+    return ShoalConfig.load(
+        ConfigFactory.parseMap(overrides, "command line"), configFile, ConfigFactory.empty());
   }
 
   /** The port an actor system actually listens on (useful when it was asked for port 0). */
