@@ -49,6 +49,7 @@ import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
 import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.ShoalActor;
+import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
 import dev.shoal.taskmanager.network.NetworkEnvironment;
 import dev.shoal.taskmanager.task.CheckpointException;
@@ -67,7 +68,6 @@ import dev.shoal.taskmanager.task.UserCodeClassLoaders;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.lang.management.ThreadInfo;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -730,7 +730,12 @@ public final class TaskManager extends ShoalActor {
   private JobLibraryCache libraryCache() {
     if (libraryCache == null) {
       try {
-        libraryCache = new JobLibraryCache(getContext().getSystem(), TaskManager.class.getClassLoader(), Duration.ofMinutes(10));
+        libraryCache =
+            new JobLibraryCache(
+                getContext().getSystem(),
+                TaskManager.class.getClassLoader(),
+                ShoalActorSystems.positiveDuration(
+                    getContext().getSystem().settings().config(), JobLibraryCache.FETCH_TIMEOUT));
       } catch (java.io.IOException e) {
         log.error("Could not create the directory for job jars.", e);
       }
