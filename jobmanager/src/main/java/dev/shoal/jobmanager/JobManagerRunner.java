@@ -123,6 +123,7 @@ public final class JobManagerRunner implements AutoCloseable {
         return ExitCode.STARTUP_FAILURE.code();
       }
       log.info("JobManager {} is running (pid {}).", runner.address(), ProcessSupport.pid());
+      ProcessSupport.announceReady("JobManager", runner.address());
       runner.whenTerminated().toCompletableFuture().join();
       log.info("JobManager {} has shut down.", runner.address());
       return ExitCode.OK.code();

@@ -216,6 +216,7 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
         return ExitCode.STARTUP_FAILURE.code();
       }
       log().info("TaskManager {} is running (pid {}), registering at {}.", runner.resourceId(), ProcessSupport.pid(), runner.jobManagerAddress);
+      ProcessSupport.announceReady("TaskManager", runner.resourceId().value());
       ExitCode code = runner.exitCode().join();
       log().info("TaskManager {} has shut down with exit code {} ({}).", runner.resourceId(), code.code(), code);
       return code.code();

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.ExtendedActorSystem;
 
@@ -33,6 +34,24 @@ public final class ProcessSupport {
   public static Config loadConfig(Path configFile, Map<String, ?> overrides) {
     return ShoalConfig.load(
         ConfigFactory.parseMap(overrides, "command line"), configFile, ConfigFactory.empty());
+  }
+
+  /**
+   * The line a JobManager or TaskManager process prints on its standard output once it runs
+   * (group 1: the JobManager's address or the TaskManager's resource id). It is printed whatever
+   * the logging set-up (none, another backend, a level above INFO), so that a parent process,
+   * e.g. a MiniCluster of separate processes, learns that its child is ready.
+   */
+  public static final Pattern READY_LINE =
+      Pattern.compile("^Shoal (?:JobManager|TaskManager) (\\S+) is ready \\(pid \\d+\\)\\.$");
+
+  /**
+   * Prints the {@link #READY_LINE} of {@code component} ({@code JobManager} or {@code
+   * TaskManager}) on standard output.
+   */
+  public static void announceReady(String component, String id) {
+    System.out.println("Shoal " + component + " " + id + " is ready (pid " + pid() + ").");
+    System.out.flush();
   }
 
   /** The port an actor system actually listens on (useful when it was asked for port 0). */
