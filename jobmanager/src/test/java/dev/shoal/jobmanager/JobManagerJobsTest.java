@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.ConfigFactory;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
+import dev.shoal.jobmanager.testing.TaskManagerProbe;
 import dev.shoal.messages.ClusterQueryMessage.NumberRegisteredTaskManagers;
 import dev.shoal.messages.ClusterQueryMessage.RequestNumberRegisteredTaskManager;
 import dev.shoal.messages.ClusterQueryMessage.ResponseLeaderSessionID;
@@ -1097,8 +1098,7 @@ final class JobManagerJobsTest {
   }
 
   private static AcknowledgeRegistration register(ActorRef jobManager, TestKit taskManager, TaskManagerLocation location, int slots) {
-    taskManager.send(jobManager, new RegisterTaskManager(location, HARDWARE, slots, ProtocolVersion.CURRENT, UUID.randomUUID()));
-    return taskManager.expectMsgClass(patience, AcknowledgeRegistration.class);
+    return TaskManagerProbe.register(taskManager, jobManager, location, slots, patience).registration();
   }
 
   /** One vertex of {@code parallelism} subtasks, no restart strategy. */
