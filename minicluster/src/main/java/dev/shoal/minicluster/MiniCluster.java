@@ -6,15 +6,20 @@ import dev.shoal.jobmanager.JobManager;
 import dev.shoal.jobmanager.JobManagerConfiguration;
 import dev.shoal.jobmanager.JobManagerRunner;
 import dev.shoal.jobmanager.leader.StandaloneLeaderElectionService;
+import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TestingMessage.NotifyWhenAtLeastNumTaskManagerAreRegistered;
+import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
+import dev.shoal.messages.TestingMessage.NotifyWhenJobStatus;
 import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
 import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
 import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
+import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.messages.runtime.ShoalConfig;
 import dev.shoal.minicluster.client.JobClient;
@@ -36,6 +41,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -66,6 +72,9 @@ import org.slf4j.LoggerFactory;
 public final class MiniCluster implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(MiniCluster.class);
+
+  /** The clusters of this JVM that were started and are not closed yet. */
+  private static final Set<MiniCluster> RUNNING = ConcurrentHashMap.newKeySet();
 
   /** Where the components run. */
   public enum Mode {
@@ -197,6 +206,7 @@ public final class MiniCluster implements AutoCloseable {
       throw new IllegalStateException("This MiniCluster was started already.");
     }
     started = true;
+    RUNNING.add(this);
     long begin = System.nanoTime();
     try {
       startJobManager();
@@ -329,6 +339,48 @@ public final class MiniCluster implements AutoCloseable {
     ask(new NotifyWhenAtLeastNumTaskManagerAreRegistered(count), "wait for " + count + " registered TaskManagers");
   }
 
+  // ------------------------------------------------------------------------------------------
+  //  Awaits for tests: the JobManager's testing notifications, within the cluster's timeout
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * Waits until every subtask of the job's current attempt runs (after a restart: of the new
+   * attempt).
+   *
+   * @throws IllegalStateException when the job ends first, naming its status, or on timeout
+   */
+  public void awaitAllVerticesRunning(JobID jobId) {
+    Object answer = ask(new WaitForAllVerticesToBeRunning(jobId), "wait until every subtask of job " + jobId + " runs");
+    if (answer instanceof CurrentJobStatus ended) {
+      throw new IllegalStateException("Job " + jobId + " ended " + ended.status() + " before all its subtasks ran.");
+    }
+  }
+
+  /**
+   * Waits until the job reaches {@code status} (returns at once when it is there).
+   *
+   * @throws IllegalStateException when the job ends in another status, naming it, or on timeout
+   */
+  public void awaitJobStatus(JobID jobId, JobStatus status) {
+    Object answer = ask(new NotifyWhenJobStatus(jobId, status), "wait until job " + jobId + " is " + status);
+    if (answer instanceof CurrentJobStatus ended) {
+      throw new IllegalStateException("Job " + jobId + " ended " + ended.status() + " without reaching " + status + ".");
+    }
+  }
+
+  /** Waits until the job is over and archived (returns at once when it is, or is unknown). */
+  public void awaitJobRemoved(JobID jobId) {
+    ask(new NotifyWhenJobRemoved(jobId), "wait until job " + jobId + " is removed");
+  }
+
+  /**
+   * The MiniClusters of this JVM that were started and not closed yet: for tests that check that
+   * nothing is left running.
+   */
+  public static Set<MiniCluster> running() {
+    return Set.copyOf(RUNNING);
+  }
+
   private void awaitRegisteredTaskManager(ResourceID resourceId) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
@@ -407,6 +459,7 @@ public final class MiniCluster implements AutoCloseable {
               },
               failure);
     }
+    RUNNING.remove(this);
     if (failure != null) {
       throw failure;
     }

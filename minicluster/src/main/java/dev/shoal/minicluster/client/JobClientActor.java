@@ -70,7 +70,7 @@ final class JobClientActor extends AbstractActor {
           }
         })
         .match(JobResultSuccess.class, m -> {
-          result.complete(new JobExecutionResult(m.jobId(), m.netRuntimeMillis(), m.accumulators(), m.restarts()));
+          result.complete(new JobExecutionResult(m.jobId(), JobStatus.FINISHED, m.netRuntimeMillis(), m.accumulators(), m.restarts()));
           getContext().stop(getSelf());
         })
         .match(JobResultFailure.class, m -> {
