@@ -350,9 +350,11 @@ public final class MiniCluster implements AutoCloseable {
    * @throws IllegalStateException when the job ends first, naming its status, or on timeout
    */
   public void awaitAllVerticesRunning(JobID jobId) {
-    Object answer = ask(new WaitForAllVerticesToBeRunning(jobId), "wait until every subtask of job " + jobId + " runs");
+    Object answer =
+        ask(new WaitForAllVerticesToBeRunning(jobId), "wait until every subtask of job " + jobId + " runs");
     if (answer instanceof CurrentJobStatus ended) {
-      throw new IllegalStateException("Job " + jobId + " ended " + ended.status() + " before all its subtasks ran.");
+      throw new IllegalStateException(
+          "Job " + jobId + " ended " + ended.status() + " before all its subtasks ran.");
     }
   }
 
@@ -362,9 +364,11 @@ public final class MiniCluster implements AutoCloseable {
    * @throws IllegalStateException when the job ends in another status, naming it, or on timeout
    */
   public void awaitJobStatus(JobID jobId, JobStatus status) {
-    Object answer = ask(new NotifyWhenJobStatus(jobId, status), "wait until job " + jobId + " is " + status);
+    Object answer =
+        ask(new NotifyWhenJobStatus(jobId, status), "wait until job " + jobId + " is " + status);
     if (answer instanceof CurrentJobStatus ended) {
-      throw new IllegalStateException("Job " + jobId + " ended " + ended.status() + " without reaching " + status + ".");
+      throw new IllegalStateException(
+          "Job " + jobId + " ended " + ended.status() + " without reaching " + status + ".");
     }
   }
 

@@ -164,8 +164,8 @@ public record TaskDeploymentDescriptor(
       return this;
     }
 
-    public Builder producedPartitions(List<ResultPartitionDeploymentDescriptor> producedPartitions) {
-      this.producedPartitions = producedPartitions;
+    public Builder producedPartitions(List<ResultPartitionDeploymentDescriptor> partitions) {
+      this.producedPartitions = partitions;
       return this;
     }
 
@@ -185,9 +185,9 @@ public record TaskDeploymentDescriptor(
      * @throws IllegalArgumentException when the subtask or slot is out of range
      */
     public TaskDeploymentDescriptor build() {
-      return new TaskDeploymentDescriptor(jobId, jobName, vertexId, vertexName, attemptId, subtaskIndex,
-          parallelism, attemptNumber, invokableClassName, configuration, targetSlot, jars,
-          producedPartitions, inputGates, restore);
+      return new TaskDeploymentDescriptor(jobId, jobName, vertexId, vertexName, attemptId,
+          subtaskIndex, parallelism, attemptNumber, invokableClassName, configuration, targetSlot,
+          jars, producedPartitions, inputGates, restore);
     }
   }
 

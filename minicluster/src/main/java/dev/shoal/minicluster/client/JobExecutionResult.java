@@ -17,7 +17,11 @@ import java.util.Objects;
  * @param restarts how often the job restarted
  */
 public record JobExecutionResult(
-    JobID jobId, JobStatus status, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts) {
+    JobID jobId,
+    JobStatus status,
+    long netRuntimeMillis,
+    Map<String, AccumulatorValue> accumulators,
+    int restarts) {
 
   public JobExecutionResult {
     Objects.requireNonNull(jobId, "jobId");

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * {@code @AfterAll} methods. A {@code @Nested} class finds its enclosing class's cluster in the
  * store and shares it: it starts no second cluster.
  */
-public final class MiniClusterExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
+public final class MiniClusterExtension
+    implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
 
   private final Supplier<MiniCluster.Builder> builder;
   private final boolean perMethod;
@@ -83,7 +84,7 @@ public final class MiniClusterExtension implements BeforeAllCallback, BeforeEach
     if (cluster == null) {
       throw new IllegalStateException(
           perMethod
-              ? "This MiniClusterExtension runs a cluster per test method: its @BeforeAll methods get none."
+              ? "This MiniClusterExtension runs a cluster per test method: @BeforeAll gets none."
               : "No MiniCluster runs for " + context.getDisplayName() + ".");
     }
     Class<?> type = parameter.getParameter().getType();
