@@ -140,6 +140,7 @@ public final class JobManagerRunner implements AutoCloseable {
       }
       ProcessSupport.stopOnSignal("JobManager " + runner.address(), runner::close);
       log.info("JobManager {} is running (pid {}).", runner.address(), ProcessSupport.pid());
+      ProcessSupport.announceReady("JobManager", runner.address());
       runner.whenTerminated().toCompletableFuture().join();
       if (!ProcessSupport.ending()) {
         log.info("JobManager {} stopped.", runner.address());

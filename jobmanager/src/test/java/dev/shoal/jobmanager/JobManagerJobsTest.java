@@ -14,6 +14,7 @@ import dev.shoal.jobmanager.exceptions.NoResourceAvailableException;
 import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
 import dev.shoal.jobmanager.leader.ElectionDecision;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
+import dev.shoal.jobmanager.testing.TaskManagerProbe;
 import dev.shoal.messages.ClusterQueryMessage.NumberRegisteredTaskManagers;
 import dev.shoal.messages.ClusterQueryMessage.RequestNumberRegisteredTaskManager;
 import dev.shoal.messages.ClusterQueryMessage.ResponseLeaderSessionID;
@@ -1102,8 +1103,7 @@ final class JobManagerJobsTest {
   }
 
   private static AcknowledgeRegistration register(ActorRef jobManager, TestKit taskManager, TaskManagerLocation location, int slots) {
-    taskManager.send(jobManager, new RegisterTaskManager(location, HARDWARE, slots, ProtocolVersion.CURRENT, UUID.randomUUID()));
-    return taskManager.expectMsgClass(patience, AcknowledgeRegistration.class);
+    return TaskManagerProbe.register(taskManager, jobManager, location, slots, patience).registration();
   }
 
   /** One vertex of {@code parallelism} subtasks, no restart strategy. */

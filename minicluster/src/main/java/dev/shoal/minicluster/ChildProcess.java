@@ -1,6 +1,7 @@
 package dev.shoal.minicluster;
 
 import dev.shoal.messages.runtime.Durations;
+import dev.shoal.messages.runtime.ProcessSupport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,18 +17,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A JobManager or TaskManager JVM started from this JVM's class path. Its output is passed to
- * this JVM's log line by line; the line in which the component announces itself ("JobManager
- * ADDRESS is running", "TaskManager ID is running") completes {@link #awaitAnnouncement}.
+ * this JVM's log line by line; the {@link ProcessSupport#READY_LINE} it prints on its standard
+ * output, whatever its logging set-up, completes {@link #awaitAnnouncement}.
  */
 final class ChildProcess implements AutoCloseable {
 
-  private static final Pattern ANNOUNCEMENT = Pattern.compile("(?:JobManager|TaskManager) (\\S+) is running");
   private static final Duration GRACEFUL_STOP = Duration.ofSeconds(15);
 
   private final String name;
@@ -95,7 +94,7 @@ final class ChildProcess implements AutoCloseable {
       while ((line = reader.readLine()) != null) {
         output.info("{}", line);
         if (!announcement.isDone()) {
-          Matcher matcher = ANNOUNCEMENT.matcher(line);
+          Matcher matcher = ProcessSupport.READY_LINE.matcher(line);
           if (matcher.find()) {
             announcement.complete(matcher.group(1));
           }

@@ -6,17 +6,23 @@ import dev.shoal.jobmanager.JobManager;
 import dev.shoal.jobmanager.JobManagerConfiguration;
 import dev.shoal.jobmanager.JobManagerRunner;
 import dev.shoal.jobmanager.leader.StandaloneLeaderElectionService;
+import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TestingMessage.NotifyWhenAtLeastNumTaskManagerAreRegistered;
+import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
+import dev.shoal.messages.TestingMessage.NotifyWhenJobStatus;
 import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
 import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
 import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
+import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ShoalActorSystems;
+import dev.shoal.messages.runtime.ShoalConfig;
 import dev.shoal.messages.runtime.TlsSettings;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionException;
@@ -34,7 +40,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -65,6 +74,9 @@ import org.slf4j.LoggerFactory;
 public final class MiniCluster implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(MiniCluster.class);
+
+  /** The clusters of this JVM that were started and are not closed yet. */
+  private static final Set<MiniCluster> RUNNING = ConcurrentHashMap.newKeySet();
 
   /** Where the components run. */
   public enum Mode {
@@ -98,33 +110,86 @@ public final class MiniCluster implements AutoCloseable {
   private MiniCluster(Builder builder) {
     this.mode = builder.mode;
     this.initialTaskManagers = builder.taskManagers;
-    this.slotsPerTaskManager = builder.slotsPerTaskManager;
     this.logDirectory = builder.logDirectory;
     this.jvmOptions = builder.jvmOptions;
-    Config minicluster = ConfigFactory.load().getConfig("shoal.minicluster");
-    Map<String, Object> effective = new LinkedHashMap<>();
-    effective.put("shoal.heartbeat.interval", minicluster.getString("heartbeat.interval"));
-    effective.put("shoal.heartbeat.timeout", minicluster.getString("heartbeat.timeout"));
-    effective.put("shoal.taskmanager.registration.initial-backoff", minicluster.getString("registration.initial-backoff"));
-    effective.put("shoal.taskmanager.registration.max-backoff", minicluster.getString("registration.max-backoff"));
-    effective.put("shoal.taskmanager.registration.refused-backoff", minicluster.getString("registration.refused-backoff"));
-    effective.put("shoal.jobmanager.host", "127.0.0.1");
-    effective.put("shoal.jobmanager.port", 0);
-    effective.put("shoal.taskmanager.host", "127.0.0.1");
-    effective.put("shoal.taskmanager.port", 0);
-    effective.put("shoal.taskmanager.number-of-task-slots", builder.slotsPerTaskManager);
-    effective.putAll(builder.settings);
-    // processes of SEPARATE_PROCESSES get these settings only: TLS switched on in this JVM's
-    // configuration (a file, a system property) must reach them too; the stores are read here
-    TlsSettings.fromConfig(ConfigFactory.parseMap(effective).withFallback(ConfigFactory.load()).resolve())
-        .ifPresent(tls -> tls.shoalSettings().forEach(effective::putIfAbsent));
-    this.settings = Map.copyOf(effective);
-    this.config = ConfigFactory.parseMap(settings).withFallback(ConfigFactory.load()).resolve();
+    this.config = layeredConfig(builder);
+    this.slotsPerTaskManager = config.getInt("shoal.taskmanager.number-of-task-slots");
+    this.settings = forwardedSettings(builder, config);
     this.timeout =
-        builder.startTimeout != null ? builder.startTimeout : minicluster.getDuration("start-timeout");
+        builder.startTimeout != null
+            ? builder.startTimeout
+            : config.getDuration("shoal.minicluster.start-timeout");
     // validate now, not in the middle of start()
     JobManagerConfiguration.fromConfig(config);
     TaskManagerConfiguration.fromConfig(config);
+  }
+
+  /**
+   * The builder's settings, then the layers of {@link ShoalConfig#load}: {@code -D} system
+   * properties, the builder's configuration file, {@code application.conf}, then this cluster's
+   * {@link #defaults}, then {@code reference.conf}.
+   */
+  private static Config layeredConfig(Builder builder) {
+    // the defaults come from shoal.minicluster, which the user's layers may change as well
+    Config withoutDefaults =
+        ShoalConfig.layer(
+            ConfigFactory.parseMap(builder.settings).withFallback(ConfigFactory.defaultOverrides()),
+            ShoalConfig.parseFile(builder.configFile),
+            ConfigFactory.defaultApplication(),
+            ConfigFactory.empty(),
+            ConfigFactory.defaultReferenceUnresolved());
+    Config defaults = defaults(withoutDefaults.getConfig("shoal.minicluster"));
+    return ShoalConfig.load(
+        ConfigFactory.parseMap(builder.settings, "MiniCluster.Builder settings"),
+        builder.configFile,
+        defaults);
+  }
+
+  /**
+   * What a MiniCluster sets below the user's configuration: quick heartbeats and registration
+   * (from {@code shoal.minicluster}), every component on loopback, on free ports.
+   */
+  static Config defaults(Config minicluster) {
+    Map<String, Object> defaults = new LinkedHashMap<>();
+    defaults.put("shoal.heartbeat.interval", minicluster.getString("heartbeat.interval"));
+    defaults.put("shoal.heartbeat.timeout", minicluster.getString("heartbeat.timeout"));
+    String registration = "shoal.taskmanager.registration.";
+    for (String key : List.of("initial-backoff", "max-backoff", "refused-backoff")) {
+      defaults.put(registration + key, minicluster.getString("registration." + key));
+    }
+    defaults.put("shoal.jobmanager.host", "127.0.0.1");
+    defaults.put("shoal.jobmanager.port", 0);
+    defaults.put("shoal.taskmanager.host", "127.0.0.1");
+    defaults.put("shoal.taskmanager.port", 0);
+    return ConfigFactory.parseMap(defaults, "MiniCluster defaults");
+  }
+
+  /**
+   * The settings handed to the processes of {@link Mode#SEPARATE_PROCESSES} as {@code -D}
+   * flags, with their effective values here: the builder's, the defaults' and those of the
+   * configuration file and of this JVM's system properties that are known keys (the processes
+   * read their class path's {@code application.conf} themselves).
+   */
+  private static Map<String, Object> forwardedSettings(Builder builder, Config config) {
+    Set<String> known = ShoalConfig.knownKeys();
+    Set<String> keys = new TreeSet<>(builder.settings.keySet());
+    defaults(config.getConfig("shoal.minicluster")).entrySet().forEach(e -> keys.add(e.getKey()));
+    ShoalConfig.parseFile(builder.configFile).entrySet().forEach(e -> keys.add(e.getKey()));
+    ConfigFactory.defaultOverrides().entrySet().stream()
+        .map(Map.Entry::getKey)
+        .filter(known::contains)
+        .forEach(keys::add);
+    keys.add("shoal.taskmanager.number-of-task-slots");
+    Map<String, Object> forwarded = new LinkedHashMap<>();
+    for (String key : keys) {
+      if (config.hasPath(key)) {
+        forwarded.put(key, config.getValue(key).unwrapped().toString());
+      }
+    }
+    // TLS switched on anywhere in this JVM's configuration (application.conf too) must reach
+    // the processes of SEPARATE_PROCESSES; the stores are read here
+    TlsSettings.fromConfig(config).ifPresent(tls -> tls.shoalSettings().forEach(forwarded::putIfAbsent));
+    return Map.copyOf(forwarded);
   }
 
   public static Builder builder() {
@@ -146,6 +211,7 @@ public final class MiniCluster implements AutoCloseable {
       throw new IllegalStateException("This MiniCluster was started already.");
     }
     started = true;
+    RUNNING.add(this);
     long begin = System.nanoTime();
     try {
       startJobManager();
@@ -278,6 +344,52 @@ public final class MiniCluster implements AutoCloseable {
     ask(new NotifyWhenAtLeastNumTaskManagerAreRegistered(count), "wait for " + count + " registered TaskManagers");
   }
 
+  // ------------------------------------------------------------------------------------------
+  //  Awaits for tests: the JobManager's testing notifications, within the cluster's timeout
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * Waits until every subtask of the job's current attempt runs (after a restart: of the new
+   * attempt).
+   *
+   * @throws IllegalStateException when the job ends first, naming its status, or on timeout
+   */
+  public void awaitAllVerticesRunning(JobID jobId) {
+    Object answer =
+        ask(new WaitForAllVerticesToBeRunning(jobId), "wait until every subtask of job " + jobId + " runs");
+    if (answer instanceof CurrentJobStatus ended) {
+      throw new IllegalStateException(
+          "Job " + jobId + " ended " + ended.status() + " before all its subtasks ran.");
+    }
+  }
+
+  /**
+   * Waits until the job reaches {@code status} (returns at once when it is there).
+   *
+   * @throws IllegalStateException when the job ends in another status, naming it, or on timeout
+   */
+  public void awaitJobStatus(JobID jobId, JobStatus status) {
+    Object answer =
+        ask(new NotifyWhenJobStatus(jobId, status), "wait until job " + jobId + " is " + status);
+    if (answer instanceof CurrentJobStatus ended) {
+      throw new IllegalStateException(
+          "Job " + jobId + " ended " + ended.status() + " without reaching " + status + ".");
+    }
+  }
+
+  /** Waits until the job is over and archived (returns at once when it is, or is unknown). */
+  public void awaitJobRemoved(JobID jobId) {
+    ask(new NotifyWhenJobRemoved(jobId), "wait until job " + jobId + " is removed");
+  }
+
+  /**
+   * The MiniClusters of this JVM that were started and not closed yet: for tests that check that
+   * nothing is left running.
+   */
+  public static Set<MiniCluster> running() {
+    return Set.copyOf(RUNNING);
+  }
+
   private void awaitRegisteredTaskManager(ResourceID resourceId) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
@@ -353,6 +465,7 @@ public final class MiniCluster implements AutoCloseable {
               () -> ShoalActorSystems.terminateAndWait(toStop),
               failure);
     }
+    RUNNING.remove(this);
     if (failure != null) {
       throw failure;
     }
@@ -405,6 +518,11 @@ public final class MiniCluster implements AutoCloseable {
   /** The effective configuration of this cluster's components. */
   public Config configuration() {
     return config;
+  }
+
+  /** The {@code -D} settings the processes of {@link Mode#SEPARATE_PROCESSES} are started with. */
+  Map<String, Object> childSettings() {
+    return settings;
   }
 
   /** The process ids of the JVMs this MiniCluster started (empty unless separate processes). */
@@ -474,8 +592,8 @@ public final class MiniCluster implements AutoCloseable {
   public static final class Builder {
     private Mode mode = Mode.SINGLE_ACTOR_SYSTEM;
     private int taskManagers = 1;
-    private int slotsPerTaskManager = 1;
     private final Map<String, Object> settings = new LinkedHashMap<>();
+    private Path configFile;
     private Duration startTimeout;
     private Path logDirectory;
     private List<String> jvmOptions = ChildProcess.QUICK_START_JVM_OPTIONS;
@@ -502,12 +620,32 @@ public final class MiniCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Slots of each TaskManager ({@code shoal.taskmanager.number-of-task-slots}); when not set,
+     * the configuration's value (1 by default).
+     */
     public Builder slotsPerTaskManager(int slots) {
-      this.slotsPerTaskManager = slots;
+      if (slots < 1) {
+        throw new IllegalArgumentException("slotsPerTaskManager must be >= 1, was " + slots);
+      }
+      settings.put("shoal.taskmanager.number-of-task-slots", Integer.toString(slots));
       return this;
     }
 
-    /** Sets one configuration key of every component, e.g. {@code shoal.heartbeat.timeout}. */
+    /**
+     * A HOCON file layered over {@code application.conf} and under {@code -D} system properties
+     * and {@link #setting}s, as {@code --config} is for the command line.
+     */
+    public Builder configFile(Path file) {
+      this.configFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Sets one configuration key of every component, e.g. {@code shoal.heartbeat.timeout}. It
+     * wins over every other layer: -D system properties, the {@link #configFile}, {@code
+     * application.conf}, the MiniCluster's defaults and {@code reference.conf}, in that order.
+     */
     public Builder setting(String key, Object value) {
       settings.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value").toString());
       return this;
@@ -546,9 +684,6 @@ public final class MiniCluster implements AutoCloseable {
     public MiniCluster build() {
       if (taskManagers < 0) {
         throw new IllegalArgumentException("taskManagers must be >= 0, was " + taskManagers);
-      }
-      if (slotsPerTaskManager < 1) {
-        throw new IllegalArgumentException("slotsPerTaskManager must be >= 1, was " + slotsPerTaskManager);
       }
       if (startTimeout != null && (startTimeout.isNegative() || startTimeout.isZero())) {
         throw new IllegalArgumentException("timeout must be > 0, was " + startTimeout);

@@ -44,12 +44,12 @@ final class DataExchangeCliTest {
   @BeforeAll
   static void startCluster() throws Exception {
     Map<String, Object> settings = Map.of("shoal.heartbeat.interval", "500ms", "shoal.taskmanager.registration.initial-backoff", "100ms");
-    ChildProcess jobManager = start("jobmanager", "shoal.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"), settings);
+    ChildProcess jobManager = start("jobmanager", "test.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"), settings);
     String address = jobManager.awaitAnnouncement(START_TIMEOUT);
     jobManagerHostPort = address.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     List<String> tmArgs = List.of("--jobmanager", jobManagerHostPort, "--host", "127.0.0.1", "--slots", "2");
-    start("taskmanager-1", "shoal.taskmanager.jar", tmArgs, settings).awaitAnnouncement(START_TIMEOUT);
-    start("taskmanager-2", "shoal.taskmanager.jar", tmArgs, settings).awaitAnnouncement(START_TIMEOUT);
+    start("taskmanager-1", "test.taskmanager.jar", tmArgs, settings).awaitAnnouncement(START_TIMEOUT);
+    start("taskmanager-2", "test.taskmanager.jar", tmArgs, settings).awaitAnnouncement(START_TIMEOUT);
 
     // both registered, so the jobs find their 4 slots
     ActorSystem client = ShoalActorSystems.start("test-client", ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.load());

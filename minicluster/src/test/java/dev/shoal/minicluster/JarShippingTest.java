@@ -78,11 +78,11 @@ final class JarShippingTest {
     assertThatThrownBy(() -> Class.forName("jaronly.JarOnlyJob")).isInstanceOf(ClassNotFoundException.class);
     // and a cluster of the runnable jars
     Map<String, Object> settings = Map.of("shoal.heartbeat.interval", "500ms", "shoal.taskmanager.registration.initial-backoff", "100ms");
-    ChildProcess jobManager = start("jobmanager", "shoal.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"), settings);
+    ChildProcess jobManager = start("jobmanager", "test.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"), settings);
     String hostPort = jobManager.awaitAnnouncement(Duration.ofSeconds(60)).replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     List<String> tmArgs = List.of("--jobmanager", hostPort, "--host", "127.0.0.1", "--slots", "2");
-    ChildProcess first = start("taskmanager-1", "shoal.taskmanager.jar", tmArgs, settings);
-    ChildProcess second = start("taskmanager-2", "shoal.taskmanager.jar", tmArgs, settings);
+    ChildProcess first = start("taskmanager-1", "test.taskmanager.jar", tmArgs, settings);
+    ChildProcess second = start("taskmanager-2", "test.taskmanager.jar", tmArgs, settings);
     first.awaitAnnouncement(Duration.ofSeconds(60));
     second.awaitAnnouncement(Duration.ofSeconds(60));
 

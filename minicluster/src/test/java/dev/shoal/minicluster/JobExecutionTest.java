@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.TaskManagerInfo;
-import dev.shoal.messages.TestingMessage.AllVerticesRunning;
-import dev.shoal.messages.TestingMessage.JobStatusIs;
-import dev.shoal.messages.TestingMessage.NotifyWhenJobStatus;
-import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.RestartStrategy;
@@ -109,9 +105,7 @@ final class JobExecutionTest {
     JobGraph blocking = builder.build();
     JobClient client = cluster.jobClient();
     JobClient.Submission submission = client.submit(blocking);
-    TestKit probe = new TestKit(cluster.actorSystem());
-    probe.send(cluster.jobManager(), new WaitForAllVerticesToBeRunning(blocking.jobId()));
-    probe.expectMsgClass(Duration.ofSeconds(60), AllVerticesRunning.class);
+    cluster.awaitAllVerticesRunning(blocking.jobId());
 
     // when
     client.cancel(blocking.jobId());
@@ -121,7 +115,7 @@ final class JobExecutionTest {
         .isInstanceOfSatisfying(JobExecutionException.class, e -> assertThat(e.status()).isEqualTo(JobStatus.CANCELED));
     assertThat(client.status(blocking.jobId())).isEqualTo(JobStatus.CANCELED);
     // every slot is free again: the TaskManagers say so, and a job needing all 1000 runs at once
-    probe.awaitCond(Duration.ofSeconds(30), Duration.ofMillis(100), "every TaskManager reports all slots free",
+    new TestKit(cluster.actorSystem()).awaitCond(Duration.ofSeconds(30), Duration.ofMillis(100), "every TaskManager reports all slots free",
         () -> cluster.registeredTaskManagers().stream().allMatch(JobExecutionTest::allSlotsFree));
     assertThat(cluster.submitJobAndWait(Examples.noop(1000, Map.of())).longCounter("subtasks")).isEqualTo(1000);
   }
@@ -143,14 +137,17 @@ final class JobExecutionTest {
   void shouldAnswerJobStatusNotificationsAndKeepEndedJobsQueryable(MiniCluster cluster) throws Exception {
     // given
     JobGraph noop = Examples.noopPointwise(16, Map.of());
-    TestKit probe = new TestKit(cluster.actorSystem());
 
     // when
-    cluster.submitJobAndWait(noop);
+    JobExecutionResult result = cluster.submitJobAndWait(noop);
 
-    // then
-    probe.send(cluster.jobManager(), new NotifyWhenJobStatus(noop.jobId(), JobStatus.FINISHED));
-    assertThat(probe.expectMsgClass(Duration.ofSeconds(10), JobStatusIs.class).status()).isEqualTo(JobStatus.FINISHED);
+    // then the result, the status notification (answered at once, from the archive) agree
+    assertThat(result.status()).isEqualTo(JobStatus.FINISHED);
+    cluster.awaitJobStatus(noop.jobId(), JobStatus.FINISHED);
+    assertThatThrownBy(() -> cluster.awaitJobStatus(noop.jobId(), JobStatus.CANCELED))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("ended FINISHED without reaching CANCELED");
+    cluster.awaitJobRemoved(noop.jobId());
     assertThat(cluster.jobClient().list()).anySatisfy(summary -> assertThat(summary.jobId()).isEqualTo(noop.jobId()));
     assertThat(cluster.jobClient().details(noop.jobId()).vertices()).hasSize(2);
     assertThatThrownBy(() -> cluster.jobClient().status(JobID.generate())).isInstanceOf(IllegalArgumentException.class);

@@ -63,11 +63,11 @@ final class RunnableJarsTest {
   @Test
   void shouldDropAKilledTaskManagerWithinTheHeartbeatTimeoutAndRegisterANewOne() throws Exception {
     // given a JobManager and two TaskManagers started from their jars
-    String address = start("jobmanager", "shoal.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"));
+    String address = start("jobmanager", "test.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"));
     String hostPort = address.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     List<String> tmArgs = List.of("--jobmanager", hostPort, "--host", "127.0.0.1", "--slots", "2");
-    ChildProcess first = process("taskmanager-1", "shoal.taskmanager.jar", tmArgs);
-    ChildProcess second = process("taskmanager-2", "shoal.taskmanager.jar", tmArgs);
+    ChildProcess first = process("taskmanager-1", "test.taskmanager.jar", tmArgs);
+    ChildProcess second = process("taskmanager-2", "test.taskmanager.jar", tmArgs);
     String firstId = first.awaitAnnouncement(Duration.ofSeconds(60));
     String secondId = second.awaitAnnouncement(Duration.ofSeconds(60));
     awaitTaskManagers(hostPort, ids -> ids.containsAll(List.of(firstId, secondId)));
@@ -91,7 +91,7 @@ final class RunnableJarsTest {
     assertThat(Files.readString(logs.resolve("jobmanager.log"))).contains("Removed TaskManager " + firstId).contains("no heartbeat");
 
     // when a new TaskManager starts
-    ChildProcess third = process("taskmanager-3", "shoal.taskmanager.jar", tmArgs);
+    ChildProcess third = process("taskmanager-3", "test.taskmanager.jar", tmArgs);
     String thirdId = third.awaitAnnouncement(Duration.ofSeconds(60));
 
     // then it is registered beside the survivor

@@ -43,6 +43,7 @@ import dev.shoal.messages.job.TaskExecutionState;
 import dev.shoal.messages.runtime.AccumulatorTransfer;
 import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ShoalActor;
+import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.taskmanager.exceptions.TaskSubmissionException;
 import dev.shoal.taskmanager.network.NetworkEnvironment;
 import dev.shoal.taskmanager.task.CheckpointException;
@@ -788,7 +789,12 @@ public final class TaskManager extends ShoalActor {
   private JobLibraryCache libraryCache() {
     if (libraryCache == null) {
       try {
-        libraryCache = new JobLibraryCache(getContext().getSystem(), TaskManager.class.getClassLoader(), Duration.ofMinutes(10));
+        libraryCache =
+            new JobLibraryCache(
+                getContext().getSystem(),
+                TaskManager.class.getClassLoader(),
+                ShoalActorSystems.positiveDuration(
+                    getContext().getSystem().settings().config(), JobLibraryCache.FETCH_TIMEOUT));
       } catch (java.io.IOException e) {
         log.error("Could not create the directory for job jars.", e);
       }

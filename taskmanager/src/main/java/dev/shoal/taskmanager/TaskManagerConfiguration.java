@@ -7,6 +7,7 @@ import static dev.shoal.messages.runtime.ShoalActorSystems.string;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import dev.shoal.taskmanager.network.NetworkConfiguration;
+import dev.shoal.taskmanager.task.JobLibraryCache;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -127,6 +128,8 @@ public record TaskManagerConfiguration(
       throw new IllegalArgumentException(
           "Invalid configuration " + prefix + "on-quarantine: must be restart or exit, was " + policy, e);
     }
+    // read by the TaskManager where it creates its jar cache; checked here to fail at start-up
+    positiveDuration(config, JobLibraryCache.FETCH_TIMEOUT);
     return new TaskManagerConfiguration(
         string(config, prefix + "host"),
         intInRange(config, prefix + "port", 0, 65535),

@@ -232,6 +232,7 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
       }
       ProcessSupport.stopOnSignal("TaskManager " + runner.resourceId(), runner::close);
       log().info("TaskManager {} is running (pid {}), registering at {}.", runner.resourceId(), ProcessSupport.pid(), runner.jobManagerAddress);
+      ProcessSupport.announceReady("TaskManager", runner.resourceId().value());
       ExitCode code = runner.exitCode().join();
       if (!ProcessSupport.ending()) {
         log().info("TaskManager {} stopped with exit code {} ({}).", runner.resourceId(), code.code(), code);

@@ -9,14 +9,10 @@ import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
 import dev.shoal.messages.CheckpointMessage.NotifyCheckpointComplete;
 import dev.shoal.messages.CheckpointMessage.TriggerCheckpoint;
 import dev.shoal.messages.ExecutionAttemptID;
-import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.LeadershipMessage.LeaderSessionMessage;
-import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
-import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerLocation;
-import dev.shoal.messages.TaskManagerMessage.Heartbeat;
 import dev.shoal.messages.TaskManagerMessage.NetworkStatus;
 import dev.shoal.messages.TaskManagerMessage.RequestNetworkStatus;
 import dev.shoal.messages.TaskMessage.CancelTask;
@@ -44,11 +40,12 @@ import dev.shoal.taskmanager.api.RecordReader;
 import dev.shoal.taskmanager.api.RecordWriter;
 import dev.shoal.taskmanager.api.TaskContext;
 import dev.shoal.taskmanager.network.NetworkConfiguration;
+import dev.shoal.taskmanager.testing.JobManagerProbe;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -639,8 +636,17 @@ final class TaskManagerCheckpointTest {
       TaskRestore restore) {
     Map<String, String> configuration = new HashMap<>(settings);
     configuration.put(TEST_KEY, testKey);
-    return new TaskDeploymentDescriptor(
-        jobId, "Testing job", vertexId, name, ExecutionAttemptID.generate(), 0, 1, 0, type.getName(), configuration, slot, List.of(), outputs, inputs, restore);
+    return TaskDeploymentDescriptor.builder(type.getName())
+        .jobId(jobId)
+        .jobName("Testing job")
+        .vertexId(vertexId)
+        .vertexName(name)
+        .configuration(configuration)
+        .targetSlot(slot)
+        .producedPartitions(outputs)
+        .inputGates(inputs)
+        .restore(restore)
+        .build();
   }
 
   private CheckpointOptions options(long checkpointId) {
@@ -669,7 +675,7 @@ final class TaskManagerCheckpointTest {
   }
 
   private Cluster startCluster(String name) {
-    TestKit jobManager = new TestKit(system);
+    JobManagerProbe jobManager = new JobManagerProbe(new TestKit(system), EXPECT);
     TaskManagerLocation location = new TaskManagerLocation(ResourceID.generate(), "localhost", 0, 0);
     // registration attempts and heartbeats never repeat on their own within a test
     TaskManagerConfiguration configuration =
@@ -677,13 +683,10 @@ final class TaskManagerCheckpointTest {
             "localhost", 0, 0, SLOTS, Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1),
             QuarantinePolicy.RESTART, Duration.ofMillis(50), Duration.ofMinutes(5), NetworkConfiguration.defaults(), 2);
     ActorRef taskManager =
-        system.actorOf(TaskManager.props(configuration, location, jobManager.getRef().path().toString(), TaskManagerListener.ignoring()), name);
+        system.actorOf(TaskManager.props(configuration, location, jobManager.address(), TaskManagerListener.ignoring()), name);
     startedActors.add(taskManager);
-    RegisterTaskManager attempt = jobManager.expectMsgClass(EXPECT, RegisterTaskManager.class);
-    UUID session = UUID.randomUUID();
-    taskManager.tell(new AcknowledgeRegistration(InstanceID.generate(), session, attempt.registrationId()), jobManager.getRef());
-    jobManager.expectMsgClass(EXPECT, Heartbeat.class);
-    return new Cluster(jobManager, taskManager, location, session);
+    jobManager.register(taskManager);
+    return new Cluster(jobManager.probe(), taskManager, location, jobManager.leaderSessionId());
   }
 
   /** A TaskManager registered at a probe that plays its JobManager; the probe's messages are read through it. */

@@ -82,6 +82,118 @@ public record TaskDeploymentDescriptor(
         invokableClassName, configuration, targetSlot, jars, List.of(), List.of(), null);
   }
 
+  /**
+   * A builder of a descriptor that runs {@code invokableClassName}; every other component has a
+   * default: fresh ids, job "job", the vertex named after the class, subtask 0 of 1, attempt 0,
+   * slot 0, no configuration, jars, partitions, gates or state to restore.
+   */
+  public static Builder builder(String invokableClassName) {
+    return new Builder(invokableClassName);
+  }
+
+  /** Builds a {@link TaskDeploymentDescriptor}; the record's constructor validates it. */
+  public static final class Builder {
+    private JobID jobId = JobID.generate();
+    private String jobName = "job";
+    private JobVertexID vertexId = JobVertexID.generate();
+    private String vertexName;
+    private ExecutionAttemptID attemptId = ExecutionAttemptID.generate();
+    private int subtaskIndex;
+    private int parallelism = 1;
+    private int attemptNumber;
+    private final String invokableClassName;
+    private Map<String, String> configuration = Map.of();
+    private int targetSlot;
+    private List<JarFile> jars = List.of();
+    private List<ResultPartitionDeploymentDescriptor> producedPartitions = List.of();
+    private List<InputGateDeploymentDescriptor> inputGates = List.of();
+    private TaskRestore restore;
+
+    private Builder(String invokableClassName) {
+      this.invokableClassName = Objects.requireNonNull(invokableClassName, "invokableClassName");
+      String simpleName = invokableClassName.substring(invokableClassName.lastIndexOf('.') + 1);
+      this.vertexName = simpleName.substring(simpleName.lastIndexOf('$') + 1);
+    }
+
+    public Builder jobId(JobID jobId) {
+      this.jobId = jobId;
+      return this;
+    }
+
+    public Builder jobName(String jobName) {
+      this.jobName = jobName;
+      return this;
+    }
+
+    public Builder vertexId(JobVertexID vertexId) {
+      this.vertexId = vertexId;
+      return this;
+    }
+
+    public Builder vertexName(String vertexName) {
+      this.vertexName = vertexName;
+      return this;
+    }
+
+    public Builder attemptId(ExecutionAttemptID attemptId) {
+      this.attemptId = attemptId;
+      return this;
+    }
+
+    /** Subtask {@code subtaskIndex} (0-based) of {@code parallelism}. */
+    public Builder subtask(int subtaskIndex, int parallelism) {
+      this.subtaskIndex = subtaskIndex;
+      this.parallelism = parallelism;
+      return this;
+    }
+
+    public Builder attemptNumber(int attemptNumber) {
+      this.attemptNumber = attemptNumber;
+      return this;
+    }
+
+    public Builder configuration(Map<String, String> configuration) {
+      this.configuration = configuration;
+      return this;
+    }
+
+    public Builder targetSlot(int targetSlot) {
+      this.targetSlot = targetSlot;
+      return this;
+    }
+
+    public Builder jars(List<JarFile> jars) {
+      this.jars = jars;
+      return this;
+    }
+
+    public Builder producedPartitions(List<ResultPartitionDeploymentDescriptor> partitions) {
+      this.producedPartitions = partitions;
+      return this;
+    }
+
+    public Builder inputGates(List<InputGateDeploymentDescriptor> inputGates) {
+      this.inputGates = inputGates;
+      return this;
+    }
+
+    /** The checkpointed state to start from; null (the default) starts empty. */
+    public Builder restore(TaskRestore restore) {
+      this.restore = restore;
+      return this;
+    }
+
+    /**
+     * @throws NullPointerException naming a component set to null
+     * @throws IllegalArgumentException when the subtask or slot is out of range
+     */
+    public TaskDeploymentDescriptor build() {
+      return new TaskDeploymentDescriptor(jobId, jobName, vertexId, vertexName, attemptId,
+          subtaskIndex, parallelism, attemptNumber, invokableClassName, configuration, targetSlot,
+          jars, producedPartitions, inputGates, restore);
+    }
+  }
+
   /** "vertex (i/n)", as logs name a subtask. */
   public String taskName() {
     return vertexName + " (" + (subtaskIndex + 1) + "/" + parallelism + ")";

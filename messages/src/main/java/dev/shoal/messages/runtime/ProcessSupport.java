@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.slf4j.LoggerFactory;
@@ -71,14 +72,33 @@ public final class ProcessSupport {
   }
 
   /**
-   * The configuration of a process: {@code overrides} (from command-line flags), then {@code
-   * configFile} when given, then system properties, {@code application.conf} and the defaults.
+   * The configuration of a process, layered by {@link ShoalConfig#load}: {@code overrides} (the
+   * program's {@code -D} flags) and system properties, then {@code configFile} when given, then
+   * {@code application.conf} and the {@code reference.conf} defaults. Warns about unknown keys.
    *
    * @throws IllegalArgumentException naming the file when it is missing or malformed
    */
   public static Config loadConfig(Path configFile, Map<String, ?> overrides) {
-    Config fromFile = configFile == null ? ConfigFactory.empty() : parseConfigFile(configFile);
-    return ConfigFactory.parseMap(overrides).withFallback(fromFile).withFallback(ConfigFactory.load()).resolve();
+    return ShoalConfig.load(
+        ConfigFactory.parseMap(overrides, "command line"), configFile, ConfigFactory.empty());
+  }
+
+  /**
+   * The line a JobManager or TaskManager process prints on its standard output once it runs
+   * (group 1: the JobManager's address or the TaskManager's resource id). It is printed whatever
+   * the logging set-up (none, another backend, a level above INFO), so that a parent process,
+   * e.g. a MiniCluster of separate processes, learns that its child is ready.
+   */
+  public static final Pattern READY_LINE =
+      Pattern.compile("^Shoal (?:JobManager|TaskManager) (\\S+) is ready \\(pid \\d+\\)\\.$");
+
+  /**
+   * Prints the {@link #READY_LINE} of {@code component} ({@code JobManager} or {@code
+   * TaskManager}) on standard output.
+   */
+  public static void announceReady(String component, String id) {
+    System.out.println("Shoal " + component + " " + id + " is ready (pid " + pid() + ").");
+    System.out.flush();
   }
 
   /**

@@ -29,6 +29,7 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.JarChecks;
+import dev.shoal.messages.runtime.ShoalActorSystems;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +70,12 @@ public final class JobClient {
    * operators the job no longer has (that state is dropped); {@code false}, the default, refuses it.
    */
   public static final String SAVEPOINT_IGNORE_UNCLAIMED_STATE = "execution.savepoint.ignore-unclaimed-state";
+
+  /**
+   * Configuration key: how much longer than a question the client waits for the JobManager to
+   * accept a job whose jars it uploads.
+   */
+  public static final String JAR_UPLOAD_TIMEOUT = "shoal.client.jar-upload-timeout";
 
   /** A submitted job: its id at once, its result when it ends. */
   public record Submission(JobID jobId, CompletableFuture<JobExecutionResult> result) {}
@@ -168,7 +175,11 @@ public final class JobClient {
     CompletableFuture<JobExecutionResult> result = new CompletableFuture<>();
     system.actorOf(JobClientActor.props(jobManager, jobGraph, listening, uploads, submitted, result));
     // storing large jars takes a while: the acceptance may take longer than a question
-    Duration acceptance = uploads.isEmpty() ? timeout : timeout.plus(Duration.ofMinutes(10));
+    Duration acceptance =
+        uploads.isEmpty()
+            ? timeout
+            : timeout.plus(
+                ShoalActorSystems.positiveDuration(system.settings().config(), JAR_UPLOAD_TIMEOUT));
     try {
       return new Submission(submitted.get(acceptance.toMillis(), TimeUnit.MILLISECONDS), result);
     } catch (ExecutionException e) {

@@ -76,7 +76,7 @@ final class JobClientActor extends AbstractActor {
     // the job is over: losing the JobManager now fails the transfer, not the job
     getContext().unwatch(jobManager);
     CompletionStage<AccumulatorsFetched> fetched = AccumulatorTransfer.create(getContext().getSystem()).fetch(m.accumulatorStream())
-        .handle((values, failure) -> new AccumulatorsFetched(new JobExecutionResult(m.jobId(), m.netRuntimeMillis(),
+        .handle((values, failure) -> new AccumulatorsFetched(new JobExecutionResult(m.jobId(), JobStatus.FINISHED, m.netRuntimeMillis(),
             failure == null ? values : AccumulatorTransfer.fetchFailed("job " + m.jobId(), failure), m.restarts())));
     Patterns.pipe(fetched, getContext().getDispatcher()).to(getSelf());
   }
@@ -92,7 +92,7 @@ final class JobClientActor extends AbstractActor {
         })
         .match(JobResultSuccess.class, m -> m.accumulatorStream() != null, this::fetchAccumulators)
         .match(JobResultSuccess.class, m -> {
-          result.complete(new JobExecutionResult(m.jobId(), m.netRuntimeMillis(), m.accumulators(), m.restarts()));
+          result.complete(new JobExecutionResult(m.jobId(), JobStatus.FINISHED, m.netRuntimeMillis(), m.accumulators(), m.restarts()));
           getContext().stop(getSelf());
         })
         .match(AccumulatorsFetched.class, m -> {

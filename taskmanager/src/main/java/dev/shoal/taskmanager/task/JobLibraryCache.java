@@ -69,6 +69,9 @@ public final class JobLibraryCache implements AutoCloseable {
     }
   }
 
+  /** The key of how long a task waits for its job's jars (its default is in reference.conf). */
+  public static final String FETCH_TIMEOUT = "shoal.taskmanager.jar-fetch-timeout";
+
   /** The key of the download idle timeout; 60 s when not set. */
   public static final String DOWNLOAD_IDLE_TIMEOUT = "shoal.taskmanager.jar-download-idle-timeout";
 
