@@ -2,6 +2,7 @@ package dev.shoal.minicluster;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueType;
 import dev.shoal.jobmanager.JobManager;
 import dev.shoal.jobmanager.JobManagerConfiguration;
 import dev.shoal.jobmanager.JobManagerRunner;
@@ -96,6 +97,7 @@ public final class MiniCluster implements AutoCloseable {
   private final Duration timeout;
   private final Path logDirectory;
   private final List<String> jvmOptions;
+  private final Path configFile;
 
   private final List<TaskManagerHandle> taskManagers = new CopyOnWriteArrayList<>();
   private ActorSystem system; // hosts the JobManager, or is the client system in process mode
@@ -112,6 +114,7 @@ public final class MiniCluster implements AutoCloseable {
     this.initialTaskManagers = builder.taskManagers;
     this.logDirectory = builder.logDirectory;
     this.jvmOptions = builder.jvmOptions;
+    this.configFile = builder.configFile;
     this.config = layeredConfig(builder);
     this.slotsPerTaskManager = config.getInt("shoal.taskmanager.number-of-task-slots");
     this.settings = forwardedSettings(builder, config);
@@ -166,15 +169,14 @@ public final class MiniCluster implements AutoCloseable {
 
   /**
    * The settings handed to the processes of {@link Mode#SEPARATE_PROCESSES} as {@code -D}
-   * flags, with their effective values here: the builder's, the defaults' and those of the
-   * configuration file and of this JVM's system properties that are known keys (the processes
-   * read their class path's {@code application.conf} themselves).
+   * flags, with their effective values here: the builder's, the defaults' and those of this
+   * JVM's system properties that are known keys. The processes read the configuration file
+   * ({@code --config}) and their class path's {@code application.conf} themselves.
    */
   private static Map<String, Object> forwardedSettings(Builder builder, Config config) {
     Set<String> known = ShoalConfig.knownKeys();
     Set<String> keys = new TreeSet<>(builder.settings.keySet());
     defaults(config.getConfig("shoal.minicluster")).entrySet().forEach(e -> keys.add(e.getKey()));
-    ShoalConfig.parseFile(builder.configFile).entrySet().forEach(e -> keys.add(e.getKey()));
     ConfigFactory.defaultOverrides().entrySet().stream()
         .map(Map.Entry::getKey)
         .filter(known::contains)
@@ -182,7 +184,7 @@ public final class MiniCluster implements AutoCloseable {
     keys.add("shoal.taskmanager.number-of-task-slots");
     Map<String, Object> forwarded = new LinkedHashMap<>();
     for (String key : keys) {
-      if (config.hasPath(key)) {
+      if (config.hasPath(key) && config.getValue(key).valueType() != ConfigValueType.LIST) {
         forwarded.put(key, config.getValue(key).unwrapped().toString());
       }
     }
@@ -268,7 +270,7 @@ public final class MiniCluster implements AutoCloseable {
       }
       case SEPARATE_PROCESSES -> {
         jobManagerProcess =
-            ChildProcess.start("jobmanager", jvmOptions, JobManagerRunner.class, List.of(), settings, logDirectory);
+            ChildProcess.start("jobmanager", jvmOptions, JobManagerRunner.class, configArguments(List.of()), settings, logDirectory);
         jobManagerAddress = jobManagerProcess.awaitAnnouncement(timeout);
         system =
             ShoalActorSystems.start(
@@ -315,7 +317,17 @@ public final class MiniCluster implements AutoCloseable {
   private ChildProcess startTaskManagerProcess() {
     String hostPort = jobManagerAddress.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     return ChildProcess.start(
-        "taskmanager-" + taskManagerCounter.incrementAndGet(), jvmOptions, TaskManagerRunner.class, List.of("--jobmanager", hostPort), settings, logDirectory);
+        "taskmanager-" + taskManagerCounter.incrementAndGet(), jvmOptions, TaskManagerRunner.class, configArguments(List.of("--jobmanager", hostPort)), settings, logDirectory);
+  }
+
+  /** {@code arguments} of a child process, and {@code --config FILE} when the builder has one. */
+  private List<String> configArguments(List<String> arguments) {
+    if (configFile == null) {
+      return arguments;
+    }
+    List<String> withFile = new ArrayList<>(arguments);
+    withFile.addAll(List.of("--config", configFile.toAbsolutePath().toString()));
+    return withFile;
   }
 
   /**
