@@ -13,7 +13,8 @@ import java.time.Duration;
  * allocated or scheduled, so that one registration, job or asker cannot exhaust the JobManager's
  * memory or break its scheduler. Each has a key under {@code shoal.jobmanager.limits}.
  *
- * @param maxSlotsPerTaskManager slots one TaskManager may register ({@code max-slots-per-taskmanager})
+ * @param maxSlotsPerTaskManager slots one TaskManager may register ({@code
+ *     max-slots-per-taskmanager})
  * @param maxParallelism subtasks of one vertex ({@code max-parallelism})
  * @param maxSubtasks subtasks of one job, all vertices together ({@code max-subtasks})
  * @param maxVertices vertices of one job ({@code max-vertices})
@@ -21,7 +22,12 @@ import java.time.Duration;
  * @param maxWaiters askers waiting for testing notifications at once ({@code max-waiters})
  */
 public record JobLimits(
-    int maxSlotsPerTaskManager, int maxParallelism, int maxSubtasks, int maxVertices, Duration maxRestartDelay, int maxWaiters) {
+    int maxSlotsPerTaskManager,
+    int maxParallelism,
+    int maxSubtasks,
+    int maxVertices,
+    Duration maxRestartDelay,
+    int maxWaiters) {
 
   static final String PREFIX = "shoal.jobmanager.limits.";
 
@@ -32,14 +38,24 @@ public record JobLimits(
   public static final int MAX_NAME_CHARS = 256;
 
   /** 1,024 slots, parallelism 10,000, 100,000 subtasks, 10,000 vertices, 1 day, 10,000 waiters. */
-  public static final JobLimits DEFAULTS = new JobLimits(1024, 10_000, 100_000, 10_000, Duration.ofDays(1), 10_000);
+  public static final JobLimits DEFAULTS =
+      new JobLimits(1024, 10_000, 100_000, 10_000, Duration.ofDays(1), 10_000);
 
   public JobLimits {
-    if (maxSlotsPerTaskManager < 1 || maxParallelism < 1 || maxSubtasks < 1 || maxVertices < 1 || maxWaiters < 1) {
-      throw new IllegalArgumentException("Invalid configuration " + PREFIX + "*: every limit must be at least 1.");
+    if (maxSlotsPerTaskManager < 1
+        || maxParallelism < 1
+        || maxSubtasks < 1
+        || maxVertices < 1
+        || maxWaiters < 1) {
+      throw new IllegalArgumentException(
+          "Invalid configuration " + PREFIX + "*: every limit must be at least 1.");
     }
     if (maxRestartDelay.isNegative()) {
-      throw new IllegalArgumentException("Invalid configuration " + PREFIX + "max-restart-delay: must be >= 0, was " + maxRestartDelay);
+      throw new IllegalArgumentException(
+          "Invalid configuration "
+              + PREFIX
+              + "max-restart-delay: must be >= 0, was "
+              + maxRestartDelay);
     }
   }
 
@@ -50,24 +66,37 @@ public record JobLimits(
         integer(config, "max-parallelism", DEFAULTS.maxParallelism),
         integer(config, "max-subtasks", DEFAULTS.maxSubtasks),
         integer(config, "max-vertices", DEFAULTS.maxVertices),
-        config.hasPath(PREFIX + "max-restart-delay") ? config.getDuration(PREFIX + "max-restart-delay") : DEFAULTS.maxRestartDelay,
+        config.hasPath(PREFIX + "max-restart-delay")
+            ? config.getDuration(PREFIX + "max-restart-delay")
+            : DEFAULTS.maxRestartDelay,
         integer(config, "max-waiters", DEFAULTS.maxWaiters));
   }
 
   /** Why a TaskManager with {@code slots} slots is refused, or null. */
   public String slotsRefusal(int slots) {
     if (slots > maxSlotsPerTaskManager) {
-      return "A TaskManager may register at most " + maxSlotsPerTaskManager + " slots (" + PREFIX
-          + "max-slots-per-taskmanager), this one asked for " + slots + ".";
+      return "A TaskManager may register at most "
+          + maxSlotsPerTaskManager
+          + " slots ("
+          + PREFIX
+          + "max-slots-per-taskmanager), this one asked for "
+          + slots
+          + ".";
     }
     return null;
   }
 
   /** Why a TaskManager at {@code location} is refused for its names' length, or null. */
   public static String namesRefusal(TaskManagerLocation location) {
-    if (location.resourceId().value().length() > MAX_NAME_CHARS || location.host().length() > MAX_NAME_CHARS) {
-      return "A TaskManager's resource id and host may have at most " + MAX_NAME_CHARS + " characters; this one has "
-          + location.resourceId().value().length() + " and " + location.host().length() + ".";
+    if (location.resourceId().value().length() > MAX_NAME_CHARS
+        || location.host().length() > MAX_NAME_CHARS) {
+      return "A TaskManager's resource id and host may have at most "
+          + MAX_NAME_CHARS
+          + " characters; this one has "
+          + location.resourceId().value().length()
+          + " and "
+          + location.host().length()
+          + ".";
     }
     return null;
   }
@@ -78,36 +107,74 @@ public record JobLimits(
    */
   public String jobRefusal(JobGraph job) {
     if (job.name().length() > MAX_NAME_CHARS) {
-      return "The job's name has " + job.name().length() + " characters; at most " + MAX_NAME_CHARS + " are allowed.";
+      return "The job's name has "
+          + job.name().length()
+          + " characters; at most "
+          + MAX_NAME_CHARS
+          + " are allowed.";
     }
     if (job.vertices().size() > maxVertices) {
-      return "The job has " + job.vertices().size() + " vertices; at most " + maxVertices + " are allowed (" + PREFIX + "max-vertices).";
+      return "The job has "
+          + job.vertices().size()
+          + " vertices; at most "
+          + maxVertices
+          + " are allowed ("
+          + PREFIX
+          + "max-vertices).";
     }
     long subtasks = 0;
     for (JobVertex vertex : job.vertices()) {
       if (vertex.name().length() > MAX_NAME_CHARS) {
-        return "Vertex '" + vertex.name().substring(0, 40) + "...' has a name of " + vertex.name().length()
-            + " characters; at most " + MAX_NAME_CHARS + " are allowed.";
+        return "Vertex '"
+            + vertex.name().substring(0, 40)
+            + "...' has a name of "
+            + vertex.name().length()
+            + " characters; at most "
+            + MAX_NAME_CHARS
+            + " are allowed.";
       }
       if (vertex.parallelism() > maxParallelism) {
-        return "Vertex '" + vertex.name() + "' has parallelism " + vertex.parallelism() + "; at most " + maxParallelism
-            + " is allowed (" + PREFIX + "max-parallelism).";
+        return "Vertex '"
+            + vertex.name()
+            + "' has parallelism "
+            + vertex.parallelism()
+            + "; at most "
+            + maxParallelism
+            + " is allowed ("
+            + PREFIX
+            + "max-parallelism).";
       }
       subtasks += vertex.parallelism();
     }
     if (subtasks > maxSubtasks) {
-      return "The job has " + subtasks + " subtasks; at most " + maxSubtasks + " are allowed (" + PREFIX + "max-subtasks).";
+      return "The job has "
+          + subtasks
+          + " subtasks; at most "
+          + maxSubtasks
+          + " are allowed ("
+          + PREFIX
+          + "max-subtasks).";
     }
     return switch (job.restartStrategy()) {
       case RestartStrategy.NoRestart none -> null;
-      case RestartStrategy.FixedDelay fixed -> delayRefusal("restart-strategy.fixed-delay.delay", fixed.delay());
-      case RestartStrategy.FailureRate rate -> delayRefusal("restart-strategy.failure-rate.delay", rate.delay());
+      case RestartStrategy.FixedDelay fixed ->
+          delayRefusal("restart-strategy.fixed-delay.delay", fixed.delay());
+      case RestartStrategy.FailureRate rate ->
+          delayRefusal("restart-strategy.failure-rate.delay", rate.delay());
     };
   }
 
   private String delayRefusal(String key, Duration delay) {
     if (delay.compareTo(maxRestartDelay) > 0) {
-      return "Invalid " + key + ": " + Durations.format(delay) + " is longer than the " + Durations.format(maxRestartDelay) + " allowed (" + PREFIX + "max-restart-delay).";
+      return "Invalid "
+          + key
+          + ": "
+          + Durations.format(delay)
+          + " is longer than the "
+          + Durations.format(maxRestartDelay)
+          + " allowed ("
+          + PREFIX
+          + "max-restart-delay).";
     }
     return null;
   }
@@ -118,7 +185,14 @@ public record JobLimits(
     }
     long value = config.getLong(PREFIX + key);
     if (value < 1 || value > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("Invalid configuration " + PREFIX + key + ": must be within 1.." + Integer.MAX_VALUE + ", was " + value);
+      throw new IllegalArgumentException(
+          "Invalid configuration "
+              + PREFIX
+              + key
+              + ": must be within 1.."
+              + Integer.MAX_VALUE
+              + ", was "
+              + value);
     }
     return (int) value;
   }

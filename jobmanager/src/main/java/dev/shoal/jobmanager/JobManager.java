@@ -129,14 +129,14 @@ import org.apache.pekko.stream.Materializer;
 
 /**
  * The JobManager actor: leads the cluster once its election service grants leadership, accepts
- * TaskManager registrations, tracks their liveness (Pekko death watch plus application
- * heartbeats with a timeout) and answers cluster queries. What it obeys from whom (leadership,
- * task reports, registrations under a taken resource id, StopCluster) {@link JobManagerAuthority}
- * decides; what it refuses is dropped and logged.
+ * TaskManager registrations, tracks their liveness (Pekko death watch plus application heartbeats
+ * with a timeout) and answers cluster queries. What it obeys from whom (leadership, task reports,
+ * registrations under a taken resource id, StopCluster) {@link JobManagerAuthority} decides; what
+ * it refuses is dropped and logged.
  *
- * <p>Threading: all state lives in fields touched only by the actor's thread; nothing here
- * blocks. Time comes from Pekko timers, an injectable wall clock and an injectable monotonic
- * clock (heartbeat gaps).
+ * <p>Threading: all state lives in fields touched only by the actor's thread; nothing here blocks.
+ * Time comes from Pekko timers, an injectable wall clock and an injectable monotonic clock
+ * (heartbeat gaps).
  */
 public final class JobManager extends ShoalActor {
 
@@ -155,7 +155,8 @@ public final class JobManager extends ShoalActor {
    * @param timer which timer
    * @param attemptNumber the job attempt it was started in
    */
-  private record JobTimeout(JobID jobId, JobTimer timer, int attemptNumber) implements NoSerializationVerificationNeeded {}
+  private record JobTimeout(JobID jobId, JobTimer timer, int attemptNumber)
+      implements NoSerializationVerificationNeeded {}
 
   /**
    * The jars of a job are stored and its savepoint read (or not).
@@ -164,7 +165,8 @@ public final class JobManager extends ShoalActor {
    * @param failure why it cannot start, or null
    * @param savepoint the savepoint it starts from, or null
    */
-  private record JobPrepared(JobID jobId, String failure, CompletedCheckpoint savepoint) implements NoSerializationVerificationNeeded {}
+  private record JobPrepared(JobID jobId, String failure, CompletedCheckpoint savepoint)
+      implements NoSerializationVerificationNeeded {}
 
   /**
    * A checkpoint's metadata was written (or not).
@@ -173,7 +175,8 @@ public final class JobManager extends ShoalActor {
    * @param checkpointId the checkpoint
    * @param failure why it could not be written, or null
    */
-  private record CheckpointStored(JobID jobId, long checkpointId, String failure) implements NoSerializationVerificationNeeded {}
+  private record CheckpointStored(JobID jobId, long checkpointId, String failure)
+      implements NoSerializationVerificationNeeded {}
 
   /**
    * A task's final state whose streamed accumulators arrived (or, when the transfer failed, with
@@ -181,7 +184,8 @@ public final class JobManager extends ShoalActor {
    *
    * @param state the state with its accumulators
    */
-  private record AccumulatorsFetched(TaskExecutionState state) implements NoSerializationVerificationNeeded {}
+  private record AccumulatorsFetched(TaskExecutionState state)
+      implements NoSerializationVerificationNeeded {}
 
   private final JobManagerConfiguration configuration;
   private final LeaderElectionService leaderElectionService;
@@ -215,7 +219,8 @@ public final class JobManager extends ShoalActor {
       LongSupplier clock,
       LongSupplier nanoClock) {
     this.configuration = Objects.requireNonNull(configuration, "configuration");
-    this.leaderElectionService = Objects.requireNonNull(leaderElectionService, "leaderElectionService");
+    this.leaderElectionService =
+        Objects.requireNonNull(leaderElectionService, "leaderElectionService");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.archive = new JobArchive(configuration.archivedJobs());
@@ -238,8 +243,8 @@ public final class JobManager extends ShoalActor {
    *
    * @param clock wall-clock milliseconds, for the times the JobManager reports and its heartbeat
    *     expiry
-   * @param nanoClock a monotonic clock in nanoseconds, read once per heartbeat to measure the
-   *     gaps between heartbeats
+   * @param nanoClock a monotonic clock in nanoseconds, read once per heartbeat to measure the gaps
+   *     between heartbeats
    */
   public static Props props(
       JobManagerConfiguration configuration,
@@ -247,7 +252,8 @@ public final class JobManager extends ShoalActor {
       LongSupplier clock,
       LongSupplier nanoClock) {
     return Props.create(
-        JobManager.class, () -> new JobManager(configuration, leaderElectionService, clock, nanoClock));
+        JobManager.class,
+        () -> new JobManager(configuration, leaderElectionService, clock, nanoClock));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -261,7 +267,10 @@ public final class JobManager extends ShoalActor {
         getSelf().path(),
         Durations.format(configuration.heartbeatInterval()),
         Durations.format(configuration.heartbeatTimeout()));
-    authority = new JobManagerAuthority(senders(), JobManagerAuthority.allowRemoteStop(getContext().getSystem().settings().config()));
+    authority =
+        new JobManagerAuthority(
+            senders(),
+            JobManagerAuthority.allowRemoteStop(getContext().getSystem().settings().config()));
     // reclaims the jar directories of JobManagers that were killed on this host, at start
     files();
     leaderElectionService.start(getSelf());
@@ -274,7 +283,11 @@ public final class JobManager extends ShoalActor {
     }
     leaderElectionService.stop();
     for (Instance instance : instances.unregisterAll()) {
-      instance.taskManager().tell(decorate(new Disconnect(instance.instanceId(), "The JobManager is shutting down.")), getSelf());
+      instance
+          .taskManager()
+          .tell(
+              decorate(new Disconnect(instance.instanceId(), "The JobManager is shutting down.")),
+              getSelf());
     }
     log.info("JobManager {} stopped.", getSelf().path());
   }
@@ -326,7 +339,11 @@ public final class JobManager extends ShoalActor {
     ResourceID resourceId = m.resourceId();
     String refusal = refusalReason(m);
     if (refusal != null) {
-      log.info("Refused registration of TaskManager {} at {}: {}", abbreviate(resourceId), taskManager.path(), abbreviate(refusal));
+      log.info(
+          "Refused registration of TaskManager {} at {}: {}",
+          abbreviate(resourceId),
+          taskManager.path(),
+          abbreviate(refusal));
       taskManager.tell(new RefuseRegistration(refusal, m.registrationId()), getSelf());
       return;
     }
@@ -334,7 +351,8 @@ public final class JobManager extends ShoalActor {
     if (existing != null) {
       long now = clock.getAsLong();
       instances.observeHeartbeats(now);
-      String takeOver = authority.takeOverRefusal(taskManager, existing, now, configuration.heartbeatTimeout());
+      String takeOver =
+          authority.takeOverRefusal(taskManager, existing, now, configuration.heartbeatTimeout());
       if (takeOver != null) {
         refuse(m, takeOver);
         taskManager.tell(new RefuseRegistration(takeOver + ".", m.registrationId()), getSelf());
@@ -342,15 +360,19 @@ public final class JobManager extends ShoalActor {
       }
       if (existing.taskManager().equals(taskManager)) {
         log.debug("TaskManager {} is already registered as {}.", resourceId, existing.instanceId());
-        taskManager.tell(new AlreadyRegistered(existing.instanceId(), leaderSessionId, m.registrationId()), getSelf());
+        taskManager.tell(
+            new AlreadyRegistered(existing.instanceId(), leaderSessionId, m.registrationId()),
+            getSelf());
         return;
       }
       // The same TaskManager process came back with a new actor (for example a fresh actor
       // system after quarantine): the old registration is dead.
-      removeTaskManager(existing, "it registered again from the new actor " + taskManager.path(), false);
+      removeTaskManager(
+          existing, "it registered again from the new actor " + taskManager.path(), false);
     }
     Instance instance =
-        instances.register(taskManager, m.location(), m.hardware(), m.numberOfSlots(), clock.getAsLong());
+        instances.register(
+            taskManager, m.location(), m.hardware(), m.numberOfSlots(), clock.getAsLong());
     getContext().watch(taskManager);
     slotPool.addInstance(instance.instanceId(), m.numberOfSlots());
     log.info(
@@ -361,7 +383,9 @@ public final class JobManager extends ShoalActor {
         instance.instanceId(),
         instances.count(),
         instances.totalSlots());
-    taskManager.tell(new AcknowledgeRegistration(instance.instanceId(), leaderSessionId, m.registrationId()), getSelf());
+    taskManager.tell(
+        new AcknowledgeRegistration(instance.instanceId(), leaderSessionId, m.registrationId()),
+        getSelf());
     notifyRegisteredCountWaiters();
     scheduleWaitingJobs();
   }
@@ -380,10 +404,18 @@ public final class JobManager extends ShoalActor {
     }
     Instance sameActor = instances.byActor(getSender());
     if (sameActor != null && !sameActor.resourceId().equals(m.resourceId())) {
-      return "Actor " + getSender().path() + " is registered as TaskManager " + sameActor.resourceId() + " already; it cannot register as " + m.resourceId() + " too.";
+      return "Actor "
+          + getSender().path()
+          + " is registered as TaskManager "
+          + sameActor.resourceId()
+          + " already; it cannot register as "
+          + m.resourceId()
+          + " too.";
     }
     if (m.numberOfSlots() < 1) {
-      return "Invalid number of task slots " + m.numberOfSlots() + ": a TaskManager needs at least 1.";
+      return "Invalid number of task slots "
+          + m.numberOfSlots()
+          + ": a TaskManager needs at least 1.";
     }
     String names = JobLimits.namesRefusal(m.location());
     return names != null ? names : limits().slotsRefusal(m.numberOfSlots());
@@ -401,7 +433,10 @@ public final class JobManager extends ShoalActor {
 
   private void handleHeartbeat(Heartbeat m) {
     Instance registered = instances.byInstanceId(m.instanceId());
-    String refusal = registered == null ? null : authority.instanceMessageRefusal(getSender(), registered, "a heartbeat");
+    String refusal =
+        registered == null
+            ? null
+            : authority.instanceMessageRefusal(getSender(), registered, "a heartbeat");
     if (refusal != null) {
       refuse(m, refusal);
       return;
@@ -413,9 +448,18 @@ public final class JobManager extends ShoalActor {
     }
     // A TaskManager that believes it is registered but is not (it was declared dead while it
     // was paused, or this JobManager restarted): tell it, so that it registers again.
-    log.info("Heartbeat from unknown TaskManager instance {} at {}; telling it to reconnect.", m.instanceId(), getSender().path());
+    log.info(
+        "Heartbeat from unknown TaskManager instance {} at {}; telling it to reconnect.",
+        m.instanceId(),
+        getSender().path());
     if (leaderSessionId != null) {
-      getSender().tell(decorate(new Disconnect(m.instanceId(), "Unknown TaskManager instance " + m.instanceId() + "; register again.")), getSelf());
+      getSender()
+          .tell(
+              decorate(
+                  new Disconnect(
+                      m.instanceId(),
+                      "Unknown TaskManager instance " + m.instanceId() + "; register again.")),
+              getSelf());
     }
   }
 
@@ -437,7 +481,8 @@ public final class JobManager extends ShoalActor {
     if (instance == null) {
       // a waiter of a testing notification that went away: nobody is left to tell
       allWaiters().forEach(waiters -> waiters.remove(t.actor()));
-      log.debug("Forgot {}, which terminated and is not a registered TaskManager.", t.actor().path());
+      log.debug(
+          "Forgot {}, which terminated and is not a registered TaskManager.", t.actor().path());
       return;
     }
     removeTaskManager(instance, "its actor terminated (death watch)", false);
@@ -449,7 +494,14 @@ public final class JobManager extends ShoalActor {
     Set<JobID> affected = slotPool.removeInstance(instance.instanceId());
     getContext().unwatch(instance.taskManager());
     if (tellTaskManager) {
-      instance.taskManager().tell(decorate(new Disconnect(instance.instanceId(), "The JobManager removed this TaskManager: " + reason + ".")), getSelf());
+      instance
+          .taskManager()
+          .tell(
+              decorate(
+                  new Disconnect(
+                      instance.instanceId(),
+                      "The JobManager removed this TaskManager: " + reason + ".")),
+              getSelf());
     }
     log.info(
         "Removed TaskManager {} ({}) at {}: {}. {} TaskManagers with {} slots remain.",
@@ -459,9 +511,12 @@ public final class JobManager extends ShoalActor {
         reason,
         instances.count(),
         instances.totalSlots());
-    terminationWaiters.release(instance.resourceId(), new TaskManagerTerminated(instance.resourceId(), reason), getSelf());
+    terminationWaiters.release(
+        instance.resourceId(), new TaskManagerTerminated(instance.resourceId(), reason), getSelf());
     SerializedThrowable cause =
-        SerializedThrowable.of(TaskManagerLostException.class, "TaskManager " + instance.resourceId() + " was lost: " + reason);
+        SerializedThrowable.of(
+            TaskManagerLostException.class,
+            "TaskManager " + instance.resourceId() + " was lost: " + reason);
     long now = clock.getAsLong();
     for (JobID jobId : affected) {
       JobMaster job = jobs.get(jobId);
@@ -484,13 +539,21 @@ public final class JobManager extends ShoalActor {
 
   private void handleGrantLeadership(GrantLeadership m) {
     if (leaderSessionId != null) {
-      log.warn("JobManager {} was granted leadership under {} while leading under {}; switching.", getSelf().path(), m.leaderSessionId(), leaderSessionId);
+      log.warn(
+          "JobManager {} was granted leadership under {} while leading under {}; switching.",
+          getSelf().path(),
+          m.leaderSessionId(),
+          leaderSessionId);
       disconnectAll("The JobManager changed its leader session.");
     }
     leaderSessionId = m.leaderSessionId();
-    log.info("JobManager {} was granted leadership with leader session ID {}.", getSelf().path(), leaderSessionId);
+    log.info(
+        "JobManager {} was granted leadership with leader session ID {}.",
+        getSelf().path(),
+        leaderSessionId);
     timers()
-        .startTimerAtFixedRate(Tick.CHECK_HEARTBEATS, Tick.CHECK_HEARTBEATS, configuration.heartbeatCheckInterval());
+        .startTimerAtFixedRate(
+            Tick.CHECK_HEARTBEATS, Tick.CHECK_HEARTBEATS, configuration.heartbeatCheckInterval());
     ResponseLeaderSessionID response = new ResponseLeaderSessionID(leaderSessionId);
     leaderWaiters.release(NotifyWhenLeader.INSTANCE, response, getSelf());
   }
@@ -500,24 +563,38 @@ public final class JobManager extends ShoalActor {
       log.debug("Leadership revoked from JobManager {}, which did not lead.", getSelf().path());
       return;
     }
-    log.info("JobManager {} lost leadership of session {}; disconnecting its TaskManagers.", getSelf().path(), leaderSessionId);
+    log.info(
+        "JobManager {} lost leadership of session {}; disconnecting its TaskManagers.",
+        getSelf().path(),
+        leaderSessionId);
     disconnectAll("JobManager is no longer the leader.");
     timers().cancel(Tick.CHECK_HEARTBEATS);
     leaderSessionId = null;
   }
 
-  /** Tells every registered TaskManager to disconnect (under the current session) and forgets it. */
+  /**
+   * Tells every registered TaskManager to disconnect (under the current session) and forgets it.
+   */
   private void disconnectAll(String cause) {
     // Without a job store there is nothing to recover the jobs from: they fail (the TaskManagers
     // cancel their tasks when they are told to disconnect below).
     for (JobMaster job : List.copyOf(jobs.values())) {
-      handle(job, () -> job.onLeadershipLost(SerializedThrowable.of(LeadershipLostException.class, cause), clock.getAsLong()));
+      handle(
+          job,
+          () ->
+              job.onLeadershipLost(
+                  SerializedThrowable.of(LeadershipLostException.class, cause), clock.getAsLong()));
     }
     for (Instance instance : instances.unregisterAll()) {
       slotPool.removeInstance(instance.instanceId());
       getContext().unwatch(instance.taskManager());
-      instance.taskManager().tell(decorate(new Disconnect(instance.instanceId(), cause)), getSelf());
-      terminationWaiters.release(instance.resourceId(), new TaskManagerTerminated(instance.resourceId(), cause), getSelf());
+      instance
+          .taskManager()
+          .tell(decorate(new Disconnect(instance.instanceId(), cause)), getSelf());
+      terminationWaiters.release(
+          instance.resourceId(),
+          new TaskManagerTerminated(instance.resourceId(), cause),
+          getSelf());
     }
   }
 
@@ -529,7 +606,8 @@ public final class JobManager extends ShoalActor {
     switch (message) {
       case final Disconnect m -> handleDisconnect(m);
       case final StopCluster m -> handleStopCluster(m);
-      // answers to fire-and-forget CancelTasks (also those releasing finished producers' partitions)
+      // answers to fire-and-forget CancelTasks (also those releasing finished producers'
+      // partitions)
       case Acknowledge.INSTANCE -> log.debug("Ignored an acknowledgement from {}.", getSender());
     }
   }
@@ -552,7 +630,9 @@ public final class JobManager extends ShoalActor {
     String refusal = authority.stopClusterRefusal(getSender());
     if (refusal != null) {
       refuse(m, refusal);
-      reply(new Status.Failure(new IllegalStateException("The JobManager refused StopCluster: " + refusal)));
+      reply(
+          new Status.Failure(
+              new IllegalStateException("The JobManager refused StopCluster: " + refusal)));
       return;
     }
     log.info("Stopping the cluster on request of {}: {}", getSender(), abbreviate(m.message()));
@@ -576,8 +656,14 @@ public final class JobManager extends ShoalActor {
       case RequestRegisteredTaskManagers.INSTANCE -> {
         instances.observeHeartbeats(clock.getAsLong());
         if (instances.count() > PAGE_SIZE) {
-          reply(new Status.Failure(new IllegalStateException(instances.count() + " TaskManagers are registered, more than one"
-              + " message carries (" + PAGE_SIZE + "): page through them with RequestTaskManagerPage.")));
+          reply(
+              new Status.Failure(
+                  new IllegalStateException(
+                      instances.count()
+                          + " TaskManagers are registered, more than one"
+                          + " message carries ("
+                          + PAGE_SIZE
+                          + "): page through them with RequestTaskManagerPage.")));
         } else {
           reply(new RegisteredTaskManagers(instances.infos()));
         }
@@ -587,7 +673,8 @@ public final class JobManager extends ShoalActor {
         List<TaskManagerInfo> all = instances.infos();
         reply(new TaskManagerPage(page(all, m.offset(), m.limit()), m.offset(), all.size()));
       }
-      case RequestTotalNumberOfSlots.INSTANCE -> reply(new TotalNumberOfSlots(instances.totalSlots()));
+      case RequestTotalNumberOfSlots.INSTANCE ->
+          reply(new TotalNumberOfSlots(instances.totalSlots()));
       case RequestLeaderSessionID.INSTANCE -> reply(new ResponseLeaderSessionID(leaderSessionId));
       case final RequestTaskManagerInstance m -> {
         instances.observeHeartbeats(clock.getAsLong());
@@ -640,16 +727,39 @@ public final class JobManager extends ShoalActor {
     }
     if (refusal != null) {
       log.info("Refused job {} ({}): {}", jobId, abbreviate(graph.name()), abbreviate(refusal));
-      reply(new JobResultFailure(jobId, JobStatus.FAILED, SerializedThrowable.of(JobSubmissionException.class, refusal), 0));
+      reply(
+          new JobResultFailure(
+              jobId,
+              JobStatus.FAILED,
+              SerializedThrowable.of(JobSubmissionException.class, refusal),
+              0));
       return;
     }
     List<JarFile> jars = m.jars().stream().map(JarUpload::file).toList();
-    JobMaster job = new JobMaster(graph, jars, getSender(), m.listening(), configuration, cluster, checkpointSettings, clock.getAsLong());
+    JobMaster job =
+        new JobMaster(
+            graph,
+            jars,
+            getSender(),
+            m.listening(),
+            configuration,
+            cluster,
+            checkpointSettings,
+            clock.getAsLong());
     jobs.put(jobId, job);
     log.info(
-        "Submitted job {} ({}): {} vertices, {} subtasks, needs {} slots; restart strategy {}; {} jar(s){}.",
-        jobId, graph.name(), graph.vertices().size(), graph.numberOfSubtasks(), graph.maxParallelism(), graph.restartStrategy(), jars.size(),
-        checkpointSettings.restorePath() == null ? "" : "; starts from " + checkpointSettings.restorePath());
+        "Submitted job {} ({}): {} vertices, {} subtasks, needs {} slots; restart strategy {}; {}"
+            + " jar(s){}.",
+        jobId,
+        graph.name(),
+        graph.vertices().size(),
+        graph.numberOfSubtasks(),
+        graph.maxParallelism(),
+        graph.restartStrategy(),
+        jars.size(),
+        checkpointSettings.restorePath() == null
+            ? ""
+            : "; starts from " + checkpointSettings.restorePath());
     if (jars.isEmpty() && checkpointSettings.restorePath() == null) {
       handle(job, () -> job.start(clock.getAsLong()));
     } else {
@@ -681,10 +791,21 @@ public final class JobManager extends ShoalActor {
    * savepoint the job starts from; the outcome comes back as JobPrepared.
    */
   private void prepare(JobID jobId, List<JarUpload> uploads, String savepointPath) {
-    CompletionStage<Void> jarsStored = uploads.isEmpty() ? CompletableFuture.completedFuture(null) : files().storeJars(jobId, uploads);
-    CompletionStage<JobPrepared> outcome = jarsStored
-        .thenCompose(stored -> savepointPath == null ? CompletableFuture.completedFuture(null) : files().readSavepoint(savepointPath))
-        .handle((savepoint, failure) -> new JobPrepared(jobId, failure == null ? null : JobFiles.describe(failure), savepoint));
+    CompletionStage<Void> jarsStored =
+        uploads.isEmpty()
+            ? CompletableFuture.completedFuture(null)
+            : files().storeJars(jobId, uploads);
+    CompletionStage<JobPrepared> outcome =
+        jarsStored
+            .thenCompose(
+                stored ->
+                    savepointPath == null
+                        ? CompletableFuture.completedFuture(null)
+                        : files().readSavepoint(savepointPath))
+            .handle(
+                (savepoint, failure) ->
+                    new JobPrepared(
+                        jobId, failure == null ? null : JobFiles.describe(failure), savepoint));
     Patterns.pipe(outcome, getContext().getDispatcher()).to(getSelf());
   }
 
@@ -700,20 +821,29 @@ public final class JobManager extends ShoalActor {
       handle(job, () -> job.failBeforeStart(cause, clock.getAsLong()));
       return;
     }
-    log.info("Prepared job {}: {} jar(s) stored{}.", m.jobId(), job.jars().size(),
+    log.info(
+        "Prepared job {}: {} jar(s) stored{}.",
+        m.jobId(),
+        job.jars().size(),
         m.savepoint() == null ? "" : ", savepoint " + m.savepoint().directory() + " read");
     handle(job, () -> job.start(m.savepoint(), clock.getAsLong()));
   }
 
   private void handleRequestJobJar(RequestJobJar m) {
     JobMaster job = jobs.get(m.jobId());
-    boolean known = job != null && job.isStarted() && job.jars().stream().anyMatch(jar -> jar.name().equals(m.name()));
+    boolean known =
+        job != null
+            && job.isStarted()
+            && job.jars().stream().anyMatch(jar -> jar.name().equals(m.name()));
     String refusal = known ? authority.jarRequestRefusal(getSender(), instancesOf(job)) : null;
     if (!known || refusal != null) {
       if (refusal != null) {
         refuse(m, refusal);
       }
-      reply(new Status.Failure(new IllegalArgumentException("JobManager has no jar " + m.name() + " of a running job " + m.jobId() + ".")));
+      reply(
+          new Status.Failure(
+              new IllegalArgumentException(
+                  "JobManager has no jar " + m.name() + " of a running job " + m.jobId() + ".")));
       return;
     }
     reply(new JobJar(m.jobId(), m.name(), files().serveJar(m.jobId(), m.name())));
@@ -721,7 +851,11 @@ public final class JobManager extends ShoalActor {
 
   private JobFiles files() {
     if (files == null) {
-      Executor blockingIo = getContext().getSystem().dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
+      Executor blockingIo =
+          getContext()
+              .getSystem()
+              .dispatchers()
+              .lookup("pekko.actor.default-blocking-io-dispatcher");
       files = new JobFiles(Materializer.createMaterializer(getContext()), blockingIo);
     }
     return files;
@@ -755,12 +889,25 @@ public final class JobManager extends ShoalActor {
     TaskExecutionState update = m.state();
     JobMaster job = jobs.get(update.jobId());
     if (job == null) {
-      log.debug("Ignored state {} of execution {} of job {}: no such running job.", update.state(), update.attemptId(), update.jobId());
+      log.debug(
+          "Ignored state {} of execution {} of job {}: no such running job.",
+          update.state(),
+          update.attemptId(),
+          update.jobId());
       return;
     }
     String refusal = attemptReportRefusal(job, update.attemptId(), "a task's state update");
     if (refusal != null) {
-      refuse(m, refusal + " (it reported " + update.state() + " for attempt " + update.attemptId() + " of job " + update.jobId() + ")");
+      refuse(
+          m,
+          refusal
+              + " (it reported "
+              + update.state()
+              + " for attempt "
+              + update.attemptId()
+              + " of job "
+              + update.jobId()
+              + ")");
       return;
     }
     if (m.accumulatorStream() == null) {
@@ -770,17 +917,35 @@ public final class JobManager extends ShoalActor {
     // accumulators too large for the message: pulled off the actor's thread, then the change is
     // applied; a failed pull applies it with the dropped note instead
     String owner = "task " + update.attemptId() + " of job " + update.jobId();
-    CompletionStage<AccumulatorsFetched> fetched = accumulatorTransfer().fetch(m.accumulatorStream())
-        .handle((values, failure) -> new AccumulatorsFetched(new TaskExecutionState(update.jobId(), update.attemptId(), update.state(), update.error(),
-            failure == null ? values : AccumulatorTransfer.fetchFailed(owner, failure))));
+    CompletionStage<AccumulatorsFetched> fetched =
+        accumulatorTransfer()
+            .fetch(m.accumulatorStream())
+            .handle(
+                (values, failure) ->
+                    new AccumulatorsFetched(
+                        new TaskExecutionState(
+                            update.jobId(),
+                            update.attemptId(),
+                            update.state(),
+                            update.error(),
+                            failure == null
+                                ? values
+                                : AccumulatorTransfer.fetchFailed(owner, failure))));
     Patterns.pipe(fetched, getContext().getDispatcher()).to(getSelf(), getSender());
   }
 
-  /** Applies a task's state change whose sender was checked (directly, or before its accumulators were pulled). */
+  /**
+   * Applies a task's state change whose sender was checked (directly, or before its accumulators
+   * were pulled).
+   */
   private void applyTaskStateUpdate(TaskExecutionState update) {
     JobMaster job = jobs.get(update.jobId());
     if (job == null) {
-      log.debug("Ignored state {} of execution {} of job {}: no such running job.", update.state(), update.attemptId(), update.jobId());
+      log.debug(
+          "Ignored state {} of execution {} of job {}: no such running job.",
+          update.state(),
+          update.attemptId(),
+          update.jobId());
       return;
     }
     handle(job, () -> job.onTaskStateUpdate(update, clock.getAsLong()));
@@ -797,10 +962,19 @@ public final class JobManager extends ShoalActor {
     JobMaster job = jobs.get(m.jobId());
     if (job == null) {
       JobDetails archived = archive.get(m.jobId());
-      reply(new CancellationFailure(m.jobId(), archived == null ? "No job " + m.jobId() + " is known." : "Job " + m.jobId() + " is " + archived.summary().status() + " already."));
+      reply(
+          new CancellationFailure(
+              m.jobId(),
+              archived == null
+                  ? "No job " + m.jobId() + " is known."
+                  : "Job " + m.jobId() + " is " + archived.summary().status() + " already."));
       return;
     }
-    log.info("Cancelling job {} ({}) on request of {}.", m.jobId(), job.graph().jobGraph().name(), getSender());
+    log.info(
+        "Cancelling job {} ({}) on request of {}.",
+        m.jobId(),
+        job.graph().jobGraph().name(),
+        getSender());
     reply(new CancellationSuccess(m.jobId()));
     handle(job, () -> job.cancel(clock.getAsLong()));
   }
@@ -834,21 +1008,31 @@ public final class JobManager extends ShoalActor {
             tellTaskManager(a.instance(), new SubmitTask(a.descriptor()));
         case final JobMasterAction.CancelTask a ->
             tellTaskManager(a.instance(), new CancelTask(a.attemptId()));
-        case final JobMasterAction.SendCheckpointMessage a -> tellTaskManager(a.instance(), a.message());
+        case final JobMasterAction.SendCheckpointMessage a ->
+            tellTaskManager(a.instance(), a.message());
         case final JobMasterAction.StartTimer a ->
-            timers().startSingleTimer(new JobTimerKey(jobId, a.timer()), new JobTimeout(jobId, a.timer(), job.graph().attemptNumber()), a.delay());
-        case final JobMasterAction.CancelTimer a -> timers().cancel(new JobTimerKey(jobId, a.timer()));
+            timers()
+                .startSingleTimer(
+                    new JobTimerKey(jobId, a.timer()),
+                    new JobTimeout(jobId, a.timer(), job.graph().attemptNumber()),
+                    a.delay());
+        case final JobMasterAction.CancelTimer a ->
+            timers().cancel(new JobTimerKey(jobId, a.timer()));
         case JobMasterAction.WaitForSlots.INSTANCE -> waitingForSlots.add(jobId);
         case JobMasterAction.StopWaitingForSlots.INSTANCE -> waitingForSlots.remove(jobId);
         case JobMasterAction.ReleaseSlots.INSTANCE -> slotPool.release(jobId);
-        case final JobMasterAction.Reply a -> ((ActorRef) a.recipient()).tell(withLargeAccumulatorsStreamed(a.message()), getSelf());
+        case final JobMasterAction.Reply a ->
+            ((ActorRef) a.recipient()).tell(withLargeAccumulatorsStreamed(a.message()), getSelf());
         case final JobMasterAction.StoreCheckpoint a -> storeCheckpoint(jobId, a.checkpoint());
         case final JobMasterAction.DiscardCheckpoint a -> discardCheckpoint(jobId, a.directory());
         case final JobMasterAction.StatusChanged a -> notifyJobStatus(jobId, a.status());
-        case JobMasterAction.AllVerticesRunning.INSTANCE -> allRunningWaiters.release(jobId, new AllVerticesRunning(jobId), getSelf());
-        case final JobMasterAction.CheckpointCompleted a -> checkpointWaiters.releaseWhere(
-            w -> w.jobId().equals(jobId) && w.checkpointId() <= a.checkpointId(),
-            w -> new CheckpointCompleted(jobId, a.checkpointId(), a.path()), getSelf());
+        case JobMasterAction.AllVerticesRunning.INSTANCE ->
+            allRunningWaiters.release(jobId, new AllVerticesRunning(jobId), getSelf());
+        case final JobMasterAction.CheckpointCompleted a ->
+            checkpointWaiters.releaseWhere(
+                w -> w.jobId().equals(jobId) && w.checkpointId() <= a.checkpointId(),
+                w -> new CheckpointCompleted(jobId, a.checkpointId(), a.path()),
+                getSelf());
         case final JobMasterAction.JobEnded a -> handleJobEnded(job, a);
       }
     }
@@ -862,8 +1046,10 @@ public final class JobManager extends ShoalActor {
     if (!(message instanceof JobResultSuccess result) || result.accumulators().isEmpty()) {
       return message;
     }
-    AccumulatorTransfer.Outgoing out = accumulatorTransfer().prepare(result.accumulators(), "job " + result.jobId());
-    return new JobResultSuccess(result.jobId(), result.netRuntimeMillis(), out.inline(), result.restarts(), out.stream());
+    AccumulatorTransfer.Outgoing out =
+        accumulatorTransfer().prepare(result.accumulators(), "job " + result.jobId());
+    return new JobResultSuccess(
+        result.jobId(), result.netRuntimeMillis(), out.inline(), result.restarts(), out.stream());
   }
 
   private AccumulatorTransfer accumulatorTransfer() {
@@ -877,10 +1063,15 @@ public final class JobManager extends ShoalActor {
   private void tellTaskManager(InstanceID instance, ShoalMessage message) {
     Instance taskManager = instances.byInstanceId(instance);
     if (taskManager == null) {
-      log.debug("Dropped {} for TaskManager instance {}, which is no longer registered.", message.getClass().getSimpleName(), instance);
+      log.debug(
+          "Dropped {} for TaskManager instance {}, which is no longer registered.",
+          message.getClass().getSimpleName(),
+          instance);
       return;
     }
-    taskManager.taskManager().tell(message instanceof RequiresLeaderSessionID ? decorate(message) : message, getSelf());
+    taskManager
+        .taskManager()
+        .tell(message instanceof RequiresLeaderSessionID ? decorate(message) : message, getSelf());
   }
 
   /** The job is over: forget it, archive it, delete its jars, tell who waits. */
@@ -912,7 +1103,8 @@ public final class JobManager extends ShoalActor {
     if (execution == null) {
       return null;
     }
-    Instance deployedTo = execution.instanceId() == null ? null : instances.byInstanceId(execution.instanceId());
+    Instance deployedTo =
+        execution.instanceId() == null ? null : instances.byInstanceId(execution.instanceId());
     return authority.attemptReportRefusal(getSender(), deployedTo, what);
   }
 
@@ -953,7 +1145,12 @@ public final class JobManager extends ShoalActor {
 
     @Override
     public String describeSlots() {
-      return slotPool.freeSlots() + " of " + slotPool.totalSlots() + " slots on " + instances.count() + " TaskManagers";
+      return slotPool.freeSlots()
+          + " of "
+          + slotPool.totalSlots()
+          + " slots on "
+          + instances.count()
+          + " TaskManagers";
     }
   }
 
@@ -964,7 +1161,11 @@ public final class JobManager extends ShoalActor {
   private void handleCheckpointMessage(CheckpointMessage.ForJobManager m) {
     JobMaster job = jobs.get(m.jobId());
     if (job == null) {
-      log.debug("Ignored {} of checkpoint {}: job {} is not running.", m.getClass().getSimpleName(), m.checkpointId(), m.jobId());
+      log.debug(
+          "Ignored {} of checkpoint {}: job {} is not running.",
+          m.getClass().getSimpleName(),
+          m.checkpointId(),
+          m.jobId());
       return;
     }
     String refusal = attemptReportRefusal(job, m.attemptId(), "a checkpoint response");
@@ -981,7 +1182,11 @@ public final class JobManager extends ShoalActor {
       reply(new TriggerSavepointFailure(m.jobId(), notRunning(m.jobId())));
       return;
     }
-    log.info("Savepoint of job {} requested by {}{}.", m.jobId(), getSender(), m.directory() == null ? "" : " into " + abbreviate(m.directory()));
+    log.info(
+        "Savepoint of job {} requested by {}{}.",
+        m.jobId(),
+        getSender(),
+        m.directory() == null ? "" : " into " + abbreviate(m.directory()));
     handle(job, () -> job.triggerSavepoint(m.directory(), getSender(), clock.getAsLong()));
   }
 
@@ -997,34 +1202,57 @@ public final class JobManager extends ShoalActor {
 
   private String notRunning(JobID jobId) {
     JobDetails archived = archive.get(jobId);
-    return archived == null ? "No job " + jobId + " is known." : "Job " + jobId + " is " + archived.summary().status() + " already.";
+    return archived == null
+        ? "No job " + jobId + " is known."
+        : "Job " + jobId + " is " + archived.summary().status() + " already.";
   }
 
-  /** Writes a checkpoint's metadata off the actor's thread; the outcome comes back as CheckpointStored. */
+  /**
+   * Writes a checkpoint's metadata off the actor's thread; the outcome comes back as
+   * CheckpointStored.
+   */
   private void storeCheckpoint(JobID jobId, CompletedCheckpoint checkpoint) {
-    CompletionStage<CheckpointStored> outcome = files().storeCheckpoint(checkpoint)
-        .handle((done, failure) -> new CheckpointStored(jobId, checkpoint.checkpointId(), failure == null ? null : JobFiles.describe(failure)));
+    CompletionStage<CheckpointStored> outcome =
+        files()
+            .storeCheckpoint(checkpoint)
+            .handle(
+                (done, failure) ->
+                    new CheckpointStored(
+                        jobId,
+                        checkpoint.checkpointId(),
+                        failure == null ? null : JobFiles.describe(failure)));
     Patterns.pipe(outcome, getContext().getDispatcher()).to(getSelf());
   }
 
   private void handleCheckpointStored(CheckpointStored m) {
     JobMaster job = jobs.get(m.jobId());
     if (job == null) {
-      log.debug("Checkpoint {} of job {} was stored after the job ended.", m.checkpointId(), m.jobId());
+      log.debug(
+          "Checkpoint {} of job {} was stored after the job ended.", m.checkpointId(), m.jobId());
       return;
     }
     long now = clock.getAsLong();
-    handle(job, () -> m.failure() == null
-        ? job.onCheckpointStored(m.checkpointId(), now)
-        : job.onCheckpointStoreFailed(m.checkpointId(), m.failure(), now));
+    handle(
+        job,
+        () ->
+            m.failure() == null
+                ? job.onCheckpointStored(m.checkpointId(), now)
+                : job.onCheckpointStoreFailed(m.checkpointId(), m.failure(), now));
   }
 
   /** Deletes a checkpoint directory off the actor's thread; a failure is logged. */
   private void discardCheckpoint(JobID jobId, String directory) {
-    files().discardCheckpoint(directory).exceptionally(failure -> {
-      log.warn("Could not delete checkpoint directory {} of job {}: {}", directory, jobId, JobFiles.describe(failure));
-      return null;
-    });
+    files()
+        .discardCheckpoint(directory)
+        .exceptionally(
+            failure -> {
+              log.warn(
+                  "Could not delete checkpoint directory {} of job {}: {}",
+                  directory,
+                  jobId,
+                  JobFiles.describe(failure));
+              return null;
+            });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1046,8 +1274,13 @@ public final class JobManager extends ShoalActor {
   private void handleRequestRunningJobs() {
     List<JobSummary> summaries = jobSummaries();
     if (summaries.size() > PAGE_SIZE) {
-      reply(new Status.Failure(new IllegalStateException(summaries.size() + " jobs are known, more than one message carries ("
-          + PAGE_SIZE + "): page through them with RequestJobsPage.")));
+      reply(
+          new Status.Failure(
+              new IllegalStateException(
+                  summaries.size()
+                      + " jobs are known, more than one message carries ("
+                      + PAGE_SIZE
+                      + "): page through them with RequestJobsPage.")));
     } else {
       reply(new RunningJobs(summaries));
     }
@@ -1064,8 +1297,8 @@ public final class JobManager extends ShoalActor {
   }
 
   /**
-   * Entries of a list one reply carries: at most {@link #PAGE_SIZE}, each bounded in size (ids,
-   * and names of at most {@link JobLimits#MAX_NAME_CHARS}), so that a page always fits one remote
+   * Entries of a list one reply carries: at most {@link #PAGE_SIZE}, each bounded in size (ids, and
+   * names of at most {@link JobLimits#MAX_NAME_CHARS}), so that a page always fits one remote
    * message.
    */
   static final int PAGE_SIZE = 100;
@@ -1081,8 +1314,16 @@ public final class JobManager extends ShoalActor {
     if (details == null) {
       reply(new JobNotFound(m.jobId()));
     } else if (details.vertices().size() > PAGE_SIZE) {
-      reply(new Status.Failure(new IllegalStateException("Job " + m.jobId() + " has " + details.vertices().size()
-          + " vertices, more than one message carries (" + PAGE_SIZE + "): page through them with RequestJobDetailsPage.")));
+      reply(
+          new Status.Failure(
+              new IllegalStateException(
+                  "Job "
+                      + m.jobId()
+                      + " has "
+                      + details.vertices().size()
+                      + " vertices, more than one message carries ("
+                      + PAGE_SIZE
+                      + "): page through them with RequestJobDetailsPage.")));
     } else {
       reply(details);
     }
@@ -1094,7 +1335,13 @@ public final class JobManager extends ShoalActor {
       reply(new JobNotFound(m.jobId()));
     } else {
       List<VertexDetails> all = details.vertices();
-      reply(new JobDetailsPage(details.summary(), page(all, m.offset(), m.limit()), m.offset(), all.size(), details.failureCause()));
+      reply(
+          new JobDetailsPage(
+              details.summary(),
+              page(all, m.offset(), m.limit()),
+              m.offset(),
+              all.size(),
+              details.failureCause()));
     }
   }
 
@@ -1102,7 +1349,8 @@ public final class JobManager extends ShoalActor {
   private JobDetails jobDetails(JobID jobId) {
     JobMaster job = jobs.get(jobId);
     if (job != null) {
-      return new JobDetails(job.graph().summary(), job.graph().vertexDetails(), job.graph().failureCause());
+      return new JobDetails(
+          job.graph().summary(), job.graph().vertexDetails(), job.graph().failureCause());
     }
     return archive.get(jobId);
   }
@@ -1112,21 +1360,32 @@ public final class JobManager extends ShoalActor {
   // ------------------------------------------------------------------------------------------
 
   private List<Waiters<?>> allWaiters() {
-    return List.of(registeredCountWaiters, terminationWaiters, leaderWaiters, jobStatusWaiters, allRunningWaiters,
-        jobRemovedWaiters, checkpointWaiters);
+    return List.of(
+        registeredCountWaiters,
+        terminationWaiters,
+        leaderWaiters,
+        jobStatusWaiters,
+        allRunningWaiters,
+        jobRemovedWaiters,
+        checkpointWaiters);
   }
 
   /**
-   * Whether the sender may wait for a notification: the waiters are bounded, and each is watched
-   * so that it is forgotten when it terminates.
+   * Whether the sender may wait for a notification: the waiters are bounded, and each is watched so
+   * that it is forgotten when it terminates.
    */
   private boolean admitWaiter() {
     int waiting = allWaiters().stream().mapToInt(Waiters::size).sum();
     if (waiting >= limits().maxWaiters()) {
-      log.warn("Refused a notification request from {}: {} askers wait already.", getSender(), waiting);
-      reply(new Status.Failure(new IllegalStateException(
-          "The JobManager has " + waiting + " waiting notification requests, the most it keeps"
-              + " (shoal.jobmanager.limits.max-waiters); try again later.")));
+      log.warn(
+          "Refused a notification request from {}: {} askers wait already.", getSender(), waiting);
+      reply(
+          new Status.Failure(
+              new IllegalStateException(
+                  "The JobManager has "
+                      + waiting
+                      + " waiting notification requests, the most it keeps"
+                      + " (shoal.jobmanager.limits.max-waiters); try again later.")));
       return false;
     }
     getContext().watch(getSender());
@@ -1162,7 +1421,10 @@ public final class JobManager extends ShoalActor {
       case final NotifyWhenJobStatus m -> {
         JobMaster job = jobs.get(m.jobId());
         JobDetails archived = archive.get(m.jobId());
-        JobStatus now = job != null ? job.graph().status() : archived != null ? archived.summary().status() : null;
+        JobStatus now =
+            job != null
+                ? job.graph().status()
+                : archived != null ? archived.summary().status() : null;
         if (now == m.status()) {
           reply(new JobStatusIs(m.jobId(), now));
         } else if (job != null) {
@@ -1170,7 +1432,8 @@ public final class JobManager extends ShoalActor {
             jobStatusWaiters.add(m, getSender());
           }
         } else {
-          reply(archived == null ? new JobNotFound(m.jobId()) : new CurrentJobStatus(m.jobId(), now));
+          reply(
+              archived == null ? new JobNotFound(m.jobId()) : new CurrentJobStatus(m.jobId(), now));
         }
       }
       case final WaitForAllVerticesToBeRunning m -> {
@@ -1196,7 +1459,8 @@ public final class JobManager extends ShoalActor {
       }
       case final NotifyWhenCheckpointCompleted m -> {
         JobMaster job = jobs.get(m.jobId());
-        JobMasterAction.CheckpointCompleted latest = job == null ? null : job.lastCompletedCheckpoint();
+        JobMasterAction.CheckpointCompleted latest =
+            job == null ? null : job.lastCompletedCheckpoint();
         if (job == null) {
           reply(new JobNotFound(m.jobId()));
         } else if (latest != null && latest.checkpointId() >= m.checkpointId()) {
@@ -1211,12 +1475,14 @@ public final class JobManager extends ShoalActor {
   }
 
   private void notifyJobStatus(JobID jobId, JobStatus status) {
-    jobStatusWaiters.release(new NotifyWhenJobStatus(jobId, status), new JobStatusIs(jobId, status), getSelf());
+    jobStatusWaiters.release(
+        new NotifyWhenJobStatus(jobId, status), new JobStatusIs(jobId, status), getSelf());
   }
 
   private void notifyRegisteredCountWaiters() {
     int count = instances.count();
-    registeredCountWaiters.releaseWhere(wanted -> count >= wanted, wanted -> new NumberRegisteredTaskManagers(count), getSelf());
+    registeredCountWaiters.releaseWhere(
+        wanted -> count >= wanted, wanted -> new NumberRegisteredTaskManagers(count), getSelf());
   }
 
   private void reply(Object answer) {

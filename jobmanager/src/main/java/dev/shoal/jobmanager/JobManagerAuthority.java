@@ -53,7 +53,8 @@ final class JobManagerAuthority {
     try {
       return config.hasPath(ALLOW_REMOTE_STOP) && config.getBoolean(ALLOW_REMOTE_STOP);
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("Invalid configuration " + ALLOW_REMOTE_STOP + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid configuration " + ALLOW_REMOTE_STOP + ": " + e.getMessage(), e);
     }
   }
 
@@ -62,7 +63,8 @@ final class JobManagerAuthority {
     if (allowRemoteStop || senders.isLocal(sender)) {
       return null;
     }
-    return "StopCluster is accepted only from the JobManager's own actor system (set " + ALLOW_REMOTE_STOP
+    return "StopCluster is accepted only from the JobManager's own actor system (set "
+        + ALLOW_REMOTE_STOP
         + " = true to accept it from remote senders); the cluster keeps running.";
   }
 
@@ -75,13 +77,19 @@ final class JobManagerAuthority {
    */
   String attemptReportRefusal(ActorRef sender, Instance deployedTo, String what) {
     if (deployedTo == null) {
-      return what + " is accepted only from the TaskManager the attempt was deployed to, and it has none registered";
+      return what
+          + " is accepted only from the TaskManager the attempt was deployed to, and it has none"
+          + " registered";
     }
     if (Authority.isSameActor(sender, deployedTo.taskManager())) {
       return null;
     }
-    return what + " is accepted only from TaskManager " + deployedTo.resourceId() + " at "
-        + deployedTo.taskManager().path() + ", where the attempt was deployed";
+    return what
+        + " is accepted only from TaskManager "
+        + deployedTo.resourceId()
+        + " at "
+        + deployedTo.taskManager().path()
+        + ", where the attempt was deployed";
   }
 
   /**
@@ -92,8 +100,14 @@ final class JobManagerAuthority {
     if (Authority.isSameActor(sender, instance.taskManager())) {
       return null;
     }
-    return what + " of instance " + instance.instanceId() + " is accepted only from TaskManager "
-        + instance.resourceId() + " at " + instance.taskManager().path() + ", which registered it";
+    return what
+        + " of instance "
+        + instance.instanceId()
+        + " is accepted only from TaskManager "
+        + instance.resourceId()
+        + " at "
+        + instance.taskManager().path()
+        + ", which registered it";
   }
 
   /**
@@ -103,7 +117,8 @@ final class JobManagerAuthority {
    * @param nowMillis the JobManager's clock, with {@code existing}'s last heartbeat observed
    * @param heartbeatTimeout after how long without heartbeat a TaskManager is dead
    */
-  String takeOverRefusal(ActorRef sender, Instance existing, long nowMillis, Duration heartbeatTimeout) {
+  String takeOverRefusal(
+      ActorRef sender, Instance existing, long nowMillis, Duration heartbeatTimeout) {
     if (Authority.isSameActorSystem(sender, existing.taskManager())) {
       return null; // the same TaskManager, with a new actor: its old one is gone
     }
@@ -111,10 +126,17 @@ final class JobManagerAuthority {
     if (silentMillis > heartbeatTimeout.toMillis()) {
       return null; // timed out: the heartbeat check removes it anyway
     }
-    return "TaskManager " + existing.resourceId() + " is registered from " + existing.taskManager().path().address()
-        + " and alive (last heartbeat " + silentMillis + " ms ago); a registration under the same resource id from "
+    return "TaskManager "
+        + existing.resourceId()
+        + " is registered from "
+        + existing.taskManager().path().address()
+        + " and alive (last heartbeat "
+        + silentMillis
+        + " ms ago); a registration under the same resource id from "
         + (sender == null ? "an unknown sender" : sender.path().address())
-        + " is refused until it is gone (heartbeat timeout " + heartbeatTimeout.toMillis() + " ms)";
+        + " is refused until it is gone (heartbeat timeout "
+        + heartbeatTimeout.toMillis()
+        + " ms)";
   }
 
   /** Why {@code sender} may not fetch a jar of a job running on {@code jobInstances}, or null. */

@@ -14,14 +14,16 @@ import java.util.Objects;
  *
  * @param host the host its actor system binds to ({@code shoal.jobmanager.host})
  * @param port the port its actor system binds to ({@code shoal.jobmanager.port}, 0 = any)
- * @param heartbeatInterval how often TaskManagers send heartbeats ({@code shoal.heartbeat.interval})
+ * @param heartbeatInterval how often TaskManagers send heartbeats ({@code
+ *     shoal.heartbeat.interval})
  * @param heartbeatTimeout silence after which a TaskManager is declared dead ({@code
  *     shoal.heartbeat.timeout})
  * @param slotRequestTimeout how long a job waits for enough slots before it fails ({@code
  *     shoal.jobmanager.slot-request-timeout})
  * @param deploymentTimeout how long a deployed task may take to report RUNNING ({@code
  *     shoal.jobmanager.deployment-timeout})
- * @param archivedJobs how many ended jobs stay queryable ({@code shoal.jobmanager.archive.max-jobs})
+ * @param archivedJobs how many ended jobs stay queryable ({@code
+ *     shoal.jobmanager.archive.max-jobs})
  */
 public record JobManagerConfiguration(
     String host,
@@ -32,9 +34,20 @@ public record JobManagerConfiguration(
     Duration deploymentTimeout,
     int archivedJobs) {
 
-  /** Settings with the job defaults: 5 min slot request timeout, 60 s deployment timeout, 50 jobs kept. */
-  public JobManagerConfiguration(String host, int port, Duration heartbeatInterval, Duration heartbeatTimeout) {
-    this(host, port, heartbeatInterval, heartbeatTimeout, Duration.ofMinutes(5), Duration.ofSeconds(60), 50);
+  /**
+   * Settings with the job defaults: 5 min slot request timeout, 60 s deployment timeout, 50 jobs
+   * kept.
+   */
+  public JobManagerConfiguration(
+      String host, int port, Duration heartbeatInterval, Duration heartbeatTimeout) {
+    this(
+        host,
+        port,
+        heartbeatInterval,
+        heartbeatTimeout,
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(60),
+        50);
   }
 
   public JobManagerConfiguration {
@@ -44,13 +57,19 @@ public record JobManagerConfiguration(
     Objects.requireNonNull(slotRequestTimeout, "slotRequestTimeout");
     Objects.requireNonNull(deploymentTimeout, "deploymentTimeout");
     if (slotRequestTimeout.isNegative() || slotRequestTimeout.isZero()) {
-      throw new IllegalArgumentException("Invalid configuration shoal.jobmanager.slot-request-timeout: must be > 0, was " + slotRequestTimeout);
+      throw new IllegalArgumentException(
+          "Invalid configuration shoal.jobmanager.slot-request-timeout: must be > 0, was "
+              + slotRequestTimeout);
     }
     if (deploymentTimeout.isNegative() || deploymentTimeout.isZero()) {
-      throw new IllegalArgumentException("Invalid configuration shoal.jobmanager.deployment-timeout: must be > 0, was " + deploymentTimeout);
+      throw new IllegalArgumentException(
+          "Invalid configuration shoal.jobmanager.deployment-timeout: must be > 0, was "
+              + deploymentTimeout);
     }
     if (archivedJobs < 0) {
-      throw new IllegalArgumentException("Invalid configuration shoal.jobmanager.archive.max-jobs: must be >= 0, was " + archivedJobs);
+      throw new IllegalArgumentException(
+          "Invalid configuration shoal.jobmanager.archive.max-jobs: must be >= 0, was "
+              + archivedJobs);
     }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException(
@@ -72,7 +91,8 @@ public record JobManagerConfiguration(
 
   /** Reads the settings, naming the offending key when one is invalid. */
   public static JobManagerConfiguration fromConfig(Config config) {
-    JobFilesSettings.fromConfig(config); // the jar settings fail here, at start-up, not with the first job
+    JobFilesSettings.fromConfig(
+        config); // the jar settings fail here, at start-up, not with the first job
     JobManagerAuthority.allowRemoteStop(config); // likewise
     return new JobManagerConfiguration(
         string(config, "shoal.jobmanager.host"),

@@ -23,8 +23,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs a JobManager in its own actor system: the {@code main} of {@code jobmanager.jar}, and what
- * a MiniCluster starts per JobManager when components get their own actor systems.
+ * Runs a JobManager in its own actor system: the {@code main} of {@code jobmanager.jar}, and what a
+ * MiniCluster starts per JobManager when components get their own actor systems.
  */
 public final class JobManagerRunner implements AutoCloseable {
 
@@ -74,7 +74,9 @@ public final class JobManagerRunner implements AutoCloseable {
     return address;
   }
 
-  /** Completes when the actor system has terminated (see {@link ShoalActorSystems#whenTerminated}). */
+  /**
+   * Completes when the actor system has terminated (see {@link ShoalActorSystems#whenTerminated}).
+   */
   public CompletionStage<?> whenTerminated() {
     return ShoalActorSystems.whenTerminated(system);
   }
@@ -102,14 +104,19 @@ public final class JobManagerRunner implements AutoCloseable {
     @Option(names = "--host", description = "Host to bind to and announce (shoal.jobmanager.host).")
     String host;
 
-    @Option(names = "--port", description = "Port to bind to, 0 = any (shoal.jobmanager.port, default 6123).")
+    @Option(
+        names = "--port",
+        description = "Port to bind to, 0 = any (shoal.jobmanager.port, default 6123).")
     Integer port;
 
     @Option(names = "--config", description = "HOCON configuration file.")
     Path configFile;
 
-    @Option(names = "-D", description = "Configuration override, e.g. -D shoal.heartbeat.timeout=20s;"
-        + " shoal.log.* keys (e.g. -D shoal.log.level=DEBUG) configure logging.")
+    @Option(
+        names = "-D",
+        description =
+            "Configuration override, e.g. -D shoal.heartbeat.timeout=20s;"
+                + " shoal.log.* keys (e.g. -D shoal.log.level=DEBUG) configure logging.")
     Map<String, String> properties = new HashMap<>();
 
     @Override
@@ -126,8 +133,11 @@ public final class JobManagerRunner implements AutoCloseable {
       JobManagerRunner runner;
       try {
         // the process's own shutdown hook (ProcessSupport.stopOnSignal) stops it, not Pekko's
-        runner = start(ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
-            .withFallback(ProcessSupport.loadConfig(configFile, overrides)));
+        runner =
+            start(
+                ConfigFactory.parseString(
+                        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
+                    .withFallback(ProcessSupport.loadConfig(configFile, overrides)));
       } catch (IllegalArgumentException e) {
         // a bad setting: the message names it, a stack trace would only bury it
         log.error("Could not start the JobManager: {}", e.getMessage());
@@ -157,7 +167,10 @@ public final class JobManagerRunner implements AutoCloseable {
 
   /** The command line of jobmanager.jar, with Shoal's converters, errors and exit codes. */
   static CommandLine commandLine() {
-    return CommandLines.configure(new CommandLine(new Cli()), ExitCode.USAGE.code(),
-        ExitCode.STARTUP_FAILURE.code(), ExitCode.descriptions());
+    return CommandLines.configure(
+        new CommandLine(new Cli()),
+        ExitCode.USAGE.code(),
+        ExitCode.STARTUP_FAILURE.code(),
+        ExitCode.descriptions());
   }
 }

@@ -34,7 +34,8 @@ final class Waiters<K> {
 
   /** Tells everyone whose condition holds now its message, and forgets them. */
   void releaseWhere(Predicate<K> holds, Function<K, Object> message, ActorRef sender) {
-    for (Iterator<Map.Entry<K, List<ActorRef>>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<K, List<ActorRef>>> it = waiting.entrySet().iterator();
+        it.hasNext(); ) {
       Map.Entry<K, List<ActorRef>> entry = it.next();
       if (holds.test(entry.getKey())) {
         Object answer = message.apply(entry.getKey());

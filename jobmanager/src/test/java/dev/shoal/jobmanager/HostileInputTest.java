@@ -112,7 +112,8 @@ import org.slf4j.LoggerFactory;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 final class HostileInputTest {
 
-  private static final HardwareDescription HARDWARE = new HardwareDescription(4, 16L << 30, 1L << 30, 0);
+  private static final HardwareDescription HARDWARE =
+      new HardwareDescription(4, 16L << 30, 1L << 30, 0);
   private static final String INVOKABLE = "dev.shoal.testing.UnusedInvokable";
   private static final int MAX_WAITERS = 300;
 
@@ -136,8 +137,11 @@ final class HostileInputTest {
 
   @BeforeAll
   static void startClusterWithBystander() {
-    system = ActorSystem.create("HostileInputTest", ConfigFactory.parseString(
-        "shoal.jobmanager.limits.max-waiters = " + MAX_WAITERS).withFallback(ConfigFactory.load()));
+    system =
+        ActorSystem.create(
+            "HostileInputTest",
+            ConfigFactory.parseString("shoal.jobmanager.limits.max-waiters = " + MAX_WAITERS)
+                .withFallback(ConfigFactory.load()));
     ProtocolSamples.system = system;
     TestKit kit = new TestKit(system);
     patience = kit.dilated(Duration.ofSeconds(10));
@@ -147,26 +151,39 @@ final class HostileInputTest {
     logger.addAppender(logged);
 
     // heartbeats never expire during the test: the probes send none
-    JobManagerConfiguration configuration = new JobManagerConfiguration(
-        "localhost", 0, Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), 10);
-    jobManager = system.actorOf(JobManager.props(configuration, LeaderElectionService.manual()), "jobmanager");
+    JobManagerConfiguration configuration =
+        new JobManagerConfiguration(
+            "localhost",
+            0,
+            Duration.ofSeconds(1),
+            Duration.ofHours(1),
+            Duration.ofHours(1),
+            Duration.ofHours(1),
+            10);
+    jobManager =
+        system.actorOf(
+            JobManager.props(configuration, LeaderElectionService.manual()), "jobmanager");
     session = UUID.randomUUID();
     jobManager.tell(ElectionDecision.grant(session), ActorRef.noSender());
     kit.send(jobManager, NotifyWhenLeader.INSTANCE);
-    assertThat(kit.expectMsgClass(patience, ResponseLeaderSessionID.class).leaderSessionId()).isEqualTo(session);
+    assertThat(kit.expectMsgClass(patience, ResponseLeaderSessionID.class).leaderSessionId())
+        .isEqualTo(session);
 
     bystanderTaskManager = new TestKit(system);
     bystanderResourceId = new ResourceID("bystander");
     bystanderTaskManager.send(jobManager, registration(bystanderResourceId, 2));
-    bystanderInstance = bystanderTaskManager.expectMsgClass(patience, AcknowledgeRegistration.class).instanceId();
+    bystanderInstance =
+        bystanderTaskManager.expectMsgClass(patience, AcknowledgeRegistration.class).instanceId();
 
     bystanderClient = new TestKit(system);
     bystanderJob = job("bystander", 2);
-    bystanderClient.send(jobManager, new SubmitJob(bystanderJob, ListeningBehaviour.EXECUTION_RESULT, List.of()));
+    bystanderClient.send(
+        jobManager, new SubmitJob(bystanderJob, ListeningBehaviour.EXECUTION_RESULT, List.of()));
     bystanderClient.expectMsgClass(patience, JobSubmitSuccess.class);
     bystanderTasks = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      LeaderSessionMessage envelope = bystanderTaskManager.expectMsgClass(patience, LeaderSessionMessage.class);
+      LeaderSessionMessage envelope =
+          bystanderTaskManager.expectMsgClass(patience, LeaderSessionMessage.class);
       bystanderTasks.add(((SubmitTask) envelope.message()).descriptor());
     }
     for (TaskDeploymentDescriptor task : bystanderTasks) {
@@ -213,8 +230,10 @@ final class HostileInputTest {
       if (variant.refused()) {
         // a refusal at construction is fine when it says what is wrong
         String message = variant.refusal().getMessage();
-        if (!(variant.refusal() instanceof NullPointerException || variant.refusal() instanceof IllegalArgumentException)
-            || message == null || message.isBlank()) {
+        if (!(variant.refusal() instanceof NullPointerException
+                || variant.refusal() instanceof IllegalArgumentException)
+            || message == null
+            || message.isBlank()) {
           unclear.add(variant.description() + ": " + variant.refusal());
         }
         continue;
@@ -293,15 +312,30 @@ final class HostileInputTest {
 
     // when
     longId.send(jobManager, registration(new ResourceID("r".repeat(150_000)), 1));
-    longHost.send(jobManager, new RegisterTaskManager(
-        new TaskManagerLocation(ResourceID.generate(), "h".repeat(150_000), 1, 2), HARDWARE, 1, ProtocolVersion.CURRENT, UUID.randomUUID()));
-    otherVersion.send(jobManager, new RegisterTaskManager(
-        new TaskManagerLocation(ResourceID.generate(), "tm", 1, 2), HARDWARE, 1, Integer.MAX_VALUE, UUID.randomUUID()));
+    longHost.send(
+        jobManager,
+        new RegisterTaskManager(
+            new TaskManagerLocation(ResourceID.generate(), "h".repeat(150_000), 1, 2),
+            HARDWARE,
+            1,
+            ProtocolVersion.CURRENT,
+            UUID.randomUUID()));
+    otherVersion.send(
+        jobManager,
+        new RegisterTaskManager(
+            new TaskManagerLocation(ResourceID.generate(), "tm", 1, 2),
+            HARDWARE,
+            1,
+            Integer.MAX_VALUE,
+            UUID.randomUUID()));
 
     // then
-    assertThat(longId.expectMsgClass(patience, RefuseRegistration.class).reason()).contains("at most 256 characters");
-    assertThat(longHost.expectMsgClass(patience, RefuseRegistration.class).reason()).contains("at most 256 characters");
-    assertThat(otherVersion.expectMsgClass(patience, RefuseRegistration.class).reason()).contains("protocol version " + Integer.MAX_VALUE);
+    assertThat(longId.expectMsgClass(patience, RefuseRegistration.class).reason())
+        .contains("at most 256 characters");
+    assertThat(longHost.expectMsgClass(patience, RefuseRegistration.class).reason())
+        .contains("at most 256 characters");
+    assertThat(otherVersion.expectMsgClass(patience, RefuseRegistration.class).reason())
+        .contains("protocol version " + Integer.MAX_VALUE);
   }
 
   @Test
@@ -321,7 +355,8 @@ final class HostileInputTest {
 
     // then all are registered, besides the bystander, and listed completely page by page
     hostile.send(jobManager, new NotifyWhenAtLeastNumTaskManagerAreRegistered(flood + 1));
-    assertThat(hostile.expectMsgClass(patience, NumberRegisteredTaskManagers.class).count()).isEqualTo(flood + 1);
+    assertThat(hostile.expectMsgClass(patience, NumberRegisteredTaskManagers.class).count())
+        .isEqualTo(flood + 1);
     int listed = 0;
     while (listed < flood + 1) {
       hostile.send(jobManager, new RequestTaskManagerPage(listed, Integer.MAX_VALUE));
@@ -334,11 +369,14 @@ final class HostileInputTest {
 
     // when they all stop, the JobManager forgets them (death watch) and keeps the bystander
     taskManagers.forEach(system::stop);
-    hostile.awaitAssert(patience, () -> {
-      hostile.send(jobManager, RequestNumberRegisteredTaskManager.INSTANCE);
-      assertThat(hostile.expectMsgClass(patience, NumberRegisteredTaskManagers.class).count()).isEqualTo(1);
-      return null;
-    });
+    hostile.awaitAssert(
+        patience,
+        () -> {
+          hostile.send(jobManager, RequestNumberRegisteredTaskManager.INSTANCE);
+          assertThat(hostile.expectMsgClass(patience, NumberRegisteredTaskManagers.class).count())
+              .isEqualTo(1);
+          return null;
+        });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -361,17 +399,20 @@ final class HostileInputTest {
     }
     TestKit other = new TestKit(system);
     other.send(jobManager, new NotifyWhenJobRemoved(bystanderJob.jobId()));
-    assertThat(other.expectMsgClass(patience, Status.Failure.class).cause().getMessage()).contains("max-waiters");
+    assertThat(other.expectMsgClass(patience, Status.Failure.class).cause().getMessage())
+        .contains("max-waiters");
 
     // when the flooding asker goes away, its waiters are forgotten and new ones admitted
     TestKit watcher = new TestKit(system);
     watcher.watch(hostile.getRef());
     system.stop(hostile.getRef());
     watcher.expectTerminated(patience, hostile.getRef());
-    other.awaitAssert(patience, () -> {
-      other.send(jobManager, new NotifyWhenAtLeastNumTaskManagerAreRegistered(1));
-      return other.expectMsgClass(Duration.ofMillis(500), NumberRegisteredTaskManagers.class);
-    });
+    other.awaitAssert(
+        patience,
+        () -> {
+          other.send(jobManager, new NotifyWhenAtLeastNumTaskManagerAreRegistered(1));
+          return other.expectMsgClass(Duration.ofMillis(500), NumberRegisteredTaskManagers.class);
+        });
     system.stop(other.getRef());
   }
 
@@ -396,13 +437,29 @@ final class HostileInputTest {
     refusals.put(wide.build(), "max-vertices");
     refusals.put(manySubtasks.build(), "max-subtasks");
     refusals.put(job("n".repeat(1_000_000), 1), "at most 256");
-    refusals.put(jobWith("long-restart", Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.delay", "300 days")),
+    refusals.put(
+        jobWith(
+            "long-restart",
+            Map.of(
+                "restart-strategy",
+                "fixed-delay",
+                "restart-strategy.fixed-delay.delay",
+                "300 days")),
         "restart-strategy.fixed-delay.delay");
-    refusals.put(jobWith("long-failure-rate-delay", Map.of("restart-strategy", "failure-rate", "restart-strategy.failure-rate.delay", "300 days")),
+    refusals.put(
+        jobWith(
+            "long-failure-rate-delay",
+            Map.of(
+                "restart-strategy",
+                "failure-rate",
+                "restart-strategy.failure-rate.delay",
+                "300 days")),
         "restart-strategy.failure-rate.delay");
     for (Map.Entry<JobGraph, String> refusal : refusals.entrySet()) {
       // when
-      hostile.send(jobManager, new SubmitJob(refusal.getKey(), ListeningBehaviour.EXECUTION_RESULT, List.of()));
+      hostile.send(
+          jobManager,
+          new SubmitJob(refusal.getKey(), ListeningBehaviour.EXECUTION_RESULT, List.of()));
 
       // then
       JobResultFailure failure = hostile.expectMsgClass(patience, JobResultFailure.class);
@@ -416,33 +473,60 @@ final class HostileInputTest {
   @Order(8)
   void shouldRefuseBrokenCheckpointSettingsNamingTheKey() {
     Map<Map<String, String>, String> refusals = new LinkedHashMap<>();
-    refusals.put(Map.of("execution.checkpointing.interval", "1ms"), "execution.checkpointing.interval");
-    refusals.put(Map.of("execution.checkpointing.interval", "-5s"), "execution.checkpointing.interval");
-    refusals.put(Map.of("execution.checkpointing.interval", "9999999 days"), "execution.checkpointing.interval");
-    refusals.put(Map.of("execution.checkpointing.interval", "banana"), "execution.checkpointing.interval");
-    refusals.put(Map.of("execution.checkpointing.interval", "10s", "execution.checkpointing.timeout", "0s"), "execution.checkpointing.timeout");
-    refusals.put(Map.of("execution.checkpointing.interval", "10s", "execution.checkpointing.timeout", "-1s"), "execution.checkpointing.timeout");
-    refusals.put(Map.of("execution.checkpointing.max-concurrent-checkpoints", "0"), "max-concurrent-checkpoints");
-    refusals.put(Map.of("execution.checkpointing.max-concurrent-checkpoints", "2147483648"), "max-concurrent-checkpoints");
-    refusals.put(Map.of("execution.checkpointing.max-concurrent-checkpoints", String.valueOf(Integer.MAX_VALUE)), "max-concurrent-checkpoints");
-    refusals.put(Map.of("state.checkpoints.num-retained", String.valueOf(Integer.MAX_VALUE)), "state.checkpoints.num-retained");
-    refusals.put(Map.of("execution.checkpointing.min-pause", "-1ms"), "execution.checkpointing.min-pause");
+    refusals.put(
+        Map.of("execution.checkpointing.interval", "1ms"), "execution.checkpointing.interval");
+    refusals.put(
+        Map.of("execution.checkpointing.interval", "-5s"), "execution.checkpointing.interval");
+    refusals.put(
+        Map.of("execution.checkpointing.interval", "9999999 days"),
+        "execution.checkpointing.interval");
+    refusals.put(
+        Map.of("execution.checkpointing.interval", "banana"), "execution.checkpointing.interval");
+    refusals.put(
+        Map.of("execution.checkpointing.interval", "10s", "execution.checkpointing.timeout", "0s"),
+        "execution.checkpointing.timeout");
+    refusals.put(
+        Map.of("execution.checkpointing.interval", "10s", "execution.checkpointing.timeout", "-1s"),
+        "execution.checkpointing.timeout");
+    refusals.put(
+        Map.of("execution.checkpointing.max-concurrent-checkpoints", "0"),
+        "max-concurrent-checkpoints");
+    refusals.put(
+        Map.of("execution.checkpointing.max-concurrent-checkpoints", "2147483648"),
+        "max-concurrent-checkpoints");
+    refusals.put(
+        Map.of(
+            "execution.checkpointing.max-concurrent-checkpoints",
+            String.valueOf(Integer.MAX_VALUE)),
+        "max-concurrent-checkpoints");
+    refusals.put(
+        Map.of("state.checkpoints.num-retained", String.valueOf(Integer.MAX_VALUE)),
+        "state.checkpoints.num-retained");
+    refusals.put(
+        Map.of("execution.checkpointing.min-pause", "-1ms"), "execution.checkpointing.min-pause");
     refusals.put(Map.of("state.checkpoints.dir", "relative/dir"), "state.checkpoints.dir");
-    refusals.put(Map.of("state.checkpoints.dir", "hdfs://namenode/checkpoints"), "state.checkpoints.dir");
+    refusals.put(
+        Map.of("state.checkpoints.dir", "hdfs://namenode/checkpoints"), "state.checkpoints.dir");
     refusals.put(Map.of("state.savepoints.dir", ""), "state.savepoints.dir");
-    refusals.put(Map.of("execution.savepoint.path", "x".repeat(100_000)), "execution.savepoint.path");
-    refusals.put(Map.of("state.checkpoints.dir", "/" + "x".repeat(100_000)), "at most 4096 characters");
-    refusals.put(Map.of("execution.savepoint.ignore-unclaimed-state", "maybe"), "ignore-unclaimed-state");
+    refusals.put(
+        Map.of("execution.savepoint.path", "x".repeat(100_000)), "execution.savepoint.path");
+    refusals.put(
+        Map.of("state.checkpoints.dir", "/" + "x".repeat(100_000)), "at most 4096 characters");
+    refusals.put(
+        Map.of("execution.savepoint.ignore-unclaimed-state", "maybe"), "ignore-unclaimed-state");
     for (Map.Entry<Map<String, String>, String> refusal : refusals.entrySet()) {
       // given
       JobGraph graph = jobWith("checkpoints", refusal.getKey());
 
       // when
-      hostile.send(jobManager, new SubmitJob(graph, ListeningBehaviour.EXECUTION_RESULT, List.of()));
+      hostile.send(
+          jobManager, new SubmitJob(graph, ListeningBehaviour.EXECUTION_RESULT, List.of()));
 
       // then
       JobResultFailure failure = hostile.expectMsgClass(patience, JobResultFailure.class);
-      assertThat(failure.cause().message()).as(refusal.getKey().toString()).contains(refusal.getValue());
+      assertThat(failure.cause().message())
+          .as(refusal.getKey().toString())
+          .contains(refusal.getValue());
       assertJobUnknown(graph.jobId());
     }
   }
@@ -451,7 +535,8 @@ final class HostileInputTest {
   @Order(9)
   void shouldRefuseBrokenGraphsAndRestartSettingsBeforeTheyAreSent() {
     // zero vertices, duplicate vertex ids, dangling edges and cycles never form a JobGraph
-    assertThatThrownBy(() -> JobGraph.builder("empty").build()).hasMessageContaining("has no vertices");
+    assertThatThrownBy(() -> JobGraph.builder("empty").build())
+        .hasMessageContaining("has no vertices");
     JobGraph.Builder duplicate = JobGraph.builder("duplicate");
     JobVertexID id = JobVertexID.generate();
     duplicate.addVertex(id, "a", INVOKABLE, 1, Map.of());
@@ -459,26 +544,47 @@ final class HostileInputTest {
     assertThatThrownBy(duplicate::build).hasMessageContaining("two vertices with id");
     JobGraph.Builder dangling = JobGraph.builder("dangling");
     JobVertexID a = dangling.addVertex("a", INVOKABLE, 1, Map.of());
-    dangling.connect(a, JobVertexID.generate(), dev.shoal.messages.job.DistributionPattern.POINTWISE);
+    dangling.connect(
+        a, JobVertexID.generate(), dev.shoal.messages.job.DistributionPattern.POINTWISE);
     assertThatThrownBy(dangling::build).hasMessageContaining("unknown vertex");
     JobGraph.Builder cycle = JobGraph.builder("cycle");
     JobVertexID first = cycle.addVertex("first", INVOKABLE, 1, Map.of());
     JobVertexID second = cycle.addVertex("second", INVOKABLE, 1, Map.of());
     cycle.connect(first, second, dev.shoal.messages.job.DistributionPattern.POINTWISE);
     cycle.connect(second, first, dev.shoal.messages.job.DistributionPattern.POINTWISE);
-    assertThatThrownBy(cycle::build).hasMessageContaining("cycle through the vertices [first, second]");
+    assertThatThrownBy(cycle::build)
+        .hasMessageContaining("cycle through the vertices [first, second]");
     assertThatThrownBy(() -> job("zero", 0)).hasMessageContaining("parallelism 0");
 
     // restart settings that contradict themselves or make no sense are refused naming the key
     Map<Map<String, String>, String> refusals = new LinkedHashMap<>();
     refusals.put(Map.of("restart-strategy", "sometimes"), "Unknown restart-strategy 'sometimes'");
-    refusals.put(Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.attempts", "-1"), "restart-strategy.fixed-delay");
-    refusals.put(Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.attempts", "99999999999"),
+    refusals.put(
+        Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.attempts", "-1"),
+        "restart-strategy.fixed-delay");
+    refusals.put(
+        Map.of(
+            "restart-strategy",
+            "fixed-delay",
+            "restart-strategy.fixed-delay.attempts",
+            "99999999999"),
         "restart-strategy.fixed-delay.attempts");
-    refusals.put(Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.delay", "-3s"), "restart-strategy.fixed-delay");
-    refusals.put(Map.of("restart-strategy", "failure-rate", "restart-strategy.failure-rate.max-failures-per-interval", "0"),
+    refusals.put(
+        Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.delay", "-3s"),
+        "restart-strategy.fixed-delay");
+    refusals.put(
+        Map.of(
+            "restart-strategy",
+            "failure-rate",
+            "restart-strategy.failure-rate.max-failures-per-interval",
+            "0"),
         "restart-strategy.failure-rate");
-    refusals.put(Map.of("restart-strategy", "failure-rate", "restart-strategy.failure-rate.failure-rate-interval", "0s"),
+    refusals.put(
+        Map.of(
+            "restart-strategy",
+            "failure-rate",
+            "restart-strategy.failure-rate.failure-rate-interval",
+            "0s"),
         "restart-strategy.failure-rate");
     for (Map.Entry<Map<String, String>, String> refusal : refusals.entrySet()) {
       assertThatThrownBy(() -> jobWith("restart", refusal.getKey()))
@@ -494,18 +600,34 @@ final class HostileInputTest {
     // given a job that restarts on failure-rate within the longest interval a Duration holds
     TestKit taskManager = new TestKit(system);
     taskManager.send(jobManager, registration(ResourceID.generate(), 1));
-    InstanceID instance = taskManager.expectMsgClass(patience, AcknowledgeRegistration.class).instanceId();
+    InstanceID instance =
+        taskManager.expectMsgClass(patience, AcknowledgeRegistration.class).instanceId();
     JobGraph.Builder builder = JobGraph.builder("forever");
     builder.addVertex("vertex", INVOKABLE, 1, Map.of());
-    JobGraph graph = builder.restartStrategy(new RestartStrategy.FailureRate(
-        Integer.MAX_VALUE, Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), Duration.ZERO)).build();
+    JobGraph graph =
+        builder
+            .restartStrategy(
+                new RestartStrategy.FailureRate(
+                    Integer.MAX_VALUE,
+                    Duration.ofSeconds(Long.MAX_VALUE, 999_999_999),
+                    Duration.ZERO))
+            .build();
     hostile.send(jobManager, new SubmitJob(graph, ListeningBehaviour.EXECUTION_RESULT, List.of()));
     hostile.expectMsgClass(patience, JobSubmitSuccess.class);
     TaskDeploymentDescriptor task = expectSubmitTask(taskManager);
 
     // when its task fails
-    taskManager.send(jobManager, new LeaderSessionMessage(session, new UpdateTaskExecutionState(
-        new TaskExecutionState(graph.jobId(), task.attemptId(), ExecutionState.FAILED, SerializedThrowable.of("x.Boom", "boom"), Map.of()))));
+    taskManager.send(
+        jobManager,
+        new LeaderSessionMessage(
+            session,
+            new UpdateTaskExecutionState(
+                new TaskExecutionState(
+                    graph.jobId(),
+                    task.attemptId(),
+                    ExecutionState.FAILED,
+                    SerializedThrowable.of("x.Boom", "boom"),
+                    Map.of()))));
 
     // then it restarts, as its strategy says
     TaskDeploymentDescriptor again = expectSubmitTask(taskManager);
@@ -513,11 +635,18 @@ final class HostileInputTest {
     hostile.send(jobManager, new CancelJob(graph.jobId()));
     LeaderSessionMessage cancel = taskManager.expectMsgClass(patience, LeaderSessionMessage.class);
     assertThat(cancel.message()).isEqualTo(new CancelTask(again.attemptId()));
-    taskManager.send(jobManager, new LeaderSessionMessage(session, new UpdateTaskExecutionState(
-        new TaskExecutionState(graph.jobId(), again.attemptId(), ExecutionState.CANCELED, null, Map.of()))));
-    Object ended = hostile.fishForMessage(patience, "the job's result", m -> m instanceof JobResultFailure);
+    taskManager.send(
+        jobManager,
+        new LeaderSessionMessage(
+            session,
+            new UpdateTaskExecutionState(
+                new TaskExecutionState(
+                    graph.jobId(), again.attemptId(), ExecutionState.CANCELED, null, Map.of()))));
+    Object ended =
+        hostile.fishForMessage(patience, "the job's result", m -> m instanceof JobResultFailure);
     assertThat(((JobResultFailure) ended).status()).isEqualTo(JobStatus.CANCELED);
-    taskManager.send(jobManager, new LeaderSessionMessage(session, new Disconnect(instance, "done")));
+    taskManager.send(
+        jobManager, new LeaderSessionMessage(session, new Disconnect(instance, "done")));
     system.stop(taskManager.getRef());
   }
 
@@ -533,11 +662,14 @@ final class HostileInputTest {
 
     // when / then
     hostile.send(jobManager, new CancelJob(unknown));
-    assertThat(hostile.expectMsgClass(patience, CancellationFailure.class).reason()).contains("No job " + unknown);
+    assertThat(hostile.expectMsgClass(patience, CancellationFailure.class).reason())
+        .contains("No job " + unknown);
     hostile.send(jobManager, new CancelJobWithSavepoint(unknown, "/tmp"));
-    assertThat(hostile.expectMsgClass(patience, CancellationFailure.class).reason()).contains("No job " + unknown);
+    assertThat(hostile.expectMsgClass(patience, CancellationFailure.class).reason())
+        .contains("No job " + unknown);
     hostile.send(jobManager, new TriggerSavepoint(unknown, null));
-    assertThat(hostile.expectMsgClass(patience, TriggerSavepointFailure.class).reason()).contains("No job " + unknown);
+    assertThat(hostile.expectMsgClass(patience, TriggerSavepointFailure.class).reason())
+        .contains("No job " + unknown);
     hostile.send(jobManager, new RequestJobStatus(unknown));
     hostile.expectMsgEquals(patience, new JobNotFound(unknown));
     hostile.send(jobManager, new RequestJobDetails(unknown));
@@ -550,17 +682,33 @@ final class HostileInputTest {
     hostile.expectMsgEquals(patience, new JobRemoved(unknown));
     hostile.send(jobManager, new NotifyWhenCheckpointCompleted(unknown, Long.MAX_VALUE));
     hostile.expectMsgEquals(patience, new JobNotFound(unknown));
-    hostile.send(jobManager, new LeaderSessionMessage(session, new RequestJobJar(unknown, "user.jar")));
-    assertThat(hostile.expectMsgClass(patience, Status.Failure.class).cause().getMessage()).contains("no jar user.jar");
+    hostile.send(
+        jobManager, new LeaderSessionMessage(session, new RequestJobJar(unknown, "user.jar")));
+    assertThat(hostile.expectMsgClass(patience, Status.Failure.class).cause().getMessage())
+        .contains("no jar user.jar");
 
     // and reports about unknown jobs and attempts change nothing
     ExecutionAttemptID attempt = ExecutionAttemptID.generate();
-    hostile.send(jobManager, new LeaderSessionMessage(session, new UpdateTaskExecutionState(
-        new TaskExecutionState(unknown, attempt, ExecutionState.FAILED, null, Map.of()))));
-    hostile.send(jobManager, new LeaderSessionMessage(session, new UpdateTaskExecutionState(
-        new TaskExecutionState(bystanderJob.jobId(), attempt, ExecutionState.FAILED, null, Map.of()))));
-    hostile.send(jobManager, new AcknowledgeCheckpoint(bystanderJob.jobId(), attempt, Long.MAX_VALUE, null, -1, -1, -1));
-    hostile.send(jobManager, new DeclineCheckpoint(bystanderJob.jobId(), attempt, -1, SerializedThrowable.of("x.Y", "no")));
+    hostile.send(
+        jobManager,
+        new LeaderSessionMessage(
+            session,
+            new UpdateTaskExecutionState(
+                new TaskExecutionState(unknown, attempt, ExecutionState.FAILED, null, Map.of()))));
+    hostile.send(
+        jobManager,
+        new LeaderSessionMessage(
+            session,
+            new UpdateTaskExecutionState(
+                new TaskExecutionState(
+                    bystanderJob.jobId(), attempt, ExecutionState.FAILED, null, Map.of()))));
+    hostile.send(
+        jobManager,
+        new AcknowledgeCheckpoint(bystanderJob.jobId(), attempt, Long.MAX_VALUE, null, -1, -1, -1));
+    hostile.send(
+        jobManager,
+        new DeclineCheckpoint(
+            bystanderJob.jobId(), attempt, -1, SerializedThrowable.of("x.Y", "no")));
     hostile.send(jobManager, new AcknowledgeCheckpoint(unknown, attempt, 1, null, 0, 0, 0));
     hostile.expectNoMessage(quiet);
   }
@@ -573,17 +721,26 @@ final class HostileInputTest {
 
     // when / then
     hostile.send(jobManager, new TriggerSavepoint(jobId, null));
-    assertThat(hostile.expectMsgClass(patience, TriggerSavepointFailure.class).reason()).contains("state.savepoints.dir");
+    assertThat(hostile.expectMsgClass(patience, TriggerSavepointFailure.class).reason())
+        .contains("state.savepoints.dir");
     hostile.send(jobManager, new TriggerSavepoint(jobId, "relative/dir"));
-    assertThat(hostile.expectMsgClass(patience, TriggerSavepointFailure.class).reason()).contains("not an absolute path");
+    assertThat(hostile.expectMsgClass(patience, TriggerSavepointFailure.class).reason())
+        .contains("not an absolute path");
     hostile.send(jobManager, new TriggerSavepoint(jobId, ""));
-    assertThat(hostile.expectMsgClass(patience, TriggerSavepointFailure.class).reason()).isNotBlank();
+    assertThat(hostile.expectMsgClass(patience, TriggerSavepointFailure.class).reason())
+        .isNotBlank();
     hostile.send(jobManager, new CancelJobWithSavepoint(jobId, "hdfs://namenode/savepoints"));
     assertThat(hostile.expectMsgClass(patience, CancellationFailure.class).reason()).isNotBlank();
-    hostile.send(jobManager, new CancelJobWithSavepoint(jobId, "y".repeat(HostileSamples.HUGE_STRING_CHARS)));
-    assertThat(hostile.expectMsgClass(patience, CancellationFailure.class).reason()).contains("at most 4096");
-    hostile.send(jobManager, new CancelJobWithSavepoint(jobId, "/" + "y".repeat(HostileSamples.HUGE_STRING_CHARS)));
-    assertThat(hostile.expectMsgClass(patience, CancellationFailure.class).reason()).contains("at most 4096");
+    hostile.send(
+        jobManager,
+        new CancelJobWithSavepoint(jobId, "y".repeat(HostileSamples.HUGE_STRING_CHARS)));
+    assertThat(hostile.expectMsgClass(patience, CancellationFailure.class).reason())
+        .contains("at most 4096");
+    hostile.send(
+        jobManager,
+        new CancelJobWithSavepoint(jobId, "/" + "y".repeat(HostileSamples.HUGE_STRING_CHARS)));
+    assertThat(hostile.expectMsgClass(patience, CancellationFailure.class).reason())
+        .contains("at most 4096");
   }
 
   @Test
@@ -591,8 +748,14 @@ final class HostileInputTest {
   void shouldDiscardFencedMessagesUnderAStaleOrMissingSession() {
     // given messages that would fail the bystander's task and disconnect its TaskManager
     UUID stale = UUID.randomUUID();
-    UpdateTaskExecutionState failure = new UpdateTaskExecutionState(new TaskExecutionState(
-        bystanderJob.jobId(), bystanderTasks.get(0).attemptId(), ExecutionState.FAILED, SerializedThrowable.of("x.Y", "stale"), Map.of()));
+    UpdateTaskExecutionState failure =
+        new UpdateTaskExecutionState(
+            new TaskExecutionState(
+                bystanderJob.jobId(),
+                bystanderTasks.get(0).attemptId(),
+                ExecutionState.FAILED,
+                SerializedThrowable.of("x.Y", "stale"),
+                Map.of()));
     Disconnect disconnect = new Disconnect(bystanderInstance, "stale");
 
     // when they arrive under a stale session or bare, from the bystander itself
@@ -608,21 +771,22 @@ final class HostileInputTest {
   @Order(14)
   void shouldDropMessagesMeantForTheOtherDirection() {
     // given what only a TaskManager or a client should receive
-    List<Object> wrongWay = List.of(
-        new SubmitTask(bystanderTasks.get(0)),
-        new CancelTask(bystanderTasks.get(0).attemptId()),
-        new AcknowledgeRegistration(InstanceID.generate(), session, UUID.randomUUID()),
-        new RefuseRegistration("no", UUID.randomUUID()),
-        new JobSubmitSuccess(bystanderJob.jobId()),
-        new JobResultSuccess(bystanderJob.jobId(), -1, Map.of(), -1),
-        new CurrentJobStatus(bystanderJob.jobId(), JobStatus.FAILED),
-        new TaskManagerInstance(bystanderResourceId, null),
-        new JobsPage(List.of(), -1, -1),
-        new CheckpointCompleted(bystanderJob.jobId(), Long.MAX_VALUE, "/nowhere"),
-        new FatalError("die", "now"),
-        new Status.Failure(new IllegalStateException("a failure nobody asked for")),
-        "a string",
-        42);
+    List<Object> wrongWay =
+        List.of(
+            new SubmitTask(bystanderTasks.get(0)),
+            new CancelTask(bystanderTasks.get(0).attemptId()),
+            new AcknowledgeRegistration(InstanceID.generate(), session, UUID.randomUUID()),
+            new RefuseRegistration("no", UUID.randomUUID()),
+            new JobSubmitSuccess(bystanderJob.jobId()),
+            new JobResultSuccess(bystanderJob.jobId(), -1, Map.of(), -1),
+            new CurrentJobStatus(bystanderJob.jobId(), JobStatus.FAILED),
+            new TaskManagerInstance(bystanderResourceId, null),
+            new JobsPage(List.of(), -1, -1),
+            new CheckpointCompleted(bystanderJob.jobId(), Long.MAX_VALUE, "/nowhere"),
+            new FatalError("die", "now"),
+            new Status.Failure(new IllegalStateException("a failure nobody asked for")),
+            "a string",
+            42);
     for (Object message : wrongWay) {
       // when it arrives at the JobManager, bare and fenced
       hostile.send(jobManager, message);
@@ -639,7 +803,10 @@ final class HostileInputTest {
   @Order(15)
   void shouldPageThroughJobsAndTaskManagersWithAbsurdOffsetsAndLimits() {
     // when / then
-    for (int[] window : new int[][] {{0, Integer.MAX_VALUE}, {Integer.MAX_VALUE, 1}, {Integer.MAX_VALUE, Integer.MAX_VALUE}}) {
+    for (int[] window :
+        new int[][] {
+          {0, Integer.MAX_VALUE}, {Integer.MAX_VALUE, 1}, {Integer.MAX_VALUE, Integer.MAX_VALUE}
+        }) {
       hostile.send(jobManager, new RequestJobsPage(window[0], window[1]));
       JobsPage jobs = hostile.expectMsgClass(patience, JobsPage.class);
       assertThat(jobs.jobs()).hasSizeLessThanOrEqualTo(JobManager.PAGE_SIZE);
@@ -648,7 +815,8 @@ final class HostileInputTest {
       assertThat(taskManagers.taskManagers()).hasSizeLessThanOrEqualTo(JobManager.PAGE_SIZE);
       assertThat(taskManagers.total()).isPositive();
     }
-    assertThatThrownBy(() -> new RequestJobsPage(-1, 1)).hasMessageContaining("offset must be >= 0");
+    assertThatThrownBy(() -> new RequestJobsPage(-1, 1))
+        .hasMessageContaining("offset must be >= 0");
     assertThatThrownBy(() -> new RequestTaskManagerPage(0, 0)).hasMessageContaining("limit >= 1");
   }
 
@@ -687,7 +855,8 @@ final class HostileInputTest {
     assertThat(instance.taskManager().instanceId()).isEqualTo(bystanderInstance);
     if (bystanderJob != null) {
       fresh.send(jobManager, new RequestJobStatus(bystanderJob.jobId()));
-      assertThat(fresh.expectMsgClass(patience, CurrentJobStatus.class).status()).isEqualTo(JobStatus.RUNNING);
+      assertThat(fresh.expectMsgClass(patience, CurrentJobStatus.class).status())
+          .isEqualTo(JobStatus.RUNNING);
     }
     // the bystander asks last: whatever the JobManager sent it before comes before the answer
     bystanderTaskManager.send(jobManager, RequestNumberRegisteredTaskManager.INSTANCE);
@@ -695,13 +864,18 @@ final class HostileInputTest {
     system.stop(fresh.getRef());
     List<ILoggingEvent> errors;
     synchronized (logged) {
-      errors = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR)).toList();
+      errors =
+          logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR)).toList();
     }
     assertThat(errors).extracting(ILoggingEvent::getFormattedMessage).isEmpty();
     List<String> longLines;
     synchronized (logged) {
-      longLines = logged.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.length() > MAX_LOG_CHARS)
-          .map(m -> m.substring(0, 200) + "... (" + m.length() + " characters)").toList();
+      longLines =
+          logged.list.stream()
+              .map(ILoggingEvent::getFormattedMessage)
+              .filter(m -> m.length() > MAX_LOG_CHARS)
+              .map(m -> m.substring(0, 200) + "... (" + m.length() + " characters)")
+              .toList();
     }
     assertThat(longLines).as("log lines of hostile input are bounded").isEmpty();
   }
@@ -718,7 +892,11 @@ final class HostileInputTest {
 
   private static RegisterTaskManager registration(ResourceID resourceId, int slots) {
     return new RegisterTaskManager(
-        new TaskManagerLocation(resourceId, "tm.example", 6124, 6125), HARDWARE, slots, ProtocolVersion.CURRENT, UUID.randomUUID());
+        new TaskManagerLocation(resourceId, "tm.example", 6124, 6125),
+        HARDWARE,
+        slots,
+        ProtocolVersion.CURRENT,
+        UUID.randomUUID());
   }
 
   private static JobGraph job(String name, int parallelism) {
@@ -734,21 +912,26 @@ final class HostileInputTest {
   }
 
   private TaskDeploymentDescriptor expectSubmitTask(TestKit taskManager) {
-    LeaderSessionMessage envelope = taskManager.expectMsgClass(patience, LeaderSessionMessage.class);
+    LeaderSessionMessage envelope =
+        taskManager.expectMsgClass(patience, LeaderSessionMessage.class);
     assertThat(envelope.message()).isInstanceOf(SubmitTask.class);
     return ((SubmitTask) envelope.message()).descriptor();
   }
 
   private static void reportBystander(TaskDeploymentDescriptor task, ExecutionState state) {
-    bystanderTaskManager.send(jobManager, new LeaderSessionMessage(session, new UpdateTaskExecutionState(
-        new TaskExecutionState(task.jobId(), task.attemptId(), state, null, Map.of()))));
+    bystanderTaskManager.send(
+        jobManager,
+        new LeaderSessionMessage(
+            session,
+            new UpdateTaskExecutionState(
+                new TaskExecutionState(task.jobId(), task.attemptId(), state, null, Map.of()))));
   }
 
   /** A TaskManager of the flood: it registers and ignores whatever it is told. */
   static final class Ignoring extends AbstractActor {
     @Override
     public Receive createReceive() {
-      return receiveBuilder().matchAny(message -> { }).build();
+      return receiveBuilder().matchAny(message -> {}).build();
     }
   }
 }

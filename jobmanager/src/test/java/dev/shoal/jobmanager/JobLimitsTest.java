@@ -14,7 +14,9 @@ final class JobLimitsTest {
 
   @Test
   void shouldAcceptAnOrdinaryJob() {
-    JobGraph.Builder builder = JobGraph.builder("ordinary").restartStrategy(new RestartStrategy.FixedDelay(3, Duration.ofSeconds(1)));
+    JobGraph.Builder builder =
+        JobGraph.builder("ordinary")
+            .restartStrategy(new RestartStrategy.FixedDelay(3, Duration.ofSeconds(1)));
     builder.addVertex("work", "Work", 4, Map.of());
     assertThat(limits.jobRefusal(builder.build())).isNull();
   }
@@ -26,8 +28,12 @@ final class JobLimitsTest {
     JobGraph.Builder longVertexName = JobGraph.builder("fine");
     longVertexName.addVertex("v".repeat(JobLimits.MAX_NAME_CHARS + 1), "Work", 1, Map.of());
 
-    assertThat(limits.jobRefusal(longJobName.build())).contains("job's name").contains(Integer.toString(JobLimits.MAX_NAME_CHARS));
-    assertThat(limits.jobRefusal(longVertexName.build())).contains("has a name of").contains(Integer.toString(JobLimits.MAX_NAME_CHARS));
+    assertThat(limits.jobRefusal(longJobName.build()))
+        .contains("job's name")
+        .contains(Integer.toString(JobLimits.MAX_NAME_CHARS));
+    assertThat(limits.jobRefusal(longVertexName.build()))
+        .contains("has a name of")
+        .contains(Integer.toString(JobLimits.MAX_NAME_CHARS));
   }
 
   @Test
@@ -36,6 +42,8 @@ final class JobLimitsTest {
     for (int i = 0; i < 11; i++) {
       builder.addVertex("v" + i, "Work", 10_000, Map.of());
     }
-    assertThat(limits.jobRefusal(builder.build())).contains("110000 subtasks").contains("shoal.jobmanager.limits.max-subtasks");
+    assertThat(limits.jobRefusal(builder.build()))
+        .contains("110000 subtasks")
+        .contains("shoal.jobmanager.limits.max-subtasks");
   }
 }

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 @Timeout(30)
 final class JobManagerAuthorityTest {
 
-  private static final HardwareDescription HARDWARE = new HardwareDescription(4, 16L << 30, 1L << 30, 256L << 20);
+  private static final HardwareDescription HARDWARE =
+      new HardwareDescription(4, 16L << 30, 1L << 30, 256L << 20);
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   private static ActorSystem own;
@@ -49,11 +50,21 @@ final class JobManagerAuthorityTest {
 
   private static JobManagerAuthority authority(boolean allowRemoteStop) {
     return new JobManagerAuthority(
-        new Authority(LoggerFactory.getLogger(JobManagerAuthorityTest.class), own.deadLetters(), System::nanoTime), allowRemoteStop);
+        new Authority(
+            LoggerFactory.getLogger(JobManagerAuthorityTest.class),
+            own.deadLetters(),
+            System::nanoTime),
+        allowRemoteStop);
   }
 
-  private static Instance register(InstanceManager instances, ActorRef taskManager, long nowMillis) {
-    return instances.register(taskManager, new TaskManagerLocation(ResourceID.generate(), "localhost", 1, 2), HARDWARE, 2, nowMillis);
+  private static Instance register(
+      InstanceManager instances, ActorRef taskManager, long nowMillis) {
+    return instances.register(
+        taskManager,
+        new TaskManagerLocation(ResourceID.generate(), "localhost", 1, 2),
+        HARDWARE,
+        2,
+        nowMillis);
   }
 
   @Test
@@ -64,8 +75,10 @@ final class JobManagerAuthorityTest {
 
     // then
     assertThat(authority(false).stopClusterRefusal(local)).isNull();
-    assertThat(authority(false).stopClusterRefusal(remote)).contains(JobManagerAuthority.ALLOW_REMOTE_STOP);
-    assertThat(authority(false).stopClusterRefusal(own.deadLetters())).contains(JobManagerAuthority.ALLOW_REMOTE_STOP);
+    assertThat(authority(false).stopClusterRefusal(remote))
+        .contains(JobManagerAuthority.ALLOW_REMOTE_STOP);
+    assertThat(authority(false).stopClusterRefusal(own.deadLetters()))
+        .contains(JobManagerAuthority.ALLOW_REMOTE_STOP);
     assertThat(authority(true).stopClusterRefusal(remote)).isNull();
   }
 
@@ -73,8 +86,15 @@ final class JobManagerAuthorityTest {
   void shouldReadTheRemoteStopSettingAndNameItWhenInvalid() {
     assertThat(JobManagerAuthority.allowRemoteStop(ConfigFactory.empty())).isFalse();
     assertThat(JobManagerAuthority.allowRemoteStop(ConfigFactory.load())).isFalse();
-    assertThat(JobManagerAuthority.allowRemoteStop(ConfigFactory.parseMap(Map.of(JobManagerAuthority.ALLOW_REMOTE_STOP, true)))).isTrue();
-    assertThatThrownBy(() -> JobManagerAuthority.allowRemoteStop(ConfigFactory.parseMap(Map.of(JobManagerAuthority.ALLOW_REMOTE_STOP, "perhaps"))))
+    assertThat(
+            JobManagerAuthority.allowRemoteStop(
+                ConfigFactory.parseMap(Map.of(JobManagerAuthority.ALLOW_REMOTE_STOP, true))))
+        .isTrue();
+    assertThatThrownBy(
+            () ->
+                JobManagerAuthority.allowRemoteStop(
+                    ConfigFactory.parseMap(
+                        Map.of(JobManagerAuthority.ALLOW_REMOTE_STOP, "perhaps"))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(JobManagerAuthority.ALLOW_REMOTE_STOP);
   }
@@ -88,12 +108,16 @@ final class JobManagerAuthorityTest {
     ActorRef neighbour = new TestKit(other).getRef(); // same actor system, another actor
 
     // then
-    assertThat(authority(false).attemptReportRefusal(taskManager, deployedTo, "an update")).isNull();
+    assertThat(authority(false).attemptReportRefusal(taskManager, deployedTo, "an update"))
+        .isNull();
     assertThat(authority(false).attemptReportRefusal(neighbour, deployedTo, "an update"))
         .contains("an update is accepted only from TaskManager " + deployedTo.resourceId());
-    assertThat(authority(false).attemptReportRefusal(taskManager, null, "an update")).contains("none registered");
-    assertThat(authority(false).instanceMessageRefusal(taskManager, deployedTo, "a heartbeat")).isNull();
-    assertThat(authority(false).instanceMessageRefusal(neighbour, deployedTo, "a heartbeat")).contains("which registered it");
+    assertThat(authority(false).attemptReportRefusal(taskManager, null, "an update"))
+        .contains("none registered");
+    assertThat(authority(false).instanceMessageRefusal(taskManager, deployedTo, "a heartbeat"))
+        .isNull();
+    assertThat(authority(false).instanceMessageRefusal(neighbour, deployedTo, "a heartbeat"))
+        .contains("which registered it");
   }
 
   @Test
@@ -106,11 +130,16 @@ final class JobManagerAuthorityTest {
 
     // then: refused while it is alive, accepted once it timed out; its own actor system may
     // always register again (a TaskManager that came back with a new actor)
-    assertThat(authority(false).takeOverRefusal(stranger, existing, 1_000 + TIMEOUT.toMillis(), TIMEOUT))
+    assertThat(
+            authority(false)
+                .takeOverRefusal(stranger, existing, 1_000 + TIMEOUT.toMillis(), TIMEOUT))
         .contains("is registered from " + existing.taskManager().path().address())
         .contains("alive")
         .contains(stranger.path().address().toString());
-    assertThat(authority(false).takeOverRefusal(stranger, existing, 1_001 + TIMEOUT.toMillis(), TIMEOUT)).isNull();
+    assertThat(
+            authority(false)
+                .takeOverRefusal(stranger, existing, 1_001 + TIMEOUT.toMillis(), TIMEOUT))
+        .isNull();
     assertThat(authority(false).takeOverRefusal(restarted, existing, 1_000, TIMEOUT)).isNull();
   }
 
@@ -123,8 +152,10 @@ final class JobManagerAuthorityTest {
     ActorRef askerOnThatTaskManager = new TestKit(other).getRef(); // a temporary asker, in practice
 
     // then
-    assertThat(authority(false).jarRequestRefusal(askerOnThatTaskManager, List.of(runsTheJob))).isNull();
+    assertThat(authority(false).jarRequestRefusal(askerOnThatTaskManager, List.of(runsTheJob)))
+        .isNull();
     assertThat(authority(false).jarRequestRefusal(new TestKit(own).getRef(), List.of())).isNull();
-    assertThat(authority(false).jarRequestRefusal(askerOnThatTaskManager, List.of())).contains("jars go only to");
+    assertThat(authority(false).jarRequestRefusal(askerOnThatTaskManager, List.of()))
+        .contains("jars go only to");
   }
 }

@@ -91,10 +91,10 @@ import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
 
 /**
- * The job lifecycle of the real JobManager actor: TestProbes play the TaskManagers (registered
- * with {@code RegisterTaskManager}, answering deployments with {@code UpdateTaskExecutionState}
- * under the leader session) and the job clients. Leadership is granted by hand; every message
- * crosses the Jackson serializer ({@code pekko.actor.serialize-messages = on}).
+ * The job lifecycle of the real JobManager actor: TestProbes play the TaskManagers (registered with
+ * {@code RegisterTaskManager}, answering deployments with {@code UpdateTaskExecutionState} under
+ * the leader session) and the job clients. Leadership is granted by hand; every message crosses the
+ * Jackson serializer ({@code pekko.actor.serialize-messages = on}).
  *
  * <p>Queries that must observe an update are sent by the probe that sent the update: Pekko keeps
  * the order of messages per sender and receiver only.
@@ -130,7 +130,13 @@ final class JobManagerJobsTest {
     patience = kit.dilated(Duration.ofSeconds(3));
     patient =
         new JobManagerConfiguration(
-            "localhost", 0, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30), 10);
+            "localhost",
+            0,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30),
+            10);
     impatient =
         new JobManagerConfiguration(
             "localhost",
@@ -223,7 +229,9 @@ final class JobManagerJobsTest {
     assertThat(new HashSet<>(sourceSlots.values())).hasSize(3);
     assertThat(sinkSlots.keySet()).containsExactlyInAnyOrder(0, 1);
     for (int subtask = 0; subtask < 2; subtask++) {
-      assertThat(sinkSlots.get(subtask)).as("slot of sink subtask %d", subtask).isEqualTo(sourceSlots.get(subtask));
+      assertThat(sinkSlots.get(subtask))
+          .as("slot of sink subtask %d", subtask)
+          .isEqualTo(sourceSlots.get(subtask));
     }
     taskManager.expectNoMessage(quiet);
   }
@@ -244,8 +252,12 @@ final class JobManagerJobsTest {
     // then
     List<TaskDeploymentDescriptor> onFirst = expectSubmitTasks(first, session, 2);
     List<TaskDeploymentDescriptor> onSecond = expectSubmitTasks(second, session, 2);
-    assertThat(onFirst).extracting(TaskDeploymentDescriptor::targetSlot).containsExactlyInAnyOrder(0, 1);
-    assertThat(onSecond).extracting(TaskDeploymentDescriptor::targetSlot).containsExactlyInAnyOrder(0, 1);
+    assertThat(onFirst)
+        .extracting(TaskDeploymentDescriptor::targetSlot)
+        .containsExactlyInAnyOrder(0, 1);
+    assertThat(onSecond)
+        .extracting(TaskDeploymentDescriptor::targetSlot)
+        .containsExactlyInAnyOrder(0, 1);
     List<Integer> subtasks = new ArrayList<>();
     onFirst.forEach(d -> subtasks.add(d.subtaskIndex()));
     onSecond.forEach(d -> subtasks.add(d.subtaskIndex()));
@@ -268,7 +280,9 @@ final class JobManagerJobsTest {
 
     // then
     List<TaskDeploymentDescriptor> deployed = expectSubmitTasks(taskManager, session, 2);
-    assertThat(deployed).extracting(TaskDeploymentDescriptor::subtaskIndex).containsExactlyInAnyOrder(0, 1);
+    assertThat(deployed)
+        .extracting(TaskDeploymentDescriptor::subtaskIndex)
+        .containsExactlyInAnyOrder(0, 1);
     assertThat(jobStatus(jobManager, client, graph.jobId())).isEqualTo(JobStatus.RUNNING);
   }
 
@@ -288,10 +302,15 @@ final class JobManagerJobsTest {
     // then: not before the timeout, and nothing was deployed
     Duration timeout = impatient.slotRequestTimeout();
     JobResultFailure failure =
-        client.within(timeout.dividedBy(2), timeout.plus(patience), () -> client.expectMsgClass(JobResultFailure.class));
+        client.within(
+            timeout.dividedBy(2),
+            timeout.plus(patience),
+            () -> client.expectMsgClass(JobResultFailure.class));
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
     assertThat(failure.cause().className()).isEqualTo(NoResourceAvailableException.class.getName());
-    assertThat(failure.cause().message()).contains("needs 3 slots").contains("only 1 of 1 slots on 1 TaskManagers");
+    assertThat(failure.cause().message())
+        .contains("needs 3 slots")
+        .contains("only 1 of 1 slots on 1 TaskManagers");
     assertThat(jobStatus(jobManager, client, graph.jobId())).isEqualTo(JobStatus.FAILED);
     taskManager.expectNoMessage(quiet);
   }
@@ -308,8 +327,10 @@ final class JobManagerJobsTest {
     TestKit taskManager = new TestKit(system);
     register(jobManager, taskManager, 2);
     TestKit client = new TestKit(system);
-    JobGraph.Builder builder = JobGraph.builder("stuck").setting("shared", "job").setting("job.only", "yes");
-    JobVertexID vertex = builder.addVertex("stuck-vertex", INVOKABLE, 2, Map.of("shared", "vertex"));
+    JobGraph.Builder builder =
+        JobGraph.builder("stuck").setting("shared", "job").setting("job.only", "yes");
+    JobVertexID vertex =
+        builder.addVertex("stuck-vertex", INVOKABLE, 2, Map.of("shared", "vertex"));
     JobGraph graph = builder.build();
 
     // when
@@ -317,8 +338,12 @@ final class JobManagerJobsTest {
 
     // then: every subtask is deployed with its descriptor
     List<TaskDeploymentDescriptor> deployed = expectSubmitTasks(taskManager, session, 2);
-    assertThat(deployed).extracting(TaskDeploymentDescriptor::subtaskIndex).containsExactlyInAnyOrder(0, 1);
-    assertThat(deployed).extracting(TaskDeploymentDescriptor::targetSlot).containsExactlyInAnyOrder(0, 1);
+    assertThat(deployed)
+        .extracting(TaskDeploymentDescriptor::subtaskIndex)
+        .containsExactlyInAnyOrder(0, 1);
+    assertThat(deployed)
+        .extracting(TaskDeploymentDescriptor::targetSlot)
+        .containsExactlyInAnyOrder(0, 1);
     assertThat(deployed).extracting(TaskDeploymentDescriptor::attemptId).doesNotHaveDuplicates();
     for (TaskDeploymentDescriptor descriptor : deployed) {
       assertThat(descriptor.jobId()).isEqualTo(graph.jobId());
@@ -328,7 +353,9 @@ final class JobManagerJobsTest {
       assertThat(descriptor.parallelism()).isEqualTo(2);
       assertThat(descriptor.attemptNumber()).isZero();
       assertThat(descriptor.invokableClassName()).isEqualTo(INVOKABLE);
-      assertThat(descriptor.configuration()).containsEntry("shared", "vertex").containsEntry("job.only", "yes");
+      assertThat(descriptor.configuration())
+          .containsEntry("shared", "vertex")
+          .containsEntry("job.only", "yes");
       assertThat(descriptor.jars()).isEmpty();
     }
 
@@ -338,19 +365,25 @@ final class JobManagerJobsTest {
         taskManager.within(
             timeout.dividedBy(2),
             timeout.plus(patience),
-            () -> Set.of(expectCancelTask(taskManager, session), expectCancelTask(taskManager, session)));
+            () ->
+                Set.of(
+                    expectCancelTask(taskManager, session),
+                    expectCancelTask(taskManager, session)));
     assertThat(cancelled).containsExactlyInAnyOrderElementsOf(attemptIds(deployed));
     assertThat(jobStatus(jobManager, taskManager, graph.jobId())).isEqualTo(JobStatus.FAILING);
 
     // when the TaskManager confirms the cancellations
-    deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.CANCELED, Map.of()));
+    deployed.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.CANCELED, Map.of()));
 
     // then
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
     assertThat(failure.jobId()).isEqualTo(graph.jobId());
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
     assertThat(failure.cause().className()).isEqualTo(DeploymentTimeoutException.class.getName());
-    assertThat(failure.cause().message()).contains("stuck-vertex").contains("did not report RUNNING");
+    assertThat(failure.cause().message())
+        .contains("stuck-vertex")
+        .contains("did not report RUNNING");
     assertThat(failure.restarts()).isZero();
     assertThat(jobStatus(jobManager, client, graph.jobId())).isEqualTo(JobStatus.FAILED);
   }
@@ -366,7 +399,8 @@ final class JobManagerJobsTest {
     JobGraph graph = job("silent", 1);
     submit(jobManager, client, graph);
     ExecutionAttemptID attempt = expectSubmitTasks(taskManager, session, 1).get(0).attemptId();
-    assertThat(expectCancelTask(taskManager, session, impatient.deploymentTimeout().plus(patience))).isEqualTo(attempt);
+    assertThat(expectCancelTask(taskManager, session, impatient.deploymentTimeout().plus(patience)))
+        .isEqualTo(attempt);
 
     // then: the job waits in FAILING for the cancellation to be confirmed
     client.expectNoMessage(quiet);
@@ -393,7 +427,8 @@ final class JobManagerJobsTest {
     List<TaskDeploymentDescriptor> deployed = expectSubmitTasks(taskManager, session, 2);
 
     // when
-    deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+    deployed.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
 
     // then: no cancellation once the deployment timeout passed
     taskManager.expectNoMessage(impatient.deploymentTimeout().plus(quiet));
@@ -417,10 +452,23 @@ final class JobManagerJobsTest {
     List<TaskDeploymentDescriptor> deployed = bySubtask(expectSubmitTasks(taskManager, session, 2));
 
     // when
-    deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+    deployed.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
     assertThat(jobStatus(jobManager, taskManager, graph.jobId())).isEqualTo(JobStatus.RUNNING);
-    report(jobManager, taskManager, session, deployed.get(0), ExecutionState.FINISHED, accumulators(3, 1.5, "a"));
-    report(jobManager, taskManager, session, deployed.get(1), ExecutionState.FINISHED, accumulators(4, 2.25, "b"));
+    report(
+        jobManager,
+        taskManager,
+        session,
+        deployed.get(0),
+        ExecutionState.FINISHED,
+        accumulators(3, 1.5, "a"));
+    report(
+        jobManager,
+        taskManager,
+        session,
+        deployed.get(1),
+        ExecutionState.FINISHED,
+        accumulators(4, 2.25, "b"));
 
     // then
     JobResultSuccess success = client.expectMsgClass(patience, JobResultSuccess.class);
@@ -449,16 +497,33 @@ final class JobManagerJobsTest {
 
     // when: FINISHED for an attempt the job does not have, and for a job that does not exist
     Map<String, AccumulatorValue> bogus = Map.of("records", new AccumulatorValue.LongCounter(1000));
-    update(jobManager, taskManager, session, new TaskExecutionState(graph.jobId(), ExecutionAttemptID.generate(), ExecutionState.FINISHED, null, bogus));
-    update(jobManager, taskManager, session, new TaskExecutionState(JobID.generate(), deployed.attemptId(), ExecutionState.FINISHED, null, bogus));
+    update(
+        jobManager,
+        taskManager,
+        session,
+        new TaskExecutionState(
+            graph.jobId(), ExecutionAttemptID.generate(), ExecutionState.FINISHED, null, bogus));
+    update(
+        jobManager,
+        taskManager,
+        session,
+        new TaskExecutionState(
+            JobID.generate(), deployed.attemptId(), ExecutionState.FINISHED, null, bogus));
 
     // then
-    assertThat(states(jobManager, taskManager, graph.jobId())).isEqualTo(Map.of(ExecutionState.DEPLOYING, 1));
+    assertThat(states(jobManager, taskManager, graph.jobId()))
+        .isEqualTo(Map.of(ExecutionState.DEPLOYING, 1));
     client.expectNoMessage(quiet);
 
     // when the real attempt finishes
     report(jobManager, taskManager, session, deployed, ExecutionState.RUNNING, Map.of());
-    report(jobManager, taskManager, session, deployed, ExecutionState.FINISHED, Map.of("records", new AccumulatorValue.LongCounter(1)));
+    report(
+        jobManager,
+        taskManager,
+        session,
+        deployed,
+        ExecutionState.FINISHED,
+        Map.of("records", new AccumulatorValue.LongCounter(1)));
 
     // then: only its accumulators count
     assertThat(client.expectMsgClass(patience, JobResultSuccess.class).accumulators())
@@ -476,16 +541,37 @@ final class JobManagerJobsTest {
     JobGraph graph = job("illegal", 2);
     submit(jobManager, client, graph);
     List<TaskDeploymentDescriptor> deployed = bySubtask(expectSubmitTasks(taskManager, session, 2));
-    deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+    deployed.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
     TaskDeploymentDescriptor first = deployed.get(0);
     TaskDeploymentDescriptor second = deployed.get(1);
-    report(jobManager, taskManager, session, first, ExecutionState.FINISHED, Map.of("records", new AccumulatorValue.LongCounter(1)));
+    report(
+        jobManager,
+        taskManager,
+        session,
+        first,
+        ExecutionState.FINISHED,
+        Map.of("records", new AccumulatorValue.LongCounter(1)));
 
     // when: RUNNING and FAILED after FINISHED, FINISHED repeated, SCHEDULED after RUNNING
     report(jobManager, taskManager, session, first, ExecutionState.RUNNING, Map.of());
-    update(jobManager, taskManager, session,
-        new TaskExecutionState(graph.jobId(), first.attemptId(), ExecutionState.FAILED, SerializedThrowable.of("dev.shoal.Late", "too late"), Map.of()));
-    report(jobManager, taskManager, session, first, ExecutionState.FINISHED, Map.of("records", new AccumulatorValue.LongCounter(100)));
+    update(
+        jobManager,
+        taskManager,
+        session,
+        new TaskExecutionState(
+            graph.jobId(),
+            first.attemptId(),
+            ExecutionState.FAILED,
+            SerializedThrowable.of("dev.shoal.Late", "too late"),
+            Map.of()));
+    report(
+        jobManager,
+        taskManager,
+        session,
+        first,
+        ExecutionState.FINISHED,
+        Map.of("records", new AccumulatorValue.LongCounter(100)));
     report(jobManager, taskManager, session, second, ExecutionState.SCHEDULED, Map.of());
 
     // then: nothing changed, nothing was cancelled, the job still runs
@@ -496,7 +582,13 @@ final class JobManagerJobsTest {
     client.expectNoMessage(quiet);
 
     // when the second finishes
-    report(jobManager, taskManager, session, second, ExecutionState.FINISHED, Map.of("records", new AccumulatorValue.LongCounter(2)));
+    report(
+        jobManager,
+        taskManager,
+        session,
+        second,
+        ExecutionState.FINISHED,
+        Map.of("records", new AccumulatorValue.LongCounter(2)));
 
     // then: the repeated FINISHED did not count twice
     assertThat(client.expectMsgClass(patience, JobResultSuccess.class).accumulators())
@@ -513,20 +605,24 @@ final class JobManagerJobsTest {
     JobGraph graph = job("fenced", 1);
     submit(jobManager, new TestKit(system), graph);
     TaskDeploymentDescriptor deployed = expectSubmitTasks(taskManager, session, 1).get(0);
-    TaskExecutionState running = new TaskExecutionState(graph.jobId(), deployed.attemptId(), ExecutionState.RUNNING, null, Map.of());
+    TaskExecutionState running =
+        new TaskExecutionState(
+            graph.jobId(), deployed.attemptId(), ExecutionState.RUNNING, null, Map.of());
 
     // when
     taskManager.send(jobManager, new UpdateTaskExecutionState(running));
     update(jobManager, taskManager, UUID.randomUUID(), running);
 
     // then
-    assertThat(states(jobManager, taskManager, graph.jobId())).isEqualTo(Map.of(ExecutionState.DEPLOYING, 1));
+    assertThat(states(jobManager, taskManager, graph.jobId()))
+        .isEqualTo(Map.of(ExecutionState.DEPLOYING, 1));
 
     // when under the current session
     update(jobManager, taskManager, session, running);
 
     // then
-    assertThat(states(jobManager, taskManager, graph.jobId())).isEqualTo(Map.of(ExecutionState.RUNNING, 1));
+    assertThat(states(jobManager, taskManager, graph.jobId()))
+        .isEqualTo(Map.of(ExecutionState.RUNNING, 1));
   }
 
   @Test
@@ -540,12 +636,17 @@ final class JobManagerJobsTest {
     JobGraph graph = job("failing", 2);
     submit(jobManager, client, graph);
     List<TaskDeploymentDescriptor> deployed = bySubtask(expectSubmitTasks(taskManager, session, 2));
-    deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+    deployed.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
     SerializedThrowable boom = SerializedThrowable.of(new IllegalStateException("boom"));
 
     // when
-    update(jobManager, taskManager, session,
-        new TaskExecutionState(graph.jobId(), deployed.get(0).attemptId(), ExecutionState.FAILED, boom, Map.of()));
+    update(
+        jobManager,
+        taskManager,
+        session,
+        new TaskExecutionState(
+            graph.jobId(), deployed.get(0).attemptId(), ExecutionState.FAILED, boom, Map.of()));
 
     // then: the other subtask is cancelled, and once it confirms the job fails with the error
     assertThat(expectCancelTask(taskManager, session)).isEqualTo(deployed.get(1).attemptId());
@@ -574,13 +675,22 @@ final class JobManagerJobsTest {
     waiter.expectNoMessage(quiet);
 
     // when the other subtask fails and the job ends
-    update(jobManager, taskManager, session, new TaskExecutionState(graph.jobId(), deployed.get(1).attemptId(),
-        ExecutionState.FAILED, SerializedThrowable.of(new IllegalStateException("boom")), Map.of()));
+    update(
+        jobManager,
+        taskManager,
+        session,
+        new TaskExecutionState(
+            graph.jobId(),
+            deployed.get(1).attemptId(),
+            ExecutionState.FAILED,
+            SerializedThrowable.of(new IllegalStateException("boom")),
+            Map.of()));
     expectCancelTask(taskManager, session);
     report(jobManager, taskManager, session, deployed.get(0), ExecutionState.CANCELED, Map.of());
 
     // then the waiter hears that it FAILED instead of waiting for ever
-    assertThat(waiter.expectMsgClass(patience, CurrentJobStatus.class).status()).isEqualTo(JobStatus.FAILED);
+    assertThat(waiter.expectMsgClass(patience, CurrentJobStatus.class).status())
+        .isEqualTo(JobStatus.FAILED);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -589,7 +699,8 @@ final class JobManagerJobsTest {
 
   @Test
   void shouldFailOnlyTheJobWhoseAccumulatorsConflictWhileABystanderRunsOnAndFinishes() {
-    // given a bystander job running, and a job whose two subtasks use one accumulator name for two kinds
+    // given a bystander job running, and a job whose two subtasks use one accumulator name for two
+    // kinds
     ActorRef jobManager = startJobManager("jm-jobs-accumulator-conflict", patient);
     UUID session = grantLeadership(jobManager);
     TestKit taskManager = new TestKit(system);
@@ -597,26 +708,47 @@ final class JobManagerJobsTest {
     TestKit bystanderClient = new TestKit(system);
     JobGraph bystander = job("bystander", 2);
     submit(jobManager, bystanderClient, bystander);
-    List<TaskDeploymentDescriptor> bystanderTasks = bySubtask(expectSubmitTasks(taskManager, session, 2));
-    bystanderTasks.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+    List<TaskDeploymentDescriptor> bystanderTasks =
+        bySubtask(expectSubmitTasks(taskManager, session, 2));
+    bystanderTasks.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
     TestKit client = new TestKit(system);
     JobGraph conflicting = job("conflicting", 2);
     submit(jobManager, client, conflicting);
     List<TaskDeploymentDescriptor> tasks = bySubtask(expectSubmitTasks(taskManager, session, 2));
-    tasks.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+    tasks.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
 
     // when its subtasks finish with "x" as a counter and as a list
-    report(jobManager, taskManager, session, tasks.get(0), ExecutionState.FINISHED, Map.of("x", new AccumulatorValue.LongCounter(1)));
-    report(jobManager, taskManager, session, tasks.get(1), ExecutionState.FINISHED, Map.of("x", new AccumulatorValue.StringList(List.of("a"))));
+    report(
+        jobManager,
+        taskManager,
+        session,
+        tasks.get(0),
+        ExecutionState.FINISHED,
+        Map.of("x", new AccumulatorValue.LongCounter(1)));
+    report(
+        jobManager,
+        taskManager,
+        session,
+        tasks.get(1),
+        ExecutionState.FINISHED,
+        Map.of("x", new AccumulatorValue.StringList(List.of("a"))));
 
     // then that job fails, naming the accumulator
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
-    assertThat(failure.cause().message()).contains("Accumulator 'x'").contains("LongCounter").contains("StringList");
+    assertThat(failure.cause().message())
+        .contains("Accumulator 'x'")
+        .contains("LongCounter")
+        .contains("StringList");
     // and the bystander still runs, and finishes
-    assertThat(jobStatus(jobManager, bystanderClient, bystander.jobId())).isEqualTo(JobStatus.RUNNING);
-    bystanderTasks.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.FINISHED, Map.of()));
-    assertThat(bystanderClient.expectMsgClass(patience, JobResultSuccess.class).jobId()).isEqualTo(bystander.jobId());
+    assertThat(jobStatus(jobManager, bystanderClient, bystander.jobId()))
+        .isEqualTo(JobStatus.RUNNING);
+    bystanderTasks.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.FINISHED, Map.of()));
+    assertThat(bystanderClient.expectMsgClass(patience, JobResultSuccess.class).jobId())
+        .isEqualTo(bystander.jobId());
   }
 
   @Test
@@ -627,16 +759,21 @@ final class JobManagerJobsTest {
     TestKit taskManager = new TestKit(system);
     register(jobManager, taskManager, 2);
     TestKit client = new TestKit(system);
-    JobGraph.Builder builder = JobGraph.builder("patient").setting("restart-strategy", "fixed-delay")
-        .setting("restart-strategy.fixed-delay.delay", "300 d");
+    JobGraph.Builder builder =
+        JobGraph.builder("patient")
+            .setting("restart-strategy", "fixed-delay")
+            .setting("restart-strategy.fixed-delay.delay", "300 d");
     builder.addVertex("work", "Work", 1, Map.of());
 
     // when
-    client.send(jobManager, new SubmitJob(builder.build(), ListeningBehaviour.EXECUTION_RESULT, List.of()));
+    client.send(
+        jobManager, new SubmitJob(builder.build(), ListeningBehaviour.EXECUTION_RESULT, List.of()));
 
     // then
     JobResultFailure refused = client.expectMsgClass(patience, JobResultFailure.class);
-    assertThat(refused.cause().message()).contains("restart-strategy.fixed-delay.delay").contains("max-restart-delay");
+    assertThat(refused.cause().message())
+        .contains("restart-strategy.fixed-delay.delay")
+        .contains("max-restart-delay");
     taskManager.expectNoMessage(quiet);
   }
 
@@ -648,24 +785,36 @@ final class JobManagerJobsTest {
     TestKit taskManager = new TestKit(system);
 
     // when a TaskManager asks for Integer.MAX_VALUE slots
-    taskManager.send(jobManager, new RegisterTaskManager(
-        new TaskManagerLocation(ResourceID.generate(), "tm.example", 6124, 6125), HARDWARE,
-        Integer.MAX_VALUE, ProtocolVersion.CURRENT, UUID.randomUUID()));
+    taskManager.send(
+        jobManager,
+        new RegisterTaskManager(
+            new TaskManagerLocation(ResourceID.generate(), "tm.example", 6124, 6125),
+            HARDWARE,
+            Integer.MAX_VALUE,
+            ProtocolVersion.CURRENT,
+            UUID.randomUUID()));
 
     // then it is refused, naming the limit
     RefuseRegistration refusal = taskManager.expectMsgClass(patience, RefuseRegistration.class);
-    assertThat(refusal.reason()).contains("shoal.jobmanager.limits.max-slots-per-taskmanager").contains(Integer.toString(Integer.MAX_VALUE));
+    assertThat(refusal.reason())
+        .contains("shoal.jobmanager.limits.max-slots-per-taskmanager")
+        .contains(Integer.toString(Integer.MAX_VALUE));
 
     // when a job asks for parallelism Integer.MAX_VALUE
     register(jobManager, taskManager, 2);
     TestKit client = new TestKit(system);
-    client.send(jobManager, new SubmitJob(job("huge", Integer.MAX_VALUE), ListeningBehaviour.EXECUTION_RESULT, List.of()));
+    client.send(
+        jobManager,
+        new SubmitJob(
+            job("huge", Integer.MAX_VALUE), ListeningBehaviour.EXECUTION_RESULT, List.of()));
 
     // then it is refused too, and the JobManager still answers
-    assertThat(client.expectMsgClass(patience, JobResultFailure.class).cause().message()).contains("shoal.jobmanager.limits.max-parallelism");
+    assertThat(client.expectMsgClass(patience, JobResultFailure.class).cause().message())
+        .contains("shoal.jobmanager.limits.max-parallelism");
     TestKit asker = new TestKit(system);
     asker.send(jobManager, RequestNumberRegisteredTaskManager.INSTANCE);
-    assertThat(asker.expectMsgClass(patience, NumberRegisteredTaskManagers.class).count()).isEqualTo(1);
+    assertThat(asker.expectMsgClass(patience, NumberRegisteredTaskManagers.class).count())
+        .isEqualTo(1);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -681,12 +830,15 @@ final class JobManagerJobsTest {
     ResourceID firstId = ResourceID.generate();
     register(jobManager, first, firstId, 2);
     TestKit client = new TestKit(system);
-    JobGraph.Builder builder = JobGraph.builder("failover").restartStrategy(new RestartStrategy.FixedDelay(1, Duration.ofMillis(50)));
+    JobGraph.Builder builder =
+        JobGraph.builder("failover")
+            .restartStrategy(new RestartStrategy.FixedDelay(1, Duration.ofMillis(50)));
     builder.addVertex("failover", INVOKABLE, 2, Map.of());
     JobGraph graph = builder.build();
     submit(jobManager, client, graph);
     List<TaskDeploymentDescriptor> firstAttempt = bySubtask(expectSubmitTasks(first, session, 2));
-    firstAttempt.forEach(d -> report(jobManager, first, session, d, ExecutionState.RUNNING, Map.of()));
+    firstAttempt.forEach(
+        d -> report(jobManager, first, session, d, ExecutionState.RUNNING, Map.of()));
     assertThat(jobStatus(jobManager, first, graph.jobId())).isEqualTo(JobStatus.RUNNING);
     TestKit second = new TestKit(system);
     register(jobManager, second, 2);
@@ -697,22 +849,40 @@ final class JobManagerJobsTest {
     system.stop(first.getRef());
 
     // then: the job restarts and every subtask is deployed again, on the second one
-    assertThat(watcher.expectMsgClass(patience, JobStatusIs.class).status()).isEqualTo(JobStatus.RESTARTING);
+    assertThat(watcher.expectMsgClass(patience, JobStatusIs.class).status())
+        .isEqualTo(JobStatus.RESTARTING);
     List<TaskDeploymentDescriptor> secondAttempt = bySubtask(expectSubmitTasks(second, session, 2));
     assertThat(secondAttempt).extracting(TaskDeploymentDescriptor::attemptNumber).containsOnly(1);
-    assertThat(secondAttempt).extracting(TaskDeploymentDescriptor::subtaskIndex).containsExactly(0, 1);
+    assertThat(secondAttempt)
+        .extracting(TaskDeploymentDescriptor::subtaskIndex)
+        .containsExactly(0, 1);
     assertThat(attemptIds(secondAttempt)).doesNotContainAnyElementsOf(attemptIds(firstAttempt));
 
     // when a late FINISHED of the lost attempt arrives, then the new attempt runs and finishes
-    report(jobManager, second, session, firstAttempt.get(0), ExecutionState.FINISHED, Map.of("records", new AccumulatorValue.LongCounter(1000)));
-    secondAttempt.forEach(d -> report(jobManager, second, session, d, ExecutionState.RUNNING, Map.of()));
+    report(
+        jobManager,
+        second,
+        session,
+        firstAttempt.get(0),
+        ExecutionState.FINISHED,
+        Map.of("records", new AccumulatorValue.LongCounter(1000)));
     secondAttempt.forEach(
-        d -> report(jobManager, second, session, d, ExecutionState.FINISHED, Map.of("records", new AccumulatorValue.LongCounter(1))));
+        d -> report(jobManager, second, session, d, ExecutionState.RUNNING, Map.of()));
+    secondAttempt.forEach(
+        d ->
+            report(
+                jobManager,
+                second,
+                session,
+                d,
+                ExecutionState.FINISHED,
+                Map.of("records", new AccumulatorValue.LongCounter(1))));
 
     // then
     JobResultSuccess success = client.expectMsgClass(patience, JobResultSuccess.class);
     assertThat(success.restarts()).isEqualTo(1);
-    assertThat(success.accumulators()).isEqualTo(Map.of("records", new AccumulatorValue.LongCounter(2)));
+    assertThat(success.accumulators())
+        .isEqualTo(Map.of("records", new AccumulatorValue.LongCounter(2)));
   }
 
   @Test
@@ -755,7 +925,8 @@ final class JobManagerJobsTest {
     JobGraph graph = job("cancelled", 2);
     submit(jobManager, client, graph);
     List<TaskDeploymentDescriptor> deployed = expectSubmitTasks(taskManager, session, 2);
-    deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+    deployed.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
     assertThat(jobStatus(jobManager, taskManager, graph.jobId())).isEqualTo(JobStatus.RUNNING);
     TestKit watcher = new TestKit(system);
 
@@ -763,14 +934,17 @@ final class JobManagerJobsTest {
     client.send(jobManager, new CancelJob(graph.jobId()));
 
     // then: cancelling began, each attempt is cancelled at the TaskManager
-    assertThat(client.expectMsgClass(patience, CancellationSuccess.class).jobId()).isEqualTo(graph.jobId());
-    Set<ExecutionAttemptID> cancelled = Set.of(expectCancelTask(taskManager, session), expectCancelTask(taskManager, session));
+    assertThat(client.expectMsgClass(patience, CancellationSuccess.class).jobId())
+        .isEqualTo(graph.jobId());
+    Set<ExecutionAttemptID> cancelled =
+        Set.of(expectCancelTask(taskManager, session), expectCancelTask(taskManager, session));
     assertThat(cancelled).containsExactlyInAnyOrderElementsOf(attemptIds(deployed));
     watcher.send(jobManager, new NotifyWhenJobRemoved(graph.jobId()));
     watcher.expectNoMessage(quiet);
 
     // when the TaskManager confirms
-    deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.CANCELED, Map.of()));
+    deployed.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.CANCELED, Map.of()));
 
     // then
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
@@ -790,7 +964,8 @@ final class JobManagerJobsTest {
         .extracting(JobSummary::jobId, JobSummary::status)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(graph.jobId(), JobStatus.CANCELED));
     later.send(jobManager, new CancelJob(graph.jobId()));
-    assertThat(later.expectMsgClass(patience, CancellationFailure.class).reason()).contains("CANCELED already");
+    assertThat(later.expectMsgClass(patience, CancellationFailure.class).reason())
+        .contains("CANCELED already");
   }
 
   @Test
@@ -807,7 +982,8 @@ final class JobManagerJobsTest {
 
     // then
     client.expectMsgClass(patience, CancellationSuccess.class);
-    assertThat(client.expectMsgClass(patience, JobResultFailure.class).status()).isEqualTo(JobStatus.CANCELED);
+    assertThat(client.expectMsgClass(patience, JobResultFailure.class).status())
+        .isEqualTo(JobStatus.CANCELED);
     assertThat(jobStatus(jobManager, client, graph.jobId())).isEqualTo(JobStatus.CANCELED);
 
     // when a TaskManager arrives, nothing is deployed to it
@@ -844,8 +1020,10 @@ final class JobManagerJobsTest {
     UUID session = grantLeadership(jobManager);
     TestKit first = new TestKit(system);
     TestKit second = new TestKit(system);
-    TaskManagerLocation firstLocation = new TaskManagerLocation(ResourceID.generate(), "tm-1.example", 6124, 7001);
-    TaskManagerLocation secondLocation = new TaskManagerLocation(ResourceID.generate(), "tm-2.example", 6124, 7002);
+    TaskManagerLocation firstLocation =
+        new TaskManagerLocation(ResourceID.generate(), "tm-1.example", 6124, 7001);
+    TaskManagerLocation secondLocation =
+        new TaskManagerLocation(ResourceID.generate(), "tm-2.example", 6124, 7002);
     register(jobManager, first, firstLocation, 1);
     register(jobManager, second, secondLocation, 1);
     JobGraph.Builder builder = JobGraph.builder("all-to-all");
@@ -871,7 +1049,8 @@ final class JobManagerJobsTest {
     // then: every producer writes one partition with a subpartition per consumer
     for (TaskDeploymentDescriptor descriptor : producers) {
       assertThat(descriptor.producedPartitions())
-          .containsExactly(new ResultPartitionDeploymentDescriptor(0, consumer, Partitioner.REBALANCE, 2));
+          .containsExactly(
+              new ResultPartitionDeploymentDescriptor(0, consumer, Partitioner.REBALANCE, 2));
       assertThat(descriptor.inputGates()).isEmpty();
     }
     // then: consumer j reads subpartition j of both producers, at the TaskManagers they run on
@@ -883,7 +1062,9 @@ final class JobManagerJobsTest {
       assertThat(gate.inputIndex()).isZero();
       assertThat(gate.producer()).isEqualTo(producer);
       assertThat(gate.channels())
-          .containsExactly(channel(producers.get(0), 0, j, deployedAt), channel(producers.get(1), 0, j, deployedAt));
+          .containsExactly(
+              channel(producers.get(0), 0, j, deployedAt),
+              channel(producers.get(1), 0, j, deployedAt));
       assertThat(gate.channels())
           .extracting(c -> c.producerLocation().dataPort())
           .containsExactlyInAnyOrder(7001, 7002);
@@ -897,8 +1078,10 @@ final class JobManagerJobsTest {
     UUID session = grantLeadership(jobManager);
     TestKit first = new TestKit(system);
     TestKit second = new TestKit(system);
-    TaskManagerLocation firstLocation = new TaskManagerLocation(ResourceID.generate(), "tm-1.example", 6124, 7001);
-    TaskManagerLocation secondLocation = new TaskManagerLocation(ResourceID.generate(), "tm-2.example", 6124, 7002);
+    TaskManagerLocation firstLocation =
+        new TaskManagerLocation(ResourceID.generate(), "tm-1.example", 6124, 7001);
+    TaskManagerLocation secondLocation =
+        new TaskManagerLocation(ResourceID.generate(), "tm-2.example", 6124, 7002);
     register(jobManager, first, firstLocation, 2);
     register(jobManager, second, secondLocation, 2);
     JobGraph.Builder builder = JobGraph.builder("fan-out");
@@ -926,20 +1109,24 @@ final class JobManagerJobsTest {
     List<TaskDeploymentDescriptor> consumers = bySubtask(ofVertex(all, consumer));
     assertThat(producers)
         .extracting(TaskDeploymentDescriptor::producedPartitions)
-        .containsOnly(List.of(new ResultPartitionDeploymentDescriptor(0, consumer, Partitioner.FORWARD, 2)));
+        .containsOnly(
+            List.of(new ResultPartitionDeploymentDescriptor(0, consumer, Partitioner.FORWARD, 2)));
     for (TaskDeploymentDescriptor descriptor : consumers) {
       int j = descriptor.subtaskIndex();
       assertThat(descriptor.inputGates())
           .as("input gates of consumer %d", j)
           .containsExactly(
-              new InputGateDeploymentDescriptor(0, producer, List.of(channel(producers.get(j / 2), 0, j % 2, deployedAt))));
+              new InputGateDeploymentDescriptor(
+                  0, producer, List.of(channel(producers.get(j / 2), 0, j % 2, deployedAt))));
     }
   }
 
   @Test
-  void shouldReleasePartitionsOfFinishedProducersWhenTheAttemptFailsAndIgnoreTheirAcknowledgements() {
+  void
+      shouldReleasePartitionsOfFinishedProducersWhenTheAttemptFailsAndIgnoreTheirAcknowledgements() {
     // given a producer -> consumer job whose producers finished while the consumers run
-    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.shoal.jobmanager");
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.shoal.jobmanager");
     ListAppender<ILoggingEvent> logged = new ListAppender<>();
     logged.start();
     logger.addAppender(logged);
@@ -958,20 +1145,34 @@ final class JobManagerJobsTest {
       List<TaskDeploymentDescriptor> deployed = expectSubmitTasks(taskManager, session, 4);
       List<TaskDeploymentDescriptor> producers = bySubtask(ofVertex(deployed, producer));
       List<TaskDeploymentDescriptor> consumers = bySubtask(ofVertex(deployed, consumer));
-      deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
-      producers.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.FINISHED, Map.of()));
+      deployed.forEach(
+          d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+      producers.forEach(
+          d -> report(jobManager, taskManager, session, d, ExecutionState.FINISHED, Map.of()));
 
       // when a consumer fails
-      update(jobManager, taskManager, session,
-          new TaskExecutionState(graph.jobId(), consumers.get(0).attemptId(), ExecutionState.FAILED, SerializedThrowable.of(new IllegalStateException("boom")), Map.of()));
+      update(
+          jobManager,
+          taskManager,
+          session,
+          new TaskExecutionState(
+              graph.jobId(),
+              consumers.get(0).attemptId(),
+              ExecutionState.FAILED,
+              SerializedThrowable.of(new IllegalStateException("boom")),
+              Map.of()));
 
-      // then: the other consumer is cancelled, and so are the finished producers, for their partitions
+      // then: the other consumer is cancelled, and so are the finished producers, for their
+      // partitions
       Set<ExecutionAttemptID> cancelled = new HashSet<>();
       for (int i = 0; i < 3; i++) {
         cancelled.add(expectCancelTask(taskManager, session, patience));
       }
       assertThat(cancelled)
-          .containsExactlyInAnyOrder(consumers.get(1).attemptId(), producers.get(0).attemptId(), producers.get(1).attemptId());
+          .containsExactlyInAnyOrder(
+              consumers.get(1).attemptId(),
+              producers.get(0).attemptId(),
+              producers.get(1).attemptId());
       taskManager.expectNoMessage(quiet);
 
       // when the TaskManager acknowledges the producers' cancellations and the consumer's
@@ -980,8 +1181,10 @@ final class JobManagerJobsTest {
       report(jobManager, taskManager, session, consumers.get(1), ExecutionState.CANCELED, Map.of());
 
       // then: the job fails; the producers stayed FINISHED
-      assertThat(client.expectMsgClass(patience, JobResultFailure.class).status()).isEqualTo(JobStatus.FAILED);
-      assertThat(vertexStates(jobManager, taskManager, graph.jobId(), producer)).isEqualTo(Map.of(ExecutionState.FINISHED, 2));
+      assertThat(client.expectMsgClass(patience, JobResultFailure.class).status())
+          .isEqualTo(JobStatus.FAILED);
+      assertThat(vertexStates(jobManager, taskManager, graph.jobId(), producer))
+          .isEqualTo(Map.of(ExecutionState.FINISHED, 2));
 
       // when the last acknowledgement arrives after the job ended
       taskManager.send(jobManager, Acknowledge.INSTANCE);
@@ -992,7 +1195,9 @@ final class JobManagerJobsTest {
       synchronized (logged) {
         events = List.copyOf(logged.list);
       }
-      assertThat(events).extracting(ILoggingEvent::getFormattedMessage).anyMatch(m -> m.contains("switched from RUNNING to FAILING"));
+      assertThat(events)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .anyMatch(m -> m.contains("switched from RUNNING to FAILING"));
       assertThat(events)
           .filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
           .extracting(ILoggingEvent::getFormattedMessage)
@@ -1019,7 +1224,8 @@ final class JobManagerJobsTest {
     List<TaskDeploymentDescriptor> deployed = expectSubmitTasks(taskManager, session, 3);
     TaskDeploymentDescriptor source = ofVertex(deployed, producer).get(0);
     List<TaskDeploymentDescriptor> sinks = bySubtask(ofVertex(deployed, sink));
-    deployed.forEach(d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
+    deployed.forEach(
+        d -> report(jobManager, taskManager, session, d, ExecutionState.RUNNING, Map.of()));
     report(jobManager, taskManager, session, source, ExecutionState.FINISHED, Map.of());
     report(jobManager, taskManager, session, sinks.get(0), ExecutionState.FINISHED, Map.of());
     assertThat(jobStatus(jobManager, taskManager, graph.jobId())).isEqualTo(JobStatus.RUNNING);
@@ -1029,14 +1235,19 @@ final class JobManagerJobsTest {
 
     // then: the running sink and the finished producer get a CancelTask, the finished sink none
     client.expectMsgClass(patience, CancellationSuccess.class);
-    Set<ExecutionAttemptID> cancelled = Set.of(expectCancelTask(taskManager, session, patience), expectCancelTask(taskManager, session, patience));
+    Set<ExecutionAttemptID> cancelled =
+        Set.of(
+            expectCancelTask(taskManager, session, patience),
+            expectCancelTask(taskManager, session, patience));
     assertThat(cancelled).containsExactlyInAnyOrder(source.attemptId(), sinks.get(1).attemptId());
     taskManager.expectNoMessage(quiet);
 
     // when the running sink confirms, then the job is cancelled with the producer still FINISHED
     report(jobManager, taskManager, session, sinks.get(1), ExecutionState.CANCELED, Map.of());
-    assertThat(client.expectMsgClass(patience, JobResultFailure.class).status()).isEqualTo(JobStatus.CANCELED);
-    assertThat(vertexStates(jobManager, taskManager, graph.jobId(), producer)).isEqualTo(Map.of(ExecutionState.FINISHED, 1));
+    assertThat(client.expectMsgClass(patience, JobResultFailure.class).status())
+        .isEqualTo(JobStatus.CANCELED);
+    assertThat(vertexStates(jobManager, taskManager, graph.jobId(), producer))
+        .isEqualTo(Map.of(ExecutionState.FINISHED, 1));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1066,12 +1277,14 @@ final class JobManagerJobsTest {
     JobResultFailure failure = client.expectMsgClass(patience, JobResultFailure.class);
     assertThat(failure.status()).isEqualTo(JobStatus.FAILED);
     assertThat(failure.cause().className()).isEqualTo(LeadershipLostException.class.getName());
-    LeaderSessionMessage disconnect = taskManager.expectMsgClass(patience, LeaderSessionMessage.class);
+    LeaderSessionMessage disconnect =
+        taskManager.expectMsgClass(patience, LeaderSessionMessage.class);
     assertThat(disconnect.message()).isInstanceOf(Disconnect.class);
 
     // then: the archive and the status notification agree with what the client was told
     assertThat(jobStatus(jobManager, client, graph.jobId())).isEqualTo(JobStatus.FAILED);
-    assertThat(watcher.expectMsgClass(patience, JobStatusIs.class).status()).isEqualTo(JobStatus.FAILED);
+    assertThat(watcher.expectMsgClass(patience, JobStatusIs.class).status())
+        .isEqualTo(JobStatus.FAILED);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1079,7 +1292,8 @@ final class JobManagerJobsTest {
   // ------------------------------------------------------------------------------------------
 
   private ActorRef startJobManager(String name, JobManagerConfiguration configuration) {
-    ActorRef jobManager = system.actorOf(JobManager.props(configuration, LeaderElectionService.manual()), name);
+    ActorRef jobManager =
+        system.actorOf(JobManager.props(configuration, LeaderElectionService.manual()), name);
     jobManagers.add(jobManager);
     return jobManager;
   }
@@ -1090,20 +1304,29 @@ final class JobManagerJobsTest {
     jobManager.tell(ElectionDecision.grant(session), ActorRef.noSender());
     TestKit waiter = new TestKit(system);
     waiter.send(jobManager, NotifyWhenLeader.INSTANCE);
-    assertThat(waiter.expectMsgClass(patience, ResponseLeaderSessionID.class).leaderSessionId()).isEqualTo(session);
+    assertThat(waiter.expectMsgClass(patience, ResponseLeaderSessionID.class).leaderSessionId())
+        .isEqualTo(session);
     return session;
   }
 
-  private static AcknowledgeRegistration register(ActorRef jobManager, TestKit taskManager, int slots) {
+  private static AcknowledgeRegistration register(
+      ActorRef jobManager, TestKit taskManager, int slots) {
     return register(jobManager, taskManager, ResourceID.generate(), slots);
   }
 
-  private static AcknowledgeRegistration register(ActorRef jobManager, TestKit taskManager, ResourceID resourceId, int slots) {
-    return register(jobManager, taskManager, new TaskManagerLocation(resourceId, "tm.example", 6124, 6125), slots);
+  private static AcknowledgeRegistration register(
+      ActorRef jobManager, TestKit taskManager, ResourceID resourceId, int slots) {
+    return register(
+        jobManager,
+        taskManager,
+        new TaskManagerLocation(resourceId, "tm.example", 6124, 6125),
+        slots);
   }
 
-  private static AcknowledgeRegistration register(ActorRef jobManager, TestKit taskManager, TaskManagerLocation location, int slots) {
-    return TaskManagerProbe.register(taskManager, jobManager, location, slots, patience).registration();
+  private static AcknowledgeRegistration register(
+      ActorRef jobManager, TestKit taskManager, TaskManagerLocation location, int slots) {
+    return TaskManagerProbe.register(taskManager, jobManager, location, slots, patience)
+        .registration();
   }
 
   /** One vertex of {@code parallelism} subtasks, no restart strategy. */
@@ -1113,17 +1336,23 @@ final class JobManagerJobsTest {
     return builder.build();
   }
 
-  /** Submits {@code graph} from {@code client}, listening for its result, and expects acceptance. */
+  /**
+   * Submits {@code graph} from {@code client}, listening for its result, and expects acceptance.
+   */
   private static void submit(ActorRef jobManager, TestKit client, JobGraph graph) {
     client.send(jobManager, new SubmitJob(graph, ListeningBehaviour.EXECUTION_RESULT, List.of()));
-    assertThat(client.expectMsgClass(patience, JobSubmitSuccess.class).jobId()).isEqualTo(graph.jobId());
+    assertThat(client.expectMsgClass(patience, JobSubmitSuccess.class).jobId())
+        .isEqualTo(graph.jobId());
   }
 
   /** Expects {@code count} deployments under {@code session} and returns their descriptors. */
-  private static List<TaskDeploymentDescriptor> expectSubmitTasks(TestKit taskManager, UUID session, int count) {
+  private static List<TaskDeploymentDescriptor> expectSubmitTasks(
+      TestKit taskManager, UUID session, int count) {
     List<TaskDeploymentDescriptor> descriptors = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      descriptors.add(((SubmitTask) expectFenced(taskManager, session, SubmitTask.class, patience)).descriptor());
+      descriptors.add(
+          ((SubmitTask) expectFenced(taskManager, session, SubmitTask.class, patience))
+              .descriptor());
     }
     return descriptors;
   }
@@ -1132,11 +1361,14 @@ final class JobManagerJobsTest {
    * Every deployment {@code taskManager} got so far: it asks for the job's status, whose answer
    * comes after everything the JobManager sent it before.
    */
-  private static List<TaskDeploymentDescriptor> deployedSoFar(ActorRef jobManager, TestKit taskManager, UUID session, JobID jobId) {
+  private static List<TaskDeploymentDescriptor> deployedSoFar(
+      ActorRef jobManager, TestKit taskManager, UUID session, JobID jobId) {
     taskManager.send(jobManager, new RequestJobStatus(jobId));
     List<TaskDeploymentDescriptor> descriptors = new ArrayList<>();
     while (true) {
-      Object message = taskManager.expectMsgAnyClassOf(patience, LeaderSessionMessage.class, CurrentJobStatus.class);
+      Object message =
+          taskManager.expectMsgAnyClassOf(
+              patience, LeaderSessionMessage.class, CurrentJobStatus.class);
       if (message instanceof CurrentJobStatus) {
         return descriptors;
       }
@@ -1151,12 +1383,17 @@ final class JobManagerJobsTest {
     return expectCancelTask(taskManager, session, null);
   }
 
-  /** Expects a CancelTask under {@code session}; a null bound means the remaining time of {@code within}. */
-  private static ExecutionAttemptID expectCancelTask(TestKit taskManager, UUID session, Duration max) {
+  /**
+   * Expects a CancelTask under {@code session}; a null bound means the remaining time of {@code
+   * within}.
+   */
+  private static ExecutionAttemptID expectCancelTask(
+      TestKit taskManager, UUID session, Duration max) {
     return ((CancelTask) expectFenced(taskManager, session, CancelTask.class, max)).attemptId();
   }
 
-  private static ShoalMessage expectFenced(TestKit taskManager, UUID session, Class<? extends ShoalMessage> type, Duration max) {
+  private static ShoalMessage expectFenced(
+      TestKit taskManager, UUID session, Class<? extends ShoalMessage> type, Duration max) {
     LeaderSessionMessage envelope =
         max == null
             ? taskManager.expectMsgClass(LeaderSessionMessage.class)
@@ -1174,11 +1411,18 @@ final class JobManagerJobsTest {
       TaskDeploymentDescriptor descriptor,
       ExecutionState state,
       Map<String, AccumulatorValue> accumulators) {
-    update(jobManager, taskManager, session, new TaskExecutionState(descriptor.jobId(), descriptor.attemptId(), state, null, accumulators));
+    update(
+        jobManager,
+        taskManager,
+        session,
+        new TaskExecutionState(
+            descriptor.jobId(), descriptor.attemptId(), state, null, accumulators));
   }
 
-  private static void update(ActorRef jobManager, TestKit taskManager, UUID session, TaskExecutionState state) {
-    taskManager.send(jobManager, new LeaderSessionMessage(session, new UpdateTaskExecutionState(state)));
+  private static void update(
+      ActorRef jobManager, TestKit taskManager, UUID session, TaskExecutionState state) {
+    taskManager.send(
+        jobManager, new LeaderSessionMessage(session, new UpdateTaskExecutionState(state)));
   }
 
   /** The job's status, asked by {@code via} (so that it sees what {@code via} sent before). */
@@ -1188,7 +1432,8 @@ final class JobManagerJobsTest {
   }
 
   /** How many subtasks of the job's only vertex are in each state, asked by {@code via}. */
-  private static Map<ExecutionState, Integer> states(ActorRef jobManager, TestKit via, JobID jobId) {
+  private static Map<ExecutionState, Integer> states(
+      ActorRef jobManager, TestKit via, JobID jobId) {
     via.send(jobManager, new RequestJobDetails(jobId));
     JobDetails details = via.expectMsgClass(patience, JobDetails.class);
     assertThat(details.vertices()).hasSize(1);
@@ -1196,10 +1441,15 @@ final class JobManagerJobsTest {
   }
 
   /** How many subtasks of {@code vertex} are in each state, asked by {@code via}. */
-  private static Map<ExecutionState, Integer> vertexStates(ActorRef jobManager, TestKit via, JobID jobId, JobVertexID vertex) {
+  private static Map<ExecutionState, Integer> vertexStates(
+      ActorRef jobManager, TestKit via, JobID jobId, JobVertexID vertex) {
     via.send(jobManager, new RequestJobDetails(jobId));
     JobDetails details = via.expectMsgClass(patience, JobDetails.class);
-    return details.vertices().stream().filter(v -> v.vertexId().equals(vertex)).findFirst().orElseThrow().states();
+    return details.vertices().stream()
+        .filter(v -> v.vertexId().equals(vertex))
+        .findFirst()
+        .orElseThrow()
+        .states();
   }
 
   private static Map<String, AccumulatorValue> accumulators(long records, double sum, String name) {
@@ -1209,34 +1459,50 @@ final class JobManagerJobsTest {
         "names", new AccumulatorValue.StringList(List.of(name)));
   }
 
-  private static List<TaskDeploymentDescriptor> bySubtask(List<TaskDeploymentDescriptor> descriptors) {
+  private static List<TaskDeploymentDescriptor> bySubtask(
+      List<TaskDeploymentDescriptor> descriptors) {
     List<TaskDeploymentDescriptor> sorted = new ArrayList<>(descriptors);
     sorted.sort(java.util.Comparator.comparingInt(TaskDeploymentDescriptor::subtaskIndex));
-    assertThat(sorted).extracting(TaskDeploymentDescriptor::subtaskIndex)
+    assertThat(sorted)
+        .extracting(TaskDeploymentDescriptor::subtaskIndex)
         .containsExactlyElementsOf(IntStream.range(0, sorted.size()).boxed().toList());
     return sorted;
   }
 
-  private static List<TaskDeploymentDescriptor> ofVertex(List<TaskDeploymentDescriptor> descriptors, JobVertexID vertex) {
+  private static List<TaskDeploymentDescriptor> ofVertex(
+      List<TaskDeploymentDescriptor> descriptors, JobVertexID vertex) {
     return descriptors.stream().filter(d -> d.vertexId().equals(vertex)).toList();
   }
 
-  /** The channel reading {@code subpartition} of output {@code outputIndex} of {@code producer}, where it was deployed. */
+  /**
+   * The channel reading {@code subpartition} of output {@code outputIndex} of {@code producer},
+   * where it was deployed.
+   */
   private static InputChannelDeploymentDescriptor channel(
-      TaskDeploymentDescriptor producer, int outputIndex, int subpartition, Map<ExecutionAttemptID, TaskManagerLocation> deployedAt) {
+      TaskDeploymentDescriptor producer,
+      int outputIndex,
+      int subpartition,
+      Map<ExecutionAttemptID, TaskManagerLocation> deployedAt) {
     return new InputChannelDeploymentDescriptor(
-        new ResultPartitionID(producer.attemptId(), outputIndex), subpartition, deployedAt.get(producer.attemptId()));
+        new ResultPartitionID(producer.attemptId(), outputIndex),
+        subpartition,
+        deployedAt.get(producer.attemptId()));
   }
 
   private static Set<ExecutionAttemptID> attemptIds(List<TaskDeploymentDescriptor> descriptors) {
-    return descriptors.stream().map(TaskDeploymentDescriptor::attemptId).collect(Collectors.toSet());
+    return descriptors.stream()
+        .map(TaskDeploymentDescriptor::attemptId)
+        .collect(Collectors.toSet());
   }
 
-  private static Map<Integer, Integer> slotsBySubtask(List<TaskDeploymentDescriptor> descriptors, JobVertexID vertex) {
+  private static Map<Integer, Integer> slotsBySubtask(
+      List<TaskDeploymentDescriptor> descriptors, JobVertexID vertex) {
     Map<Integer, Integer> slots = new HashMap<>();
     for (TaskDeploymentDescriptor descriptor : descriptors) {
       if (descriptor.vertexId().equals(vertex)) {
-        assertThat(slots.put(descriptor.subtaskIndex(), descriptor.targetSlot())).as("subtask deployed twice").isNull();
+        assertThat(slots.put(descriptor.subtaskIndex(), descriptor.targetSlot()))
+            .as("subtask deployed twice")
+            .isNull();
       }
     }
     return slots;

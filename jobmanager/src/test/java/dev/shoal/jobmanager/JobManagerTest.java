@@ -222,10 +222,12 @@ final class JobManagerTest {
   void shouldReportTheLargestHeartbeatGapOnTheMonotonicClock() {
     // given a JobManager on clocks the test controls
     AtomicLong nanos = new AtomicLong(-7_000_000_000L); // nanoTime may be negative
-    ActorRef jobManager = startJobManager("jm-heartbeat-gap", relaxed, () -> 1_000_000L, nanos::get);
+    ActorRef jobManager =
+        startJobManager("jm-heartbeat-gap", relaxed, () -> 1_000_000L, nanos::get);
     grantLeadership(jobManager);
     TestKit taskManager = new TestKit(system);
-    InstanceID instanceId = register(jobManager, taskManager, ResourceID.generate(), 1).instanceId();
+    InstanceID instanceId =
+        register(jobManager, taskManager, ResourceID.generate(), 1).instanceId();
     TestKit client = new TestKit(system);
 
     // when one heartbeat arrived
@@ -233,7 +235,12 @@ final class JobManagerTest {
     client.send(jobManager, RequestRegisteredTaskManagers.INSTANCE);
 
     // then there is no gap yet
-    assertThat(client.expectMsgClass(patience, RegisteredTaskManagers.class).taskManagers().get(0).maxHeartbeatGap())
+    assertThat(
+            client
+                .expectMsgClass(patience, RegisteredTaskManagers.class)
+                .taskManagers()
+                .get(0)
+                .maxHeartbeatGap())
         .isNull();
 
     // when more arrive 300 ms, then 1.2 s, then 100 ms apart
@@ -244,10 +251,15 @@ final class JobManagerTest {
     client.send(jobManager, RequestRegisteredTaskManagers.INSTANCE);
 
     // then the largest is reported, and as a serialized answer
-    TaskManagerInfo info = client.expectMsgClass(patience, RegisteredTaskManagers.class).taskManagers().get(0);
+    TaskManagerInfo info =
+        client.expectMsgClass(patience, RegisteredTaskManagers.class).taskManagers().get(0);
     assertThat(info.maxHeartbeatGap()).isEqualTo(Duration.ofMillis(1_200));
     client.send(jobManager, new RequestTaskManagerInstance(info.resourceId()));
-    assertThat(client.expectMsgClass(patience, TaskManagerInstance.class).taskManager().maxHeartbeatGap())
+    assertThat(
+            client
+                .expectMsgClass(patience, TaskManagerInstance.class)
+                .taskManager()
+                .maxHeartbeatGap())
         .isEqualTo(Duration.ofMillis(1_200));
   }
 
@@ -337,7 +349,8 @@ final class JobManagerTest {
     // when
     taskManager.send(
         jobManager,
-        new RegisterTaskManager(location(resourceId), HARDWARE, 2, wrongVersion, UUID.randomUUID()));
+        new RegisterTaskManager(
+            location(resourceId), HARDWARE, 2, wrongVersion, UUID.randomUUID()));
 
     // then
     RefuseRegistration refusal = taskManager.expectMsgClass(patience, RefuseRegistration.class);
@@ -748,10 +761,14 @@ final class JobManagerTest {
   }
 
   private ActorRef startJobManager(
-      String name, JobManagerConfiguration configuration, LongSupplier clock, LongSupplier nanoClock) {
+      String name,
+      JobManagerConfiguration configuration,
+      LongSupplier clock,
+      LongSupplier nanoClock) {
     ActorRef jobManager =
         system.actorOf(
-            JobManager.props(configuration, LeaderElectionService.manual(), clock, nanoClock), name);
+            JobManager.props(configuration, LeaderElectionService.manual(), clock, nanoClock),
+            name);
     jobManagers.add(jobManager);
     return jobManager;
   }
@@ -793,7 +810,8 @@ final class JobManagerTest {
   }
 
   /** Sends a heartbeat and returns once the JobManager handled it (so it read its clocks). */
-  private static void heartbeatAndWaitUntilHandled(ActorRef jobManager, TestKit taskManager, InstanceID instanceId) {
+  private static void heartbeatAndWaitUntilHandled(
+      ActorRef jobManager, TestKit taskManager, InstanceID instanceId) {
     taskManager.send(jobManager, new Heartbeat(instanceId, METRICS));
     taskManager.send(jobManager, RequestNumberRegisteredTaskManager.INSTANCE);
     taskManager.expectMsgClass(patience, NumberRegisteredTaskManagers.class);

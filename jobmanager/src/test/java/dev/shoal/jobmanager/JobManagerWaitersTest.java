@@ -23,8 +23,11 @@ final class JobManagerWaitersTest {
 
   @BeforeAll
   static void startSystem() {
-    system = ActorSystem.create("JobManagerWaitersTest",
-        ConfigFactory.parseString("shoal.jobmanager.limits.max-waiters = 2").withFallback(ConfigFactory.load()));
+    system =
+        ActorSystem.create(
+            "JobManagerWaitersTest",
+            ConfigFactory.parseString("shoal.jobmanager.limits.max-waiters = 2")
+                .withFallback(ConfigFactory.load()));
   }
 
   @AfterAll
@@ -35,8 +38,12 @@ final class JobManagerWaitersTest {
   @Test
   void shouldRefuseWaitersBeyondTheLimitAndForgetThoseThatTerminate() {
     // given a JobManager that keeps at most 2 waiters, and 2 waiting
-    ActorRef jobManager = system.actorOf(JobManager.props(
-        new JobManagerConfiguration("localhost", 0, Duration.ofSeconds(1), Duration.ofSeconds(10)), LeaderElectionService.manual()));
+    ActorRef jobManager =
+        system.actorOf(
+            JobManager.props(
+                new JobManagerConfiguration(
+                    "localhost", 0, Duration.ofSeconds(1), Duration.ofSeconds(10)),
+                LeaderElectionService.manual()));
     TestKit first = new TestKit(system);
     TestKit second = new TestKit(system);
     first.send(jobManager, new NotifyWhenAtLeastNumTaskManagerAreRegistered(5));
@@ -55,10 +62,12 @@ final class JobManagerWaitersTest {
     TestKit watcher = new TestKit(system);
     watcher.watch(first.getRef());
     watcher.expectTerminated(PATIENCE, first.getRef());
-    third.awaitAssert(PATIENCE, () -> {
-      third.send(jobManager, new NotifyWhenAtLeastNumTaskManagerAreRegistered(0));
-      // answered at once (0 are registered): the request was admitted, not refused
-      return third.expectMsgClass(Duration.ofMillis(500), NumberRegisteredTaskManagers.class);
-    });
+    third.awaitAssert(
+        PATIENCE,
+        () -> {
+          third.send(jobManager, new NotifyWhenAtLeastNumTaskManagerAreRegistered(0));
+          // answered at once (0 are registered): the request was admitted, not refused
+          return third.expectMsgClass(Duration.ofMillis(500), NumberRegisteredTaskManagers.class);
+        });
   }
 }

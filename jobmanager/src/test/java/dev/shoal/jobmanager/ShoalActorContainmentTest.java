@@ -14,7 +14,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** An exception in a ShoalActor's handler, from any input, costs the actor nothing: it keeps its state. */
+/**
+ * An exception in a ShoalActor's handler, from any input, costs the actor nothing: it keeps its
+ * state.
+ */
 final class ShoalActorContainmentTest {
 
   private static ActorSystem system;
@@ -59,8 +62,11 @@ final class ShoalActorContainmentTest {
 
     // when its handler throws, for a plain sender and for an asker
     actor.tell("boom", probe.getRef());
-    Object answer = Patterns.ask(actor, "boom", Duration.ofSeconds(10)).toCompletableFuture()
-        .handle((value, failure) -> failure).get();
+    Object answer =
+        Patterns.ask(actor, "boom", Duration.ofSeconds(10))
+            .toCompletableFuture()
+            .handle((value, failure) -> failure)
+            .get();
 
     // then the asker hears the error, and the actor still has its state (no restart)
     assertThat(answer).isNotNull();

@@ -42,7 +42,11 @@ public sealed interface CheckpointMessage extends ShoalMessage {
    * @param options checkpoint or savepoint, and where its state goes
    */
   record TriggerCheckpoint(
-      JobID jobId, ExecutionAttemptID attemptId, long checkpointId, long timestamp, CheckpointOptions options)
+      JobID jobId,
+      ExecutionAttemptID attemptId,
+      long checkpointId,
+      long timestamp,
+      CheckpointOptions options)
       implements ForTaskManager {
     public TriggerCheckpoint {
       Objects.requireNonNull(jobId, "jobId");
@@ -86,7 +90,8 @@ public sealed interface CheckpointMessage extends ShoalMessage {
    * @param checkpointId the checkpoint
    * @param reason why
    */
-  record DeclineCheckpoint(JobID jobId, ExecutionAttemptID attemptId, long checkpointId, SerializedThrowable reason)
+  record DeclineCheckpoint(
+      JobID jobId, ExecutionAttemptID attemptId, long checkpointId, SerializedThrowable reason)
       implements ForJobManager {
     public DeclineCheckpoint {
       Objects.requireNonNull(jobId, "jobId");

@@ -36,24 +36,22 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
   }
 
   /**
-   * The registered TaskManagers, in registration order. A JobManager with more than fit one
-   * remote message answers {@code Status.Failure} instead, pointing to {@link
-   * RequestTaskManagerPage}.
+   * The registered TaskManagers, in registration order. A JobManager with more than fit one remote
+   * message answers {@code Status.Failure} instead, pointing to {@link RequestTaskManagerPage}.
    *
    * @param taskManagers one entry per TaskManager
    */
-  record RegisteredTaskManagers(List<TaskManagerInfo> taskManagers)
-      implements ForClient {
+  record RegisteredTaskManagers(List<TaskManagerInfo> taskManagers) implements ForClient {
     public RegisteredTaskManagers {
       taskManagers = List.copyOf(taskManagers);
     }
   }
 
   /**
-   * Answered with {@link TaskManagerPage}: the registered TaskManagers from {@code offset}, at
-   * most {@code limit} of them and at most as many as fit one remote message. A client pages
-   * through a cluster of any size with these; {@link RequestRegisteredTaskManagers} answers small
-   * clusters only.
+   * Answered with {@link TaskManagerPage}: the registered TaskManagers from {@code offset}, at most
+   * {@code limit} of them and at most as many as fit one remote message. A client pages through a
+   * cluster of any size with these; {@link RequestRegisteredTaskManagers} answers small clusters
+   * only.
    *
    * @param offset the first, in registration order, from 0
    * @param limit the most wanted, at least 1
@@ -61,7 +59,8 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
   record RequestTaskManagerPage(int offset, int limit) implements ForJobManager {
     public RequestTaskManagerPage {
       if (offset < 0 || limit < 1) {
-        throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
+        throw new IllegalArgumentException(
+            "offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
       }
     }
   }
@@ -73,7 +72,8 @@ public sealed interface ClusterQueryMessage extends ShoalMessage {
    * @param offset the position of the first
    * @param total how many are registered in all
    */
-  record TaskManagerPage(List<TaskManagerInfo> taskManagers, int offset, int total) implements ForClient {
+  record TaskManagerPage(List<TaskManagerInfo> taskManagers, int offset, int total)
+      implements ForClient {
     public TaskManagerPage {
       taskManagers = List.copyOf(taskManagers);
     }

@@ -5,9 +5,9 @@ import java.util.Objects;
 /**
  * Control messages: disconnect, shutdown, fatal errors and the generic acknowledgement.
  *
- * <p>Split by receiver: {@link ForJobManager}, {@link ForTaskManager} and {@link ForClient};
- * {@link Disconnect} and {@link StopCluster} go to both servers, {@link Acknowledge} to the
- * JobManager (answers to its CancelTasks) and to clients (the answer to StopCluster).
+ * <p>Split by receiver: {@link ForJobManager}, {@link ForTaskManager} and {@link ForClient}; {@link
+ * Disconnect} and {@link StopCluster} go to both servers, {@link Acknowledge} to the JobManager
+ * (answers to its CancelTasks) and to clients (the answer to StopCluster).
  */
 public sealed interface ControlMessage extends ShoalMessage {
 
@@ -21,8 +21,8 @@ public sealed interface ControlMessage extends ShoalMessage {
   sealed interface ForClient extends ControlMessage {}
 
   /**
-   * JobManager to TaskManager or back: the registration {@code instanceId} is over. Fenced: it
-   * only counts under the current leader session.
+   * JobManager to TaskManager or back: the registration {@code instanceId} is over. Fenced: it only
+   * counts under the current leader session.
    *
    * @param instanceId the registration to end
    * @param cause why, for the log

@@ -33,7 +33,10 @@ public sealed interface JobClientMessage extends ShoalMessage {
   enum ListeningBehaviour {
     /** Only {@link JobSubmitSuccess}. */
     DETACHED,
-    /** {@link JobSubmitSuccess}, then the job's {@link JobResultSuccess} or {@link JobResultFailure}. */
+    /**
+     * {@link JobSubmitSuccess}, then the job's {@link JobResultSuccess} or {@link
+     * JobResultFailure}.
+     */
     EXECUTION_RESULT
   }
 
@@ -61,7 +64,8 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param jars the job's user-code jars, streamed from the client; empty when the job's classes
    *     are on the TaskManagers' class path
    */
-  record SubmitJob(JobGraph jobGraph, ListeningBehaviour listening, List<JarUpload> jars) implements ForJobManager {
+  record SubmitJob(JobGraph jobGraph, ListeningBehaviour listening, List<JarUpload> jars)
+      implements ForJobManager {
     public SubmitJob {
       Objects.requireNonNull(jobGraph, "jobGraph");
       Objects.requireNonNull(listening, "listening");
@@ -69,7 +73,9 @@ public sealed interface JobClientMessage extends ShoalMessage {
     }
   }
 
-  /** @param jobId the accepted job */
+  /**
+   * @param jobId the accepted job
+   */
   record JobSubmitSuccess(JobID jobId) implements ForClient {
     public JobSubmitSuccess {
       Objects.requireNonNull(jobId, "jobId");
@@ -84,11 +90,15 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param accumulators the accumulators of all subtasks, merged by name; empty when they are
    *     streamed
    * @param restarts how often the job was restarted
-   * @param accumulatorStream the accumulators, streamed because they are too large for this
-   *     message (the client pulls them); null when they travel in {@code accumulators}
+   * @param accumulatorStream the accumulators, streamed because they are too large for this message
+   *     (the client pulls them); null when they travel in {@code accumulators}
    */
   record JobResultSuccess(
-      JobID jobId, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts, SourceRef<ByteString> accumulatorStream)
+      JobID jobId,
+      long netRuntimeMillis,
+      Map<String, AccumulatorValue> accumulators,
+      int restarts,
+      SourceRef<ByteString> accumulatorStream)
       implements ForClient {
     public JobResultSuccess {
       Objects.requireNonNull(jobId, "jobId");
@@ -96,7 +106,11 @@ public sealed interface JobClientMessage extends ShoalMessage {
     }
 
     /** A result whose accumulators travel in it. */
-    public JobResultSuccess(JobID jobId, long netRuntimeMillis, Map<String, AccumulatorValue> accumulators, int restarts) {
+    public JobResultSuccess(
+        JobID jobId,
+        long netRuntimeMillis,
+        Map<String, AccumulatorValue> accumulators,
+        int restarts) {
       this(jobId, netRuntimeMillis, accumulators, restarts, null);
     }
   }
@@ -146,8 +160,8 @@ public sealed interface JobClientMessage extends ShoalMessage {
   }
 
   /**
-   * Client to JobManager: take a savepoint of the running job, then cancel it. Answered with
-   * {@link CancellationSuccess} carrying the savepoint's path once the savepoint is complete and
+   * Client to JobManager: take a savepoint of the running job, then cancel it. Answered with {@link
+   * CancellationSuccess} carrying the savepoint's path once the savepoint is complete and
    * cancelling began, or with {@link CancellationFailure} (the job keeps running when the savepoint
    * fails).
    *
@@ -180,7 +194,8 @@ public sealed interface JobClientMessage extends ShoalMessage {
    *     execution.savepoint.path}
    * @param triggerTime when it was triggered
    */
-  record TriggerSavepointSuccess(JobID jobId, long checkpointId, String savepointPath, Instant triggerTime)
+  record TriggerSavepointSuccess(
+      JobID jobId, long checkpointId, String savepointPath, Instant triggerTime)
       implements ForClient {
     public TriggerSavepointSuccess {
       Objects.requireNonNull(jobId, "jobId");
@@ -277,10 +292,11 @@ public sealed interface JobClientMessage extends ShoalMessage {
       jobs = List.copyOf(jobs);
     }
   }
+
   /**
-   * Answered with {@link JobsPage}: running, then archived jobs from {@code offset}, at most
-   * {@code limit} and at most as many as fit one remote message. A client pages through any
-   * number of jobs with these; {@link RequestRunningJobs} answers small numbers only.
+   * Answered with {@link JobsPage}: running, then archived jobs from {@code offset}, at most {@code
+   * limit} and at most as many as fit one remote message. A client pages through any number of jobs
+   * with these; {@link RequestRunningJobs} answers small numbers only.
    *
    * @param offset the first, from 0
    * @param limit the most wanted, at least 1
@@ -288,7 +304,8 @@ public sealed interface JobClientMessage extends ShoalMessage {
   record RequestJobsPage(int offset, int limit) implements ForJobManager {
     public RequestJobsPage {
       if (offset < 0 || limit < 1) {
-        throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
+        throw new IllegalArgumentException(
+            "offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
       }
     }
   }
@@ -306,11 +323,9 @@ public sealed interface JobClientMessage extends ShoalMessage {
     }
   }
 
-
   /**
-   * Answered with {@link JobDetails}, or {@link JobNotFound}; for a job with more vertices than
-   * one message carries (100) with a {@code Status.Failure} pointing at {@link
-   * RequestJobDetailsPage}.
+   * Answered with {@link JobDetails}, or {@link JobNotFound}; for a job with more vertices than one
+   * message carries (100) with a {@code Status.Failure} pointing at {@link RequestJobDetailsPage}.
    *
    * @param jobId the job asked about
    */
@@ -329,7 +344,12 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param states how many of its subtasks are in each state
    * @param attempts execution attempts made for its subtasks so far
    */
-  record VertexDetails(JobVertexID vertexId, String name, int parallelism, Map<ExecutionState, Integer> states, int attempts) {
+  record VertexDetails(
+      JobVertexID vertexId,
+      String name,
+      int parallelism,
+      Map<ExecutionState, Integer> states,
+      int attempts) {
     public VertexDetails {
       Objects.requireNonNull(vertexId, "vertexId");
       Objects.requireNonNull(name, "name");
@@ -344,7 +364,8 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param vertices per vertex, in graph order
    * @param failureCause the first root cause of a failure, or null
    */
-  record JobDetails(JobSummary summary, List<VertexDetails> vertices, SerializedThrowable failureCause)
+  record JobDetails(
+      JobSummary summary, List<VertexDetails> vertices, SerializedThrowable failureCause)
       implements ForClient {
     public JobDetails {
       Objects.requireNonNull(summary, "summary");
@@ -365,7 +386,8 @@ public sealed interface JobClientMessage extends ShoalMessage {
     public RequestJobDetailsPage {
       Objects.requireNonNull(jobId, "jobId");
       if (offset < 0 || limit < 1) {
-        throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
+        throw new IllegalArgumentException(
+            "offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
       }
     }
   }
@@ -380,7 +402,12 @@ public sealed interface JobClientMessage extends ShoalMessage {
    * @param total how many vertices the job has
    * @param failureCause the first root cause of a failure, or null
    */
-  record JobDetailsPage(JobSummary summary, List<VertexDetails> vertices, int offset, int total, SerializedThrowable failureCause)
+  record JobDetailsPage(
+      JobSummary summary,
+      List<VertexDetails> vertices,
+      int offset,
+      int total,
+      SerializedThrowable failureCause)
       implements ForClient {
     public JobDetailsPage {
       Objects.requireNonNull(summary, "summary");

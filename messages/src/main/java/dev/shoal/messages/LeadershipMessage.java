@@ -8,8 +8,8 @@ import java.util.UUID;
  * Leader election, leader retrieval and the leader session envelope.
  *
  * <p>Split by receiver: {@link ForJobManager} (from the leader election service) and {@link
- * ForTaskManager} (from the leader retrieval service). The envelope {@link LeaderSessionMessage}
- * is in neither: every {@code ShoalActor} unwraps it before dispatch, so no handler sees it.
+ * ForTaskManager} (from the leader retrieval service). The envelope {@link LeaderSessionMessage} is
+ * in neither: every {@code ShoalActor} unwraps it before dispatch, so no handler sees it.
  */
 public sealed interface LeadershipMessage extends ShoalMessage {
 
@@ -39,8 +39,8 @@ public sealed interface LeadershipMessage extends ShoalMessage {
    * Leader retrieval to TaskManager: the leading JobManager is now at this address.
    *
    * @param jobManagerAddress the full actor address of the JobManager
-   * @param leaderSessionId its session id when known (HA), null when the registration answer
-   *     will tell (standalone)
+   * @param leaderSessionId its session id when known (HA), null when the registration answer will
+   *     tell (standalone)
    */
   record JobManagerLeaderAddress(String jobManagerAddress, UUID leaderSessionId)
       implements ForTaskManager {

@@ -12,8 +12,8 @@ import java.util.UUID;
  * carry the JobManager's leader session id: that is how a TaskManager of a standalone cluster
  * learns the session its fenced messages must carry.
  *
- * <p>Split by receiver: {@link ForJobManager} and {@link ForTaskManager}. The registration
- * attempts a TaskManager schedules for itself are its own affair and not part of the protocol.
+ * <p>Split by receiver: {@link ForJobManager} and {@link ForTaskManager}. The registration attempts
+ * a TaskManager schedules for itself are its own affair and not part of the protocol.
  */
 public sealed interface RegistrationMessage extends ShoalMessage {
 
@@ -30,8 +30,8 @@ public sealed interface RegistrationMessage extends ShoalMessage {
    * @param hardware its resources
    * @param numberOfSlots its task slots (must be >= 1 to be accepted)
    * @param protocolVersion the protocol version it speaks
-   * @param registrationId the TaskManager's current registration run; every answer echoes it,
-   *     so that a late answer to an earlier run (or from an earlier leader) is recognised
+   * @param registrationId the TaskManager's current registration run; every answer echoes it, so
+   *     that a late answer to an earlier run (or from an earlier leader) is recognised
    */
   record RegisterTaskManager(
       TaskManagerLocation location,

@@ -37,7 +37,8 @@ public record TaskManagerInfo(
     Objects.requireNonNull(registeredAt, "registeredAt");
     Objects.requireNonNull(lastHeartbeat, "lastHeartbeat");
     if (maxHeartbeatGap != null && maxHeartbeatGap.isNegative()) {
-      throw new IllegalArgumentException("maxHeartbeatGap must not be negative, was " + maxHeartbeatGap);
+      throw new IllegalArgumentException(
+          "maxHeartbeatGap must not be negative, was " + maxHeartbeatGap);
     }
   }
 

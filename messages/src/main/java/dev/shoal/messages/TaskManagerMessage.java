@@ -71,8 +71,7 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
    * @param resourceId the TaskManager
    * @param leaderSessionId the session of the JobManager it registered at
    */
-  record RegisteredAtJobManager(ResourceID resourceId, UUID leaderSessionId)
-      implements ForClient {
+  record RegisteredAtJobManager(ResourceID resourceId, UUID leaderSessionId) implements ForClient {
     public RegisteredAtJobManager {
       Objects.requireNonNull(resourceId, "resourceId");
       Objects.requireNonNull(leaderSessionId, "leaderSessionId");
@@ -113,7 +112,11 @@ public sealed interface TaskManagerMessage extends ShoalMessage {
       Objects.requireNonNull(resourceId, "resourceId");
       connectedTaskManagers = java.util.List.copyOf(connectedTaskManagers);
       if (connectedTaskManagers.size() > MAX_LISTED) {
-        throw new IllegalArgumentException("At most " + MAX_LISTED + " TaskManagers are listed, got " + connectedTaskManagers.size());
+        throw new IllegalArgumentException(
+            "At most "
+                + MAX_LISTED
+                + " TaskManagers are listed, got "
+                + connectedTaskManagers.size());
       }
     }
   }

@@ -8,13 +8,13 @@ import org.apache.pekko.stream.SourceRef;
 import org.apache.pekko.util.ByteString;
 
 /**
- * Messages about tasks between the JobManager and TaskManagers (Flink's {@code TaskMessages}).
- * All fenced: a TaskManager acts only on its current JobManager's, and the JobManager only on
- * updates from TaskManagers registered under its session.
+ * Messages about tasks between the JobManager and TaskManagers (Flink's {@code TaskMessages}). All
+ * fenced: a TaskManager acts only on its current JobManager's, and the JobManager only on updates
+ * from TaskManagers registered under its session.
  *
- * <p>Split by receiver: {@link ForTaskManager} (deploy, cancel, fail), {@link ForJobManager}
- * (state updates and jar requests) and {@link ForClient} ({@link JobJar}, the answer that goes to
- * the TaskManager's asking jar download, not to the TaskManager actor).
+ * <p>Split by receiver: {@link ForTaskManager} (deploy, cancel, fail), {@link ForJobManager} (state
+ * updates and jar requests) and {@link ForClient} ({@link JobJar}, the answer that goes to the
+ * TaskManager's asking jar download, not to the TaskManager actor).
  */
 public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionID {
 
@@ -28,8 +28,8 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
   sealed interface ForClient extends TaskMessage {}
 
   /**
-   * JobManager to TaskManager: run this subtask attempt. The TaskManager reports every state
-   * change with {@link UpdateTaskExecutionState}; a deployment it cannot start is reported FAILED.
+   * JobManager to TaskManager: run this subtask attempt. The TaskManager reports every state change
+   * with {@link UpdateTaskExecutionState}; a deployment it cannot start is reported FAILED.
    *
    * @param descriptor what to run and where
    */
@@ -57,7 +57,8 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
    * @param attemptId the execution attempt
    * @param cause why
    */
-  record FailTask(ExecutionAttemptID attemptId, SerializedThrowable cause) implements ForTaskManager {
+  record FailTask(ExecutionAttemptID attemptId, SerializedThrowable cause)
+      implements ForTaskManager {
     public FailTask {
       Objects.requireNonNull(attemptId, "attemptId");
       Objects.requireNonNull(cause, "cause");
@@ -97,11 +98,12 @@ public sealed interface TaskMessage extends ShoalMessage, RequiresLeaderSessionI
    * TaskManager to JobManager: a task changed its state.
    *
    * @param state the change
-   * @param accumulatorStream the task's final accumulators, streamed because they are too large
-   *     for this message (then {@code state} carries none); the JobManager pulls them before it
-   *     applies the change. Null when they travel in {@code state}.
+   * @param accumulatorStream the task's final accumulators, streamed because they are too large for
+   *     this message (then {@code state} carries none); the JobManager pulls them before it applies
+   *     the change. Null when they travel in {@code state}.
    */
-  record UpdateTaskExecutionState(TaskExecutionState state, SourceRef<ByteString> accumulatorStream) implements ForJobManager {
+  record UpdateTaskExecutionState(TaskExecutionState state, SourceRef<ByteString> accumulatorStream)
+      implements ForJobManager {
     public UpdateTaskExecutionState {
       Objects.requireNonNull(state, "state");
     }

@@ -7,8 +7,8 @@ import java.util.Objects;
  * Notifications a test (or a launcher) waits on instead of sleeping. The real actors answer them;
  * each is answered at once when the condition already holds.
  *
- * <p>Split by receiver: the requests are {@link ForJobManager}, the notifications {@link
- * ForClient} (some requests are answered with other families' answers, named on each).
+ * <p>Split by receiver: the requests are {@link ForJobManager}, the notifications {@link ForClient}
+ * (some requests are answered with other families' answers, named on each).
  */
 public sealed interface TestingMessage extends ShoalMessage {
 
@@ -33,8 +33,8 @@ public sealed interface TestingMessage extends ShoalMessage {
   }
 
   /**
-   * To JobManager: answer {@link TaskManagerTerminated} once the TaskManager {@code resourceId}
-   * is no longer registered (at once if it is not).
+   * To JobManager: answer {@link TaskManagerTerminated} once the TaskManager {@code resourceId} is
+   * no longer registered (at once if it is not).
    *
    * @param resourceId the TaskManager to watch
    */
@@ -64,8 +64,8 @@ public sealed interface TestingMessage extends ShoalMessage {
 
   /**
    * To JobManager: answer {@link JobStatusIs} when the job next reaches {@code status} (at once
-   * when it is there, or is archived in it); {@link JobClientMessage.CurrentJobStatus} when it
-   * ends without reaching it.
+   * when it is there, or is archived in it); {@link JobClientMessage.CurrentJobStatus} when it ends
+   * without reaching it.
    *
    * @param jobId the job
    * @param status the status to wait for
@@ -100,7 +100,9 @@ public sealed interface TestingMessage extends ShoalMessage {
     }
   }
 
-  /** @param jobId the job all of whose subtasks run */
+  /**
+   * @param jobId the job all of whose subtasks run
+   */
   record AllVerticesRunning(JobID jobId) implements ForClient {
     public AllVerticesRunning {
       Objects.requireNonNull(jobId, "jobId");
@@ -108,8 +110,8 @@ public sealed interface TestingMessage extends ShoalMessage {
   }
 
   /**
-   * To JobManager: answer {@link JobRemoved} once the job is over and archived (at once when it
-   * is, or is unknown).
+   * To JobManager: answer {@link JobRemoved} once the job is over and archived (at once when it is,
+   * or is unknown).
    *
    * @param jobId the job
    */
@@ -119,7 +121,9 @@ public sealed interface TestingMessage extends ShoalMessage {
     }
   }
 
-  /** @param jobId the job that is no longer running */
+  /**
+   * @param jobId the job that is no longer running
+   */
   record JobRemoved(JobID jobId) implements ForClient {
     public JobRemoved {
       Objects.requireNonNull(jobId, "jobId");

@@ -14,8 +14,8 @@ import java.util.Objects;
 /**
  * Hostile variants of the protocol's records, built by reflection over the sealed families: each
  * record's sample (from {@link ProtocolSamples}) with one component replaced by null, an absurd
- * number (negative, zero, the type's extremes), an empty or oversized string, an absurd duration
- * or instant, an oversized list, or a hostile variant of a nested record. A variant the record's
+ * number (negative, zero, the type's extremes), an empty or oversized string, an absurd duration or
+ * instant, an oversized list, or a hostile variant of a nested record. A variant the record's
  * constructor refuses is kept with its refusal, so that a test can check the refusal is clear.
  */
 public final class HostileSamples {
@@ -53,7 +53,10 @@ public final class HostileSamples {
     }
   }
 
-  /** The hostile variants of every record of the protocol ({@link ProtocolSamples#system} must be set). */
+  /**
+   * The hostile variants of every record of the protocol ({@link ProtocolSamples#system} must be
+   * set).
+   */
   public static List<Variant> allVariants() throws ReflectiveOperationException {
     List<Variant> variants = new ArrayList<>();
     for (Class<?> type : ProtocolSamples.allMessageClasses()) {
@@ -69,7 +72,8 @@ public final class HostileSamples {
     return variantsOf(ProtocolSamples.samplesOf(type).get(0), NESTING);
   }
 
-  private static List<Variant> variantsOf(Object sample, int depth) throws ReflectiveOperationException {
+  private static List<Variant> variantsOf(Object sample, int depth)
+      throws ReflectiveOperationException {
     Class<?> type = sample.getClass();
     RecordComponent[] components = type.getRecordComponents();
     Object[] values = new Object[components.length];
@@ -83,7 +87,8 @@ public final class HostileSamples {
     List<Variant> variants = new ArrayList<>();
     for (int i = 0; i < components.length; i++) {
       for (Alternative alternative : alternatives(components[i], values[i], depth)) {
-        String description = type.getSimpleName() + "." + components[i].getName() + " = " + alternative.label();
+        String description =
+            type.getSimpleName() + "." + components[i].getName() + " = " + alternative.label();
         if (alternative.refusal() != null) {
           variants.add(new Variant(description, null, alternative.refusal()));
           continue;
@@ -106,8 +111,8 @@ public final class HostileSamples {
   /** A value to put in a component, or (for nested records) the refusal building it met. */
   private record Alternative(String label, Object value, RuntimeException refusal) {}
 
-  private static List<Alternative> alternatives(RecordComponent component, Object current, int depth)
-      throws ReflectiveOperationException {
+  private static List<Alternative> alternatives(
+      RecordComponent component, Object current, int depth) throws ReflectiveOperationException {
     Class<?> type = component.getType();
     List<Alternative> result = new ArrayList<>();
     if (!type.isPrimitive()) {
@@ -122,7 +127,8 @@ public final class HostileSamples {
         result.add(new Alternative(String.valueOf(value), value, null));
       }
     } else if (type == double.class || type == Double.class) {
-      for (double value : new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY, Double.MAX_VALUE}) {
+      for (double value :
+          new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY, Double.MAX_VALUE}) {
         result.add(new Alternative(String.valueOf(value), value, null));
       }
     } else if (type == String.class) {
@@ -131,17 +137,24 @@ public final class HostileSamples {
     } else if (type == Duration.class) {
       result.add(new Alternative("-1s", Duration.ofSeconds(-1), null));
       result.add(new Alternative("0s", Duration.ZERO, null));
-      result.add(new Alternative("the longest duration", Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), null));
+      result.add(
+          new Alternative(
+              "the longest duration", Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), null));
     } else if (type == Instant.class) {
       result.add(new Alternative("Instant.MIN", Instant.MIN, null));
       result.add(new Alternative("Instant.MAX", Instant.MAX, null));
     } else if (type == List.class && current instanceof List<?> list && !list.isEmpty()) {
-      result.add(new Alternative(HUGE_LIST_SIZE + " elements", Collections.nCopies(HUGE_LIST_SIZE, list.get(0)), null));
+      result.add(
+          new Alternative(
+              HUGE_LIST_SIZE + " elements",
+              Collections.nCopies(HUGE_LIST_SIZE, list.get(0)),
+              null));
     } else if (type == Map.class && current instanceof Map<?, ?> map && !map.isEmpty()) {
       result.add(new Alternative("{}", Map.of(), null));
     } else if (depth > 0 && current != null && current.getClass().isRecord()) {
       for (Variant nested : variantsOf(current, depth - 1)) {
-        result.add(new Alternative("[" + nested.description() + "]", nested.message(), nested.refusal()));
+        result.add(
+            new Alternative("[" + nested.description() + "]", nested.message(), nested.refusal()));
       }
     }
     return result;

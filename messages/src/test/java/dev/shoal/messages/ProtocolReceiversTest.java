@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The protocol is split by receiver: within each family, every message implements exactly the
  * sub-families ({@code ForJobManager}, {@code ForTaskManager}, {@code ForClient}) of the actors
- * that take it, so that each actor's exhaustive switch names only what it receives. The table
- * below is the protocol's "who receives what"; a new message fails here until it is classified.
+ * that take it, so that each actor's exhaustive switch names only what it receives. The table below
+ * is the protocol's "who receives what"; a new message fails here until it is classified.
  */
 final class ProtocolReceiversTest {
 
@@ -37,7 +37,8 @@ final class ProtocolReceiversTest {
   private static final Set<Receiver> CLIENT = EnumSet.of(Receiver.CLIENT);
   private static final Set<Receiver> JM_AND_TM =
       EnumSet.of(Receiver.JOB_MANAGER, Receiver.TASK_MANAGER);
-  private static final Set<Receiver> JM_AND_CLIENT = EnumSet.of(Receiver.JOB_MANAGER, Receiver.CLIENT);
+  private static final Set<Receiver> JM_AND_CLIENT =
+      EnumSet.of(Receiver.JOB_MANAGER, Receiver.CLIENT);
 
   /** Who receives each message of the protocol. */
   private static final Map<Class<?>, Set<Receiver>> RECEIVERS =
@@ -145,8 +146,12 @@ final class ProtocolReceiversTest {
 
         // then it is exactly what its receivers take
         if (!implemented.equals(RECEIVERS.get(message))) {
-          wrong.add(message.getName() + " is in " + implemented + ", received by "
-              + RECEIVERS.get(message));
+          wrong.add(
+              message.getName()
+                  + " is in "
+                  + implemented
+                  + ", received by "
+                  + RECEIVERS.get(message));
         }
       }
     }

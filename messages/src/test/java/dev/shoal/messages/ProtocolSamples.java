@@ -6,7 +6,6 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +13,8 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Builds sample instances of every message of the protocol by reflection, so that a test can
- * prove each one remote-safe without a hand-written list that could fall behind.
+ * Builds sample instances of every message of the protocol by reflection, so that a test can prove
+ * each one remote-safe without a hand-written list that could fall behind.
  */
 public final class ProtocolSamples {
 
@@ -93,15 +92,20 @@ public final class ProtocolSamples {
       return Instant.ofEpochMilli(1_700_000_000_000L + seed);
     } else if (type == dev.shoal.messages.job.JobGraph.class) {
       // a valid graph: sampled components would not connect
-      dev.shoal.messages.job.JobGraph.Builder builder = dev.shoal.messages.job.JobGraph.builder("sample-" + seed);
+      dev.shoal.messages.job.JobGraph.Builder builder =
+          dev.shoal.messages.job.JobGraph.builder("sample-" + seed);
       var source = builder.addVertex("source", "com.example.Source", seed, Map.of("k", "v"));
       var sink = builder.addVertex("sink", "com.example.Sink", 1, Map.of());
-      return builder.connect(source, sink, dev.shoal.messages.job.DistributionPattern.ALL_TO_ALL)
+      return builder
+          .connect(source, sink, dev.shoal.messages.job.DistributionPattern.ALL_TO_ALL)
           .setting("restart-strategy", "fixed-delay")
           .build();
     } else if (type == org.apache.pekko.stream.SourceRef.class) {
-      return org.apache.pekko.stream.javadsl.Source.single(org.apache.pekko.util.ByteString.fromString("sample-" + seed))
-          .runWith(org.apache.pekko.stream.javadsl.StreamRefs.sourceRef(), org.apache.pekko.stream.Materializer.matFromSystem(system));
+      return org.apache.pekko.stream.javadsl.Source.single(
+              org.apache.pekko.util.ByteString.fromString("sample-" + seed))
+          .runWith(
+              org.apache.pekko.stream.javadsl.StreamRefs.sourceRef(),
+              org.apache.pekko.stream.Materializer.matFromSystem(system));
     } else if (type == ShoalMessage.class) {
       return new ControlMessage.Disconnect(new InstanceID(new UUID(seed, seed)), "sample");
     } else if (type == List.class) {
@@ -109,7 +113,8 @@ public final class ProtocolSamples {
       return List.of(sampleValue(element, null, seed), sampleValue(element, null, seed + 1));
     } else if (type == Map.class) {
       Type[] kv = ((ParameterizedType) generic).getActualTypeArguments();
-      return Map.of(sampleValue((Class<?>) kv[0], null, seed), sampleValue((Class<?>) kv[1], null, seed + 1));
+      return Map.of(
+          sampleValue((Class<?>) kv[0], null, seed), sampleValue((Class<?>) kv[1], null, seed + 1));
     } else if (type.isSealed()) {
       Class<?>[] permitted = type.getPermittedSubclasses();
       Class<?> chosen = permitted[seed % permitted.length];

@@ -65,7 +65,8 @@ final class ProtocolSerializationTest {
         byte[] bytes = serialization.serialize(sample).get();
         Object back =
             serialization
-                .deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, sample))
+                .deserialize(
+                    bytes, serializer.identifier(), Serializers.manifestFor(serializer, sample))
                 .get();
 
         // then

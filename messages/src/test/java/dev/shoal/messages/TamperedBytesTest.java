@@ -32,8 +32,8 @@ import scala.util.Try;
  * Bytes a hostile peer could send instead of a message a Shoal component would build: a valid
  * {@code SubmitJob}, serialized, with its job graph changed in the CBOR tree (a cycle, a dangling
  * edge, a duplicate vertex id, no vertices, parallelism 0, a null id). Deserialization runs the
- * records' compact constructors, so each fails there with the reason, and nothing reaches an
- * actor in a broken state (Artery logs the failure and drops the frame).
+ * records' compact constructors, so each fails there with the reason, and nothing reaches an actor
+ * in a broken state (Artery logs the failure and drops the frame).
  */
 @Timeout(60)
 final class TamperedBytesTest {
@@ -56,28 +56,35 @@ final class TamperedBytesTest {
 
   @Test
   void shouldRefuseTamperedJobGraphsAtDeserializationNamingTheProblem() throws Exception {
-    Map<String, Consumer<ObjectNode>> tamperings = Map.of(
-        "has a cycle through the vertices [source, sink]", graph -> {
-          ObjectNode back = ((ObjectNode) graph.get("edges").get(0)).deepCopy();
-          JsonNode source = back.get("source");
-          back.set("source", back.get("target"));
-          back.set("target", source);
-          ((ArrayNode) graph.get("edges")).add(back);
-        },
-        "has an edge to or from the unknown vertex", graph -> {
-          ObjectNode edge = (ObjectNode) graph.get("edges").get(0);
-          ((ObjectNode) edge.get("target")).put("value", JobVertexID.generate().value().toString());
-        },
-        "has two vertices with id", graph -> {
-          ObjectNode second = (ObjectNode) graph.get("vertices").get(1);
-          second.set("id", graph.get("vertices").get(0).get("id").deepCopy());
-        },
-        "has no vertices", graph -> {
-          ((ArrayNode) graph.get("vertices")).removeAll();
-          ((ArrayNode) graph.get("edges")).removeAll();
-        },
-        "has parallelism 0", graph -> ((ObjectNode) graph.get("vertices").get(0)).put("parallelism", 0),
-        "jobId", graph -> graph.putNull("jobId"));
+    Map<String, Consumer<ObjectNode>> tamperings =
+        Map.of(
+            "has a cycle through the vertices [source, sink]",
+                graph -> {
+                  ObjectNode back = ((ObjectNode) graph.get("edges").get(0)).deepCopy();
+                  JsonNode source = back.get("source");
+                  back.set("source", back.get("target"));
+                  back.set("target", source);
+                  ((ArrayNode) graph.get("edges")).add(back);
+                },
+            "has an edge to or from the unknown vertex",
+                graph -> {
+                  ObjectNode edge = (ObjectNode) graph.get("edges").get(0);
+                  ((ObjectNode) edge.get("target"))
+                      .put("value", JobVertexID.generate().value().toString());
+                },
+            "has two vertices with id",
+                graph -> {
+                  ObjectNode second = (ObjectNode) graph.get("vertices").get(1);
+                  second.set("id", graph.get("vertices").get(0).get("id").deepCopy());
+                },
+            "has no vertices",
+                graph -> {
+                  ((ArrayNode) graph.get("vertices")).removeAll();
+                  ((ArrayNode) graph.get("edges")).removeAll();
+                },
+            "has parallelism 0",
+                graph -> ((ObjectNode) graph.get("vertices").get(0)).put("parallelism", 0),
+            "jobId", graph -> graph.putNull("jobId"));
 
     for (Map.Entry<String, Consumer<ObjectNode>> tampering : tamperings.entrySet()) {
       // given a valid submission whose job graph is changed in its bytes
@@ -88,7 +95,9 @@ final class TamperedBytesTest {
       byte[] tampered = cbor.writeValueAsBytes(tree);
 
       // when the bytes are deserialized
-      Try<Object> back = serialization.deserialize(tampered, serializer.identifier(), Serializers.manifestFor(serializer, valid));
+      Try<Object> back =
+          serialization.deserialize(
+              tampered, serializer.identifier(), Serializers.manifestFor(serializer, valid));
 
       // then they are refused, saying why
       assertThat(back.isFailure()).as(tampering.getKey()).isTrue();
@@ -102,7 +111,11 @@ final class TamperedBytesTest {
     SubmitJob valid = new SubmitJob(graph(), ListeningBehaviour.EXECUTION_RESULT, List.of());
     Serializer serializer = serialization.findSerializerFor(valid);
     byte[] rewritten = cbor.writeValueAsBytes(cbor.readTree(serialization.serialize(valid).get()));
-    assertThat(serialization.deserialize(rewritten, serializer.identifier(), Serializers.manifestFor(serializer, valid)).get())
+    assertThat(
+            serialization
+                .deserialize(
+                    rewritten, serializer.identifier(), Serializers.manifestFor(serializer, valid))
+                .get())
         .isEqualTo(valid);
   }
 

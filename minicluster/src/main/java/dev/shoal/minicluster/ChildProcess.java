@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A JobManager or TaskManager JVM started from this JVM's class path. Its output is passed to
- * this JVM's log line by line; the {@link ProcessSupport#READY_LINE} it prints on its standard
- * output, whatever its logging set-up, completes {@link #awaitAnnouncement}.
+ * A JobManager or TaskManager JVM started from this JVM's class path. Its output is passed to this
+ * JVM's log line by line; the {@link ProcessSupport#READY_LINE} it prints on its standard output,
+ * whatever its logging set-up, completes {@link #awaitAnnouncement}.
  */
 final class ChildProcess implements AutoCloseable {
 
@@ -39,57 +39,85 @@ final class ChildProcess implements AutoCloseable {
     this.process = process;
     Logger output = LoggerFactory.getLogger("dev.shoal.minicluster.process." + name);
     this.outputReader =
-        Thread.ofPlatform().name("shoal-process-" + name).daemon().unstarted(() -> pumpOutput(output));
+        Thread.ofPlatform()
+            .name("shoal-process-" + name)
+            .daemon()
+            .unstarted(() -> pumpOutput(output));
     outputReader.start();
   }
 
   /** JVM flags for quick start-up of short-lived test processes: small heap, C1 only. */
-  static final List<String> QUICK_START_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+  static final List<String> QUICK_START_JVM_OPTIONS =
+      List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   /** Starts {@code mainClass} in a new JVM with the settings passed as {@code -D key=value}. */
-  static ChildProcess start(String name, Class<?> mainClass, List<String> arguments, Map<String, Object> settings, Path logDirectory) {
+  static ChildProcess start(
+      String name,
+      Class<?> mainClass,
+      List<String> arguments,
+      Map<String, Object> settings,
+      Path logDirectory) {
     return start(name, QUICK_START_JVM_OPTIONS, mainClass, arguments, settings, logDirectory);
   }
 
   /** As {@link #start(String, Class, List, Map, Path)}, with these JVM flags. */
   static ChildProcess start(
-      String name, List<String> jvmOptions, Class<?> mainClass, List<String> arguments, Map<String, Object> settings, Path logDirectory) {
+      String name,
+      List<String> jvmOptions,
+      Class<?> mainClass,
+      List<String> arguments,
+      Map<String, Object> settings,
+      Path logDirectory) {
     List<String> launch = new ArrayList<>(jvmOptions);
     launch.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
     return startJvm(name, launch, arguments, settings, logDirectory);
   }
 
   /**
-   * Starts a JVM running {@code launch} (e.g. {@code -jar jobmanager.jar}) with {@code
-   * arguments} and the settings passed as {@code -D key=value}.
+   * Starts a JVM running {@code launch} (e.g. {@code -jar jobmanager.jar}) with {@code arguments}
+   * and the settings passed as {@code -D key=value}.
    */
-  static ChildProcess start(String name, List<String> launch, List<String> arguments, Map<String, Object> settings, Path logDirectory) {
+  static ChildProcess start(
+      String name,
+      List<String> launch,
+      List<String> arguments,
+      Map<String, Object> settings,
+      Path logDirectory) {
     List<String> withOptions = new ArrayList<>(QUICK_START_JVM_OPTIONS);
     withOptions.addAll(launch);
     return startJvm(name, withOptions, arguments, settings, logDirectory);
   }
 
-  private static ChildProcess startJvm(String name, List<String> launch, List<String> arguments, Map<String, Object> settings, Path logDirectory) {
+  private static ChildProcess startJvm(
+      String name,
+      List<String> launch,
+      List<String> arguments,
+      Map<String, Object> settings,
+      Path logDirectory) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Dshoal.log.dir=" + logDirectory);
     command.add("-Dshoal.log.file=" + name);
     command.addAll(launch);
     command.addAll(arguments);
-    settings.forEach((key, value) -> {
-      command.add("-D");
-      command.add(key + "=" + value);
-    });
+    settings.forEach(
+        (key, value) -> {
+          command.add("-D");
+          command.add(key + "=" + value);
+        });
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       return new ChildProcess(name, process);
     } catch (IOException e) {
-      throw new IllegalStateException("Could not start the " + name + " process: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Could not start the " + name + " process: " + e.getMessage(), e);
     }
   }
 
   private void pumpOutput(Logger output) {
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
         output.info("{}", line);
@@ -103,7 +131,13 @@ final class ChildProcess implements AutoCloseable {
     } catch (IOException e) {
       output.debug("Output of {} ended: {}", name, e.getMessage());
     }
-    announcement.completeExceptionally(new IllegalStateException("The " + name + " process ended before it announced itself (exit code " + exitCodeOrNone() + "); see its log above."));
+    announcement.completeExceptionally(
+        new IllegalStateException(
+            "The "
+                + name
+                + " process ended before it announced itself (exit code "
+                + exitCodeOrNone()
+                + "); see its log above."));
   }
 
   private String exitCodeOrNone() {
@@ -120,7 +154,8 @@ final class ChildProcess implements AutoCloseable {
     try {
       return announcement.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("The " + name + " process did not start within " + Durations.format(timeout), e);
+      throw new IllegalStateException(
+          "The " + name + " process did not start within " + Durations.format(timeout), e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {

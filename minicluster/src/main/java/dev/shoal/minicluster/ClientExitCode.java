@@ -3,7 +3,9 @@ package dev.shoal.minicluster;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Exit codes of {@code bin/shoal} and {@code bin/minicluster} (shoal.jar), each outcome its own. */
+/**
+ * Exit codes of {@code bin/shoal} and {@code bin/minicluster} (shoal.jar), each outcome its own.
+ */
 public enum ClientExitCode {
   /** Done; {@code run} and {@code minicluster}: the job finished. */
   OK(0, "done (run, minicluster: the job finished)"),
@@ -14,19 +16,23 @@ public enum ClientExitCode {
   /** {@code run}: the job did not end within {@code --job-timeout}; it keeps running. */
   JOB_TIMEOUT(3, "run: the job did not end within --job-timeout; it keeps running"),
   /**
-   * No JobManager answered at {@code --jobmanager} within {@code --timeout}, or it did not
-   * answer a request in time ({@code --savepoint-timeout} for savepoints).
+   * No JobManager answered at {@code --jobmanager} within {@code --timeout}, or it did not answer a
+   * request in time ({@code --savepoint-timeout} for savepoints).
    */
-  NO_ANSWER(4, "no JobManager answered at --jobmanager, or it did not answer within --timeout"
-      + " (--savepoint-timeout for savepoints)"),
+  NO_ANSWER(
+      4,
+      "no JobManager answered at --jobmanager, or it did not answer within --timeout"
+          + " (--savepoint-timeout for savepoints)"),
   /** {@code status}: the JobManager knows no job with the given id. */
   UNKNOWN_JOB(5, "status: the JobManager knows no job with that id"),
   /**
-   * The JobManager refused or failed the request: a failed savepoint, cancelling a job that
-   * ended or that it does not know.
+   * The JobManager refused or failed the request: a failed savepoint, cancelling a job that ended
+   * or that it does not know.
    */
-  REFUSED(6, "the JobManager refused or failed the request (a failed savepoint; cancel or"
-      + " savepoint of a job that ended or that it does not know)"),
+  REFUSED(
+      6,
+      "the JobManager refused or failed the request (a failed savepoint; cancel or"
+          + " savepoint of a job that ended or that it does not know)"),
   /** {@code minicluster}: the local cluster could not start (e.g. its port is taken). */
   CLUSTER_FAILURE(7, "minicluster: the local cluster could not start (e.g. the port is taken)"),
   /** An unexpected error; {@code --verbose} prints its stack trace. */

@@ -56,10 +56,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A whole Shoal cluster (one JobManager, any number of TaskManagers) started from Java, for
- * tests, benchmarks and local runs. Three {@link Mode}s: everything in one actor system; one actor
- * system per component talking over loopback remoting in this JVM; or one JVM process per
- * component.
+ * A whole Shoal cluster (one JobManager, any number of TaskManagers) started from Java, for tests,
+ * benchmarks and local runs. Three {@link Mode}s: everything in one actor system; one actor system
+ * per component talking over loopback remoting in this JVM; or one JVM process per component.
  *
  * <pre>{@code
  * try (MiniCluster cluster = MiniCluster.builder().taskManagers(4).slotsPerTaskManager(4).build()) {
@@ -68,9 +67,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Threading: the methods are meant for one controlling thread (a test); they block until
- * what they do is done. {@link #startTaskManager} may run on another thread meanwhile (a test
- * that starts replacements in the background while it kills TaskManagers).
+ * <p>Threading: the methods are meant for one controlling thread (a test); they block until what
+ * they do is done. {@link #startTaskManager} may run on another thread meanwhile (a test that
+ * starts replacements in the background while it kills TaskManagers).
  */
 public final class MiniCluster implements AutoCloseable {
 
@@ -149,8 +148,8 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   /**
-   * What a MiniCluster sets below the user's configuration: quick heartbeats and registration
-   * (from {@code shoal.minicluster}), every component on loopback, on free ports.
+   * What a MiniCluster sets below the user's configuration: quick heartbeats and registration (from
+   * {@code shoal.minicluster}), every component on loopback, on free ports.
    */
   static Config defaults(Config minicluster) {
     Map<String, Object> defaults = new LinkedHashMap<>();
@@ -168,10 +167,10 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   /**
-   * The settings handed to the processes of {@link Mode#SEPARATE_PROCESSES} as {@code -D}
-   * flags, with their effective values here: the builder's, the defaults' and those of this
-   * JVM's system properties that are known keys. The processes read the configuration file
-   * ({@code --config}) and their class path's {@code application.conf} themselves.
+   * The settings handed to the processes of {@link Mode#SEPARATE_PROCESSES} as {@code -D} flags,
+   * with their effective values here: the builder's, the defaults' and those of this JVM's system
+   * properties that are known keys. The processes read the configuration file ({@code --config})
+   * and their class path's {@code application.conf} themselves.
    */
   private static Map<String, Object> forwardedSettings(Builder builder, Config config) {
     Set<String> known = ShoalConfig.knownKeys();
@@ -190,7 +189,8 @@ public final class MiniCluster implements AutoCloseable {
     }
     // TLS switched on anywhere in this JVM's configuration (application.conf too) must reach
     // the processes of SEPARATE_PROCESSES; the stores are read here
-    TlsSettings.fromConfig(config).ifPresent(tls -> tls.shoalSettings().forEach(forwarded::putIfAbsent));
+    TlsSettings.fromConfig(config)
+        .ifPresent(tls -> tls.shoalSettings().forEach(forwarded::putIfAbsent));
     return Map.copyOf(forwarded);
   }
 
@@ -226,7 +226,9 @@ public final class MiniCluster implements AutoCloseable {
           processes.add(startTaskManagerProcess());
         }
         for (ChildProcess process : processes) {
-          taskManagers.add(new TaskManagerHandle.InProcess(new ResourceID(process.awaitAnnouncement(timeout)), process));
+          taskManagers.add(
+              new TaskManagerHandle.InProcess(
+                  new ResourceID(process.awaitAnnouncement(timeout)), process));
         }
       } else {
         for (int i = 0; i < initialTaskManagers; i++) {
@@ -255,10 +257,14 @@ public final class MiniCluster implements AutoCloseable {
   private void startJobManager() {
     switch (mode) {
       case SINGLE_ACTOR_SYSTEM -> {
-        system = ShoalActorSystems.start(ShoalActorSystems.SYSTEM_NAME, ShoalActorSystems.local(), config);
+        system =
+            ShoalActorSystems.start(
+                ShoalActorSystems.SYSTEM_NAME, ShoalActorSystems.local(), config);
         jobManager =
             system.actorOf(
-                JobManager.props(JobManagerConfiguration.fromConfig(config), new StandaloneLeaderElectionService()),
+                JobManager.props(
+                    JobManagerConfiguration.fromConfig(config),
+                    new StandaloneLeaderElectionService()),
                 ShoalActorSystems.JOB_MANAGER_NAME);
         jobManagerAddress = jobManager.path().toString();
       }
@@ -270,12 +276,21 @@ public final class MiniCluster implements AutoCloseable {
       }
       case SEPARATE_PROCESSES -> {
         jobManagerProcess =
-            ChildProcess.start("jobmanager", jvmOptions, JobManagerRunner.class, configArguments(List.of()), settings, logDirectory);
+            ChildProcess.start(
+                "jobmanager",
+                jvmOptions,
+                JobManagerRunner.class,
+                configArguments(List.of()),
+                settings,
+                logDirectory);
         jobManagerAddress = jobManagerProcess.awaitAnnouncement(timeout);
         system =
             ShoalActorSystems.start(
                 "shoal-client", ShoalActorSystems.remoting("127.0.0.1", 0), config);
-        jobManager = await(system.actorSelection(jobManagerAddress).resolveOne(timeout), "resolve the JobManager at " + jobManagerAddress);
+        jobManager =
+            await(
+                system.actorSelection(jobManagerAddress).resolveOne(timeout),
+                "resolve the JobManager at " + jobManagerAddress);
       }
     }
   }
@@ -300,14 +315,18 @@ public final class MiniCluster implements AutoCloseable {
                         new TaskManagerLocation(resourceId, "localhost", 0, 0),
                         jobManagerAddress,
                         new LoggingListener(resourceId)),
-                    ShoalActorSystems.TASK_MANAGER_NAME + "_" + taskManagerCounter.incrementAndGet());
+                    ShoalActorSystems.TASK_MANAGER_NAME
+                        + "_"
+                        + taskManagerCounter.incrementAndGet());
             yield new TaskManagerHandle.InActorSystem(resourceId, system, ref);
           }
           case ACTOR_SYSTEM_PER_COMPONENT ->
-              new TaskManagerHandle.InOwnActorSystem(TaskManagerRunner.start(config, jobManagerAddress, ResourceID.generate()));
+              new TaskManagerHandle.InOwnActorSystem(
+                  TaskManagerRunner.start(config, jobManagerAddress, ResourceID.generate()));
           case SEPARATE_PROCESSES -> {
             ChildProcess process = startTaskManagerProcess();
-            yield new TaskManagerHandle.InProcess(new ResourceID(process.awaitAnnouncement(timeout)), process);
+            yield new TaskManagerHandle.InProcess(
+                new ResourceID(process.awaitAnnouncement(timeout)), process);
           }
         };
     taskManagers.add(handle);
@@ -315,9 +334,15 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   private ChildProcess startTaskManagerProcess() {
-    String hostPort = jobManagerAddress.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
+    String hostPort =
+        jobManagerAddress.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     return ChildProcess.start(
-        "taskmanager-" + taskManagerCounter.incrementAndGet(), jvmOptions, TaskManagerRunner.class, configArguments(List.of("--jobmanager", hostPort)), settings, logDirectory);
+        "taskmanager-" + taskManagerCounter.incrementAndGet(),
+        jvmOptions,
+        TaskManagerRunner.class,
+        configArguments(List.of("--jobmanager", hostPort)),
+        settings,
+        logDirectory);
   }
 
   /** {@code arguments} of a child process, and {@code --config FILE} when the builder has one. */
@@ -331,9 +356,9 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   /**
-   * Kills a TaskManager the hard way its mode allows: SIGKILL of its process, abrupt termination
-   * of its actor system, or stopping its actor. Returns at once; the JobManager notices through
-   * death watch, a disconnect or missing heartbeats (see {@link #awaitTaskManagerRemoved}).
+   * Kills a TaskManager the hard way its mode allows: SIGKILL of its process, abrupt termination of
+   * its actor system, or stopping its actor. Returns at once; the JobManager notices through death
+   * watch, a disconnect or missing heartbeats (see {@link #awaitTaskManagerRemoved}).
    */
   public void killTaskManager(ResourceID resourceId) {
     checkRunning();
@@ -347,13 +372,18 @@ public final class MiniCluster implements AutoCloseable {
   public String awaitTaskManagerRemoved(ResourceID resourceId) {
     checkRunning();
     TaskManagerTerminated terminated =
-        (TaskManagerTerminated) ask(new NotifyWhenTaskManagerTerminated(resourceId), "wait for the removal of TaskManager " + resourceId);
+        (TaskManagerTerminated)
+            ask(
+                new NotifyWhenTaskManagerTerminated(resourceId),
+                "wait for the removal of TaskManager " + resourceId);
     return terminated.reason();
   }
 
   /** Waits until at least {@code count} TaskManagers are registered. */
   public void awaitRegisteredTaskManagers(int count) {
-    ask(new NotifyWhenAtLeastNumTaskManagerAreRegistered(count), "wait for " + count + " registered TaskManagers");
+    ask(
+        new NotifyWhenAtLeastNumTaskManagerAreRegistered(count),
+        "wait for " + count + " registered TaskManagers");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -368,7 +398,9 @@ public final class MiniCluster implements AutoCloseable {
    */
   public void awaitAllVerticesRunning(JobID jobId) {
     Object answer =
-        ask(new WaitForAllVerticesToBeRunning(jobId), "wait until every subtask of job " + jobId + " runs");
+        ask(
+            new WaitForAllVerticesToBeRunning(jobId),
+            "wait until every subtask of job " + jobId + " runs");
     if (answer instanceof CurrentJobStatus ended) {
       throw new IllegalStateException(
           "Job " + jobId + " ended " + ended.status() + " before all its subtasks ran.");
@@ -410,19 +442,24 @@ public final class MiniCluster implements AutoCloseable {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("TaskManager " + resourceId + " did not register within " + Durations.format(timeout));
+        throw new IllegalStateException(
+            "TaskManager " + resourceId + " did not register within " + Durations.format(timeout));
       }
       // answered once one more TaskManager than just now is registered; while others are removed
       // meanwhile the count may not get there, so look again after a second either way
       try {
-        Patterns.ask(jobManager, new NotifyWhenAtLeastNumTaskManagerAreRegistered(registered.size() + 1), Duration.ofSeconds(1))
+        Patterns.ask(
+                jobManager,
+                new NotifyWhenAtLeastNumTaskManagerAreRegistered(registered.size() + 1),
+                Duration.ofSeconds(1))
             .toCompletableFuture()
             .get(2, TimeUnit.SECONDS);
       } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
         LOG.debug("TaskManager {} is not registered yet: {}", resourceId, e.getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("Interrupted while waiting for TaskManager " + resourceId, e);
+        throw new IllegalStateException(
+            "Interrupted while waiting for TaskManager " + resourceId, e);
       }
     }
   }
@@ -472,10 +509,7 @@ public final class MiniCluster implements AutoCloseable {
     }
     if (system != null) {
       ActorSystem toStop = system;
-      failure =
-          closeQuietly(
-              () -> ShoalActorSystems.terminateAndWait(toStop),
-              failure);
+      failure = closeQuietly(() -> ShoalActorSystems.terminateAndWait(toStop), failure);
     }
     RUNNING.remove(this);
     if (failure != null) {
@@ -563,7 +597,14 @@ public final class MiniCluster implements AutoCloseable {
     try {
       return stage.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException | CompletionException | java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("MiniCluster could not " + what + " within " + Durations.format(timeout) + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "MiniCluster could not "
+              + what
+              + " within "
+              + Durations.format(timeout)
+              + ": "
+              + e.getMessage(),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while trying to " + what, e);
@@ -574,12 +615,15 @@ public final class MiniCluster implements AutoCloseable {
     return taskManagers.stream()
         .filter(h -> h.resourceId().equals(resourceId))
         .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("This MiniCluster runs no TaskManager " + resourceId));
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException("This MiniCluster runs no TaskManager " + resourceId));
   }
 
   private void checkRunning() {
     if (!started || closed) {
-      throw new IllegalStateException("The MiniCluster is " + (closed ? "closed." : "not started."));
+      throw new IllegalStateException(
+          "The MiniCluster is " + (closed ? "closed." : "not started."));
     }
   }
 
@@ -614,8 +658,8 @@ public final class MiniCluster implements AutoCloseable {
 
     /**
      * JVM flags of the processes of {@link Mode#SEPARATE_PROCESSES}. The default starts quickly
-     * (256 MiB heap, serial GC, C1 only), right for tests; give e.g. {@code List.of("-Xmx1g")}
-     * to measure throughput.
+     * (256 MiB heap, serial GC, C1 only), right for tests; give e.g. {@code List.of("-Xmx1g")} to
+     * measure throughput.
      */
     public Builder jvmOptions(List<String> options) {
       this.jvmOptions = List.copyOf(options);
@@ -633,8 +677,8 @@ public final class MiniCluster implements AutoCloseable {
     }
 
     /**
-     * Slots of each TaskManager ({@code shoal.taskmanager.number-of-task-slots}); when not set,
-     * the configuration's value (1 by default).
+     * Slots of each TaskManager ({@code shoal.taskmanager.number-of-task-slots}); when not set, the
+     * configuration's value (1 by default).
      */
     public Builder slotsPerTaskManager(int slots) {
       if (slots < 1) {
@@ -645,8 +689,8 @@ public final class MiniCluster implements AutoCloseable {
     }
 
     /**
-     * A HOCON file layered over {@code application.conf} and under {@code -D} system properties
-     * and {@link #setting}s, as {@code --config} is for the command line.
+     * A HOCON file layered over {@code application.conf} and under {@code -D} system properties and
+     * {@link #setting}s, as {@code --config} is for the command line.
      */
     public Builder configFile(Path file) {
       this.configFile = Objects.requireNonNull(file, "file");
@@ -654,12 +698,13 @@ public final class MiniCluster implements AutoCloseable {
     }
 
     /**
-     * Sets one configuration key of every component, e.g. {@code shoal.heartbeat.timeout}. It
-     * wins over every other layer: -D system properties, the {@link #configFile}, {@code
+     * Sets one configuration key of every component, e.g. {@code shoal.heartbeat.timeout}. It wins
+     * over every other layer: -D system properties, the {@link #configFile}, {@code
      * application.conf}, the MiniCluster's defaults and {@code reference.conf}, in that order.
      */
     public Builder setting(String key, Object value) {
-      settings.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value").toString());
+      settings.put(
+          Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value").toString());
       return this;
     }
 

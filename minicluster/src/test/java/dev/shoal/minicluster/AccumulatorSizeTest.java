@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Accumulators larger than one remote message (the frame is 256 KiB) reach the client whole,
- * across real remoting: the TaskManager, the JobManager and the client each run in an actor
- * system of their own, on loopback. Above {@code shoal.accumulators.max-size} the job still ends
- * and its result says what was dropped and why, instead of a message that never arrives.
+ * Accumulators larger than one remote message (the frame is 256 KiB) reach the client whole, across
+ * real remoting: the TaskManager, the JobManager and the client each run in an actor system of
+ * their own, on loopback. Above {@code shoal.accumulators.max-size} the job still ends and its
+ * result says what was dropped and why, instead of a message that never arrives.
  */
 @Timeout(120)
 final class AccumulatorSizeTest {
@@ -34,8 +34,16 @@ final class AccumulatorSizeTest {
 
   @Test
   void shouldDeliverMegabytesOfAccumulatorsAcrossRemoting() throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.ACTOR_SYSTEM_PER_COMPONENT).taskManagers(1).slotsPerTaskManager(2).build().start()) {
-      ActorSystem clientSystem = ShoalActorSystems.start("shoal-client", ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.load());
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.ACTOR_SYSTEM_PER_COMPONENT)
+            .taskManagers(1)
+            .slotsPerTaskManager(2)
+            .build()
+            .start()) {
+      ActorSystem clientSystem =
+          ShoalActorSystems.start(
+              "shoal-client", ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.load());
       try {
         JobClient client = remoteClient(cluster, clientSystem);
         // given a subtask that fills an accumulator with 1 MiB
@@ -43,7 +51,11 @@ final class AccumulatorSizeTest {
         one.addVertex("fill", LargeAccumulatorInvokable.class, 1);
         // and a job whose two subtasks fill 200 KiB each: each one streams, so does their merge
         JobGraph.Builder two = JobGraph.builder("two-parts");
-        two.addVertex("fill", LargeAccumulatorInvokable.class.getName(), 2, Map.of(LargeAccumulatorInvokable.CHARS, Integer.toString(200 * 1024)));
+        two.addVertex(
+            "fill",
+            LargeAccumulatorInvokable.class.getName(),
+            2,
+            Map.of(LargeAccumulatorInvokable.CHARS, Integer.toString(200 * 1024)));
 
         // when they run, then the client's result holds every element
         JobExecutionResult large = client.submitAndWait(one.build(), WAIT);
@@ -60,14 +72,24 @@ final class AccumulatorSizeTest {
 
   @Test
   void shouldFinishAndSayWhatWasDroppedAboveTheLimit() throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.ACTOR_SYSTEM_PER_COMPONENT).taskManagers(1).slotsPerTaskManager(2)
-        .setting("shoal.accumulators.max-size", "512 KiB").build().start()) {
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.ACTOR_SYSTEM_PER_COMPONENT)
+            .taskManagers(1)
+            .slotsPerTaskManager(2)
+            .setting("shoal.accumulators.max-size", "512 KiB")
+            .build()
+            .start()) {
       // given a subtask over the limit (dropped at the task)
       JobGraph.Builder one = JobGraph.builder("one-large");
       one.addVertex("fill", LargeAccumulatorInvokable.class, 1);
       // and two subtasks of 300 KiB each, under it alone, over it together (dropped at the job)
       JobGraph.Builder two = JobGraph.builder("two-halves");
-      two.addVertex("fill", LargeAccumulatorInvokable.class.getName(), 2, Map.of(LargeAccumulatorInvokable.CHARS, Integer.toString(300 * 1024)));
+      two.addVertex(
+          "fill",
+          LargeAccumulatorInvokable.class.getName(),
+          2,
+          Map.of(LargeAccumulatorInvokable.CHARS, Integer.toString(300 * 1024)));
 
       // when they run, then each finishes, and the result explains instead of carrying the values
       for (JobGraph job : List.of(one.build(), two.build())) {
@@ -86,9 +108,11 @@ final class AccumulatorSizeTest {
   }
 
   /** A client in an actor system of its own, reaching the JobManager across remoting. */
-  private static JobClient remoteClient(MiniCluster cluster, ActorSystem clientSystem) throws Exception {
+  private static JobClient remoteClient(MiniCluster cluster, ActorSystem clientSystem)
+      throws Exception {
     String address = cluster.jobManagerAddress();
-    ActorRef jobManager = clientSystem.actorSelection(address).resolveOne(WAIT).toCompletableFuture().get();
+    ActorRef jobManager =
+        clientSystem.actorSelection(address).resolveOne(WAIT).toCompletableFuture().get();
     assertThat(jobManager.path().address().hasLocalScope()).isFalse();
     return new JobClient(clientSystem, jobManager, WAIT);
   }

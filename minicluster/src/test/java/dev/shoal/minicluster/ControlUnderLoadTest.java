@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Control is not starved by data: while the {@link Pipeline} moves records as fast as it can
- * between two TaskManager processes over their data connections, the heartbeats and queries on
- * the control connections (Artery) keep flowing.
+ * between two TaskManager processes over their data connections, the heartbeats and queries on the
+ * control connections (Artery) keep flowing.
  */
 @Timeout(300)
 @Tag("processes")
@@ -46,9 +46,9 @@ final class ControlUnderLoadTest {
 
   /**
    * The largest heartbeat gap allowed. The issue asks for twice the interval (400 ms); on the
-   * shared 2-core build machine the measured gaps were 0.26 to 1.6 s under the pipeline, and 0.4
-   * to 0.8 s with no job running at all when other builds loaded the machine, so this test holds
-   * the bound that decides liveness, the heartbeat timeout, and logs the gaps it measured.
+   * shared 2-core build machine the measured gaps were 0.26 to 1.6 s under the pipeline, and 0.4 to
+   * 0.8 s with no job running at all when other builds loaded the machine, so this test holds the
+   * bound that decides liveness, the heartbeat timeout, and logs the gaps it measured.
    */
   private static final Duration MAX_HEARTBEAT_GAP = HEARTBEAT_TIMEOUT;
 
@@ -63,7 +63,8 @@ final class ControlUnderLoadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
-  void shouldKeepHeartbeatsAndQueriesFlowingWhileThePipelineRunsBetweenTwoTaskManagerProcesses() throws Exception {
+  void shouldKeepHeartbeatsAndQueriesFlowingWhileThePipelineRunsBetweenTwoTaskManagerProcesses()
+      throws Exception {
     try (MiniCluster cluster =
         MiniCluster.builder()
             .mode(Mode.SEPARATE_PROCESSES)
@@ -97,32 +98,43 @@ final class ControlUnderLoadTest {
       JSON.readTree(list.out()).forEach(listed::add);
       assertThat(listed).as("jobs listed: %s", list.out()).hasSize(1);
       assertThat(listed.get(0).get("jobId").asText()).isEqualTo(job.jobId().toString());
-      assertThat(listed.get(0).get("status").asText()).as("the job must outlast `shoal list`").isEqualTo("RUNNING");
+      assertThat(listed.get(0).get("status").asText())
+          .as("the job must outlast `shoal list`")
+          .isEqualTo("RUNNING");
 
       // and the job finishes with every record, half of which crossed between the TaskManagers
       JobExecutionResult result = JobClient.await(submission, Duration.ofSeconds(240));
       assertThat(result.longCounter(Pipeline.RECORDS)).isEqualTo(PARALLELISM * RECORDS_PER_SUBTASK);
-      assertThat(result.longCounter(Pipeline.BYTES)).isEqualTo(PARALLELISM * RECORDS_PER_SUBTASK * RECORD_SIZE);
+      assertThat(result.longCounter(Pipeline.BYTES))
+          .isEqualTo(PARALLELISM * RECORDS_PER_SUBTASK * RECORD_SIZE);
       List<ResourceID> taskManagerIds = cluster.taskManagerIds();
       List<TaskManagerInfo> registered = cluster.registeredTaskManagers();
       for (TaskManagerInfo taskManager : registered) {
         NetworkStatus network = networkStatus(probe, taskManager);
-        List<ResourceID> others = taskManagerIds.stream().filter(id -> !id.equals(taskManager.resourceId())).toList();
-        assertThat(network.connectedTaskManagers()).as("data connections of %s", taskManager.resourceId()).isEqualTo(others);
+        List<ResourceID> others =
+            taskManagerIds.stream().filter(id -> !id.equals(taskManager.resourceId())).toList();
+        assertThat(network.connectedTaskManagers())
+            .as("data connections of %s", taskManager.resourceId())
+            .isEqualTo(others);
       }
 
       // and no TaskManager was lost, nor missed a heartbeat
       LOG.info(
-          "The pipeline moved {} MiB in {} ms; `shoal list` answered in {} ms, a query of a connected client in {} ms;"
-              + " largest heartbeat gaps (interval {} ms, issue's bound twice that): {}.",
+          "The pipeline moved {} MiB in {} ms; `shoal list` answered in {} ms, a query of a"
+              + " connected client in {} ms; largest heartbeat gaps (interval {} ms, issue's bound"
+              + " twice that): {}.",
           result.longCounter(Pipeline.BYTES) >> 20,
           result.netRuntimeMillis(),
           listTook.toMillis(),
           queryTook.toMillis(),
           HEARTBEAT_INTERVAL.toMillis(),
-          registered.stream().map(tm -> tm.resourceId() + "=" + tm.maxHeartbeatGap().toMillis() + " ms").toList());
+          registered.stream()
+              .map(tm -> tm.resourceId() + "=" + tm.maxHeartbeatGap().toMillis() + " ms")
+              .toList());
       assertThat(result.restarts()).isZero();
-      assertThat(registered).extracting(TaskManagerInfo::resourceId).containsExactlyInAnyOrderElementsOf(taskManagerIds);
+      assertThat(registered)
+          .extracting(TaskManagerInfo::resourceId)
+          .containsExactlyInAnyOrderElementsOf(taskManagerIds);
       for (TaskManagerInfo taskManager : registered) {
         assertThat(taskManager.maxHeartbeatGap())
             .as("largest heartbeat gap of %s", taskManager.resourceId())
@@ -133,7 +145,10 @@ final class ControlUnderLoadTest {
   }
 
   private static NetworkStatus networkStatus(TestKit probe, TaskManagerInfo taskManager) {
-    probe.getSystem().actorSelection(taskManager.address()).tell(RequestNetworkStatus.INSTANCE, probe.getRef());
+    probe
+        .getSystem()
+        .actorSelection(taskManager.address())
+        .tell(RequestNetworkStatus.INSTANCE, probe.getRef());
     return probe.expectMsgClass(Duration.ofSeconds(10), NetworkStatus.class);
   }
 }

@@ -43,21 +43,38 @@ final class DataExchangeCliTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    Map<String, Object> settings = Map.of("shoal.heartbeat.interval", "500ms", "shoal.taskmanager.registration.initial-backoff", "100ms");
-    ChildProcess jobManager = start("jobmanager", "test.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"), settings);
+    Map<String, Object> settings =
+        Map.of(
+            "shoal.heartbeat.interval",
+            "500ms",
+            "shoal.taskmanager.registration.initial-backoff",
+            "100ms");
+    ChildProcess jobManager =
+        start(
+            "jobmanager",
+            "test.jobmanager.jar",
+            List.of("--host", "127.0.0.1", "--port", "0"),
+            settings);
     String address = jobManager.awaitAnnouncement(START_TIMEOUT);
     jobManagerHostPort = address.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
-    List<String> tmArgs = List.of("--jobmanager", jobManagerHostPort, "--host", "127.0.0.1", "--slots", "2");
-    start("taskmanager-1", "test.taskmanager.jar", tmArgs, settings).awaitAnnouncement(START_TIMEOUT);
-    start("taskmanager-2", "test.taskmanager.jar", tmArgs, settings).awaitAnnouncement(START_TIMEOUT);
+    List<String> tmArgs =
+        List.of("--jobmanager", jobManagerHostPort, "--host", "127.0.0.1", "--slots", "2");
+    start("taskmanager-1", "test.taskmanager.jar", tmArgs, settings)
+        .awaitAnnouncement(START_TIMEOUT);
+    start("taskmanager-2", "test.taskmanager.jar", tmArgs, settings)
+        .awaitAnnouncement(START_TIMEOUT);
 
     // both registered, so the jobs find their 4 slots
-    ActorSystem client = ShoalActorSystems.start("test-client", ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.load());
+    ActorSystem client =
+        ShoalActorSystems.start(
+            "test-client", ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.load());
     try {
-      ActorRef jobManagerRef = client.actorSelection(address).resolveOne(START_TIMEOUT).toCompletableFuture().get();
+      ActorRef jobManagerRef =
+          client.actorSelection(address).resolveOne(START_TIMEOUT).toCompletableFuture().get();
       TestKit probe = new TestKit(client);
       probe.send(jobManagerRef, new NotifyWhenAtLeastNumTaskManagerAreRegistered(2));
-      assertThat(probe.expectMsgClass(START_TIMEOUT, NumberRegisteredTaskManagers.class).count()).isGreaterThanOrEqualTo(2);
+      assertThat(probe.expectMsgClass(START_TIMEOUT, NumberRegisteredTaskManagers.class).count())
+          .isGreaterThanOrEqualTo(2);
     } finally {
       TestKit.shutdownActorSystem(client);
     }
@@ -77,13 +94,22 @@ final class DataExchangeCliTest {
 
     // when
     JsonNode result =
-        run("--example", "wordcount", "--parallelism", "4", "--lines", Long.toString(lines), "--output", output.toString());
+        run(
+            "--example",
+            "wordcount",
+            "--parallelism",
+            "4",
+            "--lines",
+            Long.toString(lines),
+            "--output",
+            output.toString());
 
     // then
     assertThat(result.get("state").asText()).isEqualTo("FINISHED");
     assertThat(result.get("restarts").asInt()).isZero();
     assertThat(WordCountOutput.read(output, 4)).containsExactlyInAnyOrderEntriesOf(expected);
-    assertThat(result.get("accumulators").get(WordCount.DISTINCT_WORDS).asLong()).isEqualTo(expected.size());
+    assertThat(result.get("accumulators").get(WordCount.DISTINCT_WORDS).asLong())
+        .isEqualTo(expected.size());
   }
 
   @Test
@@ -97,18 +123,36 @@ final class DataExchangeCliTest {
     assertThat(4.0 * result.get("accumulators").get("hits").asLong() / 40_000).isBetween(3.0, 3.3);
   }
 
-  /** Runs {@code shoal run ... --json} in this JVM and returns its JSON result; fails unless it exits 0. */
+  /**
+   * Runs {@code shoal run ... --json} in this JVM and returns its JSON result; fails unless it
+   * exits 0.
+   */
   private static JsonNode run(String... options) throws Exception {
-    List<String> args = new ArrayList<>(List.of("run", "--jobmanager", jobManagerHostPort, "--timeout", "60s", "--job-timeout", "120s", "--json"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "--jobmanager",
+                jobManagerHostPort,
+                "--timeout",
+                "60s",
+                "--job-timeout",
+                "120s",
+                "--json"));
     args.addAll(List.of(options));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = ShoalCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args.toArray(String[]::new));
+    int code =
+        ShoalCli.commandLine()
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(err))
+            .execute(args.toArray(String[]::new));
     assertThat(code).as("exit code; stdout:%n%s%nstderr:%n%s", out, err).isZero();
     return new ObjectMapper().readTree(out.toString());
   }
 
-  private static ChildProcess start(String name, String jarProperty, List<String> args, Map<String, Object> settings) {
+  private static ChildProcess start(
+      String name, String jarProperty, List<String> args, Map<String, Object> settings) {
     String jar = System.getProperty(jarProperty);
     assertThat(jar).as("system property %s (set by the build)", jarProperty).isNotNull();
     assertThat(Path.of(jar)).as("the runnable jar; run the build's package phase first").exists();

@@ -34,8 +34,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Data exchange between TaskManagers of one JVM: the word count's exact result in the in-JVM
- * modes (the process mode is in {@link DataExchangeProcessTest}), and an all-to-all job over ten
+ * Data exchange between TaskManagers of one JVM: the word count's exact result in the in-JVM modes
+ * (the process mode is in {@link DataExchangeProcessTest}), and an all-to-all job over ten
  * TaskManagers with bounded network memory, one data connection per pair of TaskManagers.
  */
 @Timeout(180)
@@ -46,9 +46,12 @@ final class DataExchangeClusterTest {
   @TempDir Path output;
 
   @ParameterizedTest
-  @EnumSource(value = Mode.class, names = {"SINGLE_ACTOR_SYSTEM", "ACTOR_SYSTEM_PER_COMPONENT"})
+  @EnumSource(
+      value = Mode.class,
+      names = {"SINGLE_ACTOR_SYSTEM", "ACTOR_SYSTEM_PER_COMPONENT"})
   void shouldCountWordsExactlyLikeTheSequentialReference(Mode mode) throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().mode(mode).taskManagers(2).slotsPerTaskManager(2).build().start()) {
+    try (MiniCluster cluster =
+        MiniCluster.builder().mode(mode).taskManagers(2).slotsPerTaskManager(2).build().start()) {
       assertWordCountMatchesTheReference(cluster, output);
     }
   }
@@ -57,18 +60,22 @@ final class DataExchangeClusterTest {
    * Runs WordCount at parallelism 4 over {@value #CORPUS_LINES} corpus lines into {@code output}
    * and checks its part files and record counters against {@link WordCount#countSequentially}.
    */
-  static void assertWordCountMatchesTheReference(MiniCluster cluster, Path output) throws Exception {
+  static void assertWordCountMatchesTheReference(MiniCluster cluster, Path output)
+      throws Exception {
     // given
     Map<String, Long> expected = WordCount.countSequentially(WordCount.corpus(CORPUS_LINES));
     long words = expected.values().stream().mapToLong(Long::longValue).sum();
 
     // when
-    JobExecutionResult result = cluster.submitJobAndWait(WordCount.jobGraph(4, null, output.toString(), CORPUS_LINES, Map.of()));
+    JobExecutionResult result =
+        cluster.submitJobAndWait(
+            WordCount.jobGraph(4, null, output.toString(), CORPUS_LINES, Map.of()));
 
     // then: every word's count, each word in one part file
     assertThat(WordCountOutput.read(output, 4)).containsExactlyInAnyOrderEntriesOf(expected);
     assertThat(result.restarts()).isZero();
-    // the sources read every line, the tokenizers wrote a record per word, and the counters read them all
+    // the sources read every line, the tokenizers wrote a record per word, and the counters read
+    // them all
     assertThat(result.longCounter("lines -> tokenize.records-in")).isEqualTo(CORPUS_LINES);
     assertThat(result.longCounter("lines -> tokenize.records-out")).isEqualTo(words);
     assertThat(result.longCounter("count -> counts.records-in")).isEqualTo(words);
@@ -77,7 +84,8 @@ final class DataExchangeClusterTest {
   }
 
   @Test
-  void shouldRunAnAllToAllJobOfParallelism100OverTenTaskManagersWithOneConnectionPerPair() throws Exception {
+  void shouldRunAnAllToAllJobOfParallelism100OverTenTaskManagersWithOneConnectionPerPair()
+      throws Exception {
     int taskManagers = 10;
     int parallelism = 100;
     int recordsPerProducer = 20;
@@ -98,25 +106,39 @@ final class DataExchangeClusterTest {
       JobGraph.Builder builder = JobGraph.builder("all-to-all");
       JobVertexID producers =
           builder.addVertex(
-              "producers", BroadcastLongsInvokable.class.getName(), parallelism, Map.of(BroadcastLongsInvokable.RECORDS, Integer.toString(recordsPerProducer)));
+              "producers",
+              BroadcastLongsInvokable.class.getName(),
+              parallelism,
+              Map.of(BroadcastLongsInvokable.RECORDS, Integer.toString(recordsPerProducer)));
       JobVertexID consumers =
           builder.addVertex(
-              "consumers", CollectLongsInvokable.class.getName(), parallelism, Map.of(CollectLongsInvokable.EXPECTED, Integer.toString(parallelism * recordsPerProducer)));
-      JobGraph job = builder.connect(producers, consumers, DistributionPattern.ALL_TO_ALL, Partitioner.BROADCAST).build();
+              "consumers",
+              CollectLongsInvokable.class.getName(),
+              parallelism,
+              Map.of(
+                  CollectLongsInvokable.EXPECTED,
+                  Integer.toString(parallelism * recordsPerProducer)));
+      JobGraph job =
+          builder
+              .connect(producers, consumers, DistributionPattern.ALL_TO_ALL, Partitioner.BROADCAST)
+              .build();
 
       // when
       JobExecutionResult result = cluster.submitJobAndWait(job);
 
       // then every consumer got every producer's records, once each
-      assertThat(result.longCounter(BroadcastLongsInvokable.EMITTED)).isEqualTo((long) parallelism * recordsPerProducer);
-      assertThat(result.longCounter(CollectLongsInvokable.RECEIVED)).isEqualTo((long) parallelism * parallelism * recordsPerProducer);
+      assertThat(result.longCounter(BroadcastLongsInvokable.EMITTED))
+          .isEqualTo((long) parallelism * recordsPerProducer);
+      assertThat(result.longCounter(CollectLongsInvokable.RECEIVED))
+          .isEqualTo((long) parallelism * parallelism * recordsPerProducer);
       assertThat(result.longCounter(CollectLongsInvokable.COMPLETE)).isEqualTo(parallelism);
 
       // and each TaskManager got all its buffers back, released its partitions and holds one data
       // connection with each of the others
       List<TaskManagerInfo> registered = cluster.registeredTaskManagers();
       assertThat(registered).hasSize(taskManagers);
-      Set<ResourceID> all = registered.stream().map(TaskManagerInfo::resourceId).collect(Collectors.toSet());
+      Set<ResourceID> all =
+          registered.stream().map(TaskManagerInfo::resourceId).collect(Collectors.toSet());
       TestKit probe = new TestKit(cluster.actorSystem());
       Set<Integer> dataPorts = new HashSet<>();
       for (TaskManagerInfo taskManager : registered) {
@@ -125,8 +147,12 @@ final class DataExchangeClusterTest {
                 Duration.ofSeconds(10),
                 () -> {
                   NetworkStatus s = networkStatus(cluster, probe, taskManager);
-                  assertThat(s.availableBuffers()).as("free buffers of %s", s.resourceId()).isEqualTo(s.totalBuffers());
-                  assertThat(s.resultPartitions()).as("result partitions of %s", s.resourceId()).isZero();
+                  assertThat(s.availableBuffers())
+                      .as("free buffers of %s", s.resourceId())
+                      .isEqualTo(s.totalBuffers());
+                  assertThat(s.resultPartitions())
+                      .as("result partitions of %s", s.resourceId())
+                      .isZero();
                   return s;
                 });
         assertThat(status.resourceId()).isEqualTo(taskManager.resourceId());
@@ -134,7 +160,9 @@ final class DataExchangeClusterTest {
         Set<ResourceID> others = new HashSet<>(all);
         others.remove(taskManager.resourceId());
         assertThat(status.numberOfConnections()).isEqualTo(9);
-        assertThat(status.connectedTaskManagers()).as("data connections of %s", taskManager.resourceId()).containsExactlyInAnyOrderElementsOf(others);
+        assertThat(status.connectedTaskManagers())
+            .as("data connections of %s", taskManager.resourceId())
+            .containsExactlyInAnyOrderElementsOf(others);
         dataPorts.add(status.dataPort());
       }
       assertThat(dataPorts).hasSize(taskManagers);
@@ -144,21 +172,27 @@ final class DataExchangeClusterTest {
       probe.awaitAssert(
           Duration.ofSeconds(10),
           () -> {
-            assertThat(establishedConnectionsTo(dataPorts)).as("TCP connections to the data ports").isEqualTo(pairs);
+            assertThat(establishedConnectionsTo(dataPorts))
+                .as("TCP connections to the data ports")
+                .isEqualTo(pairs);
             return null;
           });
     }
   }
 
-  static NetworkStatus networkStatus(MiniCluster cluster, TestKit probe, TaskManagerInfo taskManager) {
-    cluster.actorSystem().actorSelection(taskManager.address()).tell(RequestNetworkStatus.INSTANCE, probe.getRef());
+  static NetworkStatus networkStatus(
+      MiniCluster cluster, TestKit probe, TaskManagerInfo taskManager) {
+    cluster
+        .actorSystem()
+        .actorSelection(taskManager.address())
+        .tell(RequestNetworkStatus.INSTANCE, probe.getRef());
     return probe.expectMsgClass(Duration.ofSeconds(10), NetworkStatus.class);
   }
 
   /**
    * The established TCP connections on this host whose remote end is one of {@code ports}, from
-   * {@code /proc/net/tcp} and {@code tcp6}: every connection a TaskManager opened to another's
-   * data port (the data ports listen on loopback, so both ends are on this host).
+   * {@code /proc/net/tcp} and {@code tcp6}: every connection a TaskManager opened to another's data
+   * port (the data ports listen on loopback, so both ends are on this host).
    */
   private static long establishedConnectionsTo(Set<Integer> ports) {
     long count = 0;
@@ -169,11 +203,15 @@ final class DataExchangeClusterTest {
       }
       try (Stream<String> lines = Files.lines(path)) {
         count +=
-            lines.skip(1)
+            lines
+                .skip(1)
                 .map(String::trim)
                 .map(line -> line.split("\\s+"))
                 .filter(fields -> fields[3].equals("01")) // ESTABLISHED
-                .filter(fields -> ports.contains(Integer.parseInt(fields[2].substring(fields[2].indexOf(':') + 1), 16)))
+                .filter(
+                    fields ->
+                        ports.contains(
+                            Integer.parseInt(fields[2].substring(fields[2].indexOf(':') + 1), 16)))
                 .count();
       } catch (IOException e) {
         throw new UncheckedIOException(e);

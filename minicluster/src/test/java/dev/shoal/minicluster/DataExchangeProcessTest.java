@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Data exchange between TaskManager processes of a {@link Mode#SEPARATE_PROCESSES} MiniCluster:
- * the word count's exact result, and its exact result after the SIGKILL of a TaskManager in the
- * middle of the job.
+ * Data exchange between TaskManager processes of a {@link Mode#SEPARATE_PROCESSES} MiniCluster: the
+ * word count's exact result, and its exact result after the SIGKILL of a TaskManager in the middle
+ * of the job.
  */
 @Timeout(240)
 @Tag("processes")
@@ -39,7 +39,13 @@ final class DataExchangeProcessTest {
 
   @Test
   void shouldCountWordsExactlyLikeTheSequentialReferenceInSeparateProcesses() throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.SEPARATE_PROCESSES).taskManagers(2).slotsPerTaskManager(2).build().start()) {
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.SEPARATE_PROCESSES)
+            .taskManagers(2)
+            .slotsPerTaskManager(2)
+            .build()
+            .start()) {
       DataExchangeClusterTest.assertWordCountMatchesTheReference(cluster, output);
     }
   }
@@ -70,7 +76,13 @@ final class DataExchangeProcessTest {
               null,
               output.toString(),
               LONG_CORPUS_LINES,
-              Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.attempts", "10", "restart-strategy.fixed-delay.delay", "0s"));
+              Map.of(
+                  "restart-strategy",
+                  "fixed-delay",
+                  "restart-strategy.fixed-delay.attempts",
+                  "10",
+                  "restart-strategy.fixed-delay.delay",
+                  "0s"));
       JobClient.Submission submission = cluster.jobClient().submit(job);
       TestKit probe = new TestKit(cluster.actorSystem());
       probe.send(cluster.jobManager(), new WaitForAllVerticesToBeRunning(job.jobId()));

@@ -36,9 +36,23 @@ final class ExampleShippingTest {
   @Test
   void shouldFinishThePiExampleOnTaskManagersWithoutTheExampleClasses() throws Exception {
     // given a cluster of the runnable jars
-    Map<String, Object> settings = Map.of("shoal.heartbeat.interval", "500ms", "shoal.taskmanager.registration.initial-backoff", "100ms");
-    ChildProcess jobManager = start("jobmanager", "test.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"), settings);
-    String hostPort = jobManager.awaitAnnouncement(Duration.ofSeconds(60)).replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
+    Map<String, Object> settings =
+        Map.of(
+            "shoal.heartbeat.interval",
+            "500ms",
+            "shoal.taskmanager.registration.initial-backoff",
+            "100ms");
+    ChildProcess jobManager =
+        start(
+            "jobmanager",
+            "test.jobmanager.jar",
+            List.of("--host", "127.0.0.1", "--port", "0"),
+            settings);
+    String hostPort =
+        jobManager
+            .awaitAnnouncement(Duration.ofSeconds(60))
+            .replaceFirst("^pekko://[^@]+@", "")
+            .replaceFirst("/.*$", "");
     List<String> tmArgs = List.of("--jobmanager", hostPort, "--host", "127.0.0.1", "--slots", "2");
     ChildProcess first = start("taskmanager-1", "test.taskmanager.jar", tmArgs, settings);
     ChildProcess second = start("taskmanager-2", "test.taskmanager.jar", tmArgs, settings);
@@ -52,7 +66,19 @@ final class ExampleShippingTest {
         ShoalCli.commandLine()
             .setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err))
-            .execute("run", "--jobmanager", hostPort, "--timeout", "60s", "--example", "pi", "--parallelism", "4", "--samples", "40000", "--json");
+            .execute(
+                "run",
+                "--jobmanager",
+                hostPort,
+                "--timeout",
+                "60s",
+                "--example",
+                "pi",
+                "--parallelism",
+                "4",
+                "--samples",
+                "40000",
+                "--json");
 
     // then it finished, every subtask having sampled its share
     assertThat(code).as("exit code; stdout:%n%s%nstderr:%n%s", out, err).isZero();
@@ -62,7 +88,8 @@ final class ExampleShippingTest {
     assertThat(4.0 * result.get("accumulators").get("hits").asLong() / 40000).isBetween(3.0, 3.3);
   }
 
-  private ChildProcess start(String name, String jarProperty, List<String> args, Map<String, Object> settings) {
+  private ChildProcess start(
+      String name, String jarProperty, List<String> args, Map<String, Object> settings) {
     String jar = System.getProperty(jarProperty);
     assertThat(jar).as("system property %s (set by the build)", jarProperty).isNotNull();
     assertThat(Path.of(jar)).as("the runnable jar; run the build's package phase first").exists();

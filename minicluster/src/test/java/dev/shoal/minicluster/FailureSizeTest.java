@@ -23,18 +23,28 @@ final class FailureSizeTest {
 
   @Test
   void shouldFailTheJobWithTheMarkedBeginningOfAOneMegabyteFailureMessage() throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.ACTOR_SYSTEM_PER_COMPONENT).taskManagers(1).slotsPerTaskManager(1).build().start()) {
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.ACTOR_SYSTEM_PER_COMPONENT)
+            .taskManagers(1)
+            .slotsPerTaskManager(1)
+            .build()
+            .start()) {
       // given a task that fails with a 1 MiB message, in another actor system than the JobManager
       JobGraph.Builder builder = JobGraph.builder("large-failure");
       builder.addVertex("fail", LargeFailureInvokable.class, 1);
 
       // when it runs, then its job fails (instead of hanging) with the message's marked beginning
       assertThatThrownBy(() -> cluster.submitJobAndWait(builder.build()))
-          .isInstanceOfSatisfying(JobExecutionException.class, e -> {
-            assertThat(e.status()).isEqualTo(JobStatus.FAILED);
-            assertThat(e.rootCause().message()).startsWith(LargeFailureInvokable.PREFIX)
-                .contains("[truncated").hasSizeLessThanOrEqualTo(SerializedThrowable.MAX_MESSAGE_CHARS);
-          });
+          .isInstanceOfSatisfying(
+              JobExecutionException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(JobStatus.FAILED);
+                assertThat(e.rootCause().message())
+                    .startsWith(LargeFailureInvokable.PREFIX)
+                    .contains("[truncated")
+                    .hasSizeLessThanOrEqualTo(SerializedThrowable.MAX_MESSAGE_CHARS);
+              });
       // and its slot is free for the next job
       assertThat(cluster.submitJobAndWait(Examples.noop(1, Map.of())).restarts()).isZero();
     }

@@ -75,11 +75,26 @@ final class JarShippingTest {
     // given a jar with the job's classes and 50 MB of incompressible padding
     Path jar = buildJobJar(50 << 20);
     assertThat(Files.size(jar)).isGreaterThan(50L << 20);
-    assertThatThrownBy(() -> Class.forName("jaronly.JarOnlyJob")).isInstanceOf(ClassNotFoundException.class);
+    assertThatThrownBy(() -> Class.forName("jaronly.JarOnlyJob"))
+        .isInstanceOf(ClassNotFoundException.class);
     // and a cluster of the runnable jars
-    Map<String, Object> settings = Map.of("shoal.heartbeat.interval", "500ms", "shoal.taskmanager.registration.initial-backoff", "100ms");
-    ChildProcess jobManager = start("jobmanager", "test.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"), settings);
-    String hostPort = jobManager.awaitAnnouncement(Duration.ofSeconds(60)).replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
+    Map<String, Object> settings =
+        Map.of(
+            "shoal.heartbeat.interval",
+            "500ms",
+            "shoal.taskmanager.registration.initial-backoff",
+            "100ms");
+    ChildProcess jobManager =
+        start(
+            "jobmanager",
+            "test.jobmanager.jar",
+            List.of("--host", "127.0.0.1", "--port", "0"),
+            settings);
+    String hostPort =
+        jobManager
+            .awaitAnnouncement(Duration.ofSeconds(60))
+            .replaceFirst("^pekko://[^@]+@", "")
+            .replaceFirst("/.*$", "");
     List<String> tmArgs = List.of("--jobmanager", hostPort, "--host", "127.0.0.1", "--slots", "2");
     ChildProcess first = start("taskmanager-1", "test.taskmanager.jar", tmArgs, settings);
     ChildProcess second = start("taskmanager-2", "test.taskmanager.jar", tmArgs, settings);
@@ -93,7 +108,18 @@ final class JarShippingTest {
         ShoalCli.commandLine()
             .setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err))
-            .execute("run", "--jobmanager", hostPort, "--timeout", "60s", "--jar", jar.toString(), "--class", "jaronly.JarOnlyJob", "--json", "4");
+            .execute(
+                "run",
+                "--jobmanager",
+                hostPort,
+                "--timeout",
+                "60s",
+                "--jar",
+                jar.toString(),
+                "--class",
+                "jaronly.JarOnlyJob",
+                "--json",
+                "4");
 
     // then it finished on the TaskManagers with the jar's classes
     assertThat(code).as("exit code; stderr:%n%s", err).isZero();
@@ -102,10 +128,13 @@ final class JarShippingTest {
     assertThat(result.get("accumulators").get("sum-of-squares").asLong()).isEqualTo(1 + 4 + 9 + 16);
     List<String> loaders = new ArrayList<>();
     result.get("accumulators").get("loaded-by").forEach(node -> loaders.add(node.asText()));
-    assertThat(loaders).hasSize(4).allMatch(name -> name.equals("job-" + result.get("jobId").asText()));
+    assertThat(loaders)
+        .hasSize(4)
+        .allMatch(name -> name.equals("job-" + result.get("jobId").asText()));
   }
 
-  private ChildProcess start(String name, String jarProperty, List<String> args, Map<String, Object> settings) {
+  private ChildProcess start(
+      String name, String jarProperty, List<String> args, Map<String, Object> settings) {
     String jar = System.getProperty(jarProperty);
     assertThat(jar).as("system property %s (set by the build)", jarProperty).isNotNull();
     ChildProcess process = ChildProcess.start(name, List.of("-jar", jar), args, settings, work);
@@ -121,7 +150,15 @@ final class JarShippingTest {
     JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
     assertThat(compiler).as("a JDK compiler").isNotNull();
     int compiled =
-        compiler.run(null, null, null, "-cp", System.getProperty("java.class.path"), "-d", classes.toString(), sources.resolve("JarOnlyJob.java").toString());
+        compiler.run(
+            null,
+            null,
+            null,
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-d",
+            classes.toString(),
+            sources.resolve("JarOnlyJob.java").toString());
     assertThat(compiled).isZero();
     Path jar = work.resolve("jar-only-job.jar");
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
@@ -146,5 +183,4 @@ final class JarShippingTest {
     }
     return jar;
   }
-
 }

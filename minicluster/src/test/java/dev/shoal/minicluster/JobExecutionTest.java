@@ -47,14 +47,17 @@ final class JobExecutionTest {
     // then
     assertThat(result.longCounter("samples")).isEqualTo(2_000_000);
     assertThat(result.longCounter("hits")).isBetween(1_500_000L, 1_640_000L);
-    assertThat(Examples.estimatePi(result.longCounter("hits"), result.longCounter("samples"))).isCloseTo(Math.PI, org.assertj.core.data.Offset.offset(0.01));
+    assertThat(Examples.estimatePi(result.longCounter("hits"), result.longCounter("samples")))
+        .isCloseTo(Math.PI, org.assertj.core.data.Offset.offset(0.01));
     assertThat(result.restarts()).isZero();
   }
 
   @Test
   void shouldFinishOnTheSecondAttemptWithFixedDelayRestart(MiniCluster cluster) throws Exception {
     // given
-    JobGraph.Builder builder = JobGraph.builder("fail-once").restartStrategy(new RestartStrategy.FixedDelay(1, Duration.ZERO));
+    JobGraph.Builder builder =
+        JobGraph.builder("fail-once")
+            .restartStrategy(new RestartStrategy.FixedDelay(1, Duration.ZERO));
     builder.addVertex("fail-once", FailOnceInvokable.class, 8);
 
     // when
@@ -68,18 +71,22 @@ final class JobExecutionTest {
   @Test
   void shouldFailWithTheOriginalExceptionWithoutRestartStrategy(MiniCluster cluster) {
     // given
-    JobGraph.Builder builder = JobGraph.builder("fail-once-no-restart").setting("restart-strategy", "none");
+    JobGraph.Builder builder =
+        JobGraph.builder("fail-once-no-restart").setting("restart-strategy", "none");
     builder.addVertex("fail-once", FailOnceInvokable.class, 8);
 
     // when / then
     assertThatThrownBy(() -> cluster.submitJobAndWait(builder.build()))
-        .isInstanceOfSatisfying(JobExecutionException.class, e -> {
-          assertThat(e.status()).isEqualTo(JobStatus.FAILED);
-          assertThat(e.rootCause().className()).isEqualTo(IllegalStateException.class.getName());
-          assertThat(e.rootCause().message()).isEqualTo(FailOnceInvokable.MESSAGE);
-          assertThat(e.rootCause().stackTrace()).contains("FailOnceInvokable.invoke");
-          assertThat(e.restarts()).isZero();
-        });
+        .isInstanceOfSatisfying(
+            JobExecutionException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(JobStatus.FAILED);
+              assertThat(e.rootCause().className())
+                  .isEqualTo(IllegalStateException.class.getName());
+              assertThat(e.rootCause().message()).isEqualTo(FailOnceInvokable.MESSAGE);
+              assertThat(e.rootCause().stackTrace()).contains("FailOnceInvokable.invoke");
+              assertThat(e.restarts()).isZero();
+            });
   }
 
   @Test
@@ -90,11 +97,14 @@ final class JobExecutionTest {
 
     // when / then: the TaskManager finds out, and the job's failure names the class
     assertThatThrownBy(() -> cluster.submitJobAndWait(builder.build()))
-        .isInstanceOfSatisfying(JobExecutionException.class, e -> {
-          assertThat(e.status()).isEqualTo(JobStatus.FAILED);
-          assertThat(e.rootCause().className()).isEqualTo(ClassNotFoundException.class.getName());
-          assertThat(e.rootCause().message()).contains("com.example.DoesNotExist");
-        });
+        .isInstanceOfSatisfying(
+            JobExecutionException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(JobStatus.FAILED);
+              assertThat(e.rootCause().className())
+                  .isEqualTo(ClassNotFoundException.class.getName());
+              assertThat(e.rootCause().message()).contains("com.example.DoesNotExist");
+            });
   }
 
   @Test
@@ -112,12 +122,19 @@ final class JobExecutionTest {
 
     // then
     assertThatThrownBy(() -> JobClient.await(submission, Duration.ofSeconds(60)))
-        .isInstanceOfSatisfying(JobExecutionException.class, e -> assertThat(e.status()).isEqualTo(JobStatus.CANCELED));
+        .isInstanceOfSatisfying(
+            JobExecutionException.class, e -> assertThat(e.status()).isEqualTo(JobStatus.CANCELED));
     assertThat(client.status(blocking.jobId())).isEqualTo(JobStatus.CANCELED);
     // every slot is free again: the TaskManagers say so, and a job needing all 1000 runs at once
-    new TestKit(cluster.actorSystem()).awaitCond(Duration.ofSeconds(30), Duration.ofMillis(100), "every TaskManager reports all slots free",
-        () -> cluster.registeredTaskManagers().stream().allMatch(JobExecutionTest::allSlotsFree));
-    assertThat(cluster.submitJobAndWait(Examples.noop(1000, Map.of())).longCounter("subtasks")).isEqualTo(1000);
+    new TestKit(cluster.actorSystem())
+        .awaitCond(
+            Duration.ofSeconds(30),
+            Duration.ofMillis(100),
+            "every TaskManager reports all slots free",
+            () ->
+                cluster.registeredTaskManagers().stream().allMatch(JobExecutionTest::allSlotsFree));
+    assertThat(cluster.submitJobAndWait(Examples.noop(1000, Map.of())).longCounter("subtasks"))
+        .isEqualTo(1000);
   }
 
   @Test
@@ -127,14 +144,19 @@ final class JobExecutionTest {
 
     // when / then
     assertThatThrownBy(() -> cluster.submitJobAndWait(tooBig))
-        .isInstanceOfSatisfying(JobExecutionException.class, e -> {
-          assertThat(e.status()).isEqualTo(JobStatus.FAILED);
-          assertThat(e.rootCause().message()).contains("needs 1500 slots").contains("1000 of 1000 slots");
-        });
+        .isInstanceOfSatisfying(
+            JobExecutionException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(JobStatus.FAILED);
+              assertThat(e.rootCause().message())
+                  .contains("needs 1500 slots")
+                  .contains("1000 of 1000 slots");
+            });
   }
 
   @Test
-  void shouldAnswerJobStatusNotificationsAndKeepEndedJobsQueryable(MiniCluster cluster) throws Exception {
+  void shouldAnswerJobStatusNotificationsAndKeepEndedJobsQueryable(MiniCluster cluster)
+      throws Exception {
     // given
     JobGraph noop = Examples.noopPointwise(16, Map.of());
 
@@ -148,9 +170,11 @@ final class JobExecutionTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("ended FINISHED without reaching CANCELED");
     cluster.awaitJobRemoved(noop.jobId());
-    assertThat(cluster.jobClient().list()).anySatisfy(summary -> assertThat(summary.jobId()).isEqualTo(noop.jobId()));
+    assertThat(cluster.jobClient().list())
+        .anySatisfy(summary -> assertThat(summary.jobId()).isEqualTo(noop.jobId()));
     assertThat(cluster.jobClient().details(noop.jobId()).vertices()).hasSize(2);
-    assertThatThrownBy(() -> cluster.jobClient().status(JobID.generate())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> cluster.jobClient().status(JobID.generate()))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static boolean allSlotsFree(TaskManagerInfo tm) {

@@ -33,7 +33,10 @@ final class LargeListingsTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Stands in for a TaskManager: registers, then ignores everything (the test never lets it time out). */
+  /**
+   * Stands in for a TaskManager: registers, then ignores everything (the test never lets it time
+   * out).
+   */
   static final class SilentTaskManager extends AbstractActor {
     @Override
     public Receive createReceive() {
@@ -43,18 +46,35 @@ final class LargeListingsTest {
 
   @Test
   void shouldListTenThousandTaskManagersCompletely() throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.ACTOR_SYSTEM_PER_COMPONENT).taskManagers(0)
-        .setting("shoal.heartbeat.interval", "1m").setting("shoal.heartbeat.timeout", "10m").build().start()) {
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.ACTOR_SYSTEM_PER_COMPONENT)
+            .taskManagers(0)
+            .setting("shoal.heartbeat.interval", "1m")
+            .setting("shoal.heartbeat.timeout", "10m")
+            .build()
+            .start()) {
       // given 10,000 registered TaskManagers
       int count = 10_000;
       Set<String> ids = new HashSet<>();
       HardwareDescription hardware = new HardwareDescription(1, 1L << 30, 1L << 28, 1L << 28);
       for (int i = 0; i < count; i++) {
-        ActorRef taskManager = cluster.actorSystem().actorOf(Props.create(SilentTaskManager.class, SilentTaskManager::new));
+        ActorRef taskManager =
+            cluster
+                .actorSystem()
+                .actorOf(Props.create(SilentTaskManager.class, SilentTaskManager::new));
         ResourceID id = ResourceID.generate();
         ids.add(id.value());
-        cluster.jobManager().tell(new RegisterTaskManager(new TaskManagerLocation(id, "tm-" + i + ".example", 1, 2), hardware, 1,
-            ProtocolVersion.CURRENT, UUID.randomUUID()), taskManager);
+        cluster
+            .jobManager()
+            .tell(
+                new RegisterTaskManager(
+                    new TaskManagerLocation(id, "tm-" + i + ".example", 1, 2),
+                    hardware,
+                    1,
+                    ProtocolVersion.CURRENT,
+                    UUID.randomUUID()),
+                taskManager);
       }
       cluster.awaitRegisteredTaskManagers(count);
 
@@ -73,7 +93,12 @@ final class LargeListingsTest {
 
   @Test
   void shouldListThreeThousandJobsCompletely() throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.ACTOR_SYSTEM_PER_COMPONENT).taskManagers(0).build().start()) {
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.ACTOR_SYSTEM_PER_COMPONENT)
+            .taskManagers(0)
+            .build()
+            .start()) {
       // given 3,000 jobs, all waiting for slots
       int count = 3_000;
       Set<String> ids = new HashSet<>();

@@ -35,10 +35,20 @@ final class LargeStateClusterTest {
 
   @Test
   void shouldCheckpointAndRestoreOneHundredMegabytesOfStateInOneSubtask() throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.ACTOR_SYSTEM_PER_COMPONENT).taskManagers(1).slotsPerTaskManager(1).build().start()) {
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.ACTOR_SYSTEM_PER_COMPONENT)
+            .taskManagers(1)
+            .slotsPerTaskManager(1)
+            .build()
+            .start()) {
       // given a subtask that holds 100,000 keys of 1 KiB in keyed state
       Path storedAll = savepoints.resolve("stored-all");
-      JobID store = cluster.jobClient().submitDetached(LargeStateJob.jobGraph(KEYS, VALUE_BYTES, false, storedAll.toString(), Map.of()));
+      JobID store =
+          cluster
+              .jobClient()
+              .submitDetached(
+                  LargeStateJob.jobGraph(KEYS, VALUE_BYTES, false, storedAll.toString(), Map.of()));
       TestKit probe = new TestKit(cluster.actorSystem());
       probe.send(cluster.jobManager(), new WaitForAllVerticesToBeRunning(store));
       probe.expectMsgClass(Duration.ofSeconds(60), AllVerticesRunning.class);
@@ -48,7 +58,11 @@ final class LargeStateClusterTest {
       boolean lastOne = false;
       for (int taken = 0; ; taken++) {
         assertThat(taken).as("savepoints taken before the last key was stored").isLessThan(20);
-        path = cluster.jobClient().triggerSavepoint(store, savepoints.toString(), Duration.ofMinutes(2)).savepointPath();
+        path =
+            cluster
+                .jobClient()
+                .triggerSavepoint(store, savepoints.toString(), Duration.ofMinutes(2))
+                .savepointPath();
         if (lastOne) {
           break;
         }
@@ -63,9 +77,15 @@ final class LargeStateClusterTest {
       assertThat(savepoint.stateSizeBytes()).isGreaterThanOrEqualTo(STATE_BYTES);
 
       // when a job of the same program starts from it and reads every key's value
-      JobExecutionResult verified = cluster.jobClient().submitAndWait(
-          JobClient.withSavepointRestore(LargeStateJob.jobGraph(KEYS, VALUE_BYTES, true, null, Map.of()), savepoint.directory(), false),
-          Duration.ofMinutes(3));
+      JobExecutionResult verified =
+          cluster
+              .jobClient()
+              .submitAndWait(
+                  JobClient.withSavepointRestore(
+                      LargeStateJob.jobGraph(KEYS, VALUE_BYTES, true, null, Map.of()),
+                      savepoint.directory(),
+                      false),
+                  Duration.ofMinutes(3));
 
       // then every value came back whole
       assertThat(verified.longCounter(LargeStateJob.MATCHED)).isEqualTo(KEYS);

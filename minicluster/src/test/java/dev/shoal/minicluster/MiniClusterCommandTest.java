@@ -14,11 +14,25 @@ final class MiniClusterCommandTest {
   @Test
   void shouldRunPiWhenAskedAndExitZero() {
     // given / when
-    Run run = minicluster("--taskmanagers", "1", "--slots", "2", "--port", "0", "--example", "pi", "--samples", "20000");
+    Run run =
+        minicluster(
+            "--taskmanagers",
+            "1",
+            "--slots",
+            "2",
+            "--port",
+            "0",
+            "--example",
+            "pi",
+            "--samples",
+            "20000");
 
     // then
     assertThat(run.exitCode()).as("exit code; out: %s, err: %s", run.out(), run.err()).isZero();
-    assertThat(run.out()).contains("Running pi with parallelism 2 and 20,000 samples").contains("pi is about 3.1").contains("ran");
+    assertThat(run.out())
+        .contains("Running pi with parallelism 2 and 20,000 samples")
+        .contains("pi is about 3.1")
+        .contains("ran");
   }
 
   @Test
@@ -39,8 +53,12 @@ final class MiniClusterCommandTest {
 
     // then
     assertThat(run.exitCode()).as("exit code; out: %s, err: %s", run.out(), run.err()).isZero();
-    assertThat(run.out()).contains("Running wordcount with parallelism 4 on the built-in corpus (2,000 lines)")
-        .contains("Top 10 words of").contains("the ").contains("lines -> tokenize").contains("count -> counts");
+    assertThat(run.out())
+        .contains("Running wordcount with parallelism 4 on the built-in corpus (2,000 lines)")
+        .contains("Top 10 words of")
+        .contains("the ")
+        .contains("lines -> tokenize")
+        .contains("count -> counts");
   }
 
   private record Run(int exitCode, String out, String err) {}
@@ -51,7 +69,11 @@ final class MiniClusterCommandTest {
     String[] line = new String[args.length + 1];
     line[0] = "minicluster";
     System.arraycopy(args, 0, line, 1, args.length);
-    int exitCode = ShoalCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(line);
+    int exitCode =
+        ShoalCli.commandLine()
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(err))
+            .execute(line);
     return new Run(exitCode, out.toString(), err.toString());
   }
 }

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * The layers of a MiniCluster's configuration, highest first: builder settings, {@code -D}
- * system properties, its configuration file, the user's {@code application.conf}, the
- * MiniCluster's defaults, {@code reference.conf}; and the warning about a misspelt key.
+ * The layers of a MiniCluster's configuration, highest first: builder settings, {@code -D} system
+ * properties, its configuration file, the user's {@code application.conf}, the MiniCluster's
+ * defaults, {@code reference.conf}; and the warning about a misspelt key.
  */
 final class MiniClusterConfigurationTest {
 
@@ -39,7 +39,9 @@ final class MiniClusterConfigurationTest {
   @AfterEach
   void restoreSystemProperties() {
     configLogger.detachAppender(warnings);
-    for (String key : List.of("config.resource", "shoal.heartbeat.interval", "shoal.taskmanager.number-of-slots")) {
+    for (String key :
+        List.of(
+            "config.resource", "shoal.heartbeat.interval", "shoal.taskmanager.number-of-slots")) {
       System.clearProperty(key);
     }
     ConfigFactory.invalidateCaches();
@@ -47,7 +49,8 @@ final class MiniClusterConfigurationTest {
 
   @Test
   void shouldLetApplicationConfAndSystemPropertiesOverrideTheMiniClusterDefaults() {
-    // given the user's application.conf (heartbeat timeout 7s, interval 300ms) and -D interval=250ms
+    // given the user's application.conf (heartbeat timeout 7s, interval 300ms) and -D
+    // interval=250ms
     System.setProperty("config.resource", "user-application.conf");
     System.setProperty("shoal.heartbeat.interval", "250ms");
     ConfigFactory.invalidateCaches();
@@ -60,7 +63,8 @@ final class MiniClusterConfigurationTest {
     assertThat(config.getDuration("shoal.heartbeat.timeout")).isEqualTo(Duration.ofSeconds(7));
     assertThat(config.getDuration("shoal.heartbeat.interval")).isEqualTo(Duration.ofMillis(250));
     // ... the MiniCluster's defaults still beat reference.conf where nobody else spoke ...
-    assertThat(config.getDuration("shoal.taskmanager.registration.initial-backoff")).isEqualTo(Duration.ofMillis(100));
+    assertThat(config.getDuration("shoal.taskmanager.registration.initial-backoff"))
+        .isEqualTo(Duration.ofMillis(100));
     assertThat(config.getInt("shoal.jobmanager.port")).isZero();
     // ... and the processes it would start are handed the same effective values
     assertThat(cluster.childSettings())
@@ -70,24 +74,33 @@ final class MiniClusterConfigurationTest {
   }
 
   @Test
-  void shouldLayerBuilderSettingsOverSystemPropertiesOverTheConfigFile(@TempDir Path directory) throws Exception {
+  void shouldLayerBuilderSettingsOverSystemPropertiesOverTheConfigFile(@TempDir Path directory)
+      throws Exception {
     // given a configuration file, a -D value for the same key, and a builder setting for another
-    Path file = Files.writeString(directory.resolve("cluster.conf"), """
-        shoal.heartbeat.interval = 400ms
-        shoal.heartbeat.timeout = 9s
-        shoal.jobmanager.slot-request-timeout = 3s
-        """);
+    Path file =
+        Files.writeString(
+            directory.resolve("cluster.conf"),
+            """
+            shoal.heartbeat.interval = 400ms
+            shoal.heartbeat.timeout = 9s
+            shoal.jobmanager.slot-request-timeout = 3s
+            """);
     System.setProperty("shoal.heartbeat.interval", "250ms");
     ConfigFactory.invalidateCaches();
 
     // when
     Config config =
-        MiniCluster.builder().configFile(file).setting("shoal.heartbeat.timeout", "4s").build().configuration();
+        MiniCluster.builder()
+            .configFile(file)
+            .setting("shoal.heartbeat.timeout", "4s")
+            .build()
+            .configuration();
 
     // then
     assertThat(config.getDuration("shoal.heartbeat.timeout")).isEqualTo(Duration.ofSeconds(4));
     assertThat(config.getDuration("shoal.heartbeat.interval")).isEqualTo(Duration.ofMillis(250));
-    assertThat(config.getDuration("shoal.jobmanager.slot-request-timeout")).isEqualTo(Duration.ofSeconds(3));
+    assertThat(config.getDuration("shoal.jobmanager.slot-request-timeout"))
+        .isEqualTo(Duration.ofSeconds(3));
   }
 
   @Test
@@ -97,18 +110,32 @@ final class MiniClusterConfigurationTest {
     ConfigFactory.invalidateCaches();
 
     // when
-    MiniCluster.builder().setting("shoal.hearbeat.timeout", "3s").setting("shoal.heartbeat.interval", "1s").build();
+    MiniCluster.builder()
+        .setting("shoal.hearbeat.timeout", "3s")
+        .setting("shoal.heartbeat.interval", "1s")
+        .build();
 
     // then each is one WARN line naming the key, where it comes from and the nearest known key
     List<String> lines =
-        warnings.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage).toList();
+        warnings.list.stream()
+            .filter(e -> e.getLevel() == Level.WARN)
+            .map(ILoggingEvent::getFormattedMessage)
+            .toList();
     assertThat(lines)
-        .anySatisfy(line -> assertThat(line)
-            .startsWith("Unknown configuration key shoal.hearbeat.timeout (from MiniCluster.Builder settings)")
-            .endsWith("did you mean shoal.heartbeat.timeout?"))
-        .anySatisfy(line -> assertThat(line)
-            .startsWith("Unknown configuration key shoal.taskmanager.number-of-slots (from system properties)")
-            .endsWith("did you mean shoal.taskmanager.number-of-task-slots?"))
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .startsWith(
+                        "Unknown configuration key shoal.hearbeat.timeout (from MiniCluster.Builder"
+                            + " settings)")
+                    .endsWith("did you mean shoal.heartbeat.timeout?"))
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .startsWith(
+                        "Unknown configuration key shoal.taskmanager.number-of-slots (from system"
+                            + " properties)")
+                    .endsWith("did you mean shoal.taskmanager.number-of-task-slots?"))
         .noneSatisfy(line -> assertThat(line).contains("shoal.heartbeat.interval "));
   }
 

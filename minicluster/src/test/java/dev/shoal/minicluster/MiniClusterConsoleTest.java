@@ -29,7 +29,8 @@ final class MiniClusterConsoleTest {
 
   /** How a log line starts on the console: {@code 01:35:34.930 [component] INFO ...}. */
   private static final Pattern LOG_LINE =
-      Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (\\[[^\\]]*\\] )?(TRACE|DEBUG|INFO|WARN|ERROR) ");
+      Pattern.compile(
+          "^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (\\[[^\\]]*\\] )?(TRACE|DEBUG|INFO|WARN|ERROR) ");
 
   @TempDir Path logs;
 
@@ -40,11 +41,19 @@ final class MiniClusterConsoleTest {
 
     // then
     assertThat(console.exitCode()).as("exit code; console:%n%s", console.text()).isZero();
-    assertThat(console.lines()).as("console:%n%s", console.text()).hasSizeLessThan(15)
+    assertThat(console.lines())
+        .as("console:%n%s", console.text())
+        .hasSizeLessThan(15)
         .noneMatch(line -> LOG_LINE.matcher(line).find());
-    assertThat(console.text()).contains("Cluster up in").contains("Top 10 words of").contains("Job ").contains(" ran ");
+    assertThat(console.text())
+        .contains("Cluster up in")
+        .contains("Top 10 words of")
+        .contains("Job ")
+        .contains(" ran ");
     assertThat(Files.readString(logs.resolve("shoal.log")))
-        .contains(" INFO ").contains("Registered TaskManager").contains("switched from RUNNING to FINISHED");
+        .contains(" INFO ")
+        .contains("Registered TaskManager")
+        .contains("switched from RUNNING to FINISHED");
   }
 
   @Test
@@ -55,11 +64,12 @@ final class MiniClusterConsoleTest {
     // then: the JobManager's and both TaskManagers' lines, told apart
     assertThat(console.exitCode()).as("exit code; console:%n%s", console.text()).isZero();
     assertThat(console.lines()).anyMatch(line -> line.matches("^\\S+ \\[jobmanager\\] INFO .*"));
-    Set<String> taskManagers = console.lines().stream()
-        .map(Pattern.compile("^\\S+ \\[(taskmanager-[0-9a-f]{8})\\] INFO ")::matcher)
-        .filter(Matcher::find)
-        .map(matcher -> matcher.group(1))
-        .collect(Collectors.toSet());
+    Set<String> taskManagers =
+        console.lines().stream()
+            .map(Pattern.compile("^\\S+ \\[(taskmanager-[0-9a-f]{8})\\] INFO ")::matcher)
+            .filter(Matcher::find)
+            .map(matcher -> matcher.group(1))
+            .collect(Collectors.toSet());
     assertThat(taskManagers).hasSize(2);
   }
 
@@ -77,13 +87,20 @@ final class MiniClusterConsoleTest {
     if (Runtime.version().feature() >= 24) {
       command.add("--sun-misc-unsafe-memory-access=allow");
     }
-    command.addAll(List.of(
-        "-Dshoal.log.dir=" + logs, "-Dshoal.log.pekko-level=ERROR",
-        "-cp", System.getProperty("java.class.path"), ShoalCli.class.getName(), "minicluster"));
+    command.addAll(
+        List.of(
+            "-Dshoal.log.dir=" + logs,
+            "-Dshoal.log.pekko-level=ERROR",
+            "-cp",
+            System.getProperty("java.class.path"),
+            ShoalCli.class.getName(),
+            "minicluster"));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the process ended; output:%n%s", output).isTrue();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS))
+        .as("the process ended; output:%n%s", output)
+        .isTrue();
     return new Console(process.exitValue(), output.lines().toList());
   }
 }

@@ -59,7 +59,10 @@ final class MiniClusterTest {
           .containsExactlyInAnyOrderElementsOf(ids);
       TotalNumberOfSlots slots =
           (TotalNumberOfSlots)
-              Patterns.ask(cluster.jobManager(), RequestTotalNumberOfSlots.INSTANCE, Duration.ofSeconds(10))
+              Patterns.ask(
+                      cluster.jobManager(),
+                      RequestTotalNumberOfSlots.INSTANCE,
+                      Duration.ofSeconds(10))
                   .toCompletableFuture()
                   .get();
       assertThat(slots.slots()).isEqualTo(6);
@@ -98,10 +101,18 @@ final class MiniClusterTest {
 
     // then
     for (long pid : children) {
-      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("process %d", pid).isFalse();
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+          .as("process %d", pid)
+          .isFalse();
     }
-    new TestKit(waiter).awaitCond(Duration.ofSeconds(20), Duration.ofMillis(50), "no Shoal thread left", () -> liveShoalThreads().isEmpty());
-    assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).toList()).isEmpty();
+    new TestKit(waiter)
+        .awaitCond(
+            Duration.ofSeconds(20),
+            Duration.ofMillis(50),
+            "no Shoal thread left",
+            () -> liveShoalThreads().isEmpty());
+    assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).toList())
+        .isEmpty();
   }
 
   @Test
@@ -109,7 +120,12 @@ final class MiniClusterTest {
     assertThatThrownBy(() -> MiniCluster.builder().slotsPerTaskManager(0).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("slotsPerTaskManager");
-    assertThatThrownBy(() -> MiniCluster.builder().setting("shoal.heartbeat.timeout", "100ms").setting("shoal.heartbeat.interval", "1s").build())
+    assertThatThrownBy(
+            () ->
+                MiniCluster.builder()
+                    .setting("shoal.heartbeat.timeout", "100ms")
+                    .setting("shoal.heartbeat.interval", "1s")
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("shoal.heartbeat.timeout");
   }

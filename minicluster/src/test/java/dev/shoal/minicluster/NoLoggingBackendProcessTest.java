@@ -16,16 +16,17 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A MiniCluster of separate processes learns that its children are ready from the line they
- * print on standard output, not from their logging: it starts in a JVM (and so with children)
- * whose class path has no logging backend at all.
+ * A MiniCluster of separate processes learns that its children are ready from the line they print
+ * on standard output, not from their logging: it starts in a JVM (and so with children) whose class
+ * path has no logging backend at all.
  */
 @Timeout(240)
 @Tag("processes")
 final class NoLoggingBackendProcessTest {
 
   @Test
-  void shouldStartSeparateProcessesWithoutAnyLoggingBackend(@TempDir Path directory) throws Exception {
+  void shouldStartSeparateProcessesWithoutAnyLoggingBackend(@TempDir Path directory)
+      throws Exception {
     // given this test's class path without logback, the only slf4j provider on it
     String full = System.getProperty("java.class.path");
     String withoutLogging =
@@ -55,7 +56,9 @@ final class NoLoggingBackendProcessTest {
     // then it started, its TaskManager registered, and there was indeed no logging backend
     assertThat(ended).as(printed).isTrue();
     assertThat(process.exitValue()).as(printed).isZero();
-    assertThat(printed).contains("No SLF4J providers were found").contains("Registered TaskManagers: 1");
+    assertThat(printed)
+        .contains("No SLF4J providers were found")
+        .contains("Registered TaskManagers: 1");
   }
 
   /** Starts a MiniCluster of separate processes with one TaskManager and reports its size. */

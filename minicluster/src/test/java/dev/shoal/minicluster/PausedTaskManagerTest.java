@@ -42,24 +42,24 @@ import org.slf4j.LoggerFactory;
  * whether it is alive: paused for less it keeps its registration and its tasks; paused for more it
  * is removed by the heartbeat check, and once resumed it registers again by itself.
  *
- * <p>The issue's settings (heartbeats every 10 s, timeout 50 s, pauses of 20 s and 75 s) would
- * take minutes; these are scaled so that each pause falls where the issue's did relative to the
- * timeouts that matter:
+ * <p>The issue's settings (heartbeats every 10 s, timeout 50 s, pauses of 20 s and 75 s) would take
+ * minutes; these are scaled so that each pause falls where the issue's did relative to the timeouts
+ * that matter:
  *
  * <ul>
- *   <li>The short pause, 20 s there, was shorter than the heartbeat timeout (50 s) but longer
- *       than Pekko's own death watch pause (10 s, which removed and quarantined the TaskManager
- *       after about 12 s). Pekko's 10 s does not scale with Shoal's settings, so the short test
- *       keeps that order with the smallest timeout above it: heartbeats every 1 s, timeout 15 s,
- *       pause 12.5 s (Pekko's unaligned detector would fire after about 11.6 s; the last heartbeat
- *       before the pause is at most 1 s old, so the JobManager sees at most 13.5 s of silence).
- *   <li>The long pause, 75 s there, was 1.5 x the heartbeat timeout and longer than the death
- *       watch pause Shoal now derives (timeout + interval + 1 s = 61 s). Here: heartbeats every
- *       1 s, timeout 5 s (the issue's 1:5), derived watch pause 7 s, pause 8 s (1.6 x). On
- *       resuming, the JobManager's Disconnect (sent when the heartbeat check removed it) and the
- *       TaskManager's own death watch race: the first makes it register again from the same actor
- *       system, the second quarantines the JobManager's actor system and makes it restart its own.
- *       Either way it must come back; the test logs which way it went.
+ *   <li>The short pause, 20 s there, was shorter than the heartbeat timeout (50 s) but longer than
+ *       Pekko's own death watch pause (10 s, which removed and quarantined the TaskManager after
+ *       about 12 s). Pekko's 10 s does not scale with Shoal's settings, so the short test keeps
+ *       that order with the smallest timeout above it: heartbeats every 1 s, timeout 15 s, pause
+ *       12.5 s (Pekko's unaligned detector would fire after about 11.6 s; the last heartbeat before
+ *       the pause is at most 1 s old, so the JobManager sees at most 13.5 s of silence).
+ *   <li>The long pause, 75 s there, was 1.5 x the heartbeat timeout and longer than the death watch
+ *       pause Shoal now derives (timeout + interval + 1 s = 61 s). Here: heartbeats every 1 s,
+ *       timeout 5 s (the issue's 1:5), derived watch pause 7 s, pause 8 s (1.6 x). On resuming, the
+ *       JobManager's Disconnect (sent when the heartbeat check removed it) and the TaskManager's
+ *       own death watch race: the first makes it register again from the same actor system, the
+ *       second quarantines the JobManager's actor system and makes it restart its own. Either way
+ *       it must come back; the test logs which way it went.
  * </ul>
  */
 @Timeout(120)
@@ -95,12 +95,18 @@ final class PausedTaskManagerTest {
   }
 
   @Test
-  void shouldKeepItsRegistrationAndTasksWhenPausedShorterThanTheHeartbeatTimeout() throws Exception {
+  void shouldKeepItsRegistrationAndTasksWhenPausedShorterThanTheHeartbeatTimeout()
+      throws Exception {
     try (MiniCluster cluster = startCluster(SHORT_TEST_TIMEOUT_MS)) {
       // given a job running on the only TaskManager, which may not restart: a lost task fails it
       Path release = directory.resolve("release");
-      JobGraph.Builder builder = JobGraph.builder("short-pause").restartStrategy(new RestartStrategy.NoRestart());
-      builder.addVertex("await", AwaitFileInvokable.class.getName(), 1, Map.of(AwaitFileInvokable.AWAIT_FILE, release.toString()));
+      JobGraph.Builder builder =
+          JobGraph.builder("short-pause").restartStrategy(new RestartStrategy.NoRestart());
+      builder.addVertex(
+          "await",
+          AwaitFileInvokable.class.getName(),
+          1,
+          Map.of(AwaitFileInvokable.AWAIT_FILE, release.toString()));
       JobGraph job = builder.build();
       JobClient.Submission submission = cluster.jobClient().submit(job);
       TestKit probe = new TestKit(cluster.actorSystem());
@@ -136,12 +142,19 @@ final class PausedTaskManagerTest {
   }
 
   @Test
-  void shouldBeRemovedByTheHeartbeatTimeoutAndRegisterAgainByItselfWhenPausedLonger() throws Exception {
+  void shouldBeRemovedByTheHeartbeatTimeoutAndRegisterAgainByItselfWhenPausedLonger()
+      throws Exception {
     try (MiniCluster cluster = startCluster(LONG_TEST_TIMEOUT_MS)) {
       // given a job whose first attempt blocks on the only TaskManager; a later attempt counts
       // itself and ends
-      JobGraph.Builder builder = JobGraph.builder("long-pause").restartStrategy(new RestartStrategy.FixedDelay(3, Duration.ZERO));
-      builder.addVertex("block-once", BlockingInvokable.class.getName(), 1, Map.of(BlockingInvokable.BLOCK_ATTEMPTS, "1"));
+      JobGraph.Builder builder =
+          JobGraph.builder("long-pause")
+              .restartStrategy(new RestartStrategy.FixedDelay(3, Duration.ZERO));
+      builder.addVertex(
+          "block-once",
+          BlockingInvokable.class.getName(),
+          1,
+          Map.of(BlockingInvokable.BLOCK_ATTEMPTS, "1"));
       JobGraph job = builder.build();
       JobClient.Submission submission = cluster.jobClient().submit(job);
       TestKit probe = new TestKit(cluster.actorSystem());
@@ -164,11 +177,17 @@ final class PausedTaskManagerTest {
         // before the heartbeat timeout (its last heartbeat went out at most one interval early)
         removal = removals.expectMsgClass(Duration.ofSeconds(30), TaskManagerTerminated.class);
         long removedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped);
-        LOG.info("TaskManager {} was removed {} ms after SIGSTOP: {}", victim, removedAfterMs, removal.reason());
+        LOG.info(
+            "TaskManager {} was removed {} ms after SIGSTOP: {}",
+            victim,
+            removedAfterMs,
+            removal.reason());
         assertThat(removal.reason()).contains("no heartbeat");
-        assertThat(removedAfterMs).isGreaterThanOrEqualTo(LONG_TEST_TIMEOUT_MS - HEARTBEAT_INTERVAL_MS);
+        assertThat(removedAfterMs)
+            .isGreaterThanOrEqualTo(LONG_TEST_TIMEOUT_MS - HEARTBEAT_INTERVAL_MS);
         // and while it stays stopped it does not come back (this wait ends the pause)
-        registrations.send(cluster.jobManager(), new NotifyWhenAtLeastNumTaskManagerAreRegistered(1));
+        registrations.send(
+            cluster.jobManager(), new NotifyWhenAtLeastNumTaskManagerAreRegistered(1));
         Duration rest = LONG_PAUSE.minusNanos(System.nanoTime() - stopped);
         if (!rest.isNegative()) {
           registrations.expectNoMessage(rest);
@@ -187,7 +206,9 @@ final class PausedTaskManagerTest {
           "TaskManager {} registered again {} ms after SIGCONT, {} (port {} -> {}).",
           victim,
           reregisteredAfterMs,
-          after.location().port() == before.location().port() ? "from the same actor system" : "from a fresh actor system",
+          after.location().port() == before.location().port()
+              ? "from the same actor system"
+              : "from a fresh actor system",
           before.location().port(),
           after.location().port());
 
@@ -198,7 +219,9 @@ final class PausedTaskManagerTest {
       JobExecutionResult result = JobClient.await(submission, Duration.ofSeconds(60));
       assertThat(result.restarts()).isGreaterThanOrEqualTo(1);
       assertThat(result.longCounter("subtasks")).isEqualTo(1);
-      assertThat(cluster.registeredTaskManagers()).extracting(TaskManagerInfo::instanceId).containsExactly(after.instanceId());
+      assertThat(cluster.registeredTaskManagers())
+          .extracting(TaskManagerInfo::instanceId)
+          .containsExactly(after.instanceId());
     }
   }
 
@@ -223,7 +246,10 @@ final class PausedTaskManagerTest {
   private static TaskManagerInfo instance(MiniCluster cluster, ResourceID id) {
     ActorRef jobManager = cluster.jobManager();
     TaskManagerInstance answer =
-        (TaskManagerInstance) Patterns.ask(jobManager, new RequestTaskManagerInstance(id), Duration.ofSeconds(10)).toCompletableFuture().join();
+        (TaskManagerInstance)
+            Patterns.ask(jobManager, new RequestTaskManagerInstance(id), Duration.ofSeconds(10))
+                .toCompletableFuture()
+                .join();
     assertThat(answer.taskManager()).as("TaskManager %s is registered", id).isNotNull();
     return answer.taskManager();
   }

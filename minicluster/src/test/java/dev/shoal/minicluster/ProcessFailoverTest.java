@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
 final class ProcessFailoverTest {
 
   @Test
-  void shouldRestartOnTheRemainingTaskManagersAndFinishWhenATaskManagerProcessIsKilled() throws Exception {
+  void shouldRestartOnTheRemainingTaskManagersAndFinishWhenATaskManagerProcessIsKilled()
+      throws Exception {
     try (MiniCluster cluster =
         MiniCluster.builder()
             .mode(Mode.SEPARATE_PROCESSES)
@@ -35,8 +36,14 @@ final class ProcessFailoverTest {
             .build()
             .start()) {
       // given a job with one subtask on each TaskManager, blocking on its first attempt
-      JobGraph.Builder builder = JobGraph.builder("failover").restartStrategy(new RestartStrategy.FixedDelay(3, Duration.ZERO));
-      builder.addVertex("block-once", BlockingInvokable.class.getName(), 2, Map.of(BlockingInvokable.BLOCK_ATTEMPTS, "1"));
+      JobGraph.Builder builder =
+          JobGraph.builder("failover")
+              .restartStrategy(new RestartStrategy.FixedDelay(3, Duration.ZERO));
+      builder.addVertex(
+          "block-once",
+          BlockingInvokable.class.getName(),
+          2,
+          Map.of(BlockingInvokable.BLOCK_ATTEMPTS, "1"));
       JobGraph job = builder.build();
       JobClient client = cluster.jobClient();
       JobClient.Submission submission = client.submit(job);

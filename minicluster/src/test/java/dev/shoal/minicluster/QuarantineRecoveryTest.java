@@ -29,10 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Flink 1.x's worst failure mode: the JobManager's actor system quarantines a TaskManager's
- * (after a long pause, say), or the TaskManager's quarantines the JobManager's, and the
- * TaskManager can then never talk to it again. Shoal's TaskManager notices either and starts a
- * fresh actor system and registers again, or exits with its own code.
+ * Flink 1.x's worst failure mode: the JobManager's actor system quarantines a TaskManager's (after
+ * a long pause, say), or the TaskManager's quarantines the JobManager's, and the TaskManager can
+ * then never talk to it again. Shoal's TaskManager notices either and starts a fresh actor system
+ * and registers again, or exits with its own code.
  */
 @Timeout(120)
 @Tag("processes")
@@ -67,7 +67,8 @@ final class QuarantineRecoveryTest {
   void shouldRegisterAgainFromAFreshActorSystemWhenQuarantined() throws Exception {
     Config config = config("restart");
     try (JobManagerRunner jobManager = JobManagerRunner.start(config);
-        TaskManagerRunner taskManager = TaskManagerRunner.start(config, jobManager.address(), ResourceID.generate())) {
+        TaskManagerRunner taskManager =
+            TaskManagerRunner.start(config, jobManager.address(), ResourceID.generate())) {
       // given a registered TaskManager
       awaitRegistered(jobManager, 1);
       ActorSystem before = taskManager.system();
@@ -86,7 +87,8 @@ final class QuarantineRecoveryTest {
               "the TaskManager to register from a fresh actor system",
               () -> {
                 TaskManagerInstance answer = instance(jobManager, taskManager.resourceId());
-                return answer.taskManager() != null && answer.taskManager().location().port() != portBefore;
+                return answer.taskManager() != null
+                    && answer.taskManager().location().port() != portBefore;
               });
       assertThat(taskManager.system()).isNotSameAs(before);
       assertThat(taskManager.exitCode()).isNotDone();
@@ -97,7 +99,8 @@ final class QuarantineRecoveryTest {
   void shouldRegisterAgainFromAFreshActorSystemWhenItQuarantinedTheJobManager() throws Exception {
     Config config = config("restart");
     try (JobManagerRunner jobManager = JobManagerRunner.start(config);
-        TaskManagerRunner taskManager = TaskManagerRunner.start(config, jobManager.address(), ResourceID.generate())) {
+        TaskManagerRunner taskManager =
+            TaskManagerRunner.start(config, jobManager.address(), ResourceID.generate())) {
       // given a registered TaskManager
       awaitRegistered(jobManager, 1);
       ActorSystem before = taskManager.system();
@@ -117,7 +120,8 @@ final class QuarantineRecoveryTest {
               "the TaskManager to register from a fresh actor system",
               () -> {
                 TaskManagerInstance answer = instance(jobManager, taskManager.resourceId());
-                return answer.taskManager() != null && answer.taskManager().location().port() != portBefore;
+                return answer.taskManager() != null
+                    && answer.taskManager().location().port() != portBefore;
               });
       assertThat(taskManager.system()).isNotSameAs(before);
       assertThat(taskManager.exitCode()).isNotDone();
@@ -128,7 +132,8 @@ final class QuarantineRecoveryTest {
   void shouldExitWithItsOwnCodeWhenQuarantinedAndConfiguredToExit() throws Exception {
     Config config = config("exit");
     try (JobManagerRunner jobManager = JobManagerRunner.start(config);
-        TaskManagerRunner taskManager = TaskManagerRunner.start(config, jobManager.address(), ResourceID.generate())) {
+        TaskManagerRunner taskManager =
+            TaskManagerRunner.start(config, jobManager.address(), ResourceID.generate())) {
       // given
       awaitRegistered(jobManager, 1);
 
@@ -143,18 +148,25 @@ final class QuarantineRecoveryTest {
   private static void quarantine(ActorSystem by, ActorSystem victim) {
     Address address = ((ExtendedActorSystem) victim).provider().getDefaultAddress();
     long uid = AddressUidExtension.get(victim).longAddressUid();
-    RemoteActorRefProvider provider = (RemoteActorRefProvider) ((ExtendedActorSystem) by).provider();
+    RemoteActorRefProvider provider =
+        (RemoteActorRefProvider) ((ExtendedActorSystem) by).provider();
     provider.quarantine(address, scala.Option.apply((Object) uid), "quarantined by the test");
   }
 
   private static void awaitRegistered(JobManagerRunner jobManager, int count) throws Exception {
-    Patterns.ask(jobManager.jobManager(), new NotifyWhenAtLeastNumTaskManagerAreRegistered(count), Duration.ofSeconds(30))
+    Patterns.ask(
+            jobManager.jobManager(),
+            new NotifyWhenAtLeastNumTaskManagerAreRegistered(count),
+            Duration.ofSeconds(30))
         .toCompletableFuture()
         .get(31, TimeUnit.SECONDS);
   }
 
   private static TaskManagerInstance instance(JobManagerRunner jobManager, ResourceID id) {
     return (TaskManagerInstance)
-        Patterns.ask(jobManager.jobManager(), new RequestTaskManagerInstance(id), Duration.ofSeconds(5)).toCompletableFuture().join();
+        Patterns.ask(
+                jobManager.jobManager(), new RequestTaskManagerInstance(id), Duration.ofSeconds(5))
+            .toCompletableFuture()
+            .join();
   }
 }

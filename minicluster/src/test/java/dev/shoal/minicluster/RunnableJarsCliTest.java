@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What README and {@code --help} say of jobmanager.jar and taskmanager.jar, checked on the jars
- * as processes: SIGTERM stops them with exit code 0 and a "stopped" line, {@code -D
+ * What README and {@code --help} say of jobmanager.jar and taskmanager.jar, checked on the jars as
+ * processes: SIGTERM stops them with exit code 0 and a "stopped" line, {@code -D
  * shoal.log.level=DEBUG} changes the log level, {@code --version} prints the version, and a bad
  * {@code --jobmanager} is one line with the usage exit code.
  */
@@ -41,12 +41,18 @@ final class RunnableJarsCliTest {
   @Test
   void shouldStopBothJarsOnSigtermWithExitCodeZeroAndAStoppedLine() throws Exception {
     // given a JobManager logging at DEBUG and a TaskManager registered with it
-    ChildProcess jobManager = process("jobmanager", "shoal.jobmanager.jar",
-        List.of("--host", "127.0.0.1", "--port", "0", "-D", "shoal.log.level=DEBUG"));
+    ChildProcess jobManager =
+        process(
+            "jobmanager",
+            "shoal.jobmanager.jar",
+            List.of("--host", "127.0.0.1", "--port", "0", "-D", "shoal.log.level=DEBUG"));
     String address = jobManager.awaitAnnouncement(Duration.ofSeconds(60));
     String hostPort = address.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
-    ChildProcess taskManager = process("taskmanager", "shoal.taskmanager.jar",
-        List.of("--jobmanager", hostPort, "--host", "127.0.0.1"));
+    ChildProcess taskManager =
+        process(
+            "taskmanager",
+            "shoal.taskmanager.jar",
+            List.of("--jobmanager", hostPort, "--host", "127.0.0.1"));
     String resourceId = taskManager.awaitAnnouncement(Duration.ofSeconds(60));
 
     // when both get SIGTERM
@@ -71,7 +77,10 @@ final class RunnableJarsCliTest {
 
     // then
     assertThat(output.exitCode()).isZero();
-    assertThat(output.lines()).singleElement().asString().matches("Shoal \\d+\\.\\d+\\.\\d+\\S* \\(protocol version \\d+, Java .*\\)");
+    assertThat(output.lines())
+        .singleElement()
+        .asString()
+        .matches("Shoal \\d+\\.\\d+\\.\\d+\\S* \\(protocol version \\d+, Java .*\\)");
   }
 
   @Test
@@ -81,9 +90,10 @@ final class RunnableJarsCliTest {
 
     // then
     assertThat(output.exitCode()).isEqualTo(ExitCode.USAGE.code());
-    assertThat(output.lines()).containsExactly(
-        "Invalid value for option '--jobmanager': 'hostA:abc' is not HOST:PORT with a port from 1 to 65535,"
-            + " e.g. localhost:6123 (see 'taskmanager --help')");
+    assertThat(output.lines())
+        .containsExactly(
+            "Invalid value for option '--jobmanager': 'hostA:abc' is not HOST:PORT with a port from"
+                + " 1 to 65535, e.g. localhost:6123 (see 'taskmanager --help')");
   }
 
   private record Output(int exitCode, List<String> lines) {}
@@ -100,12 +110,15 @@ final class RunnableJarsCliTest {
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the process ended; output:%n%s", output).isTrue();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS))
+        .as("the process ended; output:%n%s", output)
+        .isTrue();
     return new Output(process.exitValue(), output.lines().toList());
   }
 
   private ChildProcess process(String name, String jarProperty, List<String> args) {
-    ChildProcess process = ChildProcess.start(name, List.of("-jar", jar(jarProperty)), args, Map.of(), logs);
+    ChildProcess process =
+        ChildProcess.start(name, List.of("-jar", jar(jarProperty)), args, Map.of(), logs);
     processes.add(process);
     return process;
   }

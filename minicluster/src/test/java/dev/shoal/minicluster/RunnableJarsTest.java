@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * jobmanager.jar and taskmanager.jar as real processes, watched through the client: two
- * TaskManagers register, one is killed with SIGKILL, the JobManager drops it within the
- * heartbeat timeout, and a new one registers.
+ * TaskManagers register, one is killed with SIGKILL, the JobManager drops it within the heartbeat
+ * timeout, and a new one registers.
  */
 @Timeout(180)
 @Tag("processes")
@@ -37,7 +37,13 @@ final class RunnableJarsTest {
 
   private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
   private static final Map<String, Object> SETTINGS =
-      Map.of("shoal.heartbeat.interval", "300ms", "shoal.heartbeat.timeout", HEARTBEAT_TIMEOUT.toMillis() + "ms", "shoal.taskmanager.registration.initial-backoff", "100ms");
+      Map.of(
+          "shoal.heartbeat.interval",
+          "300ms",
+          "shoal.heartbeat.timeout",
+          HEARTBEAT_TIMEOUT.toMillis() + "ms",
+          "shoal.taskmanager.registration.initial-backoff",
+          "100ms");
 
   private static ActorSystem waiter;
   private final List<ChildProcess> processes = new ArrayList<>();
@@ -47,7 +53,8 @@ final class RunnableJarsTest {
   @BeforeAll
   static void startWaiter() {
     waiter =
-        ShoalActorSystems.start("jarswaiter", ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.load());
+        ShoalActorSystems.start(
+            "jarswaiter", ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.load());
   }
 
   @AfterAll
@@ -63,7 +70,8 @@ final class RunnableJarsTest {
   @Test
   void shouldDropAKilledTaskManagerWithinTheHeartbeatTimeoutAndRegisterANewOne() throws Exception {
     // given a JobManager and two TaskManagers started from their jars
-    String address = start("jobmanager", "test.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"));
+    String address =
+        start("jobmanager", "test.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"));
     String hostPort = address.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     List<String> tmArgs = List.of("--jobmanager", hostPort, "--host", "127.0.0.1", "--slots", "2");
     ChildProcess first = process("taskmanager-1", "test.taskmanager.jar", tmArgs);
@@ -88,14 +96,17 @@ final class RunnableJarsTest {
     // then the JobManager dropped it within the heartbeat timeout (plus one check interval and
     // the time the client needs to look)
     assertThat(detection).isLessThan(HEARTBEAT_TIMEOUT.plus(Duration.ofSeconds(3)));
-    assertThat(Files.readString(logs.resolve("jobmanager.log"))).contains("Removed TaskManager " + firstId).contains("no heartbeat");
+    assertThat(Files.readString(logs.resolve("jobmanager.log")))
+        .contains("Removed TaskManager " + firstId)
+        .contains("no heartbeat");
 
     // when a new TaskManager starts
     ChildProcess third = process("taskmanager-3", "test.taskmanager.jar", tmArgs);
     String thirdId = third.awaitAnnouncement(Duration.ofSeconds(60));
 
     // then it is registered beside the survivor
-    awaitTaskManagers(hostPort, ids -> ids.size() == 2 && ids.containsAll(List.of(secondId, thirdId)));
+    awaitTaskManagers(
+        hostPort, ids -> ids.size() == 2 && ids.containsAll(List.of(secondId, thirdId)));
   }
 
   private String start(String name, String jarProperty, List<String> args) {
@@ -111,7 +122,10 @@ final class RunnableJarsTest {
     return process;
   }
 
-  /** Polls the JobManager from this JVM's client actor system (the client command is checked separately). */
+  /**
+   * Polls the JobManager from this JVM's client actor system (the client command is checked
+   * separately).
+   */
   private void awaitTaskManagers(String hostPort, Predicate<List<String>> condition) {
     new TestKit(waiter)
         .awaitCond(
@@ -119,9 +133,16 @@ final class RunnableJarsTest {
             Duration.ofMillis(100),
             "the listed TaskManagers to match",
             () -> {
-              String address = ShoalActorSystems.jobManagerAddress(hostPort.split(":")[0], Integer.parseInt(hostPort.split(":")[1]));
+              String address =
+                  ShoalActorSystems.jobManagerAddress(
+                      hostPort.split(":")[0], Integer.parseInt(hostPort.split(":")[1]));
               try {
-                List<String> ids = JobClient.connect(waiter, address, Duration.ofSeconds(5)).taskManagers().stream().map(tm -> tm.resourceId().value()).toList();
+                List<String> ids =
+                    JobClient.connect(waiter, address, Duration.ofSeconds(5))
+                        .taskManagers()
+                        .stream()
+                        .map(tm -> tm.resourceId().value())
+                        .toList();
                 return condition.test(ids);
               } catch (Exception e) {
                 return false;

@@ -32,50 +32,85 @@ final class SavepointCliTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Words of the job: about 16 s at 2 x 2,500 words/s, long enough to savepoint and cancel it midway. */
+  /**
+   * Words of the job: about 16 s at 2 x 2,500 words/s, long enough to savepoint and cancel it
+   * midway.
+   */
   private static final long WORDS = 80_000;
 
   @TempDir Path output;
   @TempDir Path savepoints;
 
   @Test
-  void shouldResumeFromTheSavepointOfACancelledJobAndCommitWhatAnUninterruptedRunCommits() throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.SEPARATE_PROCESSES).taskManagers(2).slotsPerTaskManager(1).build().start()) {
-      String[] job = {"--example", "wordcount", "--parallelism", "2", "--checkpoint-interval", "100ms",
-          "--output", output.toString(), "--lines", Long.toString(WORDS), "--rate", "2500"};
+  void shouldResumeFromTheSavepointOfACancelledJobAndCommitWhatAnUninterruptedRunCommits()
+      throws Exception {
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.SEPARATE_PROCESSES)
+            .taskManagers(2)
+            .slotsPerTaskManager(1)
+            .build()
+            .start()) {
+      String[] job = {
+        "--example",
+        "wordcount",
+        "--parallelism",
+        "2",
+        "--checkpoint-interval",
+        "100ms",
+        "--output",
+        output.toString(),
+        "--lines",
+        Long.toString(WORDS),
+        "--rate",
+        "2500"
+      };
 
       // given the checkpointed word count, submitted detached, that completed a checkpoint
       Run submitted = shoal(cluster, "run", concat(job, "--detached", "--json"));
       assertThat(submitted.exitCode()).as(submitted.err()).isZero();
-      JobID jobId = new JobID(UUID.fromString(JSON.readTree(submitted.out()).get("jobId").asText()));
+      JobID jobId =
+          new JobID(UUID.fromString(JSON.readTree(submitted.out()).get("jobId").asText()));
       TestKit probe = new TestKit(cluster.actorSystem());
       probe.send(cluster.jobManager(), new NotifyWhenCheckpointCompleted(jobId, 2));
       probe.expectMsgClass(Duration.ofSeconds(60), CheckpointCompleted.class);
 
       // when a savepoint is taken, the job keeps running
-      Run savepoint = shoal(cluster, "savepoint", jobId.toString(), savepoints.toString(), "--json");
+      Run savepoint =
+          shoal(cluster, "savepoint", jobId.toString(), savepoints.toString(), "--json");
       assertThat(savepoint.exitCode()).as(savepoint.err()).isZero();
       Path first = Path.of(JSON.readTree(savepoint.out()).get("savepointPath").asText());
       assertThat(first.resolve("_metadata")).isRegularFile();
       assertThat(cluster.jobClient().status(jobId)).isEqualTo(JobStatus.RUNNING);
 
       // and it is cancelled with a second savepoint
-      Run cancel = shoal(cluster, "cancel", "--with-savepoint", savepoints.toString(), jobId.toString(), "--json");
+      Run cancel =
+          shoal(
+              cluster,
+              "cancel",
+              "--with-savepoint",
+              savepoints.toString(),
+              jobId.toString(),
+              "--json");
       assertThat(cancel.exitCode()).as(cancel.err()).isZero();
       JsonNode cancelled = JSON.readTree(cancel.out());
       Path second = Path.of(cancelled.get("savepointPath").asText());
       assertThat(second).isNotEqualTo(first);
       assertThat(second.resolve("_metadata")).isRegularFile();
-      assertThat(WordCount.committedOutput(output)).as("the cancelled job stopped midway").isNotEmpty()
+      assertThat(WordCount.committedOutput(output))
+          .as("the cancelled job stopped midway")
+          .isNotEmpty()
           .hasSizeLessThan((int) WORDS);
 
       // and the same program is run again from the second savepoint
-      Run resumed = shoal(cluster, "run", concat(job, "--from-savepoint", second.toString(), "--json"));
+      Run resumed =
+          shoal(cluster, "run", concat(job, "--from-savepoint", second.toString(), "--json"));
 
       // then it finishes, and the committed lines are those of an uninterrupted run
       assertThat(resumed.exitCode()).as(resumed.err()).isZero();
       assertThat(JSON.readTree(resumed.out()).get("state").asText()).isEqualTo("FINISHED");
-      assertThat(WordCount.committedOutput(output)).isEqualTo(WordCount.expectedCheckpointedOutput(WORDS));
+      assertThat(WordCount.committedOutput(output))
+          .isEqualTo(WordCount.expectedCheckpointedOutput(WORDS));
       // and the savepoints stay until deleted
       try (var entries = Files.list(savepoints)) {
         assertThat(entries.count()).isEqualTo(2);

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * What {@code bin/shoal} and {@code bin/minicluster} print for bad input: one line on stderr that
- * names the option, the value and what is expected (or what went wrong), nothing on stdout, and
- * the exit code {@link ClientExitCode} documents for the outcome.
+ * names the option, the value and what is expected (or what went wrong), nothing on stdout, and the
+ * exit code {@link ClientExitCode} documents for the outcome.
  */
 @Timeout(120)
 final class ShoalCliBadInputTest {
@@ -37,8 +37,11 @@ final class ShoalCliBadInputTest {
 
   @BeforeAll
   static void startAJobManagerThatKnowsNoJobs() {
-    system = ShoalActorSystems.start(
-        ShoalActorSystems.SYSTEM_NAME, ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.load());
+    system =
+        ShoalActorSystems.start(
+            ShoalActorSystems.SYSTEM_NAME,
+            ShoalActorSystems.remoting("127.0.0.1", 0),
+            ConfigFactory.load());
     system.actorOf(Props.create(NoJobs.class, NoJobs::new), ShoalActorSystems.JOB_MANAGER_NAME);
     Address address = ((ExtendedActorSystem) system).provider().getDefaultAddress();
     fakeJobManager = address.getHost().orElseThrow() + ":" + address.getPort().orElseThrow();
@@ -55,9 +58,11 @@ final class ShoalCliBadInputTest {
     Run run = ShoalCommand.shoal("localhost:abc", "list");
 
     // then
-    assertOneLine(run, ClientExitCode.USAGE,
-        "Invalid value for option '--jobmanager': 'localhost:abc' is not HOST:PORT with a port from 1 to 65535,"
-            + " e.g. localhost:6123 (see 'shoal list --help')");
+    assertOneLine(
+        run,
+        ClientExitCode.USAGE,
+        "Invalid value for option '--jobmanager': 'localhost:abc' is not HOST:PORT with a port from"
+            + " 1 to 65535, e.g. localhost:6123 (see 'shoal list --help')");
   }
 
   @Test
@@ -66,9 +71,11 @@ final class ShoalCliBadInputTest {
     Run run = ShoalCommand.shoal("hostA", "taskmanagers");
 
     // then
-    assertOneLine(run, ClientExitCode.USAGE,
-        "Invalid value for option '--jobmanager': 'hostA' is not HOST:PORT with a port from 1 to 65535,"
-            + " e.g. localhost:6123 (see 'shoal taskmanagers --help')");
+    assertOneLine(
+        run,
+        ClientExitCode.USAGE,
+        "Invalid value for option '--jobmanager': 'hostA' is not HOST:PORT with a port from 1 to"
+            + " 65535, e.g. localhost:6123 (see 'shoal taskmanagers --help')");
   }
 
   @Test
@@ -77,9 +84,11 @@ final class ShoalCliBadInputTest {
     Run run = ShoalCommand.shoal(NOWHERE, "list", "--timeout", "abc");
 
     // then
-    assertOneLine(run, ClientExitCode.USAGE,
-        "Invalid value for option '--timeout': 'abc' is not a duration; expected e.g. 10s, 500ms, 5 min"
-            + " or PT10S (see 'shoal list --help')");
+    assertOneLine(
+        run,
+        ClientExitCode.USAGE,
+        "Invalid value for option '--timeout': 'abc' is not a duration; expected e.g. 10s, 500ms, 5"
+            + " min or PT10S (see 'shoal list --help')");
   }
 
   @Test
@@ -88,9 +97,11 @@ final class ShoalCliBadInputTest {
     Run run = shoal("minicluster", "--port", "0", "--checkpoint-interval", "often");
 
     // then
-    assertOneLine(run, ClientExitCode.USAGE,
-        "Invalid value for option '--checkpoint-interval': 'often' is not a duration; expected e.g. 10s,"
-            + " 500ms, 5 min or PT10S (see 'shoal minicluster --help')");
+    assertOneLine(
+        run,
+        ClientExitCode.USAGE,
+        "Invalid value for option '--checkpoint-interval': 'often' is not a duration; expected e.g."
+            + " 10s, 500ms, 5 min or PT10S (see 'shoal minicluster --help')");
   }
 
   @Test
@@ -102,7 +113,10 @@ final class ShoalCliBadInputTest {
     Run run = ShoalCommand.shoal(fakeJobManager, "status", unknown.toString());
 
     // then
-    assertOneLine(run, ClientExitCode.UNKNOWN_JOB, "The JobManager knows no job " + unknown + " (see 'shoal list').");
+    assertOneLine(
+        run,
+        ClientExitCode.UNKNOWN_JOB,
+        "The JobManager knows no job " + unknown + " (see 'shoal list').");
   }
 
   @Test
@@ -111,9 +125,12 @@ final class ShoalCliBadInputTest {
     Run run = ShoalCommand.shoal(NOWHERE, "list", "--timeout", "500ms");
 
     // then
-    assertOneLine(run, ClientExitCode.NO_ANSWER,
-        "Could not reach the JobManager at pekko://shoal@127.0.0.1:1/user/jobmanager within 500 ms: Actor not found for:"
-            + " ActorSelection[Anchor(pekko://shoal@127.0.0.1:1/), Path(/user/jobmanager)]");
+    assertOneLine(
+        run,
+        ClientExitCode.NO_ANSWER,
+        "Could not reach the JobManager at pekko://shoal@127.0.0.1:1/user/jobmanager within 500 ms:"
+            + " Actor not found for: ActorSelection[Anchor(pekko://shoal@127.0.0.1:1/),"
+            + " Path(/user/jobmanager)]");
   }
 
   @Test
@@ -137,7 +154,11 @@ final class ShoalCliBadInputTest {
   private static Run shoal(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exitCode = ShoalCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+    int exitCode =
+        ShoalCli.commandLine()
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(err))
+            .execute(args);
     return new Run(exitCode, out.toString(), err.toString());
   }
 
@@ -146,7 +167,8 @@ final class ShoalCliBadInputTest {
     @Override
     public Receive createReceive() {
       return receiveBuilder()
-          .match(RequestJobDetails.class, m -> getSender().tell(new JobNotFound(m.jobId()), getSelf()))
+          .match(
+              RequestJobDetails.class, m -> getSender().tell(new JobNotFound(m.jobId()), getSelf()))
           .build();
     }
   }

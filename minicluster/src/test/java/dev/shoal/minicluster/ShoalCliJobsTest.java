@@ -47,7 +47,9 @@ final class ShoalCliJobsTest {
                   .mode(Mode.ACTOR_SYSTEM_PER_COMPONENT)
                   .taskManagers(2)
                   .slotsPerTaskManager(2)
-                  .setting("shoal.jobmanager.slot-request-timeout", SLOT_REQUEST_TIMEOUT.toMillis() + "ms"));
+                  .setting(
+                      "shoal.jobmanager.slot-request-timeout",
+                      SLOT_REQUEST_TIMEOUT.toMillis() + "ms"));
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -58,7 +60,17 @@ final class ShoalCliJobsTest {
   @Test
   void shouldPrintTheResultAsJsonWhenThePiExampleFinishes(MiniCluster cluster) throws Exception {
     // given / when
-    Run run = shoal(cluster, "run", "--example", "pi", "--parallelism", "4", "--samples", "400000", "--json");
+    Run run =
+        shoal(
+            cluster,
+            "run",
+            "--example",
+            "pi",
+            "--parallelism",
+            "4",
+            "--samples",
+            "400000",
+            "--json");
 
     // then
     assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isZero();
@@ -81,7 +93,11 @@ final class ShoalCliJobsTest {
 
     // then
     assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isZero();
-    assertThat(run.out()).contains("(pi) FINISHED").contains("with 0 restarts").contains("samples = 400000").contains("pi is about 3.1");
+    assertThat(run.out())
+        .contains("(pi) FINISHED")
+        .contains("with 0 restarts")
+        .contains("samples = 400000")
+        .contains("pi is about 3.1");
   }
 
   @Test
@@ -99,10 +115,14 @@ final class ShoalCliJobsTest {
   void shouldReportAFailedRunWhenTheClusterHasTooFewSlots(MiniCluster cluster) throws Exception {
     // given a job that needs 5 slots of the 4 there are
     // when
-    Run run = shoal(cluster, "run", "--example", "pi", "--parallelism", "5", "--samples", "1000", "--json");
+    Run run =
+        shoal(
+            cluster, "run", "--example", "pi", "--parallelism", "5", "--samples", "1000", "--json");
 
     // then
-    assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isEqualTo(ClientExitCode.JOB_FAILED.code());
+    assertThat(run.exitCode())
+        .as("exit code; stderr: %s", run.err())
+        .isEqualTo(ClientExitCode.JOB_FAILED.code());
     JsonNode result = JSON.readTree(run.out());
     assertThat(result.get("state").asText()).isEqualTo("FAILED");
     assertThat(result.get("cause").asText())
@@ -129,13 +149,18 @@ final class ShoalCliJobsTest {
     JsonNode jobs = JSON.readTree(list.out());
     assertThat(jobs.isArray()).isTrue();
     // ids print as plain strings, as in `run --json` and `taskmanagers --json`
-    jobs.forEach(job -> assertThat(job.get("jobId").isTextual()).as("jobId as a plain string: %s", job.get("jobId")).isTrue());
+    jobs.forEach(
+        job ->
+            assertThat(job.get("jobId").isTextual())
+                .as("jobId as a plain string: %s", job.get("jobId"))
+                .isTrue());
     List<JsonNode> matching = new ArrayList<>();
-    jobs.forEach(job -> {
-      if (job.get("jobId").asText().equals(jobId)) {
-        matching.add(job);
-      }
-    });
+    jobs.forEach(
+        job -> {
+          if (job.get("jobId").asText().equals(jobId)) {
+            matching.add(job);
+          }
+        });
     assertThat(matching).as("jobs listed: %s", list.out()).hasSize(1);
     assertThat(matching.get(0).get("name").asText()).isEqualTo("noop");
     assertThat(matching.get(0).get("status").asText()).isEqualTo("FINISHED");
@@ -154,12 +179,16 @@ final class ShoalCliJobsTest {
     assertThat(status.exitCode()).as("exit code; stderr: %s", status.err()).isZero();
     JsonNode details = JSON.readTree(status.out());
     // ids print as plain strings, as in `run --json` and `taskmanagers --json`
-    assertThat(details.get("summary").get("jobId").isTextual()).as("jobId as a plain string: %s", details.get("summary").get("jobId")).isTrue();
+    assertThat(details.get("summary").get("jobId").isTextual())
+        .as("jobId as a plain string: %s", details.get("summary").get("jobId"))
+        .isTrue();
     assertThat(details.get("summary").get("jobId").asText()).isEqualTo(jobId);
     assertThat(details.get("summary").get("status").asText()).isEqualTo("FINISHED");
     assertThat(details.get("vertices")).hasSize(1);
     JsonNode vertex = details.get("vertices").get(0);
-    assertThat(vertex.get("vertexId").isTextual()).as("vertexId as a plain string: %s", vertex.get("vertexId")).isTrue();
+    assertThat(vertex.get("vertexId").isTextual())
+        .as("vertexId as a plain string: %s", vertex.get("vertexId"))
+        .isTrue();
     assertThat(vertex.get("name").asText()).isEqualTo("noop");
     assertThat(vertex.get("parallelism").asInt()).isEqualTo(2);
     assertThat(vertex.get("states").get("FINISHED").asInt()).isEqualTo(2);
@@ -176,7 +205,9 @@ final class ShoalCliJobsTest {
 
     // then
     assertThat(status.exitCode()).as("exit code; stderr: %s", status.err()).isZero();
-    assertThat(status.out()).contains("Job " + jobId + " (noop): FINISHED, 0 restarts").contains("FINISHED=2");
+    assertThat(status.out())
+        .contains("Job " + jobId + " (noop): FINISHED, 0 restarts")
+        .contains("FINISHED=2");
   }
 
   @Test
@@ -242,14 +273,14 @@ final class ShoalCliJobsTest {
     assertThat(answer.get("jobId").asText()).isEqualTo(endless.jobId().toString());
     assertThat(answer.get("cancelling").asBoolean()).isTrue();
     assertThatThrownBy(() -> JobClient.await(submission, Duration.ofSeconds(60)))
-        .isInstanceOfSatisfying(JobExecutionException.class, e -> assertThat(e.status()).isEqualTo(JobStatus.CANCELED));
+        .isInstanceOfSatisfying(
+            JobExecutionException.class, e -> assertThat(e.status()).isEqualTo(JobStatus.CANCELED));
     assertThat(client.status(endless.jobId())).isEqualTo(JobStatus.CANCELED);
   }
 
   // ------------------------------------------------------------------------------------------
   //  Helpers
   // ------------------------------------------------------------------------------------------
-
 
   /** Runs the noop example with parallelism 2 through the command and returns its job id. */
   private static String runNoop(MiniCluster cluster) {

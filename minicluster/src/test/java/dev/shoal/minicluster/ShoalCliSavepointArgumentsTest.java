@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The command lines of {@code shoal savepoint}, {@code shoal cancel --with-savepoint} and {@code
  * shoal run --from-savepoint} that are refused before anything connects: one line on stderr, exit
- * code 2. The JobManager address points nowhere, so a command that connected anyway would fail
- * with exit code 1 instead.
+ * code 2. The JobManager address points nowhere, so a command that connected anyway would fail with
+ * exit code 1 instead.
  */
 @Timeout(60)
 final class ShoalCliSavepointArgumentsTest {
@@ -43,7 +43,9 @@ final class ShoalCliSavepointArgumentsTest {
 
     // then: picocli's own usage error
     assertThat(run.exitCode()).isEqualTo(ShoalCli.EXIT_USAGE);
-    assertThat(run.err()).contains("Missing required parameter: 'JOBID'").doesNotContain("Exception");
+    assertThat(run.err())
+        .contains("Missing required parameter: 'JOBID'")
+        .doesNotContain("Exception");
     assertThat(run.out()).isEmpty();
   }
 
@@ -62,7 +64,10 @@ final class ShoalCliSavepointArgumentsTest {
     Run run = shoal(NOWHERE, "savepoint", JOB, "hdfs://namenode/savepoints");
 
     // then
-    assertRefusedOnOneLine(run, "DIR must be a directory on a file system the JobManager and every TaskManager reach", "hdfs://namenode/savepoints");
+    assertRefusedOnOneLine(
+        run,
+        "DIR must be a directory on a file system the JobManager and every TaskManager reach",
+        "hdfs://namenode/savepoints");
   }
 
   @Test
@@ -71,7 +76,8 @@ final class ShoalCliSavepointArgumentsTest {
     Run run = shoal(NOWHERE, "savepoint", JOB, "--savepoint-timeout", "soon");
 
     // then
-    assertRefusedOnOneLine(run, "Invalid value for option '--savepoint-timeout'", "'soon' is not a duration");
+    assertRefusedOnOneLine(
+        run, "Invalid value for option '--savepoint-timeout'", "'soon' is not a duration");
   }
 
   @Test
@@ -81,7 +87,10 @@ final class ShoalCliSavepointArgumentsTest {
 
     // then: a usage error, not a failure to connect
     assertThat(run.exitCode()).isEqualTo(ShoalCli.EXIT_USAGE);
-    assertThat(run.err()).startsWith("Invalid value for option '--timeout'").contains("'soon' is not a duration").doesNotContain("Exception");
+    assertThat(run.err())
+        .startsWith("Invalid value for option '--timeout'")
+        .contains("'soon' is not a duration")
+        .doesNotContain("Exception");
     assertThat(run.out()).isEmpty();
   }
 
@@ -92,7 +101,10 @@ final class ShoalCliSavepointArgumentsTest {
 
     // then
     assertThat(run.exitCode()).isEqualTo(ShoalCli.EXIT_USAGE);
-    assertThat(run.err()).startsWith("Invalid value for option '--jobmanager'").contains("'localhost:jobmanager' is not HOST:PORT").doesNotContain("Exception");
+    assertThat(run.err())
+        .startsWith("Invalid value for option '--jobmanager'")
+        .contains("'localhost:jobmanager' is not HOST:PORT")
+        .doesNotContain("Exception");
     assertThat(run.out()).isEmpty();
   }
 
@@ -143,7 +155,8 @@ final class ShoalCliSavepointArgumentsTest {
     Run run = shoal(NOWHERE, "cancel", "--with-savepoint", "savepoints", JOB);
 
     // then
-    assertRefusedOnOneLine(run, "--with-savepoint DIR must be an absolute path", "was 'savepoints'");
+    assertRefusedOnOneLine(
+        run, "--with-savepoint DIR must be an absolute path", "was 'savepoints'");
   }
 
   @Test
@@ -152,7 +165,10 @@ final class ShoalCliSavepointArgumentsTest {
     Run run = shoal(NOWHERE, "cancel", "--with-savepoint", JOB, "/data/savepoints");
 
     // then
-    assertRefusedOnOneLine(run, "DIR goes right after --with-savepoint, JOBID last: shoal cancel --with-savepoint [DIR] JOBID");
+    assertRefusedOnOneLine(
+        run,
+        "DIR goes right after --with-savepoint, JOBID last: shoal cancel --with-savepoint [DIR]"
+            + " JOBID");
   }
 
   @Test
@@ -192,13 +208,23 @@ final class ShoalCliSavepointArgumentsTest {
     Run run = shoal(NOWHERE, "run", "--example", "noop", "--from-savepoint", "file:savepoint-7");
 
     // then
-    assertRefusedOnOneLine(run, "--from-savepoint is not an absolute file: URI", "was 'file:savepoint-7'");
+    assertRefusedOnOneLine(
+        run, "--from-savepoint is not an absolute file: URI", "was 'file:savepoint-7'");
   }
 
   @Test
   void shouldRefuseTheSavepointSettingAsDefineAndOptionAtOnce() {
     // when
-    Run run = shoal(NOWHERE, "run", "--example", "noop", "--from-savepoint", "/data/savepoint-7", "-D", "execution.savepoint.path=/data/savepoint-6");
+    Run run =
+        shoal(
+            NOWHERE,
+            "run",
+            "--example",
+            "noop",
+            "--from-savepoint",
+            "/data/savepoint-7",
+            "-D",
+            "execution.savepoint.path=/data/savepoint-6");
 
     // then
     assertRefusedOnOneLine(run, "With --from-savepoint, leave out -D execution.savepoint.path");
@@ -210,7 +236,8 @@ final class ShoalCliSavepointArgumentsTest {
     Run run = shoal(NOWHERE, "run", "--example", "noop", "--job-timeout", "forever");
 
     // then
-    assertRefusedOnOneLine(run, "Invalid value for option '--job-timeout'", "'forever' is not a duration");
+    assertRefusedOnOneLine(
+        run, "Invalid value for option '--job-timeout'", "'forever' is not a duration");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -220,9 +247,12 @@ final class ShoalCliSavepointArgumentsTest {
   @Test
   void shouldPassAnAbsolutePathAsGivenAndTurnAFileUriIntoItsPath() {
     // when / then
-    assertThat(ShoalCli.savepointDirectoryArgument("DIR", "/data/savepoints/")).isEqualTo("/data/savepoints/");
-    assertThat(ShoalCli.savepointDirectoryArgument("DIR", "file:///data/savepoints")).isEqualTo("/data/savepoints");
-    assertThat(ShoalCli.savepointDirectoryArgument("DIR", "file:/data/save%20points")).isEqualTo("/data/save points");
+    assertThat(ShoalCli.savepointDirectoryArgument("DIR", "/data/savepoints/"))
+        .isEqualTo("/data/savepoints/");
+    assertThat(ShoalCli.savepointDirectoryArgument("DIR", "file:///data/savepoints"))
+        .isEqualTo("/data/savepoints");
+    assertThat(ShoalCli.savepointDirectoryArgument("DIR", "file:/data/save%20points"))
+        .isEqualTo("/data/save points");
     assertThatThrownBy(() -> ShoalCli.savepointDirectoryArgument("DIR", "  "))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("DIR is blank.");
@@ -234,11 +264,14 @@ final class ShoalCliSavepointArgumentsTest {
     JobID job = JobID.generate();
     assertThat(ShoalCli.jobIdArgument(job.toString().toUpperCase())).isEqualTo(job);
     // UUID.fromString accepts this; a job id is always printed in full
-    assertThatThrownBy(() -> ShoalCli.jobIdArgument("1-2-3-4-5")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ShoalCli.jobIdArgument("1-2-3-4-5"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static void assertRefusedOnOneLine(Run run, String... fragments) {
-    assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isEqualTo(ShoalCli.EXIT_USAGE);
+    assertThat(run.exitCode())
+        .as("exit code; stderr: %s", run.err())
+        .isEqualTo(ShoalCli.EXIT_USAGE);
     assertThat(run.err().lines()).as("stderr: %s", run.err()).hasSize(1);
     assertThat(run.err()).contains(fragments).doesNotContain("Exception");
     assertThat(run.out()).isEmpty();

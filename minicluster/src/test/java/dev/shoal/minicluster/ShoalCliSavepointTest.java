@@ -71,9 +71,13 @@ final class ShoalCliSavepointTest {
     system =
         ShoalActorSystems.start(
             ShoalActorSystems.SYSTEM_NAME,
-            ShoalActorSystems.remoting("127.0.0.1", 0).withFallback(ConfigFactory.parseString("pekko.actor.serialize-messages = on")),
+            ShoalActorSystems.remoting("127.0.0.1", 0)
+                .withFallback(ConfigFactory.parseString("pekko.actor.serialize-messages = on")),
             ConfigFactory.load());
-    fakeJobManager = system.actorOf(Props.create(ForwardingJobManager.class, ForwardingJobManager::new), ShoalActorSystems.JOB_MANAGER_NAME);
+    fakeJobManager =
+        system.actorOf(
+            Props.create(ForwardingJobManager.class, ForwardingJobManager::new),
+            ShoalActorSystems.JOB_MANAGER_NAME);
     Address address = ((ExtendedActorSystem) system).provider().getDefaultAddress();
     hostPort = address.getHost().orElseThrow() + ":" + address.getPort().orElseThrow();
     commands = Executors.newSingleThreadExecutor(r -> new Thread(r, "shoal-command"));
@@ -102,15 +106,19 @@ final class ShoalCliSavepointTest {
     JobID job = JobID.generate();
 
     // when
-    CompletableFuture<Run> command = shoalInBackground("savepoint", job.toString(), "/data/savepoints");
+    CompletableFuture<Run> command =
+        shoalInBackground("savepoint", job.toString(), "/data/savepoints");
     TriggerSavepoint asked = jobManager.expectMsgClass(ASKED, TriggerSavepoint.class);
-    jobManager.reply(new TriggerSavepointSuccess(job, 7, "/data/savepoints/savepoint-7", TRIGGERED));
+    jobManager.reply(
+        new TriggerSavepointSuccess(job, 7, "/data/savepoints/savepoint-7", TRIGGERED));
     Run run = finished(command);
 
     // then
     assertThat(asked).isEqualTo(new TriggerSavepoint(job, "/data/savepoints"));
     assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isZero();
-    assertThat(run.out()).isEqualTo("Savepoint completed. Path: /data/savepoints/savepoint-7" + System.lineSeparator());
+    assertThat(run.out())
+        .isEqualTo(
+            "Savepoint completed. Path: /data/savepoints/savepoint-7" + System.lineSeparator());
     assertThat(run.err()).contains("shoal run --from-savepoint /data/savepoints/savepoint-7");
   }
 
@@ -122,7 +130,8 @@ final class ShoalCliSavepointTest {
     // when
     CompletableFuture<Run> command = shoalInBackground("savepoint", job.toString(), "--json");
     TriggerSavepoint asked = jobManager.expectMsgClass(ASKED, TriggerSavepoint.class);
-    jobManager.reply(new TriggerSavepointSuccess(job, 12, "/var/shoal/savepoints/savepoint-12", TRIGGERED));
+    jobManager.reply(
+        new TriggerSavepointSuccess(job, 12, "/var/shoal/savepoints/savepoint-12", TRIGGERED));
     Run run = finished(command);
 
     // then
@@ -132,7 +141,8 @@ final class ShoalCliSavepointTest {
     JsonNode answer = JSON.readTree(run.out());
     assertThat(answer.get("jobId").asText()).isEqualTo(job.toString());
     assertThat(answer.get("checkpointId").asLong()).isEqualTo(12);
-    assertThat(answer.get("savepointPath").asText()).isEqualTo("/var/shoal/savepoints/savepoint-12");
+    assertThat(answer.get("savepointPath").asText())
+        .isEqualTo("/var/shoal/savepoints/savepoint-12");
     assertThat(Instant.parse(answer.get("triggerTime").asText())).isEqualTo(TRIGGERED);
   }
 
@@ -144,14 +154,20 @@ final class ShoalCliSavepointTest {
     // when
     CompletableFuture<Run> command = shoalInBackground("savepoint", job.toString(), "--json");
     jobManager.expectMsgClass(ASKED, TriggerSavepoint.class);
-    jobManager.reply(new TriggerSavepointFailure(job, "Checkpoint 3 was declined by subtask 2 of 'count': the task is not running."));
+    jobManager.reply(
+        new TriggerSavepointFailure(
+            job, "Checkpoint 3 was declined by subtask 2 of 'count': the task is not running."));
     Run run = finished(command);
 
     // then
     assertThat(run.exitCode()).isEqualTo(ClientExitCode.REFUSED.code());
     assertThat(run.out()).isEmpty();
     assertThat(run.err())
-        .contains("Savepoint of job " + job + " failed: Checkpoint 3 was declined by subtask 2 of 'count': the task is not running.")
+        .contains(
+            "Savepoint of job "
+                + job
+                + " failed: Checkpoint 3 was declined by subtask 2 of 'count': the task is not"
+                + " running.")
         .doesNotContain("Exception")
         .doesNotContain("\tat ");
   }
@@ -164,13 +180,19 @@ final class ShoalCliSavepointTest {
     // when
     CompletableFuture<Run> command = shoalInBackground("savepoint", job.toString());
     jobManager.expectMsgClass(ASKED, TriggerSavepoint.class);
-    jobManager.reply(new Status.Failure(new IllegalArgumentException("jobmanager does not understand " + TriggerSavepoint.class.getName())));
+    jobManager.reply(
+        new Status.Failure(
+            new IllegalArgumentException(
+                "jobmanager does not understand " + TriggerSavepoint.class.getName())));
     Run run = finished(command);
 
     // then
     assertThat(run.exitCode()).isEqualTo(ClientExitCode.REFUSED.code());
     assertThat(run.out()).isEmpty();
-    assertThat(run.err()).contains("The JobManager refused TriggerSavepoint: jobmanager does not understand " + TriggerSavepoint.class.getName());
+    assertThat(run.err())
+        .contains(
+            "The JobManager refused TriggerSavepoint: jobmanager does not understand "
+                + TriggerSavepoint.class.getName());
   }
 
   @Test
@@ -179,14 +201,17 @@ final class ShoalCliSavepointTest {
     JobID job = JobID.generate();
 
     // when the JobManager never answers
-    CompletableFuture<Run> command = shoalInBackground("savepoint", job.toString(), "--savepoint-timeout", "300ms");
+    CompletableFuture<Run> command =
+        shoalInBackground("savepoint", job.toString(), "--savepoint-timeout", "300ms");
     jobManager.expectMsgClass(ASKED, TriggerSavepoint.class);
     Run run = finished(command);
 
     // then
     assertThat(run.exitCode()).isEqualTo(ClientExitCode.NO_ANSWER.code());
     assertThat(run.out()).isEmpty();
-    assertThat(run.err()).contains("did not answer TriggerSavepoint within 300 ms").contains("the savepoint of job " + job + " may still complete");
+    assertThat(run.err())
+        .contains("did not answer TriggerSavepoint within 300 ms")
+        .contains("the savepoint of job " + job + " may still complete");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -199,7 +224,8 @@ final class ShoalCliSavepointTest {
     JobID job = JobID.generate();
 
     // when
-    CompletableFuture<Run> command = shoalInBackground("cancel", "--with-savepoint", "/data/savepoints", job.toString());
+    CompletableFuture<Run> command =
+        shoalInBackground("cancel", "--with-savepoint", "/data/savepoints", job.toString());
     CancelJobWithSavepoint asked = jobManager.expectMsgClass(ASKED, CancelJobWithSavepoint.class);
     jobManager.reply(new CancellationSuccess(job, "/data/savepoints/savepoint-4"));
     Run run = finished(command);
@@ -207,16 +233,21 @@ final class ShoalCliSavepointTest {
     // then
     assertThat(asked).isEqualTo(new CancelJobWithSavepoint(job, "/data/savepoints"));
     assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isZero();
-    assertThat(run.out().lines()).containsExactly("Savepoint completed. Path: /data/savepoints/savepoint-4", "Cancelling job " + job + ".");
+    assertThat(run.out().lines())
+        .containsExactly(
+            "Savepoint completed. Path: /data/savepoints/savepoint-4",
+            "Cancelling job " + job + ".");
   }
 
   @Test
-  void shouldCancelWithASavepointInTheDefaultDirectoryWhenTheOptionComesLastAndPrintJson() throws Exception {
+  void shouldCancelWithASavepointInTheDefaultDirectoryWhenTheOptionComesLastAndPrintJson()
+      throws Exception {
     // given
     JobID job = JobID.generate();
 
     // when
-    CompletableFuture<Run> command = shoalInBackground("cancel", job.toString(), "--json", "--with-savepoint");
+    CompletableFuture<Run> command =
+        shoalInBackground("cancel", job.toString(), "--json", "--with-savepoint");
     CancelJobWithSavepoint asked = jobManager.expectMsgClass(ASKED, CancelJobWithSavepoint.class);
     jobManager.reply(new CancellationSuccess(job, "/var/shoal/savepoints/savepoint-9"));
     Run run = finished(command);
@@ -231,12 +262,14 @@ final class ShoalCliSavepointTest {
   }
 
   @Test
-  void shouldTakeTheJobIdRightAfterWithSavepointAsTheJobAndUseTheDefaultDirectory() throws Exception {
+  void shouldTakeTheJobIdRightAfterWithSavepointAsTheJobAndUseTheDefaultDirectory()
+      throws Exception {
     // given
     JobID job = JobID.generate();
 
     // when: picocli hands the job id to the option's optional DIR
-    CompletableFuture<Run> command = shoalInBackground("cancel", "--with-savepoint", job.toString());
+    CompletableFuture<Run> command =
+        shoalInBackground("cancel", "--with-savepoint", job.toString());
     CancelJobWithSavepoint asked = jobManager.expectMsgClass(ASKED, CancelJobWithSavepoint.class);
     jobManager.reply(new CancellationSuccess(job, "/var/shoal/savepoints/savepoint-1"));
     Run run = finished(command);
@@ -248,20 +281,29 @@ final class ShoalCliSavepointTest {
   }
 
   @Test
-  void shouldPrintTheJobManagersReasonAndExitRefusedWhenTheSavepointBeforeCancellingFails() throws Exception {
+  void shouldPrintTheJobManagersReasonAndExitRefusedWhenTheSavepointBeforeCancellingFails()
+      throws Exception {
     // given
     JobID job = JobID.generate();
 
     // when
-    CompletableFuture<Run> command = shoalInBackground("cancel", "--with-savepoint", "/data/savepoints", job.toString(), "--json");
+    CompletableFuture<Run> command =
+        shoalInBackground(
+            "cancel", "--with-savepoint", "/data/savepoints", job.toString(), "--json");
     jobManager.expectMsgClass(ASKED, CancelJobWithSavepoint.class);
-    jobManager.reply(new CancellationFailure(job, "The savepoint timed out after 10 minutes; the job keeps running."));
+    jobManager.reply(
+        new CancellationFailure(
+            job, "The savepoint timed out after 10 minutes; the job keeps running."));
     Run run = finished(command);
 
     // then
     assertThat(run.exitCode()).isEqualTo(ClientExitCode.REFUSED.code());
     assertThat(run.out()).isEmpty();
-    assertThat(run.err()).contains("Cancel with savepoint of job " + job + " failed: The savepoint timed out after 10 minutes; the job keeps running.");
+    assertThat(run.err())
+        .contains(
+            "Cancel with savepoint of job "
+                + job
+                + " failed: The savepoint timed out after 10 minutes; the job keeps running.");
   }
 
   @Test
@@ -292,8 +334,18 @@ final class ShoalCliSavepointTest {
   void shouldSubmitTheJobWithTheSavepointSettingsWhenRunFromASavepoint() throws Exception {
     // when
     CompletableFuture<Run> command =
-        shoalInBackground("run", "--example", "noop", "--parallelism", "2", "--json", "-D", "restart-strategy=none",
-            "--from-savepoint", "/data/savepoints/savepoint-7", "--allow-non-restored-state");
+        shoalInBackground(
+            "run",
+            "--example",
+            "noop",
+            "--parallelism",
+            "2",
+            "--json",
+            "-D",
+            "restart-strategy=none",
+            "--from-savepoint",
+            "/data/savepoints/savepoint-7",
+            "--allow-non-restored-state");
     SubmitJob submitted = jobManager.expectMsgClass(ASKED, SubmitJob.class);
     JobID job = submitted.jobGraph().jobId();
     jobManager.reply(new JobSubmitSuccess(job));
@@ -306,17 +358,28 @@ final class ShoalCliSavepointTest {
         .containsEntry("execution.savepoint.ignore-unclaimed-state", "true")
         .containsEntry("restart-strategy", "none");
     assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isZero();
-    assertThat(run.err()).contains("Submitted job " + job).contains("from savepoint /data/savepoints/savepoint-7");
+    assertThat(run.err())
+        .contains("Submitted job " + job)
+        .contains("from savepoint /data/savepoints/savepoint-7");
     JsonNode result = JSON.readTree(run.out());
     assertThat(result.get("state").asText()).isEqualTo("FINISHED");
     assertThat(result.get("fromSavepoint").asText()).isEqualTo("/data/savepoints/savepoint-7");
   }
 
   @Test
-  void shouldRefuseUnclaimedStateByDefaultAndTurnAFileUriIntoAPathWhenRunFromASavepoint() throws Exception {
+  void shouldRefuseUnclaimedStateByDefaultAndTurnAFileUriIntoAPathWhenRunFromASavepoint()
+      throws Exception {
     // when
     CompletableFuture<Run> command =
-        shoalInBackground("run", "--example", "noop", "--parallelism", "2", "--json", "--from-savepoint", "file:///data/savepoints/savepoint-8");
+        shoalInBackground(
+            "run",
+            "--example",
+            "noop",
+            "--parallelism",
+            "2",
+            "--json",
+            "--from-savepoint",
+            "file:///data/savepoints/savepoint-8");
     SubmitJob submitted = jobManager.expectMsgClass(ASKED, SubmitJob.class);
     JobID job = submitted.jobGraph().jobId();
     jobManager.reply(new JobSubmitSuccess(job));
@@ -333,7 +396,8 @@ final class ShoalCliSavepointTest {
   @Test
   void shouldSubmitWithoutSavepointSettingsWhenNotRunFromASavepoint() throws Exception {
     // when
-    CompletableFuture<Run> command = shoalInBackground("run", "--example", "noop", "--parallelism", "2", "--json");
+    CompletableFuture<Run> command =
+        shoalInBackground("run", "--example", "noop", "--parallelism", "2", "--json");
     SubmitJob submitted = jobManager.expectMsgClass(ASKED, SubmitJob.class);
     JobID job = submitted.jobGraph().jobId();
     jobManager.reply(new JobSubmitSuccess(job));
@@ -341,7 +405,9 @@ final class ShoalCliSavepointTest {
     Run run = finished(command);
 
     // then
-    assertThat(submitted.jobGraph().settings()).doesNotContainKeys("execution.savepoint.path", "execution.savepoint.ignore-unclaimed-state");
+    assertThat(submitted.jobGraph().settings())
+        .doesNotContainKeys(
+            "execution.savepoint.path", "execution.savepoint.ignore-unclaimed-state");
     assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isZero();
     assertThat(JSON.readTree(run.out()).has("fromSavepoint")).isFalse();
   }
@@ -352,7 +418,8 @@ final class ShoalCliSavepointTest {
 
   /** Runs a command on another thread, so that this one can play the JobManager. */
   private static CompletableFuture<Run> shoalInBackground(String command, String... args) {
-    return CompletableFuture.supplyAsync(() -> ShoalCommand.shoal(hostPort, command, args), commands);
+    return CompletableFuture.supplyAsync(
+        () -> ShoalCommand.shoal(hostPort, command, args), commands);
   }
 
   private static Run finished(CompletableFuture<Run> command) throws Exception {
@@ -362,7 +429,9 @@ final class ShoalCliSavepointTest {
   /** Points the fake JobManager at a test's probe. */
   private record RouteTo(ActorRef probe) implements NoSerializationVerificationNeeded {}
 
-  /** The actor at /user/jobmanager: forwards everything to the current probe, keeping the sender. */
+  /**
+   * The actor at /user/jobmanager: forwards everything to the current probe, keeping the sender.
+   */
   private static final class ForwardingJobManager extends AbstractActor {
     private ActorRef probe;
 

@@ -17,11 +17,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** What {@code shoal taskmanagers [--json]} prints for the TaskManagers the JobManager describes. */
+/**
+ * What {@code shoal taskmanagers [--json]} prints for the TaskManagers the JobManager describes.
+ */
 @Timeout(30)
 final class ShoalCliTaskManagersTest {
 
-  private static final HardwareDescription HARDWARE = new HardwareDescription(2, 8L << 30, 1L << 30, 0);
+  private static final HardwareDescription HARDWARE =
+      new HardwareDescription(2, 8L << 30, 1L << 30, 0);
 
   @Test
   void shouldPrintTheLargestHeartbeatGapOrADashBeforeTheSecondHeartbeat() {
@@ -36,7 +39,11 @@ final class ShoalCliTaskManagersTest {
     // then
     List<String> lines = out.toString().lines().toList();
     assertThat(lines.get(0)).contains("DATA PORT").endsWith("MAX GAP");
-    assertThat(lines.get(1)).startsWith("steady").contains("127.0.0.1:6124").contains(" 6125 ").endsWith("212 ms");
+    assertThat(lines.get(1))
+        .startsWith("steady")
+        .contains("127.0.0.1:6124")
+        .contains(" 6125 ")
+        .endsWith("212 ms");
     assertThat(lines.get(2)).startsWith("fresh").endsWith("-");
     assertThat(lines.get(3)).isEqualTo("2 TaskManagers, 4 slots.");
   }
@@ -44,7 +51,8 @@ final class ShoalCliTaskManagersTest {
   @Test
   void shouldPrintTheLargestHeartbeatGapInMillisecondsAsJson() throws Exception {
     // given
-    List<TaskManagerInfo> taskManagers = List.of(info("steady", Duration.ofNanos(212_700_000L)), info("fresh", null));
+    List<TaskManagerInfo> taskManagers =
+        List.of(info("steady", Duration.ofNanos(212_700_000L)), info("fresh", null));
 
     // when
     JsonNode json = new ObjectMapper().readTree(ShoalCli.toJson(taskManagers));

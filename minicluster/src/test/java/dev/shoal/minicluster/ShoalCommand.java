@@ -25,8 +25,8 @@ final class ShoalCommand {
   }
 
   /**
-   * Runs {@code shoal COMMAND --jobmanager HOST:PORT ARGS...} in this JVM against whatever
-   * answers as the JobManager on {@code jobManagerHostPort} (a MiniCluster's, or a test's fake).
+   * Runs {@code shoal COMMAND --jobmanager HOST:PORT ARGS...} in this JVM against whatever answers
+   * as the JobManager on {@code jobManagerHostPort} (a MiniCluster's, or a test's fake).
    */
   static Run shoal(String jobManagerHostPort, String command, String... args) {
     List<String> line = new ArrayList<>(List.of(command, "--jobmanager", jobManagerHostPort));
@@ -41,7 +41,9 @@ final class ShoalCommand {
     return new Run(exitCode, out.toString(), err.toString());
   }
 
-  /** HOST:PORT of the JobManager, from its address {@code pekko://shoal@HOST:PORT/user/jobmanager}. */
+  /**
+   * HOST:PORT of the JobManager, from its address {@code pekko://shoal@HOST:PORT/user/jobmanager}.
+   */
   static String hostPort(MiniCluster cluster) {
     return cluster.jobManagerAddress().replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
   }

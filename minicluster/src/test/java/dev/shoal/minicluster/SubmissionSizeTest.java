@@ -24,14 +24,24 @@ final class SubmissionSizeTest {
 
   @Test
   void shouldRefuseAGraphLargerThanTheFrameSizeAtTheClientAndSubmitNormalOnes() throws Exception {
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.ACTOR_SYSTEM_PER_COMPONENT).taskManagers(1).slotsPerTaskManager(1).build().start()) {
-      // given a graph whose vertex configuration carries 1 MiB, for a JobManager in another actor system
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.ACTOR_SYSTEM_PER_COMPONENT)
+            .taskManagers(1)
+            .slotsPerTaskManager(1)
+            .build()
+            .start()) {
+      // given a graph whose vertex configuration carries 1 MiB, for a JobManager in another actor
+      // system
       JobGraph.Builder builder = JobGraph.builder("oversized");
       builder.addVertex("work", "dev.example.Work", 1, Map.of("payload", "p".repeat(1 << 20)));
 
-      ActorSystem clientSystem = ShoalActorSystems.start("shoal-client", ShoalActorSystems.remoting("127.0.0.1", 0), cluster.configuration());
+      ActorSystem clientSystem =
+          ShoalActorSystems.start(
+              "shoal-client", ShoalActorSystems.remoting("127.0.0.1", 0), cluster.configuration());
       try {
-        JobClient client = JobClient.connect(clientSystem, cluster.jobManagerAddress(), Duration.ofSeconds(30));
+        JobClient client =
+            JobClient.connect(clientSystem, cluster.jobManagerAddress(), Duration.ofSeconds(30));
 
         // when a remote client submits it, then it is refused at once, naming sizes and the setting
         assertThatThrownBy(() -> client.submitDetached(builder.build()))
@@ -40,7 +50,9 @@ final class SubmissionSizeTest {
             .hasMessageContaining("shoal.remote.maximum-frame-size");
 
         // and a normal job is still submitted and runs
-        assertThat(client.submitAndWait(Examples.noop(1, Map.of()), Duration.ofSeconds(60)).restarts()).isZero();
+        assertThat(
+                client.submitAndWait(Examples.noop(1, Map.of()), Duration.ofSeconds(60)).restarts())
+            .isZero();
       } finally {
         TestKit.shutdownActorSystem(clientSystem);
       }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The MiniCluster and {@code bin/minicluster} with mutual TLS, from the stores and settings
- * file that {@code bin/shoal-certs} writes.
+ * The MiniCluster and {@code bin/minicluster} with mutual TLS, from the stores and settings file
+ * that {@code bin/shoal-certs} writes.
  */
 @Timeout(180)
 final class TlsMiniClusterTest {
@@ -36,10 +36,18 @@ final class TlsMiniClusterTest {
   @BeforeAll
   static void createCertificates() throws Exception {
     // bin/shoal-certs of this checkout, as a user runs it
-    Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("bin").resolve("shoal-certs");
+    Path script =
+        Path.of(System.getProperty("user.dir")).getParent().resolve("bin").resolve("shoal-certs");
     Path dir = directory.resolve("tls");
     Process process =
-        new ProcessBuilder(script.toString(), "--dir", dir.toString(), "--password", PASSWORD, "--validity", "2")
+        new ProcessBuilder(
+                script.toString(),
+                "--dir",
+                dir.toString(),
+                "--password",
+                PASSWORD,
+                "--validity",
+                "2")
             .redirectErrorStream(true)
             .start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -52,20 +60,31 @@ final class TlsMiniClusterTest {
   @Test
   void shouldWriteStoresAndSettingsThatShoalAccepts() {
     // when
-    Config config = ConfigFactory.parseFile(securityConf.toFile()).withFallback(ConfigFactory.load()).resolve();
+    Config config =
+        ConfigFactory.parseFile(securityConf.toFile()).withFallback(ConfigFactory.load()).resolve();
 
     // then
     TlsSettings tls = TlsSettings.fromConfig(config).orElseThrow();
-    assertThat(tls.keyStore()).exists().isEqualTo(securityConf.resolveSibling("internal.keystore.p12"));
-    assertThat(tls.trustStore()).exists().isEqualTo(securityConf.resolveSibling("internal.truststore.p12"));
+    assertThat(tls.keyStore())
+        .exists()
+        .isEqualTo(securityConf.resolveSibling("internal.keystore.p12"));
+    assertThat(tls.trustStore())
+        .exists()
+        .isEqualTo(securityConf.resolveSibling("internal.truststore.p12"));
     assertThat(tls.keyStorePassword()).isEqualTo(PASSWORD);
   }
 
   @Test
   void shouldRefuseToOverwriteACertificateOnASecondRun() throws Exception {
-    Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("bin").resolve("shoal-certs");
+    Path script =
+        Path.of(System.getProperty("user.dir")).getParent().resolve("bin").resolve("shoal-certs");
     Process process =
-        new ProcessBuilder(script.toString(), "--dir", securityConf.getParent().toString(), "--password", PASSWORD)
+        new ProcessBuilder(
+                script.toString(),
+                "--dir",
+                securityConf.getParent().toString(),
+                "--password",
+                PASSWORD)
             .redirectErrorStream(true)
             .start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -73,7 +92,11 @@ final class TlsMiniClusterTest {
 
     assertThat(process.exitValue()).isEqualTo(1);
     assertThat(output).contains("exists");
-    assertThat(TlsSettings.fromConfig(ConfigFactory.parseFile(securityConf.toFile()).withFallback(ConfigFactory.load()).resolve()))
+    assertThat(
+            TlsSettings.fromConfig(
+                ConfigFactory.parseFile(securityConf.toFile())
+                    .withFallback(ConfigFactory.load())
+                    .resolve()))
         .map(TlsSettings::keyStorePassword)
         .contains(PASSWORD);
   }
@@ -81,18 +104,36 @@ final class TlsMiniClusterTest {
   @Test
   void shouldRunWordCountAcrossTaskManagersWithTheMiniclusterCommandAndTheSettingsFile() {
     // given / when: bin/minicluster --config security.conf (one actor system per component)
-    Run run = minicluster("--config", securityConf.toString(), "--taskmanagers", "2", "--slots", "2", "--port", "0", "--lines", "2000");
+    Run run =
+        minicluster(
+            "--config",
+            securityConf.toString(),
+            "--taskmanagers",
+            "2",
+            "--slots",
+            "2",
+            "--port",
+            "0",
+            "--lines",
+            "2000");
 
     // then
     assertThat(run.exitCode()).as("exit code; out: %s, err: %s", run.out(), run.err()).isZero();
-    assertThat(run.out()).contains("(mutual TLS)").contains("Top 10 words of").contains("count -> counts");
+    assertThat(run.out())
+        .contains("(mutual TLS)")
+        .contains("Top 10 words of")
+        .contains("count -> counts");
   }
 
   @Test
   void shouldRefuseAStoreThatDoesNotOpenWithOneLineBeforeStartingAnything() throws IOException {
     // given the settings with a wrong key store password
     Path wrong = directory.resolve("wrong.conf");
-    Files.writeString(wrong, "include file(\"" + securityConf + "\")\nshoal.security.ssl.internal.keystore-password = guess\n");
+    Files.writeString(
+        wrong,
+        "include file(\""
+            + securityConf
+            + "\")\nshoal.security.ssl.internal.keystore-password = guess\n");
 
     // when
     Run run = minicluster("--config", wrong.toString(), "--port", "0");
@@ -112,15 +153,25 @@ final class TlsMiniClusterTest {
     TlsSettings tls = TestCertificates.shared("cluster");
 
     // when
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.ACTOR_SYSTEM_PER_COMPONENT).taskManagers(2).tls(tls).build().start()) {
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.ACTOR_SYSTEM_PER_COMPONENT)
+            .taskManagers(2)
+            .tls(tls)
+            .build()
+            .start()) {
       // then the JobManager, its TaskManagers and the client all speak mutual TLS
-      assertThat(cluster.actorSystem().settings().config().getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
+      assertThat(
+              cluster.actorSystem().settings().config().getString("pekko.remote.artery.transport"))
+          .isEqualTo("tls-tcp");
       assertThat(cluster.registeredTaskManagers()).hasSize(2);
       assertThat(cluster.jobClient().list()).isEmpty();
     }
 
     // and a store that does not open is refused when the cluster is built
-    TlsSettings wrong = new TlsSettings(tls.keyStore(), "guess", "guess", tls.trustStore(), TestCertificates.PASSWORD);
+    TlsSettings wrong =
+        new TlsSettings(
+            tls.keyStore(), "guess", "guess", tls.trustStore(), TestCertificates.PASSWORD);
     assertThatThrownBy(() -> MiniCluster.builder().tls(wrong).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("shoal.security.ssl.internal.keystore-password");
@@ -134,7 +185,11 @@ final class TlsMiniClusterTest {
     String[] line = new String[args.length + 1];
     line[0] = "minicluster";
     System.arraycopy(args, 0, line, 1, args.length);
-    int exitCode = new CommandLine(new ShoalCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(line);
+    int exitCode =
+        new CommandLine(new ShoalCli())
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(err))
+            .execute(line);
     return new Run(exitCode, out.toString(), err.toString());
   }
 }

@@ -66,6 +66,7 @@ import org.junit.jupiter.api.io.TempDir;
 final class TlsProcessTest {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
+
   /** How long a message from a stranger is given to arrive somewhere (it must not). */
   private static final Duration STRANGER_WAIT = Duration.ofSeconds(3);
 
@@ -84,7 +85,12 @@ final class TlsProcessTest {
     tls = TestCertificates.shared("cluster");
     Map<String, Object> settings = new HashMap<>(tls.shoalSettings());
     settings.put("shoal.taskmanager.registration.initial-backoff", "100ms");
-    jobManagerProcess = process("jobmanager", "shoal.jobmanager.jar", List.of("--host", "127.0.0.1", "--port", "0"), settings);
+    jobManagerProcess =
+        process(
+            "jobmanager",
+            "shoal.jobmanager.jar",
+            List.of("--host", "127.0.0.1", "--port", "0"),
+            settings);
     address = jobManagerProcess.awaitAnnouncement(WAIT);
     hostPort = address.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     List<String> tmArgs = List.of("--jobmanager", hostPort, "--host", "127.0.0.1", "--slots", "2");
@@ -93,7 +99,11 @@ final class TlsProcessTest {
     taskManagerIds = List.of(first.awaitAnnouncement(WAIT), second.awaitAnnouncement(WAIT));
     client = system("tls-client", tls.shoalSettings());
     new TestKit(client)
-        .awaitCond(WAIT, Duration.ofMillis(200), "both TaskManagers registered", () -> registeredIds().containsAll(taskManagerIds));
+        .awaitCond(
+            WAIT,
+            Duration.ofMillis(200),
+            "both TaskManagers registered",
+            () -> registeredIds().containsAll(taskManagerIds));
     jobClient = JobClient.connect(client, address, Duration.ofSeconds(20));
   }
 
@@ -128,9 +138,12 @@ final class TlsProcessTest {
     // ports speak nothing but TLS
     for (TaskManagerInfo taskManager : jobClient.taskManagers()) {
       NetworkStatus status = networkStatus(taskManager);
-      assertThat(status.connectedTaskManagers()).hasSize(1).doesNotContain(taskManager.resourceId());
+      assertThat(status.connectedTaskManagers())
+          .hasSize(1)
+          .doesNotContain(taskManager.resourceId());
       assertThat(plaintextIsRefused(status.dataPort(), dataFrame())).isTrue();
-      assertThat(networkStatus(taskManager).connectedTaskManagers()).isEqualTo(status.connectedTaskManagers());
+      assertThat(networkStatus(taskManager).connectedTaskManagers())
+          .isEqualTo(status.connectedTaskManagers());
     }
   }
 
@@ -139,14 +152,17 @@ final class TlsProcessTest {
     // given the cluster's settings in a file, as bin/shoal-certs writes it
     Path conf = directory.resolve("security.conf");
     StringBuilder text = new StringBuilder();
-    tls.shoalSettings().forEach((key, value) -> text.append(key).append(" = \"").append(value).append("\"\n"));
+    tls.shoalSettings()
+        .forEach((key, value) -> text.append(key).append(" = \"").append(value).append("\"\n"));
     Files.writeString(conf, text);
 
     // when / then
-    ShoalCommand.Run taskManagers = ShoalCommand.shoal(hostPort, "taskmanagers", "--config", conf.toString(), "--json");
+    ShoalCommand.Run taskManagers =
+        ShoalCommand.shoal(hostPort, "taskmanagers", "--config", conf.toString(), "--json");
     assertThat(taskManagers.exitCode()).as(taskManagers.err()).isZero();
     assertThat(taskManagers.out()).contains(taskManagerIds.get(0)).contains(taskManagerIds.get(1));
-    ShoalCommand.Run list = ShoalCommand.shoal(hostPort, "list", "--config", conf.toString(), "--json");
+    ShoalCommand.Run list =
+        ShoalCommand.shoal(hostPort, "list", "--config", conf.toString(), "--json");
     assertThat(list.exitCode()).as(list.err()).isZero();
     assertThat(list.out()).startsWith("[");
 
@@ -165,11 +181,17 @@ final class TlsProcessTest {
     // given a job that runs until it is cancelled
     JobGraph endless = Examples.pi(2, Long.MAX_VALUE / 4, Map.of());
     JobID running = jobClient.submitDetached(endless, List.of(ExampleJars.create()));
-    new TestKit(client).awaitCond(WAIT, Duration.ofMillis(200), "the job running", () -> jobClient.status(running) == JobStatus.RUNNING);
+    new TestKit(client)
+        .awaitCond(
+            WAIT,
+            Duration.ofMillis(200),
+            "the job running",
+            () -> jobClient.status(running) == JobStatus.RUNNING);
     List<JobSummary> jobsBefore = jobClient.list();
 
     ActorSystem plain = system("stranger-plain", Map.of());
-    ActorSystem untrusted = system("stranger-untrusted", TestCertificates.shared("stranger").shoalSettings());
+    ActorSystem untrusted =
+        system("stranger-untrusted", TestCertificates.shared("stranger").shoalSettings());
     try {
       for (ActorSystem stranger : List.of(plain, untrusted)) {
         // when a stranger tries to find the JobManager, register, submit, cancel and stop
@@ -181,10 +203,15 @@ final class TlsProcessTest {
         ResourceID stolen = new ResourceID(taskManagerIds.get(0));
         jobManager.tell(
             new RegisterTaskManager(
-                new TaskManagerLocation(stolen, "127.0.0.1", 1, 2), new HardwareDescription(1, 1L << 30, 1L << 28, 0), 8,
-                ProtocolVersion.CURRENT, UUID.randomUUID()),
+                new TaskManagerLocation(stolen, "127.0.0.1", 1, 2),
+                new HardwareDescription(1, 1L << 30, 1L << 28, 0),
+                8,
+                ProtocolVersion.CURRENT,
+                UUID.randomUUID()),
             probe.getRef());
-        jobManager.tell(new SubmitJob(Examples.noop(1, Map.of()), ListeningBehaviour.DETACHED, List.of()), probe.getRef());
+        jobManager.tell(
+            new SubmitJob(Examples.noop(1, Map.of()), ListeningBehaviour.DETACHED, List.of()),
+            probe.getRef());
         jobManager.tell(new CancelJob(running), probe.getRef());
         jobManager.tell(new StopCluster("stranger"), probe.getRef());
 
@@ -200,7 +227,12 @@ final class TlsProcessTest {
       TestKit.shutdownActorSystem(plain);
       TestKit.shutdownActorSystem(untrusted);
       jobClient.cancel(running);
-      new TestKit(client).awaitCond(WAIT, Duration.ofMillis(200), "the job cancelled", () -> jobClient.status(running) == JobStatus.CANCELED);
+      new TestKit(client)
+          .awaitCond(
+              WAIT,
+              Duration.ofMillis(200),
+              "the job cancelled",
+              () -> jobClient.status(running) == JobStatus.CANCELED);
     }
   }
 
@@ -217,7 +249,9 @@ final class TlsProcessTest {
     List<Integer> lengths = List.of(100 << 20, 100 << 20, 100 << 20, 100 << 20, Integer.MAX_VALUE);
     for (int length : lengths) {
       // then the JobManager closes each connection: its TLS handshake fails on the first bytes
-      assertThat(plaintextIsRefused(port, arteryFrame(length))).as("frame of %d bytes", length).isTrue();
+      assertThat(plaintextIsRefused(port, arteryFrame(length)))
+          .as("frame of %d bytes", length)
+          .isTrue();
     }
 
     // and it runs on, answering the cluster's client, with a few lines of log for it all
@@ -230,22 +264,27 @@ final class TlsProcessTest {
   //  Helpers
   // ------------------------------------------------------------------------------------------
 
-  private static ChildProcess process(String name, String jarProperty, List<String> args, Map<String, Object> settings) {
+  private static ChildProcess process(
+      String name, String jarProperty, List<String> args, Map<String, Object> settings) {
     String jar = System.getProperty(jarProperty);
     assertThat(jar).as("system property %s (set by the build)", jarProperty).isNotNull();
     assertThat(Path.of(jar)).as("the runnable jar; run the build's package phase first").exists();
-    ChildProcess process = ChildProcess.start(name, List.of("-jar", jar), args, settings, directory);
+    ChildProcess process =
+        ChildProcess.start(name, List.of("-jar", jar), args, settings, directory);
     processes.add(process);
     return process;
   }
 
   private static ActorSystem system(String name, Map<String, Object> settings) {
-    return ShoalActorSystems.start(name, ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.parseMap(settings));
+    return ShoalActorSystems.start(
+        name, ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.parseMap(settings));
   }
 
   private static List<String> registeredIds() {
     try {
-      return JobClient.connect(client, address, Duration.ofSeconds(10)).taskManagers().stream().map(tm -> tm.resourceId().value()).toList();
+      return JobClient.connect(client, address, Duration.ofSeconds(10)).taskManagers().stream()
+          .map(tm -> tm.resourceId().value())
+          .toList();
     } catch (IllegalStateException e) {
       return List.of();
     }
@@ -253,11 +292,15 @@ final class TlsProcessTest {
 
   private static NetworkStatus networkStatus(TaskManagerInfo taskManager) {
     TestKit probe = new TestKit(client);
-    client.actorSelection(taskManager.address()).tell(RequestNetworkStatus.INSTANCE, probe.getRef());
+    client
+        .actorSelection(taskManager.address())
+        .tell(RequestNetworkStatus.INSTANCE, probe.getRef());
     return probe.expectMsgClass(Duration.ofSeconds(20), NetworkStatus.class);
   }
 
-  /** What an Artery TCP connection starts with: magic, stream id, then a frame's length and bytes. */
+  /**
+   * What an Artery TCP connection starts with: magic, stream id, then a frame's length and bytes.
+   */
   private static byte[] arteryFrame(int announcedLength) {
     ByteBuffer bytes = ByteBuffer.allocate(5 + 4 + 64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
     bytes.put("AKKA".getBytes(StandardCharsets.US_ASCII)).put((byte) 2).putInt(announcedLength);

@@ -81,22 +81,22 @@ import org.apache.pekko.remote.ThisActorSystemQuarantinedEvent;
 
 /**
  * The TaskManager actor: registers at the leading JobManager with exponential backoff, sends it
- * heartbeats with metrics, and registers again whenever it loses it (death watch, Disconnect, a
- * new leader address). When remoting quarantined the JobManager's actor system and its own from
- * each other, in either direction, it tells its {@link TaskManagerListener}, which starts a fresh
- * actor system (or exits). It gives up with a fatal error after the maximum registration duration.
+ * heartbeats with metrics, and registers again whenever it loses it (death watch, Disconnect, a new
+ * leader address). When remoting quarantined the JobManager's actor system and its own from each
+ * other, in either direction, it tells its {@link TaskManagerListener}, which starts a fresh actor
+ * system (or exits). It gives up with a fatal error after the maximum registration duration.
  *
  * <p>It runs the tasks its JobManager submits, each on a thread of its own ({@link Task}), in the
- * slots of a {@link TaskSlotTable}, and reports every state change of a task to the JobManager
- * that deployed it. Losing that JobManager, or stopping, cancels every task; a task's slot is
- * freed only once its thread has ended, however long that takes.
+ * slots of a {@link TaskSlotTable}, and reports every state change of a task to the JobManager that
+ * deployed it. Losing that JobManager, or stopping, cancels every task; a task's slot is freed only
+ * once its thread has ended, however long that takes.
  *
- * <p>Checkpoints: TriggerCheckpoint and NotifyCheckpointComplete go to the task of their attempt
- * (a trigger for an attempt that does not run here, or that cannot be triggered, is answered with
- * a DeclineCheckpoint); the tasks' acknowledgements and declines come back as {@link TaskEvent}s
- * and go to the current JobManager with a plain tell (checkpoint messages are not fenced by the
- * leader session). Snapshots are taken and written on the TaskManager's {@link
- * CheckpointExecutors}, never on the actor's thread.
+ * <p>Checkpoints: TriggerCheckpoint and NotifyCheckpointComplete go to the task of their attempt (a
+ * trigger for an attempt that does not run here, or that cannot be triggered, is answered with a
+ * DeclineCheckpoint); the tasks' acknowledgements and declines come back as {@link TaskEvent}s and
+ * go to the current JobManager with a plain tell (checkpoint messages are not fenced by the leader
+ * session). Snapshots are taken and written on the TaskManager's {@link CheckpointExecutors}, never
+ * on the actor's thread.
  *
  * <p>Threading: all state lives in fields touched only by the actor's thread. Slow work (thread
  * dumps, task threads and their cancelers, checkpoint snapshots and writes) runs elsewhere and
@@ -113,8 +113,8 @@ public final class TaskManager extends ShoalActor {
   }
 
   /**
-   * What the TaskManager sends itself (timers, results of its own work). Never crosses the wire,
-   * so it is no {@code ShoalMessage}.
+   * What the TaskManager sends itself (timers, results of its own work). Never crosses the wire, so
+   * it is no {@code ShoalMessage}.
    */
   private sealed interface SelfMessage extends NoSerializationVerificationNeeded {}
 
@@ -224,7 +224,12 @@ public final class TaskManager extends ShoalActor {
       TaskManagerLocation location,
       String jobManagerAddress,
       TaskManagerListener listener) {
-    return props(configuration, location, jobManagerAddress, listener, UserCodeClassLoaders.taskManagerClassLoader());
+    return props(
+        configuration,
+        location,
+        jobManagerAddress,
+        listener,
+        UserCodeClassLoaders.taskManagerClassLoader());
   }
 
   /**
@@ -265,31 +270,54 @@ public final class TaskManager extends ShoalActor {
         hardware.jvmHeapBytes() >> 20);
     authority = new TaskManagerAuthority(senders());
     // Artery publishes its own event class; classic remoting the one in org.apache.pekko.remote
-    getContext().getSystem().getEventStream().subscribe(getSelf(), org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent.class);
-    getContext().getSystem().getEventStream().subscribe(getSelf(), ThisActorSystemQuarantinedEvent.class);
+    getContext()
+        .getSystem()
+        .getEventStream()
+        .subscribe(getSelf(), org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent.class);
+    getContext()
+        .getSystem()
+        .getEventStream()
+        .subscribe(getSelf(), ThisActorSystemQuarantinedEvent.class);
     // and this actor system quarantining its JobManager (its death watch declared it dead, say
     // after this process was paused for longer than the heartbeat timeout) is as final
-    getContext().getSystem().getEventStream().subscribe(getSelf(), org.apache.pekko.remote.artery.QuarantinedEvent.class);
-    network = new NetworkEnvironment(getContext().getSystem(), location.resourceId(), configuration.network());
+    getContext()
+        .getSystem()
+        .getEventStream()
+        .subscribe(getSelf(), org.apache.pekko.remote.artery.QuarantinedEvent.class);
+    network =
+        new NetworkEnvironment(
+            getContext().getSystem(), location.resourceId(), configuration.network());
     checkpointExecutors = new CheckpointExecutors(configuration.checkpointIoThreads());
     // reclaims, in the background, the jar directories of TaskManagers killed on this host
     libraryCache();
     ActorRef self = getSelf();
     network
         .start(location.host(), configuration.dataPort())
-        .whenComplete((address, failure) -> self.tell(new DataPortBound(address == null ? 0 : address.getPort(), failure), ActorRef.noSender()));
+        .whenComplete(
+            (address, failure) ->
+                self.tell(
+                    new DataPortBound(address == null ? 0 : address.getPort(), failure),
+                    ActorRef.noSender()));
   }
 
   private void handleDataPortBound(DataPortBound m) {
     if (m.failure() != null) {
       String description =
-          "TaskManager " + location.resourceId() + " could not bind its data port " + location.host() + ":" + configuration.dataPort() + ": " + m.failure().getMessage();
+          "TaskManager "
+              + location.resourceId()
+              + " could not bind its data port "
+              + location.host()
+              + ":"
+              + configuration.dataPort()
+              + ": "
+              + m.failure().getMessage();
       log.error(description);
       listener.onFatalError(description);
       getContext().stop(getSelf());
       return;
     }
-    location = new TaskManagerLocation(location.resourceId(), location.host(), location.port(), m.port());
+    location =
+        new TaskManagerLocation(location.resourceId(), location.host(), location.port(), m.port());
     log.info("TaskManager {} exchanges data on port {}.", location.resourceId(), m.port());
     if (jobManagerAddress != null) {
       startRegistration();
@@ -349,9 +377,11 @@ public final class TaskManager extends ShoalActor {
       case TaskEvent m -> handleTaskEvent(m);
       case SelfMessage m -> handleSelfMessage(m);
       case Terminated t -> handleTerminated(t);
-      case org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().address().toString());
+      case org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent e ->
+          handleQuarantined(e.remoteAddress().address().toString());
       case ThisActorSystemQuarantinedEvent e -> handleQuarantined(e.remoteAddress().toString());
-      case org.apache.pekko.remote.artery.QuarantinedEvent e -> handleJobManagerQuarantined(e.uniqueAddress().address());
+      case org.apache.pekko.remote.artery.QuarantinedEvent e ->
+          handleJobManagerQuarantined(e.uniqueAddress().address());
       default -> handleUnknownMessage(message);
     }
   }
@@ -361,7 +391,8 @@ public final class TaskManager extends ShoalActor {
    * it may not give is dropped and logged.
    */
   private boolean isCommandAllowed(Object command) {
-    ActorRef jobManager = connection instanceof Registered registered ? registered.jobManager() : null;
+    ActorRef jobManager =
+        connection instanceof Registered registered ? registered.jobManager() : null;
     String refusal = authority.commandRefusal(getSender(), jobManager);
     if (refusal == null) {
       return true;
@@ -397,14 +428,22 @@ public final class TaskManager extends ShoalActor {
   private void startRegistration() {
     registrationRun = UUID.randomUUID();
     if (configuration.registrationTimeout() != null) {
-      timers().startSingleTimer(TimerKey.REGISTRATION_DEADLINE, new RegistrationDeadline(registrationRun), configuration.registrationTimeout());
+      timers()
+          .startSingleTimer(
+              TimerKey.REGISTRATION_DEADLINE,
+              new RegistrationDeadline(registrationRun),
+              configuration.registrationTimeout());
     }
     getSelf()
-        .tell(new TriggerTaskManagerRegistration(jobManagerAddress, configuration.initialRegistrationBackoff(), 1, registrationRun), getSelf());
+        .tell(
+            new TriggerTaskManagerRegistration(
+                jobManagerAddress, configuration.initialRegistrationBackoff(), 1, registrationRun),
+            getSelf());
   }
 
   private void handleTriggerTaskManagerRegistration(TriggerTaskManagerRegistration m) {
-    if (!m.registrationRun().equals(registrationRun) || !m.jobManagerAddress().equals(jobManagerAddress)) {
+    if (!m.registrationRun().equals(registrationRun)
+        || !m.jobManagerAddress().equals(jobManagerAddress)) {
       log.debug("Dropped registration attempt {} of an earlier run.", m.attempt());
       return;
     }
@@ -412,14 +451,30 @@ public final class TaskManager extends ShoalActor {
       log.debug("Dropped registration attempt {}: already registered.", m.attempt());
       return;
     }
-    log.info("Registering TaskManager {} at JobManager {} (attempt {}, next in {}).", location.resourceId(), jobManagerAddress, m.attempt(), Durations.format(m.backoff()));
+    log.info(
+        "Registering TaskManager {} at JobManager {} (attempt {}, next in {}).",
+        location.resourceId(),
+        jobManagerAddress,
+        m.attempt(),
+        Durations.format(m.backoff()));
     getContext()
         .actorSelection(jobManagerAddress)
-        .tell(new RegisterTaskManager(location, hardware, configuration.numberOfSlots(), ProtocolVersion.CURRENT, registrationRun), getSelf());
+        .tell(
+            new RegisterTaskManager(
+                location,
+                hardware,
+                configuration.numberOfSlots(),
+                ProtocolVersion.CURRENT,
+                registrationRun),
+            getSelf());
     timers()
         .startSingleTimer(
             TimerKey.REGISTRATION_ATTEMPT,
-            new TriggerTaskManagerRegistration(jobManagerAddress, configuration.nextBackoff(m.backoff()), m.attempt() + 1, registrationRun),
+            new TriggerTaskManagerRegistration(
+                jobManagerAddress,
+                configuration.nextBackoff(m.backoff()),
+                m.attempt() + 1,
+                registrationRun),
             m.backoff());
   }
 
@@ -430,14 +485,19 @@ public final class TaskManager extends ShoalActor {
       if (registered.jobManager().equals(jobManager)) {
         log.debug("Ignored a duplicate registration answer from {}.", jobManager.path());
       } else {
-        log.warn("Ignored a registration answer from {} while registered at {}.", jobManager.path(), registered.jobManager().path());
+        log.warn(
+            "Ignored a registration answer from {} while registered at {}.",
+            jobManager.path(),
+            registered.jobManager().path());
       }
       return;
     }
     if (!registrationId.equals(registrationRun)) {
       // an answer to an earlier run: from a JobManager that is no longer the one to register at,
       // or overtaken by a refusal
-      log.info("Ignored a registration answer from {} to an earlier registration run.", jobManager.path());
+      log.info(
+          "Ignored a registration answer from {} to an earlier registration run.",
+          jobManager.path());
       return;
     }
     Registered registered = new Registered(jobManager, instanceId, leaderSessionId);
@@ -454,15 +514,21 @@ public final class TaskManager extends ShoalActor {
         instanceId,
         leaderSessionId);
     sendHeartbeat();
-    timers().startTimerWithFixedDelay(TimerKey.HEARTBEAT, SendHeartbeat.INSTANCE, configuration.heartbeatInterval());
-    RegisteredAtJobManager notification = new RegisteredAtJobManager(location.resourceId(), leaderSessionId);
+    timers()
+        .startTimerWithFixedDelay(
+            TimerKey.HEARTBEAT, SendHeartbeat.INSTANCE, configuration.heartbeatInterval());
+    RegisteredAtJobManager notification =
+        new RegisteredAtJobManager(location.resourceId(), leaderSessionId);
     registrationWaiters.forEach(w -> w.tell(notification, getSelf()));
     registrationWaiters.clear();
   }
 
   private void handleRefuseRegistration(RefuseRegistration m) {
     if (connection instanceof Registered || !m.registrationId().equals(registrationRun)) {
-      log.info("Ignored a registration refusal from {} to an earlier registration run: {}", getSender().path(), abbreviate(m.reason()));
+      log.info(
+          "Ignored a registration refusal from {} to an earlier registration run: {}",
+          getSender().path(),
+          abbreviate(m.reason()));
       return;
     }
     log.error(
@@ -475,10 +541,15 @@ public final class TaskManager extends ShoalActor {
     timers()
         .startSingleTimer(
             TimerKey.REGISTRATION_ATTEMPT,
-            new TriggerTaskManagerRegistration(jobManagerAddress, configuration.initialRegistrationBackoff(), 1, registrationRun),
+            new TriggerTaskManagerRegistration(
+                jobManagerAddress, configuration.initialRegistrationBackoff(), 1, registrationRun),
             configuration.refusedRegistrationBackoff());
     if (configuration.registrationTimeout() != null) {
-      timers().startSingleTimer(TimerKey.REGISTRATION_DEADLINE, new RegistrationDeadline(registrationRun), configuration.registrationTimeout().plus(configuration.refusedRegistrationBackoff()));
+      timers()
+          .startSingleTimer(
+              TimerKey.REGISTRATION_DEADLINE,
+              new RegistrationDeadline(registrationRun),
+              configuration.registrationTimeout().plus(configuration.refusedRegistrationBackoff()));
     }
   }
 
@@ -516,7 +587,8 @@ public final class TaskManager extends ShoalActor {
       return;
     }
     if (connection instanceof Registered registered) {
-      disconnectFromJobManager(registered, "JobManager " + m.jobManagerAddress() + " was elected as leader.");
+      disconnectFromJobManager(
+          registered, "JobManager " + m.jobManagerAddress() + " was elected as leader.");
     }
     log.info("The leading JobManager is now {}.", m.jobManagerAddress());
     jobManagerAddress = m.jobManagerAddress();
@@ -527,32 +599,42 @@ public final class TaskManager extends ShoalActor {
 
   private void handleTerminated(Terminated t) {
     if (connection instanceof Registered registered && registered.jobManager().equals(t.actor())) {
-      disconnectFromJobManager(registered, "JobManager " + t.actor().path() + " is no longer reachable.");
+      disconnectFromJobManager(
+          registered, "JobManager " + t.actor().path() + " is no longer reachable.");
       startRegistration();
     } else {
-      log.debug("Ignored termination of {}, which is not the current JobManager.", t.actor().path());
+      log.debug(
+          "Ignored termination of {}, which is not the current JobManager.", t.actor().path());
     }
   }
 
   private void handleDisconnect(Disconnect m) {
-    if (connection instanceof Registered registered && registered.instanceId().equals(m.instanceId())) {
+    if (connection instanceof Registered registered
+        && registered.instanceId().equals(m.instanceId())) {
       disconnectFromJobManager(registered, "JobManager requested disconnect: " + m.cause());
       startRegistration();
     } else {
-      log.debug("Ignored a disconnect of registration {}, which is not the current one.", m.instanceId());
+      log.debug(
+          "Ignored a disconnect of registration {}, which is not the current one.", m.instanceId());
     }
   }
 
   /**
-   * Ends the registration at the JobManager: cancels every task (Flink's
-   * cancelAndClearEverything), stops heartbeats, unwatches the JobManager and tells it.
+   * Ends the registration at the JobManager: cancels every task (Flink's cancelAndClearEverything),
+   * stops heartbeats, unwatches the JobManager and tells it.
    */
   private void disconnectFromJobManager(Registered registered, String reason) {
-    log.info("TaskManager {} disconnects from JobManager {}: {}", location.resourceId(), registered.jobManager().path(), reason);
+    log.info(
+        "TaskManager {} disconnects from JobManager {}: {}",
+        location.resourceId(),
+        registered.jobManager().path(),
+        reason);
     cancelAllTasks(reason);
     timers().cancel(TimerKey.HEARTBEAT);
     getContext().unwatch(registered.jobManager());
-    registered.jobManager().tell(decorate(new Disconnect(registered.instanceId(), reason)), getSelf());
+    registered
+        .jobManager()
+        .tell(decorate(new Disconnect(registered.instanceId(), reason)), getSelf());
     connection = NotConnected.INSTANCE;
   }
 
@@ -569,12 +651,13 @@ public final class TaskManager extends ShoalActor {
 
   /**
    * This actor system quarantined {@code address}: it drops every message from and to that actor
-   * system for good. When that is the JobManager's, this TaskManager can never register there
-   * again from this actor system: as when quarantined by it, a fresh actor system is needed.
+   * system for good. When that is the JobManager's, this TaskManager can never register there again
+   * from this actor system: as when quarantined by it, a fresh actor system is needed.
    */
   private void handleJobManagerQuarantined(Address address) {
     if (!isJobManagerAddress(address)) {
-      log.debug("Ignored the quarantine of {}, which is not the JobManager's actor system.", address);
+      log.debug(
+          "Ignored the quarantine of {}, which is not the JobManager's actor system.", address);
       return;
     }
     String description =
@@ -582,14 +665,16 @@ public final class TaskManager extends ShoalActor {
             + location.resourceId()
             + " quarantined the one of its JobManager "
             + address
-            + " (it was unreachable for longer than the death watch allows); it can no longer talk to it from this actor system.";
+            + " (it was unreachable for longer than the death watch allows); it can no longer talk"
+            + " to it from this actor system.";
     log.error(description);
     listener.onQuarantined(description);
   }
 
   /** Whether {@code address} is the actor system of the current (or registering) JobManager. */
   private boolean isJobManagerAddress(Address address) {
-    if (connection instanceof Registered registered && registered.jobManager().path().address().equals(address)) {
+    if (connection instanceof Registered registered
+        && registered.jobManager().path().address().equals(address)) {
       return true;
     }
     if (jobManagerAddress == null) {
@@ -598,7 +683,10 @@ public final class TaskManager extends ShoalActor {
     try {
       return ActorPaths.fromString(jobManagerAddress).address().equals(address);
     } catch (RuntimeException e) {
-      log.debug("Cannot tell the actor system of JobManager address {}: {}", jobManagerAddress, e.getMessage());
+      log.debug(
+          "Cannot tell the actor system of JobManager address {}: {}",
+          jobManagerAddress,
+          e.getMessage());
       return false;
     }
   }
@@ -612,7 +700,10 @@ public final class TaskManager extends ShoalActor {
       case SendStackTrace.INSTANCE -> handleSendStackTrace();
       case NotifyWhenRegisteredAtJobManager.INSTANCE -> {
         if (connection instanceof Registered registered) {
-          getSender().tell(new RegisteredAtJobManager(location.resourceId(), registered.leaderSessionId()), getSelf());
+          getSender()
+              .tell(
+                  new RegisteredAtJobManager(location.resourceId(), registered.leaderSessionId()),
+                  getSelf());
         } else {
           registrationWaiters.add(getSender());
         }
@@ -638,14 +729,17 @@ public final class TaskManager extends ShoalActor {
 
   private void sendHeartbeat() {
     if (connection instanceof Registered registered) {
-      registered.jobManager().tell(new Heartbeat(registered.instanceId(), currentMetrics()), getSelf());
+      registered
+          .jobManager()
+          .tell(new Heartbeat(registered.instanceId(), currentMetrics()), getSelf());
     }
   }
 
   private MetricsReport currentMetrics() {
     MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
     double cpuLoad = -1;
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
       cpuLoad = os.getProcessCpuLoad();
     }
     return new MetricsReport(
@@ -663,12 +757,16 @@ public final class TaskManager extends ShoalActor {
         CompletableFuture.supplyAsync(
             () -> {
               StringBuilder text = new StringBuilder();
-              for (ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+              for (ThreadInfo info :
+                  ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
                 text.append(info);
               }
               return new StackTrace(location.resourceId(), text.toString());
             },
-            getContext().getSystem().dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher"));
+            getContext()
+                .getSystem()
+                .dispatchers()
+                .lookup("pekko.actor.default-blocking-io-dispatcher"));
     Patterns.pipe(dump, getContext().getDispatcher()).to(getSender(), getSelf());
   }
 
@@ -680,12 +778,17 @@ public final class TaskManager extends ShoalActor {
     switch (message) {
       case final Disconnect m -> handleDisconnect(m);
       case final StopCluster m -> {
-        log.info("Stopping TaskManager {} on request of {}: {}", location.resourceId(), getSender().path(), abbreviate(m.message()));
+        log.info(
+            "Stopping TaskManager {} on request of {}: {}",
+            location.resourceId(),
+            getSender().path(),
+            abbreviate(m.message()));
         connection = NotConnected.INSTANCE; // the JobManager is stopping too: no goodbye
         getContext().stop(getSelf());
       }
       case final FatalError m -> {
-        String description = "Fatal error in TaskManager " + location.resourceId() + ": " + m.description();
+        String description =
+            "Fatal error in TaskManager " + location.resourceId() + ": " + m.description();
         log.error("{}\n{}", abbreviate(description), abbreviate(m.cause()));
         listener.onFatalError(description);
         getContext().stop(getSelf());
@@ -708,14 +811,25 @@ public final class TaskManager extends ShoalActor {
   private void handleSubmitTask(SubmitTask m) {
     TaskDeploymentDescriptor descriptor = m.descriptor();
     if (!(connection instanceof Registered registered)) {
-      log.debug("Dropped task {} ({}): TaskManager {} is not registered at a JobManager.", descriptor.taskName(), descriptor.attemptId(), location.resourceId());
+      log.debug(
+          "Dropped task {} ({}): TaskManager {} is not registered at a JobManager.",
+          descriptor.taskName(),
+          descriptor.attemptId(),
+          location.resourceId());
       return;
     }
     if (tasks.containsKey(descriptor.attemptId())) {
-      log.warn("Ignored a second submission of task {} ({}), which is already here.", descriptor.taskName(), descriptor.attemptId());
+      log.warn(
+          "Ignored a second submission of task {} ({}), which is already here.",
+          descriptor.taskName(),
+          descriptor.attemptId());
       return;
     }
-    switch (slotTable.allocate(descriptor.targetSlot(), descriptor.jobId(), descriptor.vertexId(), descriptor.attemptId())) {
+    switch (slotTable.allocate(
+        descriptor.targetSlot(),
+        descriptor.jobId(),
+        descriptor.vertexId(),
+        descriptor.attemptId())) {
       case final Rejected r -> rejectTask(registered, descriptor, r.reason());
       case final Allocated a -> startTask(registered, descriptor, a.slot());
     }
@@ -727,7 +841,10 @@ public final class TaskManager extends ShoalActor {
     if (!descriptor.jars().isEmpty()) {
       JobLibraryCache cache = libraryCache();
       if (cache == null) {
-        rejectTask(registered, descriptor, "its job's jars cannot be stored here; see the TaskManager's log.");
+        rejectTask(
+            registered,
+            descriptor,
+            "its job's jars cannot be stored here; see the TaskManager's log.");
         slotTable.release(descriptor.attemptId());
         return;
       }
@@ -742,7 +859,11 @@ public final class TaskManager extends ShoalActor {
             configuration.taskCancellationTimeout(),
             checkpointExecutors,
             event -> self.tell(event, ActorRef.noSender()));
-    log.info("Starting task {} of job {} in slot {}.", abbreviate(task.name()), descriptor.jobId(), slot);
+    log.info(
+        "Starting task {} of job {} in slot {}.",
+        abbreviate(task.name()),
+        descriptor.jobId(),
+        slot);
     tasks.put(descriptor.attemptId(), new RunningTask(task, registered));
     try {
       task.start();
@@ -755,11 +876,25 @@ public final class TaskManager extends ShoalActor {
   }
 
   /** Reports a task that cannot start FAILED at once, without ever creating it. */
-  private void rejectTask(Registered registered, TaskDeploymentDescriptor descriptor, String reason) {
+  private void rejectTask(
+      Registered registered, TaskDeploymentDescriptor descriptor, String reason) {
     String description =
-        "TaskManager " + location.resourceId() + " cannot run task " + descriptor.taskName() + " (" + descriptor.attemptId() + ") of job " + descriptor.jobId() + ": " + reason;
+        "TaskManager "
+            + location.resourceId()
+            + " cannot run task "
+            + descriptor.taskName()
+            + " ("
+            + descriptor.attemptId()
+            + ") of job "
+            + descriptor.jobId()
+            + ": "
+            + reason;
     log.info("{}", abbreviate(description));
-    reportToJobManager(registered, failed(descriptor, SerializedThrowable.of(TaskSubmissionException.class.getName(), description)));
+    reportToJobManager(
+        registered,
+        failed(
+            descriptor,
+            SerializedThrowable.of(TaskSubmissionException.class.getName(), description)));
   }
 
   private void handleCancelTask(CancelTask m) {
@@ -767,7 +902,10 @@ public final class TaskManager extends ShoalActor {
     if (running == null) {
       // cancelling is idempotent: the task has ended (its final state went or goes to the
       // JobManager) or never came; answering a failure would only make noise at the JobManager
-      log.debug("Nothing to cancel: no task with execution attempt {} runs here; releasing what it produced.", m.attemptId());
+      log.debug(
+          "Nothing to cancel: no task with execution attempt {} runs here; releasing what it"
+              + " produced.",
+          m.attemptId());
       network.releasePartitionsOf(m.attemptId());
       getSender().tell(Acknowledge.INSTANCE, getSelf());
       return;
@@ -811,7 +949,10 @@ public final class TaskManager extends ShoalActor {
     }
   }
 
-  /** Frees the slot of a task that is over and reports the change to the JobManager that deployed it. */
+  /**
+   * Frees the slot of a task that is over and reports the change to the JobManager that deployed
+   * it.
+   */
   private void handleTaskStateChanged(TaskExecutionState state) {
     RunningTask running = tasks.get(state.attemptId());
     if (running == null) {
@@ -824,12 +965,20 @@ public final class TaskManager extends ShoalActor {
         libraryCache.release(running.task().descriptor());
       }
       int slot = slotTable.release(state.attemptId());
-      log.debug("Task {} left slot {}; {} of {} slots are free.", running.task().name(), slot, slotTable.freeSlots(), slotTable.numberOfSlots());
+      log.debug(
+          "Task {} left slot {}; {} of {} slots are free.",
+          running.task().name(),
+          slot,
+          slotTable.freeSlots(),
+          slotTable.numberOfSlots());
     }
     if (connection instanceof Registered registered && registered.equals(running.deployedUnder())) {
       reportToJobManager(registered, state);
     } else {
-      log.debug("Did not report task {} {}: the registration it was deployed under is over.", running.task().name(), state.state());
+      log.debug(
+          "Did not report task {} {}: the registration it was deployed under is over.",
+          running.task().name(),
+          state.state());
     }
   }
 
@@ -858,7 +1007,11 @@ public final class TaskManager extends ShoalActor {
   /** Cancels every task; each keeps its slot until its thread has ended. */
   private void cancelAllTasks(String reason) {
     if (!tasks.isEmpty()) {
-      log.info("Cancelling all {} tasks of TaskManager {}: {}", tasks.size(), location.resourceId(), reason);
+      log.info(
+          "Cancelling all {} tasks of TaskManager {}: {}",
+          tasks.size(),
+          location.resourceId(),
+          reason);
       tasks.values().forEach(running -> running.task().cancel());
     }
     if (network != null) {
@@ -873,15 +1026,20 @@ public final class TaskManager extends ShoalActor {
       if (accumulatorTransfer == null) {
         accumulatorTransfer = AccumulatorTransfer.create(getContext().getSystem());
       }
-      AccumulatorTransfer.Outgoing out = accumulatorTransfer.prepare(state.accumulators(), "task " + state.attemptId());
-      TaskExecutionState carried = new TaskExecutionState(state.jobId(), state.attemptId(), state.state(), state.error(), out.inline());
+      AccumulatorTransfer.Outgoing out =
+          accumulatorTransfer.prepare(state.accumulators(), "task " + state.attemptId());
+      TaskExecutionState carried =
+          new TaskExecutionState(
+              state.jobId(), state.attemptId(), state.state(), state.error(), out.inline());
       update = new UpdateTaskExecutionState(carried, out.stream());
     }
     registered.jobManager().tell(decorate(update), getSelf());
   }
 
-  private static TaskExecutionState failed(TaskDeploymentDescriptor descriptor, SerializedThrowable error) {
-    return new TaskExecutionState(descriptor.jobId(), descriptor.attemptId(), ExecutionState.FAILED, error, Map.of());
+  private static TaskExecutionState failed(
+      TaskDeploymentDescriptor descriptor, SerializedThrowable error) {
+    return new TaskExecutionState(
+        descriptor.jobId(), descriptor.attemptId(), ExecutionState.FAILED, error, Map.of());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -899,9 +1057,23 @@ public final class TaskManager extends ShoalActor {
     RunningTask running = tasks.get(m.attemptId());
     String refusal;
     if (running == null) {
-      refusal = "Task " + m.attemptId() + " of job " + m.jobId() + " is not running on TaskManager " + location.resourceId() + ".";
+      refusal =
+          "Task "
+              + m.attemptId()
+              + " of job "
+              + m.jobId()
+              + " is not running on TaskManager "
+              + location.resourceId()
+              + ".";
     } else if (!running.task().descriptor().jobId().equals(m.jobId())) {
-      refusal = "Task " + running.task().name() + " belongs to job " + running.task().descriptor().jobId() + ", not to job " + m.jobId() + ".";
+      refusal =
+          "Task "
+              + running.task().name()
+              + " belongs to job "
+              + running.task().descriptor().jobId()
+              + ", not to job "
+              + m.jobId()
+              + ".";
     } else {
       refusal = running.task().triggerCheckpoint(m.checkpointId(), m.timestamp(), m.options());
     }
@@ -909,7 +1081,11 @@ public final class TaskManager extends ShoalActor {
       log.debug("Declined checkpoint {} of job {}: {}", m.checkpointId(), m.jobId(), refusal);
       getSender()
           .tell(
-              new DeclineCheckpoint(m.jobId(), m.attemptId(), m.checkpointId(), SerializedThrowable.of(CheckpointException.class.getName(), refusal)),
+              new DeclineCheckpoint(
+                  m.jobId(),
+                  m.attemptId(),
+                  m.checkpointId(),
+                  SerializedThrowable.of(CheckpointException.class.getName(), refusal)),
               getSelf());
     }
   }
@@ -917,7 +1093,10 @@ public final class TaskManager extends ShoalActor {
   private void handleNotifyCheckpointComplete(NotifyCheckpointComplete m) {
     RunningTask running = tasks.get(m.attemptId());
     if (running == null) {
-      log.debug("Ignored completion of checkpoint {} for task {}, which does not run here.", m.checkpointId(), m.attemptId());
+      log.debug(
+          "Ignored completion of checkpoint {} for task {}, which does not run here.",
+          m.checkpointId(),
+          m.attemptId());
       return;
     }
     running.task().notifyCheckpointComplete(m.checkpointId());
@@ -927,7 +1106,11 @@ public final class TaskManager extends ShoalActor {
   private void sendCheckpointResponse(CheckpointMessage response) {
     RunningTask running = tasks.get(response.attemptId());
     if (running == null) {
-      log.debug("Dropped {} of checkpoint {}: task {} has ended.", response.getClass().getSimpleName(), response.checkpointId(), response.attemptId());
+      log.debug(
+          "Dropped {} of checkpoint {}: task {} has ended.",
+          response.getClass().getSimpleName(),
+          response.checkpointId(),
+          response.attemptId());
       return;
     }
     if (connection instanceof Registered registered && registered.equals(running.deployedUnder())) {

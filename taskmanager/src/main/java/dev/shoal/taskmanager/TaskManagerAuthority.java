@@ -10,12 +10,12 @@ import org.apache.pekko.actor.ActorRef;
  *
  * <ul>
  *   <li>Commands (tasks: SubmitTask, CancelTask, FailTask; checkpoints: TriggerCheckpoint,
- *       NotifyCheckpointComplete; control: Disconnect, StopCluster, FatalError) count only from
- *       the JobManager it is registered at, or from an actor of its own actor system (its own
- *       timers and tasks, a MiniCluster or a test in the same actor system). While it is not
- *       registered, no remote sender may command it.
- *   <li>A new leader address comes only from its own actor system (a leader retrieval service
- *       runs in the TaskManager's process).
+ *       NotifyCheckpointComplete; control: Disconnect, StopCluster, FatalError) count only from the
+ *       JobManager it is registered at, or from an actor of its own actor system (its own timers
+ *       and tasks, a MiniCluster or a test in the same actor system). While it is not registered,
+ *       no remote sender may command it.
+ *   <li>A new leader address comes only from its own actor system (a leader retrieval service runs
+ *       in the TaskManager's process).
  * </ul>
  *
  * <p>See {@link Authority} for what sender checks can and cannot prove without TLS.
@@ -38,12 +38,17 @@ final class TaskManagerAuthority {
       return null;
     }
     return jobManager == null
-        ? "the TaskManager is not registered at a JobManager, and takes commands from no remote sender meanwhile"
-        : "the TaskManager takes commands only from JobManager " + jobManager.path() + ", where it is registered";
+        ? "the TaskManager is not registered at a JobManager, and takes commands from no remote"
+            + " sender meanwhile"
+        : "the TaskManager takes commands only from JobManager "
+            + jobManager.path()
+            + ", where it is registered";
   }
 
   /** Why a new leader address from {@code sender} is refused, or null. */
   String leaderAddressRefusal(ActorRef sender) {
-    return senders.isLocal(sender) ? null : "the leading JobManager's address comes only from the TaskManager's own process";
+    return senders.isLocal(sender)
+        ? null
+        : "the leading JobManager's address comes only from the TaskManager's own process";
   }
 }

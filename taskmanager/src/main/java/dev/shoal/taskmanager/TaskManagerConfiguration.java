@@ -26,8 +26,8 @@ import java.util.Objects;
  * @param heartbeatInterval how often it sends heartbeats ({@code shoal.heartbeat.interval})
  * @param onQuarantine what to do when its actor system and the JobManager's are quarantined from
  *     each other, by either side ({@code shoal.taskmanager.on-quarantine})
- * @param taskCancellationInterval how often a cancelled task's thread is interrupted again while
- *     it runs ({@code shoal.taskmanager.task.cancellation-interval})
+ * @param taskCancellationInterval how often a cancelled task's thread is interrupted again while it
+ *     runs ({@code shoal.taskmanager.task.cancellation-interval})
  * @param taskCancellationTimeout after how long a cancelled task whose thread still runs is
  *     reported as an error; zero for never ({@code shoal.taskmanager.task.cancellation-timeout})
  * @param network the data exchange settings ({@code shoal.taskmanager.network})
@@ -71,15 +71,18 @@ public record TaskManagerConfiguration(
     Objects.requireNonNull(network, "network");
     if (checkpointIoThreads < 1) {
       throw new IllegalArgumentException(
-          "Invalid configuration shoal.taskmanager.checkpoint.io-threads: must be >= 1, was " + checkpointIoThreads);
+          "Invalid configuration shoal.taskmanager.checkpoint.io-threads: must be >= 1, was "
+              + checkpointIoThreads);
     }
     if (numberOfSlots < 1) {
       throw new IllegalArgumentException(
-          "Invalid configuration shoal.taskmanager.number-of-task-slots: must be >= 1, was " + numberOfSlots);
+          "Invalid configuration shoal.taskmanager.number-of-task-slots: must be >= 1, was "
+              + numberOfSlots);
     }
     if (maxRegistrationBackoff.compareTo(initialRegistrationBackoff) < 0) {
       throw new IllegalArgumentException(
-          "Invalid configuration shoal.taskmanager.registration.max-backoff: must be >= initial-backoff ("
+          "Invalid configuration shoal.taskmanager.registration.max-backoff: must be >="
+              + " initial-backoff ("
               + initialRegistrationBackoff
               + "), was "
               + maxRegistrationBackoff);
@@ -111,22 +114,39 @@ public record TaskManagerConfiguration(
       Duration taskCancellationInterval,
       Duration taskCancellationTimeout,
       NetworkConfiguration network) {
-    this(host, port, dataPort, numberOfSlots, initialRegistrationBackoff, maxRegistrationBackoff, refusedRegistrationBackoff,
-        registrationTimeout, heartbeatInterval, onQuarantine, taskCancellationInterval, taskCancellationTimeout, network,
+    this(
+        host,
+        port,
+        dataPort,
+        numberOfSlots,
+        initialRegistrationBackoff,
+        maxRegistrationBackoff,
+        refusedRegistrationBackoff,
+        registrationTimeout,
+        heartbeatInterval,
+        onQuarantine,
+        taskCancellationInterval,
+        taskCancellationTimeout,
+        network,
         DEFAULT_CHECKPOINT_IO_THREADS);
   }
 
   /** Reads the settings, naming the offending key when one is invalid. */
   public static TaskManagerConfiguration fromConfig(Config config) {
     String prefix = "shoal.taskmanager.";
-    String timeout = string(config, prefix + "registration.timeout").trim().toLowerCase(Locale.ROOT);
+    String timeout =
+        string(config, prefix + "registration.timeout").trim().toLowerCase(Locale.ROOT);
     String policy = string(config, prefix + "on-quarantine").trim().toUpperCase(Locale.ROOT);
     QuarantinePolicy onQuarantine;
     try {
       onQuarantine = QuarantinePolicy.valueOf(policy);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "Invalid configuration " + prefix + "on-quarantine: must be restart or exit, was " + policy, e);
+          "Invalid configuration "
+              + prefix
+              + "on-quarantine: must be restart or exit, was "
+              + policy,
+          e);
     }
     // read by the TaskManager where it creates its jar cache; checked here to fail at start-up
     positiveDuration(config, JobLibraryCache.FETCH_TIMEOUT);
@@ -155,10 +175,12 @@ public record TaskManagerConfiguration(
     try {
       value = config.getDuration(path);
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("Invalid configuration " + path + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid configuration " + path + ": " + e.getMessage(), e);
     }
     if (value.isNegative()) {
-      throw new IllegalArgumentException("Invalid configuration " + path + ": must be >= 0, was " + value);
+      throw new IllegalArgumentException(
+          "Invalid configuration " + path + ": must be >= 0, was " + value);
     }
     return value;
   }

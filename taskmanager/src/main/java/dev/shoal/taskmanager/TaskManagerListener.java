@@ -15,8 +15,8 @@ public interface TaskManagerListener {
 
   /**
    * A cancelled task's thread is still running after the cancellation timeout; the TaskManager
-   * keeps interrupting it and keeps its slot occupied. Flink 1.x treats this as fatal; Shoal
-   * leaves the decision to the process. Does nothing by default.
+   * keeps interrupting it and keeps its slot occupied. Flink 1.x treats this as fatal; Shoal leaves
+   * the decision to the process. Does nothing by default.
    */
   default void onTaskCancellationTimeout(String description) {}
 

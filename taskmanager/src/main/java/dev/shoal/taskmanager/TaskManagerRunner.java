@@ -26,14 +26,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs one TaskManager in an actor system of its own: the {@code main} of {@code
- * taskmanager.jar}, and what a MiniCluster starts per TaskManager when components get their own
- * actor systems.
+ * Runs one TaskManager in an actor system of its own: the {@code main} of {@code taskmanager.jar},
+ * and what a MiniCluster starts per TaskManager when components get their own actor systems.
  *
  * <p>It is the TaskManager's {@link TaskManagerListener}. When the JobManager quarantines this
- * actor system, or this one quarantines the JobManager's (Flink 1.x's unrecoverable state: after
- * a pause past the heartbeat timeout, say), the runner either starts a fresh actor system
- * with a new TaskManager of the same ResourceID, which registers again, or ends with {@link
+ * actor system, or this one quarantines the JobManager's (Flink 1.x's unrecoverable state: after a
+ * pause past the heartbeat timeout, say), the runner either starts a fresh actor system with a new
+ * TaskManager of the same ResourceID, which registers again, or ends with {@link
  * ExitCode#QUARANTINED}, as {@code shoal.taskmanager.on-quarantine} says. {@link #exitCode()}
  * completes with the code the process should exit with once the TaskManager is gone for good.
  */
@@ -65,12 +64,13 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
   }
 
   /**
-   * Starts an actor system on {@code shoal.taskmanager.host:port} with a TaskManager that
-   * registers at {@code jobManagerAddress}.
+   * Starts an actor system on {@code shoal.taskmanager.host:port} with a TaskManager that registers
+   * at {@code jobManagerAddress}.
    *
    * @throws IllegalArgumentException when the configuration is invalid
    */
-  public static TaskManagerRunner start(Config config, String jobManagerAddress, ResourceID resourceId) {
+  public static TaskManagerRunner start(
+      Config config, String jobManagerAddress, ResourceID resourceId) {
     TaskManagerRunner runner = new TaskManagerRunner(config, jobManagerAddress, resourceId);
     runner.startActorSystem();
     return runner;
@@ -84,12 +84,16 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
             config);
     TaskManagerLocation location =
         new TaskManagerLocation(
-            resourceId, configuration.host(), ProcessSupport.boundPort(newSystem), configuration.dataPort());
+            resourceId,
+            configuration.host(),
+            ProcessSupport.boundPort(newSystem),
+            configuration.dataPort());
     ActorRef newTaskManager =
         newSystem.actorOf(
             TaskManager.props(configuration, location, jobManagerAddress, this),
             ShoalActorSystems.TASK_MANAGER_NAME);
-    newSystem.actorOf(ProcessReaper.props(newTaskManager, newSystem::terminate), "taskmanager-reaper");
+    newSystem.actorOf(
+        ProcessReaper.props(newTaskManager, newSystem::terminate), "taskmanager-reaper");
     system = newSystem;
     taskManager = newTaskManager;
     ShoalActorSystems.whenTerminated(newSystem).thenRunAsync(this::afterActorSystemTerminated);
@@ -125,10 +129,17 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
       return;
     }
     if (configuration.onQuarantine() == QuarantinePolicy.EXIT) {
-      log().error("Exiting with code {} as shoal.taskmanager.on-quarantine = exit.", ExitCode.QUARANTINED.code());
+      log()
+          .error(
+              "Exiting with code {} as shoal.taskmanager.on-quarantine = exit.",
+              ExitCode.QUARANTINED.code());
       pendingExit = ExitCode.QUARANTINED;
     } else {
-      log().warn("Restarting the actor system of TaskManager {} as shoal.taskmanager.on-quarantine = restart.", resourceId);
+      log()
+          .warn(
+              "Restarting the actor system of TaskManager {} as shoal.taskmanager.on-quarantine ="
+                  + " restart.",
+              resourceId);
       restartRequested = true;
     }
     system.terminate();
@@ -185,20 +196,29 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
         description = "The JobManager (default shoal.jobmanager.host:shoal.jobmanager.port).")
     HostPort jobManager;
 
-    @Option(names = "--slots", description = "Task slots (shoal.taskmanager.number-of-task-slots, default 1).")
+    @Option(
+        names = "--slots",
+        description = "Task slots (shoal.taskmanager.number-of-task-slots, default 1).")
     Integer slots;
 
-    @Option(names = "--host", description = "Host to bind to and announce (shoal.taskmanager.host).")
+    @Option(
+        names = "--host",
+        description = "Host to bind to and announce (shoal.taskmanager.host).")
     String host;
 
-    @Option(names = "--port", description = "Port to bind to, 0 = any (shoal.taskmanager.port, default 0).")
+    @Option(
+        names = "--port",
+        description = "Port to bind to, 0 = any (shoal.taskmanager.port, default 0).")
     Integer port;
 
     @Option(names = "--config", description = "HOCON configuration file.")
     Path configFile;
 
-    @Option(names = "-D", description = "Configuration override, e.g. -D shoal.heartbeat.interval=2s;"
-        + " shoal.log.* keys (e.g. -D shoal.log.level=DEBUG) configure logging.")
+    @Option(
+        names = "-D",
+        description =
+            "Configuration override, e.g. -D shoal.heartbeat.interval=2s;"
+                + " shoal.log.* keys (e.g. -D shoal.log.level=DEBUG) configure logging.")
     Map<String, String> properties = new HashMap<>();
 
     @Override
@@ -217,8 +237,9 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
       TaskManagerRunner runner;
       try {
         // the process's own shutdown hook (ProcessSupport.stopOnSignal) stops it, not Pekko's
-        Config config = ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
-            .withFallback(ProcessSupport.loadConfig(configFile, overrides));
+        Config config =
+            ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
+                .withFallback(ProcessSupport.loadConfig(configFile, overrides));
         runner = start(config, jobManagerAddress(config), ResourceID.generate());
       } catch (IllegalArgumentException e) {
         // a bad setting: the message names it, a stack trace would only bury it
@@ -231,11 +252,21 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
         return ExitCode.STARTUP_FAILURE.code();
       }
       ProcessSupport.stopOnSignal("TaskManager " + runner.resourceId(), runner::close);
-      log().info("TaskManager {} is running (pid {}), registering at {}.", runner.resourceId(), ProcessSupport.pid(), runner.jobManagerAddress);
+      log()
+          .info(
+              "TaskManager {} is running (pid {}), registering at {}.",
+              runner.resourceId(),
+              ProcessSupport.pid(),
+              runner.jobManagerAddress);
       ProcessSupport.announceReady("TaskManager", runner.resourceId().value());
       ExitCode code = runner.exitCode().join();
       if (!ProcessSupport.ending()) {
-        log().info("TaskManager {} stopped with exit code {} ({}).", runner.resourceId(), code.code(), code);
+        log()
+            .info(
+                "TaskManager {} stopped with exit code {} ({}).",
+                runner.resourceId(),
+                code.code(),
+                code);
       }
       return code.code();
     }
@@ -258,7 +289,10 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
 
   /** The command line of taskmanager.jar, with Shoal's converters, errors and exit codes. */
   static CommandLine commandLine() {
-    return CommandLines.configure(new CommandLine(new Cli()), ExitCode.USAGE.code(),
-        ExitCode.STARTUP_FAILURE.code(), ExitCode.descriptions());
+    return CommandLines.configure(
+        new CommandLine(new Cli()),
+        ExitCode.USAGE.code(),
+        ExitCode.STARTUP_FAILURE.code(),
+        ExitCode.descriptions());
   }
 }

@@ -14,17 +14,22 @@ final class CheckpointConfigurationTest {
   @Test
   void shouldWriteStateOnFourThreadsByDefault() {
     // when
-    TaskManagerConfiguration configuration = TaskManagerConfiguration.fromConfig(ConfigFactory.load());
+    TaskManagerConfiguration configuration =
+        TaskManagerConfiguration.fromConfig(ConfigFactory.load());
 
     // then
-    assertThat(configuration.checkpointIoThreads()).isEqualTo(TaskManagerConfiguration.DEFAULT_CHECKPOINT_IO_THREADS).isEqualTo(4);
+    assertThat(configuration.checkpointIoThreads())
+        .isEqualTo(TaskManagerConfiguration.DEFAULT_CHECKPOINT_IO_THREADS)
+        .isEqualTo(4);
   }
 
   @Test
   void shouldReadTheNumberOfIoThreads() {
     // when
     TaskManagerConfiguration configuration =
-        TaskManagerConfiguration.fromConfig(ConfigFactory.parseString("shoal.taskmanager.checkpoint.io-threads = 7").withFallback(ConfigFactory.load()));
+        TaskManagerConfiguration.fromConfig(
+            ConfigFactory.parseString("shoal.taskmanager.checkpoint.io-threads = 7")
+                .withFallback(ConfigFactory.load()));
 
     // then
     assertThat(configuration.checkpointIoThreads()).isEqualTo(7);
@@ -36,7 +41,8 @@ final class CheckpointConfigurationTest {
     assertThatThrownBy(
             () ->
                 TaskManagerConfiguration.fromConfig(
-                    ConfigFactory.parseString("shoal.taskmanager.checkpoint.io-threads = 0").withFallback(ConfigFactory.load())))
+                    ConfigFactory.parseString("shoal.taskmanager.checkpoint.io-threads = 0")
+                        .withFallback(ConfigFactory.load())))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("shoal.taskmanager.checkpoint.io-threads");
   }

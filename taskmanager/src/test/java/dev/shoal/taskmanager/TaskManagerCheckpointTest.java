@@ -75,8 +75,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The TaskManager side of checkpoints, against a {@link TestKit} probe that plays the JobManager:
- * triggering sources, barrier alignment in a task with two inputs, the asynchronous state files
- * and their acknowledgements, declines, completion notifications, and restore from a handle.
+ * triggering sources, barrier alignment in a task with two inputs, the asynchronous state files and
+ * their acknowledgements, declines, completion notifications, and restore from a handle.
  *
  * <p>Time is real: tasks run on real threads. The test's invokables below are scripted through
  * per-test command queues and report what they do to a probe, so nothing is waited for blindly.
@@ -104,7 +104,9 @@ final class TaskManagerCheckpointTest {
 
   @BeforeAll
   static void startSystem() {
-    system = ShoalActorSystems.start("TaskManagerCheckpointTest", ShoalActorSystems.local(), ConfigFactory.empty());
+    system =
+        ShoalActorSystems.start(
+            "TaskManagerCheckpointTest", ShoalActorSystems.local(), ConfigFactory.empty());
   }
 
   @AfterAll
@@ -147,13 +149,15 @@ final class TaskManagerCheckpointTest {
     cluster.trigger(source, 1);
 
     // then: its state (3 records emitted) lies in the file of the acknowledgement
-    AcknowledgeCheckpoint ack = cluster.expectCheckpointMessage(AcknowledgeCheckpoint.class, source.attemptId());
+    AcknowledgeCheckpoint ack =
+        cluster.expectCheckpointMessage(AcknowledgeCheckpoint.class, source.attemptId());
     assertThat(ack.jobId()).isEqualTo(jobId);
     assertThat(ack.checkpointId()).isEqualTo(1);
     tasks.expectMsgEquals(EXPECT, new Snapshotted("source", 1, "3"));
     Path file = Path.of(ack.state().path());
     assertThat(file).isAbsolute().hasParent(checkpoints.resolve("chk-1"));
-    assertThat(file.getFileName().toString()).isEqualTo(source.vertexId() + "-0-" + source.attemptId() + ".state");
+    assertThat(file.getFileName().toString())
+        .isEqualTo(source.vertexId() + "-0-" + source.attemptId() + ".state");
     assertThat(Files.size(file)).isEqualTo(ack.state().sizeBytes()).isEqualTo(Long.BYTES);
 
     // and when: the next attempt is deployed with the handle
@@ -174,7 +178,17 @@ final class TaskManagerCheckpointTest {
     TestKit tasks = taskProbe();
     JobID jobId = JobID.generate();
     Map<String, String> settings = Map.of(LargeStateSource.SIZE_KEY, String.valueOf(100L << 20));
-    TaskDeploymentDescriptor source = descriptor(jobId, JobVertexID.generate(), "large", LargeStateSource.class, 0, settings, List.of(), List.of(), null);
+    TaskDeploymentDescriptor source =
+        descriptor(
+            jobId,
+            JobVertexID.generate(),
+            "large",
+            LargeStateSource.class,
+            0,
+            settings,
+            List.of(),
+            List.of(),
+            null);
     cluster.submit(source);
     tasks.expectMsgEquals(EXPECT, new Started("large", 0));
 
@@ -182,7 +196,8 @@ final class TaskManagerCheckpointTest {
     cluster.trigger(source, 4);
 
     // then
-    AcknowledgeCheckpoint ack = cluster.expectCheckpointMessage(AcknowledgeCheckpoint.class, source.attemptId());
+    AcknowledgeCheckpoint ack =
+        cluster.expectCheckpointMessage(AcknowledgeCheckpoint.class, source.attemptId());
     LargeState written = tasks.expectMsgClass(EXPECT, LargeState.class);
     assertThat(ack.state().sizeBytes()).isEqualTo(100L << 20).isEqualTo(written.bytes());
     assertThat(Files.size(Path.of(ack.state().path()))).isEqualTo(100L << 20);
@@ -190,7 +205,16 @@ final class TaskManagerCheckpointTest {
     // and when: restored from it
     cluster.cancel(source);
     TaskDeploymentDescriptor restored =
-        descriptor(jobId, source.vertexId(), "large", LargeStateSource.class, 0, settings, List.of(), List.of(), new TaskRestore(4, ack.state()));
+        descriptor(
+            jobId,
+            source.vertexId(),
+            "large",
+            LargeStateSource.class,
+            0,
+            settings,
+            List.of(),
+            List.of(),
+            new TaskRestore(4, ack.state()));
     cluster.submit(restored);
 
     // then: every byte came back
@@ -204,7 +228,8 @@ final class TaskManagerCheckpointTest {
     // given
     Cluster cluster = startCluster("tm-cp-source-notify");
     TestKit tasks = taskProbe();
-    TaskDeploymentDescriptor source = source(JobID.generate(), JobVertexID.generate(), "source", 0, null);
+    TaskDeploymentDescriptor source =
+        source(JobID.generate(), JobVertexID.generate(), "source", 0, null);
     cluster.submit(source);
     tasks.expectMsgEquals(EXPECT, new Started("source", 0));
 
@@ -229,7 +254,16 @@ final class TaskManagerCheckpointTest {
     Cluster cluster = startCluster("tm-cp-notify-throws");
     TestKit tasks = taskProbe();
     TaskDeploymentDescriptor source =
-        descriptor(JobID.generate(), JobVertexID.generate(), "source", ScriptedSource.class, 0, Map.of(ScriptedSource.FAIL_ON_COMPLETE, "true"), List.of(), List.of(), null);
+        descriptor(
+            JobID.generate(),
+            JobVertexID.generate(),
+            "source",
+            ScriptedSource.class,
+            0,
+            Map.of(ScriptedSource.FAIL_ON_COMPLETE, "true"),
+            List.of(),
+            List.of(),
+            null);
     cluster.submit(source);
     tasks.expectMsgEquals(EXPECT, new Started("source", 0));
 
@@ -238,7 +272,9 @@ final class TaskManagerCheckpointTest {
 
     // then
     TaskExecutionState failed = cluster.expectState(source, ExecutionState.FAILED);
-    assertThat(failed.error().message()).contains("checkpoint 5 completed").contains("Testing cannot commit 5");
+    assertThat(failed.error().message())
+        .contains("checkpoint 5 completed")
+        .contains("Testing cannot commit 5");
   }
 
   @Test
@@ -247,7 +283,12 @@ final class TaskManagerCheckpointTest {
     Cluster cluster = startCluster("tm-cp-restore-missing");
     Path missing = checkpoints.resolve("chk-9").resolve("gone.state");
     TaskDeploymentDescriptor source =
-        source(JobID.generate(), JobVertexID.generate(), "source", 0, new TaskRestore(9, new TaskStateHandle(missing.toString(), 8)));
+        source(
+            JobID.generate(),
+            JobVertexID.generate(),
+            "source",
+            0,
+            new TaskRestore(9, new TaskStateHandle(missing.toString(), 8)));
 
     // when
     cluster.submit(source);
@@ -262,10 +303,21 @@ final class TaskManagerCheckpointTest {
     // given: a restore that points nowhere, for an invokable without state
     Cluster cluster = startCluster("tm-cp-restore-plain");
     TestKit tasks = taskProbe();
-    TaskRestore nowhere = new TaskRestore(2, new TaskStateHandle(checkpoints.resolve("none.state").toString(), 1));
+    TaskRestore nowhere =
+        new TaskRestore(2, new TaskStateHandle(checkpoints.resolve("none.state").toString(), 1));
 
     // when
-    TaskDeploymentDescriptor plain = descriptor(JobID.generate(), JobVertexID.generate(), "plain", PlainSource.class, 0, Map.of(), List.of(), List.of(), nowhere);
+    TaskDeploymentDescriptor plain =
+        descriptor(
+            JobID.generate(),
+            JobVertexID.generate(),
+            "plain",
+            PlainSource.class,
+            0,
+            Map.of(),
+            List.of(),
+            List.of(),
+            nowhere);
     cluster.submit(plain);
 
     // then: the restore is ignored
@@ -279,13 +331,25 @@ final class TaskManagerCheckpointTest {
     Cluster cluster = startCluster("tm-cp-drop-write");
     TestKit tasks = taskProbe();
     TaskDeploymentDescriptor source =
-        descriptor(JobID.generate(), JobVertexID.generate(), "source", ScriptedSource.class, 0, Map.of(ScriptedSource.HANG_ON_WRITE, "true"), List.of(), List.of(), null);
+        descriptor(
+            JobID.generate(),
+            JobVertexID.generate(),
+            "source",
+            ScriptedSource.class,
+            0,
+            Map.of(ScriptedSource.HANG_ON_WRITE, "true"),
+            List.of(),
+            List.of(),
+            null);
     cluster.submit(source);
     tasks.expectMsgEquals(EXPECT, new Started("source", 0));
     cluster.trigger(source, 1);
     tasks.expectMsgEquals(EXPECT, new Snapshotted("source", 1, "0"));
     tasks.expectMsgEquals(EXPECT, new Writing("source", 1));
-    Path file = checkpoints.resolve("chk-1").resolve(source.vertexId() + "-0-" + source.attemptId() + ".state");
+    Path file =
+        checkpoints
+            .resolve("chk-1")
+            .resolve(source.vertexId() + "-0-" + source.attemptId() + ".state");
     assertThat(file).exists();
 
     // when
@@ -301,7 +365,8 @@ final class TaskManagerCheckpointTest {
     // given
     Cluster cluster = startCluster("tm-cp-finished");
     TestKit tasks = taskProbe();
-    TaskDeploymentDescriptor source = source(JobID.generate(), JobVertexID.generate(), "source", 0, null);
+    TaskDeploymentDescriptor source =
+        source(JobID.generate(), JobVertexID.generate(), "source", 0, null);
     cluster.submit(source);
     tasks.expectMsgEquals(EXPECT, new Started("source", 0));
     command("source", "end");
@@ -311,7 +376,8 @@ final class TaskManagerCheckpointTest {
     cluster.trigger(source, 2);
 
     // then
-    DeclineCheckpoint decline = cluster.expectCheckpointMessage(DeclineCheckpoint.class, source.attemptId());
+    DeclineCheckpoint decline =
+        cluster.expectCheckpointMessage(DeclineCheckpoint.class, source.attemptId());
     assertThat(decline.checkpointId()).isEqualTo(2);
     assertThat(decline.reason().message()).contains("is not running on TaskManager");
   }
@@ -329,13 +395,16 @@ final class TaskManagerCheckpointTest {
     JobID jobId = JobID.generate();
 
     // when
-    cluster.taskManager.tell(new TriggerCheckpoint(jobId, unknown, 3, 0, options(3)), coordinator.getRef());
+    cluster.taskManager.tell(
+        new TriggerCheckpoint(jobId, unknown, 3, 0, options(3)), coordinator.getRef());
 
     // then
     DeclineCheckpoint decline = coordinator.expectMsgClass(EXPECT, DeclineCheckpoint.class);
     assertThat(decline.attemptId()).isEqualTo(unknown);
     assertThat(decline.checkpointId()).isEqualTo(3);
-    assertThat(decline.reason().message()).contains(unknown.toString()).contains("is not running on TaskManager");
+    assertThat(decline.reason().message())
+        .contains(unknown.toString())
+        .contains("is not running on TaskManager");
   }
 
   @Test
@@ -343,7 +412,17 @@ final class TaskManagerCheckpointTest {
     // given
     Cluster cluster = startCluster("tm-cp-plain");
     TestKit tasks = taskProbe();
-    TaskDeploymentDescriptor plain = descriptor(JobID.generate(), JobVertexID.generate(), "plain", PlainSource.class, 0, Map.of(), List.of(), List.of(), null);
+    TaskDeploymentDescriptor plain =
+        descriptor(
+            JobID.generate(),
+            JobVertexID.generate(),
+            "plain",
+            PlainSource.class,
+            0,
+            Map.of(),
+            List.of(),
+            List.of(),
+            null);
     cluster.submit(plain);
     tasks.expectMsgEquals(EXPECT, new Started("plain", 0));
 
@@ -351,8 +430,11 @@ final class TaskManagerCheckpointTest {
     cluster.trigger(plain, 1);
 
     // then
-    DeclineCheckpoint decline = cluster.expectCheckpointMessage(DeclineCheckpoint.class, plain.attemptId());
-    assertThat(decline.reason().message()).contains(PlainSource.class.getName()).contains("does not implement CheckpointableInvokable");
+    DeclineCheckpoint decline =
+        cluster.expectCheckpointMessage(DeclineCheckpoint.class, plain.attemptId());
+    assertThat(decline.reason().message())
+        .contains(PlainSource.class.getName())
+        .contains("does not implement CheckpointableInvokable");
   }
 
   @Test
@@ -361,7 +443,16 @@ final class TaskManagerCheckpointTest {
     Cluster cluster = startCluster("tm-cp-snapshot-throws");
     TestKit tasks = taskProbe();
     TaskDeploymentDescriptor source =
-        descriptor(JobID.generate(), JobVertexID.generate(), "source", ScriptedSource.class, 0, Map.of(ScriptedSource.FAIL_ON_SNAPSHOT, "true"), List.of(), List.of(), null);
+        descriptor(
+            JobID.generate(),
+            JobVertexID.generate(),
+            "source",
+            ScriptedSource.class,
+            0,
+            Map.of(ScriptedSource.FAIL_ON_SNAPSHOT, "true"),
+            List.of(),
+            List.of(),
+            null);
     cluster.submit(source);
     tasks.expectMsgEquals(EXPECT, new Started("source", 0));
 
@@ -369,9 +460,12 @@ final class TaskManagerCheckpointTest {
     cluster.trigger(source, 6);
 
     // then
-    DeclineCheckpoint decline = cluster.expectCheckpointMessage(DeclineCheckpoint.class, source.attemptId());
+    DeclineCheckpoint decline =
+        cluster.expectCheckpointMessage(DeclineCheckpoint.class, source.attemptId());
     assertThat(decline.checkpointId()).isEqualTo(6);
-    assertThat(decline.reason().message()).contains("could not snapshot").contains("Testing cannot snapshot 6");
+    assertThat(decline.reason().message())
+        .contains("could not snapshot")
+        .contains("Testing cannot snapshot 6");
 
     // and then: the task goes on
     command("source", "emit:x");
@@ -383,7 +477,8 @@ final class TaskManagerCheckpointTest {
   // ------------------------------------------------------------------------------------------
 
   @Test
-  void shouldAlignBarriersOfTwoInputsSoThatTheSnapshotHoldsNothingAfterTheBarrier() throws Exception {
+  void shouldAlignBarriersOfTwoInputsSoThatTheSnapshotHoldsNothingAfterTheBarrier()
+      throws Exception {
     // given: sources left and right feeding a counting task; three records each went through
     Cluster cluster = startCluster("tm-cp-align");
     TestKit tasks = taskProbe();
@@ -417,7 +512,9 @@ final class TaskManagerCheckpointTest {
     // then: the snapshot holds exactly what came before the barriers; then the held records flow
     cluster.expectCheckpointMessage(AcknowledgeCheckpoint.class, pipeline.right().attemptId());
     tasks.expectMsgEquals(EXPECT, new Snapshotted("right", 1, "3"));
-    AcknowledgeCheckpoint ack = cluster.expectCheckpointMessage(AcknowledgeCheckpoint.class, pipeline.counter().attemptId());
+    AcknowledgeCheckpoint ack =
+        cluster.expectCheckpointMessage(
+            AcknowledgeCheckpoint.class, pipeline.counter().attemptId());
     assertThat(stateLines(ack)).containsExactlyInAnyOrder("l1", "l2", "l3", "r1", "r2", "r3");
     assertThat(ack.alignmentNanos()).isPositive();
     assertThat(expectProcessed(tasks, 3)).containsExactly("l4", "l5", "l6");
@@ -425,16 +522,26 @@ final class TaskManagerCheckpointTest {
     // and when: the counter is restored from its handle, its state is the snapshot's
     cluster.cancel(pipeline.counter());
     TaskDeploymentDescriptor again =
-        descriptor(pipeline.counter().jobId(), pipeline.counter().vertexId(), "counter", Counter.class, 2, Map.of(), List.of(), pipeline.counter().inputGates(),
+        descriptor(
+            pipeline.counter().jobId(),
+            pipeline.counter().vertexId(),
+            "counter",
+            Counter.class,
+            2,
+            Map.of(),
+            List.of(),
+            pipeline.counter().inputGates(),
             new TaskRestore(1, ack.state()));
     cluster.submit(again);
     Restored restored = tasks.expectMsgClass(EXPECT, Restored.class);
     assertThat(restored.vertex()).isEqualTo("counter");
-    assertThat(List.of(restored.state().split("\n"))).containsExactlyInAnyOrder("l1", "l2", "l3", "r1", "r2", "r3");
+    assertThat(List.of(restored.state().split("\n")))
+        .containsExactlyInAnyOrder("l1", "l2", "l3", "r1", "r2", "r3");
   }
 
   @Test
-  void shouldAlignABarrierThatArrivesOverTheNetworkAndReleaseTheHeldRecordsInOrder() throws Exception {
+  void shouldAlignABarrierThatArrivesOverTheNetworkAndReleaseTheHeldRecordsInOrder()
+      throws Exception {
     // given: left runs on another TaskManager and reaches the counter over the data connection
     Cluster local = startCluster("tm-cp-remote-a");
     Cluster remote = startCluster("tm-cp-remote-b");
@@ -445,17 +552,41 @@ final class TaskManagerCheckpointTest {
     TaskDeploymentDescriptor right = sourceInto(jobId, "right", 0, counterVertex);
     List<InputGateDeploymentDescriptor> gates =
         List.of(
-            new InputGateDeploymentDescriptor(0, left.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(left.attemptId(), 0), 0, remote.dataLocation()))),
-            new InputGateDeploymentDescriptor(1, right.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(right.attemptId(), 0), 0, local.location))));
-    TaskDeploymentDescriptor counter = descriptor(jobId, counterVertex, "counter", Counter.class, 1, Map.of(), List.of(), gates, null);
+            new InputGateDeploymentDescriptor(
+                0,
+                left.vertexId(),
+                List.of(
+                    new InputChannelDeploymentDescriptor(
+                        new ResultPartitionID(left.attemptId(), 0), 0, remote.dataLocation()))),
+            new InputGateDeploymentDescriptor(
+                1,
+                right.vertexId(),
+                List.of(
+                    new InputChannelDeploymentDescriptor(
+                        new ResultPartitionID(right.attemptId(), 0), 0, local.location))));
+    TaskDeploymentDescriptor counter =
+        descriptor(
+            jobId, counterVertex, "counter", Counter.class, 1, Map.of(), List.of(), gates, null);
     remote.submit(left);
     local.submit(right);
     local.submit(counter);
-    List<Object> started = List.of(tasks.expectMsgClass(EXPECT, Started.class), tasks.expectMsgClass(EXPECT, Started.class), tasks.expectMsgClass(EXPECT, Started.class));
-    assertThat(started).containsExactlyInAnyOrder(new Started("left", 0), new Started("right", 0), new Started("counter", 0));
+    List<Object> started =
+        List.of(
+            tasks.expectMsgClass(EXPECT, Started.class),
+            tasks.expectMsgClass(EXPECT, Started.class),
+            tasks.expectMsgClass(EXPECT, Started.class));
+    assertThat(started)
+        .containsExactlyInAnyOrder(
+            new Started("left", 0), new Started("right", 0), new Started("counter", 0));
     command("left", "emit:l0");
     command("right", "emit:r0");
-    expectAll(tasks, List.of(new Emitted("left", "l0"), new Processed("l0"), new Emitted("right", "r0"), new Processed("r0")));
+    expectAll(
+        tasks,
+        List.of(
+            new Emitted("left", "l0"),
+            new Processed("l0"),
+            new Emitted("right", "r0"),
+            new Processed("r0")));
 
     // when: left's barrier, then more records of left than its credits and buffers hold
     remote.trigger(left, 1);
@@ -472,7 +603,8 @@ final class TaskManagerCheckpointTest {
     local.trigger(right, 1);
 
     // then: the snapshot has nothing of left after its barrier; the held records follow in order
-    AcknowledgeCheckpoint ack = local.expectCheckpointMessage(AcknowledgeCheckpoint.class, counter.attemptId());
+    AcknowledgeCheckpoint ack =
+        local.expectCheckpointMessage(AcknowledgeCheckpoint.class, counter.attemptId());
     assertThat(stateLines(ack)).containsExactlyInAnyOrder("l0", "r0");
     assertThat(expectProcessed(tasks, 300)).containsExactlyElementsOf(after);
   }
@@ -492,11 +624,15 @@ final class TaskManagerCheckpointTest {
     cluster.trigger(pipeline.right(), 2);
 
     // then: 1 is declined, 2 completes once left brings it too
-    DeclineCheckpoint decline = cluster.expectCheckpointMessage(DeclineCheckpoint.class, pipeline.counter().attemptId());
+    DeclineCheckpoint decline =
+        cluster.expectCheckpointMessage(DeclineCheckpoint.class, pipeline.counter().attemptId());
     assertThat(decline.checkpointId()).isEqualTo(1);
-    assertThat(decline.reason().message()).contains("barrier 2 arrived before the barriers of checkpoint 1 were aligned");
+    assertThat(decline.reason().message())
+        .contains("barrier 2 arrived before the barriers of checkpoint 1 were aligned");
     cluster.trigger(pipeline.left(), 2);
-    AcknowledgeCheckpoint ack = cluster.expectCheckpointMessage(AcknowledgeCheckpoint.class, pipeline.counter().attemptId());
+    AcknowledgeCheckpoint ack =
+        cluster.expectCheckpointMessage(
+            AcknowledgeCheckpoint.class, pipeline.counter().attemptId());
     assertThat(ack.checkpointId()).isEqualTo(2);
     assertThat(stateLines(ack)).containsExactly("l1");
   }
@@ -512,7 +648,8 @@ final class TaskManagerCheckpointTest {
     cluster.trigger(pipeline.counter(), 1);
 
     // then
-    DeclineCheckpoint decline = cluster.expectCheckpointMessage(DeclineCheckpoint.class, pipeline.counter().attemptId());
+    DeclineCheckpoint decline =
+        cluster.expectCheckpointMessage(DeclineCheckpoint.class, pipeline.counter().attemptId());
     assertThat(decline.reason().message()).contains("has inputs");
   }
 
@@ -550,7 +687,9 @@ final class TaskManagerCheckpointTest {
 
     // then
     TaskExecutionState failed = cluster.expectState(pipeline.counter(), ExecutionState.FAILED);
-    assertThat(failed.error().message()).contains("checkpoint 8 completed").contains("Testing cannot commit 8");
+    assertThat(failed.error().message())
+        .contains("checkpoint 8 completed")
+        .contains("Testing cannot commit 8");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -564,40 +703,83 @@ final class TaskManagerCheckpointTest {
    * @param right the right source
    * @param counter the task with two inputs
    */
-  private record Pipeline(TaskDeploymentDescriptor left, TaskDeploymentDescriptor right, TaskDeploymentDescriptor counter) {}
+  private record Pipeline(
+      TaskDeploymentDescriptor left,
+      TaskDeploymentDescriptor right,
+      TaskDeploymentDescriptor counter) {}
 
   private Pipeline deployPipeline(Cluster cluster, TestKit tasks) {
     return deployPipeline(cluster, tasks, Map.of());
   }
 
-  private Pipeline deployPipeline(Cluster cluster, TestKit tasks, Map<String, String> counterSettings) {
+  private Pipeline deployPipeline(
+      Cluster cluster, TestKit tasks, Map<String, String> counterSettings) {
     JobID jobId = JobID.generate();
     JobVertexID counterVertex = JobVertexID.generate();
     TaskDeploymentDescriptor left = sourceInto(jobId, "left", 0, counterVertex);
     TaskDeploymentDescriptor right = sourceInto(jobId, "right", 1, counterVertex);
     List<InputGateDeploymentDescriptor> gates =
         List.of(
-            new InputGateDeploymentDescriptor(0, left.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(left.attemptId(), 0), 0, cluster.location))),
-            new InputGateDeploymentDescriptor(1, right.vertexId(), List.of(new InputChannelDeploymentDescriptor(new ResultPartitionID(right.attemptId(), 0), 0, cluster.location))));
-    TaskDeploymentDescriptor counter = descriptor(jobId, counterVertex, "counter", Counter.class, 2, counterSettings, List.of(), gates, null);
+            new InputGateDeploymentDescriptor(
+                0,
+                left.vertexId(),
+                List.of(
+                    new InputChannelDeploymentDescriptor(
+                        new ResultPartitionID(left.attemptId(), 0), 0, cluster.location))),
+            new InputGateDeploymentDescriptor(
+                1,
+                right.vertexId(),
+                List.of(
+                    new InputChannelDeploymentDescriptor(
+                        new ResultPartitionID(right.attemptId(), 0), 0, cluster.location))));
+    TaskDeploymentDescriptor counter =
+        descriptor(
+            jobId,
+            counterVertex,
+            "counter",
+            Counter.class,
+            2,
+            counterSettings,
+            List.of(),
+            gates,
+            null);
     cluster.submit(left);
     cluster.submit(right);
     cluster.submit(counter);
-    List<Object> started = List.of(tasks.expectMsgClass(EXPECT, Started.class), tasks.expectMsgClass(EXPECT, Started.class), tasks.expectMsgClass(EXPECT, Started.class));
-    assertThat(started).containsExactlyInAnyOrder(new Started("left", 0), new Started("right", 0), new Started("counter", 0));
+    List<Object> started =
+        List.of(
+            tasks.expectMsgClass(EXPECT, Started.class),
+            tasks.expectMsgClass(EXPECT, Started.class),
+            tasks.expectMsgClass(EXPECT, Started.class));
+    assertThat(started)
+        .containsExactlyInAnyOrder(
+            new Started("left", 0), new Started("right", 0), new Started("counter", 0));
     return new Pipeline(left, right, counter);
   }
 
-  private TaskDeploymentDescriptor sourceInto(JobID jobId, String name, int slot, JobVertexID consumer) {
-    return descriptor(jobId, JobVertexID.generate(), name, ScriptedSource.class, slot, Map.of(),
-        List.of(new ResultPartitionDeploymentDescriptor(0, consumer, Partitioner.FORWARD, 1)), List.of(), null);
+  private TaskDeploymentDescriptor sourceInto(
+      JobID jobId, String name, int slot, JobVertexID consumer) {
+    return descriptor(
+        jobId,
+        JobVertexID.generate(),
+        name,
+        ScriptedSource.class,
+        slot,
+        Map.of(),
+        List.of(new ResultPartitionDeploymentDescriptor(0, consumer, Partitioner.FORWARD, 1)),
+        List.of(),
+        null);
   }
 
-  /** Expects {@code count} records processed by the counter (skipping the sources' reports) and returns them. */
+  /**
+   * Expects {@code count} records processed by the counter (skipping the sources' reports) and
+   * returns them.
+   */
   private static List<String> expectProcessed(TestKit tasks, int count) {
     List<String> processed = new ArrayList<>();
     while (processed.size() < count) {
-      Object message = tasks.expectMsgAnyClassOf(EXPECT, Processed.class, Emitted.class, Snapshotted.class);
+      Object message =
+          tasks.expectMsgAnyClassOf(EXPECT, Processed.class, Emitted.class, Snapshotted.class);
       if (message instanceof Processed p) {
         processed.add(p.record());
       }
@@ -620,8 +802,10 @@ final class TaskManagerCheckpointTest {
     return content.isEmpty() ? List.of() : List.of(content.split("\n"));
   }
 
-  private TaskDeploymentDescriptor source(JobID jobId, JobVertexID vertexId, String name, int slot, TaskRestore restore) {
-    return descriptor(jobId, vertexId, name, ScriptedSource.class, slot, Map.of(), List.of(), List.of(), restore);
+  private TaskDeploymentDescriptor source(
+      JobID jobId, JobVertexID vertexId, String name, int slot, TaskRestore restore) {
+    return descriptor(
+        jobId, vertexId, name, ScriptedSource.class, slot, Map.of(), List.of(), List.of(), restore);
   }
 
   private TaskDeploymentDescriptor descriptor(
@@ -650,7 +834,8 @@ final class TaskManagerCheckpointTest {
   }
 
   private CheckpointOptions options(long checkpointId) {
-    return new CheckpointOptions(CheckpointType.CHECKPOINT, checkpoints.resolve("chk-" + checkpointId).toString());
+    return new CheckpointOptions(
+        CheckpointType.CHECKPOINT, checkpoints.resolve("chk-" + checkpointId).toString());
   }
 
   private TestKit taskProbe() {
@@ -664,7 +849,9 @@ final class TaskManagerCheckpointTest {
   }
 
   private static BlockingQueue<String> commands(TaskContext context) {
-    return COMMANDS.computeIfAbsent(context.configuration().get(TEST_KEY) + "/" + context.vertexName(), k -> new LinkedBlockingQueue<>());
+    return COMMANDS.computeIfAbsent(
+        context.configuration().get(TEST_KEY) + "/" + context.vertexName(),
+        k -> new LinkedBlockingQueue<>());
   }
 
   private static void report(TaskContext context, Object message) {
@@ -676,25 +863,45 @@ final class TaskManagerCheckpointTest {
 
   private Cluster startCluster(String name) {
     JobManagerProbe jobManager = new JobManagerProbe(new TestKit(system), EXPECT);
-    TaskManagerLocation location = new TaskManagerLocation(ResourceID.generate(), "localhost", 0, 0);
+    TaskManagerLocation location =
+        new TaskManagerLocation(ResourceID.generate(), "localhost", 0, 0);
     // registration attempts and heartbeats never repeat on their own within a test
     TaskManagerConfiguration configuration =
         new TaskManagerConfiguration(
-            "localhost", 0, 0, SLOTS, Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1),
-            QuarantinePolicy.RESTART, Duration.ofMillis(50), Duration.ofMinutes(5), NetworkConfiguration.defaults(), 2);
+            "localhost",
+            0,
+            0,
+            SLOTS,
+            Duration.ofHours(1),
+            Duration.ofHours(1),
+            Duration.ofHours(1),
+            Duration.ofHours(1),
+            Duration.ofHours(1),
+            QuarantinePolicy.RESTART,
+            Duration.ofMillis(50),
+            Duration.ofMinutes(5),
+            NetworkConfiguration.defaults(),
+            2);
     ActorRef taskManager =
-        system.actorOf(TaskManager.props(configuration, location, jobManager.address(), TaskManagerListener.ignoring()), name);
+        system.actorOf(
+            TaskManager.props(
+                configuration, location, jobManager.address(), TaskManagerListener.ignoring()),
+            name);
     startedActors.add(taskManager);
     jobManager.register(taskManager);
     return new Cluster(jobManager.probe(), taskManager, location, jobManager.leaderSessionId());
   }
 
-  /** A TaskManager registered at a probe that plays its JobManager; the probe's messages are read through it. */
+  /**
+   * A TaskManager registered at a probe that plays its JobManager; the probe's messages are read
+   * through it.
+   */
   private final class Cluster {
     private final TestKit jobManager;
     private final ActorRef taskManager;
     private final TaskManagerLocation location;
     private final UUID session;
+
     /** Messages received while looking for another one. */
     private final List<Object> backlog = new ArrayList<>();
 
@@ -710,26 +917,37 @@ final class TaskManagerCheckpointTest {
       TestKit asker = new TestKit(system);
       taskManager.tell(RequestNetworkStatus.INSTANCE, asker.getRef());
       NetworkStatus status = asker.expectMsgClass(EXPECT, NetworkStatus.class);
-      return new TaskManagerLocation(location.resourceId(), location.host(), location.port(), status.dataPort());
+      return new TaskManagerLocation(
+          location.resourceId(), location.host(), location.port(), status.dataPort());
     }
 
     void submit(TaskDeploymentDescriptor descriptor) {
-      taskManager.tell(new LeaderSessionMessage(session, new SubmitTask(descriptor)), jobManager.getRef());
+      taskManager.tell(
+          new LeaderSessionMessage(session, new SubmitTask(descriptor)), jobManager.getRef());
     }
 
     void cancel(TaskDeploymentDescriptor descriptor) {
-      taskManager.tell(new LeaderSessionMessage(session, new CancelTask(descriptor.attemptId())), jobManager.getRef());
+      taskManager.tell(
+          new LeaderSessionMessage(session, new CancelTask(descriptor.attemptId())),
+          jobManager.getRef());
       expectState(descriptor, ExecutionState.CANCELED);
     }
 
     void trigger(TaskDeploymentDescriptor descriptor, long checkpointId) {
       taskManager.tell(
-          new TriggerCheckpoint(descriptor.jobId(), descriptor.attemptId(), checkpointId, System.currentTimeMillis(), options(checkpointId)),
+          new TriggerCheckpoint(
+              descriptor.jobId(),
+              descriptor.attemptId(),
+              checkpointId,
+              System.currentTimeMillis(),
+              options(checkpointId)),
           jobManager.getRef());
     }
 
     void notifyComplete(TaskDeploymentDescriptor descriptor, long checkpointId) {
-      taskManager.tell(new NotifyCheckpointComplete(descriptor.jobId(), descriptor.attemptId(), checkpointId), jobManager.getRef());
+      taskManager.tell(
+          new NotifyCheckpointComplete(descriptor.jobId(), descriptor.attemptId(), checkpointId),
+          jobManager.getRef());
     }
 
     /** No checkpoint message in the backlog, nor arriving for a short while. */
@@ -740,20 +958,27 @@ final class TaskManagerCheckpointTest {
       backlog.addAll(arrived);
     }
 
-    <T extends CheckpointMessage> T expectCheckpointMessage(Class<T> type, ExecutionAttemptID attemptId) {
-      return type.cast(expect(m -> type.isInstance(m) && ((CheckpointMessage) m).attemptId().equals(attemptId)));
+    <T extends CheckpointMessage> T expectCheckpointMessage(
+        Class<T> type, ExecutionAttemptID attemptId) {
+      return type.cast(
+          expect(m -> type.isInstance(m) && ((CheckpointMessage) m).attemptId().equals(attemptId)));
     }
 
     TaskExecutionState expectState(TaskDeploymentDescriptor descriptor, ExecutionState state) {
       Object found =
-          expect(m -> m instanceof LeaderSessionMessage envelope
-              && envelope.message() instanceof UpdateTaskExecutionState update
-              && update.state().attemptId().equals(descriptor.attemptId())
-              && update.state().state() == state);
+          expect(
+              m ->
+                  m instanceof LeaderSessionMessage envelope
+                      && envelope.message() instanceof UpdateTaskExecutionState update
+                      && update.state().attemptId().equals(descriptor.attemptId())
+                      && update.state().state() == state);
       return ((UpdateTaskExecutionState) ((LeaderSessionMessage) found).message()).state();
     }
 
-    /** The first message, from the backlog or arriving, that matches; the others stay in the backlog. */
+    /**
+     * The first message, from the backlog or arriving, that matches; the others stay in the
+     * backlog.
+     */
     private Object expect(Predicate<Object> wanted) {
       for (Iterator<Object> it = backlog.iterator(); it.hasNext(); ) {
         Object message = it.next();
@@ -778,28 +1003,50 @@ final class TaskManagerCheckpointTest {
   //  What the test invokables report
   // ------------------------------------------------------------------------------------------
 
-  /** @param vertex who @param state the state it runs with */
+  /**
+   * @param vertex who @param state the state it runs with
+   */
   private record Started(String vertex, long state) implements NoSerializationVerificationNeeded {}
 
-  /** @param vertex who @param record what it emitted (and flushed) */
-  private record Emitted(String vertex, String record) implements NoSerializationVerificationNeeded {}
+  /**
+   * @param vertex who @param record what it emitted (and flushed)
+   */
+  private record Emitted(String vertex, String record)
+      implements NoSerializationVerificationNeeded {}
 
-  /** @param record what the counter processed */
+  /**
+   * @param record what the counter processed
+   */
   private record Processed(String record) implements NoSerializationVerificationNeeded {}
 
-  /** @param vertex who @param checkpointId which @param state what it snapshotted */
-  private record Snapshotted(String vertex, long checkpointId, String state) implements NoSerializationVerificationNeeded {}
+  /**
+   * @param vertex who @param checkpointId which @param state what it snapshotted
+   */
+  private record Snapshotted(String vertex, long checkpointId, String state)
+      implements NoSerializationVerificationNeeded {}
 
-  /** @param vertex who @param state what it restored */
-  private record Restored(String vertex, String state) implements NoSerializationVerificationNeeded {}
+  /**
+   * @param vertex who @param state what it restored
+   */
+  private record Restored(String vertex, String state)
+      implements NoSerializationVerificationNeeded {}
 
-  /** @param vertex who @param checkpointId which completion @param underLock whether it held the checkpoint lock */
-  private record Completed(String vertex, long checkpointId, boolean underLock) implements NoSerializationVerificationNeeded {}
+  /**
+   * @param vertex who @param checkpointId which completion @param underLock whether it held the
+   *     checkpoint lock
+   */
+  private record Completed(String vertex, long checkpointId, boolean underLock)
+      implements NoSerializationVerificationNeeded {}
 
-  /** @param vertex who @param checkpointId whose state it began to write */
-  private record Writing(String vertex, long checkpointId) implements NoSerializationVerificationNeeded {}
+  /**
+   * @param vertex who @param checkpointId whose state it began to write
+   */
+  private record Writing(String vertex, long checkpointId)
+      implements NoSerializationVerificationNeeded {}
 
-  /** @param bytes how many bytes of large state @param crc their checksum */
+  /**
+   * @param bytes how many bytes of large state @param crc their checksum
+   */
   private record LargeState(long bytes, long crc) implements NoSerializationVerificationNeeded {}
 
   // ------------------------------------------------------------------------------------------
@@ -829,7 +1076,8 @@ final class TaskManagerCheckpointTest {
       if (emitted > 0) {
         report(context, new Restored(context.vertexName(), String.valueOf(emitted)));
       }
-      RecordWriter<String> out = context.numberOfOutputs() > 0 ? context.output(0, Codecs.strings()) : null;
+      RecordWriter<String> out =
+          context.numberOfOutputs() > 0 ? context.output(0, Codecs.strings()) : null;
       report(context, new Started(context.vertexName(), emitted));
       BlockingQueue<String> commands = commands(context);
       while (true) {
@@ -875,7 +1123,10 @@ final class TaskManagerCheckpointTest {
       if (Boolean.parseBoolean(context.configuration().get(FAIL_ON_COMPLETE))) {
         throw new IllegalStateException("Testing cannot commit " + checkpointId);
       }
-      report(context, new Completed(context.vertexName(), checkpointId, Thread.holdsLock(context.checkpointLock())));
+      report(
+          context,
+          new Completed(
+              context.vertexName(), checkpointId, Thread.holdsLock(context.checkpointLock())));
     }
   }
 
@@ -927,7 +1178,10 @@ final class TaskManagerCheckpointTest {
       if (Boolean.parseBoolean(context.configuration().get(FAIL_ON_COMPLETE))) {
         throw new IllegalStateException("Testing cannot commit " + checkpointId);
       }
-      report(context, new Completed(context.vertexName(), checkpointId, Thread.holdsLock(context.checkpointLock())));
+      report(
+          context,
+          new Completed(
+              context.vertexName(), checkpointId, Thread.holdsLock(context.checkpointLock())));
     }
   }
 

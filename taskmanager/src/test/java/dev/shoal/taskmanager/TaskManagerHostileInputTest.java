@@ -99,21 +99,44 @@ final class TaskManagerHostileInputTest {
 
   @BeforeAll
   static void startTaskManagerWithBystanderTask() {
-    system = ShoalActorSystems.start("TaskManagerHostileInputTest", ShoalActorSystems.local(), ConfigFactory.load());
+    system =
+        ShoalActorSystems.start(
+            "TaskManagerHostileInputTest", ShoalActorSystems.local(), ConfigFactory.load());
     ProtocolSamples.system = system;
     logged.start();
     ((Logger) LoggerFactory.getLogger("dev.shoal")).addAppender(logged);
     jobManager = new TestKit(system);
-    TaskManagerConfiguration configuration = new TaskManagerConfiguration(
-        "localhost", 0, 0, 2, Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1),
-        QuarantinePolicy.RESTART, Duration.ofMillis(50), Duration.ofMinutes(5), dev.shoal.taskmanager.network.NetworkConfiguration.defaults());
-    taskManager = system.actorOf(TaskManager.props(configuration, new TaskManagerLocation(ResourceID.generate(), "localhost", 0, 0),
-        jobManager.getRef().path().toString(), TaskManagerListener.ignoring()), "taskmanager");
+    TaskManagerConfiguration configuration =
+        new TaskManagerConfiguration(
+            "localhost",
+            0,
+            0,
+            2,
+            Duration.ofHours(1),
+            Duration.ofHours(1),
+            Duration.ofHours(1),
+            Duration.ofHours(1),
+            Duration.ofHours(1),
+            QuarantinePolicy.RESTART,
+            Duration.ofMillis(50),
+            Duration.ofMinutes(5),
+            dev.shoal.taskmanager.network.NetworkConfiguration.defaults());
+    taskManager =
+        system.actorOf(
+            TaskManager.props(
+                configuration,
+                new TaskManagerLocation(ResourceID.generate(), "localhost", 0, 0),
+                jobManager.getRef().path().toString(),
+                TaskManagerListener.ignoring()),
+            "taskmanager");
     RegisterTaskManager attempt = jobManager.expectMsgClass(EXPECT, RegisterTaskManager.class);
     instanceId = InstanceID.generate();
     session = UUID.randomUUID();
-    taskManager.tell(new AcknowledgeRegistration(instanceId, session, attempt.registrationId()), jobManager.getRef());
-    assertThat(jobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId()).isEqualTo(instanceId);
+    taskManager.tell(
+        new AcknowledgeRegistration(instanceId, session, attempt.registrationId()),
+        jobManager.getRef());
+    assertThat(jobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId())
+        .isEqualTo(instanceId);
 
     bystander = descriptor(JobID.generate(), Blocking.class.getName(), 0);
     taskManager.tell(fenced(new SubmitTask(bystander)), jobManager.getRef());
@@ -143,24 +166,38 @@ final class TaskManagerHostileInputTest {
     taskManager.tell(SendHeartbeat.INSTANCE, ActorRef.noSender());
     List<Object> before = new ArrayList<>();
     Object message;
-    while (!((message = jobManager.expectMsgAnyClassOf(EXPECT, Object.class)) instanceof Heartbeat)) {
+    while (!((message = jobManager.expectMsgAnyClassOf(EXPECT, Object.class))
+        instanceof Heartbeat)) {
       before.add(message);
     }
-    assertThat(((Heartbeat) message).instanceId()).as("the registration is kept").isEqualTo(instanceId);
+    assertThat(((Heartbeat) message).instanceId())
+        .as("the registration is kept")
+        .isEqualTo(instanceId);
     for (Object sent : before) {
-      if (sent instanceof LeaderSessionMessage envelope && envelope.message() instanceof UpdateTaskExecutionState update) {
-        assertThat(update.state().attemptId()).as("a report about the bystander task").isNotEqualTo(bystander.attemptId());
+      if (sent instanceof LeaderSessionMessage envelope
+          && envelope.message() instanceof UpdateTaskExecutionState update) {
+        assertThat(update.state().attemptId())
+            .as("a report about the bystander task")
+            .isNotEqualTo(bystander.attemptId());
       }
     }
     List<String> errors;
     synchronized (logged) {
-      errors = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR)).map(ILoggingEvent::getFormattedMessage).toList();
+      errors =
+          logged.list.stream()
+              .filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR))
+              .map(ILoggingEvent::getFormattedMessage)
+              .toList();
     }
     assertThat(errors).isEmpty();
     List<String> longLines;
     synchronized (logged) {
-      longLines = logged.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.length() > MAX_LOG_CHARS)
-          .map(m -> m.substring(0, 200) + "... (" + m.length() + " characters)").toList();
+      longLines =
+          logged.list.stream()
+              .map(ILoggingEvent::getFormattedMessage)
+              .filter(m -> m.length() > MAX_LOG_CHARS)
+              .map(m -> m.substring(0, 200) + "... (" + m.length() + " characters)")
+              .toList();
     }
     assertThat(longLines).as("log lines of hostile input are bounded").isEmpty();
   }
@@ -169,7 +206,8 @@ final class TaskManagerHostileInputTest {
   private static final int MAX_LOG_CHARS = 16 * 1024;
 
   /** What any sender can make a TaskManager do, until it obeys its JobManager only. */
-  private static final Set<Class<?>> OBEYED_FROM_ANYONE = Set.of(StopCluster.class, FatalError.class, JobManagerLeaderAddress.class);
+  private static final Set<Class<?>> OBEYED_FROM_ANYONE =
+      Set.of(StopCluster.class, FatalError.class, JobManagerLeaderAddress.class);
 
   @Test
   @Order(1)
@@ -198,13 +236,34 @@ final class TaskManagerHostileInputTest {
   @Order(2)
   void shouldRejectHostileDeploymentsClearly() {
     // given descriptors for slots that do not exist or are held, and a repeated attempt
-    TaskDeploymentDescriptor noSuchSlot = descriptor(JobID.generate(), Blocking.class.getName(), Integer.MAX_VALUE);
+    TaskDeploymentDescriptor noSuchSlot =
+        descriptor(JobID.generate(), Blocking.class.getName(), Integer.MAX_VALUE);
     TaskDeploymentDescriptor heldSlot = descriptor(JobID.generate(), Blocking.class.getName(), 0);
-    TaskDeploymentDescriptor sameVertex = new TaskDeploymentDescriptor(bystander.jobId(), "job", bystander.vertexId(), "again",
-        ExecutionAttemptID.generate(), 0, 1, 0, Blocking.class.getName(), Map.of(), 0, List.of());
+    TaskDeploymentDescriptor sameVertex =
+        new TaskDeploymentDescriptor(
+            bystander.jobId(),
+            "job",
+            bystander.vertexId(),
+            "again",
+            ExecutionAttemptID.generate(),
+            0,
+            1,
+            0,
+            Blocking.class.getName(),
+            Map.of(),
+            0,
+            List.of());
 
     // when / then: each is reported FAILED at once, saying why
-    for (var rejected : Map.of(noSuchSlot, "does not exist", heldSlot, "is held by job", sameVertex, "already runs a subtask").entrySet()) {
+    for (var rejected :
+        Map.of(
+                noSuchSlot,
+                "does not exist",
+                heldSlot,
+                "is held by job",
+                sameVertex,
+                "already runs a subtask")
+            .entrySet()) {
       taskManager.tell(fenced(new SubmitTask(rejected.getKey())), jobManager.getRef());
       TaskExecutionState failed = expectUpdate();
       assertThat(failed.attemptId()).isEqualTo(rejected.getKey().attemptId());
@@ -221,7 +280,11 @@ final class TaskManagerHostileInputTest {
   @Order(3)
   void shouldFailTasksWhoseCodeCannotRunWithoutHarmingOthers() {
     // given tasks of classes that do not exist, with absurd names, and not invokables at all
-    List<String> classes = List.of("com.example.NoSuchInvokable", "x".repeat(HostileSamples.HUGE_STRING_CHARS), String.class.getName());
+    List<String> classes =
+        List.of(
+            "com.example.NoSuchInvokable",
+            "x".repeat(HostileSamples.HUGE_STRING_CHARS),
+            String.class.getName());
     for (String className : classes) {
       TaskDeploymentDescriptor task = descriptor(JobID.generate(), className, 1);
 
@@ -236,7 +299,8 @@ final class TaskManagerHostileInputTest {
       } while (update.state() != ExecutionState.FAILED);
       assertThat(update.error()).isNotNull();
       assertThat(update.error().message()).isNotBlank();
-      assertThat(update.error().message().length()).isLessThanOrEqualTo(SerializedThrowable.MAX_MESSAGE_CHARS);
+      assertThat(update.error().message().length())
+          .isLessThanOrEqualTo(SerializedThrowable.MAX_MESSAGE_CHARS);
     }
   }
 
@@ -262,16 +326,29 @@ final class TaskManagerHostileInputTest {
     hostile.send(taskManager, fenced(new FailTask(unknown, SerializedThrowable.of("x.Y", "no"))));
 
     // checkpoints of tasks that are not here, or of another job, are declined to the sender
-    hostile.send(taskManager, fenced(new TriggerCheckpoint(bystander.jobId(), unknown, 1, 0, options)));
-    assertThat(hostile.expectMsgClass(EXPECT, DeclineCheckpoint.class).reason().message()).contains("is not running");
-    hostile.send(taskManager, fenced(new TriggerCheckpoint(JobID.generate(), bystander.attemptId(), Long.MAX_VALUE, -1, options)));
-    assertThat(hostile.expectMsgClass(EXPECT, DeclineCheckpoint.class).reason().message()).contains("belongs to job");
-    hostile.send(taskManager, fenced(new NotifyCheckpointComplete(bystander.jobId(), unknown, Long.MAX_VALUE)));
+    hostile.send(
+        taskManager, fenced(new TriggerCheckpoint(bystander.jobId(), unknown, 1, 0, options)));
+    assertThat(hostile.expectMsgClass(EXPECT, DeclineCheckpoint.class).reason().message())
+        .contains("is not running");
+    hostile.send(
+        taskManager,
+        fenced(
+            new TriggerCheckpoint(
+                JobID.generate(), bystander.attemptId(), Long.MAX_VALUE, -1, options)));
+    assertThat(hostile.expectMsgClass(EXPECT, DeclineCheckpoint.class).reason().message())
+        .contains("belongs to job");
+    hostile.send(
+        taskManager,
+        fenced(new NotifyCheckpointComplete(bystander.jobId(), unknown, Long.MAX_VALUE)));
 
     // fenced messages under a stale session, or bare, are dropped
-    hostile.send(taskManager, new LeaderSessionMessage(stale, new CancelTask(bystander.attemptId())));
+    hostile.send(
+        taskManager, new LeaderSessionMessage(stale, new CancelTask(bystander.attemptId())));
     hostile.send(taskManager, new CancelTask(bystander.attemptId()));
-    hostile.send(taskManager, new LeaderSessionMessage(stale, new FailTask(bystander.attemptId(), SerializedThrowable.of("x.Y", "stale"))));
+    hostile.send(
+        taskManager,
+        new LeaderSessionMessage(
+            stale, new FailTask(bystander.attemptId(), SerializedThrowable.of("x.Y", "stale"))));
     hostile.send(taskManager, new LeaderSessionMessage(stale, new Disconnect(instanceId, "stale")));
     hostile.send(taskManager, new Disconnect(instanceId, "bare"));
     // and a disconnect of another registration changes nothing
@@ -308,8 +385,19 @@ final class TaskManagerHostileInputTest {
 
   private static TaskDeploymentDescriptor descriptor(JobID jobId, String className, int slot) {
     Map<String, String> configuration = new HashMap<>();
-    return new TaskDeploymentDescriptor(jobId, "hostile", JobVertexID.generate(), "vertex", ExecutionAttemptID.generate(), 0, 1, 0,
-        className, configuration, slot, List.of());
+    return new TaskDeploymentDescriptor(
+        jobId,
+        "hostile",
+        JobVertexID.generate(),
+        "vertex",
+        ExecutionAttemptID.generate(),
+        0,
+        1,
+        0,
+        className,
+        configuration,
+        slot,
+        List.of());
   }
 
   /** Runs until the test releases it. */

@@ -56,10 +56,10 @@ import scala.concurrent.duration.FiniteDuration;
  * The TaskManager actor's registration state machine, heartbeats and lifecycle, against a {@link
  * TestKit} probe that plays the JobManager.
  *
- * <p>Time: the actor system runs on Pekko's {@link ExplicitlyTriggeredScheduler}, so every timer
- * of the TaskManager (registration backoff, deadline, heartbeats) fires only when a test calls
- * {@link #advance(long)}. The tests check timers to the millisecond of virtual time; real time
- * is used only for short negative checks ({@link #NO_MESSAGE}).
+ * <p>Time: the actor system runs on Pekko's {@link ExplicitlyTriggeredScheduler}, so every timer of
+ * the TaskManager (registration backoff, deadline, heartbeats) fires only when a test calls {@link
+ * #advance(long)}. The tests check timers to the millisecond of virtual time; real time is used
+ * only for short negative checks ({@link #NO_MESSAGE}).
  */
 @Timeout(60)
 final class TaskManagerRegistrationTest {
@@ -154,7 +154,8 @@ final class TaskManagerRegistrationTest {
     RegisterTaskManager attempt = expectRegistrationAttempt(jobManager, taskManager);
 
     // when
-    jobManager.reply(new RefuseRegistration("Testing refuses everybody.", attempt.registrationId()));
+    jobManager.reply(
+        new RefuseRegistration("Testing refuses everybody.", attempt.registrationId()));
 
     // then: no attempt after the initial backoff (100 ms), only after the refused one (1 s)
     advance(REFUSED_BACKOFF_MS - 1);
@@ -360,7 +361,8 @@ final class TaskManagerRegistrationTest {
     RegisterTaskManager attempt = expectRegistrationAttempt(jobManager, taskManager);
     InstanceID instanceId = InstanceID.generate();
     taskManager.tell(
-        new AcknowledgeRegistration(instanceId, UUID.randomUUID(), attempt.registrationId()), forwarder);
+        new AcknowledgeRegistration(instanceId, UUID.randomUUID(), attempt.registrationId()),
+        forwarder);
     assertThat(jobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId())
         .isEqualTo(instanceId);
 
@@ -433,7 +435,8 @@ final class TaskManagerRegistrationTest {
 
     // when the old leader's answers arrive late
     taskManager.tell(
-        new AcknowledgeRegistration(InstanceID.generate(), UUID.randomUUID(), askedOld.registrationId()),
+        new AcknowledgeRegistration(
+            InstanceID.generate(), UUID.randomUUID(), askedOld.registrationId()),
         oldJobManager.getRef());
     taskManager.tell(
         new RefuseRegistration("late refusal", askedOld.registrationId()), oldJobManager.getRef());
@@ -451,7 +454,8 @@ final class TaskManagerRegistrationTest {
         newJobManager.getRef());
 
     // then
-    assertThat(newJobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId()).isEqualTo(instanceId);
+    assertThat(newJobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId())
+        .isEqualTo(instanceId);
     oldJobManager.expectNoMessage(NO_MESSAGE);
   }
 
@@ -607,7 +611,8 @@ final class TaskManagerRegistrationTest {
     taskManager.tell(new FatalError("Someone sets the disk on fire.", ""), ActorRef.noSender());
     taskManager.tell(new StopCluster("Someone stops the cluster."), ActorRef.noSender());
     taskManager.tell(
-        new LeaderSessionMessage(registration.leaderSessionId(), new Disconnect(registration.instanceId(), "Someone.")),
+        new LeaderSessionMessage(
+            registration.leaderSessionId(), new Disconnect(registration.instanceId(), "Someone.")),
         ActorRef.noSender());
     taskManager.tell(
         new JobManagerLeaderAddress(jobManager.getRef().path().toString() + "-elsewhere", null),
@@ -690,7 +695,11 @@ final class TaskManagerRegistrationTest {
     awaitSubscribed(taskManager);
 
     // when: another TaskManager's actor system is quarantined
-    system.getEventStream().publish(new QuarantinedEvent(new UniqueAddress(new Address("pekko", "shoal", "127.0.0.1", 40001), 7L)));
+    system
+        .getEventStream()
+        .publish(
+            new QuarantinedEvent(
+                new UniqueAddress(new Address("pekko", "shoal", "127.0.0.1", 40001), 7L)));
 
     // then
     listenerProbe.expectNoMessage(NO_MESSAGE);
@@ -755,9 +764,9 @@ final class TaskManagerRegistrationTest {
   }
 
   /**
-   * Lets {@code millis} of virtual time pass, firing every timer that falls due. {@code
-   * timePasses} first gives the actors 100 ms of real time, so a timer the TaskManager arms right
-   * after sending a message the test has just received is armed before the clock moves.
+   * Lets {@code millis} of virtual time pass, firing every timer that falls due. {@code timePasses}
+   * first gives the actors 100 ms of real time, so a timer the TaskManager arms right after sending
+   * a message the test has just received is armed before the clock moves.
    */
   private static void advance(long millis) {
     ((ExplicitlyTriggeredScheduler) system.scheduler())

@@ -54,13 +54,12 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Task execution in the TaskManager actor, against a {@link TestKit} probe that plays the
- * JobManager: submission into slots, the reported state changes, cancellation (including tasks
- * that ignore interrupts), and cancellation of everything when the JobManager goes away.
+ * JobManager: submission into slots, the reported state changes, cancellation (including tasks that
+ * ignore interrupts), and cancellation of everything when the JobManager goes away.
  *
- * <p>Time is real: tasks run on real threads. Cancellation intervals are tens of milliseconds,
- * the heartbeat timer never fires on its own (tests send {@link SendHeartbeat} to read the free
- * slots), and the test invokables below, the tasks' own code, report to probes instead of being
- * waited for.
+ * <p>Time is real: tasks run on real threads. Cancellation intervals are tens of milliseconds, the
+ * heartbeat timer never fires on its own (tests send {@link SendHeartbeat} to read the free slots),
+ * and the test invokables below, the tasks' own code, report to probes instead of being waited for.
  */
 @Timeout(60)
 final class TaskManagerTaskTest {
@@ -82,7 +81,9 @@ final class TaskManagerTaskTest {
   /** Probes that test invokables report to, by test key. */
   private static final Map<String, ActorRef> PROBES = new ConcurrentHashMap<>();
 
-  /** Latches that stubborn invokables wait for, by test key; every one is released after each test. */
+  /**
+   * Latches that stubborn invokables wait for, by test key; every one is released after each test.
+   */
   private static final Map<String, CountDownLatch> RELEASES = new ConcurrentHashMap<>();
 
   private static ActorSystem system;
@@ -92,7 +93,9 @@ final class TaskManagerTaskTest {
 
   @BeforeAll
   static void startSystem() {
-    system = ShoalActorSystems.start("TaskManagerTaskTest", ShoalActorSystems.local(), ConfigFactory.empty());
+    system =
+        ShoalActorSystems.start(
+            "TaskManagerTaskTest", ShoalActorSystems.local(), ConfigFactory.empty());
   }
 
   @AfterAll
@@ -122,7 +125,8 @@ final class TaskManagerTaskTest {
   void shouldReportDeployingRunningAndFinishedWithAccumulatorsWhenTheTaskSucceeds() {
     // given
     TestKit jobManager = new TestKit(system);
-    ActorRef taskManager = startTaskManager("tm-task-finished", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-finished", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
     TaskDeploymentDescriptor descriptor =
         new TaskDeploymentDescriptor(
@@ -143,18 +147,25 @@ final class TaskManagerTaskTest {
     submit(jobManager, taskManager, registration, descriptor);
 
     // then
-    TaskExecutionState deploying = expectState(jobManager, registration, descriptor, ExecutionState.DEPLOYING);
+    TaskExecutionState deploying =
+        expectState(jobManager, registration, descriptor, ExecutionState.DEPLOYING);
     assertThat(deploying.error()).isNull();
     assertThat(deploying.accumulators()).isEmpty();
     expectState(jobManager, registration, descriptor, ExecutionState.RUNNING);
-    TaskExecutionState finished = expectState(jobManager, registration, descriptor, ExecutionState.FINISHED);
+    TaskExecutionState finished =
+        expectState(jobManager, registration, descriptor, ExecutionState.FINISHED);
     assertThat(finished.jobId()).isEqualTo(descriptor.jobId());
     assertThat(finished.error()).isNull();
     assertThat(finished.accumulators())
         .containsEntry("records", new AccumulatorValue.LongCounter(7))
         .containsEntry("sum", new AccumulatorValue.DoubleSum(1.5))
-        .containsEntry("context", new AccumulatorValue.StringList(List.of("Testing job/Map/1/3/2/hello/" + descriptor.attemptId())))
-        .containsEntry("thread", new AccumulatorValue.StringList(List.of("Map (2/3) [" + descriptor.attemptId() + "]")));
+        .containsEntry(
+            "context",
+            new AccumulatorValue.StringList(
+                List.of("Testing job/Map/1/3/2/hello/" + descriptor.attemptId())))
+        .containsEntry(
+            "thread",
+            new AccumulatorValue.StringList(List.of("Map (2/3) [" + descriptor.attemptId() + "]")));
 
     // and then
     assertThat(freeSlots(jobManager, taskManager)).isEqualTo(SLOTS);
@@ -165,26 +176,31 @@ final class TaskManagerTaskTest {
     // given: a blocking task in slot 0
     TestKit jobManager = new TestKit(system);
     TestKit tasks = taskProbe();
-    ActorRef taskManager = startTaskManager("tm-task-failed", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-failed", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
-    TaskDeploymentDescriptor blocking = descriptor(JobID.generate(), JobVertexID.generate(), Blocking.class.getName(), 0);
+    TaskDeploymentDescriptor blocking =
+        descriptor(JobID.generate(), JobVertexID.generate(), Blocking.class.getName(), 0);
     submit(jobManager, taskManager, registration, blocking);
     expectState(jobManager, registration, blocking, ExecutionState.DEPLOYING);
     expectState(jobManager, registration, blocking, ExecutionState.RUNNING);
     tasks.expectMsgEquals(EXPECT, new TaskStarted(blocking.attemptId()));
 
     // when: a failing task in slot 1
-    TaskDeploymentDescriptor failing = descriptor(JobID.generate(), JobVertexID.generate(), Failing.class.getName(), 1);
+    TaskDeploymentDescriptor failing =
+        descriptor(JobID.generate(), JobVertexID.generate(), Failing.class.getName(), 1);
     submit(jobManager, taskManager, registration, failing);
 
     // then
     expectState(jobManager, registration, failing, ExecutionState.DEPLOYING);
     expectState(jobManager, registration, failing, ExecutionState.RUNNING);
-    TaskExecutionState failed = expectState(jobManager, registration, failing, ExecutionState.FAILED);
+    TaskExecutionState failed =
+        expectState(jobManager, registration, failing, ExecutionState.FAILED);
     assertThat(failed.error().className()).isEqualTo(IllegalStateException.class.getName());
     assertThat(failed.error().message()).isEqualTo("Testing fails the task.");
     assertThat(failed.error().stackTrace()).contains(Failing.class.getName());
-    assertThat(failed.accumulators()).containsEntry("before failing", new AccumulatorValue.LongCounter(1));
+    assertThat(failed.accumulators())
+        .containsEntry("before failing", new AccumulatorValue.LongCounter(1));
 
     // and then: its slot is free, the other task runs on undisturbed
     assertThat(freeSlots(jobManager, taskManager)).isEqualTo(SLOTS - 1);
@@ -195,17 +211,20 @@ final class TaskManagerTaskTest {
   void shouldReportFailedNamingTheClassWhenTheInvokableClassIsUnknown() {
     // given
     TestKit jobManager = new TestKit(system);
-    ActorRef taskManager = startTaskManager("tm-task-unknown-class", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-unknown-class", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
     String missing = "dev.shoal.testing.NoSuchInvokable";
-    TaskDeploymentDescriptor descriptor = descriptor(JobID.generate(), JobVertexID.generate(), missing, 0);
+    TaskDeploymentDescriptor descriptor =
+        descriptor(JobID.generate(), JobVertexID.generate(), missing, 0);
 
     // when
     submit(jobManager, taskManager, registration, descriptor);
 
     // then: it never runs
     expectState(jobManager, registration, descriptor, ExecutionState.DEPLOYING);
-    TaskExecutionState failed = expectState(jobManager, registration, descriptor, ExecutionState.FAILED);
+    TaskExecutionState failed =
+        expectState(jobManager, registration, descriptor, ExecutionState.FAILED);
     assertThat(failed.error().className()).isEqualTo(ClassNotFoundException.class.getName());
     assertThat(failed.error().message()).contains(missing);
     assertThat(freeSlots(jobManager, taskManager)).isEqualTo(SLOTS);
@@ -215,18 +234,23 @@ final class TaskManagerTaskTest {
   void shouldReportFailedWhenTheClassIsNotAnInvokable() {
     // given
     TestKit jobManager = new TestKit(system);
-    ActorRef taskManager = startTaskManager("tm-task-not-invokable", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-not-invokable", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
-    TaskDeploymentDescriptor descriptor = descriptor(JobID.generate(), JobVertexID.generate(), String.class.getName(), 0);
+    TaskDeploymentDescriptor descriptor =
+        descriptor(JobID.generate(), JobVertexID.generate(), String.class.getName(), 0);
 
     // when
     submit(jobManager, taskManager, registration, descriptor);
 
     // then
     expectState(jobManager, registration, descriptor, ExecutionState.DEPLOYING);
-    TaskExecutionState failed = expectState(jobManager, registration, descriptor, ExecutionState.FAILED);
+    TaskExecutionState failed =
+        expectState(jobManager, registration, descriptor, ExecutionState.FAILED);
     assertThat(failed.error().className()).isEqualTo(IllegalArgumentException.class.getName());
-    assertThat(failed.error().message()).contains(String.class.getName()).contains("does not implement");
+    assertThat(failed.error().message())
+        .contains(String.class.getName())
+        .contains("does not implement");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -238,7 +262,8 @@ final class TaskManagerTaskTest {
     // given
     TestKit jobManager = new TestKit(system);
     TestKit tasks = taskProbe();
-    ActorRef taskManager = startTaskManager("tm-task-cancel", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-cancel", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
     JobID jobId = JobID.generate();
     JobVertexID vertexId = JobVertexID.generate();
@@ -249,14 +274,17 @@ final class TaskManagerTaskTest {
     tasks.expectMsgEquals(EXPECT, new TaskStarted(blocking.attemptId()));
 
     // when
-    taskManager.tell(fenced(registration, new CancelTask(blocking.attemptId())), jobManager.getRef());
+    taskManager.tell(
+        fenced(registration, new CancelTask(blocking.attemptId())), jobManager.getRef());
 
     // then: acknowledged, interrupted, reported CANCELED after its cancel hook ran
     jobManager.expectMsgEquals(EXPECT, Acknowledge.INSTANCE);
     tasks.expectMsgEquals(EXPECT, new TaskInterrupted(blocking.attemptId()));
-    TaskExecutionState canceled = expectState(jobManager, registration, blocking, ExecutionState.CANCELED);
+    TaskExecutionState canceled =
+        expectState(jobManager, registration, blocking, ExecutionState.CANCELED);
     assertThat(canceled.error()).isNull();
-    assertThat(canceled.accumulators()).containsEntry("hooks", new AccumulatorValue.StringList(List.of("cancel hook ran")));
+    assertThat(canceled.accumulators())
+        .containsEntry("hooks", new AccumulatorValue.StringList(List.of("cancel hook ran")));
     assertThat(freeSlots(jobManager, taskManager)).isEqualTo(SLOTS);
 
     // and then: a new attempt of the same vertex fits into the slot
@@ -272,21 +300,27 @@ final class TaskManagerTaskTest {
     // given
     TestKit jobManager = new TestKit(system);
     TestKit tasks = taskProbe();
-    ActorRef taskManager = startTaskManager("tm-task-fail-task", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-fail-task", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
-    TaskDeploymentDescriptor blocking = descriptor(JobID.generate(), JobVertexID.generate(), Blocking.class.getName(), 1);
+    TaskDeploymentDescriptor blocking =
+        descriptor(JobID.generate(), JobVertexID.generate(), Blocking.class.getName(), 1);
     submit(jobManager, taskManager, registration, blocking);
     expectState(jobManager, registration, blocking, ExecutionState.DEPLOYING);
     expectState(jobManager, registration, blocking, ExecutionState.RUNNING);
     tasks.expectMsgEquals(EXPECT, new TaskStarted(blocking.attemptId()));
-    SerializedThrowable cause = SerializedThrowable.of("java.lang.RuntimeException", "Testing fails the task from outside.");
+    SerializedThrowable cause =
+        SerializedThrowable.of(
+            "java.lang.RuntimeException", "Testing fails the task from outside.");
 
     // when
-    taskManager.tell(fenced(registration, new FailTask(blocking.attemptId(), cause)), jobManager.getRef());
+    taskManager.tell(
+        fenced(registration, new FailTask(blocking.attemptId(), cause)), jobManager.getRef());
 
     // then: no answer, the task is interrupted and FAILED with the cause
     tasks.expectMsgEquals(EXPECT, new TaskInterrupted(blocking.attemptId()));
-    TaskExecutionState failed = expectState(jobManager, registration, blocking, ExecutionState.FAILED);
+    TaskExecutionState failed =
+        expectState(jobManager, registration, blocking, ExecutionState.FAILED);
     assertThat(failed.error()).isEqualTo(cause);
     assertThat(freeSlots(jobManager, taskManager)).isEqualTo(SLOTS);
   }
@@ -297,29 +331,40 @@ final class TaskManagerTaskTest {
     TestKit jobManager = new TestKit(system);
     TestKit listener = new TestKit(system);
     ActorRef taskManager =
-        startTaskManager("tm-task-stubborn", jobManager, SHORT_CANCELLATION_TIMEOUT, new TestingTaskManagerListener(listener.getRef()));
+        startTaskManager(
+            "tm-task-stubborn",
+            jobManager,
+            SHORT_CANCELLATION_TIMEOUT,
+            new TestingTaskManagerListener(listener.getRef()));
     Registration registration = register(jobManager, taskManager);
     CountDownLatch release = new CountDownLatch(1);
     RELEASES.put(testKey, release);
     JobID jobId = JobID.generate();
-    TaskDeploymentDescriptor stubborn = descriptor(jobId, JobVertexID.generate(), Stubborn.class.getName(), 0);
+    TaskDeploymentDescriptor stubborn =
+        descriptor(jobId, JobVertexID.generate(), Stubborn.class.getName(), 0);
     submit(jobManager, taskManager, registration, stubborn);
     expectState(jobManager, registration, stubborn, ExecutionState.DEPLOYING);
     expectState(jobManager, registration, stubborn, ExecutionState.RUNNING);
 
     // when
-    taskManager.tell(fenced(registration, new CancelTask(stubborn.attemptId())), jobManager.getRef());
+    taskManager.tell(
+        fenced(registration, new CancelTask(stubborn.attemptId())), jobManager.getRef());
 
     // then: acknowledged; past the timeout the TaskManager reports it to its process
     jobManager.expectMsgEquals(EXPECT, Acknowledge.INSTANCE);
     TimeoutReported reported = listener.expectMsgClass(EXPECT, TimeoutReported.class);
-    assertThat(reported.description()).contains("Stubborn (1/1)").contains("slot 0").contains("stays occupied");
+    assertThat(reported.description())
+        .contains("Stubborn (1/1)")
+        .contains("slot 0")
+        .contains("stays occupied");
 
     // and then: the slot stays taken, so another job cannot have it
     assertThat(freeSlots(jobManager, taskManager)).isEqualTo(SLOTS - 1);
-    TaskDeploymentDescriptor intruder = descriptor(JobID.generate(), JobVertexID.generate(), Accumulating.class.getName(), 0);
+    TaskDeploymentDescriptor intruder =
+        descriptor(JobID.generate(), JobVertexID.generate(), Accumulating.class.getName(), 0);
     submit(jobManager, taskManager, registration, intruder);
-    TaskExecutionState rejected = expectState(jobManager, registration, intruder, ExecutionState.FAILED);
+    TaskExecutionState rejected =
+        expectState(jobManager, registration, intruder, ExecutionState.FAILED);
     assertThat(rejected.error().className()).isEqualTo(TaskSubmissionException.class.getName());
     assertThat(rejected.error().message()).contains("held by job " + jobId);
 
@@ -327,9 +372,12 @@ final class TaskManagerTaskTest {
     release.countDown();
 
     // then: CANCELED, after having been interrupted again and again; the slot is free
-    TaskExecutionState canceled = expectState(jobManager, registration, stubborn, ExecutionState.CANCELED);
+    TaskExecutionState canceled =
+        expectState(jobManager, registration, stubborn, ExecutionState.CANCELED);
     assertThat(canceled.accumulators().get("interrupts"))
-        .isInstanceOfSatisfying(AccumulatorValue.LongCounter.class, interrupts -> assertThat(interrupts.count()).isGreaterThanOrEqualTo(2));
+        .isInstanceOfSatisfying(
+            AccumulatorValue.LongCounter.class,
+            interrupts -> assertThat(interrupts.count()).isGreaterThanOrEqualTo(2));
     assertThat(freeSlots(jobManager, taskManager)).isEqualTo(SLOTS);
     listener.expectNoMessage(NO_MESSAGE);
   }
@@ -338,7 +386,8 @@ final class TaskManagerTaskTest {
   void shouldAcknowledgeCancelTaskOfAnUnknownAttemptWithoutTouchingSlots() {
     // given
     TestKit jobManager = new TestKit(system);
-    ActorRef taskManager = startTaskManager("tm-task-cancel-unknown", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-cancel-unknown", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
     ExecutionAttemptID unknown = ExecutionAttemptID.generate();
 
@@ -359,7 +408,8 @@ final class TaskManagerTaskTest {
     // given: two vertices of one job in slot 0
     TestKit jobManager = new TestKit(system);
     TestKit tasks = taskProbe();
-    ActorRef taskManager = startTaskManager("tm-task-sharing", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-sharing", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
     JobID jobId = JobID.generate();
     JobVertexID source = JobVertexID.generate();
@@ -380,9 +430,11 @@ final class TaskManagerTaskTest {
 
     // when / then: another job, the same vertex again, a slot that does not exist: FAILED at once
     JobID otherJob = JobID.generate();
-    TaskDeploymentDescriptor otherJobTask = descriptor(otherJob, JobVertexID.generate(), Blocking.class.getName(), 0);
+    TaskDeploymentDescriptor otherJobTask =
+        descriptor(otherJob, JobVertexID.generate(), Blocking.class.getName(), 0);
     submit(jobManager, taskManager, registration, otherJobTask);
-    assertThat(expectRejection(jobManager, registration, otherJobTask)).contains("Slot 0 is held by job " + jobId);
+    assertThat(expectRejection(jobManager, registration, otherJobTask))
+        .contains("Slot 0 is held by job " + jobId);
 
     TaskDeploymentDescriptor sourceAgain = descriptor(jobId, source, Blocking.class.getName(), 0);
     submit(jobManager, taskManager, registration, sourceAgain);
@@ -390,9 +442,11 @@ final class TaskManagerTaskTest {
         .contains("Slot 0 already runs a subtask of vertex " + source)
         .contains(sourceTask.attemptId().toString());
 
-    TaskDeploymentDescriptor nowhere = descriptor(jobId, JobVertexID.generate(), Blocking.class.getName(), SLOTS);
+    TaskDeploymentDescriptor nowhere =
+        descriptor(jobId, JobVertexID.generate(), Blocking.class.getName(), SLOTS);
     submit(jobManager, taskManager, registration, nowhere);
-    assertThat(expectRejection(jobManager, registration, nowhere)).contains("Slot " + SLOTS + " does not exist");
+    assertThat(expectRejection(jobManager, registration, nowhere))
+        .contains("Slot " + SLOTS + " does not exist");
 
     // and then: nothing changed
     assertThat(freeSlots(jobManager, taskManager)).isEqualTo(SLOTS - 1);
@@ -410,16 +464,20 @@ final class TaskManagerTaskTest {
     // given
     TestKit jobManager = new TestKit(system);
     TestKit tasks = taskProbe();
-    ActorRef taskManager = startTaskManager("tm-task-disconnect", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-disconnect", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
-    TaskDeploymentDescriptor blocking = descriptor(JobID.generate(), JobVertexID.generate(), Blocking.class.getName(), 0);
+    TaskDeploymentDescriptor blocking =
+        descriptor(JobID.generate(), JobVertexID.generate(), Blocking.class.getName(), 0);
     submit(jobManager, taskManager, registration, blocking);
     expectState(jobManager, registration, blocking, ExecutionState.DEPLOYING);
     expectState(jobManager, registration, blocking, ExecutionState.RUNNING);
     tasks.expectMsgEquals(EXPECT, new TaskStarted(blocking.attemptId()));
 
     // when
-    taskManager.tell(fenced(registration, new Disconnect(registration.instanceId(), "Testing disconnects.")), jobManager.getRef());
+    taskManager.tell(
+        fenced(registration, new Disconnect(registration.instanceId(), "Testing disconnects.")),
+        jobManager.getRef());
 
     // then: the task is cancelled; its end is not reported to the JobManager it left
     tasks.expectMsgEquals(EXPECT, new TaskInterrupted(blocking.attemptId()));
@@ -431,29 +489,37 @@ final class TaskManagerTaskTest {
     // and then: registered again, it has every slot free once the task's thread has ended
     Registration again = acknowledge(jobManager, taskManager, attempt);
     assertThat(again.instanceId()).isNotEqualTo(registration.instanceId());
-    jobManager.awaitAssert(EXPECT, () -> assertThat(freeSlots(jobManager, taskManager)).isEqualTo(SLOTS));
+    jobManager.awaitAssert(
+        EXPECT, () -> assertThat(freeSlots(jobManager, taskManager)).isEqualTo(SLOTS));
   }
 
   @Test
   void shouldNotReportATaskOfAnEarlierRegistrationThatEndsAfterItRegisteredAgain() {
     // given: a task that outlives its cancellation, deployed under the first registration
     TestKit jobManager = new TestKit(system);
-    ActorRef taskManager = startTaskManager("tm-task-earlier-registration", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-earlier-registration", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration first = register(jobManager, taskManager);
     CountDownLatch release = new CountDownLatch(1);
     RELEASES.put(testKey, release);
-    TaskDeploymentDescriptor old = descriptor(JobID.generate(), JobVertexID.generate(), Stubborn.class.getName(), 0);
+    TaskDeploymentDescriptor old =
+        descriptor(JobID.generate(), JobVertexID.generate(), Stubborn.class.getName(), 0);
     submit(jobManager, taskManager, first, old);
     expectState(jobManager, first, old, ExecutionState.DEPLOYING);
     expectState(jobManager, first, old, ExecutionState.RUNNING);
 
     // when: the JobManager removes it (as after a pause past the heartbeat timeout), it registers
     // again, and gets a task of the job's next attempt
-    taskManager.tell(fenced(first, new Disconnect(first.instanceId(), "no heartbeat for 6000 ms")), jobManager.getRef());
+    taskManager.tell(
+        fenced(first, new Disconnect(first.instanceId(), "no heartbeat for 6000 ms")),
+        jobManager.getRef());
     LeaderSessionMessage goodbye = jobManager.expectMsgClass(EXPECT, LeaderSessionMessage.class);
     assertThat(goodbye.message()).isInstanceOf(Disconnect.class);
-    Registration second = acknowledge(jobManager, taskManager, jobManager.expectMsgClass(EXPECT, RegisterTaskManager.class));
-    TaskDeploymentDescriptor next = descriptor(old.jobId(), old.vertexId(), Accumulating.class.getName(), 1);
+    Registration second =
+        acknowledge(
+            jobManager, taskManager, jobManager.expectMsgClass(EXPECT, RegisterTaskManager.class));
+    TaskDeploymentDescriptor next =
+        descriptor(old.jobId(), old.vertexId(), Accumulating.class.getName(), 1);
     submit(jobManager, taskManager, second, next);
 
     // then: the new attempt's task reports to the new registration
@@ -470,9 +536,12 @@ final class TaskManagerTaskTest {
         EXPECT,
         () -> {
           taskManager.tell(SendHeartbeat.INSTANCE, ActorRef.noSender());
-          Object message = jobManager.expectMsgAnyClassOf(EXPECT, Heartbeat.class, LeaderSessionMessage.class);
+          Object message =
+              jobManager.expectMsgAnyClassOf(EXPECT, Heartbeat.class, LeaderSessionMessage.class);
           seen.add(message);
-          assertThat(message).isInstanceOfSatisfying(Heartbeat.class, h -> assertThat(h.metrics().freeSlots()).isEqualTo(SLOTS));
+          assertThat(message)
+              .isInstanceOfSatisfying(
+                  Heartbeat.class, h -> assertThat(h.metrics().freeSlots()).isEqualTo(SLOTS));
           return null;
         });
     assertThat(seen).allSatisfy(message -> assertThat(message).isInstanceOf(Heartbeat.class));
@@ -484,12 +553,15 @@ final class TaskManagerTaskTest {
     // given: a TaskManager still waiting for its registration answer
     TestKit jobManager = new TestKit(system);
     TestKit tasks = taskProbe();
-    ActorRef taskManager = startTaskManager("tm-task-unregistered", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-unregistered", jobManager, LONG_CANCELLATION_TIMEOUT);
     RegisterTaskManager attempt = jobManager.expectMsgClass(EXPECT, RegisterTaskManager.class);
-    TaskDeploymentDescriptor blocking = descriptor(JobID.generate(), JobVertexID.generate(), Blocking.class.getName(), 0);
+    TaskDeploymentDescriptor blocking =
+        descriptor(JobID.generate(), JobVertexID.generate(), Blocking.class.getName(), 0);
 
     // when
-    taskManager.tell(new LeaderSessionMessage(UUID.randomUUID(), new SubmitTask(blocking)), jobManager.getRef());
+    taskManager.tell(
+        new LeaderSessionMessage(UUID.randomUUID(), new SubmitTask(blocking)), jobManager.getRef());
     taskManager.tell(new SubmitTask(blocking), jobManager.getRef());
 
     // then: nothing runs, nothing is reported
@@ -508,7 +580,8 @@ final class TaskManagerTaskTest {
     TestKit watcher = new TestKit(system);
     ActorRef taskManager = startTaskManager("tm-task-stop", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
-    TaskDeploymentDescriptor blocking = descriptor(JobID.generate(), JobVertexID.generate(), Blocking.class.getName(), 0);
+    TaskDeploymentDescriptor blocking =
+        descriptor(JobID.generate(), JobVertexID.generate(), Blocking.class.getName(), 0);
     submit(jobManager, taskManager, registration, blocking);
     expectState(jobManager, registration, blocking, ExecutionState.DEPLOYING);
     expectState(jobManager, registration, blocking, ExecutionState.RUNNING);
@@ -528,14 +601,22 @@ final class TaskManagerTaskTest {
     // given
     TestKit jobManager = new TestKit(system);
     TestKit asker = new TestKit(system);
-    ActorRef taskManager = startTaskManager("tm-task-update-unknown", jobManager, LONG_CANCELLATION_TIMEOUT);
+    ActorRef taskManager =
+        startTaskManager("tm-task-update-unknown", jobManager, LONG_CANCELLATION_TIMEOUT);
     Registration registration = register(jobManager, taskManager);
     UpdateTaskExecutionState update =
         new UpdateTaskExecutionState(
-            new TaskExecutionState(JobID.generate(), ExecutionAttemptID.generate(), ExecutionState.RUNNING, null, Map.of()));
+            new TaskExecutionState(
+                JobID.generate(),
+                ExecutionAttemptID.generate(),
+                ExecutionState.RUNNING,
+                null,
+                Map.of()));
 
     // when
-    Patterns.pipe(Patterns.ask(taskManager, fenced(registration, update), EXPECT), system.dispatcher()).to(asker.getRef());
+    Patterns.pipe(
+            Patterns.ask(taskManager, fenced(registration, update), EXPECT), system.dispatcher())
+        .to(asker.getRef());
 
     // then
     Status.Failure failure = asker.expectMsgClass(EXPECT, Status.Failure.class);
@@ -569,7 +650,8 @@ final class TaskManagerTaskTest {
     return startTaskManager(name, jobManager, cancellationTimeout, TaskManagerListener.ignoring());
   }
 
-  private ActorRef startTaskManager(String name, TestKit jobManager, Duration cancellationTimeout, TaskManagerListener listener) {
+  private ActorRef startTaskManager(
+      String name, TestKit jobManager, Duration cancellationTimeout, TaskManagerListener listener) {
     ActorRef taskManager =
         system.actorOf(
             TaskManager.props(
@@ -591,20 +673,25 @@ final class TaskManagerTaskTest {
 
   /** Waits for the registration attempt and acknowledges it. */
   private static Registration register(TestKit jobManager, ActorRef taskManager) {
-    return acknowledge(jobManager, taskManager, jobManager.expectMsgClass(EXPECT, RegisterTaskManager.class));
+    return acknowledge(
+        jobManager, taskManager, jobManager.expectMsgClass(EXPECT, RegisterTaskManager.class));
   }
 
-  private static Registration acknowledge(TestKit jobManager, ActorRef taskManager, RegisterTaskManager attempt) {
+  private static Registration acknowledge(
+      TestKit jobManager, ActorRef taskManager, RegisterTaskManager attempt) {
     Registration registration = new Registration(InstanceID.generate(), UUID.randomUUID());
     taskManager.tell(
-        new AcknowledgeRegistration(registration.instanceId(), registration.leaderSessionId(), attempt.registrationId()),
+        new AcknowledgeRegistration(
+            registration.instanceId(), registration.leaderSessionId(), attempt.registrationId()),
         jobManager.getRef());
-    assertThat(jobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId()).isEqualTo(registration.instanceId());
+    assertThat(jobManager.expectMsgClass(EXPECT, Heartbeat.class).instanceId())
+        .isEqualTo(registration.instanceId());
     return registration;
   }
 
   /** A one-subtask descriptor of {@code className} whose vertex is named after the class. */
-  private TaskDeploymentDescriptor descriptor(JobID jobId, JobVertexID vertexId, String className, int slot) {
+  private TaskDeploymentDescriptor descriptor(
+      JobID jobId, JobVertexID vertexId, String className, int slot) {
     Map<String, String> configuration = new HashMap<>();
     configuration.put(TEST_KEY, testKey);
     return new TaskDeploymentDescriptor(
@@ -626,13 +713,20 @@ final class TaskManagerTaskTest {
     return new LeaderSessionMessage(registration.leaderSessionId(), message);
   }
 
-  private static void submit(TestKit jobManager, ActorRef taskManager, Registration registration, TaskDeploymentDescriptor descriptor) {
+  private static void submit(
+      TestKit jobManager,
+      ActorRef taskManager,
+      Registration registration,
+      TaskDeploymentDescriptor descriptor) {
     taskManager.tell(fenced(registration, new SubmitTask(descriptor)), jobManager.getRef());
   }
 
   /** Expects the next task update, under the registration's session, for this task and state. */
   private static TaskExecutionState expectState(
-      TestKit jobManager, Registration registration, TaskDeploymentDescriptor descriptor, ExecutionState state) {
+      TestKit jobManager,
+      Registration registration,
+      TaskDeploymentDescriptor descriptor,
+      ExecutionState state) {
     LeaderSessionMessage envelope = jobManager.expectMsgClass(EXPECT, LeaderSessionMessage.class);
     assertThat(envelope.leaderSessionId()).isEqualTo(registration.leaderSessionId());
     assertThat(envelope.message()).isInstanceOf(UpdateTaskExecutionState.class);
@@ -643,8 +737,10 @@ final class TaskManagerTaskTest {
   }
 
   /** Expects the task to be reported FAILED at once, and returns the reason. */
-  private static String expectRejection(TestKit jobManager, Registration registration, TaskDeploymentDescriptor descriptor) {
-    TaskExecutionState failed = expectState(jobManager, registration, descriptor, ExecutionState.FAILED);
+  private static String expectRejection(
+      TestKit jobManager, Registration registration, TaskDeploymentDescriptor descriptor) {
+    TaskExecutionState failed =
+        expectState(jobManager, registration, descriptor, ExecutionState.FAILED);
     assertThat(failed.error().className()).isEqualTo(TaskSubmissionException.class.getName());
     return failed.error().message();
   }
@@ -670,13 +766,21 @@ final class TaskManagerTaskTest {
    */
   private record Registration(InstanceID instanceId, UUID leaderSessionId) {}
 
-  /** @param attemptId the task whose invokable started */
-  private record TaskStarted(ExecutionAttemptID attemptId) implements NoSerializationVerificationNeeded {}
+  /**
+   * @param attemptId the task whose invokable started
+   */
+  private record TaskStarted(ExecutionAttemptID attemptId)
+      implements NoSerializationVerificationNeeded {}
 
-  /** @param attemptId the task whose invokable was interrupted */
-  private record TaskInterrupted(ExecutionAttemptID attemptId) implements NoSerializationVerificationNeeded {}
+  /**
+   * @param attemptId the task whose invokable was interrupted
+   */
+  private record TaskInterrupted(ExecutionAttemptID attemptId)
+      implements NoSerializationVerificationNeeded {}
 
-  /** @param description what the listener was told */
+  /**
+   * @param description what the listener was told
+   */
   private record TimeoutReported(String description) implements NoSerializationVerificationNeeded {}
 
   /** A listener that tells a probe about cancellation timeouts. */
@@ -711,7 +815,8 @@ final class TaskManagerTaskTest {
       context.longCounter("records").add(3);
       context.longCounter("records").add(4);
       context.doubleSum("sum").add(1.5);
-      context.stringList("context")
+      context
+          .stringList("context")
           .add(
               String.join(
                   "/",

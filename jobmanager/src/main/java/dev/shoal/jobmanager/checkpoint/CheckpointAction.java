@@ -53,7 +53,9 @@ public sealed interface CheckpointAction {
     }
   }
 
-  /** @param checkpointId the checkpoint whose timeout timer to cancel, if it runs */
+  /**
+   * @param checkpointId the checkpoint whose timeout timer to cancel, if it runs
+   */
   record CancelTimeout(long checkpointId) implements CheckpointAction {}
 
   /**
@@ -68,7 +70,8 @@ public sealed interface CheckpointAction {
       Objects.requireNonNull(target, "target");
       Objects.requireNonNull(message, "message");
       if (!target.equals(message.attemptId())) {
-        throw new IllegalArgumentException("message for " + message.attemptId() + " sent to " + target);
+        throw new IllegalArgumentException(
+            "message for " + message.attemptId() + " sent to " + target);
       }
     }
   }
@@ -87,8 +90,8 @@ public sealed interface CheckpointAction {
   }
 
   /**
-   * Delete a checkpoint's directory and everything in it ({@link CheckpointStorage#discard});
-   * a failure is only logged.
+   * Delete a checkpoint's directory and everything in it ({@link CheckpointStorage#discard}); a
+   * failure is only logged.
    *
    * @param directory the checkpoint's directory
    */
@@ -99,8 +102,8 @@ public sealed interface CheckpointAction {
   }
 
   /**
-   * A checkpoint or savepoint completed (its metadata is stored): for statistics and whoever
-   * waits for a completed checkpoint.
+   * A checkpoint or savepoint completed (its metadata is stored): for statistics and whoever waits
+   * for a completed checkpoint.
    *
    * @param checkpoint the completed checkpoint
    */
@@ -116,7 +119,8 @@ public sealed interface CheckpointAction {
    * @param requester the handle given to {@link CheckpointCoordinator#triggerSavepoint}
    * @param savepoint the savepoint; its directory is the path to resume from
    */
-  record SavepointDone(Object requester, CompletedCheckpoint savepoint) implements CheckpointAction {
+  record SavepointDone(Object requester, CompletedCheckpoint savepoint)
+      implements CheckpointAction {
     public SavepointDone {
       Objects.requireNonNull(requester, "requester");
       Objects.requireNonNull(savepoint, "savepoint");

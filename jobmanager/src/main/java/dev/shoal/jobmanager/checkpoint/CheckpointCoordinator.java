@@ -45,8 +45,8 @@ import java.util.UUID;
  * The checkpoint coordinator of one job (Flink 1.x's {@code CheckpointCoordinator}): triggers
  * periodic checkpoints and requested savepoints at the job's source tasks, collects every task's
  * acknowledgement, has the completed checkpoint's metadata stored, then notifies the tasks and
- * subsumes older checkpoints. A declined or expired checkpoint is aborted; the job is not
- * affected and the next trigger proceeds.
+ * subsumes older checkpoints. A declined or expired checkpoint is aborted; the job is not affected
+ * and the next trigger proceeds.
  *
  * <p>Threading and time: a plain, single-threaded class owned by its job's JobMaster. It does no
  * I/O, reads no clock and touches no actor: every call takes {@code now} (epoch milliseconds, the
@@ -54,10 +54,10 @@ import java.util.UUID;
  * carries out in order. Calls must come from one thread.
  *
  * <p>Lifecycle: {@link #start} when every task of a job attempt runs, {@link #stop} when that
- * attempt fails, is cancelled or ends (pending checkpoints are aborted, completed ones kept for
- * the restart), {@link #start} again for the next attempt, {@link #dispose} when the job is over
- * for good. Checkpoint ids keep increasing across restarts and continue after the checkpoint the
- * job was restored from.
+ * attempt fails, is cancelled or ends (pending checkpoints are aborted, completed ones kept for the
+ * restart), {@link #start} again for the next attempt, {@link #dispose} when the job is over for
+ * good. Checkpoint ids keep increasing across restarts and continue after the checkpoint the job
+ * was restored from.
  *
  * <p>Decisions that follow Flink 1.x:
  *
@@ -70,9 +70,9 @@ import java.util.UUID;
  *       for one now), but at most {@link #MAX_PENDING_SAVEPOINTS} are in flight. They are never
  *       subsumed while pending and never discarded once complete.
  *   <li>Completing a checkpoint aborts older pending periodic checkpoints (subsumed) and keeps the
- *       newest {@code num-retained} completed ones, discarding the directories of older ones
- *       except savepoints and the checkpoint the job was restored from, which the coordinator
- *       did not create.
+ *       newest {@code num-retained} completed ones, discarding the directories of older ones except
+ *       savepoints and the checkpoint the job was restored from, which the coordinator did not
+ *       create.
  * </ul>
  *
  * <p>Acknowledgements and declines for another job, an unknown or finished checkpoint, a task not
@@ -93,8 +93,10 @@ public final class CheckpointCoordinator {
   private final CompletedCheckpoint restoredFrom; // null when the job started empty
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
   private final List<CompletedCheckpoint> retained = new ArrayList<>(); // ascending ids
-  private final Map<Long, String> recentlyAborted = new BoundedMap<>(REMEMBERED_ABORTS); // id -> directory
-  private final Map<Long, String> abortedWhileStoring = new HashMap<>(); // discard once the store answers
+  private final Map<Long, String> recentlyAborted =
+      new BoundedMap<>(REMEMBERED_ABORTS); // id -> directory
+  private final Map<Long, String> abortedWhileStoring =
+      new HashMap<>(); // discard once the store answers
   private Run run; // null while stopped
   private boolean disposed;
   private long nextCheckpointId;
@@ -112,11 +114,12 @@ public final class CheckpointCoordinator {
   /**
    * @param job the job
    * @param settings its checkpoint settings
-   * @param restoredFrom the checkpoint or savepoint the job starts from (its ids continue after
-   *     it, and it counts as the latest completed checkpoint until a newer one completes); null
-   *     when the job starts empty
+   * @param restoredFrom the checkpoint or savepoint the job starts from (its ids continue after it,
+   *     and it counts as the latest completed checkpoint until a newer one completes); null when
+   *     the job starts empty
    */
-  public CheckpointCoordinator(JobGraph job, CheckpointSettings settings, CompletedCheckpoint restoredFrom) {
+  public CheckpointCoordinator(
+      JobGraph job, CheckpointSettings settings, CompletedCheckpoint restoredFrom) {
     this.job = Objects.requireNonNull(job, "job");
     this.jobId = job.jobId();
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -140,14 +143,17 @@ public final class CheckpointCoordinator {
    * @throws IllegalStateException when already started or disposed
    * @throws IllegalArgumentException when the tasks do not match the job
    */
-  public List<CheckpointAction> start(List<TaskRef> toTrigger, List<TaskRef> toAcknowledge, long now) {
+  public List<CheckpointAction> start(
+      List<TaskRef> toTrigger, List<TaskRef> toAcknowledge, long now) {
     Objects.requireNonNull(toTrigger, "toTrigger");
     Objects.requireNonNull(toAcknowledge, "toAcknowledge");
     if (disposed) {
-      throw new IllegalStateException("The checkpoint coordinator of job " + jobId + " is disposed.");
+      throw new IllegalStateException(
+          "The checkpoint coordinator of job " + jobId + " is disposed.");
     }
     if (run != null) {
-      throw new IllegalStateException("The checkpoint coordinator of job " + jobId + " is started; stop it first.");
+      throw new IllegalStateException(
+          "The checkpoint coordinator of job " + jobId + " is started; stop it first.");
     }
     run = new Run(List.copyOf(toTrigger), validateTasks(toTrigger, toAcknowledge));
     triggerQueued = false;
@@ -156,26 +162,37 @@ public final class CheckpointCoordinator {
     if (settings.periodic()) {
       scheduleTrigger(settings.effectiveInterval().toMillis(), now, actions);
     }
-    actions.add(new Log(
-        Level.INFO,
-        "Checkpoint coordinator of job " + jobId + " started for " + run.tasks.size() + " tasks ("
-            + run.toTrigger.size() + " to trigger); "
-            + (settings.periodic()
-                ? "periodic checkpoints every " + settings.effectiveInterval().toMillis() + " ms"
-                : "periodic checkpoints off")
-            + ", next checkpoint id " + nextCheckpointId + "."));
+    actions.add(
+        new Log(
+            Level.INFO,
+            "Checkpoint coordinator of job "
+                + jobId
+                + " started for "
+                + run.tasks.size()
+                + " tasks ("
+                + run.toTrigger.size()
+                + " to trigger); "
+                + (settings.periodic()
+                    ? "periodic checkpoints every "
+                        + settings.effectiveInterval().toMillis()
+                        + " ms"
+                    : "periodic checkpoints off")
+                + ", next checkpoint id "
+                + nextCheckpointId
+                + "."));
     return actions;
   }
 
   /**
-   * The job attempt failed, was cancelled or ended: aborts every pending checkpoint (discarding
-   * its directory), fails waiting savepoint requests with {@code reason} and cancels the timers.
+   * The job attempt failed, was cancelled or ended: aborts every pending checkpoint (discarding its
+   * directory), fails waiting savepoint requests with {@code reason} and cancels the timers.
    * Completed checkpoints are kept for the restart. Stopping a stopped coordinator does nothing.
    */
   public List<CheckpointAction> stop(String reason, long now) {
     Objects.requireNonNull(reason, "reason");
     if (run == null && pending.isEmpty()) {
-      return List.of(new Log(Level.DEBUG, "Checkpoint coordinator of job " + jobId + " is already stopped."));
+      return List.of(
+          new Log(Level.DEBUG, "Checkpoint coordinator of job " + jobId + " is already stopped."));
     }
     run = null;
     triggerQueued = false;
@@ -186,10 +203,16 @@ public final class CheckpointCoordinator {
     for (Pending checkpoint : List.copyOf(pending.values())) {
       abort(checkpoint, AbortKind.FAILURE, "the job attempt ended: " + reason, false, actions);
     }
-    actions.add(new Log(
-        Level.INFO,
-        "Checkpoint coordinator of job " + jobId + " stopped (" + reason + "); " + aborted
-            + " pending checkpoints aborted."));
+    actions.add(
+        new Log(
+            Level.INFO,
+            "Checkpoint coordinator of job "
+                + jobId
+                + " stopped ("
+                + reason
+                + "); "
+                + aborted
+                + " pending checkpoints aborted."));
     return actions;
   }
 
@@ -215,13 +238,16 @@ public final class CheckpointCoordinator {
 
   /**
    * The trigger timer fired: triggers a periodic checkpoint when started, fewer than {@code
-   * max-concurrent-checkpoints} are pending and {@code min-pause} passed since the last
-   * completion; otherwise waits for a pending one to end, or reschedules for when the pause is
-   * over. A timer that fires while stopped or before it is due (a stale one) changes nothing.
+   * max-concurrent-checkpoints} are pending and {@code min-pause} passed since the last completion;
+   * otherwise waits for a pending one to end, or reschedules for when the pause is over. A timer
+   * that fires while stopped or before it is due (a stale one) changes nothing.
    */
   public List<CheckpointAction> onTriggerTimer(long now) {
     if (run == null || !settings.periodic()) {
-      return List.of(new Log(Level.DEBUG, "Ignored the checkpoint trigger timer of job " + jobId + ": not started."));
+      return List.of(
+          new Log(
+              Level.DEBUG,
+              "Ignored the checkpoint trigger timer of job " + jobId + ": not started."));
     }
     List<CheckpointAction> actions = new ArrayList<>();
     if (nextTriggerDue > now) {
@@ -231,17 +257,28 @@ public final class CheckpointCoordinator {
     nextTriggerDue = -1;
     if (pending.size() >= settings.maxConcurrentCheckpoints()) {
       triggerQueued = true;
-      actions.add(new Log(
-          Level.DEBUG,
-          "Not triggering a checkpoint of job " + jobId + ": " + pending.size() + " pending (at most "
-              + settings.maxConcurrentCheckpoints() + "); triggering when one ends."));
+      actions.add(
+          new Log(
+              Level.DEBUG,
+              "Not triggering a checkpoint of job "
+                  + jobId
+                  + ": "
+                  + pending.size()
+                  + " pending (at most "
+                  + settings.maxConcurrentCheckpoints()
+                  + "); triggering when one ends."));
       return actions;
     }
     long pauseLeft = pauseLeft(now);
     if (pauseLeft > 0) {
-      actions.add(new Log(
-          Level.DEBUG,
-          "Not triggering a checkpoint of job " + jobId + " yet: " + pauseLeft + " ms of the minimum pause left."));
+      actions.add(
+          new Log(
+              Level.DEBUG,
+              "Not triggering a checkpoint of job "
+                  + jobId
+                  + " yet: "
+                  + pauseLeft
+                  + " ms of the minimum pause left."));
       scheduleTrigger(pauseLeft, now, actions);
       return actions;
     }
@@ -251,10 +288,10 @@ public final class CheckpointCoordinator {
   }
 
   /**
-   * A user asked for a savepoint: triggers it at once (bypassing {@code max-concurrent} and
-   * {@code min-pause}) into {@code <directory>/savepoint-<job id prefix>-<random>}. Refused, with
-   * a {@link SavepointFailed} to {@code requester}, when the job is not running, no directory is
-   * given or configured, the directory is not absolute, or too many savepoints are in flight.
+   * A user asked for a savepoint: triggers it at once (bypassing {@code max-concurrent} and {@code
+   * min-pause}) into {@code <directory>/savepoint-<job id prefix>-<random>}. Refused, with a {@link
+   * SavepointFailed} to {@code requester}, when the job is not running, no directory is given or
+   * configured, the directory is not absolute, or too many savepoints are in flight.
    *
    * @param directory where the savepoint goes (an absolute path or a {@code file:} URI); null for
    *     {@code state.savepoints.dir}
@@ -263,25 +300,41 @@ public final class CheckpointCoordinator {
   public List<CheckpointAction> triggerSavepoint(String directory, Object requester, long now) {
     Objects.requireNonNull(requester, "requester");
     String refusal = null;
-    String base = directory != null ? fromFileUri(directory.trim()) : settings.savepointsDirectory();
+    String base =
+        directory != null ? fromFileUri(directory.trim()) : settings.savepointsDirectory();
     if (run == null) {
-      refusal = "Job " + jobId + " is not running (not every task is RUNNING); no savepoint was taken.";
+      refusal =
+          "Job " + jobId + " is not running (not every task is RUNNING); no savepoint was taken.";
     } else if (base == null) {
-      refusal = "No savepoint directory: give one, or set " + CheckpointSettings.SAVEPOINTS_DIR
-          + " in the job's settings.";
+      refusal =
+          "No savepoint directory: give one, or set "
+              + CheckpointSettings.SAVEPOINTS_DIR
+              + " in the job's settings.";
     } else if (base.length() > CheckpointSettings.MAX_DIRECTORY_CHARS) {
-      refusal = "The savepoint directory has " + base.length() + " characters; at most "
-          + CheckpointSettings.MAX_DIRECTORY_CHARS + " are allowed.";
+      refusal =
+          "The savepoint directory has "
+              + base.length()
+              + " characters; at most "
+              + CheckpointSettings.MAX_DIRECTORY_CHARS
+              + " are allowed.";
     } else if (!isAbsolute(base)) {
       refusal = "The savepoint directory '" + base + "' is not an absolute path.";
     } else if (pendingSavepoints() >= MAX_PENDING_SAVEPOINTS) {
-      refusal = "Job " + jobId + " has " + MAX_PENDING_SAVEPOINTS + " savepoints in flight; try again when one ends.";
+      refusal =
+          "Job "
+              + jobId
+              + " has "
+              + MAX_PENDING_SAVEPOINTS
+              + " savepoints in flight; try again when one ends.";
     }
     if (refusal != null) {
       return List.of(new SavepointFailed(requester, refusal), new Log(Level.INFO, refusal));
     }
-    String name = "savepoint-" + jobId.toString().substring(0, 6) + "-"
-        + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    String name =
+        "savepoint-"
+            + jobId.toString().substring(0, 6)
+            + "-"
+            + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     List<CheckpointAction> actions = new ArrayList<>();
     trigger(CheckpointType.SAVEPOINT, Path.of(base, name).toString(), requester, now, actions);
     return actions;
@@ -297,21 +350,36 @@ public final class CheckpointCoordinator {
    */
   public List<CheckpointAction> onAcknowledge(AcknowledgeCheckpoint ack, long now) {
     Objects.requireNonNull(ack, "ack");
-    String about = "acknowledgement of checkpoint " + ack.checkpointId() + " from attempt " + ack.attemptId();
+    String about =
+        "acknowledgement of checkpoint " + ack.checkpointId() + " from attempt " + ack.attemptId();
     if (!ack.jobId().equals(jobId)) {
       return ignored(about + ": it is for job " + ack.jobId() + ", this is job " + jobId + ".");
     }
     Pending checkpoint = pending.get(ack.checkpointId());
     if (checkpoint == null) {
       String abortedDirectory = recentlyAborted.get(ack.checkpointId());
-      if (abortedDirectory != null && ack.state() != null && !abortedWhileStoring.containsKey(ack.checkpointId())) {
+      if (abortedDirectory != null
+          && ack.state() != null
+          && !abortedWhileStoring.containsKey(ack.checkpointId())) {
         // the task may have written its file after the abort deleted the directory
-        List<CheckpointAction> actions = new ArrayList<>(ignored("late " + about + " of job " + jobId
-            + ": the checkpoint was aborted; deleting its directory again in case the task wrote into it since."));
+        List<CheckpointAction> actions =
+            new ArrayList<>(
+                ignored(
+                    "late "
+                        + about
+                        + " of job "
+                        + jobId
+                        + ": the checkpoint was aborted; deleting its directory again in case the"
+                        + " task wrote into it since."));
         actions.add(new Discard(abortedDirectory));
         return actions;
       }
-      return ignored(about + " of job " + jobId + ": " + (abortedDirectory != null ? "it was aborted." : "unknown or already completed."));
+      return ignored(
+          about
+              + " of job "
+              + jobId
+              + ": "
+              + (abortedDirectory != null ? "it was aborted." : "unknown or already completed."));
     }
     TaskRef task = checkpoint.tasks.get(ack.attemptId());
     if (task == null) {
@@ -328,20 +396,27 @@ public final class CheckpointCoordinator {
     return List.of(
         new CancelTimeout(checkpoint.id),
         new StoreMetadata(checkpoint.storing),
-        new Log(Level.DEBUG, "Every task acknowledged checkpoint " + checkpoint.id + " of job " + jobId
-            + "; storing its metadata."));
+        new Log(
+            Level.DEBUG,
+            "Every task acknowledged checkpoint "
+                + checkpoint.id
+                + " of job "
+                + jobId
+                + "; storing its metadata."));
   }
 
   /** A task declined a checkpoint: it is aborted (the job keeps running). */
   public List<CheckpointAction> onDecline(DeclineCheckpoint decline, long now) {
     Objects.requireNonNull(decline, "decline");
-    String about = "decline of checkpoint " + decline.checkpointId() + " from attempt " + decline.attemptId();
+    String about =
+        "decline of checkpoint " + decline.checkpointId() + " from attempt " + decline.attemptId();
     if (!decline.jobId().equals(jobId)) {
       return ignored(about + ": it is for job " + decline.jobId() + ", this is job " + jobId + ".");
     }
     Pending checkpoint = pending.get(decline.checkpointId());
     if (checkpoint == null) {
-      return ignored(about + " of job " + jobId + ": not pending (already aborted, completed or unknown).");
+      return ignored(
+          about + " of job " + jobId + ": not pending (already aborted, completed or unknown).");
     }
     TaskRef task = checkpoint.tasks.get(decline.attemptId());
     if (task == null) {
@@ -352,10 +427,21 @@ public final class CheckpointCoordinator {
     }
     List<CheckpointAction> actions = new ArrayList<>();
     JobVertex vertex = job.vertex(task.vertexId());
-    abort(checkpoint, AbortKind.DECLINE,
-        "declined by " + vertex.name() + " (" + (task.subtaskIndex() + 1) + "/" + vertex.parallelism() + ", attempt "
-            + task.attemptId() + "): " + decline.reason(),
-        false, actions);
+    abort(
+        checkpoint,
+        AbortKind.DECLINE,
+        "declined by "
+            + vertex.name()
+            + " ("
+            + (task.subtaskIndex() + 1)
+            + "/"
+            + vertex.parallelism()
+            + ", attempt "
+            + task.attemptId()
+            + "): "
+            + decline.reason(),
+        false,
+        actions);
     triggerQueuedRequest(now, actions);
     return actions;
   }
@@ -364,14 +450,28 @@ public final class CheckpointCoordinator {
   public List<CheckpointAction> onTimeout(long checkpointId, long now) {
     Pending checkpoint = pending.get(checkpointId);
     if (checkpoint == null || checkpoint.storing != null) {
-      return List.of(new Log(Level.DEBUG, "Ignored the timeout of checkpoint " + checkpointId + " of job " + jobId
-          + ": not waiting for acknowledgements."));
+      return List.of(
+          new Log(
+              Level.DEBUG,
+              "Ignored the timeout of checkpoint "
+                  + checkpointId
+                  + " of job "
+                  + jobId
+                  + ": not waiting for acknowledgements."));
     }
     List<CheckpointAction> actions = new ArrayList<>();
-    abort(checkpoint, AbortKind.TIMEOUT,
-        "expired after " + settings.timeout().toMillis() + " ms with " + checkpoint.states.size() + " of "
-            + checkpoint.tasks.size() + " tasks acknowledged",
-        false, actions);
+    abort(
+        checkpoint,
+        AbortKind.TIMEOUT,
+        "expired after "
+            + settings.timeout().toMillis()
+            + " ms with "
+            + checkpoint.states.size()
+            + " of "
+            + checkpoint.tasks.size()
+            + " tasks acknowledged",
+        false,
+        actions);
     triggerQueuedRequest(now, actions);
     return actions;
   }
@@ -391,8 +491,14 @@ public final class CheckpointCoordinator {
     }
     Pending checkpoint = pending.get(checkpointId);
     if (checkpoint == null || checkpoint.storing == null) {
-      return List.of(new Log(Level.DEBUG, "Ignored the stored metadata of checkpoint " + checkpointId + " of job "
-          + jobId + ": not being stored."));
+      return List.of(
+          new Log(
+              Level.DEBUG,
+              "Ignored the stored metadata of checkpoint "
+                  + checkpointId
+                  + " of job "
+                  + jobId
+                  + ": not being stored."));
     }
     pending.remove(checkpointId);
     CompletedCheckpoint done = checkpoint.storing;
@@ -400,18 +506,37 @@ public final class CheckpointCoordinator {
     anyCompleted = true;
     lastCompletionMillis = now;
     lastDurationMillis = Math.max(0, now - checkpoint.triggerTimestamp);
-    actions.add(new Log(
-        Level.INFO,
-        "Completed " + (done.isSavepoint() ? "savepoint " : "checkpoint ") + checkpointId + " of job " + jobId + " ("
-            + done.stateSizeBytes() + " bytes) in " + lastDurationMillis + " ms at " + done.directory() + "."));
+    actions.add(
+        new Log(
+            Level.INFO,
+            "Completed "
+                + (done.isSavepoint() ? "savepoint " : "checkpoint ")
+                + checkpointId
+                + " of job "
+                + jobId
+                + " ("
+                + done.stateSizeBytes()
+                + " bytes) in "
+                + lastDurationMillis
+                + " ms at "
+                + done.directory()
+                + "."));
     actions.add(new Completed(done));
     for (TaskRef task : checkpoint.tasks.values()) {
-      actions.add(new Send(task.attemptId(), new NotifyCheckpointComplete(jobId, task.attemptId(), checkpointId)));
+      actions.add(
+          new Send(
+              task.attemptId(),
+              new NotifyCheckpointComplete(jobId, task.attemptId(), checkpointId)));
     }
     retain(done, actions);
     for (Pending older : List.copyOf(pending.headMap(checkpointId).values())) {
       if (older.options.type() == CheckpointType.CHECKPOINT) {
-        abort(older, AbortKind.SUBSUMED, "subsumed by completed checkpoint " + checkpointId, false, actions);
+        abort(
+            older,
+            AbortKind.SUBSUMED,
+            "subsumed by completed checkpoint " + checkpointId,
+            false,
+            actions);
       }
     }
     if (checkpoint.requester != null) {
@@ -430,10 +555,21 @@ public final class CheckpointCoordinator {
     }
     Pending checkpoint = pending.get(checkpointId);
     if (checkpoint == null || checkpoint.storing == null) {
-      return List.of(new Log(Level.DEBUG, "Ignored the failed metadata store of checkpoint " + checkpointId
-          + " of job " + jobId + ": not being stored."));
+      return List.of(
+          new Log(
+              Level.DEBUG,
+              "Ignored the failed metadata store of checkpoint "
+                  + checkpointId
+                  + " of job "
+                  + jobId
+                  + ": not being stored."));
     }
-    abort(checkpoint, AbortKind.FAILURE, "its metadata could not be stored: " + reason, true, actions);
+    abort(
+        checkpoint,
+        AbortKind.FAILURE,
+        "its metadata could not be stored: " + reason,
+        true,
+        actions);
     triggerQueuedRequest(now, actions);
     return actions;
   }
@@ -494,7 +630,8 @@ public final class CheckpointCoordinator {
    * @param completed checkpoints and savepoints completed
    * @param abortedByDecline aborted because a task declined
    * @param abortedByTimeout aborted because they expired
-   * @param abortedByFailure aborted because the job attempt ended or the metadata could not be stored
+   * @param abortedByFailure aborted because the job attempt ended or the metadata could not be
+   *     stored
    * @param subsumed pending checkpoints aborted because a newer one completed
    * @param ignoredMessages stale, duplicate, unknown or foreign acknowledgements and declines
    * @param pending checkpoints pending now (including those whose metadata is being stored)
@@ -515,19 +652,34 @@ public final class CheckpointCoordinator {
   //  Helpers
   // ------------------------------------------------------------------------------------------
 
-  private void trigger(CheckpointType type, String directory, Object requester, long now, List<CheckpointAction> actions) {
+  private void trigger(
+      CheckpointType type,
+      String directory,
+      Object requester,
+      long now,
+      List<CheckpointAction> actions) {
     long id = nextCheckpointId++;
     CheckpointOptions options = new CheckpointOptions(type, directory);
     pending.put(id, new Pending(id, options, requester, now, run.tasks));
     triggered++;
     for (TaskRef source : run.toTrigger) {
-      actions.add(new Send(source.attemptId(), new TriggerCheckpoint(jobId, source.attemptId(), id, now, options)));
+      actions.add(
+          new Send(
+              source.attemptId(),
+              new TriggerCheckpoint(jobId, source.attemptId(), id, now, options)));
     }
     actions.add(new ScheduleTimeout(id, settings.timeout()));
-    actions.add(new Log(
-        Level.DEBUG,
-        "Triggered " + (type == CheckpointType.SAVEPOINT ? "savepoint " : "checkpoint ") + id + " of job " + jobId
-            + " into " + directory + "."));
+    actions.add(
+        new Log(
+            Level.DEBUG,
+            "Triggered "
+                + (type == CheckpointType.SAVEPOINT ? "savepoint " : "checkpoint ")
+                + id
+                + " of job "
+                + jobId
+                + " into "
+                + directory
+                + "."));
   }
 
   private void scheduleTrigger(long delayMillis, long now, List<CheckpointAction> actions) {
@@ -546,10 +698,17 @@ public final class CheckpointCoordinator {
   }
 
   private long pauseLeft(long now) {
-    return anyCompleted ? Math.max(0, lastCompletionMillis + settings.minPause().toMillis() - now) : 0;
+    return anyCompleted
+        ? Math.max(0, lastCompletionMillis + settings.minPause().toMillis() - now)
+        : 0;
   }
 
-  private void abort(Pending checkpoint, AbortKind kind, String reason, boolean storeReturned, List<CheckpointAction> actions) {
+  private void abort(
+      Pending checkpoint,
+      AbortKind kind,
+      String reason,
+      boolean storeReturned,
+      List<CheckpointAction> actions) {
     pending.remove(checkpoint.id);
     String directory = checkpoint.options.targetDirectory();
     if (checkpoint.storing == null) {
@@ -562,11 +721,19 @@ public final class CheckpointCoordinator {
     }
     recentlyAborted.put(checkpoint.id, directory);
     aborted.merge(kind, 1L, Long::sum);
-    String what = (checkpoint.requester != null ? "Savepoint " : "Checkpoint ") + checkpoint.id + " of job " + jobId;
+    String what =
+        (checkpoint.requester != null ? "Savepoint " : "Checkpoint ")
+            + checkpoint.id
+            + " of job "
+            + jobId;
     if (checkpoint.requester != null) {
-      actions.add(new SavepointFailed(checkpoint.requester, what + " was aborted: " + reason + "."));
+      actions.add(
+          new SavepointFailed(checkpoint.requester, what + " was aborted: " + reason + "."));
     }
-    actions.add(new Log(kind == AbortKind.SUBSUMED ? Level.DEBUG : Level.WARN, what + " aborted: " + reason + "."));
+    actions.add(
+        new Log(
+            kind == AbortKind.SUBSUMED ? Level.DEBUG : Level.WARN,
+            what + " aborted: " + reason + "."));
   }
 
   private boolean discardIfAbortedWhileStoring(long checkpointId, List<CheckpointAction> actions) {
@@ -575,12 +742,20 @@ public final class CheckpointCoordinator {
       return false;
     }
     actions.add(new Discard(directory));
-    actions.add(new Log(Level.DEBUG, "Discarding checkpoint " + checkpointId + " of job " + jobId
-        + ", aborted while its metadata was being stored."));
+    actions.add(
+        new Log(
+            Level.DEBUG,
+            "Discarding checkpoint "
+                + checkpointId
+                + " of job "
+                + jobId
+                + ", aborted while its metadata was being stored."));
     return true;
   }
 
-  /** Adds a completed checkpoint in id order and subsumes the oldest beyond {@code num-retained}. */
+  /**
+   * Adds a completed checkpoint in id order and subsumes the oldest beyond {@code num-retained}.
+   */
   private void retain(CompletedCheckpoint done, List<CheckpointAction> actions) {
     int at = retained.size();
     while (at > 0 && retained.get(at - 1).checkpointId() > done.checkpointId()) {
@@ -592,8 +767,14 @@ public final class CheckpointCoordinator {
       if (isOwned(oldest)) {
         actions.add(new Discard(oldest.directory()));
       }
-      actions.add(new Log(Level.DEBUG, "Subsumed completed checkpoint " + oldest.checkpointId() + " of job " + jobId
-          + (isOwned(oldest) ? "; discarding it." : "; keeping its files.")));
+      actions.add(
+          new Log(
+              Level.DEBUG,
+              "Subsumed completed checkpoint "
+                  + oldest.checkpointId()
+                  + " of job "
+                  + jobId
+                  + (isOwned(oldest) ? "; discarding it." : "; keeping its files.")));
     }
   }
 
@@ -603,7 +784,8 @@ public final class CheckpointCoordinator {
   }
 
   private int pendingSavepoints() {
-    return (int) pending.values().stream().filter(p -> p.options.type() == CheckpointType.SAVEPOINT).count();
+    return (int)
+        pending.values().stream().filter(p -> p.options.type() == CheckpointType.SAVEPOINT).count();
   }
 
   private List<CheckpointAction> ignored(String what) {
@@ -613,19 +795,29 @@ public final class CheckpointCoordinator {
 
   private CompletedCheckpoint toCompleted(Pending checkpoint, long now) {
     Map<JobVertexID, Map<Integer, TaskStateHandle>> byVertex = new HashMap<>();
-    checkpoint.states.forEach((task, state) -> {
-      Map<Integer, TaskStateHandle> subtasks = byVertex.computeIfAbsent(task.vertexId(), k -> new HashMap<>());
-      if (state != null) {
-        subtasks.put(task.subtaskIndex(), state);
-      }
-    });
+    checkpoint.states.forEach(
+        (task, state) -> {
+          Map<Integer, TaskStateHandle> subtasks =
+              byVertex.computeIfAbsent(task.vertexId(), k -> new HashMap<>());
+          if (state != null) {
+            subtasks.put(task.subtaskIndex(), state);
+          }
+        });
     Map<JobVertexID, VertexState> vertices = new LinkedHashMap<>();
     for (JobVertex vertex : job.vertices()) {
-      vertices.put(vertex.id(), new VertexState(vertex.name(), vertex.parallelism(), byVertex.getOrDefault(vertex.id(), Map.of())));
+      vertices.put(
+          vertex.id(),
+          new VertexState(
+              vertex.name(), vertex.parallelism(), byVertex.getOrDefault(vertex.id(), Map.of())));
     }
     return new CompletedCheckpoint(
-        jobId, checkpoint.id, checkpoint.options.type(), checkpoint.triggerTimestamp,
-        Math.max(now, checkpoint.triggerTimestamp), checkpoint.options.targetDirectory(), vertices);
+        jobId,
+        checkpoint.id,
+        checkpoint.options.type(),
+        checkpoint.triggerTimestamp,
+        Math.max(now, checkpoint.triggerTimestamp),
+        checkpoint.options.targetDirectory(),
+        vertices);
   }
 
   private String checkpointDirectory(long id) {
@@ -652,36 +844,63 @@ public final class CheckpointCoordinator {
     }
   }
 
-  /** Checks that {@code toAcknowledge} holds one task per subtask of the job and contains {@code toTrigger}. */
-  private Map<ExecutionAttemptID, TaskRef> validateTasks(List<TaskRef> toTrigger, List<TaskRef> toAcknowledge) {
+  /**
+   * Checks that {@code toAcknowledge} holds one task per subtask of the job and contains {@code
+   * toTrigger}.
+   */
+  private Map<ExecutionAttemptID, TaskRef> validateTasks(
+      List<TaskRef> toTrigger, List<TaskRef> toAcknowledge) {
     Map<ExecutionAttemptID, TaskRef> tasks = new LinkedHashMap<>();
     Set<String> subtasks = new HashSet<>();
     for (TaskRef task : toAcknowledge) {
       Objects.requireNonNull(task, "task");
-      JobVertex vertex = job.vertices().stream().filter(v -> v.id().equals(task.vertexId())).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException("Task " + task + " belongs to no vertex of job " + jobId));
+      JobVertex vertex =
+          job.vertices().stream()
+              .filter(v -> v.id().equals(task.vertexId()))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "Task " + task + " belongs to no vertex of job " + jobId));
       if (task.subtaskIndex() >= vertex.parallelism()) {
-        throw new IllegalArgumentException("Task " + task + " is beyond the parallelism " + vertex.parallelism()
-            + " of vertex '" + vertex.name() + "'");
+        throw new IllegalArgumentException(
+            "Task "
+                + task
+                + " is beyond the parallelism "
+                + vertex.parallelism()
+                + " of vertex '"
+                + vertex.name()
+                + "'");
       }
       if (tasks.put(task.attemptId(), task) != null) {
         throw new IllegalArgumentException("Attempt " + task.attemptId() + " is listed twice");
       }
       if (!subtasks.add(task.vertexId() + "/" + task.subtaskIndex())) {
-        throw new IllegalArgumentException("Subtask " + task.subtaskIndex() + " of vertex '" + vertex.name()
-            + "' is listed twice");
+        throw new IllegalArgumentException(
+            "Subtask "
+                + task.subtaskIndex()
+                + " of vertex '"
+                + vertex.name()
+                + "' is listed twice");
       }
     }
     if (subtasks.size() != job.numberOfSubtasks()) {
-      throw new IllegalArgumentException("Job " + jobId + " has " + job.numberOfSubtasks() + " subtasks but "
-          + subtasks.size() + " tasks are to acknowledge checkpoints");
+      throw new IllegalArgumentException(
+          "Job "
+              + jobId
+              + " has "
+              + job.numberOfSubtasks()
+              + " subtasks but "
+              + subtasks.size()
+              + " tasks are to acknowledge checkpoints");
     }
     if (toTrigger.isEmpty()) {
       throw new IllegalArgumentException("No task to trigger checkpoints at");
     }
     for (TaskRef source : toTrigger) {
       if (!source.equals(tasks.get(source.attemptId()))) {
-        throw new IllegalArgumentException("Task to trigger " + source + " is not among the tasks to acknowledge");
+        throw new IllegalArgumentException(
+            "Task to trigger " + source + " is not among the tasks to acknowledge");
       }
     }
     return Map.copyOf(tasks);
@@ -709,10 +928,16 @@ public final class CheckpointCoordinator {
     final long triggerTimestamp;
     final Map<ExecutionAttemptID, TaskRef> tasks;
     final Set<ExecutionAttemptID> awaiting;
-    final Map<TaskRef, TaskStateHandle> states = new HashMap<>(); // null values: acknowledged without state
+    final Map<TaskRef, TaskStateHandle> states =
+        new HashMap<>(); // null values: acknowledged without state
     CompletedCheckpoint storing; // set once every task acknowledged, while the metadata is stored
 
-    Pending(long id, CheckpointOptions options, Object requester, long triggerTimestamp, Map<ExecutionAttemptID, TaskRef> tasks) {
+    Pending(
+        long id,
+        CheckpointOptions options,
+        Object requester,
+        long triggerTimestamp,
+        Map<ExecutionAttemptID, TaskRef> tasks) {
       this.id = id;
       this.options = options;
       this.requester = requester;

@@ -12,15 +12,15 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * How one job checkpoints, read from its settings with Flink's keys. Every value is validated
- * and bounded on construction; a bad one is refused with an {@link IllegalArgumentException}
- * that names the key, the value and what is expected (the JobManager refuses the job with it).
+ * How one job checkpoints, read from its settings with Flink's keys. Every value is validated and
+ * bounded on construction; a bad one is refused with an {@link IllegalArgumentException} that names
+ * the key, the value and what is expected (the JobManager refuses the job with it).
  *
  * <p>Directories are local paths (or {@code file:} URIs) and must be absolute, because the
  * JobManager and every TaskManager resolve them on their own hosts. The default checkpoint
- * directory lies under {@code java.io.tmpdir}, so it is reachable only when every component
- * runs on one host (a MiniCluster); a cluster spread over hosts needs {@code state.checkpoints.dir}
- * on a shared file system.
+ * directory lies under {@code java.io.tmpdir}, so it is reachable only when every component runs on
+ * one host (a MiniCluster); a cluster spread over hosts needs {@code state.checkpoints.dir} on a
+ * shared file system.
  *
  * @param interval time between periodic checkpoints; {@link Duration#ZERO} when periodic
  *     checkpoints are off (savepoints still work)
@@ -84,7 +84,8 @@ public record CheckpointSettings(
     Objects.requireNonNull(minPause, "minPause");
     Objects.requireNonNull(checkpointsDirectory, "checkpointsDirectory");
     check(
-        interval.isZero() || (interval.compareTo(MIN_INTERVAL) >= 0 && interval.compareTo(MAX_DURATION) <= 0),
+        interval.isZero()
+            || (interval.compareTo(MIN_INTERVAL) >= 0 && interval.compareTo(MAX_DURATION) <= 0),
         INTERVAL,
         format(interval),
         "0 (periodic checkpoints off) or from 10ms to 1d");
@@ -117,14 +118,21 @@ public record CheckpointSettings(
     }
   }
 
-  /** Every default: periodic checkpoints off, checkpoints under {@link #defaultCheckpointsDirectory()}. */
+  /**
+   * Every default: periodic checkpoints off, checkpoints under {@link
+   * #defaultCheckpointsDirectory()}.
+   */
   public static CheckpointSettings defaults() {
     return fromJobSettings(Map.of());
   }
 
-  /** {@code <java.io.tmpdir>/shoal-checkpoints}: reachable only when everything runs on one host. */
+  /**
+   * {@code <java.io.tmpdir>/shoal-checkpoints}: reachable only when everything runs on one host.
+   */
   public static String defaultCheckpointsDirectory() {
-    return Path.of(System.getProperty("java.io.tmpdir"), "shoal-checkpoints").toAbsolutePath().toString();
+    return Path.of(System.getProperty("java.io.tmpdir"), "shoal-checkpoints")
+        .toAbsolutePath()
+        .toString();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -133,8 +141,8 @@ public record CheckpointSettings(
 
   /**
    * Reads the checkpoint keys of a job's settings; other keys are ignored. Durations take the
-   * format of the job's other durations (Typesafe Config: {@code 500ms}, {@code 10 s},
-   * {@code 2min}; a bare number is milliseconds). Directories take a path or a {@code file:} URI.
+   * format of the job's other durations (Typesafe Config: {@code 500ms}, {@code 10 s}, {@code
+   * 2min}; a bare number is milliseconds). Directories take a path or a {@code file:} URI.
    *
    * @throws IllegalArgumentException naming the key, its value and what is expected
    */
@@ -162,8 +170,8 @@ public record CheckpointSettings(
   }
 
   /**
-   * The time between periodic triggers: the interval, but never less than the minimum pause
-   * (Flink 1.x: triggering more often than checkpoints may start only produces refusals).
+   * The time between periodic triggers: the interval, but never less than the minimum pause (Flink
+   * 1.x: triggering more often than checkpoints may start only produces refusals).
    */
   public Duration effectiveInterval() {
     return interval.compareTo(minPause) >= 0 ? interval : minPause;
@@ -228,7 +236,8 @@ public record CheckpointSettings(
       return trimmed;
     }
     if (!trimmed.regionMatches(true, 0, "file:", 0, 5)) {
-      throw invalid(key, value, "a local path or a file: URI (other file systems are not supported)");
+      throw invalid(
+          key, value, "a local path or a file: URI (other file systems are not supported)");
     }
     try {
       return Path.of(URI.create(trimmed)).toString();
@@ -238,7 +247,11 @@ public record CheckpointSettings(
   }
 
   private static void checkAbsolute(String key, String path) {
-    check(path.length() <= MAX_DIRECTORY_CHARS, key, path.length() + " characters", "at most " + MAX_DIRECTORY_CHARS + " characters");
+    check(
+        path.length() <= MAX_DIRECTORY_CHARS,
+        key,
+        path.length() + " characters",
+        "at most " + MAX_DIRECTORY_CHARS + " characters");
     boolean absolute;
     try {
       absolute = !path.isBlank() && Path.of(path).isAbsolute();
@@ -255,7 +268,8 @@ public record CheckpointSettings(
   }
 
   private static IllegalArgumentException invalid(String key, String value, String expected) {
-    return new IllegalArgumentException("Invalid " + key + ": '" + value + "'; expected " + expected + ".");
+    return new IllegalArgumentException(
+        "Invalid " + key + ": '" + value + "'; expected " + expected + ".");
   }
 
   private static String format(Duration duration) {

@@ -14,7 +14,6 @@ import dev.shoal.messages.job.TaskStateHandle;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
@@ -38,10 +37,10 @@ import java.util.regex.Pattern;
  * directory. Blocking: call it off the actor's thread (a blocking dispatcher). Stateless, so one
  * instance may serve every job and thread.
  *
- * <p>Layout: a checkpoint lives in {@code <state.checkpoints.dir>/<jobId>/chk-<id>}, a savepoint
- * in {@code <directory>/savepoint-<job id prefix>-<random>}; each task writes its own state file
- * into that directory, and the metadata is {@code <directory>/_metadata}. The metadata is
- * versioned, human-readable JSON:
+ * <p>Layout: a checkpoint lives in {@code <state.checkpoints.dir>/<jobId>/chk-<id>}, a savepoint in
+ * {@code <directory>/savepoint-<job id prefix>-<random>}; each task writes its own state file into
+ * that directory, and the metadata is {@code <directory>/_metadata}. The metadata is versioned,
+ * human-readable JSON:
  *
  * <pre>{@code
  * {
@@ -98,7 +97,8 @@ public final class CheckpointStorage {
     byte[] bytes = mapper.writeValueAsBytes(toJson(checkpoint, directory));
     Path temporary = directory.resolve(METADATA_FILE + ".inprogress-" + UUID.randomUUID());
     try {
-      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel channel =
+          FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
           channel.write(buffer);
@@ -119,13 +119,13 @@ public final class CheckpointStorage {
 
   /**
    * Reads a checkpoint's or savepoint's metadata to resume from it. The returned checkpoint's
-   * directory is where the metadata was found (not where it was written), and state files
-   * recorded relative to it are resolved against it.
+   * directory is where the metadata was found (not where it was written), and state files recorded
+   * relative to it are resolved against it.
    *
    * @param path the checkpoint's directory or its {@code _metadata} file
    * @throws NoSuchFileException when there is no such directory or metadata file
-   * @throws IOException when the file cannot be read, is corrupt or has an unsupported version;
-   *     the message names the file and the problem
+   * @throws IOException when the file cannot be read, is corrupt or has an unsupported version; the
+   *     message names the file and the problem
    */
   public CompletedCheckpoint readMetadata(String path) throws IOException {
     Objects.requireNonNull(path, "path");
@@ -133,13 +133,16 @@ public final class CheckpointStorage {
     Path file = Files.isDirectory(given) ? given.resolve(METADATA_FILE) : given;
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(
-          file.toString(), null,
-          Files.exists(given) ? "no checkpoint metadata here: is it a completed checkpoint or savepoint?"
+          file.toString(),
+          null,
+          Files.exists(given)
+              ? "no checkpoint metadata here: is it a completed checkpoint or savepoint?"
               : "no such checkpoint or savepoint");
     }
     long size = Files.size(file);
     if (size > MAX_METADATA_BYTES) {
-      throw corrupt(file, "it is " + size + " bytes, more than metadata can be (" + MAX_METADATA_BYTES + ")");
+      throw corrupt(
+          file, "it is " + size + " bytes, more than metadata can be (" + MAX_METADATA_BYTES + ")");
     }
     JsonNode root;
     try {
@@ -151,15 +154,22 @@ public final class CheckpointStorage {
       throw corrupt(file, "it is not a JSON object");
     }
     if (!FORMAT.equals(root.path("format").asText(null))) {
-      throw corrupt(file, "it is not Shoal checkpoint metadata (no \"format\": \"" + FORMAT + "\")");
+      throw corrupt(
+          file, "it is not Shoal checkpoint metadata (no \"format\": \"" + FORMAT + "\")");
     }
     JsonNode version = root.get("version");
     if (version == null || !version.canConvertToInt()) {
       throw corrupt(file, "it has no format version");
     }
     if (version.intValue() != VERSION) {
-      throw new IOException("Checkpoint metadata " + file + " has format version " + version.intValue()
-          + "; this Shoal reads version " + VERSION + ".");
+      throw new IOException(
+          "Checkpoint metadata "
+              + file
+              + " has format version "
+              + version.intValue()
+              + "; this Shoal reads version "
+              + VERSION
+              + ".");
     }
     try {
       return fromJson(root, file.getParent());
@@ -173,9 +183,9 @@ public final class CheckpointStorage {
   // ------------------------------------------------------------------------------------------
 
   /**
-   * Deletes a checkpoint's or savepoint's directory and everything in it; what is already gone
-   * is fine. Symbolic links are removed, never followed. As a guard against deleting the wrong
-   * tree, only directories named {@code chk-<id>} or {@code savepoint-…} are deleted.
+   * Deletes a checkpoint's or savepoint's directory and everything in it; what is already gone is
+   * fine. Symbolic links are removed, never followed. As a guard against deleting the wrong tree,
+   * only directories named {@code chk-<id>} or {@code savepoint-…} are deleted.
    *
    * @return whether the directory existed
    * @throws IllegalArgumentException when the directory is not named like a checkpoint's
@@ -186,41 +196,49 @@ public final class CheckpointStorage {
     Path root = Path.of(directory).toAbsolutePath().normalize();
     Path name = root.getFileName();
     if (name == null || !DISCARDABLE.matcher(name.toString()).matches()) {
-      throw new IllegalArgumentException("Refusing to delete " + root + ": not a checkpoint or savepoint directory"
-          + " (chk-<id> or savepoint-…).");
+      throw new IllegalArgumentException(
+          "Refusing to delete "
+              + root
+              + ": not a checkpoint or savepoint directory"
+              + " (chk-<id> or savepoint-…).");
     }
     if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return false;
     }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+              throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-        if (e instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        throw e;
-      }
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null && !(e instanceof NoSuchFileException)) {
-          throw e;
-        }
-        try {
-          Files.deleteIfExists(dir);
-        } catch (DirectoryNotEmptyException raced) {
-          // a task wrote into it meanwhile (a late snapshot); the coordinator discards again on its late ack
-          throw new IOException("Could not delete " + dir + ": a file appeared in it while deleting.", raced);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+            if (e != null && !(e instanceof NoSuchFileException)) {
+              throw e;
+            }
+            try {
+              Files.deleteIfExists(dir);
+            } catch (DirectoryNotEmptyException raced) {
+              // a task wrote into it meanwhile (a late snapshot); the coordinator discards again on
+              // its late ack
+              throw new IOException(
+                  "Could not delete " + dir + ": a file appeared in it while deleting.", raced);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
     return true;
   }
 
@@ -245,20 +263,24 @@ public final class CheckpointStorage {
     ArrayNode vertices = root.putArray("vertices");
     checkpoint.vertices().entrySet().stream()
         .sorted(Map.Entry.comparingByKey((a, b) -> a.value().compareTo(b.value())))
-        .forEach(entry -> {
-          VertexState state = entry.getValue();
-          ObjectNode vertex = vertices.addObject();
-          vertex.put("id", entry.getKey().toString());
-          vertex.put("name", state.name());
-          vertex.put("parallelism", state.parallelism());
-          ArrayNode subtasks = vertex.putArray("subtasks");
-          state.subtaskStates().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(subtask -> {
-            ObjectNode node = subtasks.addObject();
-            node.put("index", subtask.getKey());
-            node.put("path", relativize(directory, subtask.getValue().path()));
-            node.put("sizeBytes", subtask.getValue().sizeBytes());
-          });
-        });
+        .forEach(
+            entry -> {
+              VertexState state = entry.getValue();
+              ObjectNode vertex = vertices.addObject();
+              vertex.put("id", entry.getKey().toString());
+              vertex.put("name", state.name());
+              vertex.put("parallelism", state.parallelism());
+              ArrayNode subtasks = vertex.putArray("subtasks");
+              state.subtaskStates().entrySet().stream()
+                  .sorted(Map.Entry.comparingByKey())
+                  .forEach(
+                      subtask -> {
+                        ObjectNode node = subtasks.addObject();
+                        node.put("index", subtask.getKey());
+                        node.put("path", relativize(directory, subtask.getValue().path()));
+                        node.put("sizeBytes", subtask.getValue().sizeBytes());
+                      });
+            });
     return root;
   }
 
@@ -284,15 +306,25 @@ public final class CheckpointStorage {
         int index = (int) number(subtask, "index");
         String path = directory.resolve(text(subtask, "path")).normalize().toString();
         if (subtasks.put(index, new TaskStateHandle(path, number(subtask, "sizeBytes"))) != null) {
-          throw new IllegalArgumentException("subtask " + index + " of vertex " + id + " appears twice");
+          throw new IllegalArgumentException(
+              "subtask " + index + " of vertex " + id + " appears twice");
         }
       }
-      if (vertices.put(id, new VertexState(text(vertex, "name"), (int) number(vertex, "parallelism"), subtasks)) != null) {
+      if (vertices.put(
+              id,
+              new VertexState(text(vertex, "name"), (int) number(vertex, "parallelism"), subtasks))
+          != null) {
         throw new IllegalArgumentException("vertex " + id + " appears twice");
       }
     }
     return new CompletedCheckpoint(
-        jobId, checkpointId, type, triggerTimestamp, completionTimestamp, directory.toString(), vertices);
+        jobId,
+        checkpointId,
+        type,
+        triggerTimestamp,
+        completionTimestamp,
+        directory.toString(),
+        vertices);
   }
 
   private static String relativize(Path directory, String path) {
@@ -322,8 +354,11 @@ public final class CheckpointStorage {
       throw new IllegalArgumentException("field '" + name + "' is not a whole number");
     }
     long number = value.longValue();
-    if (number < 0 || (!name.endsWith("Timestamp") && !name.equals("checkpointId") && !name.equals("sizeBytes")
-        && number > Integer.MAX_VALUE)) {
+    if (number < 0
+        || (!name.endsWith("Timestamp")
+            && !name.equals("checkpointId")
+            && !name.equals("sizeBytes")
+            && number > Integer.MAX_VALUE)) {
       throw new IllegalArgumentException("field '" + name + "' is out of range: " + number);
     }
     return number;

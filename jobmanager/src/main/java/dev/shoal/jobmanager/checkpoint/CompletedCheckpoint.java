@@ -41,31 +41,41 @@ public record CompletedCheckpoint(
     }
     if (completionTimestamp < triggerTimestamp) {
       throw new IllegalArgumentException(
-          "completionTimestamp " + completionTimestamp + " is before triggerTimestamp " + triggerTimestamp);
+          "completionTimestamp "
+              + completionTimestamp
+              + " is before triggerTimestamp "
+              + triggerTimestamp);
     }
   }
 
   /**
    * One vertex's part of a checkpoint.
    *
-   * @param name the vertex's name when the checkpoint was taken (matches a rebuilt job graph,
-   *     whose vertex ids are new)
+   * @param name the vertex's name when the checkpoint was taken (matches a rebuilt job graph, whose
+   *     vertex ids are new)
    * @param parallelism its parallelism then
    * @param subtaskStates the state of each subtask that had some, by subtask index; subtasks
    *     without state are absent
    */
-  public record VertexState(String name, int parallelism, Map<Integer, TaskStateHandle> subtaskStates) {
+  public record VertexState(
+      String name, int parallelism, Map<Integer, TaskStateHandle> subtaskStates) {
 
     public VertexState {
       Objects.requireNonNull(name, "name");
       subtaskStates = Map.copyOf(subtaskStates);
       if (parallelism < 1) {
-        throw new IllegalArgumentException("Vertex '" + name + "' has parallelism " + parallelism + "; must be >= 1");
+        throw new IllegalArgumentException(
+            "Vertex '" + name + "' has parallelism " + parallelism + "; must be >= 1");
       }
       for (int subtask : subtaskStates.keySet()) {
         if (subtask < 0 || subtask >= parallelism) {
           throw new IllegalArgumentException(
-              "Vertex '" + name + "' has state for subtask " + subtask + " but parallelism " + parallelism);
+              "Vertex '"
+                  + name
+                  + "' has state for subtask "
+                  + subtask
+                  + " but parallelism "
+                  + parallelism);
         }
       }
     }
@@ -84,11 +94,12 @@ public record CompletedCheckpoint(
   /** The state of every subtask that has some: vertex id to subtask index to handle. */
   public Map<JobVertexID, Map<Integer, TaskStateHandle>> subtaskStates() {
     Map<JobVertexID, Map<Integer, TaskStateHandle>> states = new LinkedHashMap<>();
-    vertices.forEach((id, vertex) -> {
-      if (vertex.hasState()) {
-        states.put(id, vertex.subtaskStates());
-      }
-    });
+    vertices.forEach(
+        (id, vertex) -> {
+          if (vertex.hasState()) {
+            states.put(id, vertex.subtaskStates());
+          }
+        });
     return Map.copyOf(states);
   }
 

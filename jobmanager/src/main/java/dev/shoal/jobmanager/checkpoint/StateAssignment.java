@@ -18,21 +18,22 @@ import java.util.TreeMap;
  * Which state each subtask of a job starts from when the job is deployed from a completed
  * checkpoint or savepoint.
  *
- * <p>A vertex's state goes to the job's vertex with the same id; failing that, to the job's
- * vertex with the same name, when that name is unique both in the job and in the checkpoint and
- * the job's vertex has no state of its own in it (a job graph built again by the same program,
- * to resume from a savepoint, has new random vertex ids but the same names). Subtask {@code i}
- * gets the state of subtask {@code i}: parallelism must not change, since rescaling is not
- * supported.
+ * <p>A vertex's state goes to the job's vertex with the same id; failing that, to the job's vertex
+ * with the same name, when that name is unique both in the job and in the checkpoint and the job's
+ * vertex has no state of its own in it (a job graph built again by the same program, to resume from
+ * a savepoint, has new random vertex ids but the same names). Subtask {@code i} gets the state of
+ * subtask {@code i}: parallelism must not change, since rescaling is not supported.
  *
  * @param checkpointId the checkpoint the state comes from
- * @param restores the state of each subtask that has some: vertex id (of the job) to subtask
- *     index to restore
+ * @param restores the state of each subtask that has some: vertex id (of the job) to subtask index
+ *     to restore
  * @param unclaimedVertices names of checkpoint vertices with state that no vertex of the job
  *     claims, dropped because {@code execution.savepoint.ignore-unclaimed-state} is on
  */
 public record StateAssignment(
-    long checkpointId, Map<JobVertexID, Map<Integer, TaskRestore>> restores, List<String> unclaimedVertices) {
+    long checkpointId,
+    Map<JobVertexID, Map<Integer, TaskRestore>> restores,
+    List<String> unclaimedVertices) {
 
   public StateAssignment {
     restores = copyDeep(restores);
@@ -42,12 +43,13 @@ public record StateAssignment(
   /**
    * Assigns the state of {@code checkpoint} to the subtasks of {@code job}.
    *
-   * @param ignoreUnclaimedState whether state of a vertex the job does not have is dropped
-   *     instead of refused
+   * @param ignoreUnclaimedState whether state of a vertex the job does not have is dropped instead
+   *     of refused
    * @throws IllegalArgumentException when a vertex with state has no vertex in the job (unless
    *     {@code ignoreUnclaimedState}) or its parallelism differs from the job's vertex
    */
-  public static StateAssignment assign(CompletedCheckpoint checkpoint, JobGraph job, boolean ignoreUnclaimedState) {
+  public static StateAssignment assign(
+      CompletedCheckpoint checkpoint, JobGraph job, boolean ignoreUnclaimedState) {
     Objects.requireNonNull(checkpoint, "checkpoint");
     Objects.requireNonNull(job, "job");
     Map<JobVertexID, JobVertex> jobById = new HashMap<>();
@@ -63,8 +65,9 @@ public record StateAssignment(
     List<Map.Entry<JobVertexID, VertexState>> withState =
         checkpoint.vertices().entrySet().stream()
             .filter(e -> e.getValue().hasState())
-            .sorted(Comparator.comparing((Map.Entry<JobVertexID, VertexState> e) -> e.getValue().name())
-                .thenComparing(e -> e.getKey().toString()))
+            .sorted(
+                Comparator.comparing((Map.Entry<JobVertexID, VertexState> e) -> e.getValue().name())
+                    .thenComparing(e -> e.getKey().toString()))
             .toList();
     Map<JobVertexID, Map<Integer, TaskRestore>> restores = new LinkedHashMap<>();
     List<String> unclaimed = new ArrayList<>();
@@ -75,7 +78,10 @@ public record StateAssignment(
           && jobNames.getOrDefault(state.name(), 0) == 1
           && checkpointNames.get(state.name()) == 1) {
         JobVertex byName =
-            job.vertices().stream().filter(v -> v.name().equals(state.name())).findFirst().orElseThrow();
+            job.vertices().stream()
+                .filter(v -> v.name().equals(state.name()))
+                .findFirst()
+                .orElseThrow();
         VertexState own = checkpoint.vertices().get(byName.id());
         if (own == null || !own.hasState()) {
           target = byName;
@@ -87,19 +93,39 @@ public record StateAssignment(
           continue;
         }
         throw new IllegalArgumentException(
-            "Cannot restore job '" + job.name() + "' from " + describe(checkpoint) + ": it holds state of vertex '"
-                + state.name() + "' (" + entry.getKey() + "), which the job does not have (no vertex with that id,"
-                + " nor a single one with that name). Set " + CheckpointSettings.IGNORE_UNCLAIMED_STATE
+            "Cannot restore job '"
+                + job.name()
+                + "' from "
+                + describe(checkpoint)
+                + ": it holds state of vertex '"
+                + state.name()
+                + "' ("
+                + entry.getKey()
+                + "), which the job does not have (no vertex with that id,"
+                + " nor a single one with that name). Set "
+                + CheckpointSettings.IGNORE_UNCLAIMED_STATE
                 + "=true to drop that state.");
       }
       if (target.parallelism() != state.parallelism()) {
         throw new IllegalArgumentException(
-            "Cannot restore job '" + job.name() + "' from " + describe(checkpoint) + ": vertex '" + target.name()
-                + "' has parallelism " + target.parallelism() + " but its state was taken at parallelism "
-                + state.parallelism() + "; rescaling is not supported.");
+            "Cannot restore job '"
+                + job.name()
+                + "' from "
+                + describe(checkpoint)
+                + ": vertex '"
+                + target.name()
+                + "' has parallelism "
+                + target.parallelism()
+                + " but its state was taken at parallelism "
+                + state.parallelism()
+                + "; rescaling is not supported.");
       }
       Map<Integer, TaskRestore> subtasks = new TreeMap<>();
-      state.subtaskStates().forEach((index, handle) -> subtasks.put(index, new TaskRestore(checkpoint.checkpointId(), handle)));
+      state
+          .subtaskStates()
+          .forEach(
+              (index, handle) ->
+                  subtasks.put(index, new TaskRestore(checkpoint.checkpointId(), handle)));
       restores.put(target.id(), subtasks);
     }
     return new StateAssignment(checkpoint.checkpointId(), restores, unclaimed);
@@ -112,11 +138,14 @@ public record StateAssignment(
   }
 
   private static String describe(CompletedCheckpoint checkpoint) {
-    return (checkpoint.isSavepoint() ? "savepoint " : "checkpoint ") + checkpoint.checkpointId() + " at "
+    return (checkpoint.isSavepoint() ? "savepoint " : "checkpoint ")
+        + checkpoint.checkpointId()
+        + " at "
         + checkpoint.directory();
   }
 
-  private static Map<JobVertexID, Map<Integer, TaskRestore>> copyDeep(Map<JobVertexID, Map<Integer, TaskRestore>> restores) {
+  private static Map<JobVertexID, Map<Integer, TaskRestore>> copyDeep(
+      Map<JobVertexID, Map<Integer, TaskRestore>> restores) {
     Map<JobVertexID, Map<Integer, TaskRestore>> copy = new HashMap<>();
     restores.forEach((id, subtasks) -> copy.put(id, Map.copyOf(subtasks)));
     return Map.copyOf(copy);

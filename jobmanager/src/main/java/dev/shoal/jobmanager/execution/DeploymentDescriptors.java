@@ -4,8 +4,8 @@ import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.job.DistributionPattern;
-import dev.shoal.messages.job.EdgeWiring.Channel;
 import dev.shoal.messages.job.EdgeWiring;
+import dev.shoal.messages.job.EdgeWiring.Channel;
 import dev.shoal.messages.job.InputChannelDeploymentDescriptor;
 import dev.shoal.messages.job.InputGateDeploymentDescriptor;
 import dev.shoal.messages.job.JarFile;
@@ -25,17 +25,16 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * Builds the {@link TaskDeploymentDescriptor}s of one job attempt once every execution of it has
- * a slot: the configuration of each subtask, the result partitions it writes (one per outgoing
- * edge, as many subpartitions as {@link EdgeWiring} gives it) and the input gates it reads (one
- * per incoming edge, a channel per producer subpartition naming the producer's attempt and the
+ * Builds the {@link TaskDeploymentDescriptor}s of one job attempt once every execution of it has a
+ * slot: the configuration of each subtask, the result partitions it writes (one per outgoing edge,
+ * as many subpartitions as {@link EdgeWiring} gives it) and the input gates it reads (one per
+ * incoming edge, a channel per producer subpartition naming the producer's attempt and the
  * TaskManager it runs on).
  *
  * <p>Output index k of a vertex is its k-th edge in {@link JobGraph#outputsOf}, input index k its
- * k-th edge in {@link JobGraph#inputsOf}. What the subtasks of a vertex or the consumers of an
- * edge share (merged configuration, partition ids, producer locations) is computed once on
- * construction, so that describing a whole attempt costs time in proportion to its subtasks plus
- * their channels.
+ * k-th edge in {@link JobGraph#inputsOf}. What the subtasks of a vertex or the consumers of an edge
+ * share (merged configuration, partition ids, producer locations) is computed once on construction,
+ * so that describing a whole attempt costs time in proportion to its subtasks plus their channels.
  *
  * <p>A plain class, used on the JobManager actor's thread and dropped after the deployment; it
  * reads the executions' slots on construction and does not follow later changes.
@@ -59,10 +58,15 @@ public final class DeploymentDescriptors {
    * @param partitions per producer subtask, the partition it writes for this edge
    * @param locations per producer subtask, the TaskManager it runs on
    */
-  private record Input(int inputIndex, JobEdge edge, ResultPartitionID[] partitions, TaskManagerLocation[] locations) {}
+  private record Input(
+      int inputIndex,
+      JobEdge edge,
+      ResultPartitionID[] partitions,
+      TaskManagerLocation[] locations) {}
 
   /** What all subtasks of one vertex share. */
-  private record VertexPlan(Map<String, String> configuration, List<Output> outputs, List<Input> inputs) {}
+  private record VertexPlan(
+      Map<String, String> configuration, List<Output> outputs, List<Input> inputs) {}
 
   private final ExecutionGraph graph;
   private final List<JarFile> jars;
@@ -70,14 +74,18 @@ public final class DeploymentDescriptors {
 
   /** Bytes a deployment message takes besides its channels, configuration and jars (estimate). */
   private static final long BASE_BYTES = 2048;
-  /** Bytes an input channel takes in a deployment message: attempt id, indexes, a location (estimate, rounded up). */
+
+  /**
+   * Bytes an input channel takes in a deployment message: attempt id, indexes, a location
+   * (estimate, rounded up).
+   */
   private static final long BYTES_PER_CHANNEL = 256;
 
   /**
    * Why some subtask of {@code graph} could not be deployed in one remote message of {@code
    * maxMessageBytes}, or null when every one fits. Its deployment message grows with its number of
-   * input channels (ALL_TO_ALL: one per producing subtask) and its configuration; a message over the
-   * frame size would be dropped by the remoting, so such a job is refused at submission.
+   * input channels (ALL_TO_ALL: one per producing subtask) and its configuration; a message over
+   * the frame size would be dropped by the remoting, so such a job is refused at submission.
    */
   public static String oversizedDeployment(JobGraph graph, long maxMessageBytes) {
     // one pass over vertices and edges: a job graph may be large (that is what is checked here)
@@ -88,18 +96,30 @@ public final class DeploymentDescriptors {
       int producers = parallelism.get(edge.source());
       int consumers = parallelism.get(edge.target());
       long perSubtask =
-          edge.pattern() == DistributionPattern.ALL_TO_ALL ? producers : (producers + consumers - 1) / consumers;
+          edge.pattern() == DistributionPattern.ALL_TO_ALL
+              ? producers
+              : (producers + consumers - 1) / consumers;
       channels.merge(edge.target(), perSubtask, Long::sum);
     }
     long settingsBytes = textBytes(graph.settings());
     for (JobVertex vertex : graph.vertices()) {
       long inputChannels = channels.getOrDefault(vertex.id(), 0L);
-      long estimate = BASE_BYTES + settingsBytes + textBytes(vertex.configuration()) + inputChannels * BYTES_PER_CHANNEL;
+      long estimate =
+          BASE_BYTES
+              + settingsBytes
+              + textBytes(vertex.configuration())
+              + inputChannels * BYTES_PER_CHANNEL;
       if (estimate > maxMessageBytes) {
-        return "Vertex '" + vertex.name() + "' cannot be deployed: each of its subtasks reads " + inputChannels
-            + " input channels, so its deployment message would be about " + (estimate >> 10)
-            + " KiB, over the remote message limit of " + (maxMessageBytes >> 10)
-            + " KiB (shoal.remote.maximum-frame-size). Raise that limit on every component, or lower the parallelism of its producers.";
+        return "Vertex '"
+            + vertex.name()
+            + "' cannot be deployed: each of its subtasks reads "
+            + inputChannels
+            + " input channels, so its deployment message would be about "
+            + (estimate >> 10)
+            + " KiB, over the remote message limit of "
+            + (maxMessageBytes >> 10)
+            + " KiB (shoal.remote.maximum-frame-size). Raise that limit on every component, or"
+            + " lower the parallelism of its producers.";
       }
     }
     return null;
@@ -121,7 +141,10 @@ public final class DeploymentDescriptors {
    * @param locations where the TaskManager of an instance is, as it registered
    * @throws IllegalStateException when an execution has no slot or its instance no location
    */
-  public DeploymentDescriptors(ExecutionGraph graph, List<JarFile> jars, Function<InstanceID, TaskManagerLocation> locations) {
+  public DeploymentDescriptors(
+      ExecutionGraph graph,
+      List<JarFile> jars,
+      Function<InstanceID, TaskManagerLocation> locations) {
     this.graph = Objects.requireNonNull(graph, "graph");
     this.jars = List.copyOf(jars);
     Objects.requireNonNull(locations, "locations");
@@ -137,11 +160,17 @@ public final class DeploymentDescriptors {
     Map<InstanceID, TaskManagerLocation> known = new HashMap<>();
     for (Execution execution : graph.executions()) {
       if (execution.instanceId() == null) {
-        throw new IllegalStateException(execution.taskName() + " (" + execution.attemptId() + ") has no slot yet.");
+        throw new IllegalStateException(
+            execution.taskName() + " (" + execution.attemptId() + ") has no slot yet.");
       }
       TaskManagerLocation location = known.computeIfAbsent(execution.instanceId(), locations);
       if (location == null) {
-        throw new IllegalStateException("No location for instance " + execution.instanceId() + " of " + execution.taskName() + ".");
+        throw new IllegalStateException(
+            "No location for instance "
+                + execution.instanceId()
+                + " of "
+                + execution.taskName()
+                + ".");
       }
       JobVertexID vertex = execution.vertex().id();
       executions.get(vertex)[execution.subtaskIndex()] = execution;
@@ -162,7 +191,9 @@ public final class DeploymentDescriptors {
       for (int i = 0; i < producers.length; i++) {
         partitions[i] = new ResultPartitionID(producers[i].attemptId(), outputIndex);
       }
-      consumerInputs.add(new Input(consumerInputs.size(), edge, partitions, executionLocations.get(edge.source())));
+      consumerInputs.add(
+          new Input(
+              consumerInputs.size(), edge, partitions, executionLocations.get(edge.source())));
     }
 
     for (JobVertex vertex : jobGraph.vertices()) {
@@ -192,7 +223,11 @@ public final class DeploymentDescriptors {
     JobVertex vertex = execution.vertex();
     VertexPlan plan = plans.get(vertex.id());
     if (plan == null || graph.execution(execution.attemptId()) != execution) {
-      throw new IllegalArgumentException(execution.taskName() + " (" + execution.attemptId() + ") is not part of the prepared attempt.");
+      throw new IllegalArgumentException(
+          execution.taskName()
+              + " ("
+              + execution.attemptId()
+              + ") is not part of the prepared attempt.");
     }
     int subtask = execution.subtaskIndex();
     return new TaskDeploymentDescriptor(
@@ -213,26 +248,38 @@ public final class DeploymentDescriptors {
         restore);
   }
 
-  private static List<ResultPartitionDeploymentDescriptor> producedPartitions(VertexPlan plan, int producers, int subtask) {
+  private static List<ResultPartitionDeploymentDescriptor> producedPartitions(
+      VertexPlan plan, int producers, int subtask) {
     List<ResultPartitionDeploymentDescriptor> partitions = new ArrayList<>(plan.outputs().size());
     for (Output output : plan.outputs()) {
       JobEdge edge = output.edge();
-      int subpartitions = EdgeWiring.numberOfSubpartitions(edge.pattern(), producers, output.consumers(), subtask);
-      partitions.add(new ResultPartitionDeploymentDescriptor(output.outputIndex(), edge.target(), edge.partitioner(), subpartitions));
+      int subpartitions =
+          EdgeWiring.numberOfSubpartitions(edge.pattern(), producers, output.consumers(), subtask);
+      partitions.add(
+          new ResultPartitionDeploymentDescriptor(
+              output.outputIndex(), edge.target(), edge.partitioner(), subpartitions));
     }
     return partitions;
   }
 
-  private static List<InputGateDeploymentDescriptor> inputGates(VertexPlan plan, int consumers, int subtask) {
+  private static List<InputGateDeploymentDescriptor> inputGates(
+      VertexPlan plan, int consumers, int subtask) {
     List<InputGateDeploymentDescriptor> gates = new ArrayList<>(plan.inputs().size());
     for (Input input : plan.inputs()) {
-      List<Channel> wiring = EdgeWiring.channelsOf(input.edge().pattern(), input.partitions().length, consumers, subtask);
+      List<Channel> wiring =
+          EdgeWiring.channelsOf(
+              input.edge().pattern(), input.partitions().length, consumers, subtask);
       List<InputChannelDeploymentDescriptor> channels = new ArrayList<>(wiring.size());
       for (Channel channel : wiring) {
         int producer = channel.producerIndex();
-        channels.add(new InputChannelDeploymentDescriptor(input.partitions()[producer], channel.subpartitionIndex(), input.locations()[producer]));
+        channels.add(
+            new InputChannelDeploymentDescriptor(
+                input.partitions()[producer],
+                channel.subpartitionIndex(),
+                input.locations()[producer]));
       }
-      gates.add(new InputGateDeploymentDescriptor(input.inputIndex(), input.edge().source(), channels));
+      gates.add(
+          new InputGateDeploymentDescriptor(input.inputIndex(), input.edge().source(), channels));
     }
     return gates;
   }

@@ -26,10 +26,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * One job's execution: its status, and per subtask the current execution attempt with its
- * state and slot. Transitions are checked against Flink's state machines; an illegal one is
- * refused (the caller logs it) and changes nothing. A restart replaces every execution with a
- * fresh attempt.
+ * One job's execution: its status, and per subtask the current execution attempt with its state and
+ * slot. Transitions are checked against Flink's state machines; an illegal one is refused (the
+ * caller logs it) and changes nothing. A restart replaces every execution with a fresh attempt.
  *
  * <p>A plain class owned by the JobManager actor; not thread-safe.
  */
@@ -97,7 +96,8 @@ public final class ExecutionGraph {
     this.jobGraph = Objects.requireNonNull(jobGraph, "jobGraph");
     this.submitted = Objects.requireNonNull(submitted, "submitted");
     this.restartPolicy = new RestartPolicy(jobGraph.restartStrategy());
-    this.producers = jobGraph.edges().stream().map(JobEdge::source).collect(Collectors.toUnmodifiableSet());
+    this.producers =
+        jobGraph.edges().stream().map(JobEdge::source).collect(Collectors.toUnmodifiableSet());
     createExecutions();
   }
 
@@ -119,7 +119,9 @@ public final class ExecutionGraph {
   //  Job status
   // ------------------------------------------------------------------------------------------
 
-  /** Moves the job to {@code next} if Flink's job state machine allows it; returns whether it did. */
+  /**
+   * Moves the job to {@code next} if Flink's job state machine allows it; returns whether it did.
+   */
   public boolean transitionTo(JobStatus next) {
     if (!allowed(status, next)) {
       return false;
@@ -130,10 +132,21 @@ public final class ExecutionGraph {
 
   private static boolean allowed(JobStatus from, JobStatus to) {
     return switch (from) {
-      case CREATED -> to == JobStatus.RUNNING || to == JobStatus.CANCELLING || to == JobStatus.FAILING || to == JobStatus.FAILED || to == JobStatus.CANCELED;
-      case RUNNING -> to == JobStatus.FINISHED || to == JobStatus.FAILING || to == JobStatus.CANCELLING;
-      case FAILING -> to == JobStatus.RESTARTING || to == JobStatus.FAILED || to == JobStatus.CANCELLING;
-      case RESTARTING -> to == JobStatus.CREATED || to == JobStatus.CANCELED || to == JobStatus.CANCELLING || to == JobStatus.FAILED;
+      case CREATED ->
+          to == JobStatus.RUNNING
+              || to == JobStatus.CANCELLING
+              || to == JobStatus.FAILING
+              || to == JobStatus.FAILED
+              || to == JobStatus.CANCELED;
+      case RUNNING ->
+          to == JobStatus.FINISHED || to == JobStatus.FAILING || to == JobStatus.CANCELLING;
+      case FAILING ->
+          to == JobStatus.RESTARTING || to == JobStatus.FAILED || to == JobStatus.CANCELLING;
+      case RESTARTING ->
+          to == JobStatus.CREATED
+              || to == JobStatus.CANCELED
+              || to == JobStatus.CANCELLING
+              || to == JobStatus.FAILED;
       case CANCELLING -> to == JobStatus.CANCELED;
       case FINISHED, FAILED, CANCELED -> false;
     };
@@ -142,7 +155,8 @@ public final class ExecutionGraph {
   /** Replaces every execution with a fresh attempt for a restart (job back to CREATED). */
   public void resetForRestart() {
     if (status != JobStatus.RESTARTING) {
-      throw new IllegalStateException("Job " + jobGraph.jobId() + " is " + status + ", not RESTARTING");
+      throw new IllegalStateException(
+          "Job " + jobGraph.jobId() + " is " + status + ", not RESTARTING");
     }
     attemptNumber++;
     createExecutions();
@@ -181,21 +195,29 @@ public final class ExecutionGraph {
    * Moves an execution to {@code next} if Flink's execution state machine allows it; returns
    * whether it did. Terminal FINISHED states merge {@code finalAccumulators}.
    */
-  public boolean updateState(Execution execution, ExecutionState next, Map<String, AccumulatorValue> finalAccumulators) {
+  public boolean updateState(
+      Execution execution, ExecutionState next, Map<String, AccumulatorValue> finalAccumulators) {
     if (!allowed(execution.state, next)) {
       return false;
     }
     changeState(execution, next);
     if (next == ExecutionState.FINISHED) {
-      finalAccumulators.forEach((name, value) -> {
-        try {
-          accumulators.merge(name, value, AccumulatorValue::merge);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(
-              "Accumulator '" + name + "' of " + execution.taskName() + " does not fit the one of that name its job already has: "
-                  + e.getMessage() + ". Give accumulators of different kinds different names.", e);
-        }
-      });
+      finalAccumulators.forEach(
+          (name, value) -> {
+            try {
+              accumulators.merge(name, value, AccumulatorValue::merge);
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException(
+                  "Accumulator '"
+                      + name
+                      + "' of "
+                      + execution.taskName()
+                      + " does not fit the one of that name its job already has: "
+                      + e.getMessage()
+                      + ". Give accumulators of different kinds different names.",
+                  e);
+            }
+          });
     }
     return true;
   }
@@ -226,7 +248,10 @@ public final class ExecutionGraph {
       case SCHEDULED -> from == ExecutionState.CREATED;
       case DEPLOYING -> from == ExecutionState.SCHEDULED;
       case RUNNING -> from == ExecutionState.DEPLOYING;
-      case FINISHED -> from == ExecutionState.RUNNING || from == ExecutionState.DEPLOYING || from == ExecutionState.CANCELING;
+      case FINISHED ->
+          from == ExecutionState.RUNNING
+              || from == ExecutionState.DEPLOYING
+              || from == ExecutionState.CANCELING;
       case CANCELING -> from != ExecutionState.CREATED;
       case CANCELED, FAILED -> true;
     };
@@ -256,7 +281,8 @@ public final class ExecutionGraph {
   }
 
   public boolean allFinished() {
-    return nonTerminal == 0 && executions.values().stream().allMatch(e -> e.state == ExecutionState.FINISHED);
+    return nonTerminal == 0
+        && executions.values().stream().allMatch(e -> e.state == ExecutionState.FINISHED);
   }
 
   public boolean allRunning() {
@@ -325,8 +351,15 @@ public final class ExecutionGraph {
       counts.get(execution.vertex).merge(execution.state, 1, Integer::sum);
     }
     List<VertexDetails> details = new ArrayList<>();
-    counts.forEach((vertex, states) -> details.add(
-        new VertexDetails(vertex.id(), vertex.name(), vertex.parallelism(), states, attemptsPerVertex.getOrDefault(vertex.id().toString(), 0))));
+    counts.forEach(
+        (vertex, states) ->
+            details.add(
+                new VertexDetails(
+                    vertex.id(),
+                    vertex.name(),
+                    vertex.parallelism(),
+                    states,
+                    attemptsPerVertex.getOrDefault(vertex.id().toString(), 0))));
     return details;
   }
 

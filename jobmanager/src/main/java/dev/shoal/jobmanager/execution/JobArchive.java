@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Finished, failed and cancelled jobs, newest last, at most {@code maxJobs} of them (the oldest
- * is dropped first), so that their status and details stay queryable (Flink's MemoryArchivist).
+ * Finished, failed and cancelled jobs, newest last, at most {@code maxJobs} of them (the oldest is
+ * dropped first), so that their status and details stay queryable (Flink's MemoryArchivist).
  */
 public final class JobArchive {
 

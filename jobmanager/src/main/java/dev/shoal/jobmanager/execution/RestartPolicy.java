@@ -35,7 +35,8 @@ public final class RestartPolicy {
             long windowStart = windowStart(nowMillis, rate.interval());
             // only the latest maxFailures + 1 times can decide: older ones are forgotten
             while (!failureTimes.isEmpty()
-                && (failureTimes.peekFirst() < windowStart || failureTimes.size() > rate.maxFailures() + 1L)) {
+                && (failureTimes.peekFirst() < windowStart
+                    || failureTimes.size() > rate.maxFailures() + 1L)) {
               failureTimes.removeFirst();
             }
             yield failureTimes.size() <= rate.maxFailures();
@@ -77,9 +78,13 @@ public final class RestartPolicy {
   public String exhaustedReason() {
     return switch (strategy) {
       case RestartStrategy.NoRestart none -> "the job's restart strategy is none";
-      case RestartStrategy.FixedDelay fixed -> "all " + fixed.attempts() + " restart attempts are used";
+      case RestartStrategy.FixedDelay fixed ->
+          "all " + fixed.attempts() + " restart attempts are used";
       case RestartStrategy.FailureRate rate ->
-          "more than " + rate.maxFailures() + " failures within " + Durations.format(rate.interval());
+          "more than "
+              + rate.maxFailures()
+              + " failures within "
+              + Durations.format(rate.interval());
     };
   }
 }

@@ -41,14 +41,13 @@ import org.slf4j.LoggerFactory;
  *       out to TaskManagers, deletes them when their job ends; one directory per job under this
  *       process's {@link ProcessDirectory}, created on first use (a killed JobManager's is
  *       reclaimed by the next one);
- *   <li>checkpoints: reads the savepoint a job starts from, writes completed checkpoints'
- *       metadata, deletes checkpoint directories ({@link CheckpointStorage} does the blocking
- *       work).
+ *   <li>checkpoints: reads the savepoint a job starts from, writes completed checkpoints' metadata,
+ *       deletes checkpoint directories ({@link CheckpointStorage} does the blocking work).
  * </ul>
  *
- * <p>Threading: called on the JobManager's thread; every file operation runs on the blocking
- * I/O executor or in a Pekko stream, and comes back as a completion stage, failed with an
- * exception whose message says what could not be done.
+ * <p>Threading: called on the JobManager's thread; every file operation runs on the blocking I/O
+ * executor or in a Pekko stream, and comes back as a completion stage, failed with an exception
+ * whose message says what could not be done.
  */
 public final class JobFiles {
 
@@ -60,24 +59,35 @@ public final class JobFiles {
   private final CheckpointStorage checkpoints = new CheckpointStorage();
   private ProcessDirectory root; // created with the first job that brings jars
 
-  /** File work with the settings of the materializer's actor system ({@link JobFilesSettings#fromConfig}). */
+  /**
+   * File work with the settings of the materializer's actor system ({@link
+   * JobFilesSettings#fromConfig}).
+   */
   public JobFiles(Materializer materializer, Executor blockingIo) {
-    this(materializer, blockingIo, JobFilesSettings.fromConfig(materializer.system().settings().config()));
+    this(
+        materializer,
+        blockingIo,
+        JobFilesSettings.fromConfig(materializer.system().settings().config()));
   }
 
   /**
-   * File work with the given settings. Starts deleting, in the background, the jar directories
-   * that JobManagers no longer alive left under {@link JobFilesSettings#jarDirectory()}.
+   * File work with the given settings. Starts deleting, in the background, the jar directories that
+   * JobManagers no longer alive left under {@link JobFilesSettings#jarDirectory()}.
    */
   public JobFiles(Materializer materializer, Executor blockingIo, JobFilesSettings settings) {
     this.materializer = Objects.requireNonNull(materializer, "materializer");
     this.blockingIo = Objects.requireNonNull(blockingIo, "blockingIo");
     this.settings = Objects.requireNonNull(settings, "settings");
-    CompletableFuture.runAsync(() -> ProcessDirectory.reclaimLeftovers(settings.jarDirectory()), blockingIo)
-        .exceptionally(failure -> {
-          LOG.warn("Could not reclaim the jar directories of ended JobManagers under {}: {}", settings.jarDirectory(), rootMessage(failure));
-          return null;
-        });
+    CompletableFuture.runAsync(
+            () -> ProcessDirectory.reclaimLeftovers(settings.jarDirectory()), blockingIo)
+        .exceptionally(
+            failure -> {
+              LOG.warn(
+                  "Could not reclaim the jar directories of ended JobManagers under {}: {}",
+                  settings.jarDirectory(),
+                  rootMessage(failure));
+              return null;
+            });
   }
 
   /**
@@ -94,10 +104,22 @@ public final class JobFiles {
   public CompletionStage<Void> storeJars(JobID jobId, List<JarUpload> uploads) {
     for (JarUpload upload : uploads) {
       if (upload.file().size() > settings.maxJarSize()) {
-        uploads.forEach(refused -> refused.data().getSource().runWith(Sink.cancelled(), materializer));
-        return CompletableFuture.failedFuture(new FileWorkFailed(
-            "The jars of job " + jobId + " could not be stored: jar " + upload.file().name() + " declares " + upload.file().size()
-                + " bytes, more than the " + settings.maxJarSize() + " allowed (" + JobFilesSettings.MAX_JAR_SIZE + ").", null));
+        uploads.forEach(
+            refused -> refused.data().getSource().runWith(Sink.cancelled(), materializer));
+        return CompletableFuture.failedFuture(
+            new FileWorkFailed(
+                "The jars of job "
+                    + jobId
+                    + " could not be stored: jar "
+                    + upload.file().name()
+                    + " declares "
+                    + upload.file().size()
+                    + " bytes, more than the "
+                    + settings.maxJarSize()
+                    + " allowed ("
+                    + JobFilesSettings.MAX_JAR_SIZE
+                    + ").",
+                null));
       }
     }
     Path directory = root().resolve(jobId.toString());
@@ -108,49 +130,91 @@ public final class JobFiles {
           CompletableFuture.runAsync(() -> createDirectories(directory), blockingIo)
               .thenCompose(created -> bounded(upload).runWith(FileIO.toPath(target), materializer))
               .thenAcceptAsync(written -> JarChecks.verify(upload.file(), target), blockingIo)
-              .whenCompleteAsync((done, failure) -> {
-                if (failure != null) {
-                  JarChecks.deleteRecursively(target);
-                }
-              }, blockingIo));
+              .whenCompleteAsync(
+                  (done, failure) -> {
+                    if (failure != null) {
+                      JarChecks.deleteRecursively(target);
+                    }
+                  },
+                  blockingIo));
     }
     return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new))
-        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(new FileWorkFailed(
-            "The jars of job " + jobId + " could not be stored: " + reason(failure), failure)));
+        .exceptionallyCompose(
+            failure ->
+                CompletableFuture.failedFuture(
+                    new FileWorkFailed(
+                        "The jars of job " + jobId + " could not be stored: " + reason(failure),
+                        failure)));
   }
 
   /**
-   * The bytes of an upload, bounded: the stream fails as soon as more bytes than declared
-   * arrive, when none arrive for the idle timeout, or when they have not all arrived within the
-   * upload timeout (a trickle that never idles long enough).
+   * The bytes of an upload, bounded: the stream fails as soon as more bytes than declared arrive,
+   * when none arrive for the idle timeout, or when they have not all arrived within the upload
+   * timeout (a trickle that never idles long enough).
    */
   private Source<ByteString, NotUsed> bounded(JarUpload upload) {
     JarFile jar = upload.file();
     AtomicLong received = new AtomicLong();
     Duration idleTimeout = settings.uploadIdleTimeout();
     Duration uploadTimeout = settings.uploadTimeout();
-    return upload.data().getSource()
+    return upload
+        .data()
+        .getSource()
         .idleTimeout(idleTimeout)
         .completionTimeout(uploadTimeout)
-        .mapError(StreamIdleTimeoutException.class, e -> new FileWorkFailed(
-            "the upload of jar " + jar.name() + " stalled: no bytes for " + idleTimeout.toMillis() + " ms after " + received.get() + " of "
-                + jar.size() + " bytes (" + JobFilesSettings.UPLOAD_IDLE_TIMEOUT + ").", e))
-        .mapError(CompletionTimeoutException.class, e -> new FileWorkFailed(
-            "the upload of jar " + jar.name() + " did not complete within " + uploadTimeout.toMillis() + " ms: " + received.get() + " of "
-                + jar.size() + " bytes arrived (" + JobFilesSettings.UPLOAD_TIMEOUT + ").", e))
-        .map(chunk -> {
-          long total = received.addAndGet(chunk.size());
-          if (total > jar.size()) {
-            throw new FileWorkFailed("jar " + jar.name() + " sent more than the " + jar.size() + " bytes it declared; the upload was cut off.", null);
-          }
-          return chunk;
-        });
+        .mapError(
+            StreamIdleTimeoutException.class,
+            e ->
+                new FileWorkFailed(
+                    "the upload of jar "
+                        + jar.name()
+                        + " stalled: no bytes for "
+                        + idleTimeout.toMillis()
+                        + " ms after "
+                        + received.get()
+                        + " of "
+                        + jar.size()
+                        + " bytes ("
+                        + JobFilesSettings.UPLOAD_IDLE_TIMEOUT
+                        + ").",
+                    e))
+        .mapError(
+            CompletionTimeoutException.class,
+            e ->
+                new FileWorkFailed(
+                    "the upload of jar "
+                        + jar.name()
+                        + " did not complete within "
+                        + uploadTimeout.toMillis()
+                        + " ms: "
+                        + received.get()
+                        + " of "
+                        + jar.size()
+                        + " bytes arrived ("
+                        + JobFilesSettings.UPLOAD_TIMEOUT
+                        + ").",
+                    e))
+        .map(
+            chunk -> {
+              long total = received.addAndGet(chunk.size());
+              if (total > jar.size()) {
+                throw new FileWorkFailed(
+                    "jar "
+                        + jar.name()
+                        + " sent more than the "
+                        + jar.size()
+                        + " bytes it declared; the upload was cut off.",
+                    null);
+              }
+              return chunk;
+            });
   }
 
   /** A stream of a stored jar's bytes, in chunks well below the frame size. */
   public SourceRef<ByteString> serveJar(JobID jobId, String name) {
     Path file = root().resolve(jobId.toString()).resolve(name);
-    return FileIO.fromPath(file, JarChecks.CHUNK_SIZE).runWith(StreamRefs.sourceRef(), materializer);
+    return FileIO.fromPath(file, JarChecks.CHUNK_SIZE)
+        .runWith(StreamRefs.sourceRef(), materializer);
   }
 
   /** Deletes a job's jars, in the background. */
@@ -167,35 +231,43 @@ public final class JobFiles {
 
   /** Reads the metadata of the savepoint (or retained checkpoint) at {@code path}. */
   public CompletionStage<CompletedCheckpoint> readSavepoint(String path) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return checkpoints.readMetadata(path);
-      } catch (IOException | RuntimeException e) {
-        throw new CompletionException(new FileWorkFailed("The savepoint " + path + " cannot be read: " + e.getMessage(), e));
-      }
-    }, blockingIo);
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return checkpoints.readMetadata(path);
+          } catch (IOException | RuntimeException e) {
+            throw new CompletionException(
+                new FileWorkFailed(
+                    "The savepoint " + path + " cannot be read: " + e.getMessage(), e));
+          }
+        },
+        blockingIo);
   }
 
   /** Writes a completed checkpoint's metadata durably. */
   public CompletionStage<Void> storeCheckpoint(CompletedCheckpoint checkpoint) {
-    return CompletableFuture.runAsync(() -> {
-      try {
-        checkpoints.writeMetadata(checkpoint);
-      } catch (IOException | RuntimeException e) {
-        throw new CompletionException(e);
-      }
-    }, blockingIo);
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            checkpoints.writeMetadata(checkpoint);
+          } catch (IOException | RuntimeException e) {
+            throw new CompletionException(e);
+          }
+        },
+        blockingIo);
   }
 
   /** Deletes a checkpoint's directory. */
   public CompletionStage<Void> discardCheckpoint(String directory) {
-    return CompletableFuture.runAsync(() -> {
-      try {
-        checkpoints.discard(directory);
-      } catch (IOException | RuntimeException e) {
-        throw new CompletionException(e);
-      }
-    }, blockingIo);
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            checkpoints.discard(directory);
+          } catch (IOException | RuntimeException e) {
+            throw new CompletionException(e);
+          }
+        },
+        blockingIo);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -215,7 +287,10 @@ public final class JobFiles {
    * name and message of the innermost cause of anything else.
    */
   public static String describe(Throwable failure) {
-    Throwable unwrapped = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable unwrapped =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     return unwrapped instanceof FileWorkFailed ? unwrapped.getMessage() : rootMessage(unwrapped);
   }
 

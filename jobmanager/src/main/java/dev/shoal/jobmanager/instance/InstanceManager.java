@@ -17,9 +17,9 @@ import java.util.Objects;
 import org.apache.pekko.actor.ActorRef;
 
 /**
- * The registered TaskManagers of one JobManager: who they are, where they are, their slots and
- * when they were last heard of. A plain class owned by the JobManager actor (not thread-safe),
- * tested without actors.
+ * The registered TaskManagers of one JobManager: who they are, where they are, their slots and when
+ * they were last heard of. A plain class owned by the JobManager actor (not thread-safe), tested
+ * without actors.
  */
 public final class InstanceManager {
 
@@ -34,7 +34,8 @@ public final class InstanceManager {
     private long lastHeartbeatMillis;
     private long heartbeats; // received; compared with observedHeartbeats on each observation
     private long observedHeartbeats;
-    private long lastHeartbeatNanos; // monotonic arrival time of the last heartbeat, once heartbeats > 0
+    private long
+        lastHeartbeatNanos; // monotonic arrival time of the last heartbeat, once heartbeats > 0
     private long maxHeartbeatGapNanos = -1; // -1 until the second heartbeat
     private MetricsReport latestMetrics;
 
@@ -155,7 +156,10 @@ public final class InstanceManager {
     return true;
   }
 
-  /** Stamps {@code nowMillis} as the last heartbeat time of every instance heard since the last call. */
+  /**
+   * Stamps {@code nowMillis} as the last heartbeat time of every instance heard since the last
+   * call.
+   */
   public void observeHeartbeats(long nowMillis) {
     for (Instance instance : byInstanceId.values()) {
       if (instance.heartbeats != instance.observedHeartbeats) {

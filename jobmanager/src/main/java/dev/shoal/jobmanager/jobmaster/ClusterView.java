@@ -7,8 +7,8 @@ import dev.shoal.messages.TaskManagerLocation;
 import java.util.List;
 
 /**
- * What a {@link JobMaster} sees of the cluster its JobManager runs: the registered TaskManagers
- * and the slot pool. Called on the JobManager's thread only.
+ * What a {@link JobMaster} sees of the cluster its JobManager runs: the registered TaskManagers and
+ * the slot pool. Called on the JobManager's thread only.
  */
 public interface ClusterView {
 
@@ -25,6 +25,8 @@ public interface ClusterView {
   /** Where the TaskManager of a registered {@code instance} runs. */
   TaskManagerLocation location(InstanceID instance);
 
-  /** The free and total slots and TaskManagers, for messages, e.g. "2 of 4 slots on 1 TaskManagers". */
+  /**
+   * The free and total slots and TaskManagers, for messages, e.g. "2 of 4 slots on 1 TaskManagers".
+   */
   String describeSlots();
 }

@@ -72,8 +72,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifecycle: {@link #start} once the job's jars (and savepoint) are in place, or {@link
  * #failBeforeStart}. Then CREATED → RUNNING (deployed) → FINISHED, or → FAILING → RESTARTING →
- * RUNNING ... → FAILED, or → CANCELLING → CANCELED. The last action of every path that ends the
- * job is {@link JobEnded}; after it the JobMaster accepts nothing more.
+ * RUNNING ... → FAILED, or → CANCELLING → CANCELED. The last action of every path that ends the job
+ * is {@link JobEnded}; after it the JobMaster accepts nothing more.
  */
 public final class JobMaster {
 
@@ -116,7 +116,8 @@ public final class JobMaster {
       ClusterView cluster,
       CheckpointSettings checkpointSettings,
       long now) {
-    this.graph = new ExecutionGraph(Objects.requireNonNull(jobGraph, "jobGraph"), Instant.ofEpochMilli(now));
+    this.graph =
+        new ExecutionGraph(Objects.requireNonNull(jobGraph, "jobGraph"), Instant.ofEpochMilli(now));
     this.jars = List.copyOf(jars);
     this.client = Objects.requireNonNull(client, "client");
     this.listening = Objects.requireNonNull(listening, "listening");
@@ -133,7 +134,9 @@ public final class JobMaster {
     return graph.jobId();
   }
 
-  /** The execution graph, to read from (status, summary, details); change it only through events. */
+  /**
+   * The execution graph, to read from (status, summary, details); change it only through events.
+   */
   public ExecutionGraph graph() {
     return graph;
   }
@@ -160,7 +163,10 @@ public final class JobMaster {
     return checkpoints;
   }
 
-  /** The latest checkpoint or savepoint this job completed (not the one it started from); null for none. */
+  /**
+   * The latest checkpoint or savepoint this job completed (not the one it started from); null for
+   * none.
+   */
   public JobMasterAction.CheckpointCompleted lastCompletedCheckpoint() {
     return lastCompleted;
   }
@@ -173,28 +179,44 @@ public final class JobMaster {
   //  Events: start
   // ------------------------------------------------------------------------------------------
 
-  /** The job's jars are stored: confirm the submission and deploy its first attempt (or wait for slots). */
+  /**
+   * The job's jars are stored: confirm the submission and deploy its first attempt (or wait for
+   * slots).
+   */
   public List<JobMasterAction> start(long now) {
     return start(null, now);
   }
 
   /**
-   * The job's jars are stored and its savepoint read: confirm the submission and deploy its
-   * first attempt from the savepoint (or wait for slots). A savepoint whose state does not fit
-   * the job fails it.
+   * The job's jars are stored and its savepoint read: confirm the submission and deploy its first
+   * attempt from the savepoint (or wait for slots). A savepoint whose state does not fit the job
+   * fails it.
    *
    * @param savepoint the savepoint or retained checkpoint to start from; null to start empty
    */
   public List<JobMasterAction> start(CompletedCheckpoint savepoint, long now) {
     if (savepoint != null) {
       try {
-        StateAssignment.assign(savepoint, graph.jobGraph(), checkpointSettings.ignoreUnclaimedState());
+        StateAssignment.assign(
+            savepoint, graph.jobGraph(), checkpointSettings.ignoreUnclaimedState());
       } catch (IllegalArgumentException e) {
-        return failBeforeStart(cause(JobSubmissionException.class,
-            "Job " + jobId() + " cannot start from " + savepoint.directory() + ": " + e.getMessage()), now);
+        return failBeforeStart(
+            cause(
+                JobSubmissionException.class,
+                "Job "
+                    + jobId()
+                    + " cannot start from "
+                    + savepoint.directory()
+                    + ": "
+                    + e.getMessage()),
+            now);
       }
-      LOG.info("Job {} starts from {} {} ({}).", jobId(), savepoint.type().name().toLowerCase(java.util.Locale.ROOT),
-          savepoint.checkpointId(), savepoint.directory());
+      LOG.info(
+          "Job {} starts from {} {} ({}).",
+          jobId(),
+          savepoint.type().name().toLowerCase(java.util.Locale.ROOT),
+          savepoint.checkpointId(),
+          savepoint.directory());
     }
     begin();
     started = true;
@@ -233,28 +255,46 @@ public final class JobMaster {
   // ------------------------------------------------------------------------------------------
 
   /**
-   * A TaskManager reported a state change of one of this job's attempts. Updates of attempts
-   * that are not part of the current job attempt, repeats and illegal transitions change nothing.
+   * A TaskManager reported a state change of one of this job's attempts. Updates of attempts that
+   * are not part of the current job attempt, repeats and illegal transitions change nothing.
    */
   public List<JobMasterAction> onTaskStateUpdate(TaskExecutionState update, long now) {
     begin();
     Execution execution = graph.execution(update.attemptId());
     if (execution == null) {
-      LOG.debug("Ignored state {} of execution {} of job {}: not part of the current job attempt.", update.state(), update.attemptId(), jobId());
+      LOG.debug(
+          "Ignored state {} of execution {} of job {}: not part of the current job attempt.",
+          update.state(),
+          update.attemptId(),
+          jobId());
       return finish();
     }
     ExecutionState previous = execution.state();
     if (previous == update.state()) {
       return finish(); // the TaskManager confirms what was set at deployment (DEPLOYING)
     }
-    if (previous == ExecutionState.CANCELING && (update.state() == ExecutionState.DEPLOYING || update.state() == ExecutionState.RUNNING)) {
-      return finish(); // the task started before the cancellation reached its TaskManager; CANCELED follows
+    if (previous == ExecutionState.CANCELING
+        && (update.state() == ExecutionState.DEPLOYING
+            || update.state() == ExecutionState.RUNNING)) {
+      return finish(); // the task started before the cancellation reached its TaskManager; CANCELED
+      // follows
     }
     if (!graph.updateState(execution, update.state(), update.accumulators())) {
-      LOG.warn("Ignored illegal transition {} -> {} of {} ({}) of job {}.", previous, update.state(), execution.taskName(), update.attemptId(), jobId());
+      LOG.warn(
+          "Ignored illegal transition {} -> {} of {} ({}) of job {}.",
+          previous,
+          update.state(),
+          execution.taskName(),
+          update.attemptId(),
+          jobId());
       return finish();
     }
-    LOG.debug("{} of job {} switched from {} to {}.", execution.taskName(), jobId(), previous, update.state());
+    LOG.debug(
+        "{} of job {} switched from {} to {}.",
+        execution.taskName(),
+        jobId(),
+        previous,
+        update.state());
     switch (update.state()) {
       case RUNNING -> {
         if (graph.allRunning()) {
@@ -270,11 +310,21 @@ public final class JobMaster {
           end(JobStatus.FINISHED, now);
         }
       }
-      case FAILED -> failAttempt(
-          update.error() != null ? update.error() : cause(TaskFailureException.class, execution.taskName() + " failed without a cause."), now);
+      case FAILED ->
+          failAttempt(
+              update.error() != null
+                  ? update.error()
+                  : cause(
+                      TaskFailureException.class,
+                      execution.taskName() + " failed without a cause."),
+              now);
       case CANCELED -> {
         if (graph.status() == JobStatus.RUNNING) {
-          failAttempt(cause(TaskFailureException.class, execution.taskName() + " was cancelled by its TaskManager."), now);
+          failAttempt(
+              cause(
+                  TaskFailureException.class,
+                  execution.taskName() + " was cancelled by its TaskManager."),
+              now);
         }
       }
       case CREATED, SCHEDULED, DEPLOYING, CANCELING -> {}
@@ -283,8 +333,11 @@ public final class JobMaster {
     return finish();
   }
 
-  /** The TaskManager of {@code instance} is gone: what ran there failed, and with it the attempt. */
-  public List<JobMasterAction> onTaskManagerLost(InstanceID instance, SerializedThrowable cause, long now) {
+  /**
+   * The TaskManager of {@code instance} is gone: what ran there failed, and with it the attempt.
+   */
+  public List<JobMasterAction> onTaskManagerLost(
+      InstanceID instance, SerializedThrowable cause, long now) {
     begin();
     for (Execution execution : graph.liveExecutionsOn(instance)) {
       graph.updateState(execution, ExecutionState.FAILED, Map.of());
@@ -294,7 +347,10 @@ public final class JobMaster {
     return finish();
   }
 
-  /** The JobManager lost leadership: without a job store there is nothing to recover from, the job ends. */
+  /**
+   * The JobManager lost leadership: without a job store there is nothing to recover from, the job
+   * ends.
+   */
   public List<JobMasterAction> onLeadershipLost(SerializedThrowable cause, long now) {
     begin();
     graph.recordFailure(cause);
@@ -310,8 +366,8 @@ public final class JobMaster {
 
   /**
    * Handling an event of this job failed with {@code cause} (a bug, or input nothing checked): the
-   * job fails for good, its live tasks are cancelled, its client told. Nothing here may throw
-   * again on the same state, so it touches the least it can.
+   * job fails for good, its live tasks are cancelled, its client told. Nothing here may throw again
+   * on the same state, so it touches the least it can.
    */
   public List<JobMasterAction> failFatally(SerializedThrowable cause, long now) {
     begin();
@@ -320,10 +376,11 @@ public final class JobMaster {
     }
     graph.recordFailure(cause);
     for (Execution execution : graph.executions()) {
-      boolean live = switch (execution.state()) {
-        case DEPLOYING, RUNNING, CANCELING -> true;
-        case CREATED, SCHEDULED, FINISHED, CANCELED, FAILED -> false;
-      };
+      boolean live =
+          switch (execution.state()) {
+            case DEPLOYING, RUNNING, CANCELING -> true;
+            case CREATED, SCHEDULED, FINISHED, CANCELED, FAILED -> false;
+          };
       if (live && cluster.isRegistered(execution.instanceId())) {
         act(new CancelTask(execution.instanceId(), execution.attemptId()));
       }
@@ -338,7 +395,11 @@ public final class JobMaster {
     try {
       end(JobStatus.FAILED, now);
     } catch (RuntimeException e) {
-      LOG.error("Ending job {} after a fatal error failed too; it ends without its checkpoints cleaned up.", jobId(), e);
+      LOG.error(
+          "Ending job {} after a fatal error failed too; it ends without its checkpoints cleaned"
+              + " up.",
+          jobId(),
+          e);
       checkpoints = null;
       ended = false;
       end(JobStatus.FAILED, now);
@@ -365,9 +426,18 @@ public final class JobMaster {
         if (graph.status() == JobStatus.CREATED && waitingForSlots) {
           waitingForSlots = false;
           act(StopWaitingForSlots.INSTANCE);
-          String message = "Not enough task slots for job " + jobId() + " (" + graph.jobGraph().name() + "): it needs "
-              + graph.jobGraph().maxParallelism() + " slots, but only " + cluster.describeSlots()
-              + " are available after waiting " + Durations.format(configuration.slotRequestTimeout()) + ".";
+          String message =
+              "Not enough task slots for job "
+                  + jobId()
+                  + " ("
+                  + graph.jobGraph().name()
+                  + "): it needs "
+                  + graph.jobGraph().maxParallelism()
+                  + " slots, but only "
+                  + cluster.describeSlots()
+                  + " are available after waiting "
+                  + Durations.format(configuration.slotRequestTimeout())
+                  + ".";
           LOG.info("{}", message);
           graph.recordFailure(cause(NoResourceAvailableException.class, message));
           failAllExecutions();
@@ -378,8 +448,15 @@ public final class JobMaster {
       case JobTimer.Deployment t -> {
         for (Execution execution : graph.executions()) {
           if (execution.state() == ExecutionState.DEPLOYING) {
-            failAttempt(cause(DeploymentTimeoutException.class,
-                "Deployment of " + execution.taskName() + " did not report RUNNING within " + Durations.format(configuration.deploymentTimeout()) + "."), now);
+            failAttempt(
+                cause(
+                    DeploymentTimeoutException.class,
+                    "Deployment of "
+                        + execution.taskName()
+                        + " did not report RUNNING within "
+                        + Durations.format(configuration.deploymentTimeout())
+                        + "."),
+                now);
             checkAttemptOver(now);
             break;
           }
@@ -393,7 +470,8 @@ public final class JobMaster {
         }
       }
       case JobTimer.CheckpointTrigger t -> checkpointActions(checkpoints.onTriggerTimer(now), now);
-      case JobTimer.CheckpointTimeout t -> checkpointActions(checkpoints.onTimeout(t.checkpointId(), now), now);
+      case JobTimer.CheckpointTimeout t ->
+          checkpointActions(checkpoints.onTimeout(t.checkpointId(), now), now);
     }
     return finish();
   }
@@ -433,11 +511,13 @@ public final class JobMaster {
   // ------------------------------------------------------------------------------------------
 
   /** A task acknowledged or declined a checkpoint. */
-  public List<JobMasterAction> onCheckpointMessage(CheckpointMessage.ForJobManager message, long now) {
+  public List<JobMasterAction> onCheckpointMessage(
+      CheckpointMessage.ForJobManager message, long now) {
     begin();
     if (checkpoints != null) {
       switch (message) {
-        case final AcknowledgeCheckpoint m -> checkpointActions(checkpoints.onAcknowledge(m, now), now);
+        case final AcknowledgeCheckpoint m ->
+            checkpointActions(checkpoints.onAcknowledge(m, now), now);
         case final DeclineCheckpoint m -> checkpointActions(checkpoints.onDecline(m, now), now);
       }
     }
@@ -487,7 +567,8 @@ public final class JobMaster {
 
   private void savepoint(String directory, SavepointRequest request, long now) {
     if (checkpoints == null) {
-      savepointFailed(request, "Job " + jobId() + " has not started yet; no savepoint was taken.", now);
+      savepointFailed(
+          request, "Job " + jobId() + " has not started yet; no savepoint was taken.", now);
     } else {
       checkpointActions(checkpoints.triggerSavepoint(directory, request, now), now);
     }
@@ -495,19 +576,37 @@ public final class JobMaster {
 
   private void savepointDone(SavepointRequest request, CompletedCheckpoint savepoint, long now) {
     if (!request.cancelAfter()) {
-      act(new Reply(request.requester(), new TriggerSavepointSuccess(
-          jobId(), savepoint.checkpointId(), savepoint.directory(), Instant.ofEpochMilli(savepoint.triggerTimestamp()))));
+      act(
+          new Reply(
+              request.requester(),
+              new TriggerSavepointSuccess(
+                  jobId(),
+                  savepoint.checkpointId(),
+                  savepoint.directory(),
+                  Instant.ofEpochMilli(savepoint.triggerTimestamp()))));
       return;
     }
-    LOG.info("Cancelling job {} after savepoint {} ({}).", jobId(), savepoint.checkpointId(), savepoint.directory());
+    LOG.info(
+        "Cancelling job {} after savepoint {} ({}).",
+        jobId(),
+        savepoint.checkpointId(),
+        savepoint.directory());
     act(new Reply(request.requester(), new CancellationSuccess(jobId(), savepoint.directory())));
     cancelAttempt(now);
   }
 
   private void savepointFailed(SavepointRequest request, String reason, long now) {
-    act(new Reply(request.requester(), request.cancelAfter()
-        ? new CancellationFailure(jobId(), "The savepoint before cancelling failed, so job " + jobId() + " keeps running: " + reason)
-        : new TriggerSavepointFailure(jobId(), reason)));
+    act(
+        new Reply(
+            request.requester(),
+            request.cancelAfter()
+                ? new CancellationFailure(
+                    jobId(),
+                    "The savepoint before cancelling failed, so job "
+                        + jobId()
+                        + " keeps running: "
+                        + reason)
+                : new TriggerSavepointFailure(jobId(), reason)));
   }
 
   /** Every task of the attempt runs: checkpoints may start at the sources. */
@@ -515,7 +614,8 @@ public final class JobMaster {
     List<TaskRef> sources = new ArrayList<>();
     List<TaskRef> all = new ArrayList<>();
     for (Execution execution : graph.executions()) {
-      TaskRef task = new TaskRef(execution.attemptId(), execution.vertex().id(), execution.subtaskIndex());
+      TaskRef task =
+          new TaskRef(execution.attemptId(), execution.vertex().id(), execution.subtaskIndex());
       all.add(task);
       if (graph.jobGraph().inputsOf(execution.vertex().id()).isEmpty()) {
         sources.add(task);
@@ -528,10 +628,14 @@ public final class JobMaster {
   private void checkpointActions(List<CheckpointAction> decided, long now) {
     for (CheckpointAction action : decided) {
       switch (action) {
-        case final CheckpointAction.ScheduleTrigger a -> act(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, a.delay()));
-        case CheckpointAction.CancelTrigger.INSTANCE -> act(new CancelTimer(JobTimer.CheckpointTrigger.INSTANCE));
-        case final CheckpointAction.ScheduleTimeout a -> act(new StartTimer(new JobTimer.CheckpointTimeout(a.checkpointId()), a.delay()));
-        case final CheckpointAction.CancelTimeout a -> act(new CancelTimer(new JobTimer.CheckpointTimeout(a.checkpointId())));
+        case final CheckpointAction.ScheduleTrigger a ->
+            act(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, a.delay()));
+        case CheckpointAction.CancelTrigger.INSTANCE ->
+            act(new CancelTimer(JobTimer.CheckpointTrigger.INSTANCE));
+        case final CheckpointAction.ScheduleTimeout a ->
+            act(new StartTimer(new JobTimer.CheckpointTimeout(a.checkpointId()), a.delay()));
+        case final CheckpointAction.CancelTimeout a ->
+            act(new CancelTimer(new JobTimer.CheckpointTimeout(a.checkpointId())));
         case final CheckpointAction.Send a -> {
           Execution target = graph.execution(a.target());
           if (target != null && target.instanceId() != null) {
@@ -541,11 +645,15 @@ public final class JobMaster {
         case final CheckpointAction.StoreMetadata a -> act(new StoreCheckpoint(a.checkpoint()));
         case final CheckpointAction.Discard a -> act(new DiscardCheckpoint(a.directory()));
         case final CheckpointAction.Completed a -> {
-          lastCompleted = new JobMasterAction.CheckpointCompleted(a.checkpoint().checkpointId(), a.checkpoint().directory());
+          lastCompleted =
+              new JobMasterAction.CheckpointCompleted(
+                  a.checkpoint().checkpointId(), a.checkpoint().directory());
           act(lastCompleted);
         }
-        case final CheckpointAction.SavepointDone a -> savepointDone((SavepointRequest) a.requester(), a.savepoint(), now);
-        case final CheckpointAction.SavepointFailed a -> savepointFailed((SavepointRequest) a.requester(), a.reason(), now);
+        case final CheckpointAction.SavepointDone a ->
+            savepointDone((SavepointRequest) a.requester(), a.savepoint(), now);
+        case final CheckpointAction.SavepointFailed a ->
+            savepointFailed((SavepointRequest) a.requester(), a.reason(), now);
         case final CheckpointAction.Log a -> {
           switch (a.level()) {
             case DEBUG -> LOG.debug("{}", a.text());
@@ -569,11 +677,18 @@ public final class JobMaster {
     waitingForSlots = true;
     act(WaitForSlots.INSTANCE);
     act(new StartTimer(JobTimer.SlotRequest.INSTANCE, configuration.slotRequestTimeout()));
-    LOG.info("Job {} waits for slots: it needs {}, {} are free. It fails if they do not come within {}.",
-        jobId(), graph.jobGraph().maxParallelism(), cluster.describeSlots(), Durations.format(configuration.slotRequestTimeout()));
+    LOG.info(
+        "Job {} waits for slots: it needs {}, {} are free. It fails if they do not come within {}.",
+        jobId(),
+        graph.jobGraph().maxParallelism(),
+        cluster.describeSlots(),
+        Durations.format(configuration.slotRequestTimeout()));
   }
 
-  /** Allocates slots and deploys every subtask of the current attempt; false when too few slots are free. */
+  /**
+   * Allocates slots and deploys every subtask of the current attempt; false when too few slots are
+   * free.
+   */
   private boolean deploy(long now) {
     List<SlotPool.Slot> slots = cluster.allocateSlots(jobId(), graph.jobGraph().maxParallelism());
     if (slots == null) {
@@ -586,19 +701,36 @@ public final class JobMaster {
     }
     // every subtask has its slot now, so every consumer can be told where its producers run
     DeploymentDescriptors descriptors = new DeploymentDescriptors(graph, jars, cluster::location);
-    StateAssignment restore = checkpoints.latestCompleted()
-        .map(latest -> StateAssignment.assign(latest, graph.jobGraph(), checkpointSettings.ignoreUnclaimedState()))
-        .orElse(null);
+    StateAssignment restore =
+        checkpoints
+            .latestCompleted()
+            .map(
+                latest ->
+                    StateAssignment.assign(
+                        latest, graph.jobGraph(), checkpointSettings.ignoreUnclaimedState()))
+            .orElse(null);
     for (Execution execution : graph.executions()) {
-      TaskRestore state = restore == null ? null : restore.restoreOf(execution.vertex().id(), execution.subtaskIndex());
+      TaskRestore state =
+          restore == null
+              ? null
+              : restore.restoreOf(execution.vertex().id(), execution.subtaskIndex());
       act(new Deploy(execution.instanceId(), descriptors.of(execution, state)));
     }
     if (restore != null) {
-      LOG.info("Job {} attempt {} restores checkpoint {}.", jobId(), graph.attemptNumber(), restore.checkpointId());
+      LOG.info(
+          "Job {} attempt {} restores checkpoint {}.",
+          jobId(),
+          graph.attemptNumber(),
+          restore.checkpointId());
     }
     act(new StartTimer(JobTimer.Deployment.INSTANCE, configuration.deploymentTimeout()));
-    LOG.info("Deployed job {} attempt {}: {} subtasks in {} slots on {} TaskManagers.",
-        jobId(), graph.attemptNumber(), graph.executions().size(), slots.size(), graph.instances().size());
+    LOG.info(
+        "Deployed job {} attempt {}: {} subtasks in {} slots on {} TaskManagers.",
+        jobId(),
+        graph.attemptNumber(),
+        graph.executions().size(),
+        slots.size(),
+        graph.instances().size());
     return true;
   }
 
@@ -657,7 +789,11 @@ public final class JobMaster {
         act(ReleaseSlots.INSTANCE);
         if (graph.restartPolicy().onFailure(now)) {
           transition(JobStatus.RESTARTING);
-          LOG.info("Restarting job {} in {} (restart {}).", jobId(), Durations.format(graph.restartPolicy().delay()), graph.restarts());
+          LOG.info(
+              "Restarting job {} in {} (restart {}).",
+              jobId(),
+              Durations.format(graph.restartPolicy().delay()),
+              graph.restarts());
           act(new StartTimer(JobTimer.Restart.INSTANCE, graph.restartPolicy().delay()));
         } else {
           LOG.info("Job {} fails for good: {}.", jobId(), graph.restartPolicy().exhaustedReason());
@@ -679,27 +815,45 @@ public final class JobMaster {
     }
   }
 
-  /** The job is over: its slots go back, its client hears the result, the JobManager archives it. */
+  /**
+   * The job is over: its slots go back, its client hears the result, the JobManager archives it.
+   */
   private void end(JobStatus status, long now) {
     graph.markEnded();
     ended = true;
     if (checkpoints != null) {
       // a failed job keeps its latest checkpoints to resume from by hand; otherwise they go
       String reason = "the job ended " + status;
-      checkpointActions(status == JobStatus.FAILED ? checkpoints.stop(reason, now) : checkpoints.dispose(reason, now), now);
+      checkpointActions(
+          status == JobStatus.FAILED
+              ? checkpoints.stop(reason, now)
+              : checkpoints.dispose(reason, now),
+          now);
     }
     act(ReleaseSlots.INSTANCE);
-    for (JobTimer timer : List.of(JobTimer.SlotRequest.INSTANCE, JobTimer.Deployment.INSTANCE, JobTimer.Restart.INSTANCE, JobTimer.CheckpointTrigger.INSTANCE)) {
+    for (JobTimer timer :
+        List.of(
+            JobTimer.SlotRequest.INSTANCE,
+            JobTimer.Deployment.INSTANCE,
+            JobTimer.Restart.INSTANCE,
+            JobTimer.CheckpointTrigger.INSTANCE)) {
       act(new CancelTimer(timer));
     }
-    LOG.info("Job {} ({}) ended {} after {} and {} restarts.", jobId(), graph.jobGraph().name(), status,
-        Durations.format(Duration.ofMillis(graph.netRuntimeMillis())), graph.restarts());
+    LOG.info(
+        "Job {} ({}) ended {} after {} and {} restarts.",
+        jobId(),
+        graph.jobGraph().name(),
+        status,
+        Durations.format(Duration.ofMillis(graph.netRuntimeMillis())),
+        graph.restarts());
     if (listening == ListeningBehaviour.EXECUTION_RESULT) {
       Object result =
           status == JobStatus.FINISHED
-              ? new JobResultSuccess(jobId(), graph.netRuntimeMillis(),
-                  graph.accumulators(), graph.restarts())
-              : new JobResultFailure(jobId(), status,
+              ? new JobResultSuccess(
+                  jobId(), graph.netRuntimeMillis(), graph.accumulators(), graph.restarts())
+              : new JobResultFailure(
+                  jobId(),
+                  status,
                   status == JobStatus.CANCELED && graph.failureCause() == null
                       ? cause(JobCancellationException.class, "Job " + jobId() + " was cancelled.")
                       : graph.failureCause(),
@@ -715,7 +869,8 @@ public final class JobMaster {
       LOG.warn("Refused illegal transition of job {} from {} to {}.", jobId(), previous, next);
       return false;
     }
-    LOG.info("Job {} ({}) switched from {} to {}.", jobId(), graph.jobGraph().name(), previous, next);
+    LOG.info(
+        "Job {} ({}) switched from {} to {}.", jobId(), graph.jobGraph().name(), previous, next);
     act(new StatusChanged(next));
     return true;
   }

@@ -23,7 +23,8 @@ public sealed interface JobMasterAction {
    * @param instance the TaskManager
    * @param descriptor the subtask
    */
-  record Deploy(InstanceID instance, TaskDeploymentDescriptor descriptor) implements JobMasterAction {
+  record Deploy(InstanceID instance, TaskDeploymentDescriptor descriptor)
+      implements JobMasterAction {
     public Deploy {
       Objects.requireNonNull(instance, "instance");
       Objects.requireNonNull(descriptor, "descriptor");
@@ -50,7 +51,8 @@ public sealed interface JobMasterAction {
    * @param instance the TaskManager
    * @param message the message
    */
-  record SendCheckpointMessage(InstanceID instance, CheckpointMessage message) implements JobMasterAction {
+  record SendCheckpointMessage(InstanceID instance, CheckpointMessage message)
+      implements JobMasterAction {
     public SendCheckpointMessage {
       Objects.requireNonNull(instance, "instance");
       Objects.requireNonNull(message, "message");
@@ -70,7 +72,9 @@ public sealed interface JobMasterAction {
     }
   }
 
-  /** @param timer the timer to cancel, if it runs */
+  /**
+   * @param timer the timer to cancel, if it runs
+   */
   record CancelTimer(JobTimer timer) implements JobMasterAction {
     public CancelTimer {
       Objects.requireNonNull(timer, "timer");
@@ -118,14 +122,18 @@ public sealed interface JobMasterAction {
     }
   }
 
-  /** @param directory a checkpoint directory to delete, off the actor's thread */
+  /**
+   * @param directory a checkpoint directory to delete, off the actor's thread
+   */
   record DiscardCheckpoint(String directory) implements JobMasterAction {
     public DiscardCheckpoint {
       Objects.requireNonNull(directory, "directory");
     }
   }
 
-  /** @param status the job's new status, for whoever waits for it */
+  /**
+   * @param status the job's new status, for whoever waits for it
+   */
   record StatusChanged(JobStatus status) implements JobMasterAction {
     public StatusChanged {
       Objects.requireNonNull(status, "status");
@@ -150,8 +158,8 @@ public sealed interface JobMasterAction {
   }
 
   /**
-   * The job is over: forget it, archive {@code details}, free what it held. Always the last
-   * action of a JobMaster.
+   * The job is over: forget it, archive {@code details}, free what it held. Always the last action
+   * of a JobMaster.
    *
    * @param status how it ended
    * @param details what to archive

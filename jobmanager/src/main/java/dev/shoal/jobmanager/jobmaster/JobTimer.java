@@ -1,8 +1,6 @@
 package dev.shoal.jobmanager.jobmaster;
 
-/**
- * The timers of one job; each is also its timer's key, so starting one again replaces it.
- */
+/** The timers of one job; each is also its timer's key, so starting one again replaces it. */
 public sealed interface JobTimer {
 
   /** The job waited too long for slots. */
@@ -25,6 +23,8 @@ public sealed interface JobTimer {
     INSTANCE
   }
 
-  /** @param checkpointId the pending checkpoint that expires */
+  /**
+   * @param checkpointId the pending checkpoint that expires
+   */
   record CheckpointTimeout(long checkpointId) implements JobTimer {}
 }

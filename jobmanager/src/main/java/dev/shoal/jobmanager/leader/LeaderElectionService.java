@@ -4,9 +4,9 @@ import org.apache.pekko.actor.ActorRef;
 
 /**
  * Elects the leading JobManager. The service tells the contender {@link ElectionDecision#grant}
- * with a fresh session id when it leads and {@link ElectionDecision#revoke} when it no longer
- * does. It runs in the JobManager's JVM, and the JobManager takes leadership from nothing else.
- * A ZooKeeper implementation (Curator leader latch) plugs in here for HA.
+ * with a fresh session id when it leads and {@link ElectionDecision#revoke} when it no longer does.
+ * It runs in the JobManager's JVM, and the JobManager takes leadership from nothing else. A
+ * ZooKeeper implementation (Curator leader latch) plugs in here for HA.
  */
 public interface LeaderElectionService {
 

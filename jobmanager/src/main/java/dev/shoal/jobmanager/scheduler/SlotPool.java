@@ -13,9 +13,9 @@ import java.util.Set;
 
 /**
  * The task slots of the registered TaskManagers and which job holds each. With slot sharing
- * (Flink's default) a job holds as many slots as its highest parallelism, and slot {@code i} of
- * its allocation runs subtask {@code i} of every vertex. Allocations spread over TaskManagers:
- * each next slot comes from the TaskManager with the most free slots.
+ * (Flink's default) a job holds as many slots as its highest parallelism, and slot {@code i} of its
+ * allocation runs subtask {@code i} of every vertex. Allocations spread over TaskManagers: each
+ * next slot comes from the TaskManager with the most free slots.
  *
  * <p>A plain class owned by the JobManager actor; not thread-safe.
  */

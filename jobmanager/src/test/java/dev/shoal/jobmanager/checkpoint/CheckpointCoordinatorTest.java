@@ -49,7 +49,8 @@ final class CheckpointCoordinatorTest {
   private final JobGraph.Builder builder = JobGraph.builder("counting");
   private final JobVertexID source = builder.addVertex("source", "com.example.Source", 2, Map.of());
   private final JobVertexID sink = builder.addVertex("sink", "com.example.Sink", 1, Map.of());
-  private final JobGraph job = builder.connect(source, sink, DistributionPattern.ALL_TO_ALL).build();
+  private final JobGraph job =
+      builder.connect(source, sink, DistributionPattern.ALL_TO_ALL).build();
   private final JobID jobId = job.jobId();
 
   private List<TaskRef> sources;
@@ -62,13 +63,15 @@ final class CheckpointCoordinatorTest {
   @Test
   void shouldScheduleTheFirstTriggerAfterTheIntervalWhenStarted() {
     // given
-    CheckpointCoordinator coordinator = coordinator(settings(Map.of(CheckpointSettings.INTERVAL, "100ms")));
+    CheckpointCoordinator coordinator =
+        coordinator(settings(Map.of(CheckpointSettings.INTERVAL, "100ms")));
 
     // when
     List<CheckpointAction> actions = start(coordinator, 0);
 
     // then
-    assertThat(only(actions, ScheduleTrigger.class)).containsExactly(new ScheduleTrigger(Duration.ofMillis(100)));
+    assertThat(only(actions, ScheduleTrigger.class))
+        .containsExactly(new ScheduleTrigger(Duration.ofMillis(100)));
     assertThat(coordinator.isStarted()).isTrue();
     assertThat(coordinator.nextCheckpointId()).isEqualTo(1);
   }
@@ -100,20 +103,29 @@ final class CheckpointCoordinatorTest {
     // then: the two sources get the trigger, the timeout and the next trigger are scheduled
     String directory = Path.of(BASE, jobId.toString(), "chk-1").toString();
     assertThat(triggers(triggered))
-        .extracting(TriggerCheckpoint::attemptId, TriggerCheckpoint::checkpointId, TriggerCheckpoint::timestamp)
+        .extracting(
+            TriggerCheckpoint::attemptId,
+            TriggerCheckpoint::checkpointId,
+            TriggerCheckpoint::timestamp)
         .containsExactly(
             tuple(sources.get(0).attemptId(), 1L, 100L),
             tuple(sources.get(1).attemptId(), 1L, 100L));
-    assertThat(triggers(triggered)).allSatisfy(t -> {
-      assertThat(t.options().type()).isEqualTo(CheckpointType.CHECKPOINT);
-      assertThat(t.options().targetDirectory()).isEqualTo(directory);
-    });
-    assertThat(only(triggered, ScheduleTimeout.class)).containsExactly(new ScheduleTimeout(1, Duration.ofMinutes(10)));
-    assertThat(only(triggered, ScheduleTrigger.class)).containsExactly(new ScheduleTrigger(Duration.ofMillis(100)));
+    assertThat(triggers(triggered))
+        .allSatisfy(
+            t -> {
+              assertThat(t.options().type()).isEqualTo(CheckpointType.CHECKPOINT);
+              assertThat(t.options().targetDirectory()).isEqualTo(directory);
+            });
+    assertThat(only(triggered, ScheduleTimeout.class))
+        .containsExactly(new ScheduleTimeout(1, Duration.ofMinutes(10)));
+    assertThat(only(triggered, ScheduleTrigger.class))
+        .containsExactly(new ScheduleTrigger(Duration.ofMillis(100)));
 
     // when: two of three tasks acknowledge
-    assertThat(coordinator.onAcknowledge(ack(1, all.get(0), state(directory, "s0")), 110)).isEmpty();
-    assertThat(coordinator.onAcknowledge(ack(1, all.get(1), state(directory, "s1")), 111)).isEmpty();
+    assertThat(coordinator.onAcknowledge(ack(1, all.get(0), state(directory, "s0")), 110))
+        .isEmpty();
+    assertThat(coordinator.onAcknowledge(ack(1, all.get(1), state(directory, "s1")), 111))
+        .isEmpty();
     // then: nothing yet; when: the sink, which has no state, acknowledges
     List<CheckpointAction> acknowledged = coordinator.onAcknowledge(ack(1, all.get(2), null), 120);
 
@@ -162,14 +174,21 @@ final class CheckpointCoordinatorTest {
     // when: a task declines
     List<CheckpointAction> declined =
         coordinator.onDecline(
-            new DeclineCheckpoint(jobId, all.get(1).attemptId(), 1, SerializedThrowable.of("java.io.IOException", "disk full")),
+            new DeclineCheckpoint(
+                jobId,
+                all.get(1).attemptId(),
+                1,
+                SerializedThrowable.of("java.io.IOException", "disk full")),
             110);
 
     // then: aborted, its directory discarded, its timeout cancelled, the reason logged
     assertThat(only(declined, CancelTimeout.class)).containsExactly(new CancelTimeout(1));
     assertThat(only(declined, Discard.class)).containsExactly(new Discard(chk(1)));
     assertThat(only(declined, Log.class))
-        .anySatisfy(log -> assertThat(log.text()).contains("Checkpoint 1", "declined by source (2/2", "disk full"));
+        .anySatisfy(
+            log ->
+                assertThat(log.text())
+                    .contains("Checkpoint 1", "declined by source (2/2", "disk full"));
     assertThat(coordinator.statistics().abortedByDecline()).isEqualTo(1);
     assertThat(coordinator.isStarted()).isTrue();
     assertThat(coordinator.numberOfPendingCheckpoints()).isZero();
@@ -191,7 +210,8 @@ final class CheckpointCoordinatorTest {
     CheckpointCoordinator coordinator =
         started(Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.TIMEOUT, "50ms"));
     List<CheckpointAction> triggered = coordinator.onTriggerTimer(100);
-    assertThat(only(triggered, ScheduleTimeout.class)).containsExactly(new ScheduleTimeout(1, Duration.ofMillis(50)));
+    assertThat(only(triggered, ScheduleTimeout.class))
+        .containsExactly(new ScheduleTimeout(1, Duration.ofMillis(50)));
     coordinator.onAcknowledge(ack(1, all.get(0), null), 110);
 
     // when: the timeout fires with one of three acknowledgements in
@@ -200,12 +220,15 @@ final class CheckpointCoordinatorTest {
     // then
     assertThat(only(expired, Discard.class)).containsExactly(new Discard(chk(1)));
     assertThat(only(expired, Log.class))
-        .anySatisfy(log -> assertThat(log.text()).contains("Checkpoint 1", "expired after 50 ms", "1 of 3"));
+        .anySatisfy(
+            log ->
+                assertThat(log.text()).contains("Checkpoint 1", "expired after 50 ms", "1 of 3"));
     assertThat(coordinator.statistics().abortedByTimeout()).isEqualTo(1);
     assertThat(coordinator.isStarted()).isTrue();
 
     // when: a late acknowledgement with state arrives, then the next trigger
-    List<CheckpointAction> late = coordinator.onAcknowledge(ack(1, all.get(1), state(chk(1), "late")), 160);
+    List<CheckpointAction> late =
+        coordinator.onAcknowledge(ack(1, all.get(1), state(chk(1), "late")), 160);
     List<CheckpointAction> next = coordinator.onTriggerTimer(200);
 
     // then: the late one only re-deletes the aborted directory; checkpoint 2 completes
@@ -235,7 +258,9 @@ final class CheckpointCoordinatorTest {
     assertThat(only(failed, Send.class)).isEmpty();
     assertThat(coordinator.latestCompleted()).isEmpty();
     assertThat(coordinator.statistics().abortedByFailure()).isEqualTo(1);
-    assertThat(triggers(coordinator.onTriggerTimer(200))).extracting(TriggerCheckpoint::checkpointId).containsOnly(2L);
+    assertThat(triggers(coordinator.onTriggerTimer(200)))
+        .extracting(TriggerCheckpoint::checkpointId)
+        .containsOnly(2L);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -260,15 +285,19 @@ final class CheckpointCoordinatorTest {
     List<CheckpointAction> done = coordinator.onMetadataStored(1, 260);
 
     // then: the waiting trigger is scheduled at once (no minimum pause), and triggers
-    assertThat(only(done, ScheduleTrigger.class)).containsExactly(new ScheduleTrigger(Duration.ZERO));
-    assertThat(triggers(coordinator.onTriggerTimer(260))).extracting(TriggerCheckpoint::checkpointId).containsOnly(2L);
+    assertThat(only(done, ScheduleTrigger.class))
+        .containsExactly(new ScheduleTrigger(Duration.ZERO));
+    assertThat(triggers(coordinator.onTriggerTimer(260)))
+        .extracting(TriggerCheckpoint::checkpointId)
+        .containsOnly(2L);
   }
 
   @Test
   void shouldKeepUpToMaxConcurrentCheckpointsPending() {
     // given
     CheckpointCoordinator coordinator =
-        started(Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MAX_CONCURRENT, "2"));
+        started(
+            Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MAX_CONCURRENT, "2"));
 
     // when
     List<CheckpointAction> first = coordinator.onTriggerTimer(100);
@@ -285,8 +314,11 @@ final class CheckpointCoordinatorTest {
     List<CheckpointAction> expired = coordinator.onTimeout(2, 320);
 
     // then
-    assertThat(only(expired, ScheduleTrigger.class)).containsExactly(new ScheduleTrigger(Duration.ZERO));
-    assertThat(triggers(coordinator.onTriggerTimer(320))).extracting(TriggerCheckpoint::checkpointId).containsOnly(3L);
+    assertThat(only(expired, ScheduleTrigger.class))
+        .containsExactly(new ScheduleTrigger(Duration.ZERO));
+    assertThat(triggers(coordinator.onTriggerTimer(320)))
+        .extracting(TriggerCheckpoint::checkpointId)
+        .containsOnly(3L);
   }
 
   @Test
@@ -303,7 +335,8 @@ final class CheckpointCoordinatorTest {
 
     // then: rescheduled for the rest of the pause
     assertThat(triggers(tooEarly)).isEmpty();
-    assertThat(only(tooEarly, ScheduleTrigger.class)).containsExactly(new ScheduleTrigger(Duration.ofMillis(30)));
+    assertThat(only(tooEarly, ScheduleTrigger.class))
+        .containsExactly(new ScheduleTrigger(Duration.ofMillis(30)));
 
     // when: a stale timer fires before that, then the rescheduled one
     List<CheckpointAction> stale = coordinator.onTriggerTimer(215);
@@ -311,9 +344,11 @@ final class CheckpointCoordinatorTest {
 
     // then
     assertThat(triggers(stale)).isEmpty();
-    assertThat(only(stale, ScheduleTrigger.class)).containsExactly(new ScheduleTrigger(Duration.ofMillis(15)));
+    assertThat(only(stale, ScheduleTrigger.class))
+        .containsExactly(new ScheduleTrigger(Duration.ofMillis(15)));
     assertThat(triggers(due)).extracting(TriggerCheckpoint::checkpointId).containsOnly(2L);
-    assertThat(only(due, ScheduleTrigger.class)).containsExactly(new ScheduleTrigger(Duration.ofMillis(100)));
+    assertThat(only(due, ScheduleTrigger.class))
+        .containsExactly(new ScheduleTrigger(Duration.ofMillis(100)));
   }
 
   @Test
@@ -329,21 +364,28 @@ final class CheckpointCoordinatorTest {
     List<CheckpointAction> done = coordinator.onMetadataStored(1, 250);
 
     // then
-    assertThat(only(done, ScheduleTrigger.class)).containsExactly(new ScheduleTrigger(Duration.ofMillis(50)));
-    assertThat(triggers(coordinator.onTriggerTimer(300))).extracting(TriggerCheckpoint::checkpointId).containsOnly(2L);
+    assertThat(only(done, ScheduleTrigger.class))
+        .containsExactly(new ScheduleTrigger(Duration.ofMillis(50)));
+    assertThat(triggers(coordinator.onTriggerTimer(300)))
+        .extracting(TriggerCheckpoint::checkpointId)
+        .containsOnly(2L);
   }
 
   @Test
   void shouldNeverTriggerMoreOftenThanTheMinimumPause() {
     // given: a pause longer than the interval
     CheckpointCoordinator coordinator =
-        coordinator(settings(Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MIN_PAUSE, "400ms")));
+        coordinator(
+            settings(
+                Map.of(
+                    CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MIN_PAUSE, "400ms")));
 
     // when
     List<CheckpointAction> actions = start(coordinator, 0);
 
     // then
-    assertThat(only(actions, ScheduleTrigger.class)).containsExactly(new ScheduleTrigger(Duration.ofMillis(400)));
+    assertThat(only(actions, ScheduleTrigger.class))
+        .containsExactly(new ScheduleTrigger(Duration.ofMillis(400)));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -362,21 +404,29 @@ final class CheckpointCoordinatorTest {
         List.of(
             // another job
             coordinator.onAcknowledge(
-                new AcknowledgeCheckpoint(JobID.generate(), all.get(1).attemptId(), 1, null, 0, 0, 0), 111),
+                new AcknowledgeCheckpoint(
+                    JobID.generate(), all.get(1).attemptId(), 1, null, 0, 0, 0),
+                111),
             // a checkpoint never triggered
             coordinator.onAcknowledge(ack(99, all.get(1), null), 112),
             // the same task again
             coordinator.onAcknowledge(ack(1, all.get(0), state(chk(1), "other")), 113),
             // an attempt that does not take part (e.g. of an earlier run)
             coordinator.onAcknowledge(
-                new AcknowledgeCheckpoint(jobId, ExecutionAttemptID.generate(), 1, null, 0, 0, 0), 114),
+                new AcknowledgeCheckpoint(jobId, ExecutionAttemptID.generate(), 1, null, 0, 0, 0),
+                114),
             coordinator.onDecline(
-                new DeclineCheckpoint(jobId, ExecutionAttemptID.generate(), 1, SerializedThrowable.of("X", "y")), 115),
+                new DeclineCheckpoint(
+                    jobId, ExecutionAttemptID.generate(), 1, SerializedThrowable.of("X", "y")),
+                115),
             coordinator.onDecline(
-                new DeclineCheckpoint(JobID.generate(), all.get(1).attemptId(), 1, SerializedThrowable.of("X", "y")), 116));
+                new DeclineCheckpoint(
+                    JobID.generate(), all.get(1).attemptId(), 1, SerializedThrowable.of("X", "y")),
+                116));
 
     // then: only log lines, counted
-    assertThat(ignored).allSatisfy(actions -> assertThat(actions).singleElement().isInstanceOf(Log.class));
+    assertThat(ignored)
+        .allSatisfy(actions -> assertThat(actions).singleElement().isInstanceOf(Log.class));
     assertThat(coordinator.statistics().ignoredMessages()).isEqualTo(6);
     assertThat(coordinator.numberOfPendingCheckpoints()).isEqualTo(1);
 
@@ -391,9 +441,13 @@ final class CheckpointCoordinatorTest {
     // when: acknowledgements and declines after all are in, and after completion
     List<CheckpointAction> whileStoring = coordinator.onAcknowledge(ack(1, all.get(2), null), 122);
     List<CheckpointAction> declineWhileStoring =
-        coordinator.onDecline(new DeclineCheckpoint(jobId, all.get(2).attemptId(), 1, SerializedThrowable.of("X", "y")), 123);
+        coordinator.onDecline(
+            new DeclineCheckpoint(
+                jobId, all.get(2).attemptId(), 1, SerializedThrowable.of("X", "y")),
+            123);
     coordinator.onMetadataStored(1, 130);
-    List<CheckpointAction> afterCompletion = coordinator.onAcknowledge(ack(1, all.get(2), null), 140);
+    List<CheckpointAction> afterCompletion =
+        coordinator.onAcknowledge(ack(1, all.get(2), null), 140);
 
     // then: nothing changes
     assertThat(List.of(whileStoring, declineWhileStoring, afterCompletion))
@@ -437,14 +491,17 @@ final class CheckpointCoordinatorTest {
 
     // then: but its files stay
     assertThat(only(sixth, Discard.class)).isEmpty();
-    assertThat(coordinator.retainedCheckpoints()).extracting(CompletedCheckpoint::checkpointId).containsExactly(5L, 6L);
+    assertThat(coordinator.retainedCheckpoints())
+        .extracting(CompletedCheckpoint::checkpointId)
+        .containsExactly(5L, 6L);
   }
 
   @Test
   void shouldSubsumeOlderPendingCheckpointsButNotSavepointsWhenANewerOneCompletes() {
     // given: checkpoint 1, savepoint 2 and checkpoint 3 pending
     CheckpointCoordinator coordinator =
-        started(Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MAX_CONCURRENT, "3"));
+        started(
+            Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MAX_CONCURRENT, "3"));
     coordinator.onTriggerTimer(100);
     coordinator.triggerSavepoint(SAVEPOINTS, "client", 150);
     coordinator.onTriggerTimer(200);
@@ -464,7 +521,8 @@ final class CheckpointCoordinatorTest {
     List<CheckpointAction> savepoint = coordinator.onMetadataStored(2, 280);
 
     // then: answered, and the latest is still the newer checkpoint 3 (never go back in time)
-    assertThat(only(savepoint, SavepointDone.class)).singleElement()
+    assertThat(only(savepoint, SavepointDone.class))
+        .singleElement()
         .satisfies(s -> assertThat(s.savepoint().checkpointId()).isEqualTo(2));
     assertThat(coordinator.latestCompleted()).map(CompletedCheckpoint::checkpointId).contains(3L);
   }
@@ -483,13 +541,17 @@ final class CheckpointCoordinatorTest {
     List<CheckpointAction> triggered = coordinator.triggerSavepoint(SAVEPOINTS, "client", 150);
 
     // then
-    assertThat(triggers(triggered)).hasSize(2).allSatisfy(t -> {
-      assertThat(t.checkpointId()).isEqualTo(2);
-      assertThat(t.options().type()).isEqualTo(CheckpointType.SAVEPOINT);
-      assertThat(Path.of(t.options().targetDirectory()).getParent()).isEqualTo(Path.of(SAVEPOINTS));
-      assertThat(Path.of(t.options().targetDirectory()).getFileName().toString())
-          .matches("savepoint-" + jobId.toString().substring(0, 6) + "-[0-9a-f]{12}");
-    });
+    assertThat(triggers(triggered))
+        .hasSize(2)
+        .allSatisfy(
+            t -> {
+              assertThat(t.checkpointId()).isEqualTo(2);
+              assertThat(t.options().type()).isEqualTo(CheckpointType.SAVEPOINT);
+              assertThat(Path.of(t.options().targetDirectory()).getParent())
+                  .isEqualTo(Path.of(SAVEPOINTS));
+              assertThat(Path.of(t.options().targetDirectory()).getFileName().toString())
+                  .matches("savepoint-" + jobId.toString().substring(0, 6) + "-[0-9a-f]{12}");
+            });
 
     // when
     completeAll(coordinator, 2, 160);
@@ -499,7 +561,8 @@ final class CheckpointCoordinatorTest {
     SavepointDone answer = only(done, SavepointDone.class).get(0);
     assertThat(answer.requester()).isEqualTo("client");
     assertThat(answer.savepoint().isSavepoint()).isTrue();
-    assertThat(answer.savepoint().directory()).isEqualTo(triggers(triggered).get(0).options().targetDirectory());
+    assertThat(answer.savepoint().directory())
+        .isEqualTo(triggers(triggered).get(0).options().targetDirectory());
   }
 
   @Test
@@ -516,23 +579,31 @@ final class CheckpointCoordinatorTest {
     String directory = triggers(triggered).get(0).options().targetDirectory();
     List<CheckpointAction> declined =
         coordinator.onDecline(
-            new DeclineCheckpoint(jobId, all.get(2).attemptId(), 2, SerializedThrowable.of("java.lang.IllegalStateException", "not ready")),
+            new DeclineCheckpoint(
+                jobId,
+                all.get(2).attemptId(),
+                2,
+                SerializedThrowable.of("java.lang.IllegalStateException", "not ready")),
             10_040);
 
     // then: it was triggered at once, and the requester learns why it failed
     assertThat(triggers(triggered)).hasSize(2);
     assertThat(only(declined, Discard.class)).containsExactly(new Discard(directory));
-    assertThat(only(declined, SavepointFailed.class)).singleElement().satisfies(f -> {
-      assertThat(f.requester()).isEqualTo("client");
-      assertThat(f.reason()).contains("Savepoint 2", "declined by sink (1/1", "not ready");
-    });
+    assertThat(only(declined, SavepointFailed.class))
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.requester()).isEqualTo("client");
+              assertThat(f.reason()).contains("Savepoint 2", "declined by sink (1/1", "not ready");
+            });
     assertThat(coordinator.latestCompleted()).map(CompletedCheckpoint::checkpointId).contains(1L);
   }
 
   @Test
   void shouldUseTheConfiguredSavepointDirectoryAndRefuseWithoutOne() {
     // given
-    CheckpointCoordinator configured = started(Map.of(CheckpointSettings.SAVEPOINTS_DIR, SAVEPOINTS));
+    CheckpointCoordinator configured =
+        started(Map.of(CheckpointSettings.SAVEPOINTS_DIR, SAVEPOINTS));
     CheckpointCoordinator unconfigured = coordinator(settings(Map.of()));
 
     // when
@@ -541,19 +612,31 @@ final class CheckpointCoordinatorTest {
     List<CheckpointAction> noDirectory = unconfigured.triggerSavepoint(null, "b", 0);
     List<CheckpointAction> relative = unconfigured.triggerSavepoint("savepoints", "c", 0);
     List<CheckpointAction> byDefault = configured.triggerSavepoint(null, "d", 0);
-    List<CheckpointAction> byUri = unconfigured.triggerSavepoint(Path.of(SAVEPOINTS).toUri().toString(), "e", 0);
+    List<CheckpointAction> byUri =
+        unconfigured.triggerSavepoint(Path.of(SAVEPOINTS).toUri().toString(), "e", 0);
 
     // then
-    assertThat(only(notStarted, SavepointFailed.class)).singleElement()
+    assertThat(only(notStarted, SavepointFailed.class))
+        .singleElement()
         .satisfies(f -> assertThat(f.reason()).contains("not running"));
-    assertThat(only(noDirectory, SavepointFailed.class)).singleElement()
+    assertThat(only(noDirectory, SavepointFailed.class))
+        .singleElement()
         .satisfies(f -> assertThat(f.reason()).contains("state.savepoints.dir"));
-    assertThat(only(relative, SavepointFailed.class)).singleElement()
+    assertThat(only(relative, SavepointFailed.class))
+        .singleElement()
         .satisfies(f -> assertThat(f.reason()).contains("not an absolute path"));
-    assertThat(triggers(byDefault)).hasSize(2)
-        .allSatisfy(t -> assertThat(Path.of(t.options().targetDirectory()).getParent()).isEqualTo(Path.of(SAVEPOINTS)));
-    assertThat(triggers(byUri)).hasSize(2)
-        .allSatisfy(t -> assertThat(Path.of(t.options().targetDirectory()).getParent()).isEqualTo(Path.of(SAVEPOINTS)));
+    assertThat(triggers(byDefault))
+        .hasSize(2)
+        .allSatisfy(
+            t ->
+                assertThat(Path.of(t.options().targetDirectory()).getParent())
+                    .isEqualTo(Path.of(SAVEPOINTS)));
+    assertThat(triggers(byUri))
+        .hasSize(2)
+        .allSatisfy(
+            t ->
+                assertThat(Path.of(t.options().targetDirectory()).getParent())
+                    .isEqualTo(Path.of(SAVEPOINTS)));
     // the refused requests used no checkpoint id
     assertThat(triggers(byUri)).allSatisfy(t -> assertThat(t.checkpointId()).isEqualTo(1));
   }
@@ -570,7 +653,8 @@ final class CheckpointCoordinatorTest {
     List<CheckpointAction> refused = coordinator.triggerSavepoint(SAVEPOINTS, "one too many", 0);
 
     // then
-    assertThat(only(refused, SavepointFailed.class)).singleElement()
+    assertThat(only(refused, SavepointFailed.class))
+        .singleElement()
         .satisfies(f -> assertThat(f.reason()).contains("in flight"));
     assertThat(triggers(refused)).isEmpty();
   }
@@ -579,7 +663,8 @@ final class CheckpointCoordinatorTest {
   void shouldFailWaitingSavepointsAndAbortPendingCheckpointsOnStop() {
     // given: checkpoint 1 waiting for acknowledgements, savepoint 2 storing its metadata
     CheckpointCoordinator coordinator =
-        started(Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MAX_CONCURRENT, "2"));
+        started(
+            Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MAX_CONCURRENT, "2"));
     coordinator.onTriggerTimer(100);
     List<CheckpointAction> savepoint = coordinator.triggerSavepoint(SAVEPOINTS, "client", 110);
     String savepointDirectory = triggers(savepoint).get(0).options().targetDirectory();
@@ -591,10 +676,13 @@ final class CheckpointCoordinatorTest {
     // then: the trigger timer stops, checkpoint 1 goes, the requester learns why
     assertThat(stopped).contains(CancelTrigger.INSTANCE, new CancelTimeout(1));
     assertThat(only(stopped, Discard.class)).containsExactly(new Discard(chk(1)));
-    assertThat(only(stopped, SavepointFailed.class)).singleElement().satisfies(f -> {
-      assertThat(f.requester()).isEqualTo("client");
-      assertThat(f.reason()).contains("Savepoint 2", "TaskManager tm-1 lost");
-    });
+    assertThat(only(stopped, SavepointFailed.class))
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.requester()).isEqualTo("client");
+              assertThat(f.reason()).contains("Savepoint 2", "TaskManager tm-1 lost");
+            });
     assertThat(coordinator.isStarted()).isFalse();
     assertThat(coordinator.numberOfPendingCheckpoints()).isZero();
     assertThat(coordinator.statistics().abortedByFailure()).isEqualTo(2);
@@ -630,20 +718,30 @@ final class CheckpointCoordinatorTest {
 
     // then: id 3, sent to the new attempts; the old attempt's late acknowledgement is ignored
     assertThat(triggers(next)).extracting(TriggerCheckpoint::checkpointId).containsOnly(3L);
-    assertThat(triggers(next)).extracting(TriggerCheckpoint::attemptId)
+    assertThat(triggers(next))
+        .extracting(TriggerCheckpoint::attemptId)
         .containsExactly(sources.get(0).attemptId(), sources.get(1).attemptId());
-    assertThat(coordinator.onAcknowledge(ack(3, oldTasks.get(0), null), 410)).singleElement().isInstanceOf(Log.class);
+    assertThat(coordinator.onAcknowledge(ack(3, oldTasks.get(0), null), 410))
+        .singleElement()
+        .isInstanceOf(Log.class);
     assertThat(coordinator.latestCompleted()).map(CompletedCheckpoint::checkpointId).contains(1L);
   }
 
   @Test
   void shouldStartAfterTheRestoredCheckpointAndNeverDiscardIt() {
     // given: a job resumed from savepoint 41 (or another job's retained checkpoint)
-    CompletedCheckpoint restored = new CompletedCheckpoint(
-        JobID.generate(), 41, CheckpointType.CHECKPOINT, 1, 2, Path.of("/old/chk-41").toAbsolutePath().toString(),
-        Map.of());
+    CompletedCheckpoint restored =
+        new CompletedCheckpoint(
+            JobID.generate(),
+            41,
+            CheckpointType.CHECKPOINT,
+            1,
+            2,
+            Path.of("/old/chk-41").toAbsolutePath().toString(),
+            Map.of());
     CheckpointCoordinator coordinator =
-        new CheckpointCoordinator(job, settings(Map.of(CheckpointSettings.INTERVAL, "100ms")), restored);
+        new CheckpointCoordinator(
+            job, settings(Map.of(CheckpointSettings.INTERVAL, "100ms")), restored);
 
     // then: it is the latest until a newer one completes
     assertThat(coordinator.latestCompleted()).contains(restored);
@@ -654,10 +752,13 @@ final class CheckpointCoordinatorTest {
     List<CheckpointAction> done = checkpoint(coordinator, 100);
 
     // then: 42 subsumes it (num-retained 1) but its files are not ours to delete
-    assertThat(only(done, Completed.class)).singleElement()
+    assertThat(only(done, Completed.class))
+        .singleElement()
         .satisfies(c -> assertThat(c.checkpoint().checkpointId()).isEqualTo(42));
     assertThat(only(done, Discard.class)).isEmpty();
-    assertThat(coordinator.retainedCheckpoints()).extracting(CompletedCheckpoint::checkpointId).containsExactly(42L);
+    assertThat(coordinator.retainedCheckpoints())
+        .extracting(CompletedCheckpoint::checkpointId)
+        .containsExactly(42L);
   }
 
   @Test
@@ -674,7 +775,8 @@ final class CheckpointCoordinatorTest {
     assertThat(only(disposed, SavepointFailed.class)).hasSize(1);
     assertThat(only(disposed, Discard.class)).contains(new Discard(chk(1)));
     assertThat(coordinator.latestCompleted()).isEmpty();
-    assertThatThrownBy(() -> coordinator.start(sources, all, 300)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> coordinator.start(sources, all, 300))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
@@ -687,23 +789,37 @@ final class CheckpointCoordinatorTest {
     assertThatThrownBy(() -> coordinator.start(sources, all.subList(0, 2), 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("3 subtasks");
-    assertThatThrownBy(() -> coordinator.start(List.of(new TaskRef(ExecutionAttemptID.generate(), source, 0)), all, 0))
+    assertThatThrownBy(
+            () ->
+                coordinator.start(
+                    List.of(new TaskRef(ExecutionAttemptID.generate(), source, 0)), all, 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not among the tasks to acknowledge");
-    assertThatThrownBy(() -> coordinator.start(sources, List.of(all.get(0), all.get(1), new TaskRef(ExecutionAttemptID.generate(), sink, 1)), 0))
+    assertThatThrownBy(
+            () ->
+                coordinator.start(
+                    sources,
+                    List.of(
+                        all.get(0),
+                        all.get(1),
+                        new TaskRef(ExecutionAttemptID.generate(), sink, 1)),
+                    0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("beyond the parallelism");
     coordinator.start(sources, all, 0);
-    assertThatThrownBy(() -> coordinator.start(sources, all, 0)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> coordinator.start(sources, all, 0))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
   void shouldAssignStateThroughTheCoordinatorsIgnoreUnclaimedSetting() {
     // given: a checkpoint with state of a vertex the new job does not have
-    CheckpointCoordinator coordinator = started(Map.of(CheckpointSettings.IGNORE_UNCLAIMED_STATE, "true"));
+    CheckpointCoordinator coordinator =
+        started(Map.of(CheckpointSettings.IGNORE_UNCLAIMED_STATE, "true"));
     coordinator.triggerSavepoint(SAVEPOINTS, "client", 0);
     completeAll(coordinator, 1, 10);
-    CompletedCheckpoint savepoint = only(coordinator.onMetadataStored(1, 20), SavepointDone.class).get(0).savepoint();
+    CompletedCheckpoint savepoint =
+        only(coordinator.onMetadataStored(1, 20), SavepointDone.class).get(0).savepoint();
     JobGraph.Builder other = JobGraph.builder("other");
     JobVertexID only = other.addVertex("only", "com.example.Only", 1, Map.of());
 
@@ -750,7 +866,9 @@ final class CheckpointCoordinatorTest {
     all = List.of(s0, s1, k0);
   }
 
-  /** Triggers a periodic checkpoint at {@code now}, completes and stores it; the store's actions. */
+  /**
+   * Triggers a periodic checkpoint at {@code now}, completes and stores it; the store's actions.
+   */
   private List<CheckpointAction> checkpoint(CheckpointCoordinator coordinator, long now) {
     List<TriggerCheckpoint> triggered = triggers(coordinator.onTriggerTimer(now));
     assertThat(triggered).isNotEmpty();
@@ -763,7 +881,8 @@ final class CheckpointCoordinatorTest {
   private void completeAll(CheckpointCoordinator coordinator, long id, long now) {
     List<CheckpointAction> last = List.of();
     for (TaskRef task : all) {
-      TaskStateHandle state = task.vertexId().equals(source) ? state("/state/" + id, "s" + task.subtaskIndex()) : null;
+      TaskStateHandle state =
+          task.vertexId().equals(source) ? state("/state/" + id, "s" + task.subtaskIndex()) : null;
       last = coordinator.onAcknowledge(ack(id, task, state), now);
     }
     assertThat(only(last, StoreMetadata.class)).hasSize(1);
@@ -789,7 +908,8 @@ final class CheckpointCoordinatorTest {
         .toList();
   }
 
-  private static <T extends CheckpointAction> List<T> only(List<CheckpointAction> actions, Class<T> type) {
+  private static <T extends CheckpointAction> List<T> only(
+      List<CheckpointAction> actions, Class<T> type) {
     return actions.stream().filter(type::isInstance).map(type::cast).toList();
   }
 }

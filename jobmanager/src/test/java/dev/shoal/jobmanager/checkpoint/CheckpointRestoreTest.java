@@ -14,7 +14,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Restore: which subtask starts from which state ({@link StateAssignment}), and which checkpoints do not fit a job. */
+/**
+ * Restore: which subtask starts from which state ({@link StateAssignment}), and which checkpoints
+ * do not fit a job.
+ */
 @Timeout(10)
 final class CheckpointRestoreTest {
 
@@ -28,9 +31,11 @@ final class CheckpointRestoreTest {
     JobVertexID source = builder.addVertex("source", "com.example.Source", 1, Map.of());
     JobVertexID counter = builder.addVertex("counter", "com.example.Counter", 2, Map.of());
     JobGraph job = builder.connect(source, counter, DistributionPattern.ALL_TO_ALL).build();
-    CompletedCheckpoint checkpoint = checkpoint(Map.of(
-        source, new VertexState("source", 1, Map.of()),
-        counter, new VertexState("counter", 2, Map.of(0, S0, 1, S1))));
+    CompletedCheckpoint checkpoint =
+        checkpoint(
+            Map.of(
+                source, new VertexState("source", 1, Map.of()),
+                counter, new VertexState("counter", 2, Map.of(0, S0, 1, S1))));
 
     // when
     StateAssignment assignment = StateAssignment.assign(checkpoint, job, false);
@@ -48,8 +53,9 @@ final class CheckpointRestoreTest {
     // given: the same program built the job again, so the vertex ids are new
     JobGraph.Builder builder = JobGraph.builder("job");
     JobVertexID counter = builder.addVertex("counter", "com.example.Counter", 2, Map.of());
-    CompletedCheckpoint savepoint = checkpoint(Map.of(
-        JobVertexID.generate(), new VertexState("counter", 2, Map.of(0, S0, 1, S1))));
+    CompletedCheckpoint savepoint =
+        checkpoint(
+            Map.of(JobVertexID.generate(), new VertexState("counter", 2, Map.of(0, S0, 1, S1))));
 
     // when
     StateAssignment assignment = StateAssignment.assign(savepoint, builder.build(), false);
@@ -64,8 +70,8 @@ final class CheckpointRestoreTest {
     JobGraph.Builder builder = JobGraph.builder("job");
     JobVertexID other = builder.addVertex("other", "com.example.Other", 2, Map.of());
     JobGraph job = builder.build();
-    CompletedCheckpoint checkpoint = checkpoint(Map.of(
-        JobVertexID.generate(), new VertexState("counter", 2, Map.of(0, S0))));
+    CompletedCheckpoint checkpoint =
+        checkpoint(Map.of(JobVertexID.generate(), new VertexState("counter", 2, Map.of(0, S0))));
 
     // then
     assertThatThrownBy(() -> StateAssignment.assign(checkpoint, job, false))
@@ -84,8 +90,8 @@ final class CheckpointRestoreTest {
     JobGraph.Builder builder = JobGraph.builder("job");
     builder.addVertex("counter", "com.example.Counter", 2, Map.of());
     builder.addVertex("counter", "com.example.Counter", 2, Map.of());
-    CompletedCheckpoint checkpoint = checkpoint(Map.of(
-        JobVertexID.generate(), new VertexState("counter", 2, Map.of(0, S0))));
+    CompletedCheckpoint checkpoint =
+        checkpoint(Map.of(JobVertexID.generate(), new VertexState("counter", 2, Map.of(0, S0))));
 
     // then
     assertThatThrownBy(() -> StateAssignment.assign(checkpoint, builder.build(), false))
@@ -97,13 +103,14 @@ final class CheckpointRestoreTest {
     // given
     JobGraph.Builder builder = JobGraph.builder("job");
     JobVertexID counter = builder.addVertex("counter", "com.example.Counter", 3, Map.of());
-    CompletedCheckpoint checkpoint = checkpoint(Map.of(
-        counter, new VertexState("counter", 2, Map.of(0, S0, 1, S1))));
+    CompletedCheckpoint checkpoint =
+        checkpoint(Map.of(counter, new VertexState("counter", 2, Map.of(0, S0, 1, S1))));
 
     // then
     assertThatThrownBy(() -> StateAssignment.assign(checkpoint, builder.build(), true))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("vertex 'counter' has parallelism 3 but its state was taken at parallelism 2")
+        .hasMessageContaining(
+            "vertex 'counter' has parallelism 3 but its state was taken at parallelism 2")
         .hasMessageContaining("rescaling is not supported");
   }
 
@@ -112,7 +119,8 @@ final class CheckpointRestoreTest {
     // given: a stateless vertex changed its parallelism
     JobGraph.Builder builder = JobGraph.builder("job");
     JobVertexID mapper = builder.addVertex("mapper", "com.example.Mapper", 4, Map.of());
-    CompletedCheckpoint checkpoint = checkpoint(Map.of(mapper, new VertexState("mapper", 2, Map.of())));
+    CompletedCheckpoint checkpoint =
+        checkpoint(Map.of(mapper, new VertexState("mapper", 2, Map.of())));
 
     // then
     assertThat(StateAssignment.assign(checkpoint, builder.build(), false).restores()).isEmpty();
@@ -120,6 +128,12 @@ final class CheckpointRestoreTest {
 
   private static CompletedCheckpoint checkpoint(Map<JobVertexID, VertexState> vertices) {
     return new CompletedCheckpoint(
-        dev.shoal.messages.JobID.generate(), 5, CheckpointType.CHECKPOINT, 100, 200, "/cp/chk-5", vertices);
+        dev.shoal.messages.JobID.generate(),
+        5,
+        CheckpointType.CHECKPOINT,
+        100,
+        200,
+        "/cp/chk-5",
+        vertices);
   }
 }

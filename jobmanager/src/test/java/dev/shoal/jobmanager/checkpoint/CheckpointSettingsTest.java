@@ -28,7 +28,10 @@ final class CheckpointSettingsTest {
     assertThat(settings.minPause()).isEqualTo(Duration.ZERO);
     assertThat(settings.numRetained()).isEqualTo(1);
     assertThat(settings.checkpointsDirectory())
-        .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "shoal-checkpoints").toAbsolutePath().toString());
+        .isEqualTo(
+            Path.of(System.getProperty("java.io.tmpdir"), "shoal-checkpoints")
+                .toAbsolutePath()
+                .toString());
     assertThat(settings.savepointsDirectory()).isNull();
     assertThat(settings.restorePath()).isNull();
     assertThat(settings.ignoreUnclaimedState()).isFalse();
@@ -88,7 +91,8 @@ final class CheckpointSettingsTest {
         "execution.savepoint.path | savepoint-1 | an absolute directory path",
         "execution.savepoint.ignore-unclaimed-state | yes | true or false"
       })
-  void shouldRefuseABadValueNamingKeyValueAndExpectation(String key, String value, String expected) {
+  void shouldRefuseABadValueNamingKeyValueAndExpectation(
+      String key, String value, String expected) {
     assertThatThrownBy(() -> CheckpointSettings.fromJobSettings(Map.of(key, value)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Invalid " + key + ": '")
@@ -97,8 +101,11 @@ final class CheckpointSettingsTest {
 
   @Test
   void shouldQuoteTheValueAsGivenWhenItIsNotADuration() {
-    assertThatThrownBy(() -> CheckpointSettings.fromJobSettings(Map.of(CheckpointSettings.TIMEOUT, "soon")))
-        .hasMessage("Invalid execution.checkpointing.timeout: 'soon'; expected a duration such as 500ms, 10s or 2min.");
+    assertThatThrownBy(
+            () -> CheckpointSettings.fromJobSettings(Map.of(CheckpointSettings.TIMEOUT, "soon")))
+        .hasMessage(
+            "Invalid execution.checkpointing.timeout: 'soon'; expected a duration such as 500ms,"
+                + " 10s or 2min.");
   }
 
   @Test
@@ -123,7 +130,17 @@ final class CheckpointSettingsTest {
   @Test
   void shouldValidateWhenConstructedDirectly() {
     assertThatThrownBy(
-            () -> new CheckpointSettings(Duration.ofMillis(100), Duration.ZERO, 1, Duration.ZERO, 1, "/c", null, null, false))
+            () ->
+                new CheckpointSettings(
+                    Duration.ofMillis(100),
+                    Duration.ZERO,
+                    1,
+                    Duration.ZERO,
+                    1,
+                    "/c",
+                    null,
+                    null,
+                    false))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("execution.checkpointing.timeout");
   }

@@ -46,8 +46,11 @@ final class CheckpointStorageTest {
     assertThat(file).isEqualTo(directory.resolve("_metadata"));
     assertThat(read).isEqualTo(checkpoint);
     assertThat(readFromFile).isEqualTo(checkpoint);
-    assertThat(Files.readString(file)).contains("\"format\" : \"shoal-checkpoint-metadata\"", "\"version\" : 1",
-        "\"path\" : \"counter-0.state\"");
+    assertThat(Files.readString(file))
+        .contains(
+            "\"format\" : \"shoal-checkpoint-metadata\"",
+            "\"version\" : 1",
+            "\"path\" : \"counter-0.state\"");
     try (Stream<Path> files = Files.list(directory)) {
       assertThat(files).containsExactly(file); // no temporary file left
     }
@@ -67,7 +70,8 @@ final class CheckpointStorageTest {
 
     // then
     assertThat(read.directory()).isEqualTo(moved.toString());
-    assertThat(read.stateOf(counter, 0).path()).isEqualTo(moved.resolve("counter-0.state").toString());
+    assertThat(read.stateOf(counter, 0).path())
+        .isEqualTo(moved.resolve("counter-0.state").toString());
     assertThat(read.stateOf(counter, 1).path()).isEqualTo(temp.resolve("outside.state").toString());
   }
 
@@ -102,12 +106,16 @@ final class CheckpointStorageTest {
         .contains("is corrupt", "not valid JSON");
     assertThat(readError("[1, 2]")).contains("is corrupt", "not a JSON object");
     assertThat(readError("{\"hello\": 1}")).contains("is corrupt", "not Shoal checkpoint metadata");
-    assertThat(readError("{\"format\": \"shoal-checkpoint-metadata\"}")).contains("no format version");
+    assertThat(readError("{\"format\": \"shoal-checkpoint-metadata\"}"))
+        .contains("no format version");
     assertThat(readError("{\"format\": \"shoal-checkpoint-metadata\", \"version\": 2}"))
         .contains("has format version 2; this Shoal reads version 1");
-    assertThat(readError("{\"format\": \"shoal-checkpoint-metadata\", \"version\": 1, \"vertices\": []}"))
+    assertThat(
+            readError(
+                "{\"format\": \"shoal-checkpoint-metadata\", \"version\": 1, \"vertices\": []}"))
         .contains("is corrupt", "field 'jobId' is missing");
-    assertThat(readError(validJson().replace("\"CHECKPOINT\"", "\"SNAPSHOT\""))).contains("unknown type 'SNAPSHOT'");
+    assertThat(readError(validJson().replace("\"CHECKPOINT\"", "\"SNAPSHOT\"")))
+        .contains("unknown type 'SNAPSHOT'");
     assertThat(readError(validJson().replace("\"parallelism\" : 2", "\"parallelism\" : 1")))
         .contains("is corrupt", "subtask 1 but parallelism 1");
     assertThat(readError(validJson().replace("\"sizeBytes\" : 10", "\"sizeBytes\" : -10")))

@@ -35,8 +35,10 @@ final class DeploymentDescriptorsTest {
 
   private final Map<InstanceID, TaskManagerLocation> locations =
       Map.of(
-          instances.get(0), new TaskManagerLocation(ResourceID.generate(), "tm-0.example", 6122, 7000),
-          instances.get(1), new TaskManagerLocation(ResourceID.generate(), "tm-1.example", 6122, 7001));
+          instances.get(0),
+              new TaskManagerLocation(ResourceID.generate(), "tm-0.example", 6122, 7000),
+          instances.get(1),
+              new TaskManagerLocation(ResourceID.generate(), "tm-1.example", 6122, 7001));
 
   @Test
   void shouldReadTheConsumerIndexSubpartitionOfEveryProducerWhenAllToAll() {
@@ -55,7 +57,8 @@ final class DeploymentDescriptorsTest {
     for (Execution execution : producers) {
       TaskDeploymentDescriptor descriptor = descriptors.of(execution);
       assertThat(descriptor.producedPartitions())
-          .containsExactly(new ResultPartitionDeploymentDescriptor(0, consumer, Partitioner.REBALANCE, 3));
+          .containsExactly(
+              new ResultPartitionDeploymentDescriptor(0, consumer, Partitioner.REBALANCE, 3));
       assertThat(descriptor.inputGates()).isEmpty();
     }
     // then: consumer j reads subpartition j of every producer, where that producer runs
@@ -69,8 +72,14 @@ final class DeploymentDescriptorsTest {
       assertThat(gate.producer()).isEqualTo(producer);
       assertThat(gate.channels())
           .containsExactly(
-              new InputChannelDeploymentDescriptor(new ResultPartitionID(producers.get(0).attemptId(), 0), j, locations.get(instances.get(0))),
-              new InputChannelDeploymentDescriptor(new ResultPartitionID(producers.get(1).attemptId(), 0), j, locations.get(instances.get(1))));
+              new InputChannelDeploymentDescriptor(
+                  new ResultPartitionID(producers.get(0).attemptId(), 0),
+                  j,
+                  locations.get(instances.get(0))),
+              new InputChannelDeploymentDescriptor(
+                  new ResultPartitionID(producers.get(1).attemptId(), 0),
+                  j,
+                  locations.get(instances.get(1))));
     }
   }
 
@@ -129,26 +138,31 @@ final class DeploymentDescriptorsTest {
     // then: right reads the sources' output 1
     assertThat(descriptors.of(executionsOf(graph, right).get(0)).inputGates())
         .containsExactly(
-            new InputGateDeploymentDescriptor(0, source, List.of(channel(sources.get(0), 1, 0), channel(sources.get(1), 1, 0))));
+            new InputGateDeploymentDescriptor(
+                0, source, List.of(channel(sources.get(0), 1, 0), channel(sources.get(1), 1, 0))));
     // then: the sink's inputs are 0 (from right) and 1 (from left), each reading output 0
     List<Execution> lefts = executionsOf(graph, left);
     assertThat(descriptors.of(executionsOf(graph, sink).get(0)).inputGates())
         .containsExactly(
-            new InputGateDeploymentDescriptor(0, right, List.of(channel(executionsOf(graph, right).get(0), 0, 0))),
-            new InputGateDeploymentDescriptor(1, left, List.of(channel(lefts.get(0), 0, 0), channel(lefts.get(1), 0, 0))));
+            new InputGateDeploymentDescriptor(
+                0, right, List.of(channel(executionsOf(graph, right).get(0), 0, 0))),
+            new InputGateDeploymentDescriptor(
+                1, left, List.of(channel(lefts.get(0), 0, 0), channel(lefts.get(1), 0, 0))));
   }
 
   @Test
   void shouldDescribeTheSubtaskItsSlotJarsAndConfigurationMergedOverTheJobSettings() {
     // given
-    JobGraph.Builder builder = JobGraph.builder("described").setting("a", "job").setting("b", "job");
+    JobGraph.Builder builder =
+        JobGraph.builder("described").setting("a", "job").setting("b", "job");
     JobVertexID vertex = builder.addVertex("vertex", INVOKABLE, 2, Map.of("b", "vertex"));
     ExecutionGraph graph = assigned(builder.build());
     List<JarFile> jars = List.of(new JarFile("job.jar", 3, "0".repeat(64)));
     Execution second = executionsOf(graph, vertex).get(1);
 
     // when
-    TaskDeploymentDescriptor descriptor = new DeploymentDescriptors(graph, jars, locations::get).of(second);
+    TaskDeploymentDescriptor descriptor =
+        new DeploymentDescriptors(graph, jars, locations::get).of(second);
 
     // then
     assertThat(descriptor.jobId()).isEqualTo(graph.jobId());
@@ -188,7 +202,8 @@ final class DeploymentDescriptorsTest {
     Execution stranger = assigned(builder.build()).executions().iterator().next();
 
     // when / then
-    assertThatThrownBy(() -> new DeploymentDescriptors(graph, List.of(), locations::get).of(stranger))
+    assertThatThrownBy(
+            () -> new DeploymentDescriptors(graph, List.of(), locations::get).of(stranger))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -196,11 +211,15 @@ final class DeploymentDescriptorsTest {
   //  Helpers
   // ------------------------------------------------------------------------------------------
 
-  /** The execution graph of {@code jobGraph} with subtask i of every vertex in slot i of instance i % 2. */
+  /**
+   * The execution graph of {@code jobGraph} with subtask i of every vertex in slot i of instance i
+   * % 2.
+   */
   private ExecutionGraph assigned(JobGraph jobGraph) {
     ExecutionGraph graph = new ExecutionGraph(jobGraph, Instant.EPOCH);
     for (Execution execution : graph.executions()) {
-      graph.assign(execution, instances.get(execution.subtaskIndex() % 2), execution.subtaskIndex());
+      graph.assign(
+          execution, instances.get(execution.subtaskIndex() % 2), execution.subtaskIndex());
     }
     return graph;
   }
@@ -229,13 +248,19 @@ final class DeploymentDescriptorsTest {
     String refusal = DeploymentDescriptors.oversizedDeployment(wide.build(), 256 * 1024);
 
     // then
-    assertThat(refusal).contains("'consumers'").contains("2000 input channels").contains("shoal.remote.maximum-frame-size");
+    assertThat(refusal)
+        .contains("'consumers'")
+        .contains("2000 input channels")
+        .contains("shoal.remote.maximum-frame-size");
     assertThat(DeploymentDescriptors.oversizedDeployment(wide.build(), 8L << 20)).isNull();
     assertThat(DeploymentDescriptors.oversizedDeployment(narrow.build(), 256 * 1024)).isNull();
   }
 
-  private InputChannelDeploymentDescriptor channel(Execution producer, int outputIndex, int subpartition) {
+  private InputChannelDeploymentDescriptor channel(
+      Execution producer, int outputIndex, int subpartition) {
     return new InputChannelDeploymentDescriptor(
-        new ResultPartitionID(producer.attemptId(), outputIndex), subpartition, locations.get(producer.instanceId()));
+        new ResultPartitionID(producer.attemptId(), outputIndex),
+        subpartition,
+        locations.get(producer.instanceId()));
   }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 final class ExecutionGraphTest {
 
   private static ExecutionGraph graph(int parallelism) {
-    JobGraph.Builder builder = JobGraph.builder("test").restartStrategy(new RestartStrategy.FixedDelay(1, Duration.ZERO));
+    JobGraph.Builder builder =
+        JobGraph.builder("test").restartStrategy(new RestartStrategy.FixedDelay(1, Duration.ZERO));
     builder.addVertex("v", "com.example.V", parallelism, Map.of());
     return new ExecutionGraph(builder.build(), Instant.EPOCH);
   }
@@ -39,7 +40,10 @@ final class ExecutionGraphTest {
     }
     assertThat(graph.allRunning()).isTrue();
     for (ExecutionGraph.Execution e : executions) {
-      assertThat(graph.updateState(e, ExecutionState.FINISHED, Map.of("n", new AccumulatorValue.LongCounter(5)))).isTrue();
+      assertThat(
+              graph.updateState(
+                  e, ExecutionState.FINISHED, Map.of("n", new AccumulatorValue.LongCounter(5))))
+          .isTrue();
     }
 
     // then
@@ -62,7 +66,9 @@ final class ExecutionGraphTest {
 
     // then
     for (ExecutionGraph.Execution e : graph.executions()) {
-      assertThat(graph.producesResults(e)).as(e.taskName()).isEqualTo(!e.vertex().id().equals(sink));
+      assertThat(graph.producesResults(e))
+          .as(e.taskName())
+          .isEqualTo(!e.vertex().id().equals(sink));
     }
   }
 
@@ -70,10 +76,12 @@ final class ExecutionGraphTest {
   void shouldRefuseIllegalTransitions() {
     ExecutionGraph graph = graph(1);
     ExecutionGraph.Execution execution = graph.executions().iterator().next();
-    assertThat(graph.updateState(execution, ExecutionState.RUNNING, Map.of())).isFalse(); // CREATED -> RUNNING
+    assertThat(graph.updateState(execution, ExecutionState.RUNNING, Map.of()))
+        .isFalse(); // CREATED -> RUNNING
     assertThat(graph.transitionTo(JobStatus.FINISHED)).isFalse(); // CREATED -> FINISHED
     graph.updateState(execution, ExecutionState.FAILED, Map.of());
-    assertThat(graph.updateState(execution, ExecutionState.RUNNING, Map.of())).isFalse(); // terminal
+    assertThat(graph.updateState(execution, ExecutionState.RUNNING, Map.of()))
+        .isFalse(); // terminal
   }
 
   @Test

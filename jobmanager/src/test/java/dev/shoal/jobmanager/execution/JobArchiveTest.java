@@ -23,7 +23,8 @@ final class JobArchiveTest {
   void shouldKeepAtMostMaxJobsWhenMoreAreArchived() {
     // given
     JobArchive archive = new JobArchive(3);
-    List<JobDetails> jobs = List.of(ended("j1"), ended("j2"), ended("j3"), ended("j4"), ended("j5"));
+    List<JobDetails> jobs =
+        List.of(ended("j1"), ended("j2"), ended("j3"), ended("j4"), ended("j5"));
 
     // when
     jobs.forEach(archive::archive);
@@ -140,7 +141,8 @@ final class JobArchiveTest {
   }
 
   private static JobDetails ended(String name) {
-    return new JobDetails(new JobSummary(JobID.generate(), name, JobStatus.FINISHED, SUBMITTED, 0), List.of(), null);
+    return new JobDetails(
+        new JobSummary(JobID.generate(), name, JobStatus.FINISHED, SUBMITTED, 0), List.of(), null);
   }
 
   private static JobID jobId(JobDetails details) {

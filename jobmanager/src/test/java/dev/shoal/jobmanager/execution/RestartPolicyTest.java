@@ -18,7 +18,8 @@ final class RestartPolicyTest {
   @Test
   void shouldRestartFixedDelayUpToItsAttempts() {
     // given
-    RestartPolicy policy = new RestartPolicy(new RestartStrategy.FixedDelay(2, Duration.ofMillis(300)));
+    RestartPolicy policy =
+        new RestartPolicy(new RestartStrategy.FixedDelay(2, Duration.ofMillis(300)));
 
     // when / then
     assertThat(policy.onFailure(0)).isTrue();
@@ -32,7 +33,9 @@ final class RestartPolicyTest {
   @Test
   void shouldRestartAtFailureRateOnlyWhileFailuresPerIntervalStayWithinTheLimit() {
     // given at most 2 failures per 10 s
-    RestartPolicy policy = new RestartPolicy(new RestartStrategy.FailureRate(2, Duration.ofSeconds(10), Duration.ZERO));
+    RestartPolicy policy =
+        new RestartPolicy(
+            new RestartStrategy.FailureRate(2, Duration.ofSeconds(10), Duration.ZERO));
 
     // when / then
     assertThat(policy.onFailure(0)).isTrue();
@@ -44,8 +47,10 @@ final class RestartPolicyTest {
   @Test
   void shouldRestartAtFailureRateWhenTheIntervalIsTheLongestDuration() {
     // given at most 2 failures within an interval longer than milliseconds can count
-    RestartPolicy policy = new RestartPolicy(
-        new RestartStrategy.FailureRate(2, Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), Duration.ZERO));
+    RestartPolicy policy =
+        new RestartPolicy(
+            new RestartStrategy.FailureRate(
+                2, Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), Duration.ZERO));
 
     // when / then: the interval reaches back to the beginning of time (no overflow)
     assertThat(policy.onFailure(1_700_000_000_000L)).isTrue();
@@ -55,10 +60,26 @@ final class RestartPolicyTest {
 
   @Test
   void shouldReadFlinksRestartStrategyKeys() {
-    assertThat(RestartStrategy.fromSettings(java.util.Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.attempts", "3", "restart-strategy.fixed-delay.delay", "2 s")))
+    assertThat(
+            RestartStrategy.fromSettings(
+                java.util.Map.of(
+                    "restart-strategy",
+                    "fixed-delay",
+                    "restart-strategy.fixed-delay.attempts",
+                    "3",
+                    "restart-strategy.fixed-delay.delay",
+                    "2 s")))
         .isEqualTo(new RestartStrategy.FixedDelay(3, Duration.ofSeconds(2)));
-    assertThat(RestartStrategy.fromSettings(java.util.Map.of())).isEqualTo(new RestartStrategy.NoRestart());
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RestartStrategy.fromSettings(java.util.Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.attempts", "many")))
+    assertThat(RestartStrategy.fromSettings(java.util.Map.of()))
+        .isEqualTo(new RestartStrategy.NoRestart());
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                RestartStrategy.fromSettings(
+                    java.util.Map.of(
+                        "restart-strategy",
+                        "fixed-delay",
+                        "restart-strategy.fixed-delay.attempts",
+                        "many")))
         .hasMessageContaining("restart-strategy.fixed-delay.attempts");
   }
 }

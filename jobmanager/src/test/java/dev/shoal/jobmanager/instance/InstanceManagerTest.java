@@ -273,8 +273,10 @@ final class InstanceManagerTest {
   @Test
   void shouldStampOnlyInstancesHeardSinceTheLastObservation() {
     // given
-    Instance heard = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
-    Instance silent = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
+    Instance heard =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
+    Instance silent =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
     instances.reportHeartbeat(heard.instanceId(), METRICS, 0L);
 
     // when
@@ -289,7 +291,8 @@ final class InstanceManagerTest {
   @Test
   void shouldKeepTheLargestGapBetweenConsecutiveHeartbeats() {
     // given
-    Instance instance = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    Instance instance =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
 
     // when: gaps of 200 ms, 450 ms and 150 ms on the monotonic clock
     instances.reportHeartbeat(instance.instanceId(), METRICS, millisAsNanos(1_000L));
@@ -305,7 +308,8 @@ final class InstanceManagerTest {
   @Test
   void shouldHaveNoHeartbeatGapBeforeTheSecondHeartbeat() {
     // given: registered long before its first heartbeat
-    Instance instance = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    Instance instance =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
     assertThat(instance.maxHeartbeatGap()).isNull();
 
     // when
@@ -319,8 +323,10 @@ final class InstanceManagerTest {
   @Test
   void shouldMeasureHeartbeatGapsOfEachInstanceApart() {
     // given
-    Instance fast = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
-    Instance slow = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    Instance fast =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    Instance slow =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
 
     // when: interleaved heartbeats, 100 ms apart for one, 300 ms apart for the other
     instances.reportHeartbeat(fast.instanceId(), METRICS, millisAsNanos(0L));
@@ -338,7 +344,8 @@ final class InstanceManagerTest {
   @Test
   void shouldMeasureHeartbeatGapWhenTheMonotonicClockWrapsAround() {
     // given: System.nanoTime() may be anywhere in the long range, and overflow
-    Instance instance = instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    Instance instance =
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
     instances.reportHeartbeat(instance.instanceId(), METRICS, Long.MAX_VALUE - 100L);
 
     // when

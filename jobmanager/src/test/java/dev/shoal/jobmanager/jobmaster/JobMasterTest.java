@@ -49,8 +49,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JobMaster's decisions, without actors and with virtual time: every event returns the
- * actions a JobManager would carry out.
+ * The JobMaster's decisions, without actors and with virtual time: every event returns the actions
+ * a JobManager would carry out.
  */
 final class JobMasterTest {
 
@@ -81,7 +81,9 @@ final class JobMasterTest {
 
     // then the job fails over: FAILING, and every other running task is cancelled
     assertThat(actions).contains(new StatusChanged(JobStatus.FAILING));
-    assertThat(cancelledAttempts(actions)).hasSize(deployed.size() - 1).doesNotContain(failing.attemptId());
+    assertThat(cancelledAttempts(actions))
+        .hasSize(deployed.size() - 1)
+        .doesNotContain(failing.attemptId());
     assertThat(job.graph().status()).isEqualTo(JobStatus.FAILING);
 
     // when the others report CANCELED
@@ -91,8 +93,11 @@ final class JobMasterTest {
     }
 
     // then the slots go back and the restart waits for its delay
-    assertThat(afterCancel).containsSubsequence(
-        ReleaseSlots.INSTANCE, new StatusChanged(JobStatus.RESTARTING), new StartTimer(JobTimer.Restart.INSTANCE, RESTART_DELAY));
+    assertThat(afterCancel)
+        .containsSubsequence(
+            ReleaseSlots.INSTANCE,
+            new StatusChanged(JobStatus.RESTARTING),
+            new StartTimer(JobTimer.Restart.INSTANCE, RESTART_DELAY));
     cluster.releaseAll(job.jobId());
 
     // when the restart timer fires
@@ -103,8 +108,10 @@ final class JobMasterTest {
     List<TaskDeploymentDescriptor> redeployed = deployments(restarted);
     assertThat(redeployed).hasSize(deployed.size()).allMatch(d -> d.attemptNumber() == 1);
     assertThat(job.graph().status()).isEqualTo(JobStatus.RUNNING);
-    assertThat(redeployed).extracting(TaskDeploymentDescriptor::attemptId)
-        .doesNotContainAnyElementsOf(deployed.stream().map(TaskDeploymentDescriptor::attemptId).toList());
+    assertThat(redeployed)
+        .extracting(TaskDeploymentDescriptor::attemptId)
+        .doesNotContainAnyElementsOf(
+            deployed.stream().map(TaskDeploymentDescriptor::attemptId).toList());
     assertThat(Set.of(first, second)).containsAll(instancesOf(restarted));
 
     // and a late report of the old attempt changes nothing
@@ -147,11 +154,14 @@ final class JobMasterTest {
     List<JobMasterAction> actions = job.cancel(now);
 
     // then the restart timer is cancelled and the job ends CANCELED, its client told so
-    assertThat(actions).containsSubsequence(
-        new CancelTimer(JobTimer.Restart.INSTANCE), new StatusChanged(JobStatus.CANCELED));
+    assertThat(actions)
+        .containsSubsequence(
+            new CancelTimer(JobTimer.Restart.INSTANCE), new StatusChanged(JobStatus.CANCELED));
     assertThat(actions).noneMatch(a -> a instanceof Deploy);
     assertThat(result(actions).status()).isEqualTo(JobStatus.CANCELED);
-    assertThat(actions.get(actions.size() - 1)).isInstanceOfSatisfying(JobEnded.class, e -> assertThat(e.status()).isEqualTo(JobStatus.CANCELED));
+    assertThat(actions.get(actions.size() - 1))
+        .isInstanceOfSatisfying(
+            JobEnded.class, e -> assertThat(e.status()).isEqualTo(JobStatus.CANCELED));
 
     // and a restart timer that fired meanwhile deploys nothing
     assertThat(job.onTimer(JobTimer.Restart.INSTANCE, 0, now + RESTART_DELAY.toMillis())).isEmpty();
@@ -170,14 +180,16 @@ final class JobMasterTest {
     assertThat(cancelledAttempts(cancelling)).hasSameSizeAs(deployed);
 
     // and one task fails instead of being cancelled
-    List<JobMasterAction> actions = new ArrayList<>(report(job, deployed.get(0), ExecutionState.FAILED));
+    List<JobMasterAction> actions =
+        new ArrayList<>(report(job, deployed.get(0), ExecutionState.FAILED));
     assertThat(job.graph().status()).isEqualTo(JobStatus.CANCELLING);
     for (TaskDeploymentDescriptor d : deployed.subList(1, deployed.size())) {
       actions.addAll(report(job, d, ExecutionState.CANCELED));
     }
 
     // then the job ends CANCELED: no restart
-    assertThat(actions).noneMatch(a -> a instanceof StartTimer s && s.timer() == JobTimer.Restart.INSTANCE);
+    assertThat(actions)
+        .noneMatch(a -> a instanceof StartTimer s && s.timer() == JobTimer.Restart.INSTANCE);
     assertThat(actions).contains(new StatusChanged(JobStatus.CANCELED));
     assertThat(result(actions).status()).isEqualTo(JobStatus.CANCELED);
     assertThat(job.isEnded()).isTrue();
@@ -192,13 +204,16 @@ final class JobMasterTest {
     runAll(job, deployed);
 
     // when handling one of its events threw
-    List<JobMasterAction> actions = job.failFatally(SerializedThrowable.of("java.lang.IllegalStateException", "a bug"), now);
+    List<JobMasterAction> actions =
+        job.failFatally(SerializedThrowable.of("java.lang.IllegalStateException", "a bug"), now);
 
     // then its tasks are cancelled and it ends FAILED for good, its client told why: no restart
     assertThat(cancelledAttempts(actions)).hasSameSizeAs(deployed);
     assertThat(result(actions).cause().message()).isEqualTo("a bug");
     assertThat(actions).noneMatch(a -> a instanceof StartTimer);
-    assertThat(actions.get(actions.size() - 1)).isInstanceOfSatisfying(JobEnded.class, e -> assertThat(e.status()).isEqualTo(JobStatus.FAILED));
+    assertThat(actions.get(actions.size() - 1))
+        .isInstanceOfSatisfying(
+            JobEnded.class, e -> assertThat(e.status()).isEqualTo(JobStatus.FAILED));
     assertThat(job.isEnded()).isTrue();
   }
 
@@ -219,10 +234,14 @@ final class JobMasterTest {
 
     // when one TaskManager is lost
     cluster.remove(lost);
-    List<JobMasterAction> actions = job.onTaskManagerLost(lost, SerializedThrowable.of(TaskManagerLostException.class, "gone"), now);
+    List<JobMasterAction> actions =
+        job.onTaskManagerLost(
+            lost, SerializedThrowable.of(TaskManagerLostException.class, "gone"), now);
 
     // then only the tasks on the survivor are cancelled (those on the lost one failed with it)
-    assertThat(actions).filteredOn(a -> a instanceof CancelTask).allMatch(a -> ((CancelTask) a).instance().equals(survivor));
+    assertThat(actions)
+        .filteredOn(a -> a instanceof CancelTask)
+        .allMatch(a -> ((CancelTask) a).instance().equals(survivor));
     assertThat(job.graph().failureCause().message()).contains("gone");
 
     // when they are cancelled, the job restarts and deploys onto the survivor only
@@ -234,7 +253,8 @@ final class JobMasterTest {
     assertThat(job.graph().status()).isEqualTo(JobStatus.RESTARTING);
     cluster.releaseAll(job.jobId());
     cluster.addTaskManager(1); // a replacement
-    List<JobMasterAction> restarted = job.onTimer(JobTimer.Restart.INSTANCE, 0, now + RESTART_DELAY.toMillis());
+    List<JobMasterAction> restarted =
+        job.onTimer(JobTimer.Restart.INSTANCE, 0, now + RESTART_DELAY.toMillis());
     assertThat(instancesOf(restarted)).doesNotContain(lost);
     assertThat(deployments(restarted)).hasSameSizeAs(deployed);
   }
@@ -249,9 +269,11 @@ final class JobMasterTest {
     List<JobMasterAction> actions = job.start(now);
 
     // then it is accepted and waits, with a timeout
-    assertThat(actions).containsSubsequence(
-        new Reply(CLIENT, new JobSubmitSuccess(job.jobId())), WaitForSlots.INSTANCE,
-        new StartTimer(JobTimer.SlotRequest.INSTANCE, configuration.slotRequestTimeout()));
+    assertThat(actions)
+        .containsSubsequence(
+            new Reply(CLIENT, new JobSubmitSuccess(job.jobId())),
+            WaitForSlots.INSTANCE,
+            new StartTimer(JobTimer.SlotRequest.INSTANCE, configuration.slotRequestTimeout()));
     assertThat(job.retrySlots(now)).isEmpty();
 
     // when the timeout fires
@@ -260,7 +282,9 @@ final class JobMasterTest {
     // then the job fails, naming what it needed and what there was
     JobResultFailure failure = result(timedOut);
     assertThat(failure.cause().className()).isEqualTo(NoResourceAvailableException.class.getName());
-    assertThat(failure.cause().message()).contains("needs 2 slots").contains("1 of 1 slots on 1 TaskManagers");
+    assertThat(failure.cause().message())
+        .contains("needs 2 slots")
+        .contains("1 of 1 slots on 1 TaskManagers");
   }
 
   @Test
@@ -276,7 +300,10 @@ final class JobMasterTest {
 
     // then the job deploys and stops waiting
     assertThat(deployments(actions)).hasSize(4);
-    assertThat(actions).contains(JobMasterAction.StopWaitingForSlots.INSTANCE, new CancelTimer(JobTimer.SlotRequest.INSTANCE));
+    assertThat(actions)
+        .contains(
+            JobMasterAction.StopWaitingForSlots.INSTANCE,
+            new CancelTimer(JobTimer.SlotRequest.INSTANCE));
     assertThat(job.isWaitingForSlots()).isFalse();
   }
 
@@ -292,7 +319,8 @@ final class JobMasterTest {
     List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
     assertThat(deployed).allMatch(d -> d.restore() == null);
     List<JobMasterAction> running = runAllActions(job, deployed);
-    assertThat(running).contains(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(100)));
+    assertThat(running)
+        .contains(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(100)));
 
     // when the trigger timer fires
     now += 100;
@@ -300,35 +328,57 @@ final class JobMasterTest {
 
     // then only the sources are triggered
     List<TriggerCheckpoint> triggers = sent(triggered, TriggerCheckpoint.class);
-    assertThat(triggers).extracting(TriggerCheckpoint::attemptId)
+    assertThat(triggers)
+        .extracting(TriggerCheckpoint::attemptId)
         .containsExactlyInAnyOrderElementsOf(attempts(deployed, "source"));
     long checkpointId = triggers.get(0).checkpointId();
 
     // when every task acknowledges with its state
     List<JobMasterAction> acknowledged = new ArrayList<>();
     for (TaskDeploymentDescriptor d : deployed) {
-      acknowledged.addAll(job.onCheckpointMessage(new AcknowledgeCheckpoint(job.jobId(), d.attemptId(), checkpointId,
-          new TaskStateHandle("/state/" + d.vertexName() + "-" + d.subtaskIndex(), 10), 0, 1, 1), now));
+      acknowledged.addAll(
+          job.onCheckpointMessage(
+              new AcknowledgeCheckpoint(
+                  job.jobId(),
+                  d.attemptId(),
+                  checkpointId,
+                  new TaskStateHandle("/state/" + d.vertexName() + "-" + d.subtaskIndex(), 10),
+                  0,
+                  1,
+                  1),
+              now));
     }
 
     // then its metadata is stored, and once it is, every task hears that it is complete
-    StoreCheckpoint store = (StoreCheckpoint) acknowledged.stream().filter(x -> x instanceof StoreCheckpoint).findFirst().orElseThrow();
+    StoreCheckpoint store =
+        (StoreCheckpoint)
+            acknowledged.stream()
+                .filter(x -> x instanceof StoreCheckpoint)
+                .findFirst()
+                .orElseThrow();
     assertThat(store.checkpoint().checkpointId()).isEqualTo(checkpointId);
     List<JobMasterAction> stored = job.onCheckpointStored(checkpointId, now);
     assertThat(sent(stored, NotifyCheckpointComplete.class)).hasSameSizeAs(deployed);
-    assertThat(stored).contains(new JobMasterAction.CheckpointCompleted(checkpointId, store.checkpoint().directory()));
+    assertThat(stored)
+        .contains(
+            new JobMasterAction.CheckpointCompleted(checkpointId, store.checkpoint().directory()));
 
     // when a task fails and the job restarts
     failAndCancelRest(job, deployed);
     cluster.releaseAll(job.jobId());
-    List<TaskDeploymentDescriptor> restarted = deployments(job.onTimer(JobTimer.Restart.INSTANCE, 0, now + RESTART_DELAY.toMillis()));
+    List<TaskDeploymentDescriptor> restarted =
+        deployments(job.onTimer(JobTimer.Restart.INSTANCE, 0, now + RESTART_DELAY.toMillis()));
 
     // then every subtask starts from its state of that checkpoint
-    assertThat(restarted).hasSameSizeAs(deployed).allSatisfy(d -> {
-      assertThat(d.restore()).isNotNull();
-      assertThat(d.restore().checkpointId()).isEqualTo(checkpointId);
-      assertThat(d.restore().state().path()).isEqualTo("/state/" + d.vertexName() + "-" + d.subtaskIndex());
-    });
+    assertThat(restarted)
+        .hasSameSizeAs(deployed)
+        .allSatisfy(
+            d -> {
+              assertThat(d.restore()).isNotNull();
+              assertThat(d.restore().checkpointId()).isEqualTo(checkpointId);
+              assertThat(d.restore().state().path())
+                  .isEqualTo("/state/" + d.vertexName() + "-" + d.subtaskIndex());
+            });
   }
 
   @Test
@@ -339,11 +389,20 @@ final class JobMasterTest {
     List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
     runAll(job, deployed);
     now += 100;
-    long first = sent(job.onTimer(JobTimer.CheckpointTrigger.INSTANCE, 0, now), TriggerCheckpoint.class).get(0).checkpointId();
+    long first =
+        sent(job.onTimer(JobTimer.CheckpointTrigger.INSTANCE, 0, now), TriggerCheckpoint.class)
+            .get(0)
+            .checkpointId();
 
     // when a task declines it
-    List<JobMasterAction> declined = job.onCheckpointMessage(new DeclineCheckpoint(job.jobId(), deployed.get(3).attemptId(), first,
-        SerializedThrowable.of("java.io.IOException", "disk full")), now);
+    List<JobMasterAction> declined =
+        job.onCheckpointMessage(
+            new DeclineCheckpoint(
+                job.jobId(),
+                deployed.get(3).attemptId(),
+                first,
+                SerializedThrowable.of("java.io.IOException", "disk full")),
+            now);
 
     // then it is aborted (its directory discarded, its timeout cancelled), and the job runs on
     assertThat(declined).anyMatch(x -> x instanceof JobMasterAction.DiscardCheckpoint);
@@ -353,7 +412,8 @@ final class JobMasterTest {
 
     // and the next trigger starts a new checkpoint
     now += 100;
-    List<TriggerCheckpoint> next = sent(job.onTimer(JobTimer.CheckpointTrigger.INSTANCE, 0, now), TriggerCheckpoint.class);
+    List<TriggerCheckpoint> next =
+        sent(job.onTimer(JobTimer.CheckpointTrigger.INSTANCE, 0, now), TriggerCheckpoint.class);
     assertThat(next).isNotEmpty().allMatch(t -> t.checkpointId() > first);
   }
 
@@ -368,22 +428,42 @@ final class JobMasterTest {
     List<JobMasterAction> early = job.cancelWithSavepoint("/savepoints", "asker", now);
 
     // then it is refused, and the job is not cancelled
-    assertThat(early).singleElement().isInstanceOfSatisfying(Reply.class,
-        r -> assertThat(r.message()).isInstanceOf(dev.shoal.messages.JobClientMessage.CancellationFailure.class));
+    assertThat(early)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            Reply.class,
+            r ->
+                assertThat(r.message())
+                    .isInstanceOf(dev.shoal.messages.JobClientMessage.CancellationFailure.class));
     runAll(job, deployed);
 
     // when asked again while it runs, and every task acknowledges
-    long id = sent(job.cancelWithSavepoint("/savepoints", "asker", now), TriggerCheckpoint.class).get(0).checkpointId();
+    long id =
+        sent(job.cancelWithSavepoint("/savepoints", "asker", now), TriggerCheckpoint.class)
+            .get(0)
+            .checkpointId();
     List<JobMasterAction> acknowledged = new ArrayList<>();
     for (TaskDeploymentDescriptor d : deployed) {
-      acknowledged.addAll(job.onCheckpointMessage(new AcknowledgeCheckpoint(job.jobId(), d.attemptId(), id, null, 0, 0, 0), now));
+      acknowledged.addAll(
+          job.onCheckpointMessage(
+              new AcknowledgeCheckpoint(job.jobId(), d.attemptId(), id, null, 0, 0, 0), now));
     }
-    StoreCheckpoint store = (StoreCheckpoint) acknowledged.stream().filter(x -> x instanceof StoreCheckpoint).findFirst().orElseThrow();
+    StoreCheckpoint store =
+        (StoreCheckpoint)
+            acknowledged.stream()
+                .filter(x -> x instanceof StoreCheckpoint)
+                .findFirst()
+                .orElseThrow();
     assertThat(store.checkpoint().directory()).startsWith("/savepoints/savepoint-");
     List<JobMasterAction> done = job.onCheckpointStored(id, now);
 
     // then the asker gets the path, and the job is being cancelled
-    assertThat(done).contains(new Reply("asker", new dev.shoal.messages.JobClientMessage.CancellationSuccess(job.jobId(), store.checkpoint().directory())));
+    assertThat(done)
+        .contains(
+            new Reply(
+                "asker",
+                new dev.shoal.messages.JobClientMessage.CancellationSuccess(
+                    job.jobId(), store.checkpoint().directory())));
     assertThat(cancelledAttempts(done)).hasSameSizeAs(deployed);
     assertThat(job.graph().status()).isEqualTo(JobStatus.CANCELLING);
   }
@@ -398,14 +478,23 @@ final class JobMasterTest {
     JobVertexID source = builder.addVertex("source", "Source", 2, Map.of());
     JobVertexID sink = builder.addVertex("sink", "Sink", 2, Map.of());
     builder.connect(source, sink, DistributionPattern.ALL_TO_ALL);
-    return new JobMaster(builder.build(), List.of(), CLIENT, ListeningBehaviour.EXECUTION_RESULT, configuration, cluster, CheckpointSettings.defaults(), now);
+    return new JobMaster(
+        builder.build(),
+        List.of(),
+        CLIENT,
+        ListeningBehaviour.EXECUTION_RESULT,
+        configuration,
+        cluster,
+        CheckpointSettings.defaults(),
+        now);
   }
 
   private void runAll(JobMaster job, List<TaskDeploymentDescriptor> deployed) {
     runAllActions(job, deployed);
   }
 
-  private List<JobMasterAction> runAllActions(JobMaster job, List<TaskDeploymentDescriptor> deployed) {
+  private List<JobMasterAction> runAllActions(
+      JobMaster job, List<TaskDeploymentDescriptor> deployed) {
     List<JobMasterAction> actions = new ArrayList<>();
     for (TaskDeploymentDescriptor d : deployed) {
       actions.addAll(report(job, d, ExecutionState.RUNNING));
@@ -416,25 +505,42 @@ final class JobMasterTest {
 
   /** Like {@link #job} with checkpoints every 100 ms. */
   private JobMaster checkpointedJob(RestartStrategy restartStrategy) {
-    JobGraph.Builder builder = JobGraph.builder("test").restartStrategy(restartStrategy)
-        .setting(CheckpointSettings.INTERVAL, "100 ms").setting(CheckpointSettings.CHECKPOINTS_DIR, "/checkpoints");
+    JobGraph.Builder builder =
+        JobGraph.builder("test")
+            .restartStrategy(restartStrategy)
+            .setting(CheckpointSettings.INTERVAL, "100 ms")
+            .setting(CheckpointSettings.CHECKPOINTS_DIR, "/checkpoints");
     JobVertexID source = builder.addVertex("source", "Source", 2, Map.of());
     JobVertexID sink = builder.addVertex("sink", "Sink", 2, Map.of());
     builder.connect(source, sink, DistributionPattern.ALL_TO_ALL);
     JobGraph graph = builder.build();
-    return new JobMaster(graph, List.of(), CLIENT, ListeningBehaviour.EXECUTION_RESULT, configuration, cluster,
-        CheckpointSettings.fromJobSettings(graph.settings()), now);
+    return new JobMaster(
+        graph,
+        List.of(),
+        CLIENT,
+        ListeningBehaviour.EXECUTION_RESULT,
+        configuration,
+        cluster,
+        CheckpointSettings.fromJobSettings(graph.settings()),
+        now);
   }
 
   private static <M> List<M> sent(List<JobMasterAction> actions, Class<M> type) {
     return actions.stream()
-        .filter(a -> a instanceof JobMasterAction.SendCheckpointMessage s && type.isInstance(s.message()))
+        .filter(
+            a ->
+                a instanceof JobMasterAction.SendCheckpointMessage s
+                    && type.isInstance(s.message()))
         .map(a -> type.cast(((JobMasterAction.SendCheckpointMessage) a).message()))
         .toList();
   }
 
-  private static List<ExecutionAttemptID> attempts(List<TaskDeploymentDescriptor> deployed, String vertexName) {
-    return deployed.stream().filter(d -> d.vertexName().equals(vertexName)).map(TaskDeploymentDescriptor::attemptId).toList();
+  private static List<ExecutionAttemptID> attempts(
+      List<TaskDeploymentDescriptor> deployed, String vertexName) {
+    return deployed.stream()
+        .filter(d -> d.vertexName().equals(vertexName))
+        .map(TaskDeploymentDescriptor::attemptId)
+        .toList();
   }
 
   private void failAndCancelRest(JobMaster job, List<TaskDeploymentDescriptor> deployed) {
@@ -445,27 +551,41 @@ final class JobMasterTest {
     }
   }
 
-  private List<JobMasterAction> report(JobMaster job, TaskDeploymentDescriptor d, ExecutionState state) {
+  private List<JobMasterAction> report(
+      JobMaster job, TaskDeploymentDescriptor d, ExecutionState state) {
     return report(job, d.attemptId(), state);
   }
 
-  private List<JobMasterAction> report(JobMaster job, ExecutionAttemptID attempt, ExecutionState state) {
-    SerializedThrowable error = state == ExecutionState.FAILED ? SerializedThrowable.of("java.lang.IllegalStateException", "boom") : null;
-    return job.onTaskStateUpdate(new TaskExecutionState(job.jobId(), attempt, state, error, Map.of()), now);
+  private List<JobMasterAction> report(
+      JobMaster job, ExecutionAttemptID attempt, ExecutionState state) {
+    SerializedThrowable error =
+        state == ExecutionState.FAILED
+            ? SerializedThrowable.of("java.lang.IllegalStateException", "boom")
+            : null;
+    return job.onTaskStateUpdate(
+        new TaskExecutionState(job.jobId(), attempt, state, error, Map.of()), now);
   }
 
   private static List<TaskDeploymentDescriptor> deployments(List<JobMasterAction> actions) {
-    return actions.stream().filter(a -> a instanceof Deploy).map(a -> ((Deploy) a).descriptor()).toList();
+    return actions.stream()
+        .filter(a -> a instanceof Deploy)
+        .map(a -> ((Deploy) a).descriptor())
+        .toList();
   }
 
   private static Set<InstanceID> instancesOf(List<JobMasterAction> actions) {
     Set<InstanceID> instances = new HashSet<>();
-    actions.stream().filter(a -> a instanceof Deploy).forEach(a -> instances.add(((Deploy) a).instance()));
+    actions.stream()
+        .filter(a -> a instanceof Deploy)
+        .forEach(a -> instances.add(((Deploy) a).instance()));
     return instances;
   }
 
   private static List<ExecutionAttemptID> cancelledAttempts(List<JobMasterAction> actions) {
-    return actions.stream().filter(a -> a instanceof CancelTask).map(a -> ((CancelTask) a).attemptId()).toList();
+    return actions.stream()
+        .filter(a -> a instanceof CancelTask)
+        .map(a -> ((CancelTask) a).attemptId())
+        .toList();
   }
 
   private static JobResultFailure result(List<JobMasterAction> actions) {
@@ -514,7 +634,12 @@ final class JobMasterTest {
 
     @Override
     public String describeSlots() {
-      return slots.freeSlots() + " of " + slots.totalSlots() + " slots on " + registered.size() + " TaskManagers";
+      return slots.freeSlots()
+          + " of "
+          + slots.totalSlots()
+          + " slots on "
+          + registered.size()
+          + " TaskManagers";
     }
   }
 }

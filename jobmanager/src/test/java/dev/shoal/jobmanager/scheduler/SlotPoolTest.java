@@ -25,7 +25,9 @@ final class SlotPoolTest {
     List<SlotPool.Slot> slots = pool.allocate(JobID.generate(), 4);
 
     // then
-    Map<InstanceID, Long> perInstance = slots.stream().collect(Collectors.groupingBy(SlotPool.Slot::instanceId, Collectors.counting()));
+    Map<InstanceID, Long> perInstance =
+        slots.stream()
+            .collect(Collectors.groupingBy(SlotPool.Slot::instanceId, Collectors.counting()));
     assertThat(perInstance).containsEntry(a, 2L).containsEntry(b, 2L);
     assertThat(slots).doesNotHaveDuplicates();
     assertThat(pool.freeSlots()).isEqualTo(4);

@@ -25,8 +25,8 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.testkit.javadsl.TestKit;
 
 /**
- * A TestProbe registered at a JobManager as a TaskManager, for protocol tests of a JobManager:
- * it receives what the JobManager sends its TaskManagers (deployments, cancellations, all in the
+ * A TestProbe registered at a JobManager as a TaskManager, for protocol tests of a JobManager: it
+ * receives what the JobManager sends its TaskManagers (deployments, cancellations, all in the
  * leader-session envelope) and speaks for a TaskManager (task states, heartbeats).
  *
  * <pre>{@code
@@ -54,7 +54,11 @@ public final class TaskManagerProbe {
   private final Duration patience;
 
   private TaskManagerProbe(
-      TestKit probe, ActorRef jobManager, TaskManagerLocation location, AcknowledgeRegistration registration, Duration patience) {
+      TestKit probe,
+      ActorRef jobManager,
+      TaskManagerLocation location,
+      AcknowledgeRegistration registration,
+      Duration patience) {
     this.probe = probe;
     this.jobManager = jobManager;
     this.location = location;
@@ -68,7 +72,8 @@ public final class TaskManagerProbe {
    */
   public static TaskManagerProbe register(ActorSystem system, ActorRef jobManager, int slots) {
     TestKit probe = new TestKit(system);
-    TaskManagerLocation location = new TaskManagerLocation(ResourceID.generate(), "tm.example", 6124, 6125);
+    TaskManagerLocation location =
+        new TaskManagerLocation(ResourceID.generate(), "tm.example", 6124, 6125);
     return register(probe, jobManager, location, slots, probe.dilated(Duration.ofSeconds(3)));
   }
 
@@ -79,10 +84,18 @@ public final class TaskManagerProbe {
    * @throws AssertionError when the JobManager answers otherwise or not in time
    */
   public static TaskManagerProbe register(
-      TestKit probe, ActorRef jobManager, TaskManagerLocation location, int slots, Duration patience) {
+      TestKit probe,
+      ActorRef jobManager,
+      TaskManagerLocation location,
+      int slots,
+      Duration patience) {
     Objects.requireNonNull(jobManager, "jobManager");
-    probe.send(jobManager, new RegisterTaskManager(location, HARDWARE, slots, ProtocolVersion.CURRENT, UUID.randomUUID()));
-    AcknowledgeRegistration registration = probe.expectMsgClass(patience, AcknowledgeRegistration.class);
+    probe.send(
+        jobManager,
+        new RegisterTaskManager(
+            location, HARDWARE, slots, ProtocolVersion.CURRENT, UUID.randomUUID()));
+    AcknowledgeRegistration registration =
+        probe.expectMsgClass(patience, AcknowledgeRegistration.class);
     return new TaskManagerProbe(probe, jobManager, location, registration, patience);
   }
 
@@ -111,8 +124,8 @@ public final class TaskManagerProbe {
   }
 
   /**
-   * Expects the next message: a leader-session envelope under this registration's session
-   * holding a {@code type}, and returns that.
+   * Expects the next message: a leader-session envelope under this registration's session holding a
+   * {@code type}, and returns that.
    *
    * @throws AssertionError otherwise
    */
@@ -122,7 +135,8 @@ public final class TaskManagerProbe {
       throw new AssertionError("Expected session " + leaderSessionId() + " but got " + envelope);
     }
     if (!type.isInstance(envelope.message())) {
-      throw new AssertionError("Expected a " + type.getSimpleName() + " but got " + envelope.message());
+      throw new AssertionError(
+          "Expected a " + type.getSimpleName() + " but got " + envelope.message());
     }
     return type.cast(envelope.message());
   }
@@ -132,16 +146,23 @@ public final class TaskManagerProbe {
     probe.send(jobManager, new LeaderSessionMessage(leaderSessionId(), message));
   }
 
-  /** Reports, as the TaskManager running it, that the task of {@code descriptor} is in {@code state}. */
+  /**
+   * Reports, as the TaskManager running it, that the task of {@code descriptor} is in {@code
+   * state}.
+   */
   public void report(TaskDeploymentDescriptor descriptor, ExecutionState state) {
     report(descriptor, state, Map.of());
   }
 
   /** As {@link #report(TaskDeploymentDescriptor, ExecutionState)}, with accumulators. */
-  public void report(TaskDeploymentDescriptor descriptor, ExecutionState state, Map<String, AccumulatorValue> accumulators) {
+  public void report(
+      TaskDeploymentDescriptor descriptor,
+      ExecutionState state,
+      Map<String, AccumulatorValue> accumulators) {
     sendFenced(
         new UpdateTaskExecutionState(
-            new TaskExecutionState(descriptor.jobId(), descriptor.attemptId(), state, null, accumulators)));
+            new TaskExecutionState(
+                descriptor.jobId(), descriptor.attemptId(), state, null, accumulators)));
   }
 
   /** Sends a heartbeat with {@link #METRICS}. */

@@ -49,7 +49,8 @@ final class TaskManagerProbeTest {
     ActorRef jobManager =
         system.actorOf(
             JobManager.props(
-                new JobManagerConfiguration("localhost", 0, Duration.ofSeconds(1), Duration.ofSeconds(30)),
+                new JobManagerConfiguration(
+                    "localhost", 0, Duration.ofSeconds(1), Duration.ofSeconds(30)),
                 LeaderElectionService.manual()),
             "jm-probe");
     UUID session = UUID.randomUUID();
@@ -74,7 +75,8 @@ final class TaskManagerProbeTest {
     }
 
     // then the job finishes
-    assertThat(client.expectMsgClass(Duration.ofSeconds(10), JobResultSuccess.class).jobId()).isEqualTo(job.jobId());
+    assertThat(client.expectMsgClass(Duration.ofSeconds(10), JobResultSuccess.class).jobId())
+        .isEqualTo(job.jobId());
     assertThat(first.descriptor().jobId()).isEqualTo(job.jobId());
   }
 }

@@ -26,7 +26,9 @@ public sealed interface AccumulatorValue {
   /** The value for printing and JSON. */
   Object value();
 
-  /** @param count the count */
+  /**
+   * @param count the count
+   */
   record LongCounter(long count) implements AccumulatorValue {
     @Override
     public AccumulatorValue merge(AccumulatorValue other) {
@@ -42,7 +44,9 @@ public sealed interface AccumulatorValue {
     }
   }
 
-  /** @param sum the sum */
+  /**
+   * @param sum the sum
+   */
   record DoubleSum(double sum) implements AccumulatorValue {
     @Override
     public AccumulatorValue merge(AccumulatorValue other) {
@@ -58,7 +62,9 @@ public sealed interface AccumulatorValue {
     }
   }
 
-  /** @param values the elements, in merge order */
+  /**
+   * @param values the elements, in merge order
+   */
   record StringList(List<String> values) implements AccumulatorValue {
     public StringList {
       values = List.copyOf(values);
@@ -86,16 +92,16 @@ public sealed interface AccumulatorValue {
   }
 
   /**
-   * The most accumulator bytes that travel inside a message (a task's final state, a job's
-   * result): well below the remote frame size, so that the rest of the message fits too. Larger
-   * accumulators, up to {@code shoal.accumulators.max-size}, travel as a stream beside it
-   * ({@code dev.shoal.messages.runtime.AccumulatorTransfer}).
+   * The most accumulator bytes that travel inside a message (a task's final state, a job's result):
+   * well below the remote frame size, so that the rest of the message fits too. Larger
+   * accumulators, up to {@code shoal.accumulators.max-size}, travel as a stream beside it ({@code
+   * dev.shoal.messages.runtime.AccumulatorTransfer}).
    */
   int MAX_MESSAGE_BYTES = 128 * 1024;
 
   /**
-   * About how many bytes {@code name} and {@code value} take in a message: the UTF-8 bytes of
-   * the strings plus an upper bound of the encoding's framing.
+   * About how many bytes {@code name} and {@code value} take in a message: the UTF-8 bytes of the
+   * strings plus an upper bound of the encoding's framing.
    */
   static long estimatedBytes(String name, AccumulatorValue value) {
     long bytes = 48L + utf8Bytes(name);
@@ -128,25 +134,44 @@ public sealed interface AccumulatorValue {
 
   /**
    * {@code accumulators} if they take at most {@code maxBytes}; otherwise one accumulator {@value
-   * #DROPPED} whose single element says what was dropped and why, so that the receiver learns of
-   * it instead of a message or transfer that never arrives.
+   * #DROPPED} whose single element says what was dropped and why, so that the receiver learns of it
+   * instead of a message or transfer that never arrives.
    *
    * @param maxBytes the most bytes delivered ({@code shoal.accumulators.max-size})
    * @param owner whose accumulators, for the explanation ("task X", "job Y")
    */
-  static Map<String, AccumulatorValue> bounded(Map<String, AccumulatorValue> accumulators, long maxBytes, String owner) {
+  static Map<String, AccumulatorValue> bounded(
+      Map<String, AccumulatorValue> accumulators, long maxBytes, String owner) {
     long bytes = estimatedBytes(accumulators);
     if (bytes <= maxBytes) {
       return accumulators;
     }
-    String largest = accumulators.entrySet().stream()
-        .max(Comparator.comparingLong(e -> estimatedBytes(e.getKey(), e.getValue())))
-        .map(e -> "'" + e.getKey() + "' (about " + estimatedBytes(e.getKey(), e.getValue()) + " bytes)")
-        .orElse("none");
-    return Map.of(DROPPED, new StringList(List.of(
-        "The accumulators of " + owner + " take about " + bytes + " bytes, more than the " + maxBytes
-            + " delivered (shoal.accumulators.max-size); all " + accumulators.size() + " were dropped. The largest is "
-            + largest + ". Keep large results out of accumulators: write them to a sink.")));
+    String largest =
+        accumulators.entrySet().stream()
+            .max(Comparator.comparingLong(e -> estimatedBytes(e.getKey(), e.getValue())))
+            .map(
+                e ->
+                    "'"
+                        + e.getKey()
+                        + "' (about "
+                        + estimatedBytes(e.getKey(), e.getValue())
+                        + " bytes)")
+            .orElse("none");
+    return Map.of(
+        DROPPED,
+        new StringList(
+            List.of(
+                "The accumulators of "
+                    + owner
+                    + " take about "
+                    + bytes
+                    + " bytes, more than the "
+                    + maxBytes
+                    + " delivered (shoal.accumulators.max-size); all "
+                    + accumulators.size()
+                    + " were dropped. The largest is "
+                    + largest
+                    + ". Keep large results out of accumulators: write them to a sink.")));
   }
 
   /** The name of the accumulator that stands in for accumulators too large to send. */

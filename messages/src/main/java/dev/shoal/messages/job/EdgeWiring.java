@@ -8,8 +8,8 @@ import java.util.List;
  * distribution patterns (as Flink wires its execution graph).
  *
  * <ul>
- *   <li>ALL_TO_ALL: every producer has one subpartition per consumer; consumer j reads
- *       subpartition j of every producer.
+ *   <li>ALL_TO_ALL: every producer has one subpartition per consumer; consumer j reads subpartition
+ *       j of every producer.
  *   <li>POINTWISE, equal parallelism: producer i feeds consumer i through its one subpartition.
  *   <li>POINTWISE, more producers: consumer j reads the one subpartition of each producer i with
  *       {@code i * consumers / producers == j}.
@@ -30,7 +30,8 @@ public final class EdgeWiring {
   private EdgeWiring() {}
 
   /** The number of subpartitions producer {@code producerIndex} writes. */
-  public static int numberOfSubpartitions(DistributionPattern pattern, int producers, int consumers, int producerIndex) {
+  public static int numberOfSubpartitions(
+      DistributionPattern pattern, int producers, int consumers, int producerIndex) {
     check(producers, consumers, producerIndex, producers);
     if (pattern == DistributionPattern.ALL_TO_ALL) {
       return consumers;
@@ -38,14 +39,16 @@ public final class EdgeWiring {
     if (producers >= consumers) {
       return 1;
     }
-    return firstConsumerOf(producerIndex + 1, producers, consumers) - firstConsumerOf(producerIndex, producers, consumers);
+    return firstConsumerOf(producerIndex + 1, producers, consumers)
+        - firstConsumerOf(producerIndex, producers, consumers);
   }
 
   /**
    * The channels consumer {@code consumerIndex} reads, in order of producer. Takes time in
    * proportion to the number of channels, not to the number of producers.
    */
-  public static List<Channel> channelsOf(DistributionPattern pattern, int producers, int consumers, int consumerIndex) {
+  public static List<Channel> channelsOf(
+      DistributionPattern pattern, int producers, int consumers, int consumerIndex) {
     check(producers, consumers, consumerIndex, consumers);
     List<Channel> channels = new ArrayList<>();
     if (pattern == DistributionPattern.ALL_TO_ALL) {
@@ -62,7 +65,8 @@ public final class EdgeWiring {
       }
     } else {
       int producer = (int) ((long) consumerIndex * producers / consumers);
-      channels.add(new Channel(producer, consumerIndex - firstConsumerOf(producer, producers, consumers)));
+      channels.add(
+          new Channel(producer, consumerIndex - firstConsumerOf(producer, producers, consumers)));
     }
     return channels;
   }
@@ -80,7 +84,12 @@ public final class EdgeWiring {
   private static void check(int producers, int consumers, int index, int bound) {
     if (producers < 1 || consumers < 1 || index < 0 || index >= bound) {
       throw new IllegalArgumentException(
-          "Bad wiring request: " + producers + " producers, " + consumers + " consumers, index " + index);
+          "Bad wiring request: "
+              + producers
+              + " producers, "
+              + consumers
+              + " consumers, index "
+              + index);
     }
   }
 }

@@ -18,7 +18,8 @@ public record InputChannelDeploymentDescriptor(
     Objects.requireNonNull(partition, "partition");
     Objects.requireNonNull(producerLocation, "producerLocation");
     if (subpartitionIndex < 0) {
-      throw new IllegalArgumentException("subpartitionIndex must be >= 0, was " + subpartitionIndex);
+      throw new IllegalArgumentException(
+          "subpartitionIndex must be >= 0, was " + subpartitionIndex);
     }
   }
 }

@@ -15,7 +15,8 @@ public record JarFile(String name, long size, String sha256) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(sha256, "sha256");
     if (name.isBlank() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
-      throw new IllegalArgumentException("Invalid jar name '" + name + "': a plain file name is needed.");
+      throw new IllegalArgumentException(
+          "Invalid jar name '" + name + "': a plain file name is needed.");
     }
     if (size < 0) {
       throw new IllegalArgumentException("Jar size must be >= 0, was " + size);

@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param pattern how their subtasks connect
  * @param partitioner how a producer spreads its records over its consumers
  */
-public record JobEdge(JobVertexID source, JobVertexID target, DistributionPattern pattern, Partitioner partitioner) {
+public record JobEdge(
+    JobVertexID source, JobVertexID target, DistributionPattern pattern, Partitioner partitioner) {
 
   public JobEdge {
     Objects.requireNonNull(source, "source");

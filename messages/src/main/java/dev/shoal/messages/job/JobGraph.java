@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * A job as the client submits it: vertices (user classes with a parallelism) joined by edges
- * (intermediate data sets), plus the job's configuration. Validated on construction: at least
- * one vertex, unique vertex ids, edges between known vertices, no cycles.
+ * (intermediate data sets), plus the job's configuration. Validated on construction: at least one
+ * vertex, unique vertex ids, edges between known vertices, no cycles.
  *
  * @param jobId the job's id
  * @param name a name for logs and status
@@ -83,7 +83,8 @@ public record JobGraph(
     Map<JobVertexID, JobVertex> byId = new HashMap<>();
     for (JobVertex vertex : vertices) {
       if (byId.put(vertex.id(), vertex) != null) {
-        throw new IllegalArgumentException("Job '" + name + "' has two vertices with id " + vertex.id());
+        throw new IllegalArgumentException(
+            "Job '" + name + "' has two vertices with id " + vertex.id());
       }
     }
     Map<JobVertexID, List<JobVertexID>> successors = new HashMap<>();
@@ -92,7 +93,8 @@ public record JobGraph(
     for (JobEdge edge : edges) {
       for (JobVertexID end : List.of(edge.source(), edge.target())) {
         if (!byId.containsKey(end)) {
-          throw new IllegalArgumentException("Job '" + name + "' has an edge to or from the unknown vertex " + end);
+          throw new IllegalArgumentException(
+              "Job '" + name + "' has an edge to or from the unknown vertex " + end);
         }
       }
       successors.computeIfAbsent(edge.source(), k -> new ArrayList<>()).add(edge.target());
@@ -100,11 +102,12 @@ public record JobGraph(
     }
     // Kahn's algorithm: whatever is never freed lies on a cycle
     Deque<JobVertexID> free = new ArrayDeque<>();
-    inDegree.forEach((id, degree) -> {
-      if (degree == 0) {
-        free.add(id);
-      }
-    });
+    inDegree.forEach(
+        (id, degree) -> {
+          if (degree == 0) {
+            free.add(id);
+          }
+        });
     Set<JobVertexID> sorted = new HashSet<>();
     while (!free.isEmpty()) {
       JobVertexID id = free.poll();
@@ -121,11 +124,15 @@ public record JobGraph(
       remaining.removeAll(sorted);
       boolean peeled = true;
       while (peeled) {
-        peeled = remaining.removeIf(id -> successors.getOrDefault(id, List.of()).stream().noneMatch(remaining::contains));
+        peeled =
+            remaining.removeIf(
+                id ->
+                    successors.getOrDefault(id, List.of()).stream().noneMatch(remaining::contains));
       }
       List<String> onCycle =
           vertices.stream().filter(v -> remaining.contains(v.id())).map(JobVertex::name).toList();
-      throw new IllegalArgumentException("Job '" + name + "' has a cycle through the vertices " + onCycle);
+      throw new IllegalArgumentException(
+          "Job '" + name + "' has a cycle through the vertices " + onCycle);
     }
   }
 
@@ -148,18 +155,35 @@ public record JobGraph(
     }
 
     /** Adds a vertex and returns its id, for {@link #connect}. */
-    public JobVertexID addVertex(String vertexName, String invokableClassName, int parallelism, Map<String, String> configuration) {
-      JobVertex vertex = new JobVertex(JobVertexID.generate(), vertexName, invokableClassName, parallelism, configuration);
+    public JobVertexID addVertex(
+        String vertexName,
+        String invokableClassName,
+        int parallelism,
+        Map<String, String> configuration) {
+      JobVertex vertex =
+          new JobVertex(
+              JobVertexID.generate(), vertexName, invokableClassName, parallelism, configuration);
       vertices.add(vertex);
       return vertex.id();
     }
 
     /**
-     * Adds a vertex with a given id, e.g. one derived from the program so that a re-submitted
-     * job's vertices match the state of a savepoint; {@link #build()} refuses duplicate ids.
+     * Adds a vertex with a given id, e.g. one derived from the program so that a re-submitted job's
+     * vertices match the state of a savepoint; {@link #build()} refuses duplicate ids.
      */
-    public JobVertexID addVertex(JobVertexID id, String vertexName, String invokableClassName, int parallelism, Map<String, String> configuration) {
-      JobVertex vertex = new JobVertex(Objects.requireNonNull(id, "id"), vertexName, invokableClassName, parallelism, configuration);
+    public JobVertexID addVertex(
+        JobVertexID id,
+        String vertexName,
+        String invokableClassName,
+        int parallelism,
+        Map<String, String> configuration) {
+      JobVertex vertex =
+          new JobVertex(
+              Objects.requireNonNull(id, "id"),
+              vertexName,
+              invokableClassName,
+              parallelism,
+              configuration);
       vertices.add(vertex);
       return vertex.id();
     }
@@ -175,7 +199,11 @@ public record JobGraph(
     }
 
     /** Connects two vertices; the producer spreads its records with {@code partitioner}. */
-    public Builder connect(JobVertexID source, JobVertexID target, DistributionPattern pattern, Partitioner partitioner) {
+    public Builder connect(
+        JobVertexID source,
+        JobVertexID target,
+        DistributionPattern pattern,
+        Partitioner partitioner) {
       edges.add(new JobEdge(source, target, pattern, partitioner));
       return this;
     }
@@ -198,7 +226,8 @@ public record JobGraph(
     }
 
     public JobGraph build() {
-      RestartStrategy strategy = restartStrategy != null ? restartStrategy : RestartStrategy.fromSettings(settings);
+      RestartStrategy strategy =
+          restartStrategy != null ? restartStrategy : RestartStrategy.fromSettings(settings);
       return new JobGraph(jobId, name, vertices, edges, strategy, settings);
     }
   }

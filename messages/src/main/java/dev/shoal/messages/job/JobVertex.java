@@ -13,7 +13,11 @@ import java.util.Objects;
  * @param configuration settings handed to every subtask
  */
 public record JobVertex(
-    JobVertexID id, String name, String invokableClassName, int parallelism, Map<String, String> configuration) {
+    JobVertexID id,
+    String name,
+    String invokableClassName,
+    int parallelism,
+    Map<String, String> configuration) {
 
   public JobVertex {
     Objects.requireNonNull(id, "id");

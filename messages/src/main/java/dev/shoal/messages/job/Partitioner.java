@@ -14,7 +14,9 @@ public enum Partitioner {
   /** Every record to every subpartition. */
   BROADCAST;
 
-  /** The partitioner an edge gets when none is named: forward for pointwise, rebalance otherwise. */
+  /**
+   * The partitioner an edge gets when none is named: forward for pointwise, rebalance otherwise.
+   */
   public static Partitioner defaultFor(DistributionPattern pattern) {
     return pattern == DistributionPattern.POINTWISE ? FORWARD : REBALANCE;
   }

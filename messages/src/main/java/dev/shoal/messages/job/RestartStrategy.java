@@ -6,9 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
-/**
- * What the JobManager does when a job fails (Flink's restart strategies).
- */
+/** What the JobManager does when a job fails (Flink's restart strategies). */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = RestartStrategy.NoRestart.class, name = "none"),
@@ -43,8 +41,11 @@ public sealed interface RestartStrategy {
     /** As log lines print it, e.g. {@code fixed-delay (3 attempts, 1000 ms apart)}. */
     @Override
     public String toString() {
-      return "fixed-delay (" + attempts + (attempts == 1 ? " attempt, " : " attempts, ")
-          + delay.toMillis() + " ms apart)";
+      return "fixed-delay ("
+          + attempts
+          + (attempts == 1 ? " attempt, " : " attempts, ")
+          + delay.toMillis()
+          + " ms apart)";
     }
   }
 
@@ -56,28 +57,38 @@ public sealed interface RestartStrategy {
    * @param interval the sliding interval
    * @param delay wait before each restart
    */
-  record FailureRate(int maxFailures, Duration interval, Duration delay) implements RestartStrategy {
+  record FailureRate(int maxFailures, Duration interval, Duration delay)
+      implements RestartStrategy {
     public FailureRate {
       Objects.requireNonNull(interval, "interval");
       Objects.requireNonNull(delay, "delay");
       if (maxFailures < 1 || interval.isNegative() || interval.isZero() || delay.isNegative()) {
-        throw new IllegalArgumentException("failure-rate needs maxFailures >= 1, interval > 0, delay >= 0");
+        throw new IllegalArgumentException(
+            "failure-rate needs maxFailures >= 1, interval > 0, delay >= 0");
       }
     }
 
-    /** As log lines print it, e.g. {@code failure-rate (3 failures per 60000 ms, 1000 ms delay)}. */
+    /**
+     * As log lines print it, e.g. {@code failure-rate (3 failures per 60000 ms, 1000 ms delay)}.
+     */
     @Override
     public String toString() {
-      return "failure-rate (" + maxFailures + (maxFailures == 1 ? " failure" : " failures") + " per "
-          + interval.toMillis() + " ms, " + delay.toMillis() + " ms delay)";
+      return "failure-rate ("
+          + maxFailures
+          + (maxFailures == 1 ? " failure" : " failures")
+          + " per "
+          + interval.toMillis()
+          + " ms, "
+          + delay.toMillis()
+          + " ms delay)";
     }
   }
 
   /**
    * Reads Flink's keys: {@code restart-strategy} = none | fixed-delay | failure-rate, with {@code
    * restart-strategy.fixed-delay.attempts} (default 1), {@code .delay} (default 1 s), {@code
-   * restart-strategy.failure-rate.max-failures-per-interval} (1), {@code
-   * .failure-rate-interval} (60 s), {@code .delay} (1 s). Durations like {@code 500ms}, {@code 2 s}.
+   * restart-strategy.failure-rate.max-failures-per-interval} (1), {@code .failure-rate-interval}
+   * (60 s), {@code .delay} (1 s). Durations like {@code 500ms}, {@code 2 s}.
    *
    * @throws IllegalArgumentException naming the key that is wrong
    */
@@ -86,10 +97,12 @@ public sealed interface RestartStrategy {
     try {
       return fromKind(kind, settings);
     } catch (IllegalArgumentException e) {
-      if (e.getMessage().startsWith("Unknown restart-strategy") || e.getMessage().startsWith("Invalid restart-strategy")) {
+      if (e.getMessage().startsWith("Unknown restart-strategy")
+          || e.getMessage().startsWith("Invalid restart-strategy")) {
         throw e;
       }
-      throw new IllegalArgumentException("Invalid restart-strategy." + kind + " settings: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid restart-strategy." + kind + " settings: " + e.getMessage(), e);
     }
   }
 
@@ -103,7 +116,10 @@ public sealed interface RestartStrategy {
       case "failure-rate", "failurerate" ->
           new FailureRate(
               integer(settings, "restart-strategy.failure-rate.max-failures-per-interval", 1),
-              duration(settings, "restart-strategy.failure-rate.failure-rate-interval", Duration.ofSeconds(60)),
+              duration(
+                  settings,
+                  "restart-strategy.failure-rate.failure-rate-interval",
+                  Duration.ofSeconds(60)),
               duration(settings, "restart-strategy.failure-rate.delay", Duration.ofSeconds(1)));
       default ->
           throw new IllegalArgumentException(
@@ -119,7 +135,8 @@ public sealed interface RestartStrategy {
     try {
       return Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Invalid " + key + ": '" + value + "' is not a whole number.", e);
+      throw new IllegalArgumentException(
+          "Invalid " + key + ": '" + value + "' is not a whole number.", e);
     }
   }
 
@@ -131,7 +148,8 @@ public sealed interface RestartStrategy {
     try {
       return com.typesafe.config.ConfigFactory.parseMap(Map.of("d", value.trim())).getDuration("d");
     } catch (com.typesafe.config.ConfigException e) {
-      throw new IllegalArgumentException("Invalid " + key + ": '" + value + "' is not a duration such as 500ms or 2s.", e);
+      throw new IllegalArgumentException(
+          "Invalid " + key + ": '" + value + "' is not a duration such as 500ms or 2s.", e);
     }
   }
 }

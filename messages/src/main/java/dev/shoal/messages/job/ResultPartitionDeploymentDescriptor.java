@@ -18,7 +18,10 @@ public record ResultPartitionDeploymentDescriptor(
     Objects.requireNonNull(partitioner, "partitioner");
     if (outputIndex < 0 || numberOfSubpartitions < 1) {
       throw new IllegalArgumentException(
-          "outputIndex must be >= 0 and numberOfSubpartitions >= 1, were " + outputIndex + " and " + numberOfSubpartitions);
+          "outputIndex must be >= 0 and numberOfSubpartitions >= 1, were "
+              + outputIndex
+              + " and "
+              + numberOfSubpartitions);
     }
   }
 }

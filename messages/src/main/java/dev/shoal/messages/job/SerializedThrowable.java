@@ -5,8 +5,8 @@ import java.io.StringWriter;
 import java.util.Objects;
 
 /**
- * A failure as text, so that it crosses process boundaries without Java serialization and
- * without the receiver needing the exception's class.
+ * A failure as text, so that it crosses process boundaries without Java serialization and without
+ * the receiver needing the exception's class.
  *
  * @param className the exception's class
  * @param message its message, may be empty; a longer one than {@link #MAX_MESSAGE_CHARS} is cut,
@@ -48,7 +48,8 @@ public record SerializedThrowable(String className, String message, String stack
   public static SerializedThrowable of(Throwable t) {
     StringWriter trace = new StringWriter();
     t.printStackTrace(new PrintWriter(trace));
-    return new SerializedThrowable(t.getClass().getName(), t.getMessage() == null ? "" : t.getMessage(), trace.toString());
+    return new SerializedThrowable(
+        t.getClass().getName(), t.getMessage() == null ? "" : t.getMessage(), trace.toString());
   }
 
   /** A failure of a named exception class that has no instance behind it (e.g. a refusal). */

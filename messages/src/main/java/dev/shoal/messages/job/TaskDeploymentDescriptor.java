@@ -54,7 +54,8 @@ public record TaskDeploymentDescriptor(
     producedPartitions = List.copyOf(producedPartitions);
     inputGates = List.copyOf(inputGates);
     if (subtaskIndex < 0 || subtaskIndex >= parallelism) {
-      throw new IllegalArgumentException("subtask " + subtaskIndex + " out of range for parallelism " + parallelism);
+      throw new IllegalArgumentException(
+          "subtask " + subtaskIndex + " out of range for parallelism " + parallelism);
     }
     if (invokableClassName.isBlank()) {
       throw new IllegalArgumentException("Task " + vertexName + " has no invokable class.");
@@ -78,8 +79,22 @@ public record TaskDeploymentDescriptor(
       Map<String, String> configuration,
       int targetSlot,
       List<JarFile> jars) {
-    this(jobId, jobName, vertexId, vertexName, attemptId, subtaskIndex, parallelism, attemptNumber,
-        invokableClassName, configuration, targetSlot, jars, List.of(), List.of(), null);
+    this(
+        jobId,
+        jobName,
+        vertexId,
+        vertexName,
+        attemptId,
+        subtaskIndex,
+        parallelism,
+        attemptNumber,
+        invokableClassName,
+        configuration,
+        targetSlot,
+        jars,
+        List.of(),
+        List.of(),
+        null);
   }
 
   /**
@@ -188,9 +203,22 @@ public record TaskDeploymentDescriptor(
      * @throws IllegalArgumentException when the subtask or slot is out of range
      */
     public TaskDeploymentDescriptor build() {
-      return new TaskDeploymentDescriptor(jobId, jobName, vertexId, vertexName, attemptId,
-          subtaskIndex, parallelism, attemptNumber, invokableClassName, configuration, targetSlot,
-          jars, producedPartitions, inputGates, restore);
+      return new TaskDeploymentDescriptor(
+          jobId,
+          jobName,
+          vertexId,
+          vertexName,
+          attemptId,
+          subtaskIndex,
+          parallelism,
+          attemptNumber,
+          invokableClassName,
+          configuration,
+          targetSlot,
+          jars,
+          producedPartitions,
+          inputGates,
+          restore);
     }
   }
 

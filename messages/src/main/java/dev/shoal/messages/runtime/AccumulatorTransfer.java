@@ -30,10 +30,10 @@ import org.apache.pekko.util.ByteString;
  * AccumulatorValue#DROPPED} note.
  *
  * <p>Threading: thread-safe. Serializing happens in the offered stream when the receiver pulls,
- * deserializing on the thread that completes the pull: neither on the caller's (an actor's)
- * thread. A pull that fails, stalls past {@code shoal.accumulators.transfer-timeout} or brings
- * more than the limit completes exceptionally; an offer nobody pulls is dropped by Pekko after its
- * stream-ref subscription timeout.
+ * deserializing on the thread that completes the pull: neither on the caller's (an actor's) thread.
+ * A pull that fails, stalls past {@code shoal.accumulators.transfer-timeout} or brings more than
+ * the limit completes exceptionally; an offer nobody pulls is dropped by Pekko after its stream-ref
+ * subscription timeout.
  */
 public final class AccumulatorTransfer {
 
@@ -55,7 +55,12 @@ public final class AccumulatorTransfer {
   private final ObjectMapper mapper;
   private final Materializer materializer;
 
-  private AccumulatorTransfer(long maxBytes, long inlineBytes, Duration timeout, ObjectMapper mapper, Materializer materializer) {
+  private AccumulatorTransfer(
+      long maxBytes,
+      long inlineBytes,
+      Duration timeout,
+      ObjectMapper mapper,
+      Materializer materializer) {
     this.maxBytes = maxBytes;
     this.inlineBytes = inlineBytes;
     this.timeout = timeout;
@@ -72,7 +77,8 @@ public final class AccumulatorTransfer {
     Config config = system.settings().config();
     long maxBytes = config.getBytes(MAX_SIZE_KEY);
     if (maxBytes < 1 || maxBytes > Integer.MAX_VALUE / 2) {
-      throw new IllegalArgumentException(MAX_SIZE_KEY + " must be between 1 byte and 1 GiB, was " + maxBytes + " bytes.");
+      throw new IllegalArgumentException(
+          MAX_SIZE_KEY + " must be between 1 byte and 1 GiB, was " + maxBytes + " bytes.");
     }
     Duration timeout = config.getDuration(TIMEOUT_KEY);
     if (timeout.isNegative() || timeout.isZero()) {
@@ -81,8 +87,10 @@ public final class AccumulatorTransfer {
     // half a frame at most: the rest of the message must fit too
     long frame = config.hasPath(FRAME_KEY) ? config.getBytes(FRAME_KEY) : Long.MAX_VALUE;
     long inline = Math.min(AccumulatorValue.MAX_MESSAGE_BYTES, frame / 2);
-    ObjectMapper mapper = JacksonObjectMapperProvider.get(system).getOrCreate("jackson-cbor", Optional.empty());
-    return new AccumulatorTransfer(maxBytes, inline, timeout, mapper, Materializer.matFromSystem(system));
+    ObjectMapper mapper =
+        JacksonObjectMapperProvider.get(system).getOrCreate("jackson-cbor", Optional.empty());
+    return new AccumulatorTransfer(
+        maxBytes, inline, timeout, mapper, Materializer.matFromSystem(system));
   }
 
   /** {@code shoal.accumulators.max-size} in bytes. */
@@ -122,21 +130,23 @@ public final class AccumulatorTransfer {
 
   /**
    * Pulls offered accumulators. Completes exceptionally, with a message fit for the dropped note,
-   * when the stream fails, takes longer than the timeout or brings more than the limit (with
-   * room for encoding overhead: an honest sender checked the limit before offering).
+   * when the stream fails, takes longer than the timeout or brings more than the limit (with room
+   * for encoding overhead: an honest sender checked the limit before offering).
    */
   public CompletionStage<Map<String, AccumulatorValue>> fetch(SourceRef<ByteString> stream) {
     long ceiling = 2 * maxBytes + CHUNK_BYTES;
-    return stream.getSource()
+    return stream
+        .getSource()
         .limitWeighted(ceiling, chunk -> (long) chunk.size())
         .completionTimeout(timeout)
         .runFold(ByteString.emptyByteString(), ByteString::concat, materializer)
-        .handle((bytes, failure) -> {
-          if (failure != null) {
-            throw new IllegalStateException(describe(failure, ceiling), failure);
-          }
-          return deserialize(bytes);
-        });
+        .handle(
+            (bytes, failure) -> {
+              if (failure != null) {
+                throw new IllegalStateException(describe(failure, ceiling), failure);
+              }
+              return deserialize(bytes);
+            });
   }
 
   /**
@@ -146,15 +156,33 @@ public final class AccumulatorTransfer {
    * @param failure why the pull failed
    */
   public static Map<String, AccumulatorValue> fetchFailed(String owner, Throwable failure) {
-    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    return Map.of(AccumulatorValue.DROPPED, new AccumulatorValue.StringList(List.of(
-        "The accumulators of " + owner + " could not be transferred; all were dropped: " + cause.getMessage())));
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    return Map.of(
+        AccumulatorValue.DROPPED,
+        new AccumulatorValue.StringList(
+            List.of(
+                "The accumulators of "
+                    + owner
+                    + " could not be transferred; all were dropped: "
+                    + cause.getMessage())));
   }
 
   private String describe(Throwable failure, long ceiling) {
-    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     if (cause instanceof StreamLimitReachedException) {
-      return "the sender streamed more than " + ceiling + " bytes, more than " + MAX_SIZE_KEY + " (" + maxBytes + " bytes) allows here";
+      return "the sender streamed more than "
+          + ceiling
+          + " bytes, more than "
+          + MAX_SIZE_KEY
+          + " ("
+          + maxBytes
+          + " bytes) allows here";
     }
     if (cause instanceof java.util.concurrent.TimeoutException) {
       return "the transfer took longer than " + TIMEOUT_KEY + " (" + timeout + ")";
@@ -175,7 +203,8 @@ public final class AccumulatorTransfer {
       Map<String, AccumulatorValue> values = mapper.readerFor(TYPE).readValue(bytes.toArray());
       return Map.copyOf(values);
     } catch (IOException e) {
-      throw new IllegalStateException("the accumulators that arrived could not be read: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "the accumulators that arrived could not be read: " + e.getMessage(), e);
     }
   }
 

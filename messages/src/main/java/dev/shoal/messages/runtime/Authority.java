@@ -11,15 +11,15 @@ import org.slf4j.Logger;
 
 /**
  * What an actor checks about the sender of a message before it obeys it, and the log of what it
- * dropped for want of authority. The JobManager and the TaskManager each own one and decide with
- * it who may tell them what (their {@code ...Authority} classes).
+ * dropped for want of authority. The JobManager and the TaskManager each own one and decide with it
+ * who may tell them what (their {@code ...Authority} classes).
  *
  * <p>Senders are told apart by actor path and address. A message that arrives over the remoting
- * without a sender is handed to the actor as if sent by its own dead letters, so a message
- * without sender never counts as local. Without TLS, the sender path is what the sending peer
- * writes into the envelope: Artery does not prove it. These checks keep out peers that do not
- * lie about who they are (a stray or misconfigured process, a second cluster, a replayed client),
- * not one that forges sender paths; only mutual TLS keeps such a peer from connecting at all.
+ * without a sender is handed to the actor as if sent by its own dead letters, so a message without
+ * sender never counts as local. Without TLS, the sender path is what the sending peer writes into
+ * the envelope: Artery does not prove it. These checks keep out peers that do not lie about who
+ * they are (a stray or misconfigured process, a second cluster, a replayed client), not one that
+ * forges sender paths; only mutual TLS keeps such a peer from connecting at all.
  *
  * <p>Every dropped message is logged at WARN with its class, sender and the reason, once per
  * message class and sender address per {@link #LOG_INTERVAL}; repeats within the interval are
@@ -70,7 +70,9 @@ public final class Authority {
    * sender-less message arrives, is not.
    */
   public boolean isLocal(ActorRef sender) {
-    return sender != null && !sender.equals(deadLetters) && sender.path().address().equals(deadLetters.path().address());
+    return sender != null
+        && !sender.equals(deadLetters)
+        && sender.path().address().equals(deadLetters.path().address());
   }
 
   /** Whether {@code sender} is the actor {@code expected} (same path; its incarnation aside). */
@@ -80,13 +82,15 @@ public final class Authority {
 
   /** Whether {@code sender} lives in the actor system of {@code expected} (same address). */
   public static boolean isSameActorSystem(ActorRef sender, ActorRef expected) {
-    return sender != null && expected != null && sender.path().address().equals(expected.path().address());
+    return sender != null
+        && expected != null
+        && sender.path().address().equals(expected.path().address());
   }
 
   /**
    * Logs that {@code message} from {@code sender} was dropped because of {@code reason}: at WARN,
-   * unless the same message class from the same address was logged less than {@link
-   * #LOG_INTERVAL} ago, in which case it is only counted.
+   * unless the same message class from the same address was logged less than {@link #LOG_INTERVAL}
+   * ago, in which case it is only counted.
    *
    * @return whether it was logged
    */

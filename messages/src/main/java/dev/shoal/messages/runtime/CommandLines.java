@@ -16,10 +16,10 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * What the command lines of every runnable jar share (jobmanager.jar, taskmanager.jar,
- * shoal.jar): one converter each for {@link HostPort} and {@link Duration}, bad input reported
- * on one line with the usage exit code, {@code --version}, the exit codes in {@code --help}, and
- * the logging switches ({@code -D shoal.log.*}, {@code --verbose}).
+ * What the command lines of every runnable jar share (jobmanager.jar, taskmanager.jar, shoal.jar):
+ * one converter each for {@link HostPort} and {@link Duration}, bad input reported on one line with
+ * the usage exit code, {@code --version}, the exit codes in {@code --help}, and the logging
+ * switches ({@code -D shoal.log.*}, {@code --verbose}).
  */
 public final class CommandLines {
 
@@ -44,7 +44,10 @@ public final class CommandLines {
    * @return {@code commandLine}
    */
   public static CommandLine configure(
-      CommandLine commandLine, int usageCode, int internalErrorCode, Map<Integer, String> exitCodes) {
+      CommandLine commandLine,
+      int usageCode,
+      int internalErrorCode,
+      Map<Integer, String> exitCodes) {
     commandLine.registerConverter(Duration.class, new DurationConverter());
     commandLine.registerConverter(HostPort.class, new HostPortConverter());
     commandLine.setParameterExceptionHandler(oneLineUsageError(usageCode));
@@ -57,7 +60,11 @@ public final class CommandLines {
 
   private static void applyRecursively(CommandLine commandLine, Map<String, String> exitCodes) {
     commandLine.getCommandSpec().versionProvider(new Version());
-    commandLine.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(exitCodes);
+    commandLine
+        .getCommandSpec()
+        .usageMessage()
+        .exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(exitCodes);
     commandLine.getSubcommands().values().forEach(sub -> applyRecursively(sub, exitCodes));
   }
 
@@ -76,8 +83,8 @@ public final class CommandLines {
   }
 
   /**
-   * {@code --verbose}: INFO logs on the console too, and stack traces of unexpected errors.
-   * Takes effect when given before the first logger exists, as the command-line parser does.
+   * {@code --verbose}: INFO logs on the console too, and stack traces of unexpected errors. Takes
+   * effect when given before the first logger exists, as the command-line parser does.
    */
   public static void verbose() {
     verbose = true;
@@ -85,19 +92,20 @@ public final class CommandLines {
   }
 
   /**
-   * Splits {@code -D} settings of a command line: those under {@value #LOG_PROPERTY_PREFIX}
-   * (e.g. {@code shoal.log.level=DEBUG}) become system properties, which configure logging when
-   * set before the first logger exists; the rest are returned as configuration overrides.
+   * Splits {@code -D} settings of a command line: those under {@value #LOG_PROPERTY_PREFIX} (e.g.
+   * {@code shoal.log.level=DEBUG}) become system properties, which configure logging when set
+   * before the first logger exists; the rest are returned as configuration overrides.
    */
   public static Map<String, Object> applyLogProperties(Map<String, String> properties) {
     Map<String, Object> overrides = new LinkedHashMap<>();
-    properties.forEach((key, value) -> {
-      if (key.startsWith(LOG_PROPERTY_PREFIX)) {
-        System.setProperty(key, value);
-      } else {
-        overrides.put(key, value);
-      }
-    });
+    properties.forEach(
+        (key, value) -> {
+          if (key.startsWith(LOG_PROPERTY_PREFIX)) {
+            System.setProperty(key, value);
+          } else {
+            overrides.put(key, value);
+          }
+        });
     return overrides;
   }
 
@@ -144,8 +152,11 @@ public final class CommandLines {
     return (exception, args) -> {
       CommandLine commandLine = exception.getCommandLine();
       PrintWriter err = commandLine.getErr();
-      err.println(oneLine(exception.getMessage())
-          + " (see '" + commandLine.getCommandSpec().qualifiedName() + " --help')");
+      err.println(
+          oneLine(exception.getMessage())
+              + " (see '"
+              + commandLine.getCommandSpec().qualifiedName()
+              + " --help')");
       err.flush();
       return usageCode;
     };
@@ -155,9 +166,12 @@ public final class CommandLines {
     return (exception, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
       String message = exception.getMessage() == null ? "" : ": " + oneLine(exception.getMessage());
-      err.println(commandLine.getCommandSpec().qualifiedName() + " failed: "
-          + exception.getClass().getSimpleName() + message
-          + (verbose ? "" : " (--verbose prints the stack trace)"));
+      err.println(
+          commandLine.getCommandSpec().qualifiedName()
+              + " failed: "
+              + exception.getClass().getSimpleName()
+              + message
+              + (verbose ? "" : " (--verbose prints the stack trace)"));
       if (verbose) {
         exception.printStackTrace(err);
       }
@@ -189,8 +203,13 @@ public final class CommandLines {
     @Override
     public String[] getVersion() {
       return new String[] {
-        "Shoal " + version() + " (protocol version " + ProtocolVersion.CURRENT + ", Java "
-            + Runtime.version() + ")"
+        "Shoal "
+            + version()
+            + " (protocol version "
+            + ProtocolVersion.CURRENT
+            + ", Java "
+            + Runtime.version()
+            + ")"
       };
     }
   }

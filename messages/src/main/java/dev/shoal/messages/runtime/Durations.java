@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 public final class Durations {
 
   /** {@code 5 min}, {@code 2mins}: the unit people write and HOCON does not know. */
-  private static final Pattern MINUTES = Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*mins?\\s*");
+  private static final Pattern MINUTES =
+      Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*mins?\\s*");
 
   private Durations() {}
 
@@ -61,16 +62,18 @@ public final class Durations {
   }
 
   /**
-   * Reads a duration as HOCON does ({@code 10s}, {@code 500 ms}, {@code 2 minutes}, {@code 1h};
-   * a bare number is milliseconds), plus {@code 5 min} and {@code 250 µs} as {@link #format}
-   * prints them, and ISO-8601 ({@code PT10S}).
+   * Reads a duration as HOCON does ({@code 10s}, {@code 500 ms}, {@code 2 minutes}, {@code 1h}; a
+   * bare number is milliseconds), plus {@code 5 min} and {@code 250 µs} as {@link #format} prints
+   * them, and ISO-8601 ({@code PT10S}).
    *
    * @throws IllegalArgumentException when {@code text} is none of these
    */
   public static Duration parse(String text) {
     String trimmed = text.strip();
-    if (trimmed.regionMatches(true, 0, "PT", 0, 2) || trimmed.regionMatches(true, 0, "P", 0, 1)
-        && trimmed.length() > 1 && Character.isDigit(trimmed.charAt(1))) {
+    if (trimmed.regionMatches(true, 0, "PT", 0, 2)
+        || trimmed.regionMatches(true, 0, "P", 0, 1)
+            && trimmed.length() > 1
+            && Character.isDigit(trimmed.charAt(1))) {
       try {
         return Duration.parse(trimmed);
       } catch (DateTimeParseException e) {

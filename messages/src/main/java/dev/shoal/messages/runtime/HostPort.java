@@ -12,7 +12,8 @@ import java.util.Objects;
 public record HostPort(String host, int port) {
 
   /** What {@link #parse} accepts, for error messages. */
-  public static final String EXPECTED = "HOST:PORT with a port from 1 to 65535, e.g. localhost:6123";
+  public static final String EXPECTED =
+      "HOST:PORT with a port from 1 to 65535, e.g. localhost:6123";
 
   public HostPort {
     Objects.requireNonNull(host, "host");
@@ -39,7 +40,8 @@ public record HostPort(String host, int port) {
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     } else if (host.indexOf(':') >= 0) {
-      throw new IllegalArgumentException("'" + text + "' is not " + EXPECTED + " (IPv6: [::1]:6123)");
+      throw new IllegalArgumentException(
+          "'" + text + "' is not " + EXPECTED + " (IPv6: [::1]:6123)");
     }
     int port;
     try {

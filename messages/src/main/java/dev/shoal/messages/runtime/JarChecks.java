@@ -42,7 +42,16 @@ public final class JarChecks {
       String sha256 = sha256(file);
       if (size != jar.size() || !sha256.equals(jar.sha256())) {
         throw new IllegalStateException(
-            "Jar " + jar.name() + " arrived corrupt: " + size + " bytes with SHA-256 " + sha256 + ", expected " + jar.size() + " bytes with " + jar.sha256());
+            "Jar "
+                + jar.name()
+                + " arrived corrupt: "
+                + size
+                + " bytes with SHA-256 "
+                + sha256
+                + ", expected "
+                + jar.size()
+                + " bytes with "
+                + jar.sha256());
       }
     } catch (IOException e) {
       throw new IllegalStateException("Could not read jar " + file + ": " + e.getMessage(), e);
@@ -70,13 +79,16 @@ public final class JarChecks {
       return;
     }
     try (Stream<Path> files = Files.walk(path)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          LOG.warn("Could not delete {}: {}", p, e.getMessage());
-        }
-      });
+      files
+          .sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  LOG.warn("Could not delete {}: {}", p, e.getMessage());
+                }
+              });
     } catch (IOException e) {
       LOG.warn("Could not delete {}: {}", path, e.getMessage());
     }

@@ -17,8 +17,8 @@ import org.slf4j.helpers.MessageFormatter;
  * #DESERIALIZER}, and Pekko has no setting to change that. This filter denies that ERROR event and
  * logs, through the same logger, a WARN event without a throwable instead: Pekko's sentence (it
  * names the sending system's address, the serializer id and the manifest), then the cause's first
- * line. Both parts are bounded in length and stripped of line breaks, so a hostile peer can
- * neither flood the log nor forge lines in it. Every other event passes unchanged.
+ * line. Both parts are bounded in length and stripped of line breaks, so a hostile peer can neither
+ * flood the log nor forge lines in it. Every other event passes unchanged.
  *
  * <p>Threading: stateless; called on whichever thread logs.
  */
@@ -33,12 +33,19 @@ public final class MalformedMessageLogFilter extends TurboFilter {
   private static final String PREFIX = "Failed to deserialize message";
 
   @Override
-  public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-    if (level != Level.ERROR || format == null || !format.startsWith(PREFIX) || !DESERIALIZER.equals(logger.getName())) {
+  public FilterReply decide(
+      Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
+    if (level != Level.ERROR
+        || format == null
+        || !format.startsWith(PREFIX)
+        || !DESERIALIZER.equals(logger.getName())) {
       return FilterReply.NEUTRAL;
     }
     // logged with a throwable of its own (Pekko's way) or as the last argument
-    FormattingTuple formatted = t != null ? MessageFormatter.arrayFormat(format, params, t) : MessageFormatter.arrayFormat(format, params);
+    FormattingTuple formatted =
+        t != null
+            ? MessageFormatter.arrayFormat(format, params, t)
+            : MessageFormatter.arrayFormat(format, params);
     Throwable cause = t != null ? t : formatted.getThrowable();
     String reason = cause == null ? "no reason given" : firstLine(cause.toString());
     // level WARN: this filter lets the call through (no recursion)
@@ -54,6 +61,8 @@ public final class MalformedMessageLogFilter extends TurboFilter {
   /** {@code text} without control characters, at most {@link #MAX_PART_CHARS} of it. */
   static String oneLine(String text) {
     String flat = text.strip().replaceAll("\\p{Cntrl}+", " ");
-    return flat.length() <= MAX_PART_CHARS ? flat : flat.substring(0, MAX_PART_CHARS) + "... (" + flat.length() + " chars)";
+    return flat.length() <= MAX_PART_CHARS
+        ? flat
+        : flat.substring(0, MAX_PART_CHARS) + "... (" + flat.length() + " chars)";
   }
 }

@@ -1,6 +1,5 @@
 package dev.shoal.messages.runtime;
 
-import dev.shoal.messages.runtime.JarChecks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -53,10 +52,14 @@ public final class ProcessDirectory implements AutoCloseable {
    */
   public static ProcessDirectory create(Path parent) {
     Objects.requireNonNull(parent, "parent");
-    Path path = parent.resolve(ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8));
+    Path path =
+        parent.resolve(
+            ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8));
     try {
       Files.createDirectories(path);
-      FileChannel channel = FileChannel.open(path.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileChannel channel =
+          FileChannel.open(
+              path.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       try {
         if (channel.tryLock() == null) {
           throw new IOException("its lock is held by another process");
@@ -67,14 +70,15 @@ public final class ProcessDirectory implements AutoCloseable {
       }
       return new ProcessDirectory(path, channel);
     } catch (IOException e) {
-      throw new UncheckedIOException("Could not create the directory " + path + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Could not create the directory " + path + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Deletes the directories under {@code parent} that processes no longer alive left behind:
-   * those named {@code <pid>-...} whose pid is not alive and whose lock is free. Others' and
-   * unrecognised entries stay. Logs what it deletes and what it cannot.
+   * Deletes the directories under {@code parent} that processes no longer alive left behind: those
+   * named {@code <pid>-...} whose pid is not alive and whose lock is free. Others' and unrecognised
+   * entries stay. Logs what it deletes and what it cannot.
    *
    * @return the directories deleted
    */
@@ -87,12 +91,18 @@ public final class ProcessDirectory implements AutoCloseable {
     try (Stream<Path> children = Files.list(parent)) {
       entries = children.toList();
     } catch (IOException e) {
-      LOG.warn("Could not list {} to reclaim directories of ended processes: {}", parent, e.getMessage());
+      LOG.warn(
+          "Could not list {} to reclaim directories of ended processes: {}",
+          parent,
+          e.getMessage());
       return reclaimed;
     }
     for (Path entry : entries) {
       OptionalLong pid = ownerPid(entry);
-      if (pid.isEmpty() || !Files.isDirectory(entry) || ProcessHandle.of(pid.getAsLong()).isPresent() || isLocked(entry)) {
+      if (pid.isEmpty()
+          || !Files.isDirectory(entry)
+          || ProcessHandle.of(pid.getAsLong()).isPresent()
+          || isLocked(entry)) {
         continue;
       }
       LOG.info("Deleting {}: process {} that created it is gone.", entry, pid.getAsLong());

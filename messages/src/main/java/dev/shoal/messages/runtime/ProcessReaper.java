@@ -8,8 +8,8 @@ import org.apache.pekko.actor.Terminated;
 
 /**
  * Watches a component's main actor and runs {@code onTerminated} when it stops (Flink's {@code
- * ProcessReaper}): the process runner then shuts the actor system down and exits with the code
- * the component left behind.
+ * ProcessReaper}): the process runner then shuts the actor system down and exits with the code the
+ * component left behind.
  */
 public final class ProcessReaper extends AbstractActor {
 

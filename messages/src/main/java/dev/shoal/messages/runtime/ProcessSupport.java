@@ -22,32 +22,34 @@ public final class ProcessSupport {
 
   /**
    * Stops the process gracefully when the JVM is asked to end (SIGTERM, Ctrl-C, SIGHUP): runs
-   * {@code stop}, which returns once the component has stopped, logs "{@code <component>
-   * stopped.}" and ends the JVM with {@link ExitCode#OK}, instead of the signal's 128 + n. Does
-   * nothing when the process is already ending through {@link #exit}, so that its code stays.
+   * {@code stop}, which returns once the component has stopped, logs "{@code <component> stopped.}"
+   * and ends the JVM with {@link ExitCode#OK}, instead of the signal's 128 + n. Does nothing when
+   * the process is already ending through {@link #exit}, so that its code stays.
    */
   public static void stopOnSignal(String component, Runnable stop) {
-    Runnable onShutdown = () -> {
-      if (!ENDING.compareAndSet(false, true)) {
-        return;
-      }
-      org.slf4j.Logger log = LoggerFactory.getLogger(ProcessSupport.class);
-      log.info("Stopping {}: the JVM was asked to end (SIGTERM, SIGINT or SIGHUP).", component);
-      try {
-        stop.run();
-        log.info("{} stopped.", component);
-      } catch (RuntimeException e) {
-        log.warn("{} did not stop cleanly: {}", component, e.toString());
-      }
-      // the shutdown sequence has begun: halt is how a hook sets the exit code
-      Runtime.getRuntime().halt(ExitCode.OK.code());
-    };
-    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shoal-stop").unstarted(onShutdown));
+    Runnable onShutdown =
+        () -> {
+          if (!ENDING.compareAndSet(false, true)) {
+            return;
+          }
+          org.slf4j.Logger log = LoggerFactory.getLogger(ProcessSupport.class);
+          log.info("Stopping {}: the JVM was asked to end (SIGTERM, SIGINT or SIGHUP).", component);
+          try {
+            stop.run();
+            log.info("{} stopped.", component);
+          } catch (RuntimeException e) {
+            log.warn("{} did not stop cleanly: {}", component, e.toString());
+          }
+          // the shutdown sequence has begun: halt is how a hook sets the exit code
+          Runtime.getRuntime().halt(ExitCode.OK.code());
+        };
+    Runtime.getRuntime()
+        .addShutdownHook(Thread.ofPlatform().name("shoal-stop").unstarted(onShutdown));
   }
 
   /**
-   * Ends the JVM with {@code code}, unless a signal is already stopping it: then this returns
-   * and {@link #stopOnSignal}'s hook ends it with {@link ExitCode#OK}.
+   * Ends the JVM with {@code code}, unless a signal is already stopping it: then this returns and
+   * {@link #stopOnSignal}'s hook ends it with {@link ExitCode#OK}.
    */
   public static void exit(int code) {
     if (ENDING.compareAndSet(false, true)) {
@@ -61,8 +63,8 @@ public final class ProcessSupport {
   }
 
   /**
-   * Points logback (when it is on the class path) at Shoal's configuration, logging to the
-   * console and to {@code <shoal.log.dir>/<fileName>.log}. Call before the first logger exists.
+   * Points logback (when it is on the class path) at Shoal's configuration, logging to the console
+   * and to {@code <shoal.log.dir>/<fileName>.log}. Call before the first logger exists.
    */
   public static void configureLogging(String fileName) {
     System.setProperty("shoal.log.file", System.getProperty("shoal.log.file", fileName));
@@ -84,17 +86,17 @@ public final class ProcessSupport {
   }
 
   /**
-   * The line a JobManager or TaskManager process prints on its standard output once it runs
-   * (group 1: the JobManager's address or the TaskManager's resource id). It is printed whatever
-   * the logging set-up (none, another backend, a level above INFO), so that a parent process,
-   * e.g. a MiniCluster of separate processes, learns that its child is ready.
+   * The line a JobManager or TaskManager process prints on its standard output once it runs (group
+   * 1: the JobManager's address or the TaskManager's resource id). It is printed whatever the
+   * logging set-up (none, another backend, a level above INFO), so that a parent process, e.g. a
+   * MiniCluster of separate processes, learns that its child is ready.
    */
   public static final Pattern READY_LINE =
       Pattern.compile("^Shoal (?:JobManager|TaskManager) (\\S+) is ready \\(pid \\d+\\)\\.$");
 
   /**
-   * Prints the {@link #READY_LINE} of {@code component} ({@code JobManager} or {@code
-   * TaskManager}) on standard output.
+   * Prints the {@link #READY_LINE} of {@code component} ({@code JobManager} or {@code TaskManager})
+   * on standard output.
    */
   public static void announceReady(String component, String id) {
     System.out.println("Shoal " + component + " " + id + " is ready (pid " + pid() + ").");
@@ -102,8 +104,8 @@ public final class ProcessSupport {
   }
 
   /**
-   * What {@code configFile} itself sets, without defaults; not resolved, so that its
-   * substitutions may refer to settings it is layered over.
+   * What {@code configFile} itself sets, without defaults; not resolved, so that its substitutions
+   * may refer to settings it is layered over.
    *
    * @throws IllegalArgumentException naming the file when it is missing or malformed
    */
@@ -112,9 +114,11 @@ public final class ProcessSupport {
       throw new IllegalArgumentException("Configuration file " + configFile + " does not exist.");
     }
     try {
-      return ConfigFactory.parseFile(configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+      return ConfigFactory.parseFile(
+          configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
     } catch (com.typesafe.config.ConfigException e) {
-      throw new IllegalArgumentException("Malformed configuration file " + configFile + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Malformed configuration file " + configFile + ": " + e.getMessage(), e);
     }
   }
 

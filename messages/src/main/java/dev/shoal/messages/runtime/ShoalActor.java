@@ -16,16 +16,17 @@ import scala.runtime.BoxedUnit;
 /**
  * Base of the JobManager and TaskManager actors, the port of Flink's {@code FlinkUntypedActor}.
  *
- * <p>{@link #createReceive()} is final: every message goes through the leader session filter
- * and then to one call of {@link #handleMessage(Object)}. The filter unwraps a {@link
+ * <p>{@link #createReceive()} is final: every message goes through the leader session filter and
+ * then to one call of {@link #handleMessage(Object)}. The filter unwraps a {@link
  * LeaderSessionMessage} whose session id equals {@link #leaderSessionId()} and drops, with a
  * warning (rate-limited, see {@link #senders()}), one whose id differs and any {@link
- * RequiresLeaderSessionID} message that arrives bare. Unlike Flink 1.x, nothing here ever crashes the actor on a stale or unknown message, and
- * an exception while handling a message is logged and contained: the actor keeps its state.
+ * RequiresLeaderSessionID} message that arrives bare. Unlike Flink 1.x, nothing here ever crashes
+ * the actor on a stale or unknown message, and an exception while handling a message is logged and
+ * contained: the actor keeps its state.
  *
- * <p>Every log line written while the actor starts, handles a message or stops carries its
- * {@link #logComponent()} in the MDC key {@value #COMPONENT} (shown by shoal-logback.xml), so
- * that two TaskManagers in one JVM are told apart.
+ * <p>Every log line written while the actor starts, handles a message or stops carries its {@link
+ * #logComponent()} in the MDC key {@value #COMPONENT} (shown by shoal-logback.xml), so that two
+ * TaskManagers in one JVM are told apart.
  *
  * <p>Threading: everything runs on the actor's thread; subclasses keep their state in fields.
  */
@@ -42,8 +43,8 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
   private String component;
 
   /**
-   * How log lines name this actor (MDC {@value #COMPONENT}): its actor name by default;
-   * called once, before {@code preStart}.
+   * How log lines name this actor (MDC {@value #COMPONENT}): its actor name by default; called
+   * once, before {@code preStart}.
    */
   protected String logComponent() {
     return getSelf().path().name();
@@ -92,10 +93,10 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
   }
 
   /**
-   * Handles one message after the leader session filter. Implementations switch over the
-   * receiver sub-families they take ({@code case RegistrationMessage.ForJobManager m -> ...}),
-   * each handled by an exhaustive switch, and pass anything else, in one {@code default}, to
-   * {@link #handleUnknownMessage}.
+   * Handles one message after the leader session filter. Implementations switch over the receiver
+   * sub-families they take ({@code case RegistrationMessage.ForJobManager m -> ...}), each handled
+   * by an exhaustive switch, and pass anything else, in one {@code default}, to {@link
+   * #handleUnknownMessage}.
    */
   protected abstract void handleMessage(Object message);
 
@@ -110,13 +111,20 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
     if (message instanceof LeaderSessionMessage envelope) {
       UUID expected = leaderSessionId();
       if (!envelope.leaderSessionId().equals(expected)) {
-        senders().dropped(envelope.message(), getSender(),
-            "it carries leader session " + envelope.leaderSessionId() + " but the current one is " + expected);
+        senders()
+            .dropped(
+                envelope.message(),
+                getSender(),
+                "it carries leader session "
+                    + envelope.leaderSessionId()
+                    + " but the current one is "
+                    + expected);
         return;
       }
       dispatch(envelope.message());
     } else if (message instanceof RequiresLeaderSessionID) {
-      senders().dropped(message, getSender(), "it requires a leader session id but arrived without one");
+      senders()
+          .dropped(message, getSender(), "it requires a leader session id but arrived without one");
     } else {
       dispatch(message);
     }
@@ -130,12 +138,15 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
     long start = System.nanoTime();
     log.debug("Handling {} from {}.", abbreviate(message), getSender());
     contain(message);
-    log.debug("Handled {} in {} µs.", message.getClass().getSimpleName(), (System.nanoTime() - start) / 1000);
+    log.debug(
+        "Handled {} in {} µs.",
+        message.getClass().getSimpleName(),
+        (System.nanoTime() - start) / 1000);
   }
 
   /**
-   * Handles {@code message}; an exception, from any input, is logged at ERROR with the message
-   * and its sender and costs nothing else: the actor is not restarted and keeps its state (Pekko's
+   * Handles {@code message}; an exception, from any input, is logged at ERROR with the message and
+   * its sender and costs nothing else: the actor is not restarted and keeps its state (Pekko's
    * default supervision would restart it and lose everything). An asker gets a {@link
    * Status.Failure} with the error. Subclasses contain errors that belong to one job themselves.
    */
@@ -144,21 +155,32 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
       handleMessage(message);
     } catch (RuntimeException | StackOverflowError e) {
       ActorRef sender = getSender();
-      log.error("{} failed to handle {} from {}; it keeps its state and goes on.",
-          getSelf().path().name(), message.getClass().getName(), sender, e);
+      log.error(
+          "{} failed to handle {} from {}; it keeps its state and goes on.",
+          getSelf().path().name(),
+          message.getClass().getName(),
+          sender,
+          e);
       if (isAsker(sender)) {
-        sender.tell(new Status.Failure(new IllegalStateException(
-            getSelf().path().name() + " failed to handle " + message.getClass().getSimpleName() + ": " + e)), getSelf());
+        sender.tell(
+            new Status.Failure(
+                new IllegalStateException(
+                    getSelf().path().name()
+                        + " failed to handle "
+                        + message.getClass().getSimpleName()
+                        + ": "
+                        + e)),
+            getSelf());
       }
     }
   }
 
   /**
-   * Logs and drops a message this actor does not understand: a protocol message meant for
-   * another receiver (misdirected) or anything else. One WARN line names its class and sender,
-   * not its content (which may be large). An asker (a temporary actor) gets a {@link
-   * Status.Failure} so that it fails at once instead of timing out; nobody else gets an answer,
-   * so two actors can never bounce failures at each other.
+   * Logs and drops a message this actor does not understand: a protocol message meant for another
+   * receiver (misdirected) or anything else. One WARN line names its class and sender, not its
+   * content (which may be large). An asker (a temporary actor) gets a {@link Status.Failure} so
+   * that it fails at once instead of timing out; nobody else gets an answer, so two actors can
+   * never bounce failures at each other.
    */
   protected void handleUnknownMessage(Object message) {
     ActorRef sender = getSender();
@@ -166,14 +188,20 @@ public abstract class ShoalActor extends AbstractActorWithTimers {
       log.warn("Dropped a failure nobody waited for, from {}.", sender, failure.cause());
       return;
     }
-    senders().dropped(message, sender, message instanceof ShoalMessage
-        ? "misdirected: not a message " + getSelf().path().name() + " receives"
-        : "this actor does not understand it");
+    senders()
+        .dropped(
+            message,
+            sender,
+            message instanceof ShoalMessage
+                ? "misdirected: not a message " + getSelf().path().name() + " receives"
+                : "this actor does not understand it");
     if (isAsker(sender)) {
       sender.tell(
           new Status.Failure(
               new IllegalArgumentException(
-                  getSelf().path().name() + " does not understand " + message.getClass().getName())),
+                  getSelf().path().name()
+                      + " does not understand "
+                      + message.getClass().getName())),
           getSelf());
     }
   }

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates the actor systems of Shoal's components and reads shared settings. Every component's
- * actor system is named {@value #SYSTEM_NAME}; the JobManager actor is {@code
- * /user/jobmanager}, so a JobManager on {@code host:port} is at {@link #jobManagerAddress}.
+ * actor system is named {@value #SYSTEM_NAME}; the JobManager actor is {@code /user/jobmanager}, so
+ * a JobManager on {@code host:port} is at {@link #jobManagerAddress}.
  */
 public final class ShoalActorSystems {
 
@@ -37,8 +37,8 @@ public final class ShoalActorSystems {
   }
 
   /**
-   * Settings that make an actor system reachable over Artery on {@code host:port}. The transport
-   * is not among them: it is TCP, or TLS over TCP when {@code shoal.security.ssl.internal.enabled}
+   * Settings that make an actor system reachable over Artery on {@code host:port}. The transport is
+   * not among them: it is TCP, or TLS over TCP when {@code shoal.security.ssl.internal.enabled}
    * (see {@link #transportSettings}).
    */
   public static Config remoting(String host, int port) {
@@ -57,7 +57,8 @@ public final class ShoalActorSystems {
   private static final Config SHOAL_PEKKO = ConfigFactory.parseResources("shoal-pekko.conf");
 
   /** Pekko's key: how long its remote death watch tolerates silence before it declares death. */
-  static final String WATCH_PAUSE = "pekko.remote.watch-failure-detector.acceptable-heartbeat-pause";
+  static final String WATCH_PAUSE =
+      "pekko.remote.watch-failure-detector.acceptable-heartbeat-pause";
 
   /** Pekko's key: how often its remote death watch heartbeats a watched node. */
   static final String WATCH_HEARTBEAT = "pekko.remote.watch-failure-detector.heartbeat-interval";
@@ -82,9 +83,14 @@ public final class ShoalActorSystems {
    */
   public static ActorSystem start(String name, Config overrides, Config config) {
     Config merged =
-        overrides.withFallback(SHOAL_PEKKO).withFallback(config).withFallback(ConfigFactory.load()).resolve();
+        overrides
+            .withFallback(SHOAL_PEKKO)
+            .withFallback(config)
+            .withFallback(ConfigFactory.load())
+            .resolve();
     ActorSystem system =
-        ActorSystem.create(name, overrides.withFallback(derivedPekkoSettings(merged)).withFallback(merged));
+        ActorSystem.create(
+            name, overrides.withFallback(derivedPekkoSettings(merged)).withFallback(merged));
     boundTermination(system);
     return system;
   }
@@ -94,23 +100,27 @@ public final class ShoalActorSystems {
   // ------------------------------------------------------------------------------------------
 
   /** Pekko's key: how long its last shutdown phase waits for the actor system to terminate. */
-  static final String TERMINATE_PHASE_TIMEOUT = "pekko.coordinated-shutdown.phases.actor-system-terminate.timeout";
+  static final String TERMINATE_PHASE_TIMEOUT =
+      "pekko.coordinated-shutdown.phases.actor-system-terminate.timeout";
 
   /** What {@link #whenTerminated} allows beyond {@value #TERMINATE_PHASE_TIMEOUT}. */
   private static final Duration TERMINATION_MARGIN = Duration.ofSeconds(2);
 
   private static final Logger LOG = LoggerFactory.getLogger(ShoalActorSystems.class);
 
-  /** Actor systems started here whose termination has not completed, see {@link #whenTerminated}. */
-  private static final Map<ActorSystem, CompletableFuture<Void>> TERMINATIONS = new ConcurrentHashMap<>();
+  /**
+   * Actor systems started here whose termination has not completed, see {@link #whenTerminated}.
+   */
+  private static final Map<ActorSystem, CompletableFuture<Void>> TERMINATIONS =
+      new ConcurrentHashMap<>();
 
   /**
    * Completes when {@code system} has terminated, or, if it has not by then (logged), 2 s after
    * Pekko's own last shutdown phase gave up waiting for it ({@value #TERMINATE_PHASE_TIMEOUT}, 10 s
-   * by default). Pekko's TLS stage can keep an
-   * actor system from ever terminating after a TLS connection failed (seen with Artery {@code
-   * tls-tcp}, open upstream as akka/akka-core#29162): waiting for {@code getWhenTerminated()}
-   * would then hang a process on exit, or a MiniCluster on close.
+   * by default). Pekko's TLS stage can keep an actor system from ever terminating after a TLS
+   * connection failed (seen with Artery {@code tls-tcp}, open upstream as akka/akka-core#29162):
+   * waiting for {@code getWhenTerminated()} would then hang a process on exit, or a MiniCluster on
+   * close.
    */
   public static CompletionStage<Void> whenTerminated(ActorSystem system) {
     CompletableFuture<Void> bounded = TERMINATIONS.get(system);
@@ -124,7 +134,8 @@ public final class ShoalActorSystems {
   }
 
   private static void boundTermination(ActorSystem system) {
-    Duration grace = system.settings().config().getDuration(TERMINATE_PHASE_TIMEOUT).plus(TERMINATION_MARGIN);
+    Duration grace =
+        system.settings().config().getDuration(TERMINATE_PHASE_TIMEOUT).plus(TERMINATION_MARGIN);
     CompletableFuture<Void> bounded = new CompletableFuture<>();
     TERMINATIONS.put(system, bounded);
     bounded.whenComplete((done, failure) -> TERMINATIONS.remove(system));
@@ -139,7 +150,8 @@ public final class ShoalActorSystems {
                       () -> {
                         if (bounded.complete(null)) {
                           LOG.warn(
-                              "Actor system {} did not terminate within {} ms of its shutdown; going on without it.",
+                              "Actor system {} did not terminate within {} ms of its shutdown;"
+                                  + " going on without it.",
                               system.name(),
                               grace.toMillis());
                         }
@@ -173,7 +185,9 @@ public final class ShoalActorSystems {
    */
   public static Config derivedPekkoSettings(Config merged) {
     Map<String, Object> derived = new HashMap<>();
-    derived.put("pekko.remote.artery.advanced.maximum-frame-size", merged.getBytes("shoal.remote.maximum-frame-size"));
+    derived.put(
+        "pekko.remote.artery.advanced.maximum-frame-size",
+        merged.getBytes("shoal.remote.maximum-frame-size"));
     Duration pause = watchPause(merged);
     derived.put(WATCH_PAUSE, pause.toMillis() + "ms");
     for (String key : ARTERY_SILENCE_TIMEOUTS) {
@@ -188,10 +202,9 @@ public final class ShoalActorSystems {
    * With TLS off ({@code shoal.security.ssl.internal.enabled = false}) nothing: the transport is
    * Pekko's default, TCP, or what the configuration sets ({@code pekko.remote.artery.transport =
    * tls-tcp} with Pekko's own {@code pekko.remote.artery.ssl} settings is honoured, but covers
-   * Artery only, not the TaskManagers' data connections). With TLS on, {@code tls-tcp} with
-   * mutual authentication and the configured stores ({@link TlsSettings#pekkoSettings}); a
-   * configuration that sets one of those Pekko keys to something else is refused rather than
-   * silently overridden.
+   * Artery only, not the TaskManagers' data connections). With TLS on, {@code tls-tcp} with mutual
+   * authentication and the configured stores ({@link TlsSettings#pekkoSettings}); a configuration
+   * that sets one of those Pekko keys to something else is refused rather than silently overridden.
    *
    * @throws IllegalArgumentException when a store cannot be read, or a Pekko key contradicts
    */
@@ -206,11 +219,18 @@ public final class ShoalActorSystems {
         (key, value) -> {
           if (merged.hasPath(key)
               && !sameValue(merged, key, value)
-              && !(pekkoDefaults.hasPath(key) && sameValue(pekkoDefaults, key, merged.getAnyRef(key)))) {
+              && !(pekkoDefaults.hasPath(key)
+                  && sameValue(pekkoDefaults, key, merged.getAnyRef(key)))) {
             throw new IllegalArgumentException(
-                "Invalid configuration " + key + ": " + TlsSettings.ENABLED + " = true sets it to "
+                "Invalid configuration "
+                    + key
+                    + ": "
+                    + TlsSettings.ENABLED
+                    + " = true sets it to "
                     + (key.endsWith("password") ? "the Shoal setting's value" : "'" + value + "'")
-                    + " (from " + TlsSettings.PREFIX + "*), but the configuration sets it otherwise;"
+                    + " (from "
+                    + TlsSettings.PREFIX
+                    + "*), but the configuration sets it otherwise;"
                     + " remove that setting or turn TLS off.");
           }
         });
@@ -219,7 +239,9 @@ public final class ShoalActorSystems {
 
   private static boolean sameValue(Config config, String key, Object value) {
     try {
-      return value instanceof Boolean b ? config.getBoolean(key) == b : config.getString(key).equals(String.valueOf(value));
+      return value instanceof Boolean b
+          ? config.getBoolean(key) == b
+          : config.getString(key).equals(String.valueOf(value));
     } catch (ConfigException e) {
       return false;
     }
@@ -229,7 +251,10 @@ public final class ShoalActorSystems {
   public static Duration watchPause(Config merged) {
     Duration timeout = positiveDuration(merged, "shoal.heartbeat.timeout");
     Duration interval = positiveDuration(merged, "shoal.heartbeat.interval");
-    Duration watchHeartbeat = merged.hasPath(WATCH_HEARTBEAT) ? merged.getDuration(WATCH_HEARTBEAT) : Duration.ofSeconds(1);
+    Duration watchHeartbeat =
+        merged.hasPath(WATCH_HEARTBEAT)
+            ? merged.getDuration(WATCH_HEARTBEAT)
+            : Duration.ofSeconds(1);
     return timeout.plus(interval).plus(watchHeartbeat);
   }
 
@@ -239,7 +264,8 @@ public final class ShoalActorSystems {
     try {
       value = config.getDuration(path);
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("Invalid configuration " + path + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid configuration " + path + ": " + e.getMessage(), e);
     }
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(
@@ -254,11 +280,19 @@ public final class ShoalActorSystems {
     try {
       value = config.getInt(path);
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("Invalid configuration " + path + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid configuration " + path + ": " + e.getMessage(), e);
     }
     if (value < min || value > max) {
       throw new IllegalArgumentException(
-          "Invalid configuration " + path + ": must be within " + min + ".." + max + ", was " + value);
+          "Invalid configuration "
+              + path
+              + ": must be within "
+              + min
+              + ".."
+              + max
+              + ", was "
+              + value);
     }
     return value;
   }
@@ -268,7 +302,8 @@ public final class ShoalActorSystems {
     try {
       return config.getString(path);
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("Invalid configuration " + path + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid configuration " + path + ": " + e.getMessage(), e);
     }
   }
 }

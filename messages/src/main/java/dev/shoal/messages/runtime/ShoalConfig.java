@@ -57,8 +57,8 @@ public final class ShoalConfig {
   /**
    * The layered, resolved configuration of a process; warns about unknown {@code shoal.} keys.
    *
-   * @param commandLine the program's own {@code -D key=value} flags (empty when it has none),
-   *     e.g. {@code ConfigFactory.parseMap(flags, "command line")}
+   * @param commandLine the program's own {@code -D key=value} flags (empty when it has none), e.g.
+   *     {@code ConfigFactory.parseMap(flags, "command line")}
    * @param configFile the {@code --config} file, or null
    * @param defaults the caller's defaults, below {@code application.conf}
    * @throws IllegalArgumentException naming the file when it is missing or malformed
@@ -134,7 +134,9 @@ public final class ShoalConfig {
     List<String> warnings = new ArrayList<>();
     for (var entry : config.withOnlyPath(ROOT).entrySet()) {
       String key = entry.getKey();
-      if (known.contains(key) || key.equals(LOGGING) || key.startsWith(LOGGING + ".")
+      if (known.contains(key)
+          || key.equals(LOGGING)
+          || key.startsWith(LOGGING + ".")
           || underPekkoSettings(key, shoalReference)) {
         continue;
       }
@@ -145,8 +147,13 @@ public final class ShoalConfig {
         continue;
       }
       warnings.add(
-          "Unknown configuration key " + key + " (from " + entry.getValue().origin().description()
-              + ") is ignored; did you mean " + nearest(key, known) + "?");
+          "Unknown configuration key "
+              + key
+              + " (from "
+              + entry.getValue().origin().description()
+              + ") is ignored; did you mean "
+              + nearest(key, known)
+              + "?");
     }
     return warnings;
   }

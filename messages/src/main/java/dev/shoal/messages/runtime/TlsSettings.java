@@ -29,10 +29,15 @@ import java.util.Optional;
  * @param trustStorePassword the trust store's password ({@code truststore-password})
  */
 public record TlsSettings(
-    Path keyStore, String keyStorePassword, String keyPassword, Path trustStore, String trustStorePassword) {
+    Path keyStore,
+    String keyStorePassword,
+    String keyPassword,
+    Path trustStore,
+    String trustStorePassword) {
 
   /** The prefix of the settings. */
   public static final String PREFIX = "shoal.security.ssl.internal.";
+
   public static final String ENABLED = PREFIX + "enabled";
   public static final String KEYSTORE = PREFIX + "keystore";
   public static final String KEYSTORE_PASSWORD = PREFIX + "keystore-password";
@@ -56,7 +61,8 @@ public record TlsSettings(
     try {
       return config.hasPath(ENABLED) && config.getBoolean(ENABLED);
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("Invalid configuration " + ENABLED + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid configuration " + ENABLED + ": " + e.getMessage(), e);
     }
   }
 
@@ -95,10 +101,15 @@ public record TlsSettings(
         }
       }
       if (!anyKey) {
-        throw invalid(KEYSTORE, "the key store " + keyStore + " holds no private key (create one with bin/shoal-certs)");
+        throw invalid(
+            KEYSTORE,
+            "the key store "
+                + keyStore
+                + " holds no private key (create one with bin/shoal-certs)");
       }
     } catch (UnrecoverableKeyException e) {
-      throw invalid(KEY_PASSWORD, "it does not open the private key in " + keyStore + " (wrong password)");
+      throw invalid(
+          KEY_PASSWORD, "it does not open the private key in " + keyStore + " (wrong password)");
     } catch (GeneralSecurityException e) {
       throw invalid(KEYSTORE, "could not read the key in " + keyStore + ": " + e.getMessage());
     }
@@ -123,7 +134,9 @@ public record TlsSettings(
   public Map<String, Object> pekkoSettings() {
     Map<String, Object> pekko = new LinkedHashMap<>();
     pekko.put("pekko.remote.artery.transport", "tls-tcp");
-    pekko.put(PEKKO_SSL + "ssl-engine-provider", "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider");
+    pekko.put(
+        PEKKO_SSL + "ssl-engine-provider",
+        "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider");
     pekko.put(PEKKO_ENGINE + "key-store", keyStore.toAbsolutePath().toString());
     pekko.put(PEKKO_ENGINE + "key-store-password", keyStorePassword);
     pekko.put(PEKKO_ENGINE + "key-password", keyPassword);
@@ -171,7 +184,13 @@ public record TlsSettings(
       if (e.getCause() instanceof UnrecoverableKeyException) {
         throw invalid(passwordKey, "it does not open " + file + " (wrong password)");
       }
-      throw invalid(fileKey, file + " is not a PKCS12 or JKS store, or " + passwordKey + " is wrong: " + e.getMessage());
+      throw invalid(
+          fileKey,
+          file
+              + " is not a PKCS12 or JKS store, or "
+              + passwordKey
+              + " is wrong: "
+              + e.getMessage());
     } catch (GeneralSecurityException e) {
       throw invalid(fileKey, "could not read " + file + ": " + e.getMessage());
     }

@@ -15,8 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Which consumer reads which subpartition of which producer: for every shape, the channels of
- * all consumers together read every subpartition every producer writes exactly once.
+ * Which consumer reads which subpartition of which producer: for every shape, the channels of all
+ * consumers together read every subpartition every producer writes exactly once.
  */
 @Timeout(10)
 final class EdgeWiringTest {
@@ -27,22 +27,28 @@ final class EdgeWiringTest {
 
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({"1, 1", "2, 2", "3, 5", "5, 3", "1, 4", "4, 1"})
-  void shouldReadSubpartitionOfTheConsumerIndexFromEveryProducerWhenAllToAll(int producers, int consumers) {
+  void shouldReadSubpartitionOfTheConsumerIndexFromEveryProducerWhenAllToAll(
+      int producers, int consumers) {
     // when
-    List<List<Channel>> channels = channelsOfAllConsumers(DistributionPattern.ALL_TO_ALL, producers, consumers);
+    List<List<Channel>> channels =
+        channelsOfAllConsumers(DistributionPattern.ALL_TO_ALL, producers, consumers);
 
     // then
     for (int consumer = 0; consumer < consumers; consumer++) {
       int subpartition = consumer;
       assertThat(channels.get(consumer))
           .as("channels of consumer %d", consumer)
-          .containsExactlyElementsOf(IntStream.range(0, producers).mapToObj(p -> new Channel(p, subpartition)).toList());
+          .containsExactlyElementsOf(
+              IntStream.range(0, producers).mapToObj(p -> new Channel(p, subpartition)).toList());
     }
     for (int producer = 0; producer < producers; producer++) {
-      assertThat(EdgeWiring.numberOfSubpartitions(DistributionPattern.ALL_TO_ALL, producers, consumers, producer))
+      assertThat(
+              EdgeWiring.numberOfSubpartitions(
+                  DistributionPattern.ALL_TO_ALL, producers, consumers, producer))
           .isEqualTo(consumers);
     }
-    assertEveryProducedSubpartitionIsReadExactlyOnce(DistributionPattern.ALL_TO_ALL, producers, consumers);
+    assertEveryProducedSubpartitionIsReadExactlyOnce(
+        DistributionPattern.ALL_TO_ALL, producers, consumers);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -55,9 +61,14 @@ final class EdgeWiringTest {
     List<List<Channel>> channels = channelsOfAllConsumers(DistributionPattern.POINTWISE, 4, 4);
 
     // then
-    assertThat(channels).containsExactly(
-        List.of(new Channel(0, 0)), List.of(new Channel(1, 0)), List.of(new Channel(2, 0)), List.of(new Channel(3, 0)));
-    assertThat(subpartitionsOfAllProducers(DistributionPattern.POINTWISE, 4, 4)).containsExactly(1, 1, 1, 1);
+    assertThat(channels)
+        .containsExactly(
+            List.of(new Channel(0, 0)),
+            List.of(new Channel(1, 0)),
+            List.of(new Channel(2, 0)),
+            List.of(new Channel(3, 0)));
+    assertThat(subpartitionsOfAllProducers(DistributionPattern.POINTWISE, 4, 4))
+        .containsExactly(1, 1, 1, 1);
     assertEveryProducedSubpartitionIsReadExactlyOnce(DistributionPattern.POINTWISE, 4, 4);
   }
 
@@ -67,11 +78,12 @@ final class EdgeWiringTest {
     List<List<Channel>> channels = channelsOfAllConsumers(DistributionPattern.POINTWISE, 6, 4);
 
     // then
-    assertThat(channels).containsExactly(
-        List.of(new Channel(0, 0), new Channel(1, 0)),
-        List.of(new Channel(2, 0)),
-        List.of(new Channel(3, 0), new Channel(4, 0)),
-        List.of(new Channel(5, 0)));
+    assertThat(channels)
+        .containsExactly(
+            List.of(new Channel(0, 0), new Channel(1, 0)),
+            List.of(new Channel(2, 0)),
+            List.of(new Channel(3, 0), new Channel(4, 0)),
+            List.of(new Channel(5, 0)));
     assertThat(subpartitionsOfAllProducers(DistributionPattern.POINTWISE, 6, 4)).containsOnly(1);
     assertEveryProducedSubpartitionIsReadExactlyOnce(DistributionPattern.POINTWISE, 6, 4);
   }
@@ -82,10 +94,11 @@ final class EdgeWiringTest {
     List<List<Channel>> channels = channelsOfAllConsumers(DistributionPattern.POINTWISE, 7, 3);
 
     // then
-    assertThat(channels).containsExactly(
-        List.of(new Channel(0, 0), new Channel(1, 0), new Channel(2, 0)),
-        List.of(new Channel(3, 0), new Channel(4, 0)),
-        List.of(new Channel(5, 0), new Channel(6, 0)));
+    assertThat(channels)
+        .containsExactly(
+            List.of(new Channel(0, 0), new Channel(1, 0), new Channel(2, 0)),
+            List.of(new Channel(3, 0), new Channel(4, 0)),
+            List.of(new Channel(5, 0), new Channel(6, 0)));
     assertThat(subpartitionsOfAllProducers(DistributionPattern.POINTWISE, 7, 3)).containsOnly(1);
     assertEveryProducedSubpartitionIsReadExactlyOnce(DistributionPattern.POINTWISE, 7, 3);
   }
@@ -96,15 +109,17 @@ final class EdgeWiringTest {
     List<List<Channel>> channels = channelsOfAllConsumers(DistributionPattern.POINTWISE, 3, 7);
 
     // then
-    assertThat(channels).containsExactly(
-        List.of(new Channel(0, 0)),
-        List.of(new Channel(0, 1)),
-        List.of(new Channel(0, 2)),
-        List.of(new Channel(1, 0)),
-        List.of(new Channel(1, 1)),
-        List.of(new Channel(2, 0)),
-        List.of(new Channel(2, 1)));
-    assertThat(subpartitionsOfAllProducers(DistributionPattern.POINTWISE, 3, 7)).containsExactly(3, 2, 2);
+    assertThat(channels)
+        .containsExactly(
+            List.of(new Channel(0, 0)),
+            List.of(new Channel(0, 1)),
+            List.of(new Channel(0, 2)),
+            List.of(new Channel(1, 0)),
+            List.of(new Channel(1, 1)),
+            List.of(new Channel(2, 0)),
+            List.of(new Channel(2, 1)));
+    assertThat(subpartitionsOfAllProducers(DistributionPattern.POINTWISE, 3, 7))
+        .containsExactly(3, 2, 2);
     assertEveryProducedSubpartitionIsReadExactlyOnce(DistributionPattern.POINTWISE, 3, 7);
   }
 
@@ -114,13 +129,15 @@ final class EdgeWiringTest {
     List<List<Channel>> channels = channelsOfAllConsumers(DistributionPattern.POINTWISE, 2, 5);
 
     // then
-    assertThat(channels).containsExactly(
-        List.of(new Channel(0, 0)),
-        List.of(new Channel(0, 1)),
-        List.of(new Channel(0, 2)),
-        List.of(new Channel(1, 0)),
-        List.of(new Channel(1, 1)));
-    assertThat(subpartitionsOfAllProducers(DistributionPattern.POINTWISE, 2, 5)).containsExactly(3, 2);
+    assertThat(channels)
+        .containsExactly(
+            List.of(new Channel(0, 0)),
+            List.of(new Channel(0, 1)),
+            List.of(new Channel(0, 2)),
+            List.of(new Channel(1, 0)),
+            List.of(new Channel(1, 1)));
+    assertThat(subpartitionsOfAllProducers(DistributionPattern.POINTWISE, 2, 5))
+        .containsExactly(3, 2);
     assertEveryProducedSubpartitionIsReadExactlyOnce(DistributionPattern.POINTWISE, 2, 5);
   }
 
@@ -156,17 +173,21 @@ final class EdgeWiringTest {
 
   @Test
   void shouldWireLargeShapesWithoutOverflow() {
-    assertEveryProducedSubpartitionIsReadExactlyOnce(DistributionPattern.POINTWISE, 100_000, 30_001);
-    assertEveryProducedSubpartitionIsReadExactlyOnce(DistributionPattern.POINTWISE, 30_001, 100_000);
+    assertEveryProducedSubpartitionIsReadExactlyOnce(
+        DistributionPattern.POINTWISE, 100_000, 30_001);
+    assertEveryProducedSubpartitionIsReadExactlyOnce(
+        DistributionPattern.POINTWISE, 30_001, 100_000);
   }
 
   @Test
   void shouldRejectIndexesOutOfRange() {
     assertThatThrownBy(() -> EdgeWiring.channelsOf(DistributionPattern.POINTWISE, 3, 2, 2))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> EdgeWiring.numberOfSubpartitions(DistributionPattern.ALL_TO_ALL, 3, 2, 3))
+    assertThatThrownBy(
+            () -> EdgeWiring.numberOfSubpartitions(DistributionPattern.ALL_TO_ALL, 3, 2, 3))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> EdgeWiring.numberOfSubpartitions(DistributionPattern.POINTWISE, 0, 2, 0))
+    assertThatThrownBy(
+            () -> EdgeWiring.numberOfSubpartitions(DistributionPattern.POINTWISE, 0, 2, 0))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -175,10 +196,11 @@ final class EdgeWiringTest {
   // ------------------------------------------------------------------------------------------
 
   /**
-   * The channels of all consumers together name every (producer, subpartition) that exists
-   * (as many subpartitions as {@code numberOfSubpartitions} says), each exactly once.
+   * The channels of all consumers together name every (producer, subpartition) that exists (as many
+   * subpartitions as {@code numberOfSubpartitions} says), each exactly once.
    */
-  private static void assertEveryProducedSubpartitionIsReadExactlyOnce(DistributionPattern pattern, int producers, int consumers) {
+  private static void assertEveryProducedSubpartitionIsReadExactlyOnce(
+      DistributionPattern pattern, int producers, int consumers) {
     List<Channel> read = new ArrayList<>();
     channelsOfAllConsumers(pattern, producers, consumers).forEach(read::addAll);
     List<Channel> produced = new ArrayList<>();
@@ -196,11 +218,15 @@ final class EdgeWiringTest {
     assertThat(distinct).as("channels of %s", shape).isEqualTo(new HashSet<>(produced));
   }
 
-  private static List<List<Channel>> channelsOfAllConsumers(DistributionPattern pattern, int producers, int consumers) {
-    return IntStream.range(0, consumers).mapToObj(c -> EdgeWiring.channelsOf(pattern, producers, consumers, c)).toList();
+  private static List<List<Channel>> channelsOfAllConsumers(
+      DistributionPattern pattern, int producers, int consumers) {
+    return IntStream.range(0, consumers)
+        .mapToObj(c -> EdgeWiring.channelsOf(pattern, producers, consumers, c))
+        .toList();
   }
 
-  private static List<Integer> subpartitionsOfAllProducers(DistributionPattern pattern, int producers, int consumers) {
+  private static List<Integer> subpartitionsOfAllProducers(
+      DistributionPattern pattern, int producers, int consumers) {
     return IntStream.range(0, producers)
         .mapToObj(p -> EdgeWiring.numberOfSubpartitions(pattern, producers, consumers, p))
         .toList();

@@ -10,7 +10,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Validation of job graphs, the restart strategy their settings describe, and accumulator merging. */
+/**
+ * Validation of job graphs, the restart strategy their settings describe, and accumulator merging.
+ */
 @Timeout(10)
 final class JobGraphTest {
 
@@ -42,7 +44,12 @@ final class JobGraphTest {
     assertThatThrownBy(
             () ->
                 new JobGraph(
-                    JobID.generate(), "twins", List.of(first, second), List.of(), new RestartStrategy.NoRestart(), Map.of()))
+                    JobID.generate(),
+                    "twins",
+                    List.of(first, second),
+                    List.of(),
+                    new RestartStrategy.NoRestart(),
+                    Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Job 'twins' has two vertices with id " + id);
   }
@@ -128,7 +135,9 @@ final class JobGraphTest {
     JobGraph graph = builder.build();
 
     // then
-    assertThat(graph.vertices()).extracting(JobVertex::name).containsExactly("source", "left", "right", "sink");
+    assertThat(graph.vertices())
+        .extracting(JobVertex::name)
+        .containsExactly("source", "left", "right", "sink");
     assertThat(graph.edges()).hasSize(4);
   }
 
@@ -168,7 +177,9 @@ final class JobGraphTest {
     JobVertexID source = builder.addVertex("source", INVOKABLE, 3, Map.of());
     JobVertexID map = builder.addVertex("map", INVOKABLE, 5, Map.of("k", "v"));
     JobVertexID sink = builder.addVertex("sink", INVOKABLE, 2, Map.of());
-    builder.connect(source, map, DistributionPattern.ALL_TO_ALL).connect(map, sink, DistributionPattern.ALL_TO_ALL);
+    builder
+        .connect(source, map, DistributionPattern.ALL_TO_ALL)
+        .connect(map, sink, DistributionPattern.ALL_TO_ALL);
 
     // when
     JobGraph graph = builder.build();
@@ -189,7 +200,8 @@ final class JobGraphTest {
     JobID jobId = JobID.generate();
 
     // when
-    JobGraph.Builder builder = JobGraph.builder("named").jobId(jobId).setting("a", "1").settings(Map.of("b", "2"));
+    JobGraph.Builder builder =
+        JobGraph.builder("named").jobId(jobId).setting("a", "1").settings(Map.of("b", "2"));
     builder.addVertex("v", INVOKABLE, 1, Map.of());
     JobGraph graph = builder.build();
 
@@ -225,13 +237,15 @@ final class JobGraphTest {
     JobGraph graph = singleVertex(builder);
 
     // then
-    assertThat(graph.restartStrategy()).isEqualTo(new RestartStrategy.FixedDelay(3, Duration.ofMillis(500)));
+    assertThat(graph.restartStrategy())
+        .isEqualTo(new RestartStrategy.FixedDelay(3, Duration.ofMillis(500)));
   }
 
   @Test
   void shouldUseFlinkDefaultsWhenFixedDelayHasNoFurtherKeys() {
     // given / when
-    RestartStrategy strategy = RestartStrategy.fromSettings(Map.of("restart-strategy", " fixeddelay "));
+    RestartStrategy strategy =
+        RestartStrategy.fromSettings(Map.of("restart-strategy", " fixeddelay "));
 
     // then
     assertThat(strategy).isEqualTo(new RestartStrategy.FixedDelay(1, Duration.ofSeconds(1)));
@@ -254,16 +268,20 @@ final class JobGraphTest {
 
     // then
     assertThat(graph.restartStrategy())
-        .isEqualTo(new RestartStrategy.FailureRate(4, Duration.ofMinutes(2), Duration.ofSeconds(2)));
+        .isEqualTo(
+            new RestartStrategy.FailureRate(4, Duration.ofMinutes(2), Duration.ofSeconds(2)));
   }
 
   @Test
   void shouldUseFlinkDefaultsWhenFailureRateHasNoFurtherKeys() {
     // given / when
-    RestartStrategy strategy = RestartStrategy.fromSettings(Map.of("restart-strategy", "failurerate"));
+    RestartStrategy strategy =
+        RestartStrategy.fromSettings(Map.of("restart-strategy", "failurerate"));
 
     // then
-    assertThat(strategy).isEqualTo(new RestartStrategy.FailureRate(1, Duration.ofSeconds(60), Duration.ofSeconds(1)));
+    assertThat(strategy)
+        .isEqualTo(
+            new RestartStrategy.FailureRate(1, Duration.ofSeconds(60), Duration.ofSeconds(1)));
   }
 
   @Test
@@ -337,7 +355,8 @@ final class JobGraphTest {
     assertThatThrownBy(() -> new RestartStrategy.FixedDelay(-1, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("fixed-delay");
-    assertThatThrownBy(() -> new RestartStrategy.FailureRate(0, Duration.ofSeconds(1), Duration.ZERO))
+    assertThatThrownBy(
+            () -> new RestartStrategy.FailureRate(0, Duration.ofSeconds(1), Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("failure-rate");
     assertThatThrownBy(() -> new RestartStrategy.FailureRate(1, Duration.ZERO, Duration.ZERO))
@@ -402,7 +421,8 @@ final class JobGraphTest {
     // when / then
     assertThatThrownBy(() -> counter.merge(sum))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot merge accumulator values of different kinds: LongCounter and DoubleSum");
+        .hasMessage(
+            "Cannot merge accumulator values of different kinds: LongCounter and DoubleSum");
     assertThatThrownBy(() -> sum.merge(list))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("DoubleSum and StringList");
@@ -428,7 +448,10 @@ final class JobGraphTest {
     JobVertexID a = builder.addVertex("a", "com.example.A", 1, java.util.Map.of());
     JobVertexID b = builder.addVertex("b", "com.example.B", 1, java.util.Map.of());
     JobVertexID sink = builder.addVertex("sink", "com.example.Sink", 1, java.util.Map.of());
-    builder.connect(a, b, DistributionPattern.POINTWISE).connect(b, a, DistributionPattern.POINTWISE).connect(b, sink, DistributionPattern.POINTWISE);
+    builder
+        .connect(a, b, DistributionPattern.POINTWISE)
+        .connect(b, a, DistributionPattern.POINTWISE)
+        .connect(b, sink, DistributionPattern.POINTWISE);
 
     // when / then
     org.assertj.core.api.Assertions.assertThatThrownBy(builder::build)

@@ -13,7 +13,8 @@ final class TaskDeploymentDescriptorBuilderTest {
   @Test
   void shouldFillEveryComponentNotGivenWithItsDefault() {
     // when
-    TaskDeploymentDescriptor descriptor = TaskDeploymentDescriptor.builder("com.example.Jobs$Tokenizer").build();
+    TaskDeploymentDescriptor descriptor =
+        TaskDeploymentDescriptor.builder("com.example.Jobs$Tokenizer").build();
 
     // then
     assertThat(descriptor.invokableClassName()).isEqualTo("com.example.Jobs$Tokenizer");
@@ -27,7 +28,8 @@ final class TaskDeploymentDescriptorBuilderTest {
     assertThat(descriptor.producedPartitions()).isEmpty();
     assertThat(descriptor.inputGates()).isEmpty();
     assertThat(descriptor.restore()).isNull();
-    assertThat(TaskDeploymentDescriptor.builder("A").build().attemptId()).isNotEqualTo(descriptor.attemptId());
+    assertThat(TaskDeploymentDescriptor.builder("A").build().attemptId())
+        .isNotEqualTo(descriptor.attemptId());
   }
 
   @Test
@@ -37,8 +39,14 @@ final class TaskDeploymentDescriptorBuilderTest {
 
     // when
     TaskDeploymentDescriptor descriptor =
-        TaskDeploymentDescriptor.builder("A").jobId(jobId).subtask(2, 4).attemptNumber(1).targetSlot(3)
-            .configuration(Map.of("k", "v")).jars(List.of()).build();
+        TaskDeploymentDescriptor.builder("A")
+            .jobId(jobId)
+            .subtask(2, 4)
+            .attemptNumber(1)
+            .targetSlot(3)
+            .configuration(Map.of("k", "v"))
+            .jars(List.of())
+            .build();
 
     // then
     assertThat(descriptor.jobId()).isEqualTo(jobId);

@@ -32,8 +32,12 @@ final class AccumulatorTransferTest {
 
   @BeforeAll
   static void start() {
-    system = ActorSystem.create("AccumulatorTransferTest", ConfigFactory.parseString(
-        "shoal.accumulators.max-size = 1 MiB\nshoal.accumulators.transfer-timeout = 2s").withFallback(ConfigFactory.load()));
+    system =
+        ActorSystem.create(
+            "AccumulatorTransferTest",
+            ConfigFactory.parseString(
+                    "shoal.accumulators.max-size = 1 MiB\nshoal.accumulators.transfer-timeout = 2s")
+                .withFallback(ConfigFactory.load()));
     transfer = AccumulatorTransfer.create(system);
   }
 
@@ -58,10 +62,13 @@ final class AccumulatorTransferTest {
   @Test
   void shouldStreamLargeAccumulatorsWhole() throws Exception {
     // given: 600 KiB of text with multi-byte characters, a counter and a sum
-    Map<String, AccumulatorValue> large = Map.of(
-        "text", new AccumulatorValue.StringList(Collections.nCopies(600, "ä€".repeat(200) + "x".repeat(424))),
-        "count", new AccumulatorValue.LongCounter(Long.MAX_VALUE),
-        "sum", new AccumulatorValue.DoubleSum(0.1));
+    Map<String, AccumulatorValue> large =
+        Map.of(
+            "text",
+                new AccumulatorValue.StringList(
+                    Collections.nCopies(600, "ä€".repeat(200) + "x".repeat(424))),
+            "count", new AccumulatorValue.LongCounter(Long.MAX_VALUE),
+            "sum", new AccumulatorValue.DoubleSum(0.1));
 
     // when
     AccumulatorTransfer.Outgoing out = transfer.prepare(large, "task t");
@@ -75,7 +82,9 @@ final class AccumulatorTransferTest {
   @Test
   void shouldReplaceAccumulatorsAboveTheLimitByTheDroppedNote() {
     // given
-    Map<String, AccumulatorValue> huge = Map.of("text", new AccumulatorValue.StringList(Collections.nCopies(2048, "x".repeat(1024))));
+    Map<String, AccumulatorValue> huge =
+        Map.of(
+            "text", new AccumulatorValue.StringList(Collections.nCopies(2048, "x".repeat(1024))));
 
     // when
     AccumulatorTransfer.Outgoing out = transfer.prepare(huge, "job j");
@@ -84,7 +93,8 @@ final class AccumulatorTransferTest {
     assertThat(out.stream()).isNull();
     assertThat(out.inline()).containsOnlyKeys(AccumulatorValue.DROPPED);
     assertThat(out.inline().get(AccumulatorValue.DROPPED).value().toString())
-        .contains("job j", "more than the 1048576 delivered (shoal.accumulators.max-size)", "'text'");
+        .contains(
+            "job j", "more than the 1048576 delivered (shoal.accumulators.max-size)", "'text'");
   }
 
   @Test
@@ -101,12 +111,14 @@ final class AccumulatorTransferTest {
   @Test
   void shouldFailAStalledTransferAfterTheTimeout() {
     // given a sender that sends a little, then nothing
-    SourceRef<ByteString> stalled = offer(Source.single(ByteString.fromString("x")).concat(Source.never()));
+    SourceRef<ByteString> stalled =
+        offer(Source.single(ByteString.fromString("x")).concat(Source.never()));
 
     // then
     assertThatThrownBy(() -> transfer.fetch(stalled).toCompletableFuture().get())
         .isInstanceOf(ExecutionException.class)
-        .hasMessageContaining("the transfer took longer than shoal.accumulators.transfer-timeout (PT2S)");
+        .hasMessageContaining(
+            "the transfer took longer than shoal.accumulators.transfer-timeout (PT2S)");
   }
 
   @Test
@@ -115,20 +127,29 @@ final class AccumulatorTransferTest {
     SourceRef<ByteString> garbage = offer(Source.single(ByteString.fromString("no cbor here")));
 
     // when
-    Throwable failure = transfer.fetch(garbage).handle((values, e) -> e).toCompletableFuture().join();
+    Throwable failure =
+        transfer.fetch(garbage).handle((values, e) -> e).toCompletableFuture().join();
 
     // then the receiver's note says why
     Map<String, AccumulatorValue> note = AccumulatorTransfer.fetchFailed("task t", failure);
     assertThat(note).containsOnlyKeys(AccumulatorValue.DROPPED);
     assertThat(((AccumulatorValue.StringList) note.get(AccumulatorValue.DROPPED)).values())
-        .singleElement().asString().startsWith("The accumulators of task t could not be transferred").contains("could not be read");
+        .singleElement()
+        .asString()
+        .startsWith("The accumulators of task t could not be transferred")
+        .contains("could not be read");
   }
 
   @Test
   void shouldNameABadSetting() {
-    ActorSystem bad = ActorSystem.create("bad", ConfigFactory.parseString("shoal.accumulators.max-size = 0").withFallback(ConfigFactory.load()));
+    ActorSystem bad =
+        ActorSystem.create(
+            "bad",
+            ConfigFactory.parseString("shoal.accumulators.max-size = 0")
+                .withFallback(ConfigFactory.load()));
     try {
-      assertThatThrownBy(() -> AccumulatorTransfer.create(bad)).hasMessageContaining("shoal.accumulators.max-size");
+      assertThatThrownBy(() -> AccumulatorTransfer.create(bad))
+          .hasMessageContaining("shoal.accumulators.max-size");
     } finally {
       TestKit.shutdownActorSystem(bad);
     }

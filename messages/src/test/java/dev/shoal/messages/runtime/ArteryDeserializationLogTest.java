@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where Pekko reports a remote message it cannot deserialize, which shoal-logback.xml relies on:
- * one ERROR event with the cause, from the logger {@code org.apache.pekko.remote.artery.Deserializer}.
- * Two actor systems over Artery TCP on loopback; the receiver's serializer throws.
+ * one ERROR event with the cause, from the logger {@code
+ * org.apache.pekko.remote.artery.Deserializer}. Two actor systems over Artery TCP on loopback; the
+ * receiver's serializer throws.
  */
 @Timeout(60)
 final class ArteryDeserializationLogTest {
@@ -32,7 +33,9 @@ final class ArteryDeserializationLogTest {
   /** What the sender sends; the receiving serializer refuses it. */
   record Malformed(String text) {}
 
-  /** Writes a Malformed's text; reading always fails, as it would for a corrupt or hostile frame. */
+  /**
+   * Writes a Malformed's text; reading always fails, as it would for a corrupt or hostile frame.
+   */
   public static final class RefusingSerializer extends JSerializer {
     @Override
     public int identifier() {
@@ -74,19 +77,33 @@ final class ArteryDeserializationLogTest {
     ActorSystem sender = ActorSystem.create("sender", config());
     try {
       ActorRef sink = receiver.actorOf(Props.create(Sink.class), "sink");
-      String address = sink.path().toStringWithAddress(((org.apache.pekko.actor.ExtendedActorSystem) receiver).provider().getDefaultAddress());
+      String address =
+          sink.path()
+              .toStringWithAddress(
+                  ((org.apache.pekko.actor.ExtendedActorSystem) receiver)
+                      .provider()
+                      .getDefaultAddress());
 
       // when
       sender.actorSelection(address).tell(new Malformed("hello"), ActorRef.noSender());
 
       // then
-      new TestKit(receiver).awaitAssert(Duration.ofSeconds(20), () -> {
-        List<ILoggingEvent> failures = events.list.stream().filter(e -> e.getFormattedMessage().startsWith("Failed to deserialize message")).toList();
-        assertThat(failures).hasSize(1);
-        assertThat(failures.get(0).getLevel()).isEqualTo(Level.ERROR);
-        assertThat(failures.get(0).getThrowableProxy().getMessage()).isEqualTo("Malformed frame of 5 bytes");
-        return null;
-      });
+      new TestKit(receiver)
+          .awaitAssert(
+              Duration.ofSeconds(20),
+              () -> {
+                List<ILoggingEvent> failures =
+                    events.list.stream()
+                        .filter(
+                            e ->
+                                e.getFormattedMessage().startsWith("Failed to deserialize message"))
+                        .toList();
+                assertThat(failures).hasSize(1);
+                assertThat(failures.get(0).getLevel()).isEqualTo(Level.ERROR);
+                assertThat(failures.get(0).getThrowableProxy().getMessage())
+                    .isEqualTo("Malformed frame of 5 bytes");
+                return null;
+              });
     } finally {
       logger.detachAppender(events);
       TestKit.shutdownActorSystem(sender, Duration.ofSeconds(10), true);
@@ -108,25 +125,44 @@ final class ArteryDeserializationLogTest {
     ActorSystem sender = ActorSystem.create("sender", config());
     try {
       ActorRef sink = receiver.actorOf(Props.create(Sink.class), "sink");
-      String address = sink.path().toStringWithAddress(((org.apache.pekko.actor.ExtendedActorSystem) receiver).provider().getDefaultAddress());
-      String senderAddress = ((org.apache.pekko.actor.ExtendedActorSystem) sender).provider().getDefaultAddress().toString();
+      String address =
+          sink.path()
+              .toStringWithAddress(
+                  ((org.apache.pekko.actor.ExtendedActorSystem) receiver)
+                      .provider()
+                      .getDefaultAddress());
+      String senderAddress =
+          ((org.apache.pekko.actor.ExtendedActorSystem) sender)
+              .provider()
+              .getDefaultAddress()
+              .toString();
 
       // when
       sender.actorSelection(address).tell(new Malformed("hello"), ActorRef.noSender());
 
       // then: one WARN event naming the sender and the reason, no ERROR, no stack trace
-      new TestKit(receiver).awaitAssert(Duration.ofSeconds(20), () -> {
-        List<ILoggingEvent> failures = events.list.stream().filter(e -> e.getFormattedMessage().startsWith("Failed to deserialize message")).toList();
-        assertThat(failures).hasSize(1);
-        ILoggingEvent failure = failures.get(0);
-        assertThat(failure.getLevel()).isEqualTo(Level.WARN);
-        assertThat(failure.getThrowableProxy()).isNull();
-        assertThat(failure.getFormattedMessage())
-            .contains("from [" + senderAddress + "]")
-            .endsWith("Dropped it: java.lang.IllegalArgumentException: Malformed frame of 5 bytes")
-            .doesNotContain("\n");
-        return null;
-      });
+      new TestKit(receiver)
+          .awaitAssert(
+              Duration.ofSeconds(20),
+              () -> {
+                List<ILoggingEvent> failures =
+                    events.list.stream()
+                        .filter(
+                            e ->
+                                e.getFormattedMessage().startsWith("Failed to deserialize message"))
+                        .toList();
+                assertThat(failures).hasSize(1);
+                ILoggingEvent failure = failures.get(0);
+                assertThat(failure.getLevel()).isEqualTo(Level.WARN);
+                assertThat(failure.getThrowableProxy()).isNull();
+                assertThat(failure.getFormattedMessage())
+                    .contains("from [" + senderAddress + "]")
+                    .endsWith(
+                        "Dropped it: java.lang.IllegalArgumentException: Malformed frame of 5"
+                            + " bytes")
+                    .doesNotContain("\n");
+                return null;
+              });
       assertThat(events.list).noneMatch(e -> e.getLevel() == Level.ERROR);
     } finally {
       logger.detachAppender(events);
@@ -138,10 +174,15 @@ final class ArteryDeserializationLogTest {
 
   private static Config config() {
     return ShoalActorSystems.remoting("127.0.0.1", 0)
-        .withFallback(ConfigFactory.parseString(
-            "pekko.actor.serializers.refusing = \"" + RefusingSerializer.class.getName() + "\"\n"
-                + "pekko.actor.serialization-bindings { \"" + Malformed.class.getName() + "\" = refusing }\n"
-                + "pekko.actor.serialize-messages = off\n"))
+        .withFallback(
+            ConfigFactory.parseString(
+                "pekko.actor.serializers.refusing = \""
+                    + RefusingSerializer.class.getName()
+                    + "\"\n"
+                    + "pekko.actor.serialization-bindings { \""
+                    + Malformed.class.getName()
+                    + "\" = refusing }\n"
+                    + "pekko.actor.serialize-messages = off\n"))
         .withFallback(ConfigFactory.load());
   }
 }

@@ -98,16 +98,20 @@ final class AuthorityTest {
     boolean first = authority.dropped(new StopCluster("a"), stranger.getRef(), "not from here");
     boolean repeat = authority.dropped(new StopCluster("b"), stranger.getRef(), "not from here");
     authority.dropped(new StopCluster("c"), stranger.getRef(), "not from here");
-    boolean otherClass = authority.dropped(new FatalError("d", ""), stranger.getRef(), "not from here");
+    boolean otherClass =
+        authority.dropped(new FatalError("d", ""), stranger.getRef(), "not from here");
 
     // then: one warning each for the two classes, naming class, sender and reason
     assertThat(first).isTrue();
     assertThat(repeat).isFalse();
     assertThat(otherClass).isTrue();
     assertThat(logged.list).hasSize(2);
-    assertThat(logged.list).allMatch(e -> e.getLevel() == Level.WARN && e.getThrowableProxy() == null);
+    assertThat(logged.list)
+        .allMatch(e -> e.getLevel() == Level.WARN && e.getThrowableProxy() == null);
     assertThat(logged.list.get(0).getFormattedMessage())
-        .contains("StopCluster").contains(stranger.getRef().path().toString()).contains("not from here");
+        .contains("StopCluster")
+        .contains(stranger.getRef().path().toString())
+        .contains("not from here");
 
     // when the interval has passed
     nanos.addAndGet(Authority.LOG_INTERVAL.toNanos());
@@ -115,7 +119,8 @@ final class AuthorityTest {
 
     // then the next warning says how many were only counted
     assertThat(logged.list).hasSize(3);
-    assertThat(logged.list.get(2).getFormattedMessage()).contains("2 more like it dropped since the last warning");
+    assertThat(logged.list.get(2).getFormattedMessage())
+        .contains("2 more like it dropped since the last warning");
   }
 
   @Test
@@ -124,6 +129,8 @@ final class AuthorityTest {
     authority.dropped(new StopCluster("a"), system.deadLetters(), "no sender");
 
     // then
-    assertThat(logged.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage()).contains("an unknown sender"));
+    assertThat(logged.list)
+        .singleElement()
+        .satisfies(e -> assertThat(e.getFormattedMessage()).contains("an unknown sender"));
   }
 }

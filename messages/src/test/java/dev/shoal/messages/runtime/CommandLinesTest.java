@@ -49,8 +49,16 @@ final class CommandLinesTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine commandLine =
-        CommandLines.configure(new CommandLine(new Probe()), USAGE, INTERNAL, Map.of(0, "done", USAGE, "bad command line"));
-    int code = commandLine.setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
+        CommandLines.configure(
+            new CommandLine(new Probe()),
+            USAGE,
+            INTERNAL,
+            Map.of(0, "done", USAGE, "bad command line"));
+    int code =
+        commandLine
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(args);
     return new Run(code, out.toString(), err.toString());
   }
 
@@ -71,9 +79,10 @@ final class CommandLinesTest {
 
     // then
     assertThat(run.exitCode()).isEqualTo(USAGE);
-    assertThat(run.err().lines()).containsExactly(
-        "Invalid value for option '--jobmanager': 'host:abc' is not HOST:PORT with a port from 1 to 65535,"
-            + " e.g. localhost:6123 (see 'probe --help')");
+    assertThat(run.err().lines())
+        .containsExactly(
+            "Invalid value for option '--jobmanager': 'host:abc' is not HOST:PORT with a port from"
+                + " 1 to 65535, e.g. localhost:6123 (see 'probe --help')");
     assertThat(run.out()).isEmpty();
   }
 
@@ -85,9 +94,10 @@ final class CommandLinesTest {
 
     // then
     assertThat(bad.exitCode()).isEqualTo(USAGE);
-    assertThat(bad.err().lines()).containsExactly(
-        "Invalid value for option '--timeout': 'abc' is not a duration; expected e.g. 10s, 500ms, 5 min or PT10S"
-            + " (see 'probe --help')");
+    assertThat(bad.err().lines())
+        .containsExactly(
+            "Invalid value for option '--timeout': 'abc' is not a duration; expected e.g. 10s,"
+                + " 500ms, 5 min or PT10S (see 'probe --help')");
     assertThat(zero.exitCode()).isEqualTo(USAGE);
     assertThat(zero.err()).contains("'0s' is not longer than 0");
   }
@@ -99,8 +109,10 @@ final class CommandLinesTest {
 
     // then
     assertThat(run.exitCode()).isEqualTo(INTERNAL);
-    assertThat(run.err().lines()).containsExactly(
-        "probe failed: IllegalStateException: broken across lines (--verbose prints the stack trace)");
+    assertThat(run.err().lines())
+        .containsExactly(
+            "probe failed: IllegalStateException: broken across lines (--verbose prints the stack"
+                + " trace)");
   }
 
   @Test
@@ -112,8 +124,13 @@ final class CommandLinesTest {
     // then
     assertThat(version.exitCode()).isZero();
     assertThat(version.out()).startsWith("Shoal " + CommandLines.version() + " (protocol version ");
-    assertThat(CommandLines.version()).as("filtered from the project's version by the build").matches("\\d+\\.\\d+\\.\\d+.*");
-    assertThat(help.out()).contains("Exit codes:").containsPattern("\\s0\\s+done").containsPattern("\\s2\\s+bad command line");
+    assertThat(CommandLines.version())
+        .as("filtered from the project's version by the build")
+        .matches("\\d+\\.\\d+\\.\\d+.*");
+    assertThat(help.out())
+        .contains("Exit codes:")
+        .containsPattern("\\s0\\s+done")
+        .containsPattern("\\s2\\s+bad command line");
   }
 
   @Test

@@ -24,11 +24,21 @@ final class HostPortTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"localhost:abc", "localhost", ":6123", "localhost:", "localhost:0", "localhost:65536", "::1:6123"})
+  @ValueSource(
+      strings = {
+        "localhost:abc",
+        "localhost",
+        ":6123",
+        "localhost:",
+        "localhost:0",
+        "localhost:65536",
+        "::1:6123"
+      })
   void shouldRefuseWhatIsNoHostAndPortSayingWhatIsExpected(String text) {
     // given / when / then
     assertThatThrownBy(() -> HostPort.parse(text))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("'" + text + "' is not HOST:PORT with a port from 1 to 65535, e.g. localhost:6123");
+        .hasMessageStartingWith(
+            "'" + text + "' is not HOST:PORT with a port from 1 to 65535, e.g. localhost:6123");
   }
 }

@@ -46,7 +46,11 @@ final class ProcessDirectoryTest {
     Path plainFile = Files.write(temp.resolve(deadPid + "-00000003"), new byte[1]);
     Path stranger = Files.createDirectories(temp.resolve("cache"));
 
-    try (FileChannel lock = FileChannel.open(held.resolve(ProcessDirectory.LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+    try (FileChannel lock =
+        FileChannel.open(
+            held.resolve(ProcessDirectory.LOCK_FILE),
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE)) {
       lock.lock();
 
       // when
@@ -71,8 +75,11 @@ final class ProcessDirectoryTest {
 
   /** The pid of a process that just ended. */
   private static long deadPid() throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-version")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process process =
+        new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-version")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     process.waitFor();
     assertThat(ProcessHandle.of(process.pid())).isEmpty();
     return process.pid();

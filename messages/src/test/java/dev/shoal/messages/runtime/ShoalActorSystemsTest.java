@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
 final class ShoalActorSystemsTest {
 
   private static Config shoal(String interval, String timeout) {
-    return ConfigFactory.parseMap(Map.of("shoal.heartbeat.interval", interval, "shoal.heartbeat.timeout", timeout))
+    return ConfigFactory.parseMap(
+            Map.of("shoal.heartbeat.interval", interval, "shoal.heartbeat.timeout", timeout))
         .withFallback(ConfigFactory.load())
         .resolve();
   }
@@ -35,11 +36,15 @@ final class ShoalActorSystemsTest {
     Config derived = ShoalActorSystems.derivedPekkoSettings(config);
 
     // then: Pekko tolerates 50 + 10 + 1 s, not its own 10 s
-    assertThat(derived.getDuration(ShoalActorSystems.WATCH_PAUSE)).isEqualTo(Duration.ofSeconds(61));
+    assertThat(derived.getDuration(ShoalActorSystems.WATCH_PAUSE))
+        .isEqualTo(Duration.ofSeconds(61));
     // and no Artery timeout quarantines or drops earlier; longer defaults stay
-    assertThat(derived.getDuration("pekko.remote.artery.advanced.handshake-timeout")).isEqualTo(Duration.ofSeconds(61));
-    assertThat(derived.getDuration("pekko.remote.artery.advanced.give-up-system-message-after")).isEqualTo(Duration.ofHours(6));
-    assertThat(derived.getDuration("pekko.remote.artery.advanced.quarantine-idle-outbound-after")).isEqualTo(Duration.ofHours(6));
+    assertThat(derived.getDuration("pekko.remote.artery.advanced.handshake-timeout"))
+        .isEqualTo(Duration.ofSeconds(61));
+    assertThat(derived.getDuration("pekko.remote.artery.advanced.give-up-system-message-after"))
+        .isEqualTo(Duration.ofHours(6));
+    assertThat(derived.getDuration("pekko.remote.artery.advanced.quarantine-idle-outbound-after"))
+        .isEqualTo(Duration.ofHours(6));
   }
 
   @Test
@@ -52,7 +57,8 @@ final class ShoalActorSystemsTest {
 
     // then
     assertThat(derived.getDuration(ShoalActorSystems.WATCH_PAUSE)).isEqualTo(Duration.ofSeconds(7));
-    assertThat(derived.getDuration("pekko.remote.artery.advanced.handshake-timeout")).isEqualTo(Duration.ofSeconds(20));
+    assertThat(derived.getDuration("pekko.remote.artery.advanced.handshake-timeout"))
+        .isEqualTo(Duration.ofSeconds(20));
   }
 
   @Test
@@ -65,16 +71,22 @@ final class ShoalActorSystemsTest {
   @Test
   void shouldStartActorSystemsWithTheDerivedSettingsAndAGenerousLoggerStartupTimeout() {
     // given
-    Config config = ConfigFactory.parseMap(Map.of("shoal.heartbeat.interval", "2s", "shoal.heartbeat.timeout", "20s"));
+    Config config =
+        ConfigFactory.parseMap(
+            Map.of("shoal.heartbeat.interval", "2s", "shoal.heartbeat.timeout", "20s"));
 
     // when
-    ActorSystem system = ShoalActorSystems.start("ShoalActorSystemsTest", ShoalActorSystems.local(), config);
+    ActorSystem system =
+        ShoalActorSystems.start("ShoalActorSystemsTest", ShoalActorSystems.local(), config);
     try {
       // then
       Config effective = system.settings().config();
-      assertThat(effective.getDuration(ShoalActorSystems.WATCH_PAUSE)).isEqualTo(Duration.ofSeconds(23));
-      assertThat(effective.getDuration("pekko.logger-startup-timeout")).isEqualTo(Duration.ofSeconds(30));
-      assertThat(effective.getBytes("pekko.remote.artery.advanced.maximum-frame-size")).isEqualTo(256L * 1024);
+      assertThat(effective.getDuration(ShoalActorSystems.WATCH_PAUSE))
+          .isEqualTo(Duration.ofSeconds(23));
+      assertThat(effective.getDuration("pekko.logger-startup-timeout"))
+          .isEqualTo(Duration.ofSeconds(30));
+      assertThat(effective.getBytes("pekko.remote.artery.advanced.maximum-frame-size"))
+          .isEqualTo(256L * 1024);
     } finally {
       TestKit.shutdownActorSystem(system);
     }
@@ -83,7 +95,8 @@ final class ShoalActorSystemsTest {
   @Test
   void shouldCompleteWhenTerminatedOnceTheActorSystemHasTerminated() {
     // given
-    ActorSystem system = ShoalActorSystems.start("terminates", ShoalActorSystems.local(), ConfigFactory.empty());
+    ActorSystem system =
+        ShoalActorSystems.start("terminates", ShoalActorSystems.local(), ConfigFactory.empty());
 
     // when
     ShoalActorSystems.terminateAndWait(system);

@@ -36,8 +36,12 @@ final class ShoalConfigTest {
 
     // then the highest layer wins, and every layer contributes its own keys
     assertThat(config.getString("all")).isEqualTo("overrides");
-    assertThat(config.getString("a") + config.getString("b") + config.getString("c")
-        + config.getString("d") + config.getString("e"))
+    assertThat(
+            config.getString("a")
+                + config.getString("b")
+                + config.getString("c")
+                + config.getString("d")
+                + config.getString("e"))
         .isEqualTo("overridesfileapplicationdefaultsreference");
     assertThat(config.getString("f")).isEqualTo("reference");
   }
@@ -45,7 +49,8 @@ final class ShoalConfigTest {
   @Test
   void shouldNameTheNearestKnownKeyForAMisspeltOne() {
     // given
-    Config config = ConfigFactory.parseString("shoal.heartbeat.timout = 5s, shoal.jobmanger.port = 1");
+    Config config =
+        ConfigFactory.parseString("shoal.heartbeat.timout = 5s, shoal.jobmanger.port = 1");
 
     // when
     var warnings = ShoalConfig.unknownKeys(config, REFERENCE);
@@ -53,8 +58,16 @@ final class ShoalConfigTest {
     // then
     assertThat(warnings).hasSize(2);
     assertThat(warnings)
-        .anySatisfy(w -> assertThat(w).contains("shoal.heartbeat.timout").endsWith("did you mean shoal.heartbeat.timeout?"))
-        .anySatisfy(w -> assertThat(w).contains("shoal.jobmanger.port").endsWith("did you mean shoal.jobmanager.port?"));
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .contains("shoal.heartbeat.timout")
+                    .endsWith("did you mean shoal.heartbeat.timeout?"))
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .contains("shoal.jobmanger.port")
+                    .endsWith("did you mean shoal.jobmanager.port?"));
   }
 
   @Test
@@ -78,10 +91,14 @@ final class ShoalConfigTest {
   @Test
   void shouldKnowEveryKeyOfTheReferenceAndMeasureEditDistance() {
     assertThat(ShoalConfig.knownKeys(REFERENCE))
-        .contains("shoal.heartbeat.interval", "shoal.jobmanager.port", "shoal.jobmanager.dispatcher.type");
+        .contains(
+            "shoal.heartbeat.interval",
+            "shoal.jobmanager.port",
+            "shoal.jobmanager.dispatcher.type");
     assertThat(ShoalConfig.distance("kitten", "sitting")).isEqualTo(3);
     assertThat(ShoalConfig.distance("", "abc")).isEqualTo(3);
-    assertThat(ShoalConfig.nearest("shoal.a.b", Set.of("shoal.a.c", "shoal.x.yz"))).isEqualTo("shoal.a.c");
+    assertThat(ShoalConfig.nearest("shoal.a.b", Set.of("shoal.a.c", "shoal.x.yz")))
+        .isEqualTo("shoal.a.c");
   }
 
   @Test

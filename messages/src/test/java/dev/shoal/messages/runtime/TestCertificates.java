@@ -30,8 +30,8 @@ public final class TestCertificates {
   private TestCertificates() {}
 
   /**
-   * The stores of a cluster named {@code name}, made once per JVM in a temporary directory that
-   * is deleted when the JVM exits. Two names are two clusters that do not trust each other.
+   * The stores of a cluster named {@code name}, made once per JVM in a temporary directory that is
+   * deleted when the JVM exits. Two names are two clusters that do not trust each other.
    */
   public static TlsSettings shared(String name) {
     return SHARED.computeIfAbsent(
@@ -45,7 +45,8 @@ public final class TestCertificates {
             }
             return settings;
           } catch (IOException e) {
-            throw new IllegalStateException("Could not create a directory for test certificates", e);
+            throw new IllegalStateException(
+                "Could not create a directory for test certificates", e);
           }
         });
   }
@@ -55,11 +56,28 @@ public final class TestCertificates {
     Path keyStore = directory.resolve(name + ".keystore.p12");
     Path trustStore = directory.resolve(name + ".truststore.p12");
     keytool(
-        "-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-        "-dname", "CN=" + name, "-storetype", "PKCS12", "-keystore", keyStore.toString(),
-        "-storepass", PASSWORD, "-keypass", PASSWORD);
+        "-genkeypair",
+        "-alias",
+        name,
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-validity",
+        "2",
+        "-dname",
+        "CN=" + name,
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        keyStore.toString(),
+        "-storepass",
+        PASSWORD,
+        "-keypass",
+        PASSWORD);
     // keytool -exportcert, then -importcert into a new store, without two more JVM starts
-    try (InputStream in = Files.newInputStream(keyStore); OutputStream out = Files.newOutputStream(trustStore)) {
+    try (InputStream in = Files.newInputStream(keyStore);
+        OutputStream out = Files.newOutputStream(trustStore)) {
       KeyStore keys = KeyStore.getInstance("PKCS12");
       keys.load(in, PASSWORD.toCharArray());
       KeyStore trusted = KeyStore.getInstance("PKCS12");
@@ -67,7 +85,8 @@ public final class TestCertificates {
       trusted.setCertificateEntry(name, keys.getCertificate(name));
       trusted.store(out, PASSWORD.toCharArray());
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("Could not make the trust store " + trustStore + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Could not make the trust store " + trustStore + ": " + e.getMessage(), e);
     }
     return new TlsSettings(keyStore, PASSWORD, PASSWORD, trustStore, PASSWORD);
   }

@@ -63,7 +63,9 @@ final class TlsSettingsTest {
     // then
     assertThat(TlsSettings.fromConfig(config)).isEmpty();
     assertThat(ShoalActorSystems.transportSettings(config)).isEmpty();
-    assertThat(ShoalActorSystems.derivedPekkoSettings(config).hasPath("pekko.remote.artery.transport")).isFalse();
+    assertThat(
+            ShoalActorSystems.derivedPekkoSettings(config).hasPath("pekko.remote.artery.transport"))
+        .isFalse();
   }
 
   @Test
@@ -77,15 +79,19 @@ final class TlsSettingsTest {
     // then
     assertThat(derived.getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
     String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
-    assertThat(derived.getString(engine + "key-store")).isEqualTo(cluster.keyStore().toAbsolutePath().toString());
-    assertThat(derived.getString(engine + "trust-store")).isEqualTo(cluster.trustStore().toAbsolutePath().toString());
-    assertThat(derived.getString(engine + "key-store-password")).isEqualTo(TestCertificates.PASSWORD);
+    assertThat(derived.getString(engine + "key-store"))
+        .isEqualTo(cluster.keyStore().toAbsolutePath().toString());
+    assertThat(derived.getString(engine + "trust-store"))
+        .isEqualTo(cluster.trustStore().toAbsolutePath().toString());
+    assertThat(derived.getString(engine + "key-store-password"))
+        .isEqualTo(TestCertificates.PASSWORD);
     assertThat(derived.getBoolean(engine + "require-mutual-authentication")).isTrue();
   }
 
   @Test
   void shouldUseTheKeyStorePasswordForTheKeyWhenNoKeyPasswordIsGiven() {
-    Optional<TlsSettings> settings = TlsSettings.fromConfig(config(with(cluster, TlsSettings.KEY_PASSWORD, "")));
+    Optional<TlsSettings> settings =
+        TlsSettings.fromConfig(config(with(cluster, TlsSettings.KEY_PASSWORD, "")));
 
     assertThat(settings).map(TlsSettings::keyPassword).contains(TestCertificates.PASSWORD);
     assertThat(settings.orElseThrow().toString()).doesNotContain(TestCertificates.PASSWORD);
@@ -93,30 +99,41 @@ final class TlsSettingsTest {
 
   @Test
   void shouldNameTheKeyWhenAStoreIsMissing() {
-    Map<String, Object> settings = with(cluster, TlsSettings.KEYSTORE, stores.resolve("nowhere.p12").toString());
+    Map<String, Object> settings =
+        with(cluster, TlsSettings.KEYSTORE, stores.resolve("nowhere.p12").toString());
 
     assertThatThrownBy(() -> TlsSettings.fromConfig(config(settings)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Invalid configuration shoal.security.ssl.internal.keystore: no such file: " + stores.resolve("nowhere.p12"));
+        .hasMessage(
+            "Invalid configuration shoal.security.ssl.internal.keystore: no such file: "
+                + stores.resolve("nowhere.p12"));
   }
 
   @Test
   void shouldNameTheKeyWhenNoStoreIsGiven() {
-    assertThatThrownBy(() -> TlsSettings.fromConfig(config(with(cluster, TlsSettings.TRUSTSTORE, ""))))
+    assertThatThrownBy(
+            () -> TlsSettings.fromConfig(config(with(cluster, TlsSettings.TRUSTSTORE, ""))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("shoal.security.ssl.internal.truststore: must name a file");
   }
 
   @Test
   void shouldNameThePasswordWhenItIsWrong() {
-    assertThatThrownBy(() -> TlsSettings.fromConfig(config(with(cluster, TlsSettings.KEYSTORE_PASSWORD, "guess"))))
+    assertThatThrownBy(
+            () ->
+                TlsSettings.fromConfig(
+                    config(with(cluster, TlsSettings.KEYSTORE_PASSWORD, "guess"))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("shoal.security.ssl.internal.keystore-password")
         .hasMessageContaining("wrong password")
         .hasMessageNotContaining("guess");
-    assertThatThrownBy(() -> TlsSettings.fromConfig(config(with(cluster, TlsSettings.TRUSTSTORE_PASSWORD, "guess"))))
+    assertThatThrownBy(
+            () ->
+                TlsSettings.fromConfig(
+                    config(with(cluster, TlsSettings.TRUSTSTORE_PASSWORD, "guess"))))
         .hasMessageContaining("shoal.security.ssl.internal.truststore-password");
-    assertThatThrownBy(() -> TlsSettings.fromConfig(config(with(cluster, TlsSettings.KEY_PASSWORD, "guess"))))
+    assertThatThrownBy(
+            () -> TlsSettings.fromConfig(config(with(cluster, TlsSettings.KEY_PASSWORD, "guess"))))
         .hasMessageContaining("shoal.security.ssl.internal.key-password")
         .hasMessageContaining("wrong password");
   }
@@ -125,14 +142,18 @@ final class TlsSettingsTest {
   void shouldNameTheKeyWhenAFileIsNoStore() throws IOException {
     Path garbage = Files.writeString(stores.resolve("garbage.p12"), "not a key store");
 
-    assertThatThrownBy(() -> TlsSettings.fromConfig(config(with(cluster, TlsSettings.TRUSTSTORE, garbage.toString()))))
+    assertThatThrownBy(
+            () ->
+                TlsSettings.fromConfig(
+                    config(with(cluster, TlsSettings.TRUSTSTORE, garbage.toString()))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Invalid configuration shoal.security.ssl.internal.truststore");
   }
 
   @Test
   void shouldRefuseATrustStoreAsKeyStoreSinceItHoldsNoKey() {
-    Map<String, Object> settings = with(cluster, TlsSettings.KEYSTORE, cluster.trustStore().toString());
+    Map<String, Object> settings =
+        with(cluster, TlsSettings.KEYSTORE, cluster.trustStore().toString());
 
     assertThatThrownBy(() -> TlsSettings.fromConfig(config(settings)))
         .hasMessageContaining("shoal.security.ssl.internal.keystore")
@@ -142,11 +163,15 @@ final class TlsSettingsTest {
   @Test
   void shouldRefuseAPekkoSettingThatContradictsTheShoalSwitchInsteadOfOverridingIt() {
     Map<String, Object> settings =
-        with(cluster, "pekko.remote.artery.ssl.config-ssl-engine.require-mutual-authentication", "off");
+        with(
+            cluster,
+            "pekko.remote.artery.ssl.config-ssl-engine.require-mutual-authentication",
+            "off");
 
     assertThatThrownBy(() -> ShoalActorSystems.derivedPekkoSettings(config(settings)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("pekko.remote.artery.ssl.config-ssl-engine.require-mutual-authentication")
+        .hasMessageContaining(
+            "pekko.remote.artery.ssl.config-ssl-engine.require-mutual-authentication")
         .hasMessageContaining("shoal.security.ssl.internal.enabled = true");
   }
 
@@ -156,23 +181,32 @@ final class TlsSettingsTest {
 
   @Test
   void shouldKeepAUsersOwnTlsTransportWhenTheShoalSwitchIsOff() {
-    // given Pekko's own TLS settings, without Shoal's switch (the transport used to be forced to tcp)
+    // given Pekko's own TLS settings, without Shoal's switch (the transport used to be forced to
+    // tcp)
     String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
     Config config =
         ConfigFactory.parseMap(
             Map.of(
-                "pekko.remote.artery.transport", "tls-tcp",
-                engine + "key-store", cluster.keyStore().toString(),
-                engine + "key-store-password", TestCertificates.PASSWORD,
-                engine + "key-password", TestCertificates.PASSWORD,
-                engine + "trust-store", cluster.trustStore().toString(),
-                engine + "trust-store-password", TestCertificates.PASSWORD));
+                "pekko.remote.artery.transport",
+                "tls-tcp",
+                engine + "key-store",
+                cluster.keyStore().toString(),
+                engine + "key-store-password",
+                TestCertificates.PASSWORD,
+                engine + "key-password",
+                TestCertificates.PASSWORD,
+                engine + "trust-store",
+                cluster.trustStore().toString(),
+                engine + "trust-store-password",
+                TestCertificates.PASSWORD));
 
     // when
-    ActorSystem system = ShoalActorSystems.start("own-tls", ShoalActorSystems.remoting("127.0.0.1", 0), config);
+    ActorSystem system =
+        ShoalActorSystems.start("own-tls", ShoalActorSystems.remoting("127.0.0.1", 0), config);
     try {
       // then
-      assertThat(system.settings().config().getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
+      assertThat(system.settings().config().getString("pekko.remote.artery.transport"))
+          .isEqualTo("tls-tcp");
     } finally {
       TestKit.shutdownActorSystem(system);
     }
@@ -188,7 +222,8 @@ final class TlsSettingsTest {
     try {
       server.actorOf(Props.create(Echo.class), "echo");
       String echo = "pekko://server@127.0.0.1:" + ProcessSupport.boundPort(server) + "/user/echo";
-      assertThat(server.settings().config().getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
+      assertThat(server.settings().config().getString("pekko.remote.artery.transport"))
+          .isEqualTo("tls-tcp");
 
       // when a peer with the cluster's certificate asks, it is answered
       TestKit friend = new TestKit(peer);
@@ -219,7 +254,8 @@ final class TlsSettingsTest {
   }
 
   private static ActorSystem start(String name, Map<String, Object> settings) {
-    return ShoalActorSystems.start(name, ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.parseMap(settings));
+    return ShoalActorSystems.start(
+        name, ShoalActorSystems.remoting("127.0.0.1", 0), ConfigFactory.parseMap(settings));
   }
 
   /** Answers every message with itself. */

@@ -9,8 +9,8 @@ import dev.shoal.taskmanager.api.TaskContext;
  * Benchmark device of {@link DataBenchmark}: writes {@value #RECORDS} records of {@value
  * #RECORD_SIZE} payload bytes (a {@code byte[]} through {@link Codecs#bytes()}) to output 0, and
  * reports the wall-clock time of its first emit, in epoch microseconds, into the list {@value
- * #START}. The subtask named by {@value #IDLE_SUBTASK} writes nothing: it only places the
- * producing subtask on another slot than the sink (see {@link DataBenchmark}).
+ * #START}. The subtask named by {@value #IDLE_SUBTASK} writes nothing: it only places the producing
+ * subtask on another slot than the sink (see {@link DataBenchmark}).
  */
 public final class ByteSourceInvokable implements Invokable {
 

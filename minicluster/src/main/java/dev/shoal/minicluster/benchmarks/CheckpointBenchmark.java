@@ -66,53 +66,100 @@ import picocli.CommandLine.Option;
  *       completion stamp is the last acknowledgement, before the metadata is stored); savepoints
  *       are timed by the client with {@link System#nanoTime} around {@link
  *       JobClient#triggerSavepoint}: the whole round trip, metadata fsync and answer included.
- *   <li><b>throughput</b>: {@code pipeline} records/s with checkpoints every 100 ms next to the same
- *       run without, interleaved, with the number of checkpoints each run completed.
+ *   <li><b>throughput</b>: {@code pipeline} records/s with checkpoints every 100 ms next to the
+ *       same run without, interleaved, with the number of checkpoints each run completed.
  *   <li><b>kill</b>: a TaskManager process SIGKILLed under a checkpointed job (TaskManagers as
  *       processes, fixed-delay restart): kill to TaskManager removed, kill to every subtask RUNNING
  *       again, and the checkpoint the JobManager restored next to the latest one completed before
  *       the kill (from the JobManager's log), next to the configured heartbeat timeout.
  * </ul>
  *
- * <p>Run: {@code java -cp minicluster/target/shoal.jar dev.shoal.minicluster.benchmarks.CheckpointBenchmark}
+ * <p>Run: {@code java -cp minicluster/target/shoal.jar
+ * dev.shoal.minicluster.benchmarks.CheckpointBenchmark}
  */
 @Command(name = "checkpoint-benchmark", mixinStandardHelpOptions = true)
 public final class CheckpointBenchmark implements Callable<Integer> {
 
-  @Option(names = "--only", split = ",", description = "Parts to run, of latency, throughput, kill (default: all).")
+  @Option(
+      names = "--only",
+      split = ",",
+      description = "Parts to run, of latency, throughput, kill (default: all).")
   List<String> only;
 
-  @Option(names = "--parallelism", defaultValue = "1,100", split = ",", description = "Parallelisms of the latency part (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--parallelism",
+      defaultValue = "1,100",
+      split = ",",
+      description = "Parallelisms of the latency part (default ${DEFAULT-VALUE}).")
   List<Integer> parallelisms;
 
-  @Option(names = "--load", defaultValue = "idle,flowing", split = ",", description = "Loads of the latency part, of idle, flowing (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--load",
+      defaultValue = "idle,flowing",
+      split = ",",
+      description = "Loads of the latency part, of idle, flowing (default ${DEFAULT-VALUE}).")
   List<String> loads;
 
-  @Option(names = "--mode", defaultValue = "SINGLE_ACTOR_SYSTEM", description = "MiniCluster mode of the latency part (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--mode",
+      defaultValue = "SINGLE_ACTOR_SYSTEM",
+      description = "MiniCluster mode of the latency part (default ${DEFAULT-VALUE}).")
   Mode mode;
 
-  @Option(names = "--slots", defaultValue = "10", description = "Latency part: slots per TaskManager; a job of parallelism P runs on ceil(P / slots) TaskManagers (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--slots",
+      defaultValue = "10",
+      description =
+          "Latency part: slots per TaskManager; a job of parallelism P runs on ceil(P / slots)"
+              + " TaskManagers (default ${DEFAULT-VALUE}).")
   int slots;
 
-  @Option(names = "--checkpoints", defaultValue = "50", description = "Measured checkpoints (and savepoints) per latency row (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--checkpoints",
+      defaultValue = "50",
+      description =
+          "Measured checkpoints (and savepoints) per latency row (default ${DEFAULT-VALUE}).")
   int checkpoints;
 
-  @Option(names = "--warmup", defaultValue = "10", description = "Warm-up checkpoints (and savepoints) per latency row, and warm-up pairs of the throughput part (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "10",
+      description =
+          "Warm-up checkpoints (and savepoints) per latency row, and warm-up pairs of the"
+              + " throughput part (default ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--interval", defaultValue = "100ms", description = "Checkpoint interval (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--interval",
+      defaultValue = "100ms",
+      description = "Checkpoint interval (default ${DEFAULT-VALUE}).")
   String interval;
 
-  @Option(names = "--records", defaultValue = "10000000", description = "Throughput part: records per source subtask (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--records",
+      defaultValue = "10000000",
+      description = "Throughput part: records per source subtask (default ${DEFAULT-VALUE}).")
   long records;
 
-  @Option(names = "--runs", defaultValue = "5", description = "Throughput part: measured pairs of runs (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--runs",
+      defaultValue = "5",
+      description = "Throughput part: measured pairs of runs (default ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--kill-runs", defaultValue = "5", description = "Kill part: runs per heartbeat timeout (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kill-runs",
+      defaultValue = "5",
+      description = "Kill part: runs per heartbeat timeout (default ${DEFAULT-VALUE}).")
   int killRuns;
 
-  @Option(names = "--heartbeat-timeouts", defaultValue = "2s", split = ",", description = "Kill part: heartbeat timeouts, each a row (default ${DEFAULT-VALUE}; the interval is a tenth).")
+  @Option(
+      names = "--heartbeat-timeouts",
+      defaultValue = "2s",
+      split = ",",
+      description =
+          "Kill part: heartbeat timeouts, each a row (default ${DEFAULT-VALUE}; the interval is a"
+              + " tenth).")
   List<String> heartbeatTimeouts;
 
   /** Payload bytes of the pipeline's records. */
@@ -158,7 +205,12 @@ public final class CheckpointBenchmark implements Callable<Integer> {
       }
       double[] sorted = values.clone();
       Arrays.sort(sorted);
-      return new Summary(sorted.length, percentile(sorted, 50), percentile(sorted, 90), sorted[0], sorted[sorted.length - 1]);
+      return new Summary(
+          sorted.length,
+          percentile(sorted, 50),
+          percentile(sorted, 90),
+          sorted[0],
+          sorted[sorted.length - 1]);
     }
 
     /** Nearest rank. */
@@ -169,7 +221,14 @@ public final class CheckpointBenchmark implements Callable<Integer> {
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "p50 %7.1f ms  p90 %7.1f ms  (min %.1f, max %.1f, n=%d)", p50, p90, min, max, count);
+      return String.format(
+          Locale.ROOT,
+          "p50 %7.1f ms  p90 %7.1f ms  (min %.1f, max %.1f, n=%d)",
+          p50,
+          p90,
+          min,
+          max,
+          count);
     }
   }
 
@@ -212,28 +271,44 @@ public final class CheckpointBenchmark implements Callable<Integer> {
    * @param latestBeforeKill the latest checkpoint completed before the restart (JobManager's log)
    * @param restored the checkpoint the restart restored (JobManager's log), -1 when none
    */
-  record Kill(double removedMillis, double runningMillis, String reason, long latestBeforeKill, long restored) {}
+  record Kill(
+      double removedMillis,
+      double runningMillis,
+      String reason,
+      long latestBeforeKill,
+      long restored) {}
 
   @Override
   public Integer call() throws Exception {
     if (checkpoints < 1 || warmup < 0 || records < 1 || runs < 1 || killRuns < 1) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--checkpoints, --records, --runs and --kill-runs must be >= 1, --warmup >= 0.");
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "--checkpoints, --records, --runs and --kill-runs must be >= 1, --warmup >= 0.");
     }
-    System.out.printf("Shoal checkpoint benchmark: interval %s, Java %s, %d cores, load average %s%n%n", interval, Runtime.version(),
-        Runtime.getRuntime().availableProcessors(), loadAverage());
+    System.out.printf(
+        "Shoal checkpoint benchmark: interval %s, Java %s, %d cores, load average %s%n%n",
+        interval, Runtime.version(), Runtime.getRuntime().availableProcessors(), loadAverage());
     if (runs("latency")) {
-      System.out.printf("Trigger to complete, %s, up to %d slots per TaskManager, %d checkpoints and %d savepoints per row after %d of each as warm-up%n",
+      System.out.printf(
+          "Trigger to complete, %s, up to %d slots per TaskManager, %d checkpoints and %d"
+              + " savepoints per row after %d of each as warm-up%n",
           mode, slots, checkpoints, checkpoints, warmup);
       for (int parallelism : parallelisms) {
         for (String key : loads) {
           Load load = Load.of(key);
           String row = "P=" + parallelism + ", " + load.name().toLowerCase(Locale.ROOT);
-          Periodic periodic = periodic(parallelism, slots, load, duration(interval), checkpoints, warmup, mode);
-          System.out.printf("  %-16s periodic, trigger -> last ack (metadata):   %s%n", row, periodic.acked());
-          System.out.printf("  %-16s periodic, trigger -> stored (client told): %s%n", row, periodic.stored());
+          Periodic periodic =
+              periodic(parallelism, slots, load, duration(interval), checkpoints, warmup, mode);
+          System.out.printf(
+              "  %-16s periodic, trigger -> last ack (metadata):   %s%n", row, periodic.acked());
+          System.out.printf(
+              "  %-16s periodic, trigger -> stored (client told): %s%n", row, periodic.stored());
           Savepoints savepoints = savepoints(parallelism, slots, load, checkpoints, warmup, mode);
-          System.out.printf("  %-16s savepoint, client round trip (nanoTime):  %s%n", row, savepoints.roundTrip());
-          System.out.printf("  %-16s savepoint, trigger -> last ack (metadata): %s%n", row, savepoints.acked());
+          System.out.printf(
+              "  %-16s savepoint, client round trip (nanoTime):  %s%n",
+              row, savepoints.roundTrip());
+          System.out.printf(
+              "  %-16s savepoint, trigger -> last ack (metadata): %s%n", row, savepoints.acked());
         }
       }
       System.out.printf("  (load average now %s)%n%n", loadAverage());
@@ -263,15 +338,22 @@ public final class CheckpointBenchmark implements Callable<Integer> {
    * DataExchangeClusterTest's P=100 job).
    */
   static MiniCluster latencyCluster(int parallelism, int slots, Mode mode) {
-    MiniCluster.Builder builder = MiniCluster.builder().mode(mode)
-        // 200 task threads on two cores: a TaskManager's heartbeats may lag; that is no loss here
-        .setting("shoal.heartbeat.timeout", "60s");
+    MiniCluster.Builder builder =
+        MiniCluster.builder()
+            .mode(mode)
+            // 200 task threads on two cores: a TaskManager's heartbeats may lag; that is no loss
+            // here
+            .setting("shoal.heartbeat.timeout", "60s");
     int slotsPerTaskManager = Math.min(parallelism, slots);
     // each of a TaskManager's producers reserves (parallelism + 1) buffers; small ones, so that 100
     // of them fit
-    builder.taskManagers((parallelism + slotsPerTaskManager - 1) / slotsPerTaskManager).slotsPerTaskManager(slotsPerTaskManager)
+    builder
+        .taskManagers((parallelism + slotsPerTaskManager - 1) / slotsPerTaskManager)
+        .slotsPerTaskManager(slotsPerTaskManager)
         .setting("shoal.taskmanager.network.segment-size", parallelism > 10 ? "4 KiB" : "32 KiB")
-        .setting("shoal.taskmanager.network.number-of-buffers", Math.max(2048, slotsPerTaskManager * (parallelism + 1) + 1024));
+        .setting(
+            "shoal.taskmanager.network.number-of-buffers",
+            Math.max(2048, slotsPerTaskManager * (parallelism + 1) + 1024));
     return builder.build().start();
   }
 
@@ -284,10 +366,12 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   }
 
   /**
-   * Periodic checkpoints of one row: the job of {@code load} on a fresh cluster until {@code
-   * warmup + count} checkpoints completed; the measured ones read back from their metadata.
+   * Periodic checkpoints of one row: the job of {@code load} on a fresh cluster until {@code warmup
+   * + count} checkpoints completed; the measured ones read back from their metadata.
    */
-  static Periodic periodic(int parallelism, int slots, Load load, Duration interval, int count, int warmup, Mode mode) throws Exception {
+  static Periodic periodic(
+      int parallelism, int slots, Load load, Duration interval, int count, int warmup, Mode mode)
+      throws Exception {
     Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
     try (MiniCluster cluster = latencyCluster(parallelism, slots, mode)) {
       // every checkpoint retained, so that its metadata can be read while the job runs
@@ -322,10 +406,11 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   }
 
   /**
-   * Savepoints of one row: the job of {@code load} without periodic checkpoints on a fresh
-   * cluster, {@code warmup + count} savepoints taken one after the other.
+   * Savepoints of one row: the job of {@code load} without periodic checkpoints on a fresh cluster,
+   * {@code warmup + count} savepoints taken one after the other.
    */
-  static Savepoints savepoints(int parallelism, int slots, Load load, int count, int warmup, Mode mode) throws Exception {
+  static Savepoints savepoints(
+      int parallelism, int slots, Load load, int count, int warmup, Mode mode) throws Exception {
     Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
     try (MiniCluster cluster = latencyCluster(parallelism, slots, mode)) {
       JobID jobId = cluster.submitJob(latencyJob(load, parallelism, settings(directory)));
@@ -335,7 +420,8 @@ public final class CheckpointBenchmark implements Callable<Integer> {
       String target = directory.resolve("savepoints").toString();
       for (int i = -warmup; i < count; i++) {
         long begin = System.nanoTime();
-        TriggerSavepointSuccess savepoint = cluster.jobClient().triggerSavepoint(jobId, target, TIMEOUT);
+        TriggerSavepointSuccess savepoint =
+            cluster.jobClient().triggerSavepoint(jobId, target, TIMEOUT);
         long nanos = System.nanoTime() - begin;
         if (i >= 0) {
           roundTrips[i] = nanos / 1e6;
@@ -360,9 +446,17 @@ public final class CheckpointBenchmark implements Callable<Integer> {
 
   private void throughput() throws Exception {
     int parallelism = 2;
-    System.out.printf("pipeline P=%d (generate ==rebalance==> touch -> count), %,d records of %d bytes per source subtask, on %s,%n"
-        + "interleaved runs without / with checkpoints every %s, %d warm-up + %d measured pairs%n",
-        parallelism, records, RECORD_SIZE, DataBenchmark.Shape.C.label, interval, warmup > 0 ? 1 : 0, runs);
+    System.out.printf(
+        "pipeline P=%d (generate ==rebalance==> touch -> count), %,d records of %d bytes per source"
+            + " subtask, on %s,%ninterleaved runs without / with checkpoints every %s, %d warm-up +"
+            + " %d measured pairs%n",
+        parallelism,
+        records,
+        RECORD_SIZE,
+        DataBenchmark.Shape.C.label,
+        interval,
+        warmup > 0 ? 1 : 0,
+        runs);
     Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
     double[] without = new double[runs];
     double[] with = new double[runs];
@@ -371,10 +465,17 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     try (MiniCluster cluster = throughputCluster()) {
       for (int i = warmup > 0 ? -1 : 0; i < runs; i++) {
         Throughput plain = runPipeline(cluster, parallelism, records, null, directory);
-        Throughput checkpointed = runPipeline(cluster, parallelism, records, duration(interval).toMillis() + " ms", directory);
+        Throughput checkpointed =
+            runPipeline(
+                cluster, parallelism, records, duration(interval).toMillis() + " ms", directory);
         String run = i < 0 ? "warm-up" : "pair " + (i + 1);
-        System.out.printf("  %-8s without %6.2f M records/s   with %6.2f M records/s (%3d checkpoints)   ratio %.3f%n", run,
-            plain.recordsPerSecond() / 1e6, checkpointed.recordsPerSecond() / 1e6, checkpointed.checkpoints(),
+        System.out.printf(
+            "  %-8s without %6.2f M records/s   with %6.2f M records/s (%3d checkpoints)   ratio"
+                + " %.3f%n",
+            run,
+            plain.recordsPerSecond() / 1e6,
+            checkpointed.recordsPerSecond() / 1e6,
+            checkpointed.checkpoints(),
             checkpointed.recordsPerSecond() / plain.recordsPerSecond());
         if (i >= 0) {
           without[i] = plain.recordsPerSecond() / 1e6;
@@ -388,10 +489,21 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     }
     Summary plain = Summary.of(without);
     Summary checkpointed = Summary.of(with);
-    System.out.printf("  median without %.2f M records/s (%.2f - %.2f), with %.2f M records/s (%.2f - %.2f), "
-            + "median of per-pair ratios %.3f (%.3f - %.3f), checkpoints per run %s%n  (load average now %s)%n%n",
-        plain.p50(), plain.min(), plain.max(), checkpointed.p50(), checkpointed.min(), checkpointed.max(),
-        Summary.of(ratios).p50(), Summary.of(ratios).min(), Summary.of(ratios).max(), Arrays.toString(counts), loadAverage());
+    System.out.printf(
+        "  median without %.2f M records/s (%.2f - %.2f), with %.2f M records/s (%.2f - %.2f),"
+            + " median of per-pair ratios %.3f (%.3f - %.3f), checkpoints per run %s%n  (load"
+            + " average now %s)%n%n",
+        plain.p50(),
+        plain.min(),
+        plain.max(),
+        checkpointed.p50(),
+        checkpointed.min(),
+        checkpointed.max(),
+        Summary.of(ratios).p50(),
+        Summary.of(ratios).min(),
+        Summary.of(ratios).max(),
+        Arrays.toString(counts),
+        loadAverage());
   }
 
   /**
@@ -400,7 +512,13 @@ public final class CheckpointBenchmark implements Callable<Integer> {
    * @param checkpointInterval e.g. {@code "100 ms"}; null for no checkpoints
    * @throws IllegalStateException when the sinks did not count every record
    */
-  static Throughput runPipeline(MiniCluster cluster, int parallelism, long recordsPerSubtask, String checkpointInterval, Path directory) throws Exception {
+  static Throughput runPipeline(
+      MiniCluster cluster,
+      int parallelism,
+      long recordsPerSubtask,
+      String checkpointInterval,
+      Path directory)
+      throws Exception {
     Map<String, String> settings = settings(directory);
     if (checkpointInterval != null) {
       settings.put("execution.checkpointing.interval", checkpointInterval);
@@ -416,20 +534,30 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     long nanos = System.nanoTime() - begin;
     long received = result.longCounter(Pipeline.RECORDS);
     if (received != recordsPerSubtask * parallelism) {
-      throw new IllegalStateException("The pipeline's sinks counted " + received + " records; " + recordsPerSubtask * parallelism + " were sent.");
+      throw new IllegalStateException(
+          "The pipeline's sinks counted "
+              + received
+              + " records; "
+              + recordsPerSubtask * parallelism
+              + " were sent.");
     }
     return new Throughput(received, nanos, latest.get());
   }
 
   /** Keeps {@code latest} at the job's latest completed checkpoint until the job is gone. */
   private static void followCheckpoints(ActorRef jobManager, JobID jobId, AtomicLong latest) {
-    CompletionStage<Object> next = Patterns.ask(jobManager, new NotifyWhenCheckpointCompleted(jobId, latest.get() + 1), DataBenchmark.JOB_TIMEOUT);
-    next.whenComplete((answer, failure) -> {
-      if (answer instanceof CheckpointCompleted completed) { // anything else: the job is gone
-        latest.accumulateAndGet(completed.checkpointId(), Math::max);
-        followCheckpoints(jobManager, jobId, latest);
-      }
-    });
+    CompletionStage<Object> next =
+        Patterns.ask(
+            jobManager,
+            new NotifyWhenCheckpointCompleted(jobId, latest.get() + 1),
+            DataBenchmark.JOB_TIMEOUT);
+    next.whenComplete(
+        (answer, failure) -> {
+          if (answer instanceof CheckpointCompleted completed) { // anything else: the job is gone
+            latest.accumulateAndGet(completed.checkpointId(), Math::max);
+            followCheckpoints(jobManager, jobId, latest);
+          }
+        });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -439,33 +567,53 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   private void kills(String heartbeatTimeout) throws Exception {
     Duration timeout = duration(heartbeatTimeout);
     String heartbeatInterval = timeout.toMillis() / 10 + "ms";
-    System.out.printf("TaskManager process SIGKILL under a checkpointed job (paced source ==rebalance==> sink, P=3, checkpoints every %s),%n"
-        + "3 TaskManager processes x 2 slots, heartbeat interval %s, timeout %s, fixed-delay restart 100 ms%n", interval, heartbeatInterval, heartbeatTimeout);
+    System.out.printf(
+        "TaskManager process SIGKILL under a checkpointed job (paced source ==rebalance==> sink,"
+            + " P=3, checkpoints every %s),%n3 TaskManager processes x 2 slots, heartbeat interval"
+            + " %s, timeout %s, fixed-delay restart 100 ms%n",
+        interval, heartbeatInterval, heartbeatTimeout);
     double[] removed = new double[killRuns];
     double[] running = new double[killRuns];
     for (int i = 0; i < killRuns; i++) {
-      Kill kill = killOnce(heartbeatInterval, heartbeatTimeout, duration(interval).toMillis() + " ms");
+      Kill kill =
+          killOnce(heartbeatInterval, heartbeatTimeout, duration(interval).toMillis() + " ms");
       removed[i] = kill.removedMillis();
       running[i] = kill.runningMillis();
-      System.out.printf("  run %d: kill -> removed %7.1f ms, kill -> RUNNING %7.1f ms, latest checkpoint before the kill %d, restored %d%s; removed because: %s%n",
-          i + 1, kill.removedMillis(), kill.runningMillis(), kill.latestBeforeKill(), kill.restored(),
-          kill.restored() == kill.latestBeforeKill() ? "" : " (NOT the latest)", kill.reason());
+      System.out.printf(
+          "  run %d: kill -> removed %7.1f ms, kill -> RUNNING %7.1f ms, latest checkpoint before"
+              + " the kill %d, restored %d%s; removed because: %s%n",
+          i + 1,
+          kill.removedMillis(),
+          kill.runningMillis(),
+          kill.latestBeforeKill(),
+          kill.restored(),
+          kill.restored() == kill.latestBeforeKill() ? "" : " (NOT the latest)",
+          kill.reason());
     }
-    System.out.printf("  kill -> removed: %s%n  kill -> RUNNING: %s%n  heartbeat timeout %s%n  (load average now %s)%n%n",
+    System.out.printf(
+        "  kill -> removed: %s%n  kill -> RUNNING: %s%n  heartbeat timeout %s%n  (load average now"
+            + " %s)%n%n",
         Summary.of(removed), Summary.of(running), heartbeatTimeout, loadAverage());
   }
 
   /**
-   * One kill: a fresh cluster of 3 TaskManager processes x 2 slots, the paced job at P=3 (one
-   * slot on every TaskManager: allocations spread), killed TaskManager 0 once checkpoints
-   * complete.
+   * One kill: a fresh cluster of 3 TaskManager processes x 2 slots, the paced job at P=3 (one slot
+   * on every TaskManager: allocations spread), killed TaskManager 0 once checkpoints complete.
    */
-  static Kill killOnce(String heartbeatInterval, String heartbeatTimeout, String checkpointInterval) throws Exception {
+  static Kill killOnce(String heartbeatInterval, String heartbeatTimeout, String checkpointInterval)
+      throws Exception {
     Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
     Path logs = Files.createDirectories(directory.resolve("logs"));
-    try (MiniCluster cluster = MiniCluster.builder().mode(Mode.SEPARATE_PROCESSES).taskManagers(3).slotsPerTaskManager(2)
-        .setting("shoal.heartbeat.interval", heartbeatInterval).setting("shoal.heartbeat.timeout", heartbeatTimeout)
-        .logDirectory(logs).build().start()) {
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .mode(Mode.SEPARATE_PROCESSES)
+            .taskManagers(3)
+            .slotsPerTaskManager(2)
+            .setting("shoal.heartbeat.interval", heartbeatInterval)
+            .setting("shoal.heartbeat.timeout", heartbeatTimeout)
+            .logDirectory(logs)
+            .build()
+            .start()) {
       Map<String, String> settings = settings(directory.resolve("checkpoints"));
       settings.put("execution.checkpointing.interval", checkpointInterval);
       settings.put("restart-strategy", "fixed-delay");
@@ -492,9 +640,9 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   }
 
   /**
-   * From the JobManager's log: the checkpoint of {@code jobId} that its first restart restored
-   * (-1 when none), and the latest one completed before that restart. No checkpoint completes
-   * between the kill and the restart: the killed subtasks acknowledge none.
+   * From the JobManager's log: the checkpoint of {@code jobId} that its first restart restored (-1
+   * when none), and the latest one completed before that restart. No checkpoint completes between
+   * the kill and the restart: the killed subtasks acknowledge none.
    */
   static long[] restoreFromLog(Path log, JobID jobId) throws IOException {
     Pattern completed = Pattern.compile("Completed checkpoint (\\d+) of job " + jobId);
@@ -518,13 +666,15 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   // ------------------------------------------------------------------------------------------
 
   /**
-   * {@code paced ==rebalance==> count}: every source subtask emits its sequence number every
-   * {@code pause}, keeping it in operator state (a replayable source: a restarted subtask goes on
-   * from the restored number); the sink counts.
+   * {@code paced ==rebalance==> count}: every source subtask emits its sequence number every {@code
+   * pause}, keeping it in operator state (a replayable source: a restarted subtask goes on from the
+   * restored number); the sink counts.
    */
   static JobGraph pacedJob(int parallelism, Duration pause, Map<String, String> settings) {
     Dataflow flow = Dataflow.named("paced").parallelism(parallelism).settings(settings);
-    flow.source("paced", new PacedSource(pause.toMillis()), Codecs.longs()).rebalance().sink("count", new CountingSink());
+    flow.source("paced", new PacedSource(pause.toMillis()), Codecs.longs())
+        .rebalance()
+        .sink("count", new CountingSink());
     return flow.compile();
   }
 
@@ -540,19 +690,29 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   private static void awaitRunning(MiniCluster cluster, JobID jobId) throws Exception {
     // the JobManager answers a waiter for running vertices only when they run, not when the job
     // fails: wait for its removal as well
-    CompletableFuture<Object> running = Patterns.ask(cluster.jobManager(), new WaitForAllVerticesToBeRunning(jobId), TIMEOUT).toCompletableFuture();
-    CompletableFuture<Object> removed = Patterns.ask(cluster.jobManager(), new NotifyWhenJobRemoved(jobId), TIMEOUT).toCompletableFuture();
-    Object answer = CompletableFuture.anyOf(running, removed).get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    CompletableFuture<Object> running =
+        Patterns.ask(cluster.jobManager(), new WaitForAllVerticesToBeRunning(jobId), TIMEOUT)
+            .toCompletableFuture();
+    CompletableFuture<Object> removed =
+        Patterns.ask(cluster.jobManager(), new NotifyWhenJobRemoved(jobId), TIMEOUT)
+            .toCompletableFuture();
+    Object answer =
+        CompletableFuture.anyOf(running, removed)
+            .get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
     if (!(answer instanceof AllVerticesRunning)) {
-      throw new IllegalStateException("Job " + jobId + " does not run (" + answer + "): " + cluster.jobClient().details(jobId));
+      throw new IllegalStateException(
+          "Job " + jobId + " does not run (" + answer + "): " + cluster.jobClient().details(jobId));
     }
   }
 
-  /** Waits until checkpoint {@code id} (or a later one) of the job completed; returns the latest. */
+  /**
+   * Waits until checkpoint {@code id} (or a later one) of the job completed; returns the latest.
+   */
   private static long awaitCheckpoint(MiniCluster cluster, JobID jobId, long id) throws Exception {
     Object answer = ask(cluster, new NotifyWhenCheckpointCompleted(jobId, id));
     if (!(answer instanceof CheckpointCompleted completed)) {
-      throw new IllegalStateException("Job " + jobId + " did not complete checkpoint " + id + ": " + answer);
+      throw new IllegalStateException(
+          "Job " + jobId + " did not complete checkpoint " + id + ": " + answer);
     }
     return completed.checkpointId();
   }
@@ -566,7 +726,9 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   }
 
   private static Object ask(MiniCluster cluster, Object message) throws Exception {
-    return Patterns.ask(cluster.jobManager(), message, TIMEOUT).toCompletableFuture().get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    return Patterns.ask(cluster.jobManager(), message, TIMEOUT)
+        .toCompletableFuture()
+        .get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
   }
 
   /** {@code text} in HOCON's duration format, e.g. {@code 100ms} or {@code 2 s}. */
@@ -592,34 +754,37 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     if (!Files.exists(directory)) {
       return;
     }
-    Files.walkFileTree(directory, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        directory,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+              throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-        if (e instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        throw e;
-      }
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null && !(e instanceof NoSuchFileException)) {
-          throw e;
-        }
-        try {
-          Files.deleteIfExists(dir);
-        } catch (DirectoryNotEmptyException late) {
-          // written into after it was listed: left for the temporary directory's owner
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+            if (e != null && !(e instanceof NoSuchFileException)) {
+              throw e;
+            }
+            try {
+              Files.deleteIfExists(dir);
+            } catch (DirectoryNotEmptyException late) {
+              // written into after it was listed: left for the temporary directory's owner
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   // ------------------------------------------------------------------------------------------

@@ -40,9 +40,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The foundation's figures (docs/BENCHMARKS.md): MiniCluster start-to-registered and close times
- * in the one-actor-system mode, and the heartbeats per second the JobManager actor handles next
- * to the raw {@code tell} throughput of a trivial actor, measured in the same run.
+ * The foundation's figures (docs/BENCHMARKS.md): MiniCluster start-to-registered and close times in
+ * the one-actor-system mode, and the heartbeats per second the JobManager actor handles next to the
+ * raw {@code tell} throughput of a trivial actor, measured in the same run.
  *
  * <p>Run: {@code java -cp minicluster/target/shoal.jar
  * dev.shoal.minicluster.benchmarks.FoundationBenchmark}
@@ -50,13 +50,22 @@ import picocli.CommandLine.Option;
 @Command(name = "foundation-benchmark", mixinStandardHelpOptions = true)
 public final class FoundationBenchmark implements Callable<Integer> {
 
-  @Option(names = "--runs", defaultValue = "30", description = "Measured runs per figure (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--runs",
+      defaultValue = "30",
+      description = "Measured runs per figure (default ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--warmup", defaultValue = "10", description = "Warm-up runs per figure (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "10",
+      description = "Warm-up runs per figure (default ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--messages", defaultValue = "2000000", description = "Messages per throughput run (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--messages",
+      defaultValue = "2000000",
+      description = "Messages per throughput run (default ${DEFAULT-VALUE}).")
   int messages;
 
   @Option(names = "--only", description = "Run only one part: startup or heartbeats.")
@@ -66,7 +75,8 @@ public final class FoundationBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    System.out.printf("Shoal foundation benchmark: %d warm-up and %d measured runs, Java %s, %d cores%n%n",
+    System.out.printf(
+        "Shoal foundation benchmark: %d warm-up and %d measured runs, Java %s, %d cores%n%n",
         warmup, runs, Runtime.version(), Runtime.getRuntime().availableProcessors());
     if (only == null || only.equals("startup")) {
       benchmarkStartup();
@@ -83,7 +93,9 @@ public final class FoundationBenchmark implements Callable<Integer> {
   // ------------------------------------------------------------------------------------------
 
   private void benchmarkStartup() {
-    System.out.printf("%-22s %12s %12s %12s %12s %12s%n", "MiniCluster", "start p50", "start p10", "start p90", "close p50", "close p90");
+    System.out.printf(
+        "%-22s %12s %12s %12s %12s %12s%n",
+        "MiniCluster", "start p50", "start p10", "start p90", "close p50", "close p90");
     // baseline: what creating and terminating the one actor system costs by itself
     Config config = ConfigFactory.load();
     for (int i = 0; i < warmup; i++) {
@@ -96,9 +108,14 @@ public final class FoundationBenchmark implements Callable<Integer> {
       creates[i] = times[0];
       terminates[i] = times[1];
     }
-    System.out.printf("%-22s %12s %12s %12s %12s %12s%n", "(ActorSystem alone)",
-        ms(percentile(creates, 50)), ms(percentile(creates, 10)), ms(percentile(creates, 90)),
-        ms(percentile(terminates, 50)), ms(percentile(terminates, 90)));
+    System.out.printf(
+        "%-22s %12s %12s %12s %12s %12s%n",
+        "(ActorSystem alone)",
+        ms(percentile(creates, 50)),
+        ms(percentile(creates, 10)),
+        ms(percentile(creates, 90)),
+        ms(percentile(terminates, 50)),
+        ms(percentile(terminates, 90)));
     for (int[] shape : CLUSTERS) {
       int tms = shape[0];
       int slots = shape[1];
@@ -112,24 +129,33 @@ public final class FoundationBenchmark implements Callable<Integer> {
         starts[i] = times[0];
         closes[i] = times[1];
       }
-      System.out.printf("%-22s %12s %12s %12s %12s %12s%n", tms + " TM x " + slots + " slots",
-          ms(percentile(starts, 50)), ms(percentile(starts, 10)), ms(percentile(starts, 90)),
-          ms(percentile(closes, 50)), ms(percentile(closes, 90)));
+      System.out.printf(
+          "%-22s %12s %12s %12s %12s %12s%n",
+          tms + " TM x " + slots + " slots",
+          ms(percentile(starts, 50)),
+          ms(percentile(starts, 10)),
+          ms(percentile(starts, 90)),
+          ms(percentile(closes, 50)),
+          ms(percentile(closes, 90)));
     }
   }
 
   private static long[] createAndTerminate(Config config) {
     long begin = System.nanoTime();
-    ActorSystem system = ShoalActorSystems.start(ShoalActorSystems.SYSTEM_NAME, ShoalActorSystems.local(), config);
+    ActorSystem system =
+        ShoalActorSystems.start(ShoalActorSystems.SYSTEM_NAME, ShoalActorSystems.local(), config);
     long created = System.nanoTime();
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();
     return new long[] {created - begin, System.nanoTime() - created};
   }
 
-  /** Nanoseconds of {@code start()} (until every TaskManager is registered) and of {@code close()}. */
+  /**
+   * Nanoseconds of {@code start()} (until every TaskManager is registered) and of {@code close()}.
+   */
   private static long[] startAndClose(int taskManagers, int slots) {
-    MiniCluster cluster = MiniCluster.builder().taskManagers(taskManagers).slotsPerTaskManager(slots).build();
+    MiniCluster cluster =
+        MiniCluster.builder().taskManagers(taskManagers).slotsPerTaskManager(slots).build();
     long begin = System.nanoTime();
     cluster.start();
     long started = System.nanoTime();
@@ -154,41 +180,69 @@ public final class FoundationBenchmark implements Callable<Integer> {
                     "bench-dispatcher.executor", "thread-pool-executor",
                     "bench-dispatcher.thread-pool-executor.fixed-pool-size", 1,
                     "bench-dispatcher.throughput", 100,
-                    "bench-dispatcher.mailbox-type", "org.apache.pekko.dispatch.SingleConsumerOnlyUnboundedMailbox"))
+                    "bench-dispatcher.mailbox-type",
+                        "org.apache.pekko.dispatch.SingleConsumerOnlyUnboundedMailbox"))
             .withFallback(ConfigFactory.load());
     ActorSystem system = ShoalActorSystems.start("bench", ShoalActorSystems.local(), config);
     try {
-      ActorRef trivial = system.actorOf(Props.create(Trivial.class).withDispatcher("bench-dispatcher"), "trivial");
+      ActorRef trivial =
+          system.actorOf(Props.create(Trivial.class).withDispatcher("bench-dispatcher"), "trivial");
       ActorRef jobManager =
           system.actorOf(
               JobManager.props(
-                      new JobManagerConfiguration("localhost", 0, Duration.ofSeconds(10), Duration.ofSeconds(50)),
+                      new JobManagerConfiguration(
+                          "localhost", 0, Duration.ofSeconds(10), Duration.ofSeconds(50)),
                       LeaderElectionService.manual())
                   .withDispatcher("bench-dispatcher"),
               "jobmanager");
       ActorRef taskManager = system.actorOf(Props.create(Trivial.class), "taskmanager");
       InstanceID instance = registerTaskManager(jobManager, taskManager);
-      Heartbeat heartbeat = new Heartbeat(instance, new MetricsReport(1 << 20, 2 << 20, 4 << 20, 0.5, 42, 4, 4));
+      Heartbeat heartbeat =
+          new Heartbeat(instance, new MetricsReport(1 << 20, 2 << 20, 4 << 20, 0.5, 42, 4, 4));
 
       for (int i = 0; i < Math.max(3, warmup / 2); i++) {
         drain(system, trivial, heartbeat, Trivial.PING, taskManager);
-        drain(system, jobManager, heartbeat, RequestNumberRegisteredTaskManager.INSTANCE, taskManager);
+        drain(
+            system,
+            jobManager,
+            heartbeat,
+            RequestNumberRegisteredTaskManager.INSTANCE,
+            taskManager);
       }
       double[] raw = new double[runs];
       double[] handled = new double[runs];
       double[] ratios = new double[runs];
       for (int i = 0; i < runs; i++) {
         raw[i] = drain(system, trivial, heartbeat, Trivial.PING, taskManager);
-        handled[i] = drain(system, jobManager, heartbeat, RequestNumberRegisteredTaskManager.INSTANCE, taskManager);
+        handled[i] =
+            drain(
+                system,
+                jobManager,
+                heartbeat,
+                RequestNumberRegisteredTaskManager.INSTANCE,
+                taskManager);
         ratios[i] = handled[i] / raw[i];
       }
       Arrays.sort(raw);
       Arrays.sort(handled);
       Arrays.sort(ratios);
-      System.out.printf("%-34s %14s %14s %14s%n", "Messages drained per second", "p50", "p10", "p90");
-      System.out.printf("%-34s %14.0f %14.0f %14.0f%n", "raw tell, trivial actor", raw[runs / 2], raw[runs / 10], raw[runs * 9 / 10]);
-      System.out.printf("%-34s %14.0f %14.0f %14.0f%n", "Heartbeat handled by JobManager", handled[runs / 2], handled[runs / 10], handled[runs * 9 / 10]);
-      System.out.printf("%-34s %14.2f %14.2f %14.2f%n", "ratio JobManager / raw (per run)", ratios[runs / 2], ratios[runs / 10], ratios[runs * 9 / 10]);
+      System.out.printf(
+          "%-34s %14s %14s %14s%n", "Messages drained per second", "p50", "p10", "p90");
+      System.out.printf(
+          "%-34s %14.0f %14.0f %14.0f%n",
+          "raw tell, trivial actor", raw[runs / 2], raw[runs / 10], raw[runs * 9 / 10]);
+      System.out.printf(
+          "%-34s %14.0f %14.0f %14.0f%n",
+          "Heartbeat handled by JobManager",
+          handled[runs / 2],
+          handled[runs / 10],
+          handled[runs * 9 / 10]);
+      System.out.printf(
+          "%-34s %14.2f %14.2f %14.2f%n",
+          "ratio JobManager / raw (per run)",
+          ratios[runs / 2],
+          ratios[runs / 10],
+          ratios[runs * 9 / 10]);
     } finally {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -196,9 +250,12 @@ public final class FoundationBenchmark implements Callable<Integer> {
   }
 
   /** Registers {@code taskManager} (which must stay alive: the JobManager watches it). */
-  private static InstanceID registerTaskManager(ActorRef jobManager, ActorRef taskManager) throws Exception {
+  private static InstanceID registerTaskManager(ActorRef jobManager, ActorRef taskManager)
+      throws Exception {
     jobManager.tell(ElectionDecision.grant(UUID.randomUUID()), ActorRef.noSender());
-    Patterns.ask(jobManager, NotifyWhenLeader.INSTANCE, Duration.ofSeconds(10)).toCompletableFuture().get();
+    Patterns.ask(jobManager, NotifyWhenLeader.INSTANCE, Duration.ofSeconds(10))
+        .toCompletableFuture()
+        .get();
     RegisterTaskManager register =
         new RegisterTaskManager(
             new TaskManagerLocation(ResourceID.generate(), "localhost", 0, 0),
@@ -207,7 +264,10 @@ public final class FoundationBenchmark implements Callable<Integer> {
             ProtocolVersion.CURRENT,
             UUID.randomUUID());
     jobManager.tell(register, taskManager);
-    Object answer = Patterns.ask(jobManager, RequestRegisteredTaskManagers.INSTANCE, Duration.ofSeconds(10)).toCompletableFuture().get();
+    Object answer =
+        Patterns.ask(jobManager, RequestRegisteredTaskManagers.INSTANCE, Duration.ofSeconds(10))
+            .toCompletableFuture()
+            .get();
     List<TaskManagerInfo> registered = ((RegisteredTaskManagers) answer).taskManagers();
     if (registered.size() != 1) {
       throw new IllegalStateException("expected one registered TaskManager, found " + registered);
@@ -220,10 +280,15 @@ public final class FoundationBenchmark implements Callable<Integer> {
    * sender} (the JobManager takes heartbeats only from the TaskManager that registered), then
    * {@code ping}.
    */
-  private double drain(ActorSystem system, ActorRef target, Object message, Object ping, ActorRef sender) throws Exception {
+  private double drain(
+      ActorSystem system, ActorRef target, Object message, Object ping, ActorRef sender)
+      throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch blocking = new CountDownLatch(1);
-    ActorRef blocker = system.actorOf(Props.create(Blocker.class, () -> new Blocker(blocking, release)).withDispatcher("bench-dispatcher"));
+    ActorRef blocker =
+        system.actorOf(
+            Props.create(Blocker.class, () -> new Blocker(blocking, release))
+                .withDispatcher("bench-dispatcher"));
     blocker.tell("block", ActorRef.noSender());
     blocking.await();
     for (int i = 0; i < messages; i++) {
@@ -238,7 +303,9 @@ public final class FoundationBenchmark implements Callable<Integer> {
     return messages / (elapsed / 1e9);
   }
 
-  /** Holds the dispatcher's only thread until released. A benchmark device; never do this in Shoal. */
+  /**
+   * Holds the dispatcher's only thread until released. A benchmark device; never do this in Shoal.
+   */
   static final class Blocker extends AbstractActor {
     private final CountDownLatch blocking;
     private final CountDownLatch release;
@@ -250,10 +317,13 @@ public final class FoundationBenchmark implements Callable<Integer> {
 
     @Override
     public Receive createReceive() {
-      return receiveBuilder().matchAny(m -> {
-        blocking.countDown();
-        release.await();
-      }).build();
+      return receiveBuilder()
+          .matchAny(
+              m -> {
+                blocking.countDown();
+                release.await();
+              })
+          .build();
     }
   }
 

@@ -21,21 +21,31 @@ import picocli.CommandLine.Option;
 
 /**
  * The jobs issue's figures (docs/BENCHMARKS.md): submit-to-result latency of no-op jobs, the
- * failover of a 1000-subtask job, and the time from a TaskManager process kill to the job
- * running again.
+ * failover of a 1000-subtask job, and the time from a TaskManager process kill to the job running
+ * again.
  *
- * <p>Run: {@code java -cp minicluster/target/shoal.jar dev.shoal.minicluster.benchmarks.JobsBenchmark}
+ * <p>Run: {@code java -cp minicluster/target/shoal.jar
+ * dev.shoal.minicluster.benchmarks.JobsBenchmark}
  */
 @Command(name = "jobs-benchmark", mixinStandardHelpOptions = true)
 public final class JobsBenchmark implements Callable<Integer> {
 
-  @Option(names = "--runs", defaultValue = "30", description = "Measured runs per figure (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--runs",
+      defaultValue = "30",
+      description = "Measured runs per figure (default ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--warmup", defaultValue = "10", description = "Warm-up runs per figure (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "10",
+      description = "Warm-up runs per figure (default ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--kill-runs", defaultValue = "5", description = "Runs of the process-kill figure (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kill-runs",
+      defaultValue = "5",
+      description = "Runs of the process-kill figure (default ${DEFAULT-VALUE}).")
   int killRuns;
 
   @Option(names = "--only", description = "Run only one part: latency, failover or kill.")
@@ -45,7 +55,8 @@ public final class JobsBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    System.out.printf("Shoal jobs benchmark: %d warm-up and %d measured runs, Java %s, %d cores%n%n",
+    System.out.printf(
+        "Shoal jobs benchmark: %d warm-up and %d measured runs, Java %s, %d cores%n%n",
         warmup, runs, Runtime.version(), Runtime.getRuntime().availableProcessors());
     if (only == null || only.equals("latency")) {
       latency();
@@ -60,22 +71,38 @@ public final class JobsBenchmark implements Callable<Integer> {
   }
 
   private void latency() throws Exception {
-    System.out.printf("%-44s %10s %10s %10s%n", "Submit to result, one actor system", "p50", "p10", "p90");
+    System.out.printf(
+        "%-44s %10s %10s %10s%n", "Submit to result, one actor system", "p50", "p10", "p90");
     for (boolean twoVertices : new boolean[] {false, true}) {
       for (int[] shape : SHAPES) {
-        try (MiniCluster cluster = MiniCluster.builder().taskManagers(shape[0]).slotsPerTaskManager(shape[1]).build().start()) {
+        try (MiniCluster cluster =
+            MiniCluster.builder()
+                .taskManagers(shape[0])
+                .slotsPerTaskManager(shape[1])
+                .build()
+                .start()) {
           JobClient client = cluster.jobClient();
           int parallelism = shape[2];
           long[] times = new long[runs];
           for (int i = -warmup; i < runs; i++) {
-            JobGraph job = twoVertices ? Examples.noopPointwise(parallelism, Map.of()) : Examples.noop(parallelism, Map.of());
+            JobGraph job =
+                twoVertices
+                    ? Examples.noopPointwise(parallelism, Map.of())
+                    : Examples.noop(parallelism, Map.of());
             long begin = System.nanoTime();
             client.submitAndWait(job, Duration.ofMinutes(2));
             if (i >= 0) {
               times[i] = System.nanoTime() - begin;
             }
           }
-          String label = (twoVertices ? "2 vertices pointwise" : "1 vertex") + ", p=" + parallelism + " on " + shape[0] + "x" + shape[1];
+          String label =
+              (twoVertices ? "2 vertices pointwise" : "1 vertex")
+                  + ", p="
+                  + parallelism
+                  + " on "
+                  + shape[0]
+                  + "x"
+                  + shape[1];
           print(label, times);
         }
       }
@@ -84,12 +111,17 @@ public final class JobsBenchmark implements Callable<Integer> {
   }
 
   private void failover() throws Exception {
-    System.out.printf("%-44s %10s %10s %10s%n", "Failover, p=1000 on 10x100, one actor system", "p50", "p10", "p90");
-    try (MiniCluster cluster = MiniCluster.builder().taskManagers(10).slotsPerTaskManager(100).build().start()) {
+    System.out.printf(
+        "%-44s %10s %10s %10s%n",
+        "Failover, p=1000 on 10x100, one actor system", "p50", "p10", "p90");
+    try (MiniCluster cluster =
+        MiniCluster.builder().taskManagers(10).slotsPerTaskManager(100).build().start()) {
       JobClient client = cluster.jobClient();
       long[] times = new long[runs];
       for (int i = -warmup; i < runs; i++) {
-        JobGraph.Builder builder = JobGraph.builder("throw-once").restartStrategy(new RestartStrategy.FixedDelay(1, Duration.ZERO));
+        JobGraph.Builder builder =
+            JobGraph.builder("throw-once")
+                .restartStrategy(new RestartStrategy.FixedDelay(1, Duration.ZERO));
         builder.addVertex("throw-once", ThrowOnceInvokable.class, 1000);
         client.submitAndWait(builder.build(), Duration.ofMinutes(2));
         long end = System.nanoTime();
@@ -105,12 +137,22 @@ public final class JobsBenchmark implements Callable<Integer> {
   private void processKill() throws Exception {
     String interval = "200ms";
     String timeout = "2s";
-    System.out.printf("%-44s %10s %10s %10s%n", "TM process SIGKILL to job RUNNING again", "p50", "min", "max");
+    System.out.printf(
+        "%-44s %10s %10s %10s%n", "TM process SIGKILL to job RUNNING again", "p50", "min", "max");
     long[] times = new long[killRuns];
     for (int i = 0; i < killRuns; i++) {
-      try (MiniCluster cluster = MiniCluster.builder().mode(MiniCluster.Mode.SEPARATE_PROCESSES).taskManagers(3).slotsPerTaskManager(2)
-          .setting("shoal.heartbeat.interval", interval).setting("shoal.heartbeat.timeout", timeout).build().start()) {
-        JobGraph.Builder builder = JobGraph.builder("kill").restartStrategy(new RestartStrategy.FixedDelay(5, Duration.ZERO));
+      try (MiniCluster cluster =
+          MiniCluster.builder()
+              .mode(MiniCluster.Mode.SEPARATE_PROCESSES)
+              .taskManagers(3)
+              .slotsPerTaskManager(2)
+              .setting("shoal.heartbeat.interval", interval)
+              .setting("shoal.heartbeat.timeout", timeout)
+              .build()
+              .start()) {
+        JobGraph.Builder builder =
+            JobGraph.builder("kill")
+                .restartStrategy(new RestartStrategy.FixedDelay(5, Duration.ZERO));
         builder.addVertex("block", BlockOnceInvokable.class, 4);
         JobGraph job = builder.build();
         cluster.jobClient().submit(job);
@@ -127,12 +169,22 @@ public final class JobsBenchmark implements Callable<Integer> {
     }
     long[] sorted = times.clone();
     Arrays.sort(sorted);
-    System.out.printf("%-44s %10s %10s %10s%n", "heartbeat " + interval + "/" + timeout + ", 3 TMs x 2 slots, p=4",
-        ms(sorted[sorted.length / 2]), ms(sorted[0]), ms(sorted[sorted.length - 1]));
+    System.out.printf(
+        "%-44s %10s %10s %10s%n",
+        "heartbeat " + interval + "/" + timeout + ", 3 TMs x 2 slots, p=4",
+        ms(sorted[sorted.length / 2]),
+        ms(sorted[0]),
+        ms(sorted[sorted.length - 1]));
   }
 
   private static void awaitRunning(MiniCluster cluster, JobGraph job) throws Exception {
-    Object answer = Patterns.ask(cluster.jobManager(), new WaitForAllVerticesToBeRunning(job.jobId()), Duration.ofSeconds(60)).toCompletableFuture().get(61, TimeUnit.SECONDS);
+    Object answer =
+        Patterns.ask(
+                cluster.jobManager(),
+                new WaitForAllVerticesToBeRunning(job.jobId()),
+                Duration.ofSeconds(60))
+            .toCompletableFuture()
+            .get(61, TimeUnit.SECONDS);
     if (!(answer instanceof AllVerticesRunning)) {
       throw new IllegalStateException("unexpected answer " + answer);
     }
@@ -141,7 +193,12 @@ public final class JobsBenchmark implements Callable<Integer> {
   private static void print(String label, long[] times) {
     long[] sorted = times.clone();
     Arrays.sort(sorted);
-    System.out.printf("%-44s %10s %10s %10s%n", label, ms(sorted[sorted.length / 2]), ms(sorted[sorted.length / 10]), ms(sorted[sorted.length * 9 / 10]));
+    System.out.printf(
+        "%-44s %10s %10s %10s%n",
+        label,
+        ms(sorted[sorted.length / 2]),
+        ms(sorted[sorted.length / 10]),
+        ms(sorted[sorted.length * 9 / 10]));
   }
 
   private static String ms(long nanos) {

@@ -31,8 +31,8 @@ import org.apache.pekko.util.ByteString;
  * runs on the other TaskManager) over a broadcast edge. The sender streams {@value #FRAMES} frames
  * of {@value #FRAME_SIZE} bytes (plus the 4-byte length) and half-closes; the receiver decodes the
  * frames with {@code Framing.lengthField} and counts their bytes. Each side runs in an actor system
- * of its own, created in the task, with a local provider: only the TCP transport is shared with
- * the TaskManager's data exchange, not its actor system.
+ * of its own, created in the task, with a local provider: only the TCP transport is shared with the
+ * TaskManager's data exchange, not its actor system.
  *
  * <p>Reported: {@value #START} (sender, epoch microseconds before the first frame), {@value #END}
  * (receiver, when the stream completed) and {@value #BYTES} (frame bytes received, lengths not
@@ -72,20 +72,28 @@ public final class RawTransport {
         Flow<ByteString, ByteString, java.util.concurrent.CompletionStage<Long>> handler =
             Flow.fromSinkAndSourceCoupledMat(
                 Framing.lengthField(4, 0, frameSize + 1024, ByteOrder.BIG_ENDIAN)
-                    .toMat(Sink.fold(0L, (Long sum, ByteString frame) -> sum + frame.size() - 4), Keep.right()),
+                    .toMat(
+                        Sink.fold(0L, (Long sum, ByteString frame) -> sum + frame.size() - 4),
+                        Keep.right()),
                 Source.<ByteString>maybe(),
                 Keep.left());
         Tcp.ServerBinding binding =
             Tcp.get(system)
                 .bind("127.0.0.1", 0)
-                .to(Sink.foreach(connection -> connection.handleWith(handler, materializer).whenComplete((bytes, failure) -> {
-                  long end = DataBenchmark.epochMicros();
-                  if (failure != null) {
-                    received.completeExceptionally(failure);
-                  } else {
-                    received.complete(new long[] {bytes, end});
-                  }
-                })))
+                .to(
+                    Sink.foreach(
+                        connection ->
+                            connection
+                                .handleWith(handler, materializer)
+                                .whenComplete(
+                                    (bytes, failure) -> {
+                                      long end = DataBenchmark.epochMicros();
+                                      if (failure != null) {
+                                        received.completeExceptionally(failure);
+                                      } else {
+                                        received.complete(new long[] {bytes, end});
+                                      }
+                                    })))
                 .run(materializer)
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
@@ -121,7 +129,8 @@ public final class RawTransport {
       }
     }
 
-    private static void send(TaskContext context, int port, long frames, int frameSize) throws Exception {
+    private static void send(TaskContext context, int port, long frames, int frameSize)
+        throws Exception {
       byte[] bytes = new byte[4 + frameSize];
       bytes[0] = (byte) (frameSize >>> 24);
       bytes[1] = (byte) (frameSize >>> 16);
@@ -152,16 +161,23 @@ public final class RawTransport {
   private static ActorSystem actorSystem(String name) {
     return ActorSystem.create(
         name,
-        ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING\npekko.stdout-loglevel = WARNING")
+        ConfigFactory.parseString(
+                "pekko.actor.provider = local\n"
+                    + "pekko.loglevel = WARNING\n"
+                    + "pekko.stdout-loglevel = WARNING")
             .withFallback(ConfigFactory.load()));
   }
 
   private static void terminate(ActorSystem system) throws InterruptedException {
     system.terminate();
     try {
-      system.getWhenTerminated().toCompletableFuture().get(TERMINATION.toMillis(), TimeUnit.MILLISECONDS);
+      system
+          .getWhenTerminated()
+          .toCompletableFuture()
+          .get(TERMINATION.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("The raw transport's actor system did not terminate within " + TERMINATION + ".", e);
+      throw new IllegalStateException(
+          "The raw transport's actor system did not terminate within " + TERMINATION + ".", e);
     }
   }
 }

@@ -19,9 +19,9 @@ import java.util.stream.Stream;
  * taskmanager.jar has no examples on its class path, so {@code shoal run --example} sends them
  * along like any user jar.
  *
- * <p>The classes come from wherever {@link Examples} was loaded from: a class directory (in
- * tests and IDEs) or a jar (shoal.jar when run through {@code bin/shoal}). The jar holds the
- * classes under {@value #PACKAGE_PATH} and nothing else, not even a manifest.
+ * <p>The classes come from wherever {@link Examples} was loaded from: a class directory (in tests
+ * and IDEs) or a jar (shoal.jar when run through {@code bin/shoal}). The jar holds the classes
+ * under {@value #PACKAGE_PATH} and nothing else, not even a manifest.
  */
 public final class ExampleJars {
 
@@ -43,8 +43,8 @@ public final class ExampleJars {
   }
 
   /**
-   * Writes a jar of the classes under {@value #PACKAGE_PATH} in {@code classes} (a class
-   * directory or a jar) to {@code target}, in name order.
+   * Writes a jar of the classes under {@value #PACKAGE_PATH} in {@code classes} (a class directory
+   * or a jar) to {@code target}, in name order.
    *
    * @throws IOException when there are no such classes or something cannot be read or written
    */
@@ -67,7 +67,11 @@ public final class ExampleJars {
     }
     List<Path> classFiles;
     try (Stream<Path> files = Files.walk(examples)) {
-      classFiles = files.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(".class")).sorted().toList();
+      classFiles =
+          files
+              .filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(".class"))
+              .sorted()
+              .toList();
     }
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(target))) {
       for (Path file : classFiles) {
@@ -92,7 +96,8 @@ public final class ExampleJars {
     try {
       return Path.of(source.getLocation().toURI());
     } catch (URISyntaxException | IllegalArgumentException e) {
-      throw new IOException("The example classes come from " + source.getLocation() + ", which is no local file.", e);
+      throw new IOException(
+          "The example classes come from " + source.getLocation() + ", which is no local file.", e);
     }
   }
 }

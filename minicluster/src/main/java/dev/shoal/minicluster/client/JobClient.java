@@ -53,9 +53,9 @@ import org.apache.pekko.stream.javadsl.FileIO;
 import org.apache.pekko.stream.javadsl.StreamRefs;
 
 /**
- * The Java client of a JobManager: submit jobs (and wait for their results), cancel them, ask
- * for their status, take savepoints. Blocking methods, for a caller's own thread (a test, a
- * command line).
+ * The Java client of a JobManager: submit jobs (and wait for their results), cancel them, ask for
+ * their status, take savepoints. Blocking methods, for a caller's own thread (a test, a command
+ * line).
  */
 public final class JobClient {
 
@@ -67,9 +67,11 @@ public final class JobClient {
 
   /**
    * Job setting (Flink's key): {@code true} lets a job start from a savepoint that holds state of
-   * operators the job no longer has (that state is dropped); {@code false}, the default, refuses it.
+   * operators the job no longer has (that state is dropped); {@code false}, the default, refuses
+   * it.
    */
-  public static final String SAVEPOINT_IGNORE_UNCLAIMED_STATE = "execution.savepoint.ignore-unclaimed-state";
+  public static final String SAVEPOINT_IGNORE_UNCLAIMED_STATE =
+      "execution.savepoint.ignore-unclaimed-state";
 
   /**
    * Configuration key: how much longer than a question the client waits for the JobManager to
@@ -103,10 +105,18 @@ public final class JobClient {
    */
   public static JobClient connect(ActorSystem system, String address, Duration timeout) {
     try {
-      ActorRef jobManager = system.actorSelection(address).resolveOne(timeout).toCompletableFuture().get();
+      ActorRef jobManager =
+          system.actorSelection(address).resolveOne(timeout).toCompletableFuture().get();
       return new JobClient(system, jobManager, timeout);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("Could not reach the JobManager at " + address + " within " + Durations.format(timeout) + ": " + e.getCause().getMessage(), e);
+      throw new IllegalStateException(
+          "Could not reach the JobManager at "
+              + address
+              + " within "
+              + Durations.format(timeout)
+              + ": "
+              + e.getCause().getMessage(),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while connecting to " + address, e);
@@ -114,9 +124,9 @@ public final class JobClient {
   }
 
   /**
-   * The TaskManagers registered at the JobManager, in registration order, however many: asked
-   * for in pages that each fit one remote message (TaskManagers that come or go meanwhile may be
-   * missed or listed twice).
+   * The TaskManagers registered at the JobManager, in registration order, however many: asked for
+   * in pages that each fit one remote message (TaskManagers that come or go meanwhile may be missed
+   * or listed twice).
    */
   public List<TaskManagerInfo> taskManagers() {
     List<TaskManagerInfo> all = new ArrayList<>();
@@ -159,21 +169,27 @@ public final class JobClient {
     return submit(jobGraph, jars, ListeningBehaviour.DETACHED).jobId();
   }
 
-  private Submission submit(JobGraph jobGraph, List<Path> jars, ListeningBehaviour listening) throws JobExecutionException {
+  private Submission submit(JobGraph jobGraph, List<Path> jars, ListeningBehaviour listening)
+      throws JobExecutionException {
     checkFitsOneMessage(jobGraph, listening);
     List<JarUpload> uploads = new ArrayList<>();
     Materializer materializer = Materializer.matFromSystem(system);
     for (Path jar : jars) {
       try {
         JarFile file = JarChecks.describe(jar);
-        uploads.add(new JarUpload(file, FileIO.fromPath(jar, JarChecks.CHUNK_SIZE).runWith(StreamRefs.sourceRef(), materializer)));
+        uploads.add(
+            new JarUpload(
+                file,
+                FileIO.fromPath(jar, JarChecks.CHUNK_SIZE)
+                    .runWith(StreamRefs.sourceRef(), materializer)));
       } catch (IOException e) {
         throw new IllegalArgumentException("Cannot read jar " + jar + ": " + e.getMessage(), e);
       }
     }
     CompletableFuture<JobID> submitted = new CompletableFuture<>();
     CompletableFuture<JobExecutionResult> result = new CompletableFuture<>();
-    system.actorOf(JobClientActor.props(jobManager, jobGraph, listening, uploads, submitted, result));
+    system.actorOf(
+        JobClientActor.props(jobManager, jobGraph, listening, uploads, submitted, result));
     // storing large jars takes a while: the acceptance may take longer than a question
     Duration acceptance =
         uploads.isEmpty()
@@ -186,9 +202,15 @@ public final class JobClient {
       if (e.getCause() instanceof JobExecutionException failure) {
         throw failure;
       }
-      throw new IllegalStateException("Submitting job " + jobGraph.jobId() + " failed: " + e.getCause(), e.getCause());
+      throw new IllegalStateException(
+          "Submitting job " + jobGraph.jobId() + " failed: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("The JobManager did not accept job " + jobGraph.jobId() + " within " + Durations.format(acceptance), e);
+      throw new IllegalStateException(
+          "The JobManager did not accept job "
+              + jobGraph.jobId()
+              + " within "
+              + Durations.format(acceptance),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while submitting job " + jobGraph.jobId(), e);
@@ -196,9 +218,9 @@ public final class JobClient {
   }
 
   /**
-   * Refuses, at once and clearly, a job graph that a remote JobManager would never receive:
-   * Artery drops a message larger than its frame size with only a log line here, and the client
-   * would wait for an acceptance that never comes.
+   * Refuses, at once and clearly, a job graph that a remote JobManager would never receive: Artery
+   * drops a message larger than its frame size with only a log line here, and the client would wait
+   * for an acceptance that never comes.
    *
    * @throws IllegalStateException naming the size, the limit and its setting
    */
@@ -210,36 +232,57 @@ public final class JobClient {
     long frame = system.settings().config().getBytes(key);
     int size;
     try {
-      size = SerializationExtension.get(system).serialize(new SubmitJob(jobGraph, listening, List.of())).get().length;
+      size =
+          SerializationExtension.get(system)
+              .serialize(new SubmitJob(jobGraph, listening, List.of()))
+              .get()
+              .length;
     } catch (RuntimeException e) {
-      throw new IllegalStateException("Job " + jobGraph.jobId() + " (" + jobGraph.name() + ") cannot be serialized: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Job "
+              + jobGraph.jobId()
+              + " ("
+              + jobGraph.name()
+              + ") cannot be serialized: "
+              + e.getMessage(),
+          e);
     }
     // the jars travel as stream refs of a few hundred bytes each; leave room for them and framing
     if (size > frame - 16 * 1024) {
-      throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-          "Job %s (%s) is too large to submit: its graph serializes to %,d bytes, more than the %,d bytes one message to the"
-              + " JobManager carries (shoal.remote.maximum-frame-size). Keep large data out of the vertex configuration and"
-              + " job settings: ship it in a jar or let tasks read it.",
-          jobGraph.jobId(), jobGraph.name(), size, frame));
+      throw new IllegalStateException(
+          String.format(
+              java.util.Locale.ROOT,
+              "Job %s (%s) is too large to submit: its graph serializes to %,d bytes, more than the"
+                  + " %,d bytes one message to the JobManager carries"
+                  + " (shoal.remote.maximum-frame-size). Keep large data out of the vertex"
+                  + " configuration and job settings: ship it in a jar or let tasks read it.",
+              jobGraph.jobId(),
+              jobGraph.name(),
+              size,
+              frame));
     }
   }
 
   /** Submits a job and waits up to {@code jobTimeout} for its result. */
-  public JobExecutionResult submitAndWait(JobGraph jobGraph, Duration jobTimeout) throws JobExecutionException {
+  public JobExecutionResult submitAndWait(JobGraph jobGraph, Duration jobTimeout)
+      throws JobExecutionException {
     return await(submit(jobGraph), jobTimeout);
   }
 
   /** Waits up to {@code jobTimeout} for a submitted job's result. */
-  public static JobExecutionResult await(Submission submission, Duration jobTimeout) throws JobExecutionException {
+  public static JobExecutionResult await(Submission submission, Duration jobTimeout)
+      throws JobExecutionException {
     try {
       return submission.result().get(jobTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof JobExecutionException failure) {
         throw failure;
       }
-      throw new IllegalStateException("Job " + submission.jobId() + " failed: " + e.getCause(), e.getCause());
+      throw new IllegalStateException(
+          "Job " + submission.jobId() + " failed: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("Job " + submission.jobId() + " did not end within " + Durations.format(jobTimeout), e);
+      throw new IllegalStateException(
+          "Job " + submission.jobId() + " did not end within " + Durations.format(jobTimeout), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while waiting for job " + submission.jobId(), e);
@@ -248,14 +291,15 @@ public final class JobClient {
 
   /**
    * {@code jobGraph} with the settings that make it start from a savepoint ({@value
-   * #SAVEPOINT_PATH}, {@value #SAVEPOINT_IGNORE_UNCLAIMED_STATE}); every other setting, the
-   * restart strategy and the job id stay as they are. Submit the result as usual.
+   * #SAVEPOINT_PATH}, {@value #SAVEPOINT_IGNORE_UNCLAIMED_STATE}); every other setting, the restart
+   * strategy and the job id stay as they are. Submit the result as usual.
    *
    * @param savepointPath the savepoint's directory, as {@link #triggerSavepoint} or {@link
    *     #cancelWithSavepoint} returned it
    * @param allowNonRestoredState whether state of operators no longer in the job may be dropped
    */
-  public static JobGraph withSavepointRestore(JobGraph jobGraph, String savepointPath, boolean allowNonRestoredState) {
+  public static JobGraph withSavepointRestore(
+      JobGraph jobGraph, String savepointPath, boolean allowNonRestoredState) {
     Objects.requireNonNull(jobGraph, "jobGraph");
     Objects.requireNonNull(savepointPath, "savepointPath");
     if (savepointPath.isBlank()) {
@@ -264,27 +308,38 @@ public final class JobClient {
     Map<String, String> settings = new LinkedHashMap<>(jobGraph.settings());
     settings.put(SAVEPOINT_PATH, savepointPath);
     settings.put(SAVEPOINT_IGNORE_UNCLAIMED_STATE, Boolean.toString(allowNonRestoredState));
-    return new JobGraph(jobGraph.jobId(), jobGraph.name(), jobGraph.vertices(), jobGraph.edges(), jobGraph.restartStrategy(), settings);
+    return new JobGraph(
+        jobGraph.jobId(),
+        jobGraph.name(),
+        jobGraph.vertices(),
+        jobGraph.edges(),
+        jobGraph.restartStrategy(),
+        settings);
   }
 
   /**
-   * Takes a savepoint of the running job and returns once it is complete, with its path (to
-   * resume from, see {@link #withSavepointRestore}), checkpoint id and trigger time.
+   * Takes a savepoint of the running job and returns once it is complete, with its path (to resume
+   * from, see {@link #withSavepointRestore}), checkpoint id and trigger time.
    *
    * @param directory where the savepoint goes; null for the job's {@code state.savepoints.dir}
    * @param timeout how long the savepoint may take
-   * @throws SavepointException with the JobManager's reason when it refused or failed the
-   *     savepoint (the job keeps running)
+   * @throws SavepointException with the JobManager's reason when it refused or failed the savepoint
+   *     (the job keeps running)
    * @throws IllegalStateException when no answer came within {@code timeout} (the savepoint may
    *     still complete)
    */
   public TriggerSavepointSuccess triggerSavepoint(JobID jobId, String directory, Duration timeout) {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(timeout, "timeout");
-    Object answer = ask(new TriggerSavepoint(jobId, directory), timeout, "the savepoint of job " + jobId + " may still complete");
+    Object answer =
+        ask(
+            new TriggerSavepoint(jobId, directory),
+            timeout,
+            "the savepoint of job " + jobId + " may still complete");
     return switch (answer) {
       case TriggerSavepointSuccess success -> success;
-      case TriggerSavepointFailure failure -> throw new SavepointException(jobId, "Savepoint", failure.reason());
+      case TriggerSavepointFailure failure ->
+          throw new SavepointException(jobId, "Savepoint", failure.reason());
       default -> throw unexpected(answer, "TriggerSavepoint");
     };
   }
@@ -297,18 +352,27 @@ public final class JobClient {
    * @param timeout how long the savepoint may take
    * @throws SavepointException with the JobManager's reason when it refused, or the savepoint
    *     failed (the job keeps running)
-   * @throws IllegalStateException when no answer came within {@code timeout} (the savepoint and
-   *     the cancellation may still happen)
+   * @throws IllegalStateException when no answer came within {@code timeout} (the savepoint and the
+   *     cancellation may still happen)
    */
   public String cancelWithSavepoint(JobID jobId, String directory, Duration timeout) {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(timeout, "timeout");
-    Object answer = ask(new CancelJobWithSavepoint(jobId, directory), timeout, "job " + jobId + " may still be cancelled with a savepoint");
+    Object answer =
+        ask(
+            new CancelJobWithSavepoint(jobId, directory),
+            timeout,
+            "job " + jobId + " may still be cancelled with a savepoint");
     return switch (answer) {
-      case CancellationSuccess success when success.savepointPath() != null -> success.savepointPath();
+      case CancellationSuccess success when success.savepointPath() != null ->
+          success.savepointPath();
       case CancellationSuccess success ->
-          throw new IllegalStateException("The JobManager is cancelling job " + jobId + " but reported no savepoint: its state may not be saved.");
-      case CancellationFailure failure -> throw new SavepointException(jobId, "Cancel with savepoint", failure.reason());
+          throw new IllegalStateException(
+              "The JobManager is cancelling job "
+                  + jobId
+                  + " but reported no savepoint: its state may not be saved.");
+      case CancellationFailure failure ->
+          throw new SavepointException(jobId, "Cancel with savepoint", failure.reason());
       default -> throw unexpected(answer, "CancelJobWithSavepoint");
     };
   }
@@ -331,9 +395,8 @@ public final class JobClient {
   }
 
   /**
-   * The job in detail, or throws when the JobManager knows no such job. Asked page by page, so
-   * that a job of any number of vertices fits the remote messages; each page is as recent as its
-   * answer.
+   * The job in detail, or throws when the JobManager knows no such job. Asked page by page, so that
+   * a job of any number of vertices fits the remote messages; each page is as recent as its answer.
    */
   public JobDetails details(JobID jobId) {
     List<VertexDetails> vertices = new ArrayList<>();
@@ -378,11 +441,23 @@ public final class JobClient {
       return Patterns.ask(jobManager, message, within).toCompletableFuture().get();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof AskTimeoutException) {
-        throw new IllegalStateException("The JobManager did not answer " + name + " within " + Durations.format(within) + (afterTimeout == null ? "" : "; " + afterTimeout) + ".", e.getCause());
+        throw new IllegalStateException(
+            "The JobManager did not answer "
+                + name
+                + " within "
+                + Durations.format(within)
+                + (afterTimeout == null ? "" : "; " + afterTimeout)
+                + ".",
+            e.getCause());
       }
-      // a remote JobManager's exception arrives as its class name and message (Java serialization is off)
-      String reason = e.getCause() instanceof ThrowableNotSerializableException remote ? remote.originalMessage() : e.getCause().getMessage();
-      throw new IllegalStateException("The JobManager refused " + name + ": " + reason, e.getCause());
+      // a remote JobManager's exception arrives as its class name and message (Java serialization
+      // is off)
+      String reason =
+          e.getCause() instanceof ThrowableNotSerializableException remote
+              ? remote.originalMessage()
+              : e.getCause().getMessage();
+      throw new IllegalStateException(
+          "The JobManager refused " + name + ": " + reason, e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted", e);
@@ -390,6 +465,12 @@ public final class JobClient {
   }
 
   private static IllegalStateException unexpected(Object answer, String question) {
-    return new IllegalStateException("The JobManager answered " + question + " with an unexpected " + answer.getClass().getName() + ": " + answer);
+    return new IllegalStateException(
+        "The JobManager answered "
+            + question
+            + " with an unexpected "
+            + answer.getClass().getName()
+            + ": "
+            + answer);
   }
 }

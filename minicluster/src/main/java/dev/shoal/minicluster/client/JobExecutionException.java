@@ -13,7 +13,8 @@ public final class JobExecutionException extends Exception {
   private final SerializedThrowable rootCause;
   private final int restarts;
 
-  public JobExecutionException(JobID jobId, JobStatus status, SerializedThrowable rootCause, int restarts) {
+  public JobExecutionException(
+      JobID jobId, JobStatus status, SerializedThrowable rootCause, int restarts) {
     super("Job " + jobId + " ended " + status + ": " + rootCause);
     this.jobId = Objects.requireNonNull(jobId, "jobId");
     this.status = Objects.requireNonNull(status, "status");

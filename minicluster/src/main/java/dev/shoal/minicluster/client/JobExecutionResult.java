@@ -34,6 +34,7 @@ public record JobExecutionResult(
     if (accumulators.get(name) instanceof AccumulatorValue.LongCounter counter) {
       return counter.count();
     }
-    throw new IllegalArgumentException("No long counter '" + name + "'; the job has " + accumulators.keySet());
+    throw new IllegalArgumentException(
+        "No long counter '" + name + "'; the job has " + accumulators.keySet());
   }
 }

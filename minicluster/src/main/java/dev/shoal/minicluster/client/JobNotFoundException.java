@@ -8,7 +8,9 @@ public final class JobNotFoundException extends IllegalArgumentException {
 
   private final JobID jobId;
 
-  /** @param jobId the job the JobManager does not know */
+  /**
+   * @param jobId the job the JobManager does not know
+   */
   public JobNotFoundException(JobID jobId) {
     super("The JobManager knows no job " + jobId + " (see 'shoal list').");
     this.jobId = Objects.requireNonNull(jobId, "jobId");

@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * The JobManager refused or failed a savepoint ({@code TriggerSavepointFailure}) or a cancel with
- * savepoint ({@code CancellationFailure}); the message carries the JobManager's reason. A job
- * whose savepoint failed keeps running.
+ * savepoint ({@code CancellationFailure}); the message carries the JobManager's reason. A job whose
+ * savepoint failed keeps running.
  */
 public final class SavepointException extends IllegalStateException {
 

@@ -43,25 +43,27 @@ import java.util.stream.Stream;
  *   <li>On start ({@link #open}): the transactions of the restored state (all covered by the
  *       restored checkpoint, which is complete) are committed if they are not yet; then every other
  *       file of this subtask not covered by the restored checkpoint is deleted: in-progress and
- *       pending files, and committed files of transactions newer than it (including an end of
- *       input file), whose records the replay writes again. A fresh start (no state) counts as a
- *       restore of checkpoint 0: it deletes every file of its subtask in the directory.
+ *       pending files, and committed files of transactions newer than it (including an end of input
+ *       file), whose records the replay writes again. A fresh start (no state) counts as a restore
+ *       of checkpoint 0: it deletes every file of its subtask in the directory.
  * </ul>
  *
  * <p>So the committed files hold every record exactly once after any number of restores from
- * completed checkpoints. Assumes one writer per subtask index in the directory, a file system
- * with atomic renames, and that a checkpoint never completes without this sink (a finished sink
- * takes part in none).
+ * completed checkpoints. Assumes one writer per subtask index in the directory, a file system with
+ * atomic renames, and that a checkpoint never completes without this sink (a finished sink takes
+ * part in none).
  *
  * @param <T> the record type
  */
-public final class CommittingFileSink<T> implements SinkFunction<T>, CheckpointedFunction, CheckpointListener {
+public final class CommittingFileSink<T>
+    implements SinkFunction<T>, CheckpointedFunction, CheckpointListener {
 
   /** The operator state of the pre-committed transactions not known to be committed. */
   public static final String PENDING_STATE = "pending-transactions";
 
   private static final Pattern COMMITTED = Pattern.compile("part-(\\d{1,9})-(\\d{1,18})");
-  private static final Pattern PENDING = Pattern.compile("\\.part-(\\d{1,9})-(\\d{1,18})\\.pending");
+  private static final Pattern PENDING =
+      Pattern.compile("\\.part-(\\d{1,9})-(\\d{1,18})\\.pending");
   private static final Pattern IN_PROGRESS = Pattern.compile("\\.part-(\\d{1,9})\\.inprogress");
 
   private final String directory;
@@ -110,7 +112,8 @@ public final class CommittingFileSink<T> implements SinkFunction<T>, Checkpointe
   @Override
   public void open(TaskContext context) throws IOException {
     if (pending == null) {
-      throw new IllegalStateException("CommittingFileSink was opened without initializeState: it runs only in a dataflow.");
+      throw new IllegalStateException(
+          "CommittingFileSink was opened without initializeState: it runs only in a dataflow.");
     }
     subtask = context.subtaskIndex();
     dir = Files.createDirectories(Path.of(directory));
@@ -123,17 +126,20 @@ public final class CommittingFileSink<T> implements SinkFunction<T>, Checkpointe
     // ...and whatever else this subtask left is written again by the replay
     List<Path> stale = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      files.forEach(file -> {
-        String name = file.getFileName().toString();
-        Matcher committed = COMMITTED.matcher(name);
-        Matcher pendingFile = PENDING.matcher(name);
-        Matcher inProgress = IN_PROGRESS.matcher(name);
-        if (committed.matches() && Integer.parseInt(committed.group(1)) == subtask && Long.parseLong(committed.group(2)) > restoredCheckpointId
-            || pendingFile.matches() && Integer.parseInt(pendingFile.group(1)) == subtask
-            || inProgress.matches() && Integer.parseInt(inProgress.group(1)) == subtask) {
-          stale.add(file);
-        }
-      });
+      files.forEach(
+          file -> {
+            String name = file.getFileName().toString();
+            Matcher committed = COMMITTED.matcher(name);
+            Matcher pendingFile = PENDING.matcher(name);
+            Matcher inProgress = IN_PROGRESS.matcher(name);
+            if (committed.matches()
+                    && Integer.parseInt(committed.group(1)) == subtask
+                    && Long.parseLong(committed.group(2)) > restoredCheckpointId
+                || pendingFile.matches() && Integer.parseInt(pendingFile.group(1)) == subtask
+                || inProgress.matches() && Integer.parseInt(inProgress.group(1)) == subtask) {
+              stale.add(file);
+            }
+          });
     }
     for (Path file : stale) {
       Files.deleteIfExists(file);
@@ -143,7 +149,12 @@ public final class CommittingFileSink<T> implements SinkFunction<T>, Checkpointe
   @Override
   public void invoke(T value) throws IOException {
     if (writer == null) {
-      channel = FileChannel.open(inProgress(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+      channel =
+          FileChannel.open(
+              inProgress(),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE);
       OutputStream out = Channels.newOutputStream(channel);
       writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 64 * 1024);
     }
@@ -200,8 +211,18 @@ public final class CommittingFileSink<T> implements SinkFunction<T>, Checkpointe
     if (Files.exists(pendingFile)) {
       Files.move(pendingFile, committed, StandardCopyOption.ATOMIC_MOVE);
     } else if (!Files.exists(committed)) {
-      throw new IllegalStateException("Transaction " + transaction + " of sink subtask " + subtask + " is neither pending ("
-          + pendingFile.getFileName() + ") nor committed (" + committed.getFileName() + ") in " + dir + ": its records are lost.");
+      throw new IllegalStateException(
+          "Transaction "
+              + transaction
+              + " of sink subtask "
+              + subtask
+              + " is neither pending ("
+              + pendingFile.getFileName()
+              + ") nor committed ("
+              + committed.getFileName()
+              + ") in "
+              + dir
+              + ": its records are lost.");
     }
   }
 

@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
 
 /**
  * One subtask of the Monte Carlo estimate of pi: throws its share of the {@code samples} darts at
- * the unit square and counts those inside the quarter circle, in the accumulators {@code hits}
- * and {@code samples}. Pi is about 4 * hits / samples.
+ * the unit square and counts those inside the quarter circle, in the accumulators {@code hits} and
+ * {@code samples}. Pi is about 4 * hits / samples.
  */
 public final class PiInvokable implements Invokable {
 
@@ -17,8 +17,11 @@ public final class PiInvokable implements Invokable {
   @Override
   public void invoke(TaskContext context) {
     long total = Long.parseLong(context.configuration().getOrDefault(SAMPLES, "1000000"));
-    long share = total / context.parallelism() + (context.subtaskIndex() < total % context.parallelism() ? 1 : 0);
-    SplittableRandom random = new SplittableRandom(31L * context.subtaskIndex() + context.attemptNumber());
+    long share =
+        total / context.parallelism()
+            + (context.subtaskIndex() < total % context.parallelism() ? 1 : 0);
+    SplittableRandom random =
+        new SplittableRandom(31L * context.subtaskIndex() + context.attemptNumber());
     long hits = 0;
     long done = 0;
     while (done < share && !context.isCancelled()) {

@@ -11,9 +11,9 @@ import java.util.Map;
 
 /**
  * A synthetic pipeline that moves bytes across the network, to measure the data exchange: every
- * source subtask generates {@code records} records of {@code recordSize} bytes (the first 8 bytes
- * a big-endian sequence number), a map touches each one, a sink counts them into the counters
- * {@value #RECORDS} and {@value #BYTES}.
+ * source subtask generates {@code records} records of {@code recordSize} bytes (the first 8 bytes a
+ * big-endian sequence number), a map touches each one, a sink counts them into the counters {@value
+ * #RECORDS} and {@value #BYTES}.
  *
  * <pre>
  * generate  ==rebalance==>  touch -> count
@@ -37,16 +37,23 @@ public final class Pipeline {
    *
    * @param parallelism the subtasks of every operator
    * @param recordsPerSubtask the records each source subtask generates
-   * @param recordSize the bytes of each record, from 8 (the sequence number) to {@link #MAX_RECORD_SIZE}
+   * @param recordSize the bytes of each record, from 8 (the sequence number) to {@link
+   *     #MAX_RECORD_SIZE}
    * @param settings the job configuration
    */
-  public static JobGraph jobGraph(int parallelism, long recordsPerSubtask, int recordSize, Map<String, String> settings) {
+  public static JobGraph jobGraph(
+      int parallelism, long recordsPerSubtask, int recordSize, Map<String, String> settings) {
     if (recordsPerSubtask < 0) {
-      throw new IllegalArgumentException("The records per subtask must be 0 or more, was " + recordsPerSubtask + ".");
+      throw new IllegalArgumentException(
+          "The records per subtask must be 0 or more, was " + recordsPerSubtask + ".");
     }
     if (recordSize < Long.BYTES || recordSize > MAX_RECORD_SIZE) {
-      throw new IllegalArgumentException("The record size must be from 8 bytes (the sequence number) to " + MAX_RECORD_SIZE
-          + ", was " + recordSize + ".");
+      throw new IllegalArgumentException(
+          "The record size must be from 8 bytes (the sequence number) to "
+              + MAX_RECORD_SIZE
+              + ", was "
+              + recordSize
+              + ".");
     }
     Dataflow flow = Dataflow.named("pipeline").parallelism(parallelism).settings(settings);
     flow.source("generate", new Generator(recordsPerSubtask, recordSize), Codecs.bytes())
@@ -91,7 +98,8 @@ public final class Pipeline {
     @Override
     public byte[] apply(byte[] record) {
       if (record.length < Long.BYTES) {
-        throw new IllegalStateException("A pipeline record has " + record.length + " bytes, fewer than its sequence number.");
+        throw new IllegalStateException(
+            "A pipeline record has " + record.length + " bytes, fewer than its sequence number.");
       }
       record[record.length - 1] ^= (byte) 0xff;
       return record;

@@ -28,6 +28,7 @@ public final class ReplayableWordSource implements SourceFunction<String>, Check
   private final long records;
   private final double recordsPerSecond;
   private transient ListState<Long> offsetState;
+
   /** The next index to emit; -1 until the run (or the restored offset) sets it. */
   private transient long next;
 

@@ -48,15 +48,15 @@ import java.util.stream.Stream;
  * </pre>
  *
  * <p>The sink keeps the latest count of each of its words; at the end it writes them as {@code
- * word<TAB>count} lines to {@code <output>/part-<subtask>} when an output directory is given,
- * adds its 10 most frequent words to the list accumulator {@value #TOP_WORDS} (as {@code
+ * word<TAB>count} lines to {@code <output>/part-<subtask>} when an output directory is given, adds
+ * its 10 most frequent words to the list accumulator {@value #TOP_WORDS} (as {@code
  * count<TAB>word}) and its number of words to the counter {@value #DISTINCT_WORDS}. Since every
  * word reaches one sink subtask, {@link #topWords} finds the job's top words among these.
  *
  * <p>The built-in corpus is generated deterministically: line {@code i} depends only on {@code i},
- * with words drawn from a vocabulary of {@value #VOCABULARY_SIZE} words by a Zipf-like law, so
- * each source subtask generates just its own lines and {@link #corpus} yields the same lines for
- * {@link #countSequentially}.
+ * with words drawn from a vocabulary of {@value #VOCABULARY_SIZE} words by a Zipf-like law, so each
+ * source subtask generates just its own lines and {@link #corpus} yields the same lines for {@link
+ * #countSequentially}.
  *
  * <p><b>Checkpointed, exactly-once mode</b> ({@link #checkpointedJobGraph}, or {@code
  * --checkpoint-interval}): a {@link ReplayableWordSource} (word {@code i} of the corpus is {@link
@@ -88,17 +88,18 @@ public final class WordCount {
   /** The words of the checkpointed mode's source when none are asked for. */
   public static final long DEFAULT_RECORDS = 1_000_000;
 
-  private static final Codec<Tuple2<String, Long>> WORD_COUNT = Codecs.tuple2(Codecs.strings(), Codecs.longs());
+  private static final Codec<Tuple2<String, Long>> WORD_COUNT =
+      Codecs.tuple2(Codecs.strings(), Codecs.longs());
   private static final int LOCAL_TOP = 10;
 
   private WordCount() {}
 
   /**
    * The job, from command-line style arguments: {@code [--parallelism N] [--input FILE] [--output
-   * DIR] [--lines N]}, for {@code shoal run --jar ... --class dev.shoal.minicluster.examples.WordCount};
-   * with {@code --checkpoint-interval DURATION} (e.g. {@code 100ms}) the checkpointed mode instead:
-   * {@code --output DIR} (required) {@code [--records N]} (negative: endless) {@code [--rate N]}
-   * (records per second per source subtask).
+   * DIR] [--lines N]}, for {@code shoal run --jar ... --class
+   * dev.shoal.minicluster.examples.WordCount}; with {@code --checkpoint-interval DURATION} (e.g.
+   * {@code 100ms}) the checkpointed mode instead: {@code --output DIR} (required) {@code [--records
+   * N]} (negative: endless) {@code [--rate N]} (records per second per source subtask).
    */
   public static JobGraph jobGraph(String[] args) {
     int parallelism = 4;
@@ -127,27 +128,40 @@ public final class WordCount {
     }
     if (checkpointInterval == null) {
       if (records != null || rate != 0) {
-        throw new IllegalArgumentException("--records and --rate go with --checkpoint-interval. " + USAGE);
+        throw new IllegalArgumentException(
+            "--records and --rate go with --checkpoint-interval. " + USAGE);
       }
       return jobGraph(parallelism, input, output, lines == null ? DEFAULT_LINES : lines, Map.of());
     }
     if (input != null || lines != null) {
-      throw new IllegalArgumentException("The checkpointed word count reads its replayable source, not --input or --lines. " + USAGE);
+      throw new IllegalArgumentException(
+          "The checkpointed word count reads its replayable source, not --input or --lines. "
+              + USAGE);
     }
     if (output == null) {
-      throw new IllegalArgumentException("The checkpointed word count needs --output DIR for its committed files. " + USAGE);
+      throw new IllegalArgumentException(
+          "The checkpointed word count needs --output DIR for its committed files. " + USAGE);
     }
-    return checkpointedJobGraph(parallelism, records == null ? DEFAULT_RECORDS : records, output, checkpointInterval, rate, Map.of());
+    return checkpointedJobGraph(
+        parallelism,
+        records == null ? DEFAULT_RECORDS : records,
+        output,
+        checkpointInterval,
+        rate,
+        Map.of());
   }
 
-  private static final String USAGE = "Usage: [--parallelism N] [--input FILE] [--output DIR] [--lines N], or checkpointed:"
-      + " --checkpoint-interval DURATION --output DIR [--parallelism N] [--records N] [--rate N]";
+  private static final String USAGE =
+      "Usage: [--parallelism N] [--input FILE] [--output DIR] [--lines N], or checkpointed:"
+          + " --checkpoint-interval DURATION --output DIR [--parallelism N] [--records N] [--rate"
+          + " N]";
 
   private static Duration duration(String option, String value) {
     try {
       return ConfigFactory.parseMap(Map.of("d", value.trim())).getDuration("d");
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("Option " + option + ": '" + value + "' is not a duration such as 100ms or 2s.", e);
+      throw new IllegalArgumentException(
+          "Option " + option + ": '" + value + "' is not a duration such as 100ms or 2s.", e);
     }
   }
 
@@ -155,14 +169,21 @@ public final class WordCount {
    * The job.
    *
    * @param parallelism the subtasks of every operator
-   * @param inputFile a text file every TaskManager can read at this path; null for the built-in corpus
+   * @param inputFile a text file every TaskManager can read at this path; null for the built-in
+   *     corpus
    * @param outputDir where the sinks write their counts; null to write nothing
    * @param corpusLines the lines of the built-in corpus; ignored with an input file
    * @param settings the job configuration
    */
-  public static JobGraph jobGraph(int parallelism, String inputFile, String outputDir, long corpusLines, Map<String, String> settings) {
+  public static JobGraph jobGraph(
+      int parallelism,
+      String inputFile,
+      String outputDir,
+      long corpusLines,
+      Map<String, String> settings) {
     if (inputFile == null && corpusLines < 0) {
-      throw new IllegalArgumentException("The corpus needs 0 or more lines, was " + corpusLines + ".");
+      throw new IllegalArgumentException(
+          "The corpus needs 0 or more lines, was " + corpusLines + ".");
     }
     // TaskManagers run elsewhere: relative paths would mean their working directories
     String input = inputFile == null ? null : Path.of(inputFile).toAbsolutePath().toString();
@@ -186,11 +207,20 @@ public final class WordCount {
    * @param recordsPerSecond the most words each source subtask emits per second; 0: no limit
    * @param settings the job configuration
    */
-  public static JobGraph checkpointedJobGraph(int parallelism, long records, String outputDir, Duration checkpointInterval,
-      double recordsPerSecond, Map<String, String> settings) {
+  public static JobGraph checkpointedJobGraph(
+      int parallelism,
+      long records,
+      String outputDir,
+      Duration checkpointInterval,
+      double recordsPerSecond,
+      Map<String, String> settings) {
     Objects.requireNonNull(outputDir, "outputDir");
     String output = Path.of(outputDir).toAbsolutePath().toString();
-    Dataflow flow = Dataflow.named("wordcount").parallelism(parallelism).settings(settings).checkpointing(checkpointInterval);
+    Dataflow flow =
+        Dataflow.named("wordcount")
+            .parallelism(parallelism)
+            .settings(settings)
+            .checkpointing(checkpointInterval);
     flow.source("words", new ReplayableWordSource(records, recordsPerSecond), Codecs.strings())
         .keyBy(word -> word, Codecs.strings())
         .process("count", new RunningCount(), WORD_COUNT)
@@ -208,11 +238,12 @@ public final class WordCount {
       counts.merge(corpusWord(i), 1L, Long::sum);
     }
     List<String> lines = new ArrayList<>();
-    counts.forEach((word, count) -> {
-      for (long k = 1; k <= count; k++) {
-        lines.add(word + "\t" + k);
-      }
-    });
+    counts.forEach(
+        (word, count) -> {
+          for (long k = 1; k <= count; k++) {
+            lines.add(word + "\t" + k);
+          }
+        });
     lines.sort(null);
     return lines;
   }
@@ -221,7 +252,8 @@ public final class WordCount {
   public static List<String> committedOutput(Path outputDir) throws IOException {
     List<String> lines = new ArrayList<>();
     try (Stream<Path> files = Files.list(outputDir)) {
-      for (Path file : files.filter(f -> CommittingFileSink.isCommitted(f.getFileName().toString())).toList()) {
+      for (Path file :
+          files.filter(f -> CommittingFileSink.isCommitted(f.getFileName().toString())).toList()) {
         lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
       }
     }
@@ -268,22 +300,23 @@ public final class WordCount {
 
   /** The first {@code lines} lines of the built-in corpus; each iteration generates them anew. */
   public static Iterable<String> corpus(long lines) {
-    return () -> new Iterator<>() {
-      private long next;
+    return () ->
+        new Iterator<>() {
+          private long next;
 
-      @Override
-      public boolean hasNext() {
-        return next < lines;
-      }
+          @Override
+          public boolean hasNext() {
+            return next < lines;
+          }
 
-      @Override
-      public String next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return corpusLine(next++);
-      }
-    };
+          @Override
+          public String next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            return corpusLine(next++);
+          }
+        };
   }
 
   /** Line {@code index} of the built-in corpus. */
@@ -302,7 +335,10 @@ public final class WordCount {
     return line.append(random.nextInt(4) == 0 ? "!" : ".").toString();
   }
 
-  /** Word {@code index} of the checkpointed mode's stream: a corpus word, by the same law as the lines. */
+  /**
+   * Word {@code index} of the checkpointed mode's stream: a corpus word, by the same law as the
+   * lines.
+   */
   public static String corpusWord(long index) {
     SplittableRandom random = new SplittableRandom(0x30D5_EEDL + index * 0x9E3779B97F4A7C15L);
     return Corpus.WORDS[Corpus.sample(random.nextDouble())];
@@ -312,7 +348,8 @@ public final class WordCount {
    * The {@code n} most frequent words of a finished job, most frequent first (ties by word), from
    * its {@value #TOP_WORDS} accumulator.
    */
-  public static List<Map.Entry<String, Long>> topWords(Map<String, AccumulatorValue> accumulators, int n) {
+  public static List<Map.Entry<String, Long>> topWords(
+      Map<String, AccumulatorValue> accumulators, int n) {
     if (!(accumulators.get(TOP_WORDS) instanceof AccumulatorValue.StringList list)) {
       return List.of();
     }
@@ -326,7 +363,9 @@ public final class WordCount {
   }
 
   private static final Comparator<Map.Entry<String, Long>> BY_COUNT =
-      Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey());
+      Map.Entry.<String, Long>comparingByValue()
+          .reversed()
+          .thenComparing(Map.Entry.comparingByKey());
 
   // ------------------------------------------------------------------------------------------
   //  Functions
@@ -344,7 +383,8 @@ public final class WordCount {
         }
         return;
       }
-      try (BufferedReader reader = Files.newBufferedReader(Path.of(inputFile), StandardCharsets.UTF_8)) {
+      try (BufferedReader reader =
+          Files.newBufferedReader(Path.of(inputFile), StandardCharsets.UTF_8)) {
         long index = 0;
         String line;
         while ((line = reader.readLine()) != null && !context.isCancelled()) {
@@ -366,7 +406,8 @@ public final class WordCount {
   }
 
   /** Counts each word in keyed state and emits (word, count so far). */
-  private static final class RunningCount implements KeyedProcessFunction<String, String, Tuple2<String, Long>> {
+  private static final class RunningCount
+      implements KeyedProcessFunction<String, String, Tuple2<String, Long>> {
     private transient ValueState<Long> count;
 
     @Override
@@ -410,7 +451,9 @@ public final class WordCount {
       if (outputDir != null) {
         entries.sort(Map.Entry.comparingByKey());
         Path dir = Files.createDirectories(Path.of(outputDir));
-        try (BufferedWriter writer = Files.newBufferedWriter(dir.resolve("part-" + context.subtaskIndex()), StandardCharsets.UTF_8)) {
+        try (BufferedWriter writer =
+            Files.newBufferedWriter(
+                dir.resolve("part-" + context.subtaskIndex()), StandardCharsets.UTF_8)) {
           for (Map.Entry<String, Long> entry : entries) {
             writer.write(entry.getKey());
             writer.write('\t');
@@ -420,7 +463,8 @@ public final class WordCount {
         }
       }
       entries.sort(BY_COUNT);
-      for (Map.Entry<String, Long> entry : entries.subList(0, Math.min(LOCAL_TOP, entries.size()))) {
+      for (Map.Entry<String, Long> entry :
+          entries.subList(0, Math.min(LOCAL_TOP, entries.size()))) {
         context.stringList(TOP_WORDS).add(entry.getValue() + "\t" + entry.getKey());
       }
       context.longCounter(DISTINCT_WORDS).add(counts.size());
@@ -429,18 +473,26 @@ public final class WordCount {
 
   /** The vocabulary of the built-in corpus and its Zipf-like distribution; built once per JVM. */
   private static final class Corpus {
-    private static final String[] COMMON = (
-        "the of and to a in is it you that he was for on are with as i his they be at one have this from or had by"
-            + " word but what some we can out other were all there when up use your how said an each she which do their"
-            + " time if will way about many then them write would like so these her long make thing see him two has look"
-            + " more day could go come did number sound no most people my over know water than call first who may down"
-            + " side been now find any new work part take get place made live where after back little only round man year"
-            + " came show every good me give our under name very through just form sentence great think say help low line")
-        .split(" ");
-    private static final String[] ONSETS = {"b", "br", "c", "ch", "d", "dr", "f", "fl", "g", "gr", "h", "j", "k", "l", "m", "n",
-        "p", "pl", "qu", "r", "s", "sh", "sl", "st", "t", "th", "tr", "v", "w", "y", "z"};
-    private static final String[] NUCLEI = {"a", "e", "i", "o", "u", "ai", "ea", "ee", "oo", "ou", "y"};
-    private static final String[] CODAS = {"", "", "", "n", "r", "s", "t", "l", "m", "nd", "ck", "ng", "st", "x"};
+    private static final String[] COMMON =
+        ("the of and to a in is it you that he was for on are with as i his they be at one have"
+             + " this from or had by word but what some we can out other were all there when up use"
+             + " your how said an each she which do their time if will way about many then them"
+             + " write would like so these her long make thing see him two has look more day could"
+             + " go come did number sound no most people my over know water than call first who may"
+             + " down side been now find any new work part take get place made live where after"
+             + " back little only round man year came show every good me give our under name very"
+             + " through just form sentence great think say help low line")
+            .split(" ");
+    private static final String[] ONSETS = {
+      "b", "br", "c", "ch", "d", "dr", "f", "fl", "g", "gr", "h", "j", "k", "l", "m", "n", "p",
+      "pl", "qu", "r", "s", "sh", "sl", "st", "t", "th", "tr", "v", "w", "y", "z"
+    };
+    private static final String[] NUCLEI = {
+      "a", "e", "i", "o", "u", "ai", "ea", "ee", "oo", "ou", "y"
+    };
+    private static final String[] CODAS = {
+      "", "", "", "n", "r", "s", "t", "l", "m", "nd", "ck", "ng", "st", "x"
+    };
 
     static final String[] WORDS = vocabulary();
     private static final double[] CUMULATIVE = cumulative(WORDS.length);
@@ -452,7 +504,8 @@ public final class WordCount {
         StringBuilder word = new StringBuilder();
         int syllables = 1 + random.nextInt(3);
         for (int s = 0; s < syllables; s++) {
-          word.append(ONSETS[random.nextInt(ONSETS.length)]).append(NUCLEI[random.nextInt(NUCLEI.length)]);
+          word.append(ONSETS[random.nextInt(ONSETS.length)])
+              .append(NUCLEI[random.nextInt(NUCLEI.length)]);
         }
         words.add(word.append(CODAS[random.nextInt(CODAS.length)]).toString());
       }

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * JUnit 5 extension that runs a {@link MiniCluster} for a test class (by default) or for each
- * test method ({@link #perMethod()}). Tests, and {@code @BeforeAll}/{@code @BeforeEach} methods,
- * take the running cluster, a {@link JobClient} of it, or its JobManager's {@link ActorRef} as
+ * JUnit 5 extension that runs a {@link MiniCluster} for a test class (by default) or for each test
+ * method ({@link #perMethod()}). Tests, and {@code @BeforeAll}/{@code @BeforeEach} methods, take
+ * the running cluster, a {@link JobClient} of it, or its JobManager's {@link ActorRef} as
  * parameters.
  *
  * <pre>{@code

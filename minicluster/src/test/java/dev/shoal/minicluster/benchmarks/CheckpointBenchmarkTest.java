@@ -18,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Every part of the checkpoint benchmark, briefly, so that it keeps working (no timing asserted). */
+/**
+ * Every part of the checkpoint benchmark, briefly, so that it keeps working (no timing asserted).
+ */
 @Timeout(180)
 final class CheckpointBenchmarkTest {
 
@@ -28,8 +30,11 @@ final class CheckpointBenchmarkTest {
   @EnumSource(Load.class)
   void shouldMeasureEveryCheckpointAndSavepointOfARow(Load load) throws Exception {
     // when
-    Periodic periodic = CheckpointBenchmark.periodic(1, 1, load, Duration.ofMillis(50), 3, 1, Mode.SINGLE_ACTOR_SYSTEM);
-    Savepoints savepoints = CheckpointBenchmark.savepoints(1, 1, load, 3, 1, Mode.SINGLE_ACTOR_SYSTEM);
+    Periodic periodic =
+        CheckpointBenchmark.periodic(
+            1, 1, load, Duration.ofMillis(50), 3, 1, Mode.SINGLE_ACTOR_SYSTEM);
+    Savepoints savepoints =
+        CheckpointBenchmark.savepoints(1, 1, load, 3, 1, Mode.SINGLE_ACTOR_SYSTEM);
 
     // then (a checkpoint aborted on the way is skipped)
     assertThat(periodic.acked().count()).isBetween(1, 3);
@@ -45,7 +50,8 @@ final class CheckpointBenchmarkTest {
     try (MiniCluster cluster = CheckpointBenchmark.throughputCluster()) {
       // when
       Throughput plain = CheckpointBenchmark.runPipeline(cluster, 2, 100_000, null, directory);
-      Throughput checkpointed = CheckpointBenchmark.runPipeline(cluster, 2, 2_000_000, "20 ms", directory);
+      Throughput checkpointed =
+          CheckpointBenchmark.runPipeline(cluster, 2, 2_000_000, "20 ms", directory);
 
       // then
       assertThat(plain.records()).isEqualTo(200_000);

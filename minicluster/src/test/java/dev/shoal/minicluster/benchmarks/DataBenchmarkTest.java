@@ -19,7 +19,9 @@ final class DataBenchmarkTest {
   private static final int RECORD_SIZE = 100;
 
   @ParameterizedTest
-  @EnumSource(value = Shape.class, names = {"A", "B", "C"})
+  @EnumSource(
+      value = Shape.class,
+      names = {"A", "B", "C"})
   void shouldDeliverEveryRecordWhenRunInOneJvm(Shape shape) throws Exception {
     // given
     try (MiniCluster cluster = DataBenchmark.cluster(shape)) {

@@ -33,7 +33,11 @@ final class ExampleJarsTest {
   @Test
   void shouldHoldTheExampleClassesAndNothingElseWhenBuiltFromTheClassDirectory() throws Exception {
     // given the examples loaded from this module's class directory
-    assertThat(Files.isDirectory(Path.of(Examples.class.getProtectionDomain().getCodeSource().getLocation().toURI()))).isTrue();
+    assertThat(
+            Files.isDirectory(
+                Path.of(
+                    Examples.class.getProtectionDomain().getCodeSource().getLocation().toURI())))
+        .isTrue();
 
     // when
     Path jar = ExampleJars.create();
@@ -42,7 +46,10 @@ final class ExampleJarsTest {
     assertThat(jar.getFileName().toString()).startsWith("shoal-examples-").endsWith(".jar");
     assertThat(entries(jar))
         .allMatch(name -> name.startsWith(ExampleJars.PACKAGE_PATH) && name.endsWith(".class"))
-        .contains(classFile(Examples.class), classFile(PiInvokable.class), classFile(NoopInvokable.class));
+        .contains(
+            classFile(Examples.class),
+            classFile(PiInvokable.class),
+            classFile(NoopInvokable.class));
     assertThat(entries(jar)).containsExactlyInAnyOrderElementsOf(classFilesOf(Examples.class));
   }
 
@@ -52,7 +59,8 @@ final class ExampleJarsTest {
     Path jar = ExampleJars.create();
 
     // when a loader without the examples on its parent's class path loads from the jar
-    try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
       // then the bytes are the examples' (defining it needs the task API, which this loader lacks)
       assertThat(loader.getResource(classFile(PiInvokable.class))).isNotNull();
       assertThat(loader.getResourceAsStream(classFile(PiInvokable.class)).readAllBytes())
@@ -83,10 +91,14 @@ final class ExampleJarsTest {
 
     // then
     assertThat(entries(jar))
-        .containsExactly("dev/shoal/minicluster/examples/PiInvokable.class", "dev/shoal/minicluster/examples/nested/Deep.class");
+        .containsExactly(
+            "dev/shoal/minicluster/examples/PiInvokable.class",
+            "dev/shoal/minicluster/examples/nested/Deep.class");
     try (JarFile file = new JarFile(jar.toFile())) {
       assertThat(file.getManifest()).isNull();
-      assertThat(file.getInputStream(file.getEntry("dev/shoal/minicluster/examples/nested/Deep.class")).readAllBytes())
+      assertThat(
+              file.getInputStream(file.getEntry("dev/shoal/minicluster/examples/nested/Deep.class"))
+                  .readAllBytes())
           .containsExactly(4);
     }
   }
@@ -121,8 +133,16 @@ final class ExampleJarsTest {
     Path directory = Path.of(type.getResource(type.getSimpleName() + ".class").toURI()).getParent();
     List<String> names = new ArrayList<>();
     try (var files = Files.walk(directory)) {
-      files.filter(f -> f.toString().endsWith(".class"))
-          .forEach(f -> names.add(ExampleJars.PACKAGE_PATH + String.join("/", Arrays.stream(directory.relativize(f).toString().split("[/\\\\]")).toList())));
+      files
+          .filter(f -> f.toString().endsWith(".class"))
+          .forEach(
+              f ->
+                  names.add(
+                      ExampleJars.PACKAGE_PATH
+                          + String.join(
+                              "/",
+                              Arrays.stream(directory.relativize(f).toString().split("[/\\\\]"))
+                                  .toList())));
     }
     return names;
   }

@@ -36,7 +36,11 @@ final class JobClientSavepointTest {
 
   @BeforeAll
   static void startActorSystem() {
-    system = ActorSystem.create("JobClientSavepointTest", ConfigFactory.parseString("pekko.actor.serialize-messages = on").withFallback(ConfigFactory.load()));
+    system =
+        ActorSystem.create(
+            "JobClientSavepointTest",
+            ConfigFactory.parseString("pekko.actor.serialize-messages = on")
+                .withFallback(ConfigFactory.load()));
   }
 
   @AfterAll
@@ -52,14 +56,18 @@ final class JobClientSavepointTest {
   void shouldReturnTheJobManagersAnswerWhenTheSavepointCompletes() {
     // given
     JobID job = JobID.generate();
-    TriggerSavepointSuccess completed = new TriggerSavepointSuccess(job, 3, "/data/savepoints/savepoint-3", Instant.parse("2026-12-01T22:00:00Z"));
+    TriggerSavepointSuccess completed =
+        new TriggerSavepointSuccess(
+            job, 3, "/data/savepoints/savepoint-3", Instant.parse("2026-12-01T22:00:00Z"));
     TestKit jobManager = jobManagerAnswering(completed);
 
     // when
-    TriggerSavepointSuccess answer = client(jobManager).triggerSavepoint(job, "/data/savepoints", ANSWER);
+    TriggerSavepointSuccess answer =
+        client(jobManager).triggerSavepoint(job, "/data/savepoints", ANSWER);
 
     // then
-    assertThat(jobManager.expectMsgClass(TriggerSavepoint.class)).isEqualTo(new TriggerSavepoint(job, "/data/savepoints"));
+    assertThat(jobManager.expectMsgClass(TriggerSavepoint.class))
+        .isEqualTo(new TriggerSavepoint(job, "/data/savepoints"));
     assertThat(answer).isEqualTo(completed);
   }
 
@@ -67,29 +75,37 @@ final class JobClientSavepointTest {
   void shouldThrowTheJobManagersReasonWhenTheSavepointFails() {
     // given
     JobID job = JobID.generate();
-    TestKit jobManager = jobManagerAnswering(new TriggerSavepointFailure(job, "Job " + job + " is not running."));
+    TestKit jobManager =
+        jobManagerAnswering(new TriggerSavepointFailure(job, "Job " + job + " is not running."));
 
     // when / then
     assertThatThrownBy(() -> client(jobManager).triggerSavepoint(job, null, ANSWER))
-        .isInstanceOfSatisfying(SavepointException.class, e -> {
-          assertThat(e.jobId()).isEqualTo(job);
-          assertThat(e.reason()).isEqualTo("Job " + job + " is not running.");
-          assertThat(e).hasMessage("Savepoint of job " + job + " failed: Job " + job + " is not running.");
-        });
-    assertThat(jobManager.expectMsgClass(TriggerSavepoint.class)).isEqualTo(new TriggerSavepoint(job, null));
+        .isInstanceOfSatisfying(
+            SavepointException.class,
+            e -> {
+              assertThat(e.jobId()).isEqualTo(job);
+              assertThat(e.reason()).isEqualTo("Job " + job + " is not running.");
+              assertThat(e)
+                  .hasMessage(
+                      "Savepoint of job " + job + " failed: Job " + job + " is not running.");
+            });
+    assertThat(jobManager.expectMsgClass(TriggerSavepoint.class))
+        .isEqualTo(new TriggerSavepoint(job, null));
   }
 
   @Test
   void shouldReturnTheSavepointPathWhenCancellingWithASavepoint() {
     // given
     JobID job = JobID.generate();
-    TestKit jobManager = jobManagerAnswering(new CancellationSuccess(job, "/data/savepoints/savepoint-5"));
+    TestKit jobManager =
+        jobManagerAnswering(new CancellationSuccess(job, "/data/savepoints/savepoint-5"));
 
     // when
     String path = client(jobManager).cancelWithSavepoint(job, null, ANSWER);
 
     // then
-    assertThat(jobManager.expectMsgClass(CancelJobWithSavepoint.class)).isEqualTo(new CancelJobWithSavepoint(job, null));
+    assertThat(jobManager.expectMsgClass(CancelJobWithSavepoint.class))
+        .isEqualTo(new CancelJobWithSavepoint(job, null));
     assertThat(path).isEqualTo("/data/savepoints/savepoint-5");
   }
 
@@ -97,11 +113,15 @@ final class JobClientSavepointTest {
   void shouldThrowTheJobManagersReasonWhenCancellingWithASavepointFails() {
     // given
     JobID job = JobID.generate();
-    TestKit jobManager = jobManagerAnswering(new CancellationFailure(job, "The savepoint was declined."));
+    TestKit jobManager =
+        jobManagerAnswering(new CancellationFailure(job, "The savepoint was declined."));
 
     // when / then
-    assertThatThrownBy(() -> client(jobManager).cancelWithSavepoint(job, "/data/savepoints", ANSWER))
-        .isInstanceOfSatisfying(SavepointException.class, e -> assertThat(e.reason()).isEqualTo("The savepoint was declined."))
+    assertThatThrownBy(
+            () -> client(jobManager).cancelWithSavepoint(job, "/data/savepoints", ANSWER))
+        .isInstanceOfSatisfying(
+            SavepointException.class,
+            e -> assertThat(e.reason()).isEqualTo("The savepoint was declined."))
         .hasMessage("Cancel with savepoint of job " + job + " failed: The savepoint was declined.");
   }
 
@@ -125,10 +145,20 @@ final class JobClientSavepointTest {
   @Test
   void shouldAddTheSavepointSettingsAndKeepEverythingElse() {
     // given
-    JobGraph graph = Examples.noop(2, Map.of("restart-strategy", "fixed-delay", "restart-strategy.fixed-delay.attempts", "3", "pipeline.name", "x"));
+    JobGraph graph =
+        Examples.noop(
+            2,
+            Map.of(
+                "restart-strategy",
+                "fixed-delay",
+                "restart-strategy.fixed-delay.attempts",
+                "3",
+                "pipeline.name",
+                "x"));
 
     // when
-    JobGraph restoring = JobClient.withSavepointRestore(graph, "/data/savepoints/savepoint-3", true);
+    JobGraph restoring =
+        JobClient.withSavepointRestore(graph, "/data/savepoints/savepoint-3", true);
 
     // then
     assertThat(restoring.settings())
@@ -140,22 +170,28 @@ final class JobClientSavepointTest {
     assertThat(restoring.name()).isEqualTo(graph.name());
     assertThat(restoring.vertices()).isEqualTo(graph.vertices());
     assertThat(restoring.edges()).isEqualTo(graph.edges());
-    assertThat(restoring.restartStrategy()).isEqualTo(graph.restartStrategy()).isInstanceOf(RestartStrategy.FixedDelay.class);
+    assertThat(restoring.restartStrategy())
+        .isEqualTo(graph.restartStrategy())
+        .isInstanceOf(RestartStrategy.FixedDelay.class);
   }
 
   @Test
   void shouldReplaceEarlierSavepointSettingsAndRefuseABlankPath() {
     // given
-    JobGraph graph = JobClient.withSavepointRestore(Examples.noop(1, Map.of()), "/data/savepoints/savepoint-1", true);
+    JobGraph graph =
+        JobClient.withSavepointRestore(
+            Examples.noop(1, Map.of()), "/data/savepoints/savepoint-1", true);
 
     // when
-    JobGraph restoring = JobClient.withSavepointRestore(graph, "/data/savepoints/savepoint-2", false);
+    JobGraph restoring =
+        JobClient.withSavepointRestore(graph, "/data/savepoints/savepoint-2", false);
 
     // then
     assertThat(restoring.settings())
         .containsEntry(JobClient.SAVEPOINT_PATH, "/data/savepoints/savepoint-2")
         .containsEntry(JobClient.SAVEPOINT_IGNORE_UNCLAIMED_STATE, "false");
-    assertThatThrownBy(() -> JobClient.withSavepointRestore(graph, " ", false)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> JobClient.withSavepointRestore(graph, " ", false))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -169,13 +205,14 @@ final class JobClientSavepointTest {
   /** A probe that answers every message with {@code reply} (and keeps it for expectations). */
   private static TestKit jobManagerAnswering(Object reply) {
     TestKit jobManager = new TestKit(system);
-    jobManager.setAutoPilot(new TestActor.AutoPilot() {
-      @Override
-      public TestActor.AutoPilot run(ActorRef sender, Object message) {
-        sender.tell(reply, ActorRef.noSender());
-        return keepRunning();
-      }
-    });
+    jobManager.setAutoPilot(
+        new TestActor.AutoPilot() {
+          @Override
+          public TestActor.AutoPilot run(ActorRef sender, Object message) {
+            sender.tell(reply, ActorRef.noSender());
+            return keepRunning();
+          }
+        });
     return jobManager;
   }
 }

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(30)
 final class CommittingFileSinkTest {
 
-  private static final CheckpointOptions OPTIONS = new CheckpointOptions(CheckpointOptions.CheckpointType.CHECKPOINT, "/unused");
+  private static final CheckpointOptions OPTIONS =
+      new CheckpointOptions(CheckpointOptions.CheckpointType.CHECKPOINT, "/unused");
 
   @TempDir Path dir;
 
@@ -41,16 +42,21 @@ final class CommittingFileSinkTest {
   void shouldPreCommitAtTheSnapshotCommitOnCompletionAndCommitTheRestAtTheEnd() throws Exception {
     // given
     StreamTask task = new StreamTask();
-    TestingTaskContext context = context(task, List.of("a", "b", "c", "d", "e"))
-        .beforeRecord(2, () -> {
-          snapshot(task, 1);
-          assertThat(files()).containsExactly(".part-0-1.pending");
-        })
-        .beforeRecord(3, () -> {
-          complete(task, 1);
-          assertThat(files()).containsExactly(".part-0.inprogress", "part-0-1");
-        })
-        .build();
+    TestingTaskContext context =
+        context(task, List.of("a", "b", "c", "d", "e"))
+            .beforeRecord(
+                2,
+                () -> {
+                  snapshot(task, 1);
+                  assertThat(files()).containsExactly(".part-0-1.pending");
+                })
+            .beforeRecord(
+                3,
+                () -> {
+                  complete(task, 1);
+                  assertThat(files()).containsExactly(".part-0.inprogress", "part-0-1");
+                })
+            .build();
 
     // when
     task.invoke(context);
@@ -66,11 +72,12 @@ final class CommittingFileSinkTest {
     // given: checkpoint 2 pre-committed c, d but was never confirmed; then the task failed
     StreamTask task = new StreamTask();
     AtomicReference<StateSnapshot> snapshot = new AtomicReference<>();
-    TestingTaskContext failing = context(task, List.of("a", "b", "c", "d", "e", "boom"))
-        .beforeRecord(2, () -> snapshot(task, 1))
-        .beforeRecord(3, () -> complete(task, 1))
-        .beforeRecord(4, () -> snapshot.set(snapshot(task, 2)))
-        .build();
+    TestingTaskContext failing =
+        context(task, List.of("a", "b", "c", "d", "e", "boom"))
+            .beforeRecord(2, () -> snapshot(task, 1))
+            .beforeRecord(3, () -> complete(task, 1))
+            .beforeRecord(4, () -> snapshot.set(snapshot(task, 2)))
+            .build();
     assertThatThrownBy(() -> task.invoke(failing)).hasMessage("Cannot write boom");
     assertThat(files()).containsExactly(".part-0-2.pending", ".part-0.inprogress", "part-0-1");
 
@@ -84,25 +91,37 @@ final class CommittingFileSinkTest {
   }
 
   @Test
-  void shouldDeleteWhatTheRestoredCheckpointDoesNotCoverAndLeaveOtherSubtasksAlone() throws Exception {
+  void shouldDeleteWhatTheRestoredCheckpointDoesNotCoverAndLeaveOtherSubtasksAlone()
+      throws Exception {
     // given: a run that ended (committing transaction 3) after checkpoint 2, and leftovers
     StreamTask task = new StreamTask();
     AtomicReference<StateSnapshot> snapshot = new AtomicReference<>();
-    task.invoke(context(task, List.of("a", "b", "c", "d", "e"))
-        .beforeRecord(2, () -> snapshot(task, 1))
-        .beforeRecord(4, () -> snapshot.set(snapshot(task, 2)))
-        .build());
-    for (String leftover : List.of(".part-0-9.pending", ".part-0.inprogress", "part-1-7", ".part-1-8.pending", "part-0")) {
+    task.invoke(
+        context(task, List.of("a", "b", "c", "d", "e"))
+            .beforeRecord(2, () -> snapshot(task, 1))
+            .beforeRecord(4, () -> snapshot.set(snapshot(task, 2)))
+            .build());
+    for (String leftover :
+        List.of(
+            ".part-0-9.pending", ".part-0.inprogress", "part-1-7", ".part-1-8.pending", "part-0")) {
       Files.writeString(dir.resolve(leftover), "x\n");
     }
     assertThat(committedLines()).containsExactly("a", "b", "c", "d", "e", "x", "x");
 
     // when: restored from checkpoint 2 (e is after it), without any record yet
     StreamTask restored = restore(snapshot.get());
-    restored.invoke(context(restored, List.of("e")).beforeRecord(0, () -> {
-      // then: 1 and 2 committed, the end of input file 3 and this subtask's leftovers gone
-      assertThat(files()).containsExactly(".part-1-8.pending", "part-0", "part-0-1", "part-0-2", "part-1-7");
-    }).build());
+    restored.invoke(
+        context(restored, List.of("e"))
+            .beforeRecord(
+                0,
+                () -> {
+                  // then: 1 and 2 committed, the end of input file 3 and this subtask's leftovers
+                  // gone
+                  assertThat(files())
+                      .containsExactly(
+                          ".part-1-8.pending", "part-0", "part-0-1", "part-0-2", "part-1-7");
+                })
+            .build());
     assertThat(lines("part-0-3")).containsExactly("e");
     assertThat(lines("part-0-1")).containsExactly("a", "b");
     assertThat(lines("part-0-2")).containsExactly("c", "d");
@@ -114,15 +133,21 @@ final class CommittingFileSinkTest {
     // given
     StreamTask task = new StreamTask();
     AtomicReference<StateSnapshot> snapshot = new AtomicReference<>();
-    task.invoke(context(task, List.of("a", "b")).beforeRecord(1, () -> snapshot.set(snapshot(task, 4))).build());
+    task.invoke(
+        context(task, List.of("a", "b"))
+            .beforeRecord(1, () -> snapshot.set(snapshot(task, 4)))
+            .build());
     Files.delete(dir.resolve("part-0-4"));
     StreamTask restored = restore(snapshot.get());
 
     // when / then
     assertThatThrownBy(() -> restored.invoke(context(restored, List.of()).build()))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("Transaction 4 of sink subtask 0 is neither pending (.part-0-4.pending) nor committed (part-0-4) in " + dir
-            + ": its records are lost.");
+        .hasMessage(
+            "Transaction 4 of sink subtask 0 is neither pending (.part-0-4.pending) nor committed"
+                + " (part-0-4) in "
+                + dir
+                + ": its records are lost.");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -134,7 +159,10 @@ final class CommittingFileSinkTest {
     Dataflow flow = Dataflow.named("files");
     flow.source("in", (SourceFunction<String>) c -> {}, Codecs.strings())
         .rebalance()
-        .sink("files", new CommittingFileSink<>(dir.toString(), (Function1<String, String>) CommittingFileSinkTest::format))
+        .sink(
+            "files",
+            new CommittingFileSink<>(
+                dir.toString(), (Function1<String, String>) CommittingFileSinkTest::format))
         .parallelism(2);
     JobVertex vertex = flow.compile().vertices().get(1);
     return TestingTaskContext.forVertex(vertex, 0).input(input, Codecs.strings());
@@ -183,7 +211,10 @@ final class CommittingFileSinkTest {
     return Files.readAllLines(dir.resolve(file), StandardCharsets.UTF_8);
   }
 
-  /** Every line of the files named part-..., sorted (another sink's part-0 and other subtasks' included). */
+  /**
+   * Every line of the files named part-..., sorted (another sink's part-0 and other subtasks'
+   * included).
+   */
   private List<String> committedLines() throws IOException {
     List<String> all = new java.util.ArrayList<>();
     for (String file : files()) {

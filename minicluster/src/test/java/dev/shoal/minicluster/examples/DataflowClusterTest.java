@@ -38,30 +38,40 @@ final class DataflowClusterTest {
     JobExecutionResult result = cluster.submitJobAndWait(graph);
 
     // then: the even squares of 1..1000
-    assertThat(result.longCounter("sum")).isEqualTo(java.util.stream.LongStream.rangeClosed(1, 1_000).map(n -> n * n).filter(n -> n % 2 == 0).sum());
+    assertThat(result.longCounter("sum"))
+        .isEqualTo(
+            java.util.stream.LongStream.rangeClosed(1, 1_000)
+                .map(n -> n * n)
+                .filter(n -> n % 2 == 0)
+                .sum());
     assertThat(result.longCounter("numbers -> square -> even -> sum.records-in")).isEqualTo(1_000);
     assertThat(result.longCounter("numbers -> square -> even -> sum.records-out")).isZero();
   }
 
   @Test
-  void shouldCountWordsAcrossTheNetworkLikeTheSequentialReference(MiniCluster cluster) throws Exception {
+  void shouldCountWordsAcrossTheNetworkLikeTheSequentialReference(MiniCluster cluster)
+      throws Exception {
     // given
     long lines = 5_000;
     Map<String, Long> expected = WordCount.countSequentially(WordCount.corpus(lines));
 
     // when
-    JobExecutionResult result = cluster.submitJobAndWait(WordCount.jobGraph(4, null, null, lines, Map.of()));
+    JobExecutionResult result =
+        cluster.submitJobAndWait(WordCount.jobGraph(4, null, null, lines, Map.of()));
 
     // then
     assertThat(result.longCounter(WordCount.DISTINCT_WORDS)).isEqualTo(expected.size());
-    assertThat(WordCount.topWords(result.accumulators(), 1)).containsExactly(Map.entry("the", expected.get("the")));
-    assertThat(result.longCounter("count -> counts.records-in")).isEqualTo(expected.values().stream().mapToLong(Long::longValue).sum());
+    assertThat(WordCount.topWords(result.accumulators(), 1))
+        .containsExactly(Map.entry("the", expected.get("the")));
+    assertThat(result.longCounter("count -> counts.records-in"))
+        .isEqualTo(expected.values().stream().mapToLong(Long::longValue).sum());
   }
 
   @Test
   void shouldMoveThePipelinesRecordsAcrossTheNetwork(MiniCluster cluster) throws Exception {
     // given / when
-    JobExecutionResult result = cluster.submitJobAndWait(Pipeline.jobGraph(4, 10_000, 100, Map.of()));
+    JobExecutionResult result =
+        cluster.submitJobAndWait(Pipeline.jobGraph(4, 10_000, 100, Map.of()));
 
     // then
     assertThat(result.longCounter(Pipeline.RECORDS)).isEqualTo(40_000);

@@ -34,26 +34,34 @@ final class ExamplesTest {
   void shouldPrintTheTopWordsAndTheRecordsPerVertex() {
     // given
     JobGraph graph = WordCount.jobGraph(2, null, null, 10, Map.of());
-    Map<String, AccumulatorValue> accumulators = Map.of(
-        WordCount.TOP_WORDS, new AccumulatorValue.StringList(List.of("7\tof", "12\tthe", "7\tand")),
-        WordCount.DISTINCT_WORDS, new AccumulatorValue.LongCounter(3),
-        "lines -> tokenize.records-in", new AccumulatorValue.LongCounter(10),
-        "lines -> tokenize.records-out", new AccumulatorValue.LongCounter(26),
-        "count -> counts.records-in", new AccumulatorValue.LongCounter(26),
-        "count -> counts.records-out", new AccumulatorValue.LongCounter(0));
+    Map<String, AccumulatorValue> accumulators =
+        Map.of(
+            WordCount.TOP_WORDS,
+            new AccumulatorValue.StringList(List.of("7\tof", "12\tthe", "7\tand")),
+            WordCount.DISTINCT_WORDS,
+            new AccumulatorValue.LongCounter(3),
+            "lines -> tokenize.records-in",
+            new AccumulatorValue.LongCounter(10),
+            "lines -> tokenize.records-out",
+            new AccumulatorValue.LongCounter(26),
+            "count -> counts.records-in",
+            new AccumulatorValue.LongCounter(26),
+            "count -> counts.records-out",
+            new AccumulatorValue.LongCounter(0));
     StringWriter text = new StringWriter();
 
     // when
     Examples.printSummary(new PrintWriter(text, true), graph, accumulators, 100);
 
     // then
-    assertThat(text.toString().lines().map(String::strip).toList()).containsExactly(
-        "Top 3 words of 3 distinct:",
-        "the                      12  of                        7",
-        "and                       7",
-        "VERTEX                 RECORDS IN     RECORDS OUT",
-        "lines -> tokenize              10              26",
-        "count -> counts                26               0");
+    assertThat(text.toString().lines().map(String::strip).toList())
+        .containsExactly(
+            "Top 3 words of 3 distinct:",
+            "the                      12  of                        7",
+            "and                       7",
+            "VERTEX                 RECORDS IN     RECORDS OUT",
+            "lines -> tokenize              10              26",
+            "count -> counts                26               0");
     assertThat(Examples.isSummarized(WordCount.TOP_WORDS)).isTrue();
     assertThat(Examples.isSummarized(WordCount.DISTINCT_WORDS)).isFalse();
   }

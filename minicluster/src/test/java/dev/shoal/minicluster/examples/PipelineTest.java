@@ -22,8 +22,12 @@ final class PipelineTest {
     JobGraph graph = Pipeline.jobGraph(4, 10, 64, Map.of());
 
     // then
-    assertThat(graph.vertices()).extracting(JobVertex::name).containsExactly("generate", "touch -> count");
-    assertThat(graph.edges()).singleElement().satisfies(edge -> assertThat(edge.partitioner()).isEqualTo(Partitioner.REBALANCE));
+    assertThat(graph.vertices())
+        .extracting(JobVertex::name)
+        .containsExactly("generate", "touch -> count");
+    assertThat(graph.edges())
+        .singleElement()
+        .satisfies(edge -> assertThat(edge.partitioner()).isEqualTo(Partitioner.REBALANCE));
   }
 
   @Test
@@ -36,10 +40,14 @@ final class PipelineTest {
 
     // then
     assertThat(TestingDataflowRunner.longCounter(accumulators, Pipeline.RECORDS)).isEqualTo(3_000);
-    assertThat(TestingDataflowRunner.longCounter(accumulators, Pipeline.BYTES)).isEqualTo(3_000 * 64);
-    assertThat(TestingDataflowRunner.longCounter(accumulators, "generate.records-in")).isEqualTo(3_000);
-    assertThat(TestingDataflowRunner.longCounter(accumulators, "generate.records-out")).isEqualTo(3_000);
-    assertThat(TestingDataflowRunner.longCounter(accumulators, "touch -> count.records-in")).isEqualTo(3_000);
+    assertThat(TestingDataflowRunner.longCounter(accumulators, Pipeline.BYTES))
+        .isEqualTo(3_000 * 64);
+    assertThat(TestingDataflowRunner.longCounter(accumulators, "generate.records-in"))
+        .isEqualTo(3_000);
+    assertThat(TestingDataflowRunner.longCounter(accumulators, "generate.records-out"))
+        .isEqualTo(3_000);
+    assertThat(TestingDataflowRunner.longCounter(accumulators, "touch -> count.records-in"))
+        .isEqualTo(3_000);
   }
 
   @Test
@@ -47,7 +55,8 @@ final class PipelineTest {
     // given / when / then
     assertThatThrownBy(() -> Pipeline.jobGraph(1, 10, 7, Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("The record size must be from 8 bytes (the sequence number) to 16777216, was 7.");
+        .hasMessage(
+            "The record size must be from 8 bytes (the sequence number) to 16777216, was 7.");
   }
 
   @Test

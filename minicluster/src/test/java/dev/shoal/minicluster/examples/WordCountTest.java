@@ -39,9 +39,13 @@ final class WordCountTest {
 
     // then
     assertThat(graph.name()).isEqualTo("wordcount");
-    assertThat(graph.vertices()).extracting(JobVertex::name).containsExactly("lines -> tokenize", "count -> counts");
+    assertThat(graph.vertices())
+        .extracting(JobVertex::name)
+        .containsExactly("lines -> tokenize", "count -> counts");
     assertThat(graph.vertices()).extracting(JobVertex::parallelism).containsExactly(3, 3);
-    assertThat(graph.edges()).singleElement().satisfies(edge -> assertThat(edge.partitioner()).isEqualTo(Partitioner.HASH));
+    assertThat(graph.edges())
+        .singleElement()
+        .satisfies(edge -> assertThat(edge.partitioner()).isEqualTo(Partitioner.HASH));
     assertThat(graph.settings()).containsEntry("restart-strategy", "none");
   }
 
@@ -57,23 +61,34 @@ final class WordCountTest {
 
     // then
     assertThat(readCounts(temp.resolve("out"), 3)).isEqualTo(expected);
-    assertThat(TestingDataflowRunner.longCounter(accumulators, WordCount.DISTINCT_WORDS)).isEqualTo(expected.size());
+    assertThat(TestingDataflowRunner.longCounter(accumulators, WordCount.DISTINCT_WORDS))
+        .isEqualTo(expected.size());
     assertThat(WordCount.topWords(accumulators, 10)).containsExactlyElementsOf(top(expected, 10));
     long words = expected.values().stream().mapToLong(Long::longValue).sum();
-    assertThat(TestingDataflowRunner.longCounter(accumulators, "lines -> tokenize.records-in")).isEqualTo(lines);
-    assertThat(TestingDataflowRunner.longCounter(accumulators, "lines -> tokenize.records-out")).isEqualTo(words);
-    assertThat(TestingDataflowRunner.longCounter(accumulators, "count -> counts.records-in")).isEqualTo(words);
-    assertThat(TestingDataflowRunner.longCounter(accumulators, "count -> counts.records-out")).isZero();
+    assertThat(TestingDataflowRunner.longCounter(accumulators, "lines -> tokenize.records-in"))
+        .isEqualTo(lines);
+    assertThat(TestingDataflowRunner.longCounter(accumulators, "lines -> tokenize.records-out"))
+        .isEqualTo(words);
+    assertThat(TestingDataflowRunner.longCounter(accumulators, "count -> counts.records-in"))
+        .isEqualTo(words);
+    assertThat(TestingDataflowRunner.longCounter(accumulators, "count -> counts.records-out"))
+        .isZero();
   }
 
   @Test
   void shouldCountAFileSplitOverTheSourceSubtasks() throws Exception {
     // given
     Path input = temp.resolve("input.txt");
-    List<String> lines = List.of("To be, or not to be: that is the question.", "", "Whether 'tis nobler in the mind to suffer",
-        "The slings and arrows of outrageous fortune,", "Or to take arms against a sea of troubles");
+    List<String> lines =
+        List.of(
+            "To be, or not to be: that is the question.",
+            "",
+            "Whether 'tis nobler in the mind to suffer",
+            "The slings and arrows of outrageous fortune,",
+            "Or to take arms against a sea of troubles");
     Files.write(input, lines, StandardCharsets.UTF_8);
-    JobGraph graph = WordCount.jobGraph(new String[] {"--parallelism", "2", "--input", input.toString()});
+    JobGraph graph =
+        WordCount.jobGraph(new String[] {"--parallelism", "2", "--input", input.toString()});
 
     // when
     Map<String, AccumulatorValue> accumulators = TestingDataflowRunner.run(graph);
@@ -81,8 +96,10 @@ final class WordCountTest {
     // then
     Map<String, Long> expected = WordCount.countSequentially(lines);
     assertThat(expected).containsEntry("to", 4L).containsEntry("the", 3L).containsEntry("tis", 1L);
-    assertThat(WordCount.topWords(accumulators, 3)).containsExactly(Map.entry("to", 4L), Map.entry("the", 3L), Map.entry("be", 2L));
-    assertThat(TestingDataflowRunner.longCounter(accumulators, WordCount.DISTINCT_WORDS)).isEqualTo(expected.size());
+    assertThat(WordCount.topWords(accumulators, 3))
+        .containsExactly(Map.entry("to", 4L), Map.entry("the", 3L), Map.entry("be", 2L));
+    assertThat(TestingDataflowRunner.longCounter(accumulators, WordCount.DISTINCT_WORDS))
+        .isEqualTo(expected.size());
   }
 
   @Test
@@ -105,7 +122,8 @@ final class WordCountTest {
     Map<String, Long> second = WordCount.countSequentially(WordCount.corpus(lines));
 
     // then
-    assertThat(StreamSupport.stream(WordCount.corpus(lines).spliterator(), false).count()).isEqualTo(lines);
+    assertThat(StreamSupport.stream(WordCount.corpus(lines).spliterator(), false).count())
+        .isEqualTo(lines);
     assertThat(first).isEqualTo(second);
     assertThat(first.size()).isBetween(2_000, WordCount.VOCABULARY_SIZE);
     List<Map.Entry<String, Long>> ranked = top(first, first.size());
@@ -134,11 +152,15 @@ final class WordCountTest {
   private static Map<String, Long> readCounts(Path dir, int parts) throws IOException {
     Map<String, Long> counts = new HashMap<>();
     for (int part = 0; part < parts; part++) {
-      try (Stream<String> lines = Files.lines(dir.resolve("part-" + part), StandardCharsets.UTF_8)) {
-        lines.forEach(line -> {
-          String[] fields = line.split("\t");
-          assertThat(counts.put(fields[0], Long.parseLong(fields[1]))).as("word %s in one part only", fields[0]).isNull();
-        });
+      try (Stream<String> lines =
+          Files.lines(dir.resolve("part-" + part), StandardCharsets.UTF_8)) {
+        lines.forEach(
+            line -> {
+              String[] fields = line.split("\t");
+              assertThat(counts.put(fields[0], Long.parseLong(fields[1])))
+                  .as("word %s in one part only", fields[0])
+                  .isNull();
+            });
       }
     }
     return counts;
@@ -146,7 +168,11 @@ final class WordCountTest {
 
   private static List<Map.Entry<String, Long>> top(Map<String, Long> counts, int n) {
     List<Map.Entry<String, Long>> entries = new ArrayList<>(counts.entrySet());
-    entries.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()));
-    return entries.subList(0, Math.min(n, entries.size())).stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList();
+    entries.sort(
+        Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
+            .thenComparing(Map.Entry.comparingByKey()));
+    return entries.subList(0, Math.min(n, entries.size())).stream()
+        .map(e -> Map.entry(e.getKey(), e.getValue()))
+        .toList();
   }
 }

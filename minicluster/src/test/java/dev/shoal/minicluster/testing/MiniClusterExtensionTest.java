@@ -19,15 +19,15 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
- * Runs test classes that use {@link MiniClusterExtension} (nested here, so that the build does
- * not run them on their own) and checks, once they are done, which clusters they got and that
- * none is left running.
+ * Runs test classes that use {@link MiniClusterExtension} (nested here, so that the build does not
+ * run them on their own) and checks, once they are done, which clusters they got and that none is
+ * left running.
  */
 @Timeout(180)
 final class MiniClusterExtensionTest {
@@ -66,7 +66,9 @@ final class MiniClusterExtensionTest {
     SEEN.clear();
     SummaryGeneratingListener listener = new SummaryGeneratingListener();
     LauncherFactory.create()
-        .execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(fixture)).build(), listener);
+        .execute(
+            LauncherDiscoveryRequestBuilder.request().selectors(selectClass(fixture)).build(),
+            listener);
     return listener.getSummary();
   }
 
@@ -80,15 +82,18 @@ final class MiniClusterExtensionTest {
   static final class PerClassFixture {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER =
-        new MiniClusterExtension(() -> MiniCluster.builder().taskManagers(2).slotsPerTaskManager(3));
+        new MiniClusterExtension(
+            () -> MiniCluster.builder().taskManagers(2).slotsPerTaskManager(3));
 
     @Test
     void outer(MiniCluster cluster, JobClient client, ActorRef jobManager) throws Exception {
       SEEN.add(cluster);
       assertThat(MiniCluster.running()).contains(cluster);
       assertThat(client.taskManagers()).hasSize(2);
-      Object slots = Patterns.ask(jobManager, RequestTotalNumberOfSlots.INSTANCE, Duration.ofSeconds(10))
-          .toCompletableFuture().get();
+      Object slots =
+          Patterns.ask(jobManager, RequestTotalNumberOfSlots.INSTANCE, Duration.ofSeconds(10))
+              .toCompletableFuture()
+              .get();
       assertThat(((TotalNumberOfSlots) slots).slots()).isEqualTo(6);
     }
 

@@ -19,8 +19,13 @@ final class ReadmeExampleTest {
   void shouldShowInTheReadmeTheTestTheBuildRuns() throws Exception {
     // given the example between its markers, indentation removed
     String source = Files.readString(SOURCE);
-    String marked = source.substring(source.indexOf("// README:begin\n") + 16, source.indexOf("  // README:end"));
-    String example = String.join("\n", Arrays.stream(marked.split("\n")).map(line -> line.replaceFirst("^  ", "")).toList());
+    String marked =
+        source.substring(
+            source.indexOf("// README:begin\n") + 16, source.indexOf("  // README:end"));
+    String example =
+        String.join(
+            "\n",
+            Arrays.stream(marked.split("\n")).map(line -> line.replaceFirst("^  ", "")).toList());
 
     // when
     String readme = Files.readString(README);
@@ -28,7 +33,8 @@ final class ReadmeExampleTest {
     // then the README's section holds it verbatim, and the test method has at most 15 lines
     String section = readme.substring(readme.indexOf("## Testing with Shoal"));
     assertThat(section).contains(example);
-    List<String> method = Arrays.stream(example.split("\n")).dropWhile(line -> !line.equals("@Test")).toList();
+    List<String> method =
+        Arrays.stream(example.split("\n")).dropWhile(line -> !line.equals("@Test")).toList();
     assertThat(method).hasSizeLessThanOrEqualTo(15).last().isEqualTo("}");
     assertThat(example).doesNotContain("Thread.sleep");
   }

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The test shown in README's "Testing with Shoal", word for word between the README markers
- * ({@link ReadmeExampleTest} keeps them equal).
+ * The test shown in README's "Testing with Shoal", word for word between the README markers ({@link
+ * ReadmeExampleTest} keeps them equal).
  */
 @Timeout(120)
 final class TestingWithShoalTest {

@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Writes its execution attempt id into {@code announce.dir/<subtask index>} (so that a test can
- * aim messages at a real running attempt), then behaves as {@link AwaitFileInvokable}: runs until
+ * Writes its execution attempt id into {@code announce.dir/<subtask index>} (so that a test can aim
+ * messages at a real running attempt), then behaves as {@link AwaitFileInvokable}: runs until
  * {@code await.file} exists and counts itself in {@code subtasks}.
  */
 public final class AnnounceAndAwaitInvokable implements Invokable {

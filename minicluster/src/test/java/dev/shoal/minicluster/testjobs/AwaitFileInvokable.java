@@ -11,8 +11,8 @@ import java.nio.file.WatchService;
 
 /**
  * Runs until the file named by {@code await.file} exists (a test creates it to let the job end),
- * then counts itself in {@code subtasks} and its attempt in {@code attempt-N}. It waits on a
- * {@link WatchService}, so it holds no CPU, and ends on cancellation like any blocked task.
+ * then counts itself in {@code subtasks} and its attempt in {@code attempt-N}. It waits on a {@link
+ * WatchService}, so it holds no CPU, and ends on cancellation like any blocked task.
  */
 public final class AwaitFileInvokable implements Invokable {
 

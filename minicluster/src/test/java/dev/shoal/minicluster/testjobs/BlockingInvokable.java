@@ -14,7 +14,11 @@ public final class BlockingInvokable implements Invokable {
 
   @Override
   public void invoke(TaskContext context) throws InterruptedException {
-    int blockAttempts = Integer.parseInt(context.configuration().getOrDefault(BLOCK_ATTEMPTS, Integer.toString(Integer.MAX_VALUE)));
+    int blockAttempts =
+        Integer.parseInt(
+            context
+                .configuration()
+                .getOrDefault(BLOCK_ATTEMPTS, Integer.toString(Integer.MAX_VALUE)));
     if (context.attemptNumber() < blockAttempts) {
       CountDownLatch never = new CountDownLatch(1);
       context.onCancel(never::countDown);

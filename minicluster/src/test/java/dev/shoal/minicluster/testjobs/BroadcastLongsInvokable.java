@@ -7,17 +7,18 @@ import dev.shoal.taskmanager.api.RecordWriter;
 import dev.shoal.taskmanager.api.TaskContext;
 
 /**
- * A producer that broadcasts {@value #RECORDS} records to every consumer of its one output:
- * subtask {@code s} sends the numbers {@code s * k} to {@code s * k + k - 1}, so the producers
- * together send each number of {@code [0, parallelism * k)} once. Counts its records into
- * {@value #EMITTED}.
+ * A producer that broadcasts {@value #RECORDS} records to every consumer of its one output: subtask
+ * {@code s} sends the numbers {@code s * k} to {@code s * k + k - 1}, so the producers together
+ * send each number of {@code [0, parallelism * k)} once. Counts its records into {@value #EMITTED}.
  */
 public final class BroadcastLongsInvokable implements Invokable {
 
   /** Vertex configuration: the records {@code k} each subtask broadcasts. */
   public static final String RECORDS = "records";
 
-  /** Counter accumulator: records emitted (each one counted once, however many consumers get it). */
+  /**
+   * Counter accumulator: records emitted (each one counted once, however many consumers get it).
+   */
   public static final String EMITTED = "records-emitted";
 
   @Override

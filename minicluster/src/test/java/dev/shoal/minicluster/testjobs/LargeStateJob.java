@@ -49,7 +49,8 @@ public final class LargeStateJob {
    * @param storedAll in store mode, the file created once the last key's value is in state (so a
    *     checkpoint after that holds every key); null for none
    */
-  public static JobGraph jobGraph(int keys, int valueBytes, boolean verify, String storedAll, Map<String, String> settings) {
+  public static JobGraph jobGraph(
+      int keys, int valueBytes, boolean verify, String storedAll, Map<String, String> settings) {
     Dataflow flow = Dataflow.named("large-state").parallelism(1).settings(settings);
     flow.source("keys", new KeySource(keys, verify), Codecs.longs())
         .keyBy(key -> key, Codecs.longs())
@@ -71,7 +72,10 @@ public final class LargeStateJob {
     return value;
   }
 
-  /** Emits keys 0..keys-1 (its offset in operator state), then idles until cancelled; in verify mode emits them all and ends. */
+  /**
+   * Emits keys 0..keys-1 (its offset in operator state), then idles until cancelled; in verify mode
+   * emits them all and ends.
+   */
   static final class KeySource implements SourceFunction<Long>, CheckpointedFunction {
     private final int keys;
     private final boolean verify;
@@ -142,7 +146,8 @@ public final class LargeStateJob {
     @Override
     public void processElement(Long key, Long record, Collector<String> out) throws IOException {
       if (verify) {
-        out.collect(Arrays.equals(value.value(), valueOf(key, valueBytes)) ? "matched" : "mismatched");
+        out.collect(
+            Arrays.equals(value.value(), valueOf(key, valueBytes)) ? "matched" : "mismatched");
       } else {
         value.update(valueOf(key, valueBytes));
         // keys arrive in order (one source subtask, one store subtask): this is the last one

@@ -14,9 +14,7 @@ public interface ChannelSelector<T> extends Serializable {
   /** Returned by {@link #select} to send a record to every channel. */
   int BROADCAST = -1;
 
-  /**
-   * The channel for {@code record}, in {@code [0, numberOfChannels)}, or {@link #BROADCAST}.
-   */
+  /** The channel for {@code record}, in {@code [0, numberOfChannels)}, or {@link #BROADCAST}. */
   int select(T record, int numberOfChannels);
 
   /** A fresh selector of the same kind for another writer; stateless ones return themselves. */

@@ -14,8 +14,8 @@ import java.io.InputStream;
  *   <li>{@link #snapshotState} once per checkpoint, never concurrently with the task's own record
  *       processing: on the task thread between two records (a task with inputs, once the barriers
  *       of all its inputs are aligned), or on another thread while that thread holds {@link
- *       TaskContext#checkpointLock()} (a source, which emits only while holding the lock). It
- *       takes a consistent copy and returns at once; writing happens later, off the task thread.
+ *       TaskContext#checkpointLock()} (a source, which emits only while holding the lock). It takes
+ *       a consistent copy and returns at once; writing happens later, off the task thread.
  *   <li>{@link #notifyCheckpointComplete} under the same rule, once per completed checkpoint the
  *       task took part in, in increasing order; a checkpoint may complete without notification
  *       (when the task fails first), so "complete" means every checkpoint up to this id.

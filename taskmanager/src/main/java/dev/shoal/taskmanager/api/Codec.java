@@ -5,8 +5,7 @@ import java.io.Serializable;
 /**
  * Turns records of one type into bytes and back, for records that cross a network edge.
  * Implementations are stateless (one instance may be used by several threads) and serializable,
- * because they travel inside a job's configuration. {@link Codecs} ships them for the common
- * types.
+ * because they travel inside a job's configuration. {@link Codecs} ships them for the common types.
  *
  * @param <T> the record type
  */

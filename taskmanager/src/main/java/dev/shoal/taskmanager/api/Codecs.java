@@ -151,8 +151,7 @@ public final class Codecs {
    * @param first the codec of the first element
    * @param second the codec of the second element
    */
-  private record Tuple2Codec<A, B>(Codec<A> first, Codec<B> second)
-      implements Codec<Tuple2<A, B>> {
+  private record Tuple2Codec<A, B>(Codec<A> first, Codec<B> second) implements Codec<Tuple2<A, B>> {
 
     private Tuple2Codec {
       Objects.requireNonNull(first, "first");
@@ -162,7 +161,8 @@ public final class Codecs {
     @Override
     public void encode(Tuple2<A, B> value, DataWriter out) {
       first.encode(Objects.requireNonNull(value._1, "The first element of a tuple2 is null."), out);
-      second.encode(Objects.requireNonNull(value._2, "The second element of a tuple2 is null."), out);
+      second.encode(
+          Objects.requireNonNull(value._2, "The second element of a tuple2 is null."), out);
     }
 
     @Override

@@ -50,7 +50,10 @@ public final class DataReader {
     byte[] b = bytes;
     int p = position;
     position = p + 4;
-    return (b[p] & 0xff) << 24 | (b[p + 1] & 0xff) << 16 | (b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff);
+    return (b[p] & 0xff) << 24
+        | (b[p + 1] & 0xff) << 16
+        | (b[p + 2] & 0xff) << 8
+        | (b[p + 3] & 0xff);
   }
 
   public long readLong() {
@@ -115,7 +118,11 @@ public final class DataReader {
     }
     if (count > limit - position) {
       throw new MalformedRecordException(
-          "A codec wanted " + count + " more bytes, but the record has only " + (limit - position) + " left.");
+          "A codec wanted "
+              + count
+              + " more bytes, but the record has only "
+              + (limit - position)
+              + " left.");
     }
   }
 }

@@ -3,10 +3,10 @@ package dev.shoal.taskmanager.api;
 /**
  * The user code of one job vertex: the TaskManager runs one instance per subtask attempt.
  *
- * <p>The TaskManager loads the class by name with the job's class loader and creates it through
- * its public no-argument constructor, on the task's own thread, then calls {@link #invoke} once on
- * that thread. Returning normally FINISHES the task; throwing FAILS it with that exception, unless
- * the task was cancelled, in which case it is CANCELED whatever happens.
+ * <p>The TaskManager loads the class by name with the job's class loader and creates it through its
+ * public no-argument constructor, on the task's own thread, then calls {@link #invoke} once on that
+ * thread. Returning normally FINISHES the task; throwing FAILS it with that exception, unless the
+ * task was cancelled, in which case it is CANCELED whatever happens.
  *
  * <p>Cancellation is cooperative: the TaskManager sets {@link TaskContext#isCancelled()}, runs the
  * hooks registered with {@link TaskContext#onCancel}, and interrupts the task thread, again and

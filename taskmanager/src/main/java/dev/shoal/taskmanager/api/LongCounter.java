@@ -1,8 +1,6 @@
 package dev.shoal.taskmanager.api;
 
-/**
- * A named counter of a task. The JobManager adds the counts of all subtasks. Thread-safe.
- */
+/** A named counter of a task. The JobManager adds the counts of all subtasks. Thread-safe. */
 public interface LongCounter {
 
   /** Adds {@code value} (may be negative). */

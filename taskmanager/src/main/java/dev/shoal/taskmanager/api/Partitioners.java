@@ -22,8 +22,8 @@ public final class Partitioners {
 
   /**
    * Round robin over the channels. Each instance (and each {@link ChannelSelector#copy() copy})
-   * starts at a channel chosen at random on its first record, so that many producers do not all
-   * hit channel 0 first, then cycles through every channel in turn (Flink's {@code
+   * starts at a channel chosen at random on its first record, so that many producers do not all hit
+   * channel 0 first, then cycles through every channel in turn (Flink's {@code
    * RebalancePartitioner}). Not thread-safe, and the position is not serialized.
    */
   public static <T> ChannelSelector<T> rebalance() {
@@ -33,10 +33,10 @@ public final class Partitioners {
   /**
    * By key: the channel is a murmur3-mixed {@code hashCode()} of {@code keySelector}'s key, modulo
    * the number of channels, so equal keys always reach the same channel, in every JVM. The key's
-   * {@code hashCode()} must therefore not depend on the JVM (strings, boxed primitives, records
-   * and vavr tuples of those are fine). Enum keys are hashed by name, because their {@code
-   * hashCode()} is an identity hash code; other keys with identity hash codes (arrays, classes
-   * that do not override {@code hashCode()}) would scatter equal keys and must not be used.
+   * {@code hashCode()} must therefore not depend on the JVM (strings, boxed primitives, records and
+   * vavr tuples of those are fine). Enum keys are hashed by name, because their {@code hashCode()}
+   * is an identity hash code; other keys with identity hash codes (arrays, classes that do not
+   * override {@code hashCode()}) would scatter equal keys and must not be used.
    *
    * @param keySelector extracts the key from a record; serializable, stateless, never returns null
    */

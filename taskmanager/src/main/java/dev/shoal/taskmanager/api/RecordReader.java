@@ -1,8 +1,8 @@
 package dev.shoal.taskmanager.api;
 
 /**
- * Reads a task's records from its input channels, in arrival order across channels. Blocks while
- * no record is available. Used by the task thread only.
+ * Reads a task's records from its input channels, in arrival order across channels. Blocks while no
+ * record is available. Used by the task thread only.
  *
  * @param <T> the record type
  */

@@ -1,8 +1,8 @@
 package dev.shoal.taskmanager.api;
 
 /**
- * Writes a task's records to one of its outputs (one outgoing edge). Blocks while the consumers
- * are behind and the output's buffers are all in use (back-pressure). Used by the task thread only.
+ * Writes a task's records to one of its outputs (one outgoing edge). Blocks while the consumers are
+ * behind and the output's buffers are all in use (back-pressure). Used by the task thread only.
  *
  * @param <T> the record type
  */

@@ -3,8 +3,8 @@ package dev.shoal.taskmanager.api;
 import java.util.List;
 
 /**
- * A named list of a task. The JobManager concatenates the lists of all subtasks. Thread-safe;
- * keep it small: it travels with the task's final state.
+ * A named list of a task. The JobManager concatenates the lists of all subtasks. Thread-safe; keep
+ * it small: it travels with the task's final state.
  */
 public interface StringList {
 

@@ -47,9 +47,9 @@ public interface TaskContext {
   ClassLoader userClassLoader();
 
   /**
-   * The lock a source holds while it emits a record and updates its state: a checkpoint of a
-   * task without inputs is taken on another thread while holding it, so that no record is
-   * emitted half-way through a snapshot. Tasks with inputs need not use it.
+   * The lock a source holds while it emits a record and updates its state: a checkpoint of a task
+   * without inputs is taken on another thread while holding it, so that no record is emitted
+   * half-way through a snapshot. Tasks with inputs need not use it.
    */
   Object checkpointLock();
 
@@ -59,8 +59,8 @@ public interface TaskContext {
   /**
    * Registers {@code hook} to run once when the task is cancelled (or failed from outside), on a
    * thread of the TaskManager's, before the task thread is interrupted. Registered after the
-   * cancellation began, it runs at once on the calling thread. A hook should be quick and must
-   * not throw; one that throws is logged and the others still run.
+   * cancellation began, it runs at once on the calling thread. A hook should be quick and must not
+   * throw; one that throws is logged and the others still run.
    */
   void onCancel(Runnable hook);
 

@@ -18,7 +18,11 @@ import java.util.Objects;
  * @param operators the chained operators; the head first, every operator after its input
  * @param outputs the vertex's network outputs, by output index
  */
-record ChainSpec(String vertexName, Codec<?> inputCodec, List<ChainedOperator> operators, List<NetworkOutput> outputs)
+record ChainSpec(
+    String vertexName,
+    Codec<?> inputCodec,
+    List<ChainedOperator> operators,
+    List<NetworkOutput> outputs)
     implements Serializable {
 
   ChainSpec {
@@ -26,10 +30,14 @@ record ChainSpec(String vertexName, Codec<?> inputCodec, List<ChainedOperator> o
     operators = List.copyOf(operators);
     outputs = List.copyOf(outputs);
     if (operators.isEmpty()) {
-      throw new IllegalArgumentException("The chain of vertex '" + vertexName + "' has no operators.");
+      throw new IllegalArgumentException(
+          "The chain of vertex '" + vertexName + "' has no operators.");
     }
     if ((inputCodec == null) != (operators.get(0).operator() instanceof Operator.Source)) {
-      throw new IllegalArgumentException("The chain of vertex '" + vertexName + "' must start with a source or have an input codec.");
+      throw new IllegalArgumentException(
+          "The chain of vertex '"
+              + vertexName
+              + "' must start with a source or have an input codec.");
     }
   }
 
@@ -41,7 +49,8 @@ record ChainSpec(String vertexName, Codec<?> inputCodec, List<ChainedOperator> o
    * @param chainedConsumers positions in the chain of the operators that consume it by method call
    * @param networkOutputs indexes of the vertex outputs it writes to
    */
-  record ChainedOperator(String name, Operator operator, List<Integer> chainedConsumers, List<Integer> networkOutputs)
+  record ChainedOperator(
+      String name, Operator operator, List<Integer> chainedConsumers, List<Integer> networkOutputs)
       implements Serializable {
 
     ChainedOperator {
@@ -61,7 +70,12 @@ record ChainSpec(String vertexName, Codec<?> inputCodec, List<ChainedOperator> o
    * @param partitioner how records are spread over the consumer subtasks
    * @param keySelector the key of a {@link Partitioner#HASH} output; null otherwise
    */
-  record NetworkOutput(int index, String producer, Codec<?> codec, Partitioner partitioner, Function1<?, ?> keySelector)
+  record NetworkOutput(
+      int index,
+      String producer,
+      Codec<?> codec,
+      Partitioner partitioner,
+      Function1<?, ?> keySelector)
       implements Serializable {
 
     NetworkOutput {
@@ -69,7 +83,12 @@ record ChainSpec(String vertexName, Codec<?> inputCodec, List<ChainedOperator> o
       Objects.requireNonNull(codec, "codec");
       Objects.requireNonNull(partitioner, "partitioner");
       if ((partitioner == Partitioner.HASH) != (keySelector != null)) {
-        throw new IllegalArgumentException("Output " + index + " of '" + producer + "': a key selector goes with HASH and only with HASH.");
+        throw new IllegalArgumentException(
+            "Output "
+                + index
+                + " of '"
+                + producer
+                + "': a key selector goes with HASH and only with HASH.");
       }
     }
   }
@@ -80,28 +99,36 @@ record ChainSpec(String vertexName, Codec<?> inputCodec, List<ChainedOperator> o
     /** The user function, for messages. */
     Object function();
 
-    /** @param function produces the records */
+    /**
+     * @param function produces the records
+     */
     record Source(SourceFunction<?> function) implements Operator {
       public Source {
         Objects.requireNonNull(function, "function");
       }
     }
 
-    /** @param function turns each record into one */
+    /**
+     * @param function turns each record into one
+     */
     record Map(Function1<?, ?> function) implements Operator {
       public Map {
         Objects.requireNonNull(function, "function");
       }
     }
 
-    /** @param function turns each record into any number */
+    /**
+     * @param function turns each record into any number
+     */
     record FlatMap(FlatMapFunction<?, ?> function) implements Operator {
       public FlatMap {
         Objects.requireNonNull(function, "function");
       }
     }
 
-    /** @param function keeps the records it returns true for */
+    /**
+     * @param function keeps the records it returns true for
+     */
     record Filter(Function1<?, Boolean> function) implements Operator {
       public Filter {
         Objects.requireNonNull(function, "function");
@@ -114,7 +141,12 @@ record ChainSpec(String vertexName, Codec<?> inputCodec, List<ChainedOperator> o
      * @param function combines the key's value so far with the next record
      * @param valueCodec writes the values into snapshots
      */
-    record Reduce(Function1<?, ?> keySelector, Codec<?> keyCodec, Function2<?, ?, ?> function, Codec<?> valueCodec) implements Operator {
+    record Reduce(
+        Function1<?, ?> keySelector,
+        Codec<?> keyCodec,
+        Function2<?, ?, ?> function,
+        Codec<?> valueCodec)
+        implements Operator {
       public Reduce {
         Objects.requireNonNull(keySelector, "keySelector");
         Objects.requireNonNull(keyCodec, "keyCodec");
@@ -128,7 +160,9 @@ record ChainSpec(String vertexName, Codec<?> inputCodec, List<ChainedOperator> o
      * @param keyCodec writes the keys into snapshots
      * @param function processes each record with its key's state
      */
-    record KeyedProcess(Function1<?, ?> keySelector, Codec<?> keyCodec, KeyedProcessFunction<?, ?, ?> function) implements Operator {
+    record KeyedProcess(
+        Function1<?, ?> keySelector, Codec<?> keyCodec, KeyedProcessFunction<?, ?, ?> function)
+        implements Operator {
       public KeyedProcess {
         Objects.requireNonNull(keySelector, "keySelector");
         Objects.requireNonNull(keyCodec, "keyCodec");
@@ -136,7 +170,9 @@ record ChainSpec(String vertexName, Codec<?> inputCodec, List<ChainedOperator> o
       }
     }
 
-    /** @param function consumes the records */
+    /**
+     * @param function consumes the records
+     */
     record Sink(SinkFunction<?> function) implements Operator {
       public Sink {
         Objects.requireNonNull(function, "function");

@@ -10,9 +10,9 @@ package dev.shoal.taskmanager.dataflow;
 public interface Collector<R> {
 
   /**
-   * Hands {@code record} (not null) to the operators downstream; it may block while the network
-   * is behind (back-pressure). A failure downstream is rethrown unchecked and fails the task with
-   * its original exception.
+   * Hands {@code record} (not null) to the operators downstream; it may block while the network is
+   * behind (back-pressure). A failure downstream is rethrown unchecked and fails the task with its
+   * original exception.
    */
   void collect(R record);
 }

@@ -8,12 +8,13 @@ import java.util.Objects;
 /**
  * A stream of records that an operator of a {@link Dataflow} produces, and the operators applied to
  * it: Flink's {@code DataStream} in miniature. Every method that applies an operator returns the
- * new operator's stream; a stream may be consumed by several operators, each then gets every record.
+ * new operator's stream; a stream may be consumed by several operators, each then gets every
+ * record.
  *
  * <p>How records travel to the next operator: after {@link #keyBy} by the hash of the key, after
  * {@link #rebalance()} round robin, after {@link #broadcast()} to every subtask; otherwise the next
- * operator runs in the same task as this one, records passed by method call (chaining), unless
- * its parallelism differs, then round robin.
+ * operator runs in the same task as this one, records passed by method call (chaining), unless its
+ * parallelism differs, then round robin.
  *
  * <p>State: any function may keep managed operator state and take part in checkpoints ({@link
  * CheckpointedFunction}, {@link CheckpointListener}); the operators after {@link #keyBy} also keep
@@ -30,7 +31,10 @@ public final class DataStream<T> {
 
   private final Dataflow flow;
   private final StreamNode producer;
-  /** How the next operator gets the records; null: chained, or round robin on a parallelism change. */
+
+  /**
+   * How the next operator gets the records; null: chained, or round robin on a parallelism change.
+   */
   private final StreamNode.Partitioning partitioning;
 
   DataStream(Dataflow flow, StreamNode producer, StreamNode.Partitioning partitioning) {
@@ -53,7 +57,11 @@ public final class DataStream<T> {
    */
   public <R> DataStream<R> map(String name, Function1<T, R> function, Codec<R> codec) {
     Objects.requireNonNull(function, "function");
-    return connect(name, new ChainSpec.Operator.Map(function), Objects.requireNonNull(codec, "codec"), partitioning);
+    return connect(
+        name,
+        new ChainSpec.Operator.Map(function),
+        Objects.requireNonNull(codec, "codec"),
+        partitioning);
   }
 
   /**
@@ -65,7 +73,11 @@ public final class DataStream<T> {
    */
   public <R> DataStream<R> flatMap(String name, FlatMapFunction<T, R> function, Codec<R> codec) {
     Objects.requireNonNull(function, "function");
-    return connect(name, new ChainSpec.Operator.FlatMap(function), Objects.requireNonNull(codec, "codec"), partitioning);
+    return connect(
+        name,
+        new ChainSpec.Operator.FlatMap(function),
+        Objects.requireNonNull(codec, "codec"),
+        partitioning);
   }
 
   /**
@@ -97,8 +109,8 @@ public final class DataStream<T> {
    * Partitions the stream by {@code keySelector}, as {@link #keyBy(Function1, Codec)}, with keys
    * written into snapshots by Java serialization: any {@link java.io.Serializable} key works (one
    * that is not fails the checkpoint, naming its type), but the snapshots are larger and slower
-   * than with a codec, and a key class changed between snapshot and restore may not read back.
-   * Pass a codec when the next operator keeps keyed state that matters.
+   * than with a codec, and a key class changed between snapshot and restore may not read back. Pass
+   * a codec when the next operator keeps keyed state that matters.
    */
   @SuppressWarnings("unchecked")
   public <K> KeyedStream<T, K> keyBy(Function1<T, K> keySelector) {
@@ -107,12 +119,14 @@ public final class DataStream<T> {
 
   /** This stream, spread round robin over the subtasks of the next operator. */
   public DataStream<T> rebalance() {
-    return new DataStream<>(flow, producer, new StreamNode.Partitioning(Partitioner.REBALANCE, null));
+    return new DataStream<>(
+        flow, producer, new StreamNode.Partitioning(Partitioner.REBALANCE, null));
   }
 
   /** This stream, every record sent to every subtask of the next operator. */
   public DataStream<T> broadcast() {
-    return new DataStream<>(flow, producer, new StreamNode.Partitioning(Partitioner.BROADCAST, null));
+    return new DataStream<>(
+        flow, producer, new StreamNode.Partitioning(Partitioner.BROADCAST, null));
   }
 
   /**
@@ -122,7 +136,8 @@ public final class DataStream<T> {
    * @throws IllegalArgumentException when {@code parallelism} is below 1
    */
   public DataStream<T> parallelism(int parallelism) {
-    producer.parallelism = Dataflow.checkParallelism(parallelism, "Operator '" + producer.name + "'");
+    producer.parallelism =
+        Dataflow.checkParallelism(parallelism, "Operator '" + producer.name + "'");
     return this;
   }
 
@@ -134,7 +149,8 @@ public final class DataStream<T> {
    */
   public DataSink<T> sink(String name, SinkFunction<T> function) {
     Objects.requireNonNull(function, "function");
-    StreamNode node = flow.addNode(name, new ChainSpec.Operator.Sink(function), null, producer, partitioning);
+    StreamNode node =
+        flow.addNode(name, new ChainSpec.Operator.Sink(function), null, producer, partitioning);
     return new DataSink<>(node);
   }
 
@@ -147,7 +163,11 @@ public final class DataStream<T> {
     return (Codec<T>) producer.outputCodec;
   }
 
-  <R> DataStream<R> connect(String name, ChainSpec.Operator operator, Codec<R> codec, StreamNode.Partitioning inputPartitioning) {
+  <R> DataStream<R> connect(
+      String name,
+      ChainSpec.Operator operator,
+      Codec<R> codec,
+      StreamNode.Partitioning inputPartitioning) {
     StreamNode node = flow.addNode(name, operator, codec, producer, inputPartitioning);
     return new DataStream<>(flow, node, null);
   }

@@ -23,20 +23,19 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * A dataflow program and the environment it is built in (Flink's {@code
- * StreamExecutionEnvironment} in miniature): start streams with {@link #source}, apply operators
- * to them (see {@link DataStream}), then {@link #compile()} the whole into a {@link JobGraph} to
- * submit.
+ * A dataflow program and the environment it is built in (Flink's {@code StreamExecutionEnvironment}
+ * in miniature): start streams with {@link #source}, apply operators to them (see {@link
+ * DataStream}), then {@link #compile()} the whole into a {@link JobGraph} to submit.
  *
  * <p>Compiling chains operators as Flink does: an operator whose single input arrives by a forward
  * edge with the same parallelism runs in the task of its input, records passed by method call. Each
  * chain becomes one job vertex, named after its operators joined by {@code " -> "}, that runs
- * {@link StreamTask}; the other edges become job edges (hash after {@code keyBy}, explicit rebalance
- * or broadcast, rebalance where the parallelism changes), all of them {@link
+ * {@link StreamTask}; the other edges become job edges (hash after {@code keyBy}, explicit
+ * rebalance or broadcast, rebalance where the parallelism changes), all of them {@link
  * DistributionPattern#ALL_TO_ALL}.
  *
- * <p>Every vertex reports the records that entered and left it in the long counters {@code
- * <vertex name>.records-in} and {@code .records-out}; vertices with equal names share them.
+ * <p>Every vertex reports the records that entered and left it in the long counters {@code <vertex
+ * name>.records-in} and {@code .records-out}; vertices with equal names share them.
  *
  * <p>Not thread-safe: build a dataflow and its streams on one thread. {@link #compile()} may be
  * called more than once; each call returns a new job (a new job id) whose vertex ids are the same
@@ -108,7 +107,12 @@ public final class Dataflow {
   public Dataflow checkpointing(Duration interval) {
     Objects.requireNonNull(interval, "interval");
     if (interval.toMillis() < 1) {
-      throw new IllegalArgumentException("Dataflow '" + name + "': the checkpoint interval must be at least 1 ms, was " + interval + ".");
+      throw new IllegalArgumentException(
+          "Dataflow '"
+              + name
+              + "': the checkpoint interval must be at least 1 ms, was "
+              + interval
+              + ".");
     }
     return setting(CHECKPOINTING_INTERVAL, interval.toMillis() + " ms");
   }
@@ -137,12 +141,13 @@ public final class Dataflow {
    * The job this dataflow describes.
    *
    * @throws IllegalStateException when the dataflow has no operators
-   * @throws IllegalArgumentException when a function, key selector or codec is not serializable,
-   *     or a vertex's operators serialize to more than {@link #MAX_CHAIN_BYTES}
+   * @throws IllegalArgumentException when a function, key selector or codec is not serializable, or
+   *     a vertex's operators serialize to more than {@link #MAX_CHAIN_BYTES}
    */
   public JobGraph compile() {
     if (nodes.isEmpty()) {
-      throw new IllegalStateException("Dataflow '" + name + "' has no operators: start it with source(...).");
+      throw new IllegalStateException(
+          "Dataflow '" + name + "' has no operators: start it with source(...).");
     }
     // nodes are in creation order, every input before its consumers: a topological order
     Map<StreamNode, List<StreamNode>> chains = new LinkedHashMap<>();
@@ -155,17 +160,36 @@ public final class Dataflow {
     JobGraph.Builder builder = JobGraph.builder(name).settings(settings);
     Map<StreamNode, JobVertexID> vertexOf = new HashMap<>();
     Map<StreamNode, List<StreamNode>> targetsOf = new HashMap<>();
-    chains.forEach((head, chain) -> {
-      List<StreamNode> targets = new ArrayList<>();
-      ChainSpec spec = plan(chain, targets);
-      String encoded = Base64.getEncoder().encodeToString(serialize(spec, chain));
-      JobVertexID id = vertexId(vertexOf.size(), chain);
-      vertexOf.put(head, builder.addVertex(id, spec.vertexName(), StreamTask.class.getName(), parallelismOf(head), Map.of(StreamTask.CHAIN_KEY, encoded)));
-      targetsOf.put(head, targets);
-    });
+    chains.forEach(
+        (head, chain) -> {
+          List<StreamNode> targets = new ArrayList<>();
+          ChainSpec spec = plan(chain, targets);
+          String encoded = Base64.getEncoder().encodeToString(serialize(spec, chain));
+          JobVertexID id = vertexId(vertexOf.size(), chain);
+          vertexOf.put(
+              head,
+              builder.addVertex(
+                  id,
+                  spec.vertexName(),
+                  StreamTask.class.getName(),
+                  parallelismOf(head),
+                  Map.of(StreamTask.CHAIN_KEY, encoded)));
+          targetsOf.put(head, targets);
+        });
     // a vertex's output indexes are the order of its edges in the job graph
-    chains.keySet().forEach(head -> targetsOf.get(head).forEach(target ->
-        builder.connect(vertexOf.get(head), vertexOf.get(target), DistributionPattern.ALL_TO_ALL, networkPartitioner(target))));
+    chains
+        .keySet()
+        .forEach(
+            head ->
+                targetsOf
+                    .get(head)
+                    .forEach(
+                        target ->
+                            builder.connect(
+                                vertexOf.get(head),
+                                vertexOf.get(target),
+                                DistributionPattern.ALL_TO_ALL,
+                                networkPartitioner(target))));
     return builder.build();
   }
 
@@ -173,8 +197,15 @@ public final class Dataflow {
   //  Building
   // ------------------------------------------------------------------------------------------
 
-  StreamNode addNode(String name, ChainSpec.Operator operator, Codec<?> codec, StreamNode input, StreamNode.Partitioning partitioning) {
-    StreamNode node = new StreamNode(nodes.size(), checkName(name, "An operator"), operator, codec, input, partitioning);
+  StreamNode addNode(
+      String name,
+      ChainSpec.Operator operator,
+      Codec<?> codec,
+      StreamNode input,
+      StreamNode.Partitioning partitioning) {
+    StreamNode node =
+        new StreamNode(
+            nodes.size(), checkName(name, "An operator"), operator, codec, input, partitioning);
     nodes.add(node);
     if (input != null) {
       input.consumers.add(node);
@@ -184,14 +215,19 @@ public final class Dataflow {
 
   static int checkParallelism(int parallelism, String owner) {
     if (parallelism < 1) {
-      throw new IllegalArgumentException(owner + ": parallelism must be at least 1, was " + parallelism + ".");
+      throw new IllegalArgumentException(
+          owner + ": parallelism must be at least 1, was " + parallelism + ".");
     }
     return parallelism;
   }
 
   private static String checkName(String name, String owner) {
     if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException(owner + " needs a name that is not blank, was " + (name == null ? "null" : "'" + name + "'") + ".");
+      throw new IllegalArgumentException(
+          owner
+              + " needs a name that is not blank, was "
+              + (name == null ? "null" : "'" + name + "'")
+              + ".");
     }
     return name;
   }
@@ -214,19 +250,26 @@ public final class Dataflow {
     for (StreamNode node : chain) {
       seed.append('\u0000').append(node.name);
     }
-    return new JobVertexID(UUID.nameUUIDFromBytes(seed.toString().getBytes(StandardCharsets.UTF_8)));
+    return new JobVertexID(
+        UUID.nameUUIDFromBytes(seed.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Whether {@code node} runs in the task of its input: forward edge, same parallelism. */
   private boolean isChained(StreamNode node) {
-    return node.input != null && node.partitioning == null && parallelismOf(node) == parallelismOf(node.input);
+    return node.input != null
+        && node.partitioning == null
+        && parallelismOf(node) == parallelismOf(node.input);
   }
 
   private static Partitioner networkPartitioner(StreamNode consumer) {
-    return consumer.partitioning != null ? consumer.partitioning.partitioner() : Partitioner.REBALANCE;
+    return consumer.partitioning != null
+        ? consumer.partitioning.partitioner()
+        : Partitioner.REBALANCE;
   }
 
-  /** The spec of one chain; adds the consumers of its network outputs to {@code targets}, by index. */
+  /**
+   * The spec of one chain; adds the consumers of its network outputs to {@code targets}, by index.
+   */
   private ChainSpec plan(List<StreamNode> chain, List<StreamNode> targets) {
     Map<StreamNode, Integer> position = new HashMap<>();
     for (StreamNode node : chain) {
@@ -243,8 +286,13 @@ public final class Dataflow {
         } else {
           int index = outputs.size();
           Partitioner partitioner = networkPartitioner(consumer);
-          outputs.add(new ChainSpec.NetworkOutput(index, node.name, node.outputCodec, partitioner,
-              partitioner == Partitioner.HASH ? consumer.partitioning.keySelector() : null));
+          outputs.add(
+              new ChainSpec.NetworkOutput(
+                  index,
+                  node.name,
+                  node.outputCodec,
+                  partitioner,
+                  partitioner == Partitioner.HASH ? consumer.partitioning.keySelector() : null));
           network.add(index);
           targets.add(consumer);
         }
@@ -253,7 +301,8 @@ public final class Dataflow {
     }
     StreamNode head = chain.get(0);
     String vertexName = chain.stream().map(n -> n.name).collect(Collectors.joining(" -> "));
-    return new ChainSpec(vertexName, head.input == null ? null : head.input.outputCodec, operators, outputs);
+    return new ChainSpec(
+        vertexName, head.input == null ? null : head.input.outputCodec, operators, outputs);
   }
 
   /** The serialized spec; refuses what does not serialize or is too large, naming the operator. */
@@ -262,11 +311,13 @@ public final class Dataflow {
       checkSerializable(node.operator.function(), "The function of operator '" + node.name + "'");
       switch (node.operator) {
         case ChainSpec.Operator.Reduce reduce -> {
-          checkSerializable(reduce.keySelector(), "The key selector of operator '" + node.name + "'");
+          checkSerializable(
+              reduce.keySelector(), "The key selector of operator '" + node.name + "'");
           checkSerializable(reduce.keyCodec(), "The key codec of operator '" + node.name + "'");
         }
         case ChainSpec.Operator.KeyedProcess process -> {
-          checkSerializable(process.keySelector(), "The key selector of operator '" + node.name + "'");
+          checkSerializable(
+              process.keySelector(), "The key selector of operator '" + node.name + "'");
           checkSerializable(process.keyCodec(), "The key codec of operator '" + node.name + "'");
         }
         case ChainSpec.Operator.Source s -> {}
@@ -281,7 +332,8 @@ public final class Dataflow {
     }
     for (ChainSpec.NetworkOutput output : spec.outputs()) {
       if (output.keySelector() != null) {
-        checkSerializable(output.keySelector(), "The key selector after operator '" + output.producer() + "'");
+        checkSerializable(
+            output.keySelector(), "The key selector after operator '" + output.producer() + "'");
       }
     }
     byte[] bytes = trySerialize(spec, "The chain of vertex '" + spec.vertexName() + "'");
@@ -295,10 +347,17 @@ public final class Dataflow {
           largestSize = size;
         }
       }
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "Operator '%s' is too large to ship: it serializes to %,d bytes, and its vertex '%s' to %,d, over the limit of %,d bytes."
-              + " Functions must not capture large data; let them read it when they run instead.",
-          largest.name, largestSize, spec.vertexName(), bytes.length, MAX_CHAIN_BYTES));
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "Operator '%s' is too large to ship: it serializes to %,d bytes, and its vertex '%s'"
+                  + " to %,d, over the limit of %,d bytes. Functions must not capture large data;"
+                  + " let them read it when they run instead.",
+              largest.name,
+              largestSize,
+              spec.vertexName(),
+              bytes.length,
+              MAX_CHAIN_BYTES));
     }
     return bytes;
   }
@@ -312,9 +371,13 @@ public final class Dataflow {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
     } catch (NotSerializableException e) {
-      throw new IllegalArgumentException(what + " is not serializable: it is or holds a " + e.getMessage()
-          + ", which is not Serializable. Lambdas must capture only serializable values; anonymous and inner classes"
-          + " also capture their enclosing instance.", e);
+      throw new IllegalArgumentException(
+          what
+              + " is not serializable: it is or holds a "
+              + e.getMessage()
+              + ", which is not Serializable. Lambdas must capture only serializable values;"
+              + " anonymous and inner classes also capture their enclosing instance.",
+          e);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(what + " cannot be serialized: " + e, e);
     }

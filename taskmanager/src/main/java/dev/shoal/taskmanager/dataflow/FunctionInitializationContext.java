@@ -11,7 +11,9 @@ public interface FunctionInitializationContext {
   /** True when the subtask was deployed with the state of a completed checkpoint or savepoint. */
   boolean isRestored();
 
-  /** The checkpoint whose state the subtask starts from; empty when {@link #isRestored()} is false. */
+  /**
+   * The checkpoint whose state the subtask starts from; empty when {@link #isRestored()} is false.
+   */
   OptionalLong restoredCheckpointId();
 
   /** The operator's per-subtask state. */

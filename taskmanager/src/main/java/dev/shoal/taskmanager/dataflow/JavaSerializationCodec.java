@@ -14,11 +14,11 @@ import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
 
 /**
- * The key codec of {@link DataStream#keyBy(io.vavr.Function1)} without a codec: Java
- * serialization, as a length-prefixed byte array. It works for any {@link java.io.Serializable}
- * key but is slow and large next to a dedicated codec, and a key class that changes between
- * snapshot and restore may not read back; pass a codec to {@code keyBy} for keyed state that
- * matters. Classes resolve with the thread's context class loader (the job's, on a task thread).
+ * The key codec of {@link DataStream#keyBy(io.vavr.Function1)} without a codec: Java serialization,
+ * as a length-prefixed byte array. It works for any {@link java.io.Serializable} key but is slow
+ * and large next to a dedicated codec, and a key class that changes between snapshot and restore
+ * may not read back; pass a codec to {@code keyBy} for keyed state that matters. Classes resolve
+ * with the thread's context class loader (the job's, on a task thread).
  */
 enum JavaSerializationCodec implements Codec<Object> {
   INSTANCE;
@@ -29,10 +29,17 @@ enum JavaSerializationCodec implements Codec<Object> {
     try (ObjectOutputStream objects = new ObjectOutputStream(bytes)) {
       objects.writeObject(value);
     } catch (NotSerializableException e) {
-      throw new IllegalArgumentException("A key of type " + value.getClass().getName() + " cannot be written into a snapshot: it is or"
-          + " holds a " + e.getMessage() + ", which is not Serializable. Give keyBy a Codec for the key.", e);
+      throw new IllegalArgumentException(
+          "A key of type "
+              + value.getClass().getName()
+              + " cannot be written into a snapshot: it is or"
+              + " holds a "
+              + e.getMessage()
+              + ", which is not Serializable. Give keyBy a Codec for the key.",
+          e);
     } catch (IOException e) {
-      throw new IllegalArgumentException("A key of type " + value.getClass().getName() + " cannot be Java-serialized: " + e, e);
+      throw new IllegalArgumentException(
+          "A key of type " + value.getClass().getName() + " cannot be Java-serialized: " + e, e);
     }
     out.writeByteArray(bytes.toByteArray());
   }
@@ -40,7 +47,8 @@ enum JavaSerializationCodec implements Codec<Object> {
   @Override
   public Object decode(DataReader in) {
     byte[] bytes = in.readByteArray();
-    try (ObjectInputStream objects = new ContextClassLoaderObjectInputStream(new ByteArrayInputStream(bytes))) {
+    try (ObjectInputStream objects =
+        new ContextClassLoaderObjectInputStream(new ByteArrayInputStream(bytes))) {
       return objects.readObject();
     } catch (IOException | ClassNotFoundException e) {
       throw new MalformedRecordException("A Java-serialized key cannot be read: " + e, e);
@@ -58,7 +66,8 @@ enum JavaSerializationCodec implements Codec<Object> {
     }
 
     @Override
-    protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+    protected Class<?> resolveClass(ObjectStreamClass desc)
+        throws IOException, ClassNotFoundException {
       ClassLoader loader = Thread.currentThread().getContextClassLoader();
       if (loader != null) {
         try {

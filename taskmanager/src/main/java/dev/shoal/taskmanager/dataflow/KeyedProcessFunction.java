@@ -17,8 +17,7 @@ import java.io.Serializable;
 public interface KeyedProcessFunction<K, T, R> extends Serializable {
 
   /**
-   * Prepares the function: request its states from {@code state}. Restored state is there
-   * already.
+   * Prepares the function: request its states from {@code state}. Restored state is there already.
    *
    * @throws Exception any failure; it fails the task
    */

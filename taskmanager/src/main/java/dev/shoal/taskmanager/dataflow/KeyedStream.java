@@ -29,16 +29,19 @@ public final class KeyedStream<T, K> {
 
   /**
    * A rolling reduce: for every record, combines it with the value its key had so far ({@code
-   * function.apply(soFar, record)}; the first record of a key is its first value) and emits the
-   * new value. The values per key are managed keyed state (written with the stream's codec), so
-   * they are checkpointed and restored.
+   * function.apply(soFar, record)}; the first record of a key is its first value) and emits the new
+   * value. The values per key are managed keyed state (written with the stream's codec), so they
+   * are checkpointed and restored.
    *
    * @param name the operator's name
    * @param function combines two values of the same key into one, never null
    */
   public DataStream<T> reduce(String name, Function2<T, T, T> function) {
     Objects.requireNonNull(function, "function");
-    return stream.connect(name, new ChainSpec.Operator.Reduce(keySelector, keyCodec, function, stream.codec()), stream.codec(),
+    return stream.connect(
+        name,
+        new ChainSpec.Operator.Reduce(keySelector, keyCodec, function, stream.codec()),
+        stream.codec(),
         partitioning());
   }
 
@@ -50,9 +53,13 @@ public final class KeyedStream<T, K> {
    * @param function processes the records
    * @param codec the codec of the results, for when they cross the network
    */
-  public <R> DataStream<R> process(String name, KeyedProcessFunction<K, T, R> function, Codec<R> codec) {
+  public <R> DataStream<R> process(
+      String name, KeyedProcessFunction<K, T, R> function, Codec<R> codec) {
     Objects.requireNonNull(function, "function");
-    return stream.connect(name, new ChainSpec.Operator.KeyedProcess(keySelector, keyCodec, function), Objects.requireNonNull(codec, "codec"),
+    return stream.connect(
+        name,
+        new ChainSpec.Operator.KeyedProcess(keySelector, keyCodec, function),
+        Objects.requireNonNull(codec, "codec"),
         partitioning());
   }
 

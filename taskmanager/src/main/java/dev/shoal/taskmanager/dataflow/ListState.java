@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * A list of managed state: per key for keyed state ({@link KeyedStateStore#listState}), per
- * operator subtask for operator state ({@link OperatorStateStore#listState}). The runtime
- * snapshots and restores it with the operator.
+ * operator subtask for operator state ({@link OperatorStateStore#listState}). The runtime snapshots
+ * and restores it with the operator.
  *
  * <p>Elements are kept by reference and must not be changed in place once added (see {@link
  * ValueState}). {@link #get()} returns an immutable view of the list as it is at the call.

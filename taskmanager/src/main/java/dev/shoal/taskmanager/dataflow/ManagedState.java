@@ -39,8 +39,10 @@ final class ManagedState {
 
   private final String operatorId;
   private final String operatorName;
+
   /** The key's codec; null when the operator is not keyed. */
   private final Codec<Object> keyCodec;
+
   private final Map<String, RawSection> restoredOperator = new LinkedHashMap<>();
   private final Map<String, RawSection> restoredKeyed = new LinkedHashMap<>();
   private final Map<String, OperatorList> operatorStates = new LinkedHashMap<>();
@@ -56,7 +58,8 @@ final class ManagedState {
    * @param restored its states in the snapshot it starts from; empty for none
    */
   @SuppressWarnings("unchecked")
-  ManagedState(String operatorId, String operatorName, Codec<?> keyCodec, List<RawSection> restored) {
+  ManagedState(
+      String operatorId, String operatorName, Codec<?> keyCodec, List<RawSection> restored) {
     this.operatorId = Objects.requireNonNull(operatorId, "operatorId");
     this.operatorName = Objects.requireNonNull(operatorName, "operatorName");
     this.keyCodec = (Codec<Object>) keyCodec;
@@ -65,8 +68,13 @@ final class ManagedState {
         case OPERATOR -> restoredOperator.put(section.name(), section);
         case KEYED -> {
           if (keyCodec == null) {
-            throw new IllegalStateException("The snapshot holds keyed state '" + section.name() + "' of operator '" + operatorName
-                + "', which is not keyed now: the program changed since the snapshot was taken.");
+            throw new IllegalStateException(
+                "The snapshot holds keyed state '"
+                    + section.name()
+                    + "' of operator '"
+                    + operatorName
+                    + "', which is not keyed now: the program changed since the snapshot was"
+                    + " taken.");
           }
           restoredKeyed.put(section.name(), section);
         }
@@ -91,8 +99,11 @@ final class ManagedState {
    */
   KeyedStateStore keyed() {
     if (keyCodec == null) {
-      throw new IllegalStateException("Operator '" + operatorName + "' is not keyed: keyed state is for operators applied to a"
-          + " KeyedStream (after keyBy); use operatorState() instead.");
+      throw new IllegalStateException(
+          "Operator '"
+              + operatorName
+              + "' is not keyed: keyed state is for operators applied to a"
+              + " KeyedStream (after keyBy); use operatorState() instead.");
     }
     return keyedStore;
   }
@@ -105,8 +116,17 @@ final class ManagedState {
   /** The consistent copy of every state, taken in time independent of their sizes. */
   OperatorCopy snapshot() {
     List<Section> sections = new ArrayList<>();
-    operatorStates.values().forEach(state -> sections.add(new OperatorListCopy(state.name, state.codec, state.elements)));
-    keyedStates.values().forEach(table -> sections.add(new KeyedCopy(table.name, table.kind, keyCodec, table.codec, table.codec2, table.table)));
+    operatorStates
+        .values()
+        .forEach(
+            state -> sections.add(new OperatorListCopy(state.name, state.codec, state.elements)));
+    keyedStates
+        .values()
+        .forEach(
+            table ->
+                sections.add(
+                    new KeyedCopy(
+                        table.name, table.kind, keyCodec, table.codec, table.codec2, table.table)));
     sections.addAll(restoredOperator.values());
     sections.addAll(restoredKeyed.values());
     return new OperatorCopy(operatorId, sections);
@@ -141,7 +161,9 @@ final class ManagedState {
     @Override
     @SuppressWarnings("unchecked")
     public <K, V> MapState<K, V> mapState(String name, Codec<K> keyCodec, Codec<V> valueCodec) {
-      return (MapState<K, V>) new KeyedMap(table(name, Kind.MAP, keyCodec, Objects.requireNonNull(valueCodec, "valueCodec")));
+      return (MapState<K, V>)
+          new KeyedMap(
+              table(name, Kind.MAP, keyCodec, Objects.requireNonNull(valueCodec, "valueCodec")));
     }
   }
 
@@ -178,8 +200,16 @@ final class ManagedState {
     KeyedTable table = keyedStates.get(name);
     if (table != null) {
       if (table.kind != kind) {
-        throw new IllegalStateException("Operator '" + operatorName + "' asks for keyed state '" + name + "' as " + article(kind)
-            + " state, but it is " + article(table.kind) + " state.");
+        throw new IllegalStateException(
+            "Operator '"
+                + operatorName
+                + "' asks for keyed state '"
+                + name
+                + "' as "
+                + article(kind)
+                + " state, but it is "
+                + article(table.kind)
+                + " state.");
       }
       return table;
     }
@@ -198,27 +228,43 @@ final class ManagedState {
     String what = describe("keyed", table.name);
     java.util.HashMap<Object, Object> entries = new java.util.HashMap<>();
     for (RawEntry entry : raw.entries()) {
-      Object key = SnapshotFormat.decode(keyCodec, entry.key(), "The keys of keyed state '" + table.name + "' of operator '" + operatorName + "'");
+      Object key =
+          SnapshotFormat.decode(
+              keyCodec,
+              entry.key(),
+              "The keys of keyed state '" + table.name + "' of operator '" + operatorName + "'");
       List<byte[]> items = entry.items();
-      Object value = switch (table.kind) {
-        case VALUE -> {
-          if (items.size() != 1) {
-            throw new IllegalStateException(what + " cannot be restored: a key has " + items.size() + " values instead of 1.");
-          }
-          yield SnapshotFormat.decode(table.codec, items.get(0), what);
-        }
-        case LIST -> Vector.ofAll(items.stream().map(item -> SnapshotFormat.decode(table.codec, item, what)));
-        case MAP -> {
-          if (items.size() % 2 != 0) {
-            throw new IllegalStateException(what + " cannot be restored: a key's map has an odd number of keys and values.");
-          }
-          HashMap<Object, Object> map = HashMap.empty();
-          for (int i = 0; i < items.size(); i += 2) {
-            map = map.put(SnapshotFormat.decode(table.codec, items.get(i), what), SnapshotFormat.decode(table.codec2, items.get(i + 1), what));
-          }
-          yield map;
-        }
-      };
+      Object value =
+          switch (table.kind) {
+            case VALUE -> {
+              if (items.size() != 1) {
+                throw new IllegalStateException(
+                    what
+                        + " cannot be restored: a key has "
+                        + items.size()
+                        + " values instead of 1.");
+              }
+              yield SnapshotFormat.decode(table.codec, items.get(0), what);
+            }
+            case LIST ->
+                Vector.ofAll(
+                    items.stream().map(item -> SnapshotFormat.decode(table.codec, item, what)));
+            case MAP -> {
+              if (items.size() % 2 != 0) {
+                throw new IllegalStateException(
+                    what
+                        + " cannot be restored: a key's map has an odd number of keys and values.");
+              }
+              HashMap<Object, Object> map = HashMap.empty();
+              for (int i = 0; i < items.size(); i += 2) {
+                map =
+                    map.put(
+                        SnapshotFormat.decode(table.codec, items.get(i), what),
+                        SnapshotFormat.decode(table.codec2, items.get(i + 1), what));
+              }
+              yield map;
+            }
+          };
       entries.put(key, value);
     }
     return HashMap.ofAll(entries);
@@ -226,8 +272,18 @@ final class ManagedState {
 
   private void checkKind(RawSection raw, Kind asked, String scope) {
     if (raw.kind() != asked) {
-      throw new IllegalStateException("Operator '" + operatorName + "' asks for " + scope + " state '" + raw.name() + "' as "
-          + article(asked) + " state, but the snapshot it restores holds " + article(raw.kind()) + " state by that name.");
+      throw new IllegalStateException(
+          "Operator '"
+              + operatorName
+              + "' asks for "
+              + scope
+              + " state '"
+              + raw.name()
+              + "' as "
+              + article(asked)
+              + " state, but the snapshot it restores holds "
+              + article(raw.kind())
+              + " state by that name.");
     }
   }
 
@@ -245,14 +301,22 @@ final class ManagedState {
 
   private static void checkName(String name) {
     if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException("A state needs a name that is not blank, was " + (name == null ? "null" : "'" + name + "'") + ".");
+      throw new IllegalArgumentException(
+          "A state needs a name that is not blank, was "
+              + (name == null ? "null" : "'" + name + "'")
+              + ".");
     }
   }
 
   private Object key(String state) {
     if (currentKey == null) {
-      throw new IllegalStateException("Keyed state '" + state + "' of operator '" + operatorName
-          + "' is used outside of processing a record: keyed state has a value per key, and there is no current key.");
+      throw new IllegalStateException(
+          "Keyed state '"
+              + state
+              + "' of operator '"
+              + operatorName
+              + "' is used outside of processing a record: keyed state has a value per key, and"
+              + " there is no current key.");
     }
     return currentKey;
   }
@@ -279,7 +343,8 @@ final class ManagedState {
 
     @Override
     public void add(Object value) {
-      elements = elements.append(Objects.requireNonNull(value, "A list state element must not be null."));
+      elements =
+          elements.append(Objects.requireNonNull(value, "A list state element must not be null."));
     }
 
     @Override
@@ -295,15 +360,17 @@ final class ManagedState {
   }
 
   /**
-   * A keyed state: one persistent map from key to the key's value (VALUE), its vector (LIST) or
-   * its persistent map (MAP).
+   * A keyed state: one persistent map from key to the key's value (VALUE), its vector (LIST) or its
+   * persistent map (MAP).
    */
   private static final class KeyedTable {
     final String name;
     final Kind kind;
     final Codec<Object> codec;
+
     /** The map values' codec of a MAP state; null otherwise. */
     final Codec<Object> codec2;
+
     HashMap<Object, Object> table = HashMap.empty();
 
     KeyedTable(String name, Kind kind, Codec<Object> codec, Codec<Object> codec2) {
@@ -366,7 +433,8 @@ final class ManagedState {
     public void update(List<Object> values) {
       values.forEach(v -> Objects.requireNonNull(v, "A list state element must not be null."));
       Object key = key(table.name);
-      table.table = values.isEmpty() ? table.table.remove(key) : table.table.put(key, Vector.ofAll(values));
+      table.table =
+          values.isEmpty() ? table.table.remove(key) : table.table.put(key, Vector.ofAll(values));
     }
 
     @Override
@@ -429,7 +497,8 @@ final class ManagedState {
   // ------------------------------------------------------------------------------------------
 
   /** An operator list as of the snapshot. */
-  private record OperatorListCopy(String name, Codec<Object> codec, Vector<Object> elements) implements Section {
+  private record OperatorListCopy(String name, Codec<Object> codec, Vector<Object> elements)
+      implements Section {
     @Override
     public Scope scope() {
       return Scope.OPERATOR;
@@ -450,8 +519,14 @@ final class ManagedState {
   }
 
   /** A keyed state as of the snapshot. */
-  private record KeyedCopy(String name, Kind kind, Codec<Object> keyCodec, Codec<Object> codec, Codec<Object> codec2,
-      HashMap<Object, Object> table) implements Section {
+  private record KeyedCopy(
+      String name,
+      Kind kind,
+      Codec<Object> keyCodec,
+      Codec<Object> codec,
+      Codec<Object> codec2,
+      HashMap<Object, Object> table)
+      implements Section {
     @Override
     public Scope scope() {
       return Scope.KEYED;

@@ -3,12 +3,12 @@ package dev.shoal.taskmanager.dataflow;
 import java.util.Map;
 
 /**
- * A map of managed keyed state, scoped to the key of the record being processed: each key sees
- * its own map. Obtained from {@link KeyedStateStore#mapState}; the runtime snapshots and restores
- * it with the operator.
+ * A map of managed keyed state, scoped to the key of the record being processed: each key sees its
+ * own map. Obtained from {@link KeyedStateStore#mapState}; the runtime snapshots and restores it
+ * with the operator.
  *
- * <p>Keys and values are kept by reference and must not be changed in place once stored (see
- * {@link ValueState}). Map keys need {@code equals} and {@code hashCode}.
+ * <p>Keys and values are kept by reference and must not be changed in place once stored (see {@link
+ * ValueState}). Map keys need {@code equals} and {@code hashCode}.
  *
  * <p>Threading: the task thread only, while the operator processes a record.
  *

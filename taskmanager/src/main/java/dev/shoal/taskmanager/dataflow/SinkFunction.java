@@ -29,8 +29,8 @@ public interface SinkFunction<T> extends Serializable {
   void invoke(T value) throws Exception;
 
   /**
-   * Finishes the sink after the last record, e.g. writes what it gathered. Not called when the
-   * task fails or is cancelled.
+   * Finishes the sink after the last record, e.g. writes what it gathered. Not called when the task
+   * fails or is cancelled.
    *
    * @throws Exception any failure; it fails the task
    */

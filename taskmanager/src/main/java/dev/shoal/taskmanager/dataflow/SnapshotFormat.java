@@ -109,15 +109,16 @@ final class SnapshotFormat {
   }
 
   /**
-   * A state read back from a snapshot, still encoded; written back as it was read when the
-   * operator never asks for it again.
+   * A state read back from a snapshot, still encoded; written back as it was read when the operator
+   * never asks for it again.
    *
    * @param scope operator or keyed
    * @param name the state's name
    * @param kind value, list or map
    * @param entries one entry in operator scope; one per key in keyed scope
    */
-  record RawSection(Scope scope, String name, Kind kind, List<RawEntry> entries) implements Section {
+  record RawSection(Scope scope, String name, Kind kind, List<RawEntry> entries)
+      implements Section {
     RawSection {
       Objects.requireNonNull(scope, "scope");
       Objects.requireNonNull(name, "name");
@@ -153,7 +154,8 @@ final class SnapshotFormat {
    * A whole snapshot read back.
    *
    * @param checkpointId the checkpoint it belongs to
-   * @param subtask the subtask that wrote it, which alone can restore it (rescaling is not supported)
+   * @param subtask the subtask that wrote it, which alone can restore it (rescaling is not
+   *     supported)
    * @param operators the sections of each operator, by operator id
    */
   record Restored(long checkpointId, Subtask subtask, Map<String, List<RawSection>> operators) {
@@ -184,8 +186,12 @@ final class SnapshotFormat {
    * Writes a snapshot to {@code target} through a small buffer, entry by entry; flushes but does
    * not close {@code target}.
    */
-  static void write(OutputStream target, long checkpointId, Subtask subtask, List<OperatorCopy> operators) throws IOException {
-    Encoder out = new Encoder(new DataOutputStream(new BufferedOutputStream(new NonClosing(target), 64 * 1024)));
+  static void write(
+      OutputStream target, long checkpointId, Subtask subtask, List<OperatorCopy> operators)
+      throws IOException {
+    Encoder out =
+        new Encoder(
+            new DataOutputStream(new BufferedOutputStream(new NonClosing(target), 64 * 1024)));
     out.out.writeInt(MAGIC);
     out.out.writeInt(VERSION);
     out.out.writeLong(checkpointId);
@@ -203,8 +209,16 @@ final class SnapshotFormat {
           section.writeBody(out);
         } catch (RuntimeException e) {
           // a codec that fails: name what it failed on
-          throw new IOException("The " + section.scope().name().toLowerCase(Locale.ROOT) + " state '" + section.name() + "' of operator '"
-              + operator.operatorId() + "' cannot be written: " + e.getMessage(), e);
+          throw new IOException(
+              "The "
+                  + section.scope().name().toLowerCase(Locale.ROOT)
+                  + " state '"
+                  + section.name()
+                  + "' of operator '"
+                  + operator.operatorId()
+                  + "' cannot be written: "
+                  + e.getMessage(),
+              e);
         }
       }
     }
@@ -259,13 +273,22 @@ final class SnapshotFormat {
     try {
       int magic = in.readInt();
       if (magic != MAGIC) {
-        throw new IOException(String.format(Locale.ROOT,
-            "Not a dataflow state snapshot: it starts with 0x%08X instead of the magic number 0x%08X.", magic, MAGIC));
+        throw new IOException(
+            String.format(
+                Locale.ROOT,
+                "Not a dataflow state snapshot: it starts with 0x%08X instead of the magic number"
+                    + " 0x%08X.",
+                magic,
+                MAGIC));
       }
       int version = in.readInt();
       if (version != VERSION) {
-        throw new IOException("The dataflow state snapshot has format version " + version + ", but this StreamTask reads version "
-            + VERSION + " only.");
+        throw new IOException(
+            "The dataflow state snapshot has format version "
+                + version
+                + ", but this StreamTask reads version "
+                + VERSION
+                + " only.");
       }
       long checkpointId = in.readLong();
       Subtask subtask = new Subtask(in.readInt(), in.readInt());
@@ -279,13 +302,19 @@ final class SnapshotFormat {
           sections.add(section(in, operatorId));
         }
         if (operators.put(operatorId, sections) != null) {
-          throw new IOException("The dataflow state snapshot holds operator '" + operatorId + "' twice.");
+          throw new IOException(
+              "The dataflow state snapshot holds operator '" + operatorId + "' twice.");
         }
       }
       int end = in.readInt();
       if (end != END) {
-        throw new IOException(String.format(Locale.ROOT,
-            "The dataflow state snapshot is corrupt: it ends with 0x%08X instead of the end marker 0x%08X.", end, END));
+        throw new IOException(
+            String.format(
+                Locale.ROOT,
+                "The dataflow state snapshot is corrupt: it ends with 0x%08X instead of the end"
+                    + " marker 0x%08X.",
+                end,
+                END));
       }
       return new Restored(checkpointId, subtask, operators);
     } catch (EOFException e) {
@@ -311,7 +340,8 @@ final class SnapshotFormat {
     return new RawSection(scope, name, kind, entries);
   }
 
-  private static List<byte[]> items(DataInputStream in, String operatorId, String name) throws IOException {
+  private static List<byte[]> items(DataInputStream in, String operatorId, String name)
+      throws IOException {
     int count = count(in, "values of state '" + name + "' of operator '" + operatorId + "'");
     List<byte[]> items = new ArrayList<>(Math.min(count, 1024));
     for (int i = 0; i < count; i++) {
@@ -320,10 +350,17 @@ final class SnapshotFormat {
     return items;
   }
 
-  private static <E extends Enum<E>> E ordinal(E[] values, int ordinal, String what, String operatorId) throws IOException {
+  private static <E extends Enum<E>> E ordinal(
+      E[] values, int ordinal, String what, String operatorId) throws IOException {
     if (ordinal < 0 || ordinal >= values.length) {
-      throw new IOException("The dataflow state snapshot is corrupt: unknown state " + what + " " + ordinal + " in operator '"
-          + operatorId + "'.");
+      throw new IOException(
+          "The dataflow state snapshot is corrupt: unknown state "
+              + what
+              + " "
+              + ordinal
+              + " in operator '"
+              + operatorId
+              + "'.");
     }
     return values[ordinal];
   }
@@ -362,12 +399,23 @@ final class SnapshotFormat {
     try {
       value = codec.decode(reader);
     } catch (MalformedRecordException e) {
-      throw new IllegalStateException(what + " cannot be restored: " + codec + " cannot read its bytes (" + e.getMessage()
-          + "); was the snapshot written with another codec?", e);
+      throw new IllegalStateException(
+          what
+              + " cannot be restored: "
+              + codec
+              + " cannot read its bytes ("
+              + e.getMessage()
+              + "); was the snapshot written with another codec?",
+          e);
     }
     if (reader.remaining() != 0) {
-      throw new IllegalStateException(what + " cannot be restored: " + codec + " left " + reader.remaining()
-          + " of its bytes unread; was the snapshot written with another codec?");
+      throw new IllegalStateException(
+          what
+              + " cannot be restored: "
+              + codec
+              + " left "
+              + reader.remaining()
+              + " of its bytes unread; was the snapshot written with another codec?");
     }
     return value;
   }

@@ -8,15 +8,15 @@ import java.io.Serializable;
  * once on its task thread and ends its part of the stream by returning. Each subtask works on its
  * own deserialized copy of the function, so fields are per-subtask state.
  *
- * <p>A source that reads a shared input takes its share by {@link SourceContext#subtaskIndex()}
- * and {@link SourceContext#parallelism()}; one that runs long checks {@link
+ * <p>A source that reads a shared input takes its share by {@link SourceContext#subtaskIndex()} and
+ * {@link SourceContext#parallelism()}; one that runs long checks {@link
  * SourceContext#isCancelled()} and waits interruptibly.
  *
  * <p>Checkpoints: a source's checkpoint is taken on another thread while it holds the {@linkplain
  * SourceContext#getCheckpointLock() checkpoint lock}. {@link SourceContext#collect} takes the lock
- * for each record, so no record is ever emitted half-way through a snapshot; a source with state
- * (a {@link CheckpointedFunction}, e.g. one that remembers its offset) emits a record and updates
- * its state together in one {@code synchronized (context.getCheckpointLock())} block, so that a
+ * for each record, so no record is ever emitted half-way through a snapshot; a source with state (a
+ * {@link CheckpointedFunction}, e.g. one that remembers its offset) emits a record and updates its
+ * state together in one {@code synchronized (context.getCheckpointLock())} block, so that a
  * snapshot sees either both or neither, and waits (rate limits, polling) outside of it.
  *
  * @param <T> the record type

@@ -16,17 +16,28 @@ final class StreamNode {
   final int id;
   final String name;
   final ChainSpec.Operator operator;
+
   /** The codec of the records it produces; null for a sink. */
   final Codec<?> outputCodec;
+
   /** Its input; null for a source. */
   final StreamNode input;
+
   /** How its input reaches it when named explicitly; null for the default. */
   final Partitioning partitioning;
+
   /** Null: the dataflow's default. */
   Integer parallelism;
+
   final List<StreamNode> consumers = new ArrayList<>();
 
-  StreamNode(int id, String name, ChainSpec.Operator operator, Codec<?> outputCodec, StreamNode input, Partitioning partitioning) {
+  StreamNode(
+      int id,
+      String name,
+      ChainSpec.Operator operator,
+      Codec<?> outputCodec,
+      StreamNode input,
+      Partitioning partitioning) {
     this.id = id;
     this.name = name;
     this.operator = operator;

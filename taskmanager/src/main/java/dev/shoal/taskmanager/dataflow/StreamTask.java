@@ -2,8 +2,8 @@ package dev.shoal.taskmanager.dataflow;
 
 import dev.shoal.messages.job.CheckpointOptions;
 import dev.shoal.taskmanager.api.ChannelSelector;
-import dev.shoal.taskmanager.api.Codec;
 import dev.shoal.taskmanager.api.CheckpointableInvokable;
+import dev.shoal.taskmanager.api.Codec;
 import dev.shoal.taskmanager.api.Partitioners;
 import dev.shoal.taskmanager.api.RecordReader;
 import dev.shoal.taskmanager.api.RecordWriter;
@@ -34,9 +34,9 @@ import java.util.Set;
  * CheckpointedFunction#initializeState} on every function that implements it, opens the sinks and
  * keyed functions, then either runs the source or reads the vertex's input until it ends, pushing
  * every record through the chained operators by method call. After the end of the input it closes
- * the sinks, flushes the writers, and adds the records that entered the chain (read from the
- * input, or collected from the source) and those it wrote to its network outputs to the long
- * counters {@code <vertex name>.records-in} and {@code <vertex name>.records-out}.
+ * the sinks, flushes the writers, and adds the records that entered the chain (read from the input,
+ * or collected from the source) and those it wrote to its network outputs to the long counters
+ * {@code <vertex name>.records-in} and {@code <vertex name>.records-out}.
  *
  * <p>Checkpoints ({@link CheckpointableInvokable}): {@link #snapshotState} calls {@link
  * CheckpointedFunction#snapshotState} on every function of the chain, in chain order, then takes a
@@ -44,17 +44,17 @@ import java.util.Set;
  * ManagedState}); the returned snapshot streams it in the {@link SnapshotFormat}, per operator by
  * its position and name in the chain. {@link #notifyCheckpointComplete} goes to every {@link
  * CheckpointListener} of the chain. A chain without any managed state snapshots nothing (null).
- * State is per subtask: a snapshot restores only into the subtask of the same index and
- * parallelism that wrote it (rescaling is not supported). A snapshot
- * asked for before the operators are initialized, or after the input ended, is refused (the
- * checkpoint is declined).
+ * State is per subtask: a snapshot restores only into the subtask of the same index and parallelism
+ * that wrote it (rescaling is not supported). A snapshot asked for before the operators are
+ * initialized, or after the input ended, is refused (the checkpoint is declined).
  *
  * <p>A failure of a user function fails the task with that function's exception; sinks are not
- * closed then. Cancellation: sources see it through {@link SourceFunction.SourceContext#isCancelled()},
- * blocked reads and writes end with {@link InterruptedException}, which propagates.
+ * closed then. Cancellation: sources see it through {@link
+ * SourceFunction.SourceContext#isCancelled()}, blocked reads and writes end with {@link
+ * InterruptedException}, which propagates.
  *
- * <p>Threading: one instance per subtask attempt. {@link #restoreState} and {@link #invoke} run
- * on the task thread, like every function they call. {@link #snapshotState} and {@link
+ * <p>Threading: one instance per subtask attempt. {@link #restoreState} and {@link #invoke} run on
+ * the task thread, like every function they call. {@link #snapshotState} and {@link
  * #notifyCheckpointComplete} run on the task thread between records, or, in a source task, on
  * another thread holding {@link TaskContext#checkpointLock()}: the source task initializes its
  * operators, emits every record and closes its sinks while holding that lock.
@@ -69,14 +69,21 @@ public final class StreamTask implements CheckpointableInvokable {
 
   /** Records that entered the chain; a plain field, published once at the end. */
   private long recordsIn;
-  /** The snapshot {@link #restoreState} read, until the operators took their parts; null for none. */
+
+  /**
+   * The snapshot {@link #restoreState} read, until the operators took their parts; null for none.
+   */
   private SnapshotFormat.Restored restored;
+
   /** The checkpoint the task restored; null for a fresh start. */
   private Long restoredCheckpointId;
+
   /** The chain's operators once initialized; null before. Guarded as the class comment says. */
   private volatile List<RunningOperator> operators;
+
   private String vertexName = "(not started)";
   private SnapshotFormat.Subtask subtask;
+
   /** True once the input ended and the sinks were closed. */
   private boolean finished;
 
@@ -94,14 +101,24 @@ public final class StreamTask implements CheckpointableInvokable {
   }
 
   @Override
-  public StateSnapshot snapshotState(long checkpointId, CheckpointOptions options) throws Exception {
+  public StateSnapshot snapshotState(long checkpointId, CheckpointOptions options)
+      throws Exception {
     List<RunningOperator> running = operators;
     if (running == null) {
-      throw new IllegalStateException("Vertex '" + vertexName + "' cannot take checkpoint " + checkpointId
-          + ": its operators are not initialized yet.");
+      throw new IllegalStateException(
+          "Vertex '"
+              + vertexName
+              + "' cannot take checkpoint "
+              + checkpointId
+              + ": its operators are not initialized yet.");
     }
     if (finished) {
-      throw new IllegalStateException("Vertex '" + vertexName + "' cannot take checkpoint " + checkpointId + ": its input has ended.");
+      throw new IllegalStateException(
+          "Vertex '"
+              + vertexName
+              + "' cannot take checkpoint "
+              + checkpointId
+              + ": its input has ended.");
     }
     for (RunningOperator operator : running) {
       if (operator.function() instanceof CheckpointedFunction checkpointed) {
@@ -145,17 +162,35 @@ public final class StreamTask implements CheckpointableInvokable {
     vertexName = spec.vertexName();
     subtask = new SnapshotFormat.Subtask(context.subtaskIndex(), context.parallelism());
     if (restored != null && !restored.subtask().equals(subtask)) {
-      throw new IllegalStateException("Subtask " + subtask.index() + " of " + subtask.parallelism() + " of vertex '" + vertexName
-          + "' cannot restore the state of checkpoint " + restored.checkpointId() + ", which " + restored.subtask()
-          + " wrote: state is per subtask, restore at the parallelism of the checkpoint (rescaling is not supported).");
+      throw new IllegalStateException(
+          "Subtask "
+              + subtask.index()
+              + " of "
+              + subtask.parallelism()
+              + " of vertex '"
+              + vertexName
+              + "' cannot restore the state of checkpoint "
+              + restored.checkpointId()
+              + ", which "
+              + restored.subtask()
+              + " wrote: state is per subtask, restore at the parallelism of the checkpoint"
+              + " (rescaling is not supported).");
     }
     if (context.numberOfOutputs() != spec.outputs().size()) {
-      throw new IllegalStateException("Vertex '" + spec.vertexName() + "' has " + context.numberOfOutputs()
-          + " outputs in the job, but its chain writes to " + spec.outputs().size() + ".");
+      throw new IllegalStateException(
+          "Vertex '"
+              + spec.vertexName()
+              + "' has "
+              + context.numberOfOutputs()
+              + " outputs in the job, but its chain writes to "
+              + spec.outputs().size()
+              + ".");
     }
     List<NetworkOutput> writers = new ArrayList<>();
     for (ChainSpec.NetworkOutput output : spec.outputs()) {
-      writers.add(new NetworkOutput(context.output(output.index(), codec(output.codec()), selector(output))));
+      writers.add(
+          new NetworkOutput(
+              context.output(output.index(), codec(output.codec()), selector(output))));
     }
     List<RunningOperator> running = createOperators(spec);
     List<SinkFunction<Object>> sinks = new ArrayList<>();
@@ -198,37 +233,49 @@ public final class StreamTask implements CheckpointableInvokable {
 
   /** Every operator with its managed state, restored when there is a snapshot. */
   private List<RunningOperator> createOperators(ChainSpec spec) {
-    Map<String, List<SnapshotFormat.RawSection>> snapshot = restored == null ? Map.of() : restored.operators();
+    Map<String, List<SnapshotFormat.RawSection>> snapshot =
+        restored == null ? Map.of() : restored.operators();
     List<RunningOperator> running = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     for (int i = 0; i < spec.operators().size(); i++) {
       ChainSpec.ChainedOperator operator = spec.operators().get(i);
       String id = operatorId(i, operator.name());
       ids.add(id);
-      Codec<?> keyCodec = switch (operator.operator()) {
-        case ChainSpec.Operator.Reduce r -> r.keyCodec();
-        case ChainSpec.Operator.KeyedProcess p -> p.keyCodec();
-        case ChainSpec.Operator.Source s -> null;
-        case ChainSpec.Operator.Map m -> null;
-        case ChainSpec.Operator.FlatMap f -> null;
-        case ChainSpec.Operator.Filter f -> null;
-        case ChainSpec.Operator.Sink s -> null;
-      };
-      ManagedState state = new ManagedState(id, operator.name(), keyCodec, snapshot.getOrDefault(id, List.of()));
+      Codec<?> keyCodec =
+          switch (operator.operator()) {
+            case ChainSpec.Operator.Reduce r -> r.keyCodec();
+            case ChainSpec.Operator.KeyedProcess p -> p.keyCodec();
+            case ChainSpec.Operator.Source s -> null;
+            case ChainSpec.Operator.Map m -> null;
+            case ChainSpec.Operator.FlatMap f -> null;
+            case ChainSpec.Operator.Filter f -> null;
+            case ChainSpec.Operator.Sink s -> null;
+          };
+      ManagedState state =
+          new ManagedState(id, operator.name(), keyCodec, snapshot.getOrDefault(id, List.of()));
       running.add(new RunningOperator(id, operator.operator().function(), state));
     }
-    List<String> unknown = snapshot.keySet().stream().filter(id -> !ids.contains(id)).sorted().toList();
+    List<String> unknown =
+        snapshot.keySet().stream().filter(id -> !ids.contains(id)).sorted().toList();
     if (!unknown.isEmpty()) {
-      throw new IllegalStateException("Vertex '" + spec.vertexName() + "' cannot restore checkpoint " + restored.checkpointId()
-          + ": it holds state of the operators " + unknown + " (position:name in the chain), which this vertex does not have."
-          + " Was the program changed since the snapshot was taken?");
+      throw new IllegalStateException(
+          "Vertex '"
+              + spec.vertexName()
+              + "' cannot restore checkpoint "
+              + restored.checkpointId()
+              + ": it holds state of the operators "
+              + unknown
+              + " (position:name in the chain), which this vertex does not have."
+              + " Was the program changed since the snapshot was taken?");
     }
     // the operators hold their parts now; let go of the rest as they decode them
     restored = null;
     return running;
   }
 
-  /** The stable id of the operator at {@code position} in its chain, which its state is filed under. */
+  /**
+   * The stable id of the operator at {@code position} in its chain, which its state is filed under.
+   */
   static String operatorId(int position, String name) {
     return position + ":" + name;
   }
@@ -236,13 +283,15 @@ public final class StreamTask implements CheckpointableInvokable {
   private void initialize(List<RunningOperator> running) throws Exception {
     for (RunningOperator operator : running) {
       if (operator.function() instanceof CheckpointedFunction checkpointed) {
-        checkpointed.initializeState(new InitializationContext(operator.state(), restoredCheckpointId));
+        checkpointed.initializeState(
+            new InitializationContext(operator.state(), restoredCheckpointId));
       }
     }
   }
 
   @SuppressWarnings("unchecked")
-  private void runSource(TaskContext context, ChainSpec.Operator.Source source, Output downstream) throws Exception {
+  private void runSource(TaskContext context, ChainSpec.Operator.Source source, Output downstream)
+      throws Exception {
     ((SourceFunction<Object>) source.function()).run(new SourceContextImpl(context, downstream));
   }
 
@@ -254,10 +303,18 @@ public final class StreamTask implements CheckpointableInvokable {
     }
   }
 
-  /** The entry of every operator: position i takes the records of operator i (a source's downstream). */
+  /**
+   * The entry of every operator: position i takes the records of operator i (a source's
+   * downstream).
+   */
   @SuppressWarnings("unchecked")
-  private static Output[] buildChain(ChainSpec spec, List<RunningOperator> running, List<NetworkOutput> writers,
-      List<SinkFunction<Object>> sinks, List<Opener> openers, TaskContext context) {
+  private static Output[] buildChain(
+      ChainSpec spec,
+      List<RunningOperator> running,
+      List<NetworkOutput> writers,
+      List<SinkFunction<Object>> sinks,
+      List<Opener> openers,
+      TaskContext context) {
     List<ChainSpec.ChainedOperator> operators = spec.operators();
     Output[] entries = new Output[operators.size()];
     // consumers come after their input in the chain: build from the end
@@ -268,58 +325,73 @@ public final class StreamTask implements CheckpointableInvokable {
       operator.chainedConsumers().forEach(c -> targets.add(entries[c]));
       operator.networkOutputs().forEach(o -> targets.add(writers.get(o)));
       Output downstream = fanOut(targets);
-      String nullResult = "Operator '" + operator.name() + "' produced a null record; records must not be null.";
-      String nullKey = "The key selector of operator '" + operator.name() + "' returned null; keys must not be null.";
-      entries[i] = switch (operator.operator()) {
-        case ChainSpec.Operator.Source s -> record -> downstream.push(Objects.requireNonNull(record, nullResult));
-        case ChainSpec.Operator.Map m -> {
-          Function1<Object, Object> function = (Function1<Object, Object>) m.function();
-          yield record -> downstream.push(Objects.requireNonNull(function.apply(record), nullResult));
-        }
-        case ChainSpec.Operator.FlatMap f -> {
-          FlatMapFunction<Object, Object> function = (FlatMapFunction<Object, Object>) f.function();
-          Collector<Object> collector = new ChainCollector(downstream, nullResult);
-          yield record -> function.flatMap(record, collector);
-        }
-        case ChainSpec.Operator.Filter f -> {
-          Function1<Object, Boolean> predicate = (Function1<Object, Boolean>) f.function();
-          String nullPredicate = "Filter '" + operator.name() + "' returned null instead of true or false.";
-          yield record -> {
-            if (Objects.requireNonNull(predicate.apply(record), nullPredicate)) {
-              downstream.push(record);
+      String nullResult =
+          "Operator '" + operator.name() + "' produced a null record; records must not be null.";
+      String nullKey =
+          "The key selector of operator '"
+              + operator.name()
+              + "' returned null; keys must not be null.";
+      entries[i] =
+          switch (operator.operator()) {
+            case ChainSpec.Operator.Source s ->
+                record -> downstream.push(Objects.requireNonNull(record, nullResult));
+            case ChainSpec.Operator.Map m -> {
+              Function1<Object, Object> function = (Function1<Object, Object>) m.function();
+              yield record ->
+                  downstream.push(Objects.requireNonNull(function.apply(record), nullResult));
+            }
+            case ChainSpec.Operator.FlatMap f -> {
+              FlatMapFunction<Object, Object> function =
+                  (FlatMapFunction<Object, Object>) f.function();
+              Collector<Object> collector = new ChainCollector(downstream, nullResult);
+              yield record -> function.flatMap(record, collector);
+            }
+            case ChainSpec.Operator.Filter f -> {
+              Function1<Object, Boolean> predicate = (Function1<Object, Boolean>) f.function();
+              String nullPredicate =
+                  "Filter '" + operator.name() + "' returned null instead of true or false.";
+              yield record -> {
+                if (Objects.requireNonNull(predicate.apply(record), nullPredicate)) {
+                  downstream.push(record);
+                }
+              };
+            }
+            case ChainSpec.Operator.Reduce r -> {
+              Function1<Object, Object> keySelector = (Function1<Object, Object>) r.keySelector();
+              Function2<Object, Object, Object> function =
+                  (Function2<Object, Object, Object>) r.function();
+              ValueState<Object> values =
+                  state.keyed().valueState(REDUCE_STATE, (Codec<Object>) r.valueCodec());
+              yield record -> {
+                state.setCurrentKey(Objects.requireNonNull(keySelector.apply(record), nullKey));
+                Object soFar = values.value();
+                Object value =
+                    soFar == null
+                        ? record
+                        : Objects.requireNonNull(function.apply(soFar, record), nullResult);
+                values.update(value);
+                downstream.push(value);
+              };
+            }
+            case ChainSpec.Operator.KeyedProcess p -> {
+              Function1<Object, Object> keySelector = (Function1<Object, Object>) p.keySelector();
+              KeyedProcessFunction<Object, Object, Object> function =
+                  (KeyedProcessFunction<Object, Object, Object>) p.function();
+              Collector<Object> collector = new ChainCollector(downstream, nullResult);
+              openers.add(() -> function.open(state.keyed()));
+              yield record -> {
+                Object key = Objects.requireNonNull(keySelector.apply(record), nullKey);
+                state.setCurrentKey(key);
+                function.processElement(key, record, collector);
+              };
+            }
+            case ChainSpec.Operator.Sink s -> {
+              SinkFunction<Object> sink = (SinkFunction<Object>) s.function();
+              sinks.add(sink);
+              openers.add(() -> sink.open(context));
+              yield sink::invoke;
             }
           };
-        }
-        case ChainSpec.Operator.Reduce r -> {
-          Function1<Object, Object> keySelector = (Function1<Object, Object>) r.keySelector();
-          Function2<Object, Object, Object> function = (Function2<Object, Object, Object>) r.function();
-          ValueState<Object> values = state.keyed().valueState(REDUCE_STATE, (Codec<Object>) r.valueCodec());
-          yield record -> {
-            state.setCurrentKey(Objects.requireNonNull(keySelector.apply(record), nullKey));
-            Object soFar = values.value();
-            Object value = soFar == null ? record : Objects.requireNonNull(function.apply(soFar, record), nullResult);
-            values.update(value);
-            downstream.push(value);
-          };
-        }
-        case ChainSpec.Operator.KeyedProcess p -> {
-          Function1<Object, Object> keySelector = (Function1<Object, Object>) p.keySelector();
-          KeyedProcessFunction<Object, Object, Object> function = (KeyedProcessFunction<Object, Object, Object>) p.function();
-          Collector<Object> collector = new ChainCollector(downstream, nullResult);
-          openers.add(() -> function.open(state.keyed()));
-          yield record -> {
-            Object key = Objects.requireNonNull(keySelector.apply(record), nullKey);
-            state.setCurrentKey(key);
-            function.processElement(key, record, collector);
-          };
-        }
-        case ChainSpec.Operator.Sink s -> {
-          SinkFunction<Object> sink = (SinkFunction<Object>) s.function();
-          sinks.add(sink);
-          openers.add(() -> sink.open(context));
-          yield sink::invoke;
-        }
-      };
     }
     // sinks and keyed functions open in chain order
     java.util.Collections.reverse(openers);
@@ -348,14 +420,26 @@ public final class StreamTask implements CheckpointableInvokable {
   static ChainSpec readChain(TaskContext context) throws IOException {
     String encoded = context.configuration().get(CHAIN_KEY);
     if (encoded == null) {
-      throw new IllegalStateException("Vertex '" + context.vertexName() + "' has no '" + CHAIN_KEY
-          + "' in its configuration: StreamTask runs only the vertices that Dataflow.compile() makes.");
+      throw new IllegalStateException(
+          "Vertex '"
+              + context.vertexName()
+              + "' has no '"
+              + CHAIN_KEY
+              + "' in its configuration: StreamTask runs only the vertices that Dataflow.compile()"
+              + " makes.");
     }
-    try (ObjectInputStream in = new UserCodeObjectInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(encoded)), context.userClassLoader())) {
+    try (ObjectInputStream in =
+        new UserCodeObjectInputStream(
+            new ByteArrayInputStream(Base64.getDecoder().decode(encoded)),
+            context.userClassLoader())) {
       return (ChainSpec) in.readObject();
     } catch (ClassNotFoundException e) {
-      throw new IllegalStateException("The operators of vertex '" + context.vertexName()
-          + "' need a class the job's class loader does not have: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "The operators of vertex '"
+              + context.vertexName()
+              + "' need a class the job's class loader does not have: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -404,7 +488,9 @@ public final class StreamTask implements CheckpointableInvokable {
 
     @Override
     public OptionalLong restoredCheckpointId() {
-      return restoredCheckpointId == null ? OptionalLong.empty() : OptionalLong.of(restoredCheckpointId);
+      return restoredCheckpointId == null
+          ? OptionalLong.empty()
+          : OptionalLong.of(restoredCheckpointId);
     }
 
     @Override
@@ -534,7 +620,8 @@ public final class StreamTask implements CheckpointableInvokable {
     }
 
     @Override
-    protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+    protected Class<?> resolveClass(ObjectStreamClass desc)
+        throws IOException, ClassNotFoundException {
       if (loader == null) {
         return super.resolveClass(desc);
       }

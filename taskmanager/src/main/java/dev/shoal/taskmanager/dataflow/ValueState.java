@@ -1,8 +1,8 @@
 package dev.shoal.taskmanager.dataflow;
 
 /**
- * One value of managed keyed state, scoped to the key of the record being processed: each key
- * sees its own value. Obtained from {@link KeyedStateStore#valueState}; the runtime snapshots and
+ * One value of managed keyed state, scoped to the key of the record being processed: each key sees
+ * its own value. Obtained from {@link KeyedStateStore#valueState}; the runtime snapshots and
  * restores it with the operator.
  *
  * <p>The state keeps a reference to the object given to {@link #update}; a snapshot copies only

@@ -13,13 +13,13 @@ import org.slf4j.LoggerFactory;
  * of it, so what already arrived waits in memory in order, and the producer stops once its credits
  * or buffers are used up. When barrier n has arrived on every channel that has not ended, the
  * {@link CheckpointBarrierHandler} snapshots and forwards the barrier, and then every channel is
- * released. A channel that ends leaves the alignment (which may complete it). A newer barrier
- * while an older one is being aligned aborts the older one. Barriers of checkpoints already
- * aligned or aborted are ignored. A task with one open channel never holds anything back.
+ * released. A channel that ends leaves the alignment (which may complete it). A newer barrier while
+ * an older one is being aligned aborts the older one. Barriers of checkpoints already aligned or
+ * aborted are ignored. A task with one open channel never holds anything back.
  *
- * <p>A task that reads its inputs through separate readers one after another cannot align: when
- * the gate it reads has only held channels left, the alignment is aborted rather than waiting
- * forever (the gate reports it through {@link #onGateStalled}).
+ * <p>A task that reads its inputs through separate readers one after another cannot align: when the
+ * gate it reads has only held channels left, the alignment is aborted rather than waiting forever
+ * (the gate reports it through {@link #onGateStalled}).
  *
  * <p>Threading: the task thread only (its readers call it from {@code next()}).
  */
@@ -29,16 +29,21 @@ final class BarrierAligner {
 
   private final String owner;
   private final CheckpointBarrierHandler handler;
+
   /** The gate of each channel, null until the task opens that input; and its index in it. */
   private final InputGate[] gateOf;
+
   private final int[] indexInGate;
   private final boolean[] blocked;
   private final boolean[] ended;
   private int open;
   private int blockedCount;
+
   /** The barrier being aligned, or null. */
   private DataEvent.CheckpointBarrier aligning;
+
   private long alignmentStart;
+
   /** The newest checkpoint aligned or aborted here; barriers up to it are stale. */
   private long lastCheckpoint = Long.MIN_VALUE;
 
@@ -65,14 +70,24 @@ final class BarrierAligner {
   }
 
   /** Barrier {@code barrier} arrived on task channel {@code channel}. */
-  void onBarrier(int channel, DataEvent.CheckpointBarrier barrier) throws IOException, InterruptedException {
+  void onBarrier(int channel, DataEvent.CheckpointBarrier barrier)
+      throws IOException, InterruptedException {
     long id = barrier.checkpointId();
     if (id <= lastCheckpoint || (aligning != null && id < aligning.checkpointId())) {
-      LOG.debug("{}: ignored the barrier of checkpoint {} on channel {}, which is over here.", owner, id, channel);
+      LOG.debug(
+          "{}: ignored the barrier of checkpoint {} on channel {}, which is over here.",
+          owner,
+          id,
+          channel);
       return;
     }
     if (aligning != null && id > aligning.checkpointId()) {
-      abort("barrier " + id + " arrived before the barriers of checkpoint " + aligning.checkpointId() + " were aligned");
+      abort(
+          "barrier "
+              + id
+              + " arrived before the barriers of checkpoint "
+              + aligning.checkpointId()
+              + " were aligned");
     }
     if (aligning == null) {
       aligning = barrier;
@@ -101,11 +116,13 @@ final class BarrierAligner {
   void onGateStalled(InputGate gate) {
     if (aligning != null) {
       abort(
-          "the task waits for input channels held for the alignment while barriers of other inputs have not"
-              + " arrived; it reads its inputs one after another, so they cannot be aligned (read them all"
-              + " through TaskContext.inputs() to take part in checkpoints)");
+          "the task waits for input channels held for the alignment while barriers of other inputs"
+              + " have not arrived; it reads its inputs one after another, so they cannot be"
+              + " aligned (read them all through TaskContext.inputs() to take part in"
+              + " checkpoints)");
     } else {
-      throw new IllegalStateException(owner + ": " + gate + " reported held channels while no alignment runs.");
+      throw new IllegalStateException(
+          owner + ": " + gate + " reported held channels while no alignment runs.");
     }
   }
 

@@ -2,9 +2,9 @@ package dev.shoal.taskmanager.network;
 
 /**
  * A piece of memory on its way from a producing subtask to a consuming one: serialized records
- * (length-prefixed, a record may continue in the next buffer of its channel) or one encoded
- * {@link DataEvent}. Whoever holds a buffer last hands it back with {@link #recycle()}: a local
- * buffer returns to its producer's pool, a received remote buffer gives its producer a credit.
+ * (length-prefixed, a record may continue in the next buffer of its channel) or one encoded {@link
+ * DataEvent}. Whoever holds a buffer last hands it back with {@link #recycle()}: a local buffer
+ * returns to its producer's pool, a received remote buffer gives its producer a credit.
  *
  * <p>Threading: a buffer has one owner at a time; handing it over through a synchronized queue
  * publishes it.
@@ -31,7 +31,9 @@ public final class Buffer {
     this(memory, 0, size, event, recycler);
   }
 
-  /** A buffer whose bytes start at {@code offset} of {@code memory} (a received frame's payload). */
+  /**
+   * A buffer whose bytes start at {@code offset} of {@code memory} (a received frame's payload).
+   */
   public Buffer(byte[] memory, int offset, int size, boolean event, Recycler recycler) {
     this.memory = memory;
     this.offset = offset;

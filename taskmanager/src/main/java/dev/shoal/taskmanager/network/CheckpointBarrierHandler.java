@@ -16,18 +16,19 @@ public interface CheckpointBarrierHandler {
   /**
    * Barrier {@code barrier} arrived on every input channel that has not ended: take the snapshot,
    * send the barrier on every output ({@link TaskNetwork#broadcastEvent}), and start the
-   * acknowledgement. The channels held back for the alignment are released when this returns
-   * (also when it throws).
+   * acknowledgement. The channels held back for the alignment are released when this returns (also
+   * when it throws).
    *
    * @param barrier the aligned barrier
    * @param alignmentNanos how long the first channel that brought it was held back
    * @throws IOException when the barrier cannot be sent on (the outputs failed): the task fails
    */
-  void onBarrierAligned(DataEvent.CheckpointBarrier barrier, long alignmentNanos) throws IOException, InterruptedException;
+  void onBarrierAligned(DataEvent.CheckpointBarrier barrier, long alignmentNanos)
+      throws IOException, InterruptedException;
 
   /**
-   * The alignment of checkpoint {@code checkpointId} was given up; the held channels are
-   * released. The task declines the checkpoint.
+   * The alignment of checkpoint {@code checkpointId} was given up; the held channels are released.
+   * The task declines the checkpoint.
    *
    * @param checkpointId the checkpoint
    * @param reason why, for the decline

@@ -38,40 +38,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TaskManager's data port and its connections to other TaskManagers, on Pekko Streams TCP
- * with length-field framing: one {@link PeerConnection} per other TaskManager, shared by every
- * channel between the two in both directions.
+ * The TaskManager's data port and its connections to other TaskManagers, on Pekko Streams TCP with
+ * length-field framing: one {@link PeerConnection} per other TaskManager, shared by every channel
+ * between the two in both directions.
  *
  * <p>Whoever needs a connection first opens it and introduces itself (HELLO). When both open at
- * once, the connection opened by the TaskManager with the smaller resource id wins: the other
- * side REJECTs the loser and both use the winner.
+ * once, the connection opened by the TaskManager with the smaller resource id wins: the other side
+ * REJECTs the loser and both use the winner.
  *
  * <p>With {@code shoal.security.ssl.internal.enabled}, every connection runs over TLS with mutual
- * authentication, its engines made by Pekko's {@link ConfigSSLEngineProvider} from the same key
- * and trust stores as Artery's (see {@code TlsSettings}): a peer without the cluster's
- * certificate fails the handshake before any frame is read.
+ * authentication, its engines made by Pekko's {@link ConfigSSLEngineProvider} from the same key and
+ * trust stores as Artery's (see {@code TlsSettings}): a peer without the cluster's certificate
+ * fails the handshake before any frame is read.
  *
- * <p>Threading: thread-safe; connection state changes under this object's lock, frames are
- * handled on the connections' stream threads without blocking.
+ * <p>Threading: thread-safe; connection state changes under this object's lock, frames are handled
+ * on the connections' stream threads without blocking.
  */
 public final class ConnectionManager {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionManager.class);
+
   /**
    * Bytes the TCP stage gathers from queued frames while a write is under way (Pekko's default, 16
    * KiB, is half a buffer: every frame would be its own write).
    */
-  private static final Attributes WRITE_BUFFER =
-      TcpAttributes.tcpWriteBufferSize(256 * 1024);
+  private static final Attributes WRITE_BUFFER = TcpAttributes.tcpWriteBufferSize(256 * 1024);
+
   /**
-   * The data streams run on a dispatcher of their own, so that heavy data traffic never queues
-   * the TaskManager actor (heartbeats, task updates) behind it.
+   * The data streams run on a dispatcher of their own, so that heavy data traffic never queues the
+   * TaskManager actor (heartbeats, task updates) behind it.
    */
   static final String DISPATCHER = "shoal.taskmanager.network.dispatcher";
-  private static final Attributes ON_DISPATCHER =
-      ActorAttributes.dispatcher(DISPATCHER);
+
+  private static final Attributes ON_DISPATCHER = ActorAttributes.dispatcher(DISPATCHER);
+
   /** Pending connections the data port queues (Pekko's default). */
   private static final int BACKLOG = 100;
+
   /** How long a side whose connection was rejected waits for the other side's. */
   private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -86,13 +89,21 @@ public final class ConnectionManager {
   private final Map<ResourceID, PeerConnection> peers = new HashMap<>();
   private boolean closed;
   private volatile Tcp.ServerBinding binding;
+
   /** Makes the TLS engines of the connections; null when TLS is off. */
   private final ConfigSSLEngineProvider tls;
 
-  ConnectionManager(ActorSystem system, ResourceID self, NetworkConfiguration configuration, ResultPartitionManager partitions) {
+  ConnectionManager(
+      ActorSystem system,
+      ResourceID self,
+      NetworkConfiguration configuration,
+      ResultPartitionManager partitions) {
     this.system = system;
     this.materializer = Materializer.matFromSystem(system);
-    this.tls = TlsSettings.enabled(system.settings().config()) ? new ConfigSSLEngineProvider(system) : null;
+    this.tls =
+        TlsSettings.enabled(system.settings().config())
+            ? new ConfigSSLEngineProvider(system)
+            : null;
     this.self = self;
     this.hello = new Frames.Hello(self, UUID.randomUUID().toString());
     this.configuration = configuration;
@@ -137,7 +148,8 @@ public final class ConnectionManager {
       if (connection != null && !connection.isFailed()) {
         return connection;
       }
-      connection = new PeerConnection(location.resourceId(), location.host() + ":" + location.dataPort());
+      connection =
+          new PeerConnection(location.resourceId(), location.host() + ":" + location.dataPort());
       peers.put(location.resourceId(), connection);
       if (closed) {
         connection.fail(new IOException("The TaskManager's network is shut down."));
@@ -150,7 +162,9 @@ public final class ConnectionManager {
 
   private void openOutbound(PeerConnection connection, TaskManagerLocation location) {
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
-        Source.<ByteString>queue(configuration.outboundQueueCapacity()).addAttributes(ON_DISPATCHER).preMaterialize(materializer);
+        Source.<ByteString>queue(configuration.outboundQueueCapacity())
+            .addAttributes(ON_DISPATCHER)
+            .preMaterialize(materializer);
     Link link = new Link(true, "outbound data connection to " + connection, queue.first());
     link.attemptFor = connection;
     connection.setOutboundAttempt(link);
@@ -158,7 +172,9 @@ public final class ConnectionManager {
     CompletionStage<Done> done =
         queue
             .second()
-            .via(outgoingConnection(location.host(), location.dataPort()).addAttributes(WRITE_BUFFER))
+            .via(
+                outgoingConnection(location.host(), location.dataPort())
+                    .addAttributes(WRITE_BUFFER))
             .via(framing())
             .toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right())
             .addAttributes(ON_DISPATCHER)
@@ -167,7 +183,8 @@ public final class ConnectionManager {
     link.send(Frames.hello(hello));
   }
 
-  private Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> outgoingConnection(String host, int port) {
+  private Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> outgoingConnection(
+      String host, int port) {
     if (tls == null) {
       return Tcp.get(system).outgoingConnection(host, port);
     }
@@ -189,12 +206,22 @@ public final class ConnectionManager {
 
   private void accept(Tcp.IncomingConnection incoming) {
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
-        Source.<ByteString>queue(configuration.outboundQueueCapacity()).addAttributes(ON_DISPATCHER).preMaterialize(materializer);
-    Link link = new Link(false, "inbound data connection from " + incoming.remoteAddress(), queue.first());
+        Source.<ByteString>queue(configuration.outboundQueueCapacity())
+            .addAttributes(ON_DISPATCHER)
+            .preMaterialize(materializer);
+    Link link =
+        new Link(false, "inbound data connection from " + incoming.remoteAddress(), queue.first());
     Flow<ByteString, ByteString, CompletionStage<Done>> handler =
         Flow.fromSinkAndSourceCoupledMat(
-            framing().toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right()), queue.second(), Keep.left());
-    incoming.flow().addAttributes(WRITE_BUFFER).joinMat(handler, Keep.right()).addAttributes(ON_DISPATCHER).run(materializer)
+            framing().toMat(Sink.foreach(frame -> onFrame(link, frame)), Keep.right()),
+            queue.second(),
+            Keep.left());
+    incoming
+        .flow()
+        .addAttributes(WRITE_BUFFER)
+        .joinMat(handler, Keep.right())
+        .addAttributes(ON_DISPATCHER)
+        .run(materializer)
         .whenComplete((ok, failure) -> onLinkClosed(link, failure));
   }
 
@@ -228,14 +255,16 @@ public final class ConnectionManager {
     }
   }
 
-  private void onConnectionFrame(PeerConnection connection, byte type, ByteBuffer body, ByteString frame) {
+  private void onConnectionFrame(
+      PeerConnection connection, byte type, ByteBuffer body, ByteString frame) {
     long receiverId = body.getLong();
     switch (type) {
       case Frames.PARTITION_REQUEST -> {
         var partitionId = Frames.readPartitionId(body);
         int subpartition = body.getInt();
         int credit = body.getInt();
-        RemoteSubpartitionSender sender = new RemoteSubpartitionSender(connection, partitions, partitionId, receiverId, credit);
+        RemoteSubpartitionSender sender =
+            new RemoteSubpartitionSender(connection, partitions, partitionId, receiverId, credit);
         connection.senders.put(receiverId, sender);
         partitions.requestSubpartition(partitionId, subpartition, sender);
       }
@@ -257,7 +286,8 @@ public final class ConnectionManager {
         if (channel != null) {
           // the framing stage hands over a compact frame: its array is ours, no copy
           byte[] memory = frame.toArrayUnsafe();
-          channel.onBuffer(memory, Frames.BUFFER_PAYLOAD, memory.length - Frames.BUFFER_PAYLOAD, event);
+          channel.onBuffer(
+              memory, Frames.BUFFER_PAYLOAD, memory.length - Frames.BUFFER_PAYLOAD, event);
         }
       }
       case Frames.ERROR -> {
@@ -277,13 +307,21 @@ public final class ConnectionManager {
     synchronized (this) {
       connection = peers.get(peer);
       boolean simultaneous =
-          connection != null && !connection.isFailed() && connection.active() == null && connection.outboundAttempt() != null;
+          connection != null
+              && !connection.isFailed()
+              && connection.active() == null
+              && connection.outboundAttempt() != null;
       boolean duplicate =
-          connection != null && !connection.isFailed() && connection.active() != null
+          connection != null
+              && !connection.isFailed()
+              && connection.active() != null
               && remote.incarnation().equals(connection.peerIncarnation);
       if ((simultaneous && self.value().compareTo(peer.value()) < 0) || duplicate) {
         // both opened at once: the connection of the smaller id wins
-        LOG.debug("Both TaskManagers opened a data connection; {} keeps the other one, rejecting the {}.", self, link);
+        LOG.debug(
+            "Both TaskManagers opened a data connection; {} keeps the other one, rejecting the {}.",
+            self,
+            link);
         // the other side closes the link once it has read this: closing it here could reset
         // the connection before the rejection is read, and the other side would take that
         // for a lost peer
@@ -306,15 +344,20 @@ public final class ConnectionManager {
     }
     LOG.debug("Accepted the {} from TaskManager {}.", link, peer);
     if (replaced != null) {
-      replaced.fail(new IOException("TaskManager " + peer + " opened a new data connection; the old one is gone."));
+      replaced.fail(
+          new IOException(
+              "TaskManager " + peer + " opened a new data connection; the old one is gone."));
     }
   }
 
   private void onHelloAck(Link link, Frames.Hello remote) {
     PeerConnection connection = link.attemptFor;
     synchronized (this) {
-      if (connection != null && peers.get(connection.peer) == connection && connection.active() == null
-          && connection.outboundAttempt() == link && !connection.isFailed()) {
+      if (connection != null
+          && peers.get(connection.peer) == connection
+          && connection.active() == null
+          && connection.outboundAttempt() == link
+          && !connection.isFailed()) {
         link.peer = connection;
         connection.peerIncarnation = remote.incarnation();
         connection.activate(link);
@@ -332,18 +375,29 @@ public final class ConnectionManager {
       PeerConnection attempted = link.attemptFor;
       if (served != null && served.active() == link) {
         toFail = served;
-      } else if (served == null && attempted != null && attempted.active() == null && !link.rejected) {
+      } else if (served == null
+          && attempted != null
+          && attempted.active() == null
+          && !link.rejected) {
         toFail = attempted;
       }
       if (toFail != null) {
         peers.remove(toFail.peer, toFail);
-      } else if (served == null && attempted != null && attempted.active() == null && link.rejected) {
+      } else if (served == null
+          && attempted != null
+          && attempted.active() == null
+          && link.rejected) {
         // the peer rejected this link because it opened its own; expect that one shortly
-        system.scheduler().scheduleOnce(HANDSHAKE_TIMEOUT, () -> expireHandshake(attempted), system.dispatcher());
+        system
+            .scheduler()
+            .scheduleOnce(HANDSHAKE_TIMEOUT, () -> expireHandshake(attempted), system.dispatcher());
       }
     }
     if (toFail != null) {
-      String reason = failure == null ? "closed by the other side" : failure.getMessage() != null ? failure.getMessage() : failure.toString();
+      String reason =
+          failure == null
+              ? "closed by the other side"
+              : failure.getMessage() != null ? failure.getMessage() : failure.toString();
       IOException cause = new IOException("The " + toFail + " was lost: " + reason, failure);
       if (!isClosed() && toFail.hasChannels()) {
         LOG.warn("{}; the channels on it fail.", cause.getMessage());
@@ -363,7 +417,13 @@ public final class ConnectionManager {
       }
       peers.remove(connection.peer, connection);
     }
-    connection.fail(new IOException("The " + connection + " was not established within " + HANDSHAKE_TIMEOUT.toSeconds() + " s."));
+    connection.fail(
+        new IOException(
+            "The "
+                + connection
+                + " was not established within "
+                + HANDSHAKE_TIMEOUT.toSeconds()
+                + " s."));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -372,8 +432,11 @@ public final class ConnectionManager {
 
   /** The TaskManagers this one has a live data connection with. */
   public synchronized List<ResourceID> connectedPeers() {
-    return peers.values().stream().filter(p -> p.active() != null && !p.isFailed()).map(p -> p.peer).sorted(
-        Comparator.comparing(ResourceID::value)).toList();
+    return peers.values().stream()
+        .filter(p -> p.active() != null && !p.isFailed())
+        .map(p -> p.peer)
+        .sorted(Comparator.comparing(ResourceID::value))
+        .toList();
   }
 
   private synchronized boolean isClosed() {

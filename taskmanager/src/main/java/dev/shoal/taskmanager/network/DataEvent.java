@@ -23,14 +23,15 @@ public sealed interface DataEvent {
   }
 
   /**
-   * Marks the position of checkpoint {@code checkpointId} in the stream. It carries the options,
-   * so that every task downstream snapshots the same kind of checkpoint into the same directory.
+   * Marks the position of checkpoint {@code checkpointId} in the stream. It carries the options, so
+   * that every task downstream snapshots the same kind of checkpoint into the same directory.
    *
    * @param checkpointId the checkpoint
    * @param timestamp when it was triggered, epoch millis
    * @param options checkpoint or savepoint, and where the state goes
    */
-  record CheckpointBarrier(long checkpointId, long timestamp, CheckpointOptions options) implements DataEvent {
+  record CheckpointBarrier(long checkpointId, long timestamp, CheckpointOptions options)
+      implements DataEvent {
 
     public CheckpointBarrier {
       Objects.requireNonNull(options, "options");
@@ -69,10 +70,13 @@ public sealed interface DataEvent {
         switch (type) {
           case 0 -> EndOfPartition.INSTANCE;
           case 1 -> new CheckpointBarrier(in.readLong(), in.readLong(), readOptions(in));
-          default -> throw new MalformedRecordException("Unknown event type " + type + " in an event buffer.");
+          default ->
+              throw new MalformedRecordException(
+                  "Unknown event type " + type + " in an event buffer.");
         };
     if (in.remaining() != 0) {
-      throw new MalformedRecordException("An event buffer of " + event + " has " + in.remaining() + " extra bytes.");
+      throw new MalformedRecordException(
+          "An event buffer of " + event + " has " + in.remaining() + " extra bytes.");
     }
     return event;
   }
@@ -81,7 +85,8 @@ public sealed interface DataEvent {
     int type = in.readByte();
     CheckpointType[] types = CheckpointType.values();
     if (type < 0 || type >= types.length) {
-      throw new MalformedRecordException("Unknown checkpoint type " + type + " in a checkpoint barrier.");
+      throw new MalformedRecordException(
+          "Unknown checkpoint type " + type + " in a checkpoint barrier.");
     }
     return new CheckpointOptions(types[type], in.readString());
   }

@@ -38,6 +38,7 @@ final class Frames {
 
   /** Length field plus type byte. */
   static final int HEADER = 5;
+
   /** Where a BUFFER frame's bytes start: header, receiver id, event flag. */
   static final int BUFFER_PAYLOAD = HEADER + 8 + 1;
 
@@ -73,10 +74,13 @@ final class Frames {
     return ByteString.fromArrayUnsafe(allocate(REJECT, 0).array());
   }
 
-  static ByteString partitionRequest(long receiverId, ResultPartitionID partition, int subpartition, int credit) {
+  static ByteString partitionRequest(
+      long receiverId, ResultPartitionID partition, int subpartition, int credit) {
     UUID producer = partition.producer().value();
     ByteBuffer b = allocate(PARTITION_REQUEST, 8 + 16 + 4 + 4 + 4);
-    b.putLong(receiverId).putLong(producer.getMostSignificantBits()).putLong(producer.getLeastSignificantBits());
+    b.putLong(receiverId)
+        .putLong(producer.getMostSignificantBits())
+        .putLong(producer.getLeastSignificantBits());
     b.putInt(partition.outputIndex()).putInt(subpartition).putInt(credit);
     return ByteString.fromArrayUnsafe(b.array());
   }
@@ -91,7 +95,9 @@ final class Frames {
   static ByteString buffer(long receiverId, Buffer buffer) {
     int size = buffer.size();
     ByteBuffer b = allocate(BUFFER, 9 + size);
-    b.putLong(receiverId).put(buffer.isEvent() ? (byte) 1 : (byte) 0).put(buffer.memory(), buffer.offset(), size);
+    b.putLong(receiverId)
+        .put(buffer.isEvent() ? (byte) 1 : (byte) 0)
+        .put(buffer.memory(), buffer.offset(), size);
     return ByteString.fromArrayUnsafe(b.array());
   }
 

@@ -18,8 +18,8 @@ import java.util.function.BiConsumer;
  * <p>When the task runs under a {@link CheckpointBarrierHandler}, the reader is where checkpoints
  * happen for a task with inputs: barriers and ends of partition go to the task's {@link
  * BarrierAligner} (which may snapshot, inside {@link #next()}, between two records), and before
- * each record, or when the gate's wait is woken up, the handler's pending actions run
- * (checkpoint completions).
+ * each record, or when the gate's wait is woken up, the handler's pending actions run (checkpoint
+ * completions).
  *
  * <p>Threading: the task thread only.
  */
@@ -81,7 +81,8 @@ final class GateRecordReader<T> implements RecordReader<T> {
         current = state;
       } else if (next.event() == DataEvent.EndOfPartition.INSTANCE) {
         if (state.isPartial()) {
-          throw new MalformedRecordException("Channel " + next.channel() + " ended in the middle of a record.");
+          throw new MalformedRecordException(
+              "Channel " + next.channel() + " ended in the middle of a record.");
         }
         if (aligner != null) {
           aligner.onEndOfPartition(gate.channelOffset() + next.channel());
@@ -194,11 +195,21 @@ final class GateRecordReader<T> implements RecordReader<T> {
     }
 
     private int lengthAt(byte[] bytes, int at) {
-      int length = (bytes[at] & 0xff) << 24 | (bytes[at + 1] & 0xff) << 16 | (bytes[at + 2] & 0xff) << 8 | (bytes[at + 3] & 0xff);
+      int length =
+          (bytes[at] & 0xff) << 24
+              | (bytes[at + 1] & 0xff) << 16
+              | (bytes[at + 2] & 0xff) << 8
+              | (bytes[at + 3] & 0xff);
       if (length < 0 || length > maxRecordSize) {
         throw new MalformedRecordException(
-            "Channel " + channel + " announced a record of " + length + " bytes; the limit is " + maxRecordSize
-                + " (shoal.taskmanager.network.max-record-size). The data is corrupt or was written with another codec.");
+            "Channel "
+                + channel
+                + " announced a record of "
+                + length
+                + " bytes; the limit is "
+                + maxRecordSize
+                + " (shoal.taskmanager.network.max-record-size). The data is corrupt or was written"
+                + " with another codec.");
       }
       return length;
     }
@@ -215,13 +226,39 @@ final class GateRecordReader<T> implements RecordReader<T> {
       try {
         record = codec.decode(reader);
       } catch (MalformedRecordException e) {
-        throw new MalformedRecordException("Channel " + channel + ": a record of " + length + " bytes does not decode with " + codec + ": " + e.getMessage(), e);
+        throw new MalformedRecordException(
+            "Channel "
+                + channel
+                + ": a record of "
+                + length
+                + " bytes does not decode with "
+                + codec
+                + ": "
+                + e.getMessage(),
+            e);
       } catch (RuntimeException e) {
-        throw new MalformedRecordException("Channel " + channel + ": a record of " + length + " bytes does not decode with " + codec + ": " + e, e);
+        throw new MalformedRecordException(
+            "Channel "
+                + channel
+                + ": a record of "
+                + length
+                + " bytes does not decode with "
+                + codec
+                + ": "
+                + e,
+            e);
       }
       if (reader.remaining() != 0) {
         throw new MalformedRecordException(
-            "Channel " + channel + ": " + codec + " read " + (length - reader.remaining()) + " of a record's " + length + " bytes.");
+            "Channel "
+                + channel
+                + ": "
+                + codec
+                + " read "
+                + (length - reader.remaining())
+                + " of a record's "
+                + length
+                + " bytes.");
       }
       return record;
     }

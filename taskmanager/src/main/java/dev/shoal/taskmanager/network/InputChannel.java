@@ -1,8 +1,8 @@
 package dev.shoal.taskmanager.network;
 
 /**
- * One channel of an {@link InputGate}: reads one subpartition of one producer, in this
- * TaskManager ({@link LocalInputChannel}) or in another ({@link RemoteInputChannel}).
+ * One channel of an {@link InputGate}: reads one subpartition of one producer, in this TaskManager
+ * ({@link LocalInputChannel}) or in another ({@link RemoteInputChannel}).
  *
  * <p>Threading: the gate's task thread polls and releases; producers and the network notify.
  */
@@ -10,9 +10,14 @@ abstract sealed class InputChannel permits LocalInputChannel, RemoteInputChannel
 
   final InputGate gate;
   final int index;
+
   /** Whether the channel sits in the gate's queue of available channels; guarded by the gate. */
   boolean queued;
-  /** Whether barrier alignment holds the channel back (the gate passes it over); guarded by the gate. */
+
+  /**
+   * Whether barrier alignment holds the channel back (the gate passes it over); guarded by the
+   * gate.
+   */
   boolean blocked;
 
   InputChannel(InputGate gate, int index) {

@@ -5,17 +5,17 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 
 /**
- * The input channels a consuming task reads, as one queue: {@link #getNext()} hands out buffers
- * and events in the order channels became available. The gate has ended once every channel
- * delivered its end of partition; a failed channel fails the gate.
+ * The input channels a consuming task reads, as one queue: {@link #getNext()} hands out buffers and
+ * events in the order channels became available. The gate has ended once every channel delivered
+ * its end of partition; a failed channel fails the gate.
  *
  * <p>For checkpoint barrier alignment ({@link BarrierAligner}) a channel can be blocked: the gate
  * hands out nothing of it until it is unblocked, so its data waits in the channel, in order, and
- * back-pressure stops its producer. {@link #wakeUp()} makes a waiting {@code getNext} return
- * {@link #WAKE_UP} so that the task thread can run what waits for it.
+ * back-pressure stops its producer. {@link #wakeUp()} makes a waiting {@code getNext} return {@link
+ * #WAKE_UP} so that the task thread can run what waits for it.
  *
- * <p>Threading: one task thread calls getNext, block, unblock and close; channels notify and
- * {@link #wakeUp()} comes from any thread.
+ * <p>Threading: one task thread calls getNext, block, unblock and close; channels notify and {@link
+ * #wakeUp()} comes from any thread.
  */
 public final class InputGate {
 
@@ -28,7 +28,10 @@ public final class InputGate {
    */
   public record BufferOrEvent(int channel, Buffer buffer, DataEvent event) {}
 
-  /** What {@link #getNext()} returns when {@link #wakeUp()} interrupted its wait: neither data nor event. */
+  /**
+   * What {@link #getNext()} returns when {@link #wakeUp()} interrupted its wait: neither data nor
+   * event.
+   */
   public static final BufferOrEvent WAKE_UP = new BufferOrEvent(-1, null, null);
 
   private final String owner;
@@ -60,7 +63,10 @@ public final class InputGate {
     this.aligner = aligner;
   }
 
-  /** The task-wide number of this gate's first channel (channels of the task's earlier inputs come first). */
+  /**
+   * The task-wide number of this gate's first channel (channels of the task's earlier inputs come
+   * first).
+   */
   int channelOffset() {
     return channelOffset;
   }
@@ -86,7 +92,13 @@ public final class InputGate {
 
   @Override
   public String toString() {
-    return "input gate of " + owner + " (channels " + channelOffset + " to " + (channelOffset + channels.length - 1) + ")";
+    return "input gate of "
+        + owner
+        + " (channels "
+        + channelOffset
+        + " to "
+        + (channelOffset + channels.length - 1)
+        + ")";
   }
 
   /**
@@ -103,7 +115,9 @@ public final class InputGate {
       if (ended == channels.length) {
         return null;
       }
-      if (idleOutputs != null && idleOutputs.hasPendingData() && !awaitAvailable(bufferTimeoutNanos)) {
+      if (idleOutputs != null
+          && idleOutputs.hasPendingData()
+          && !awaitAvailable(bufferTimeoutNanos)) {
         // the input has been idle for the buffer timeout: what the task wrote meanwhile goes out
         idleOutputs.flush();
       }

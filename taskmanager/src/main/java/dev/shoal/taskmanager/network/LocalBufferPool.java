@@ -1,10 +1,10 @@
 package dev.shoal.taskmanager.network;
 
 /**
- * The buffers of one result partition: {@code required} reserved in the {@link
- * NetworkBufferPool}, more borrowed (up to {@code max}) only while it has them free and given
- * back as soon as they return. {@link #requestBuffer()} blocks while all are in use: that is how
- * a slow consumer slows its producer (back-pressure).
+ * The buffers of one result partition: {@code required} reserved in the {@link NetworkBufferPool},
+ * more borrowed (up to {@code max}) only while it has them free and given back as soon as they
+ * return. {@link #requestBuffer()} blocks while all are in use: that is how a slow consumer slows
+ * its producer (back-pressure).
  *
  * <p>Threading: thread-safe. The producer's task thread requests; whoever consumes a buffer
  * recycles it, from any thread.

@@ -14,7 +14,12 @@ final class LocalInputChannel extends InputChannel implements SubpartitionListen
   private volatile SubpartitionView view;
   private volatile boolean released;
 
-  LocalInputChannel(InputGate gate, int index, ResultPartitionManager partitions, ResultPartitionID partitionId, int subpartition) {
+  LocalInputChannel(
+      InputGate gate,
+      int index,
+      ResultPartitionManager partitions,
+      ResultPartitionID partitionId,
+      int subpartition) {
     super(gate, index);
     this.partitions = partitions;
     this.partitionId = partitionId;
@@ -78,6 +83,11 @@ final class LocalInputChannel extends InputChannel implements SubpartitionListen
 
   @Override
   public String toString() {
-    return "local channel " + index + " reading subpartition " + subpartition + " of " + partitionId;
+    return "local channel "
+        + index
+        + " reading subpartition "
+        + subpartition
+        + " of "
+        + partitionId;
   }
 }

@@ -22,7 +22,10 @@ public final class NetworkBufferPool {
   public NetworkBufferPool(int numberOfBuffers, int segmentSize) {
     if (numberOfBuffers < 1 || segmentSize < 64) {
       throw new IllegalArgumentException(
-          "A network buffer pool needs >= 1 buffers of >= 64 bytes, was " + numberOfBuffers + " of " + segmentSize);
+          "A network buffer pool needs >= 1 buffers of >= 64 bytes, was "
+              + numberOfBuffers
+              + " of "
+              + segmentSize);
     }
     this.segmentSize = segmentSize;
     this.numberOfBuffers = numberOfBuffers;
@@ -30,14 +33,16 @@ public final class NetworkBufferPool {
   }
 
   /**
-   * A pool for one result partition that may use {@code required} buffers for sure and up to
-   * {@code max} while the TaskManager has them free.
+   * A pool for one result partition that may use {@code required} buffers for sure and up to {@code
+   * max} while the TaskManager has them free.
    *
    * @throws InsufficientNetworkBuffersException when {@code required} buffers are not free
    */
-  public LocalBufferPool createLocalPool(String owner, int required, int max) throws InsufficientNetworkBuffersException {
+  public LocalBufferPool createLocalPool(String owner, int required, int max)
+      throws InsufficientNetworkBuffersException {
     if (required < 1 || max < required) {
-      throw new IllegalArgumentException("required must be >= 1 and max >= required, were " + required + " and " + max);
+      throw new IllegalArgumentException(
+          "required must be >= 1 and max >= required, were " + required + " and " + max);
     }
     if (!unreserved.tryAcquire(required)) {
       throw new InsufficientNetworkBuffersException(
@@ -49,7 +54,8 @@ public final class NetworkBufferPool {
               + unreserved.availablePermits()
               + " of "
               + numberOfBuffers
-              + " are free. Raise shoal.taskmanager.network.number-of-buffers or lower the parallelism.");
+              + " are free. Raise shoal.taskmanager.network.number-of-buffers or lower the"
+              + " parallelism.");
     }
     return new LocalBufferPool(this, owner, required, max);
   }

@@ -5,8 +5,8 @@ import com.typesafe.config.ConfigException;
 import java.time.Duration;
 
 /**
- * Settings of a TaskManager's data exchange, read from {@code shoal.taskmanager.network} (each
- * key names the Flink key it stands for in reference.conf).
+ * Settings of a TaskManager's data exchange, read from {@code shoal.taskmanager.network} (each key
+ * names the Flink key it stands for in reference.conf).
  *
  * @param segmentSize bytes per network buffer ({@code segment-size}, Flink's
  *     taskmanager.memory.segment-size)
@@ -31,11 +31,27 @@ public record NetworkConfiguration(
   private static final String PREFIX = "shoal.taskmanager.network.";
 
   public NetworkConfiguration {
-    check(segmentSize >= 256 && segmentSize <= 16 << 20, "segment-size", "between 256 bytes and 16 MiB", segmentSize);
+    check(
+        segmentSize >= 256 && segmentSize <= 16 << 20,
+        "segment-size",
+        "between 256 bytes and 16 MiB",
+        segmentSize);
     check(numberOfBuffers >= 1, "number-of-buffers", ">= 1", numberOfBuffers);
-    check(buffersPerChannel >= 1 && buffersPerChannel <= 1000, "buffers-per-channel", "between 1 and 1000", buffersPerChannel);
-    check(floatingBuffersPerGate >= 0 && floatingBuffersPerGate <= 100_000, "floating-buffers-per-gate", "between 0 and 100000", floatingBuffersPerGate);
-    check(!partitionRequestTimeout.isNegative() && !partitionRequestTimeout.isZero(), "partition-request-timeout", "> 0", partitionRequestTimeout);
+    check(
+        buffersPerChannel >= 1 && buffersPerChannel <= 1000,
+        "buffers-per-channel",
+        "between 1 and 1000",
+        buffersPerChannel);
+    check(
+        floatingBuffersPerGate >= 0 && floatingBuffersPerGate <= 100_000,
+        "floating-buffers-per-gate",
+        "between 0 and 100000",
+        floatingBuffersPerGate);
+    check(
+        !partitionRequestTimeout.isNegative() && !partitionRequestTimeout.isZero(),
+        "partition-request-timeout",
+        "> 0",
+        partitionRequestTimeout);
     check(maxRecordSize >= 1, "max-record-size", ">= 1 byte", maxRecordSize);
   }
 
@@ -54,9 +70,16 @@ public record NetworkConfiguration(
     try {
       return new NetworkConfiguration(
           bytes(config, flinkOr(config, "taskmanager.memory.segment-size", "segment-size")),
-          config.getInt(flinkOr(config, "taskmanager.network.numberOfBuffers", "number-of-buffers")),
-          config.getInt(flinkOr(config, "taskmanager.network.memory.buffers-per-channel", "buffers-per-channel")),
-          config.getInt(flinkOr(config, "taskmanager.network.memory.floating-buffers-per-gate", "floating-buffers-per-gate")),
+          config.getInt(
+              flinkOr(config, "taskmanager.network.numberOfBuffers", "number-of-buffers")),
+          config.getInt(
+              flinkOr(
+                  config, "taskmanager.network.memory.buffers-per-channel", "buffers-per-channel")),
+          config.getInt(
+              flinkOr(
+                  config,
+                  "taskmanager.network.memory.floating-buffers-per-gate",
+                  "floating-buffers-per-gate")),
           config.getDuration(PREFIX + "partition-request-timeout"),
           bytes(config, PREFIX + "max-record-size"));
     } catch (ConfigException e) {
@@ -82,14 +105,16 @@ public record NetworkConfiguration(
   private static int bytes(Config config, String path) {
     long value = config.getBytes(path);
     if (value > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("Invalid configuration " + path + ": at most 2 GiB, was " + value);
+      throw new IllegalArgumentException(
+          "Invalid configuration " + path + ": at most 2 GiB, was " + value);
     }
     return (int) value;
   }
 
   private static void check(boolean ok, String key, String expected, Object actual) {
     if (!ok) {
-      throw new IllegalArgumentException("Invalid configuration " + PREFIX + key + ": must be " + expected + ", was " + actual);
+      throw new IllegalArgumentException(
+          "Invalid configuration " + PREFIX + key + ": must be " + expected + ", was " + actual);
     }
   }
 }

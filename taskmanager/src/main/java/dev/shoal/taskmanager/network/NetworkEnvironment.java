@@ -25,10 +25,12 @@ public final class NetworkEnvironment implements AutoCloseable {
   private final ResultPartitionManager partitions;
   private final ConnectionManager connections;
 
-  public NetworkEnvironment(ActorSystem system, ResourceID self, NetworkConfiguration configuration) {
+  public NetworkEnvironment(
+      ActorSystem system, ResourceID self, NetworkConfiguration configuration) {
     this.self = self;
     this.configuration = configuration;
-    this.bufferPool = new NetworkBufferPool(configuration.numberOfBuffers(), configuration.segmentSize());
+    this.bufferPool =
+        new NetworkBufferPool(configuration.numberOfBuffers(), configuration.segmentSize());
     this.partitions =
         new ResultPartitionManager(
             configuration.partitionRequestTimeout(),

@@ -47,7 +47,8 @@ final class PartitionRecordWriter<T> implements RecordWriter<T> {
       } else if (channel >= 0 && channel < channels) {
         copy(channel);
       } else {
-        throw new IllegalStateException(selector + " chose channel " + channel + " of " + channels + ".");
+        throw new IllegalStateException(
+            selector + " chose channel " + channel + " of " + channels + ".");
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -85,7 +86,8 @@ final class PartitionRecordWriter<T> implements RecordWriter<T> {
   }
 
   /** Writes bytes to a channel, across as many buffers as they need. */
-  private void write(int channel, byte[] data, int length) throws InterruptedException, IOException {
+  private void write(int channel, byte[] data, int length)
+      throws InterruptedException, IOException {
     int offset = 0;
     while (offset < length) {
       Buffer buffer = filling[channel];

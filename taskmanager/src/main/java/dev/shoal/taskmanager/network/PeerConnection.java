@@ -18,8 +18,10 @@ final class PeerConnection {
 
   final ResourceID peer;
   final String address;
+
   /** The incarnation of the peer's network on the active link; set by the handshake. */
   volatile String peerIncarnation;
+
   final ConcurrentHashMap<Long, RemoteInputChannel> receivers = new ConcurrentHashMap<>();
   final ConcurrentHashMap<Long, RemoteSubpartitionSender> senders = new ConcurrentHashMap<>();
   // guarded by this
@@ -76,7 +78,9 @@ final class PeerConnection {
   void register(long receiverId, RemoteInputChannel channel) {
     receivers.put(receiverId, channel);
     if (isFailed()) {
-      channel.onError(new IOException("The data connection to TaskManager " + peer + " at " + address + " is gone."));
+      channel.onError(
+          new IOException(
+              "The data connection to TaskManager " + peer + " at " + address + " is gone."));
     }
   }
 

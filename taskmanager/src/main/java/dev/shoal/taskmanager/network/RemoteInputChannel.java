@@ -5,10 +5,10 @@ import dev.shoal.messages.job.ResultPartitionID;
 import java.util.ArrayDeque;
 
 /**
- * Reads a subpartition produced in another TaskManager over the data connection to it. Flow
- * control is credit-based: the producer sends a buffer only against a credit this channel granted;
- * each buffer read gives the credit back. So at most {@code credit} buffers of this channel are
- * ever on their way or queued here, and a slow reader slows only its own producer.
+ * Reads a subpartition produced in another TaskManager over the data connection to it. Flow control
+ * is credit-based: the producer sends a buffer only against a credit this channel granted; each
+ * buffer read gives the credit back. So at most {@code credit} buffers of this channel are ever on
+ * their way or queued here, and a slow reader slows only its own producer.
  */
 final class RemoteInputChannel extends InputChannel {
 
@@ -21,8 +21,10 @@ final class RemoteInputChannel extends InputChannel {
   private final Buffer.Recycler creditBack = memory -> returnCredit();
   // guarded by this
   private final ArrayDeque<Buffer> received = new ArrayDeque<>();
+
   /** Credits freed and not yet sent: they go back in batches of half the initial credit. */
   private int unannouncedCredit;
+
   private volatile PeerConnection connection;
   private volatile boolean released;
 
@@ -51,7 +53,10 @@ final class RemoteInputChannel extends InputChannel {
     peer.send(Frames.partitionRequest(receiverId, partitionId, subpartition, initialCredit));
   }
 
-  /** A buffer arrived: {@code size} bytes at {@code offset} of {@code memory}; called on the connection's thread. */
+  /**
+   * A buffer arrived: {@code size} bytes at {@code offset} of {@code memory}; called on the
+   * connection's thread.
+   */
   void onBuffer(byte[] memory, int offset, int size, boolean event) {
     boolean first;
     synchronized (this) {
@@ -126,7 +131,17 @@ final class RemoteInputChannel extends InputChannel {
 
   @Override
   public String toString() {
-    return "remote channel " + index + " reading subpartition " + subpartition + " of " + partitionId
-        + " from TaskManager " + producer.resourceId() + " at " + producer.host() + ":" + producer.dataPort();
+    return "remote channel "
+        + index
+        + " reading subpartition "
+        + subpartition
+        + " of "
+        + partitionId
+        + " from TaskManager "
+        + producer.resourceId()
+        + " at "
+        + producer.host()
+        + ":"
+        + producer.dataPort();
   }
 }

@@ -8,8 +8,8 @@ import org.apache.pekko.util.ByteString;
  * queued and the consumer has granted a credit for it. The end of partition is the last buffer
  * sent; then the subpartition is released.
  *
- * <p>Threading: the producer's thread (data available) and the connection's thread (credit,
- * cancel) both drain; draining is synchronized, so buffers leave in order.
+ * <p>Threading: the producer's thread (data available) and the connection's thread (credit, cancel)
+ * both drain; draining is synchronized, so buffers leave in order.
  */
 final class RemoteSubpartitionSender implements SubpartitionListener {
 
@@ -22,7 +22,12 @@ final class RemoteSubpartitionSender implements SubpartitionListener {
   private SubpartitionView view;
   private boolean done;
 
-  RemoteSubpartitionSender(PeerConnection connection, ResultPartitionManager partitions, ResultPartitionID partitionId, long receiverId, int credit) {
+  RemoteSubpartitionSender(
+      PeerConnection connection,
+      ResultPartitionManager partitions,
+      ResultPartitionID partitionId,
+      long receiverId,
+      int credit) {
     this.connection = connection;
     this.partitions = partitions;
     this.partitionId = partitionId;
@@ -57,7 +62,8 @@ final class RemoteSubpartitionSender implements SubpartitionListener {
     }
     connection.removeSender(receiverId, this);
     String reason = cause.getMessage() != null ? cause.getMessage() : cause.toString();
-    connection.send(Frames.error(receiverId, "Producer of partition " + partitionId + " failed: " + reason));
+    connection.send(
+        Frames.error(receiverId, "Producer of partition " + partitionId + " failed: " + reason));
   }
 
   void addCredit(int more) {
@@ -107,7 +113,8 @@ final class RemoteSubpartitionSender implements SubpartitionListener {
       if (buffer == null) {
         return;
       }
-      boolean end = buffer.isEvent() && DataEvent.decode(buffer) == DataEvent.EndOfPartition.INSTANCE;
+      boolean end =
+          buffer.isEvent() && DataEvent.decode(buffer) == DataEvent.EndOfPartition.INSTANCE;
       ByteString frame = Frames.buffer(receiverId, buffer);
       buffer.recycle();
       connection.send(frame);

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * What one producing subtask writes for one outgoing edge: a {@link ResultSubpartition} per
  * consuming subtask it feeds, filled from its own {@link LocalBufferPool}. Registered with the
  * TaskManager's {@link ResultPartitionManager} before the task runs, so that consumers can read
- * while it produces; released once every subpartition has been read to its end (or given up),
- * or at once when the producer fails.
+ * while it produces; released once every subpartition has been read to its end (or given up), or at
+ * once when the producer fails.
  *
  * <p>Threading: the producer's task thread writes; readers and the network release.
  */
@@ -24,7 +24,12 @@ public final class ResultPartition {
   private volatile Throwable consumerFailure;
   private volatile boolean released;
 
-  ResultPartition(ResultPartitionID id, String owner, int numberOfSubpartitions, LocalBufferPool pool, ResultPartitionManager manager) {
+  ResultPartition(
+      ResultPartitionID id,
+      String owner,
+      int numberOfSubpartitions,
+      LocalBufferPool pool,
+      ResultPartitionManager manager) {
     this.id = id;
     this.owner = owner;
     this.pool = pool;
@@ -76,14 +81,21 @@ public final class ResultPartition {
 
   SubpartitionView createView(int index, SubpartitionListener listener) {
     if (index < 0 || index >= subpartitions.length) {
-      throw new IllegalArgumentException("Partition " + id + " has no subpartition " + index + " (it has " + subpartitions.length + ").");
+      throw new IllegalArgumentException(
+          "Partition "
+              + id
+              + " has no subpartition "
+              + index
+              + " (it has "
+              + subpartitions.length
+              + ").");
     }
     return subpartitions[index].createView(listener);
   }
 
   /**
-   * Releases everything: queued buffers, the pool, the registration. Readers learn of {@code
-   * cause} when it is not null (the producer failed).
+   * Releases everything: queued buffers, the pool, the registration. Readers learn of {@code cause}
+   * when it is not null (the producer failed).
    */
   public void release(Throwable cause) {
     if (released) {
@@ -112,12 +124,20 @@ public final class ResultPartition {
   private void checkConsumers() throws IOException {
     Throwable failure = consumerFailure;
     if (failure != null) {
-      throw new IOException("A consumer of partition " + id + " of " + owner + " was lost: " + failure.getMessage(), failure);
+      throw new IOException(
+          "A consumer of partition " + id + " of " + owner + " was lost: " + failure.getMessage(),
+          failure);
     }
   }
 
   @Override
   public String toString() {
-    return "ResultPartition[" + id + " of " + owner + ", " + subpartitions.length + " subpartitions]";
+    return "ResultPartition["
+        + id
+        + " of "
+        + owner
+        + ", "
+        + subpartitions.length
+        + " subpartitions]";
   }
 }

@@ -56,15 +56,18 @@ public final class ResultPartitionManager {
   }
 
   /**
-   * Attaches {@code listener} to a subpartition now, or once its partition is registered. It
-   * learns of a failure through {@link SubpartitionListener#notifyFailure}.
+   * Attaches {@code listener} to a subpartition now, or once its partition is registered. It learns
+   * of a failure through {@link SubpartitionListener#notifyFailure}.
    */
-  public void requestSubpartition(ResultPartitionID id, int subpartition, SubpartitionListener listener) {
+  public void requestSubpartition(
+      ResultPartitionID id, int subpartition, SubpartitionListener listener) {
     ResultPartition partition;
     synchronized (this) {
       partition = partitions.get(id);
       if (partition == null) {
-        pending.computeIfAbsent(id, k -> new ArrayList<>()).add(new Pending(subpartition, listener));
+        pending
+            .computeIfAbsent(id, k -> new ArrayList<>())
+            .add(new Pending(subpartition, listener));
       }
     }
     if (partition != null) {
@@ -91,7 +94,10 @@ public final class ResultPartitionManager {
     boolean expired;
     synchronized (this) {
       List<Pending> waiting = pending.get(id);
-      expired = waiting != null && waiting.removeIf(p -> p.listener() == listener && p.subpartition() == subpartition);
+      expired =
+          waiting != null
+              && waiting.removeIf(
+                  p -> p.listener() == listener && p.subpartition() == subpartition);
       if (waiting != null && waiting.isEmpty()) {
         pending.remove(id);
       }
@@ -99,12 +105,16 @@ public final class ResultPartitionManager {
     if (expired) {
       listener.notifyFailure(
           new TimeoutException(
-              "Partition " + id + " was not produced on this TaskManager within " + requestTimeout.toMillis()
+              "Partition "
+                  + id
+                  + " was not produced on this TaskManager within "
+                  + requestTimeout.toMillis()
                   + " ms (shoal.taskmanager.network.partition-request-timeout)."));
     }
   }
 
-  private static void attach(ResultPartition partition, int subpartition, SubpartitionListener listener) {
+  private static void attach(
+      ResultPartition partition, int subpartition, SubpartitionListener listener) {
     try {
       partition.createView(subpartition, listener);
     } catch (RuntimeException e) {

@@ -3,9 +3,9 @@ package dev.shoal.taskmanager.network;
 import java.util.ArrayDeque;
 
 /**
- * The queue of finished buffers from one producing subtask to one consuming subtask (pipelined:
- * the consumer reads while the producer writes). Its one reader attaches through {@link
- * #createView}, before or after data arrives.
+ * The queue of finished buffers from one producing subtask to one consuming subtask (pipelined: the
+ * consumer reads while the producer writes). Its one reader attaches through {@link #createView},
+ * before or after data arrives.
  *
  * <p>Threading: thread-safe; the producer adds, the reader polls.
  */
@@ -45,10 +45,12 @@ final class ResultSubpartition {
     boolean available;
     synchronized (this) {
       if (released) {
-        throw new IllegalStateException("Subpartition " + index + " of " + parent.id() + " was released.");
+        throw new IllegalStateException(
+            "Subpartition " + index + " of " + parent.id() + " was released.");
       }
       if (reader != null) {
-        throw new IllegalStateException("Subpartition " + index + " of " + parent.id() + " is read already.");
+        throw new IllegalStateException(
+            "Subpartition " + index + " of " + parent.id() + " is read already.");
       }
       reader = listener;
       available = !buffers.isEmpty();

@@ -1,9 +1,9 @@
 package dev.shoal.taskmanager.network;
 
 /**
- * The reader of one subpartition (a local input channel, or the sender of a remote one), told
- * when it may read. Calls come from the producer's thread or the network's; implementations must
- * be quick and must not block.
+ * The reader of one subpartition (a local input channel, or the sender of a remote one), told when
+ * it may read. Calls come from the producer's thread or the network's; implementations must be
+ * quick and must not block.
  */
 public interface SubpartitionListener {
 

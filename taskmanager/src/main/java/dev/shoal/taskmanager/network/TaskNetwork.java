@@ -33,8 +33,8 @@ import java.util.Map;
  *
  * <p>Threading: the task thread, except {@link #fail}, which may come from the canceler, {@link
  * #wakeUp()}, which may come from any thread, and {@link #broadcastEvent}, which a source's
- * checkpoint runs on another thread while holding the task's checkpoint lock (the source emits
- * only while holding it too, so its writers are never used by two threads at once).
+ * checkpoint runs on another thread while holding the task's checkpoint lock (the source emits only
+ * while holding it too, so its writers are never used by two threads at once).
  */
 public final class TaskNetwork {
 
@@ -58,12 +58,15 @@ public final class TaskNetwork {
   private final PartitionRecordWriter<?>[] writers;
   private final InputGate[] gates;
   private final List<InputGate> openGates = new ArrayList<>();
+
   /** The open gates, for {@link #wakeUp()} from other threads. */
   private volatile List<InputGate> gatesToWake = List.of();
+
   private CheckpointBarrierHandler checkpointHandler;
   private BarrierAligner aligner;
   private volatile boolean released;
   private Duration bufferTimeout = Duration.ofMillis(100);
+
   /** The opened writers, as the gates see them when their input goes idle (task thread). */
   private final InputGate.IdleOutputs idleOutputs =
       new InputGate.IdleOutputs() {
@@ -116,10 +119,15 @@ public final class TaskNetwork {
     try {
       timeout = ConfigFactory.parseMap(Map.of("t", value)).getDuration("t");
     } catch (ConfigException e) {
-      throw new IllegalArgumentException("Invalid job setting " + BUFFER_TIMEOUT_KEY + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid job setting " + BUFFER_TIMEOUT_KEY + ": " + e.getMessage(), e);
     }
     if (timeout.isNegative() || timeout.compareTo(Duration.ofHours(1)) > 0) {
-      throw new IllegalArgumentException("Invalid job setting " + BUFFER_TIMEOUT_KEY + ": must be between 0 and 1 h, was " + value);
+      throw new IllegalArgumentException(
+          "Invalid job setting "
+              + BUFFER_TIMEOUT_KEY
+              + ": must be between 0 and 1 h, was "
+              + value);
     }
     return timeout;
   }
@@ -138,10 +146,16 @@ public final class TaskNetwork {
       // a remote sender copies a buffer out as it sends it, so a producer's buffers only wait for
       // credit or a local reader: a few per subpartition suffice, and more would only spread the
       // data over more memory than the caches hold
-      int max = Math.max(required, subpartitions * configuration.buffersPerChannel() + PARTITION_EXTRA_BUFFERS);
+      int max =
+          Math.max(
+              required,
+              subpartitions * configuration.buffersPerChannel() + PARTITION_EXTRA_BUFFERS);
       ResultPartitionID id = new ResultPartitionID(descriptor.attemptId(), produced.outputIndex());
-      LocalBufferPool pool = bufferPool.createLocalPool("output " + produced.outputIndex() + " of " + owner, required, max);
-      ResultPartition partition = new ResultPartition(id, owner, subpartitions, pool, partitionManager);
+      LocalBufferPool pool =
+          bufferPool.createLocalPool(
+              "output " + produced.outputIndex() + " of " + owner, required, max);
+      ResultPartition partition =
+          new ResultPartition(id, owner, subpartitions, pool, partitionManager);
       partitions[produced.outputIndex()] = partition;
       partitionManager.register(partition);
     }
@@ -155,7 +169,8 @@ public final class TaskNetwork {
    */
   public synchronized void setCheckpointHandler(CheckpointBarrierHandler handler) {
     if (!openGates.isEmpty()) {
-      throw new IllegalStateException(owner + " has opened inputs already; the checkpoint handler comes first.");
+      throw new IllegalStateException(
+          owner + " has opened inputs already; the checkpoint handler comes first.");
     }
     this.checkpointHandler = handler;
   }
@@ -178,12 +193,14 @@ public final class TaskNetwork {
     return gates.length;
   }
 
-  public synchronized <T> RecordWriter<T> output(int index, Codec<T> codec, ChannelSelector<T> selector) {
+  public synchronized <T> RecordWriter<T> output(
+      int index, Codec<T> codec, ChannelSelector<T> selector) {
     checkIndex(index, partitions.length, "output");
     if (writers[index] != null) {
       throw new IllegalArgumentException("Output " + index + " of " + owner + " is open already.");
     }
-    PartitionRecordWriter<T> writer = new PartitionRecordWriter<>(partitions[index], codec, selector);
+    PartitionRecordWriter<T> writer =
+        new PartitionRecordWriter<>(partitions[index], codec, selector);
     writers[index] = writer;
     return writer;
   }
@@ -195,8 +212,13 @@ public final class TaskNetwork {
           case FORWARD -> Partitioners.forward();
           case REBALANCE -> Partitioners.rebalance();
           case BROADCAST -> Partitioners.broadcast();
-          case HASH -> throw new IllegalArgumentException(
-              "Output " + index + " of " + owner + " is hash-partitioned: open it with Partitioners.hash(key).");
+          case HASH ->
+              throw new IllegalArgumentException(
+                  "Output "
+                      + index
+                      + " of "
+                      + owner
+                      + " is hash-partitioned: open it with Partitioners.hash(key).");
         };
     return output(index, codec, selector);
   }
@@ -237,7 +259,9 @@ public final class TaskNetwork {
 
   private InputGate openGate(List<InputGateDeploymentDescriptor> described, int channelOffset) {
     if (checkpointHandler != null && aligner == null) {
-      aligner = new BarrierAligner(owner, firstChannelOf(descriptor.inputGates().size()), checkpointHandler);
+      aligner =
+          new BarrierAligner(
+              owner, firstChannelOf(descriptor.inputGates().size()), checkpointHandler);
     }
     InputGate gate = new InputGate(owner, channelOffset, aligner);
     gate.flushOutputsWhenIdle(idleOutputs, bufferTimeout);
@@ -249,8 +273,16 @@ public final class TaskNetwork {
       for (InputChannelDeploymentDescriptor channel : gateDescriptor.channels()) {
         channels[i] =
             channel.producerLocation().resourceId().equals(self)
-                ? new LocalInputChannel(gate, i, partitionManager, channel.partition(), channel.subpartitionIndex())
-                : new RemoteInputChannel(gate, i, connections, channel.producerLocation(), channel.partition(), channel.subpartitionIndex(), credit);
+                ? new LocalInputChannel(
+                    gate, i, partitionManager, channel.partition(), channel.subpartitionIndex())
+                : new RemoteInputChannel(
+                    gate,
+                    i,
+                    connections,
+                    channel.producerLocation(),
+                    channel.partition(),
+                    channel.subpartitionIndex(),
+                    credit);
         i++;
       }
     }
@@ -323,7 +355,8 @@ public final class TaskNetwork {
 
   private void checkIndex(int index, int count, String what) {
     if (index < 0 || index >= count) {
-      throw new IllegalArgumentException(owner + " has no " + what + " " + index + " (it has " + count + ").");
+      throw new IllegalArgumentException(
+          owner + " has no " + what + " " + index + " (it has " + count + ").");
     }
   }
 }

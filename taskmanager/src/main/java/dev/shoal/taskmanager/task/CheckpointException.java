@@ -1,9 +1,8 @@
 package dev.shoal.taskmanager.task;
 
 /**
- * Why a task declined a checkpoint, could not restore its state, or failed when told a
- * checkpoint completed. Its message names the task, the checkpoint and, where one is involved,
- * the state file.
+ * Why a task declined a checkpoint, could not restore its state, or failed when told a checkpoint
+ * completed. Its message names the task, the checkpoint and, where one is involved, the state file.
  */
 public final class CheckpointException extends Exception {
 

@@ -29,14 +29,30 @@ public final class CheckpointExecutors {
   private final ThreadPoolExecutor io;
   private final ThreadPoolExecutor sources;
 
-  /** @param ioThreads the number of writing threads, at least 1 */
+  /**
+   * @param ioThreads the number of writing threads, at least 1
+   */
   public CheckpointExecutors(int ioThreads) {
     if (ioThreads < 1) {
       throw new IllegalArgumentException("ioThreads must be >= 1, was " + ioThreads);
     }
-    this.io = new ThreadPoolExecutor(ioThreads, ioThreads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemons("shoal-checkpoint-io-"));
+    this.io =
+        new ThreadPoolExecutor(
+            ioThreads,
+            ioThreads,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            daemons("shoal-checkpoint-io-"));
     this.io.allowCoreThreadTimeOut(true);
-    this.sources = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), daemons("shoal-checkpoint-source-"));
+    this.sources =
+        new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            60,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            daemons("shoal-checkpoint-source-"));
   }
 
   /** Where snapshots are written. */
@@ -57,6 +73,7 @@ public final class CheckpointExecutors {
 
   private static ThreadFactory daemons(String prefix) {
     AtomicInteger count = new AtomicInteger();
-    return runnable -> Thread.ofPlatform().name(prefix + count.incrementAndGet()).daemon(true).unstarted(runnable);
+    return runnable ->
+        Thread.ofPlatform().name(prefix + count.incrementAndGet()).daemon(true).unstarted(runnable);
   }
 }

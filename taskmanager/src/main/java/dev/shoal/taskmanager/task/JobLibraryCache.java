@@ -42,12 +42,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The user code of the jobs a TaskManager runs: fetches a job's jars from the JobManager (as Pekko
  * stream refs: chunked, back-pressured), checks their size and SHA-256, and gives the job's tasks
- * one class loader over them, whose parent is the TaskManager's (so the task API is shared).
- * When the job's last task here ends, the class loader is closed and the files deleted.
+ * one class loader over them, whose parent is the TaskManager's (so the task API is shared). When
+ * the job's last task here ends, the class loader is closed and the files deleted.
  *
  * <p>A download is bounded while its bytes arrive: it fails as soon as more bytes than the jar
- * declares arrive, or when none arrive for the idle timeout, and its partial file is deleted.
- * The jars live in a directory of this process ({@code <pid>-<random>}) under a parent shared by
+ * declares arrive, or when none arrive for the idle timeout, and its partial file is deleted. The
+ * jars live in a directory of this process ({@code <pid>-<random>}) under a parent shared by
  * TaskManagers; a new cache deletes the directories there that killed TaskManagers left.
  *
  * <p>Threading: {@link #classLoaderFor} runs on task threads and blocks while the jars download;
@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
 public final class JobLibraryCache implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobLibraryCache.class);
-  
+
   private static final class Entry {
     final CompletableFuture<URLClassLoader> loader;
     final Path directory;
@@ -90,8 +90,14 @@ public final class JobLibraryCache implements AutoCloseable {
    * A cache whose jars live under {@code <java.io.tmpdir>/shoal-taskmanager-jars}, whose downloads
    * fail after {@value #DOWNLOAD_IDLE_TIMEOUT} (60 s when not set) without bytes.
    */
-  public JobLibraryCache(ActorSystem system, ClassLoader parent, Duration timeout) throws IOException {
-    this(system, parent, timeout, Path.of(System.getProperty("java.io.tmpdir"), "shoal-taskmanager-jars"), downloadIdleTimeout(system));
+  public JobLibraryCache(ActorSystem system, ClassLoader parent, Duration timeout)
+      throws IOException {
+    this(
+        system,
+        parent,
+        timeout,
+        Path.of(System.getProperty("java.io.tmpdir"), "shoal-taskmanager-jars"),
+        downloadIdleTimeout(system));
   }
 
   /**
@@ -101,14 +107,21 @@ public final class JobLibraryCache implements AutoCloseable {
    * @param timeout how long a task waits for its job's jars
    * @param idleTimeout a download that receives no bytes for this long fails
    */
-  public JobLibraryCache(ActorSystem system, ClassLoader parent, Duration timeout, Path jarDirectory, Duration idleTimeout) throws IOException {
+  public JobLibraryCache(
+      ActorSystem system,
+      ClassLoader parent,
+      Duration timeout,
+      Path jarDirectory,
+      Duration idleTimeout)
+      throws IOException {
     this.system = Objects.requireNonNull(system, "system");
     this.parent = Objects.requireNonNull(parent, "parent");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
     Objects.requireNonNull(jarDirectory, "jarDirectory");
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {
-      throw new IllegalArgumentException("Invalid configuration " + DOWNLOAD_IDLE_TIMEOUT + ": must be > 0, was " + idleTimeout);
+      throw new IllegalArgumentException(
+          "Invalid configuration " + DOWNLOAD_IDLE_TIMEOUT + ": must be > 0, was " + idleTimeout);
     }
     this.materializer = Materializer.matFromSystem(system);
     this.blockingIo = system.dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher");
@@ -117,19 +130,26 @@ public final class JobLibraryCache implements AutoCloseable {
   }
 
   /**
-   * The class loader over the jars of the task's job, fetched from {@code jobManager} under
-   * {@code leaderSessionId} on first use. Blocks the calling task thread until they are here.
+   * The class loader over the jars of the task's job, fetched from {@code jobManager} under {@code
+   * leaderSessionId} on first use. Blocks the calling task thread until they are here.
    */
-  public ClassLoader classLoaderFor(TaskDeploymentDescriptor descriptor, ActorRef jobManager, UUID leaderSessionId) throws Exception {
+  public ClassLoader classLoaderFor(
+      TaskDeploymentDescriptor descriptor, ActorRef jobManager, UUID leaderSessionId)
+      throws Exception {
     if (descriptor.jars().isEmpty()) {
       return parent;
     }
     Entry entry =
-        entries.compute(descriptor.jobId(), (jobId, existing) -> {
-          Entry e = existing != null && !existing.loader.isCompletedExceptionally() ? existing : download(jobId, descriptor.jars(), jobManager, leaderSessionId);
-          e.users.add(descriptor.attemptId());
-          return e;
-        });
+        entries.compute(
+            descriptor.jobId(),
+            (jobId, existing) -> {
+              Entry e =
+                  existing != null && !existing.loader.isCompletedExceptionally()
+                      ? existing
+                      : download(jobId, descriptor.jars(), jobManager, leaderSessionId);
+              e.users.add(descriptor.attemptId());
+              return e;
+            });
     try {
       return entry.loader.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
@@ -142,15 +162,17 @@ public final class JobLibraryCache implements AutoCloseable {
     if (descriptor.jars().isEmpty()) {
       return;
     }
-    entries.computeIfPresent(descriptor.jobId(), (jobId, entry) -> {
-      entry.users.remove(descriptor.attemptId());
-      if (!entry.users.isEmpty()) {
-        return entry;
-      }
-      LOG.info("Dropping the code of job {}: its last task here ended.", jobId);
-      CompletableFuture.runAsync(() -> drop(entry), blockingIo);
-      return null;
-    });
+    entries.computeIfPresent(
+        descriptor.jobId(),
+        (jobId, entry) -> {
+          entry.users.remove(descriptor.attemptId());
+          if (!entry.users.isEmpty()) {
+            return entry;
+          }
+          LOG.info("Dropping the code of job {}: its last task here ended.", jobId);
+          CompletableFuture.runAsync(() -> drop(entry), blockingIo);
+          return null;
+        });
   }
 
   /** The jobs whose code is here (downloaded or downloading). */
@@ -170,7 +192,8 @@ public final class JobLibraryCache implements AutoCloseable {
     return root.path();
   }
 
-  private Entry download(JobID jobId, List<JarFile> jars, ActorRef jobManager, UUID leaderSessionId) {
+  private Entry download(
+      JobID jobId, List<JarFile> jars, ActorRef jobManager, UUID leaderSessionId) {
     Path directory = root.path().resolve(jobId.toString());
     List<CompletableFuture<Path>> files = new ArrayList<>();
     for (JarFile jar : jars) {
@@ -179,59 +202,96 @@ public final class JobLibraryCache implements AutoCloseable {
     LOG.info("Fetching {} jar(s) of job {} from {}.", jars.size(), jobId, jobManager.path());
     CompletableFuture<URLClassLoader> loader =
         CompletableFuture.allOf(files.toArray(CompletableFuture[]::new))
-            .thenApply(done -> {
-              List<URL> urls = new ArrayList<>();
-              for (CompletableFuture<Path> file : files) {
-                try {
-                  urls.add(file.join().toUri().toURL());
-                } catch (java.net.MalformedURLException e) {
-                  throw new IllegalStateException(e);
-                }
-              }
-              LOG.info("The code of job {} is here: {}.", jobId, urls);
-              return new URLClassLoader("job-" + jobId, urls.toArray(URL[]::new), parent);
-            });
+            .thenApply(
+                done -> {
+                  List<URL> urls = new ArrayList<>();
+                  for (CompletableFuture<Path> file : files) {
+                    try {
+                      urls.add(file.join().toUri().toURL());
+                    } catch (java.net.MalformedURLException e) {
+                      throw new IllegalStateException(e);
+                    }
+                  }
+                  LOG.info("The code of job {} is here: {}.", jobId, urls);
+                  return new URLClassLoader("job-" + jobId, urls.toArray(URL[]::new), parent);
+                });
     return new Entry(loader, directory);
   }
 
-  private CompletionStage<Path> fetch(JobID jobId, JarFile jar, Path directory, ActorRef jobManager, UUID leaderSessionId) {
+  private CompletionStage<Path> fetch(
+      JobID jobId, JarFile jar, Path directory, ActorRef jobManager, UUID leaderSessionId) {
     Path target = directory.resolve(jar.name());
     return CompletableFuture.runAsync(() -> createDirectories(directory), blockingIo)
-        .thenCompose(created -> Patterns.ask(jobManager, new LeaderSessionMessage(leaderSessionId, new RequestJobJar(jobId, jar.name())), timeout))
-        .thenCompose(answer -> bounded(jar, ((JobJar) answer).data().getSource()).runWith(FileIO.toPath(target), materializer))
-        .thenApplyAsync(written -> {
-          JarChecks.verify(jar, target);
-          return target;
-        }, blockingIo)
-        .handleAsync((file, failure) -> {
-          if (failure == null) {
-            return file;
-          }
-          JarChecks.deleteRecursively(target);
-          String reason = reason(failure);
-          LOG.warn("Could not fetch jar {} of job {}: {}", jar.name(), jobId, reason);
-          throw new CompletionException(new DownloadFailed("Could not fetch jar " + jar.name() + " of job " + jobId + ": " + reason, failure));
-        }, blockingIo);
+        .thenCompose(
+            created ->
+                Patterns.ask(
+                    jobManager,
+                    new LeaderSessionMessage(leaderSessionId, new RequestJobJar(jobId, jar.name())),
+                    timeout))
+        .thenCompose(
+            answer ->
+                bounded(jar, ((JobJar) answer).data().getSource())
+                    .runWith(FileIO.toPath(target), materializer))
+        .thenApplyAsync(
+            written -> {
+              JarChecks.verify(jar, target);
+              return target;
+            },
+            blockingIo)
+        .handleAsync(
+            (file, failure) -> {
+              if (failure == null) {
+                return file;
+              }
+              JarChecks.deleteRecursively(target);
+              String reason = reason(failure);
+              LOG.warn("Could not fetch jar {} of job {}: {}", jar.name(), jobId, reason);
+              throw new CompletionException(
+                  new DownloadFailed(
+                      "Could not fetch jar " + jar.name() + " of job " + jobId + ": " + reason,
+                      failure));
+            },
+            blockingIo);
   }
 
   /**
-   * The bytes of a download, bounded: the stream fails as soon as more bytes than the jar
-   * declares arrive (nothing past the declared size reaches the disk), or when none arrive for
-   * the idle timeout.
+   * The bytes of a download, bounded: the stream fails as soon as more bytes than the jar declares
+   * arrive (nothing past the declared size reaches the disk), or when none arrive for the idle
+   * timeout.
    */
   private Source<ByteString, NotUsed> bounded(JarFile jar, Source<ByteString, NotUsed> bytes) {
     AtomicLong received = new AtomicLong();
     return bytes
         .idleTimeout(idleTimeout)
-        .mapError(StreamIdleTimeoutException.class, e -> new DownloadFailed(
-            "The download of jar " + jar.name() + " stalled: no bytes for " + idleTimeout.toMillis() + " ms after " + received.get() + " of "
-                + jar.size() + " bytes (" + DOWNLOAD_IDLE_TIMEOUT + ").", e))
-        .map(chunk -> {
-          if (received.addAndGet(chunk.size()) > jar.size()) {
-            throw new DownloadFailed("Jar " + jar.name() + " sent more than the " + jar.size() + " bytes it declared; the download was cut off.", null);
-          }
-          return chunk;
-        });
+        .mapError(
+            StreamIdleTimeoutException.class,
+            e ->
+                new DownloadFailed(
+                    "The download of jar "
+                        + jar.name()
+                        + " stalled: no bytes for "
+                        + idleTimeout.toMillis()
+                        + " ms after "
+                        + received.get()
+                        + " of "
+                        + jar.size()
+                        + " bytes ("
+                        + DOWNLOAD_IDLE_TIMEOUT
+                        + ").",
+                    e))
+        .map(
+            chunk -> {
+              if (received.addAndGet(chunk.size()) > jar.size()) {
+                throw new DownloadFailed(
+                    "Jar "
+                        + jar.name()
+                        + " sent more than the "
+                        + jar.size()
+                        + " bytes it declared; the download was cut off.",
+                    null);
+              }
+              return chunk;
+            });
   }
 
   /** The message of the innermost DownloadFailed, else the innermost cause's. */
@@ -249,17 +309,20 @@ public final class JobLibraryCache implements AutoCloseable {
 
   private static Duration downloadIdleTimeout(ActorSystem system) {
     com.typesafe.config.Config config = system.settings().config();
-    return config.hasPath(DOWNLOAD_IDLE_TIMEOUT) ? config.getDuration(DOWNLOAD_IDLE_TIMEOUT) : DEFAULT_DOWNLOAD_IDLE_TIMEOUT;
+    return config.hasPath(DOWNLOAD_IDLE_TIMEOUT)
+        ? config.getDuration(DOWNLOAD_IDLE_TIMEOUT)
+        : DEFAULT_DOWNLOAD_IDLE_TIMEOUT;
   }
 
   private void drop(Entry entry) {
-    entry.loader.thenAccept(loader -> {
-      try {
-        loader.close();
-      } catch (IOException e) {
-        LOG.warn("Could not close a job class loader.", e);
-      }
-    });
+    entry.loader.thenAccept(
+        loader -> {
+          try {
+            loader.close();
+          } catch (IOException e) {
+            LOG.warn("Could not close a job class loader.", e);
+          }
+        });
     JarChecks.deleteRecursively(entry.directory);
   }
 
@@ -277,5 +340,4 @@ public final class JobLibraryCache implements AutoCloseable {
       super(message, cause);
     }
   }
-
 }

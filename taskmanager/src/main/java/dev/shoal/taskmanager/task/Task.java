@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One subtask attempt running on its own platform thread, named {@code "vertex (i/n)
- * [attemptId]"} (Flink's {@code Task}). Task and canceler threads are daemons: they never keep a
- * JVM alive on their own.
+ * One subtask attempt running on its own platform thread, named {@code "vertex (i/n) [attemptId]"}
+ * (Flink's {@code Task}). Task and canceler threads are daemons: they never keep a JVM alive on
+ * their own.
  *
  * <p>The thread loads the invokable class with the job's class loader, creates it and runs it,
  * reporting DEPLOYING, RUNNING and then exactly one terminal state: FINISHED, FAILED (with the
@@ -55,20 +55,20 @@ import org.slf4j.MDC;
  * <p>Checkpoints ({@link TaskCheckpointer}): a task deployed with a {@link
  * TaskDeploymentDescriptor#restore()} gives its {@link
  * dev.shoal.taskmanager.api.CheckpointableInvokable} that state on the task thread before it
- * reports RUNNING (an unreadable state file fails the task, naming the file and the checkpoint).
- * A source is triggered through {@link #triggerCheckpoint}; a task with inputs snapshots when its
- * inputs have aligned the barriers. Snapshots are written off the task thread and acknowledged
- * with {@link TaskEvent.CheckpointAcknowledged} (or declined with {@link
- * TaskEvent.CheckpointDeclined}); {@link #notifyCheckpointComplete} reaches the invokable in
- * increasing order. When the task ends, checkpoint work still pending is dropped before the
- * terminal state is reported, and no checkpoint report follows it.
+ * reports RUNNING (an unreadable state file fails the task, naming the file and the checkpoint). A
+ * source is triggered through {@link #triggerCheckpoint}; a task with inputs snapshots when its
+ * inputs have aligned the barriers. Snapshots are written off the task thread and acknowledged with
+ * {@link TaskEvent.CheckpointAcknowledged} (or declined with {@link TaskEvent.CheckpointDeclined});
+ * {@link #notifyCheckpointComplete} reaches the invokable in increasing order. When the task ends,
+ * checkpoint work still pending is dropped before the terminal state is reported, and no checkpoint
+ * report follows it.
  *
  * <p>Threading: the task never touches its owner's state. Every report is a {@link TaskEvent}
  * handed to the {@code events} consumer from the task, canceler or a checkpoint thread; the
- * TaskManager actor passes them to itself as messages. {@link #start()}, {@link #cancel()},
- * {@link #failExternally}, {@link #triggerCheckpoint} and {@link #notifyCheckpointComplete} are
- * called by the owner and return at once. The first of cancel and failExternally decides the
- * outcome; later calls do nothing.
+ * TaskManager actor passes them to itself as messages. {@link #start()}, {@link #cancel()}, {@link
+ * #failExternally}, {@link #triggerCheckpoint} and {@link #notifyCheckpointComplete} are called by
+ * the owner and return at once. The first of cancel and failExternally decides the outcome; later
+ * calls do nothing.
  */
 public final class Task {
 
@@ -125,24 +125,32 @@ public final class Task {
     this.descriptor = Objects.requireNonNull(descriptor, "descriptor");
     this.classLoaders = Objects.requireNonNull(classLoaders, "classLoaders");
     this.network = Objects.requireNonNull(network, "network");
-    this.cancellationInterval = Objects.requireNonNull(cancellationInterval, "cancellationInterval");
+    this.cancellationInterval =
+        Objects.requireNonNull(cancellationInterval, "cancellationInterval");
     this.cancellationTimeout = Objects.requireNonNull(cancellationTimeout, "cancellationTimeout");
     this.events = Objects.requireNonNull(events, "events");
     if (cancellationInterval.isNegative() || cancellationInterval.isZero()) {
-      throw new IllegalArgumentException("cancellationInterval must be > 0, was " + cancellationInterval);
+      throw new IllegalArgumentException(
+          "cancellationInterval must be > 0, was " + cancellationInterval);
     }
     if (cancellationTimeout.isNegative()) {
-      throw new IllegalArgumentException("cancellationTimeout must be >= 0, was " + cancellationTimeout);
+      throw new IllegalArgumentException(
+          "cancellationTimeout must be >= 0, was " + cancellationTimeout);
     }
     this.name = descriptor.taskName() + " [" + descriptor.attemptId() + "]";
     // the task thread's log lines name the TaskManager as its actor's do (ShoalActor.COMPONENT)
     Map<String, String> logContext = MDC.getCopyOfContextMap();
-    this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(() -> {
-      if (logContext != null) {
-        MDC.setContextMap(logContext);
-      }
-      run();
-    });
+    this.thread =
+        Thread.ofPlatform()
+            .name(name)
+            .daemon(true)
+            .unstarted(
+                () -> {
+                  if (logContext != null) {
+                    MDC.setContextMap(logContext);
+                  }
+                  run();
+                });
     this.checkpointer =
         new TaskCheckpointer(
             descriptor,
@@ -194,8 +202,8 @@ public final class Task {
    * Starts checkpoint {@code checkpointId} of this source: snapshot and barrier on a checkpoint
    * thread holding the checkpoint lock, then the asynchronous write and the acknowledgement.
    *
-   * @return null when it started; otherwise why the task declines (it has inputs, is not
-   *     RUNNING, has ended, or its invokable is not checkpointable)
+   * @return null when it started; otherwise why the task declines (it has inputs, is not RUNNING,
+   *     has ended, or its invokable is not checkpointable)
    */
   public String triggerCheckpoint(long checkpointId, long timestamp, CheckpointOptions options) {
     Objects.requireNonNull(options, "options");
@@ -273,14 +281,25 @@ public final class Task {
     Class<?> type = Class.forName(className, true, loader);
     if (!Invokable.class.isAssignableFrom(type)) {
       throw new IllegalArgumentException(
-          "Class " + className + " of vertex '" + descriptor.vertexName() + "' does not implement " + Invokable.class.getName() + ".");
+          "Class "
+              + className
+              + " of vertex '"
+              + descriptor.vertexName()
+              + "' does not implement "
+              + Invokable.class.getName()
+              + ".");
     }
     Constructor<?> constructor;
     try {
       constructor = type.getConstructor();
     } catch (NoSuchMethodException e) {
       throw new IllegalArgumentException(
-          "Class " + className + " of vertex '" + descriptor.vertexName() + "' has no public no-argument constructor.", e);
+          "Class "
+              + className
+              + " of vertex '"
+              + descriptor.vertexName()
+              + "' has no public no-argument constructor.",
+          e);
     }
     try {
       return (Invokable) constructor.newInstance();
@@ -311,10 +330,12 @@ public final class Task {
       LOG.info("Task {} switched from {} to {}.", name, oldState, newState);
     }
     // the TaskManager decides how they travel (inline, streamed, or replaced by the dropped note)
-    Map<String, AccumulatorValue> values = newState.isTerminal() ? accumulators.snapshot() : Map.of();
+    Map<String, AccumulatorValue> values =
+        newState.isTerminal() ? accumulators.snapshot() : Map.of();
     events.accept(
         new StateChanged(
-            new TaskExecutionState(descriptor.jobId(), descriptor.attemptId(), newState, error, values)));
+            new TaskExecutionState(
+                descriptor.jobId(), descriptor.attemptId(), newState, error, values)));
   }
 
   /** The failure as text; survives exceptions whose own methods throw. */
@@ -322,7 +343,8 @@ public final class Task {
     try {
       return SerializedThrowable.of(failure);
     } catch (RuntimeException e) {
-      return SerializedThrowable.of(failure.getClass().getName(), "(its message could not be read: " + e + ")");
+      return SerializedThrowable.of(
+          failure.getClass().getName(), "(its message could not be read: " + e + ")");
     }
   }
 
@@ -382,7 +404,9 @@ public final class Task {
         }
         if (now - nextInterrupt >= 0) {
           LOG.warn(
-              "Task {} has not ended {} ms after it was cancelled; interrupting it again. It is at:\n{}",
+              "Task {} has not ended {} ms after it was cancelled; interrupting it again. It is"
+                  + " at:\n"
+                  + "{}",
               name,
               TimeUnit.NANOSECONDS.toMillis(now - start),
               stackTraceOf(thread));
@@ -404,13 +428,16 @@ public final class Task {
         name,
         cancellationTimeout.toMillis(),
         stackTrace);
-    events.accept(new CancellationTimedOut(descriptor.attemptId(), descriptor.taskName(), cancellationTimeout, stackTrace));
+    events.accept(
+        new CancellationTimedOut(
+            descriptor.attemptId(), descriptor.taskName(), cancellationTimeout, stackTrace));
   }
 
   private void runHook(Runnable hook) {
     try {
       hook.run();
-    } catch (RuntimeException | LinkageError e) { // user code: a failing hook must not stop the others
+    } catch (RuntimeException
+        | LinkageError e) { // user code: a failing hook must not stop the others
       LOG.warn("A cancel hook of task {} failed.", name, e);
     }
   }
@@ -522,7 +549,10 @@ public final class Task {
 
     @Override
     public <T> RecordWriter<T> output(int index, Codec<T> codec, ChannelSelector<T> selector) {
-      return io().output(index, Objects.requireNonNull(codec, "codec"), Objects.requireNonNull(selector, "selector"));
+      return io().output(
+              index,
+              Objects.requireNonNull(codec, "codec"),
+              Objects.requireNonNull(selector, "selector"));
     }
 
     @Override

@@ -47,11 +47,11 @@ import org.slf4j.LoggerFactory;
  *   <li>Restore: before the invokable runs, on the task thread, from the file of the descriptor's
  *       {@link TaskRestore}.
  *   <li>Sources (no inputs) are triggered by the TaskManager: on a thread of the TaskManager's
- *       {@link CheckpointExecutors}, holding the task's checkpoint lock, the invokable snapshots and
- *       the barrier goes out on every output; then the lock is released.
+ *       {@link CheckpointExecutors}, holding the task's checkpoint lock, the invokable snapshots
+ *       and the barrier goes out on every output; then the lock is released.
  *   <li>Tasks with inputs snapshot when their inputs have aligned the barrier ({@link
- *       CheckpointBarrierHandler}), on the task thread inside the reader's {@code next()}; a
- *       plain invokable takes part without state. The barrier is forwarded on every output.
+ *       CheckpointBarrierHandler}), on the task thread inside the reader's {@code next()}; a plain
+ *       invokable takes part without state. The barrier is forwarded on every output.
  *   <li>Either way the snapshot's asynchronous part then writes, on an I/O thread, to {@code
  *       <targetDirectory>/<vertexId>-<subtaskIndex>-<attemptId>.state} (buffered, then forced to
  *       disk), and the task acknowledges with the file's handle; a failure declines.
@@ -64,8 +64,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: {@link #triggerRefusal}/{@link #trigger} and {@link #notifyComplete} come from the
  * owner (the TaskManager actor) and return at once; {@link #restore}, {@link #start}, {@link
- * #close()} and the {@link CheckpointBarrierHandler} methods run on the task thread; writes on
- * I/O threads. Reports go to the {@code events} consumer, never after {@link #close()} returned.
+ * #close()} and the {@link CheckpointBarrierHandler} methods run on the task thread; writes on I/O
+ * threads. Reports go to the {@code events} consumer, never after {@link #close()} returned.
  */
 final class TaskCheckpointer implements CheckpointBarrierHandler {
 
@@ -84,8 +84,13 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
   // written by the task thread before it reports RUNNING
   private volatile Invokable invokable;
   private volatile TaskNetwork network;
-  /** Set holding the checkpoint lock and this: no source snapshot starts and nothing is reported after. */
+
+  /**
+   * Set holding the checkpoint lock and this: no source snapshot starts and nothing is reported
+   * after.
+   */
   private volatile boolean closed;
+
   private volatile boolean completionsPending;
   // guarded by this
   private final TreeSet<Long> completions = new TreeSet<>();
@@ -132,7 +137,8 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
     }
     if (!(target instanceof CheckpointableInvokable checkpointable)) {
       LOG.debug(
-          "Task {} was deployed with the state of checkpoint {}, but {} does not implement CheckpointableInvokable; it starts without it.",
+          "Task {} was deployed with the state of checkpoint {}, but {} does not implement"
+              + " CheckpointableInvokable; it starts without it.",
           name,
           restore.checkpointId(),
           target.getClass().getName());
@@ -144,7 +150,16 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
       in = new BufferedInputStream(Files.newInputStream(file), IO_BUFFER_SIZE);
     } catch (IOException e) {
       throw new CheckpointException(
-          "Task " + name + " cannot restore checkpoint " + restore.checkpointId() + ": its state file " + file + " cannot be read (" + e + ").", e);
+          "Task "
+              + name
+              + " cannot restore checkpoint "
+              + restore.checkpointId()
+              + ": its state file "
+              + file
+              + " cannot be read ("
+              + e
+              + ").",
+          e);
     }
     long start = System.nanoTime();
     try (in) {
@@ -153,9 +168,23 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
       throw e;
     } catch (Exception e) {
       throw new CheckpointException(
-          "Task " + name + " could not restore its state of checkpoint " + restore.checkpointId() + " from " + file + ": " + e, e);
+          "Task "
+              + name
+              + " could not restore its state of checkpoint "
+              + restore.checkpointId()
+              + " from "
+              + file
+              + ": "
+              + e,
+          e);
     }
-    LOG.info("Task {} restored checkpoint {} from {} ({} bytes) in {} ms.", name, restore.checkpointId(), file, restore.state().sizeBytes(), millisSince(start));
+    LOG.info(
+        "Task {} restored checkpoint {} from {} ({} bytes) in {} ms.",
+        name,
+        restore.checkpointId(),
+        file,
+        restore.state().sizeBytes(),
+        millisSince(start));
   }
 
   /** The invokable runs from now on, with these outputs. */
@@ -183,7 +212,10 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
       }
     }
     if (!cancelled.isEmpty()) {
-      LOG.debug("Task {} ended with {} checkpoint writes pending; they are dropped.", name, cancelled.size());
+      LOG.debug(
+          "Task {} ended with {} checkpoint writes pending; they are dropped.",
+          name,
+          cancelled.size());
     }
     cancelled.forEach(write -> write.cancel(true));
   }
@@ -199,7 +231,10 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
    */
   String triggerRefusal(boolean running) {
     if (hasInputs()) {
-      return "Task " + name + " has inputs: it takes part in checkpoints when the barriers of its inputs reach it, and is not triggered.";
+      return "Task "
+          + name
+          + " has inputs: it takes part in checkpoints when the barriers of its inputs reach it,"
+          + " and is not triggered.";
     }
     if (closed) {
       return "Task " + name + " has ended.";
@@ -209,7 +244,11 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
       return "Task " + name + " is not running.";
     }
     if (!(target instanceof CheckpointableInvokable)) {
-      return "Task " + name + " is a source whose " + target.getClass().getName() + " does not implement CheckpointableInvokable, so it cannot be checkpointed.";
+      return "Task "
+          + name
+          + " is a source whose "
+          + target.getClass().getName()
+          + " does not implement CheckpointableInvokable, so it cannot be checkpointed.";
     }
     return null;
   }
@@ -217,13 +256,18 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
   /** Starts checkpoint {@code checkpointId} of a source; {@link #triggerRefusal} said it can. */
   void trigger(long checkpointId, long timestamp, CheckpointOptions options) {
     CheckpointableInvokable source = (CheckpointableInvokable) invokable;
-    sourceWork.execute(() -> checkpointSource(source, new CheckpointBarrier(checkpointId, timestamp, options)));
+    sourceWork.execute(
+        () -> checkpointSource(source, new CheckpointBarrier(checkpointId, timestamp, options)));
   }
 
   /** Checkpoint {@code checkpointId} completed; the invokable learns it under the contract. */
   void notifyComplete(long checkpointId) {
     if (closed || !(invokable instanceof CheckpointableInvokable)) {
-      LOG.debug("Task {} does not take completion of checkpoint {}: it has ended, is not running or has no state.", name, checkpointId);
+      LOG.debug(
+          "Task {} does not take completion of checkpoint {}: it has ended, is not running or has"
+              + " no state.",
+          name,
+          checkpointId);
       return;
     }
     synchronized (this) {
@@ -254,13 +298,20 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
         snapshot = source.snapshotState(id, barrier.options());
       } catch (Exception | LinkageError e) { // user code
         keepInterrupt(e);
-        decline(id, new CheckpointException("Task " + name + " could not snapshot its state for checkpoint " + id + ": " + e, e));
+        decline(
+            id,
+            new CheckpointException(
+                "Task " + name + " could not snapshot its state for checkpoint " + id + ": " + e,
+                e));
         return;
       }
       try {
         network.broadcastEvent(barrier);
       } catch (IOException | RuntimeException e) {
-        decline(id, new CheckpointException("Task " + name + " could not send the barrier of checkpoint " + id + ": " + e, e));
+        decline(
+            id,
+            new CheckpointException(
+                "Task " + name + " could not send the barrier of checkpoint " + id + ": " + e, e));
         return;
       }
     }
@@ -305,7 +356,16 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
     // back until the next barrier; the coordinator aborts the checkpoint on the decline
     network.broadcastEvent(barrier);
     if (failure != null) {
-      decline(id, new CheckpointException("Task " + name + " could not snapshot its state for checkpoint " + id + ": " + failure, failure));
+      decline(
+          id,
+          new CheckpointException(
+              "Task "
+                  + name
+                  + " could not snapshot its state for checkpoint "
+                  + id
+                  + ": "
+                  + failure,
+              failure));
     } else {
       persist(barrier, snapshot, alignmentNanos, millisSince(start));
     }
@@ -313,7 +373,10 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
 
   @Override
   public void onAlignmentAborted(long checkpointId, String reason) {
-    decline(checkpointId, new CheckpointException("Task " + name + " gave up checkpoint " + checkpointId + ": " + reason + "."));
+    decline(
+        checkpointId,
+        new CheckpointException(
+            "Task " + name + " gave up checkpoint " + checkpointId + ": " + reason + "."));
   }
 
   @Override
@@ -348,7 +411,11 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
         id = next;
       }
       if (id <= lastNotified) {
-        LOG.debug("Task {} skipped completion of checkpoint {}: it was told of {} already.", name, id, lastNotified);
+        LOG.debug(
+            "Task {} skipped completion of checkpoint {}: it was told of {} already.",
+            name,
+            id,
+            lastNotified);
         continue;
       }
       lastNotified = id;
@@ -356,7 +423,8 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
         target.notifyCheckpointComplete(id);
       } catch (Exception | LinkageError e) { // user code
         keepInterrupt(e);
-        throw new CheckpointException("Task " + name + " failed when told that checkpoint " + id + " completed: " + e, e);
+        throw new CheckpointException(
+            "Task " + name + " failed when told that checkpoint " + id + " completed: " + e, e);
       }
     }
   }
@@ -366,14 +434,16 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
   // ------------------------------------------------------------------------------------------
 
   /** Writes the snapshot on an I/O thread and acknowledges; acknowledges at once without state. */
-  private void persist(CheckpointBarrier barrier, StateSnapshot snapshot, long alignmentNanos, long syncMillis) {
+  private void persist(
+      CheckpointBarrier barrier, StateSnapshot snapshot, long alignmentNanos, long syncMillis) {
     long id = barrier.checkpointId();
     if (snapshot == null) {
       acknowledge(id, null, alignmentNanos, syncMillis, 0);
       return;
     }
     Path file = stateFile(barrier.options());
-    FutureTask<Void> write = new FutureTask<>(() -> write(id, snapshot, file, alignmentNanos, syncMillis), null);
+    FutureTask<Void> write =
+        new FutureTask<>(() -> write(id, snapshot, file, alignmentNanos, syncMillis), null);
     synchronized (this) {
       if (closed) {
         return;
@@ -386,17 +456,32 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
       synchronized (this) {
         writes.remove(id);
       }
-      decline(id, new CheckpointException("Task " + name + " cannot write checkpoint " + id + ": the TaskManager is shutting down.", e));
+      decline(
+          id,
+          new CheckpointException(
+              "Task "
+                  + name
+                  + " cannot write checkpoint "
+                  + id
+                  + ": the TaskManager is shutting down.",
+              e));
     }
   }
 
   /** {@code <targetDirectory>/<vertexId>-<subtaskIndex>-<attemptId>.state}, absolute. */
   private Path stateFile(CheckpointOptions options) {
-    String fileName = descriptor.vertexId() + "-" + descriptor.subtaskIndex() + "-" + descriptor.attemptId() + ".state";
+    String fileName =
+        descriptor.vertexId()
+            + "-"
+            + descriptor.subtaskIndex()
+            + "-"
+            + descriptor.attemptId()
+            + ".state";
     return Path.of(options.targetDirectory()).resolve(fileName).toAbsolutePath();
   }
 
-  private void write(long id, StateSnapshot snapshot, Path file, long alignmentNanos, long syncMillis) {
+  private void write(
+      long id, StateSnapshot snapshot, Path file, long alignmentNanos, long syncMillis) {
     long start = System.nanoTime();
     TaskStateHandle handle;
     try {
@@ -406,7 +491,18 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
       if (closed) {
         LOG.debug("Task {} ended while it wrote checkpoint {}; dropped.", name, id);
       } else {
-        decline(id, new CheckpointException("Task " + name + " could not write its state of checkpoint " + id + " to " + file + ": " + e, e));
+        decline(
+            id,
+            new CheckpointException(
+                "Task "
+                    + name
+                    + " could not write its state of checkpoint "
+                    + id
+                    + " to "
+                    + file
+                    + ": "
+                    + e,
+                e));
       }
       return;
     } finally {
@@ -426,8 +522,13 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
       Files.createDirectories(directory);
     }
     try (FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      BufferedOutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), IO_BUFFER_SIZE);
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+      BufferedOutputStream out =
+          new BufferedOutputStream(Channels.newOutputStream(channel), IO_BUFFER_SIZE);
       snapshot.writeTo(new UnclosableOutputStream(out));
       out.flush();
       channel.force(true);
@@ -440,15 +541,27 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
   // ------------------------------------------------------------------------------------------
 
   /** Reports the acknowledgement unless the task ended; whether it did. */
-  private synchronized boolean acknowledge(long id, TaskStateHandle state, long alignmentNanos, long syncMillis, long asyncMillis) {
+  private synchronized boolean acknowledge(
+      long id, TaskStateHandle state, long alignmentNanos, long syncMillis, long asyncMillis) {
     if (closed) {
       LOG.debug("Task {} ended before it acknowledged checkpoint {}; dropped.", name, id);
       return false;
     }
-    LOG.debug("Task {} acknowledges checkpoint {} ({}).", name, id, state == null ? "no state" : state.sizeBytes() + " bytes");
+    LOG.debug(
+        "Task {} acknowledges checkpoint {} ({}).",
+        name,
+        id,
+        state == null ? "no state" : state.sizeBytes() + " bytes");
     events.accept(
         new CheckpointAcknowledged(
-            new AcknowledgeCheckpoint(descriptor.jobId(), descriptor.attemptId(), id, state, alignmentNanos, syncMillis, asyncMillis)));
+            new AcknowledgeCheckpoint(
+                descriptor.jobId(),
+                descriptor.attemptId(),
+                id,
+                state,
+                alignmentNanos,
+                syncMillis,
+                asyncMillis)));
     return true;
   }
 
@@ -458,14 +571,18 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
       return;
     }
     LOG.info("Task {} declines checkpoint {}: {}", name, id, reason.getMessage());
-    events.accept(new CheckpointDeclined(new DeclineCheckpoint(descriptor.jobId(), descriptor.attemptId(), id, serialize(reason))));
+    events.accept(
+        new CheckpointDeclined(
+            new DeclineCheckpoint(
+                descriptor.jobId(), descriptor.attemptId(), id, serialize(reason))));
   }
 
   private static SerializedThrowable serialize(Throwable failure) {
     try {
       return SerializedThrowable.of(failure);
     } catch (RuntimeException e) {
-      return SerializedThrowable.of(failure.getClass().getName(), String.valueOf(failure.getMessage()));
+      return SerializedThrowable.of(
+          failure.getClass().getName(), String.valueOf(failure.getMessage()));
     }
   }
 
@@ -479,7 +596,8 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
     try {
       Files.deleteIfExists(file);
     } catch (IOException e) {
-      LOG.warn("Task {} could not remove the state file {} of a dropped checkpoint.", name, file, e);
+      LOG.warn(
+          "Task {} could not remove the state file {} of a dropped checkpoint.", name, file, e);
     }
   }
 
@@ -487,7 +605,9 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
   }
 
-  /** Lets the snapshot close its stream without closing the file: the runtime syncs and closes it. */
+  /**
+   * Lets the snapshot close its stream without closing the file: the runtime syncs and closes it.
+   */
   private static final class UnclosableOutputStream extends OutputStream {
     private final OutputStream out;
 

@@ -18,8 +18,8 @@ public sealed interface TaskEvent extends NoSerializationVerificationNeeded {
   ExecutionAttemptID attemptId();
 
   /**
-   * The task switched to {@code state.state()}. A terminal state is the task thread's last act:
-   * no user code of the task runs after it, so its slot can be freed.
+   * The task switched to {@code state.state()}. A terminal state is the task thread's last act: no
+   * user code of the task runs after it, so its slot can be freed.
    *
    * @param state the new state, with the error when FAILED and the accumulators when terminal
    */

@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The task slots of a TaskManager and the tasks in them, with Flink's default slot sharing: a
- * slot holds any number of tasks of one job as long as they belong to different vertices (one
- * subtask of each vertex: a whole pipeline per slot). A slot is free again when its last task is
- * {@link #release released}, which the TaskManager does only once the task's thread is over.
+ * The task slots of a TaskManager and the tasks in them, with Flink's default slot sharing: a slot
+ * holds any number of tasks of one job as long as they belong to different vertices (one subtask of
+ * each vertex: a whole pipeline per slot). A slot is free again when its last task is {@link
+ * #release released}, which the TaskManager does only once the task's thread is over.
  *
  * <p>Threading: not thread-safe; owned by the TaskManager actor.
  */
@@ -68,20 +68,26 @@ public final class TaskSlotTable {
 
   /**
    * Places task {@code attemptId} of vertex {@code vertexId} of job {@code jobId} in slot {@code
-   * slot}, unless the slot does not exist, is held by another job, or already holds a task of
-   * that vertex.
+   * slot}, unless the slot does not exist, is held by another job, or already holds a task of that
+   * vertex.
    */
-  public Allocation allocate(int slot, JobID jobId, JobVertexID vertexId, ExecutionAttemptID attemptId) {
+  public Allocation allocate(
+      int slot, JobID jobId, JobVertexID vertexId, ExecutionAttemptID attemptId) {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(vertexId, "vertexId");
     Objects.requireNonNull(attemptId, "attemptId");
     if (slot < 0 || slot >= slots.length) {
       return new Rejected(
-          "Slot " + slot + " does not exist: this TaskManager has slots 0.." + (slots.length - 1) + ".");
+          "Slot "
+              + slot
+              + " does not exist: this TaskManager has slots 0.."
+              + (slots.length - 1)
+              + ".");
     }
     Placement existing = placements.get(attemptId);
     if (existing != null) {
-      return new Rejected("Execution attempt " + attemptId + " already runs in slot " + existing.slot() + ".");
+      return new Rejected(
+          "Execution attempt " + attemptId + " already runs in slot " + existing.slot() + ".");
     }
     Slot occupant = slots[slot];
     if (occupant == null) {

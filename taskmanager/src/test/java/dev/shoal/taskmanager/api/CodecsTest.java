@@ -29,7 +29,13 @@ final class CodecsTest {
     // given
     List<String> values =
         List.of(
-            "", "a", "hello, shoal", "grüße, ß", "日本語", "emoji 😀 and 𝄞", "\u0000nul",
+            "",
+            "a",
+            "hello, shoal",
+            "grüße, ß",
+            "日本語",
+            "emoji 😀 and 𝄞",
+            "\u0000nul",
             "x".repeat(10_000));
 
     // when / then
@@ -69,8 +75,16 @@ final class CodecsTest {
   void shouldRoundTripDoublesBitForBit() {
     // given
     double[] values = {
-      0.0, -0.0, 1.5, -Math.PI, Double.MIN_VALUE, Double.MAX_VALUE, Double.POSITIVE_INFINITY,
-      Double.NEGATIVE_INFINITY, Double.NaN, Double.longBitsToDouble(0x7ff8_0000_0000_0001L)
+      0.0,
+      -0.0,
+      1.5,
+      -Math.PI,
+      Double.MIN_VALUE,
+      Double.MAX_VALUE,
+      Double.POSITIVE_INFINITY,
+      Double.NEGATIVE_INFINITY,
+      Double.NaN,
+      Double.longBitsToDouble(0x7ff8_0000_0000_0001L)
     };
 
     // when / then

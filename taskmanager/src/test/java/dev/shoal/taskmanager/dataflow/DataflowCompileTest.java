@@ -36,12 +36,15 @@ final class DataflowCompileTest {
 
     // then
     assertThat(graph.name()).isEqualTo("chained");
-    assertThat(graph.vertices()).singleElement().satisfies(vertex -> {
-      assertThat(vertex.name()).isEqualTo("lines -> length -> positive -> discard");
-      assertThat(vertex.parallelism()).isEqualTo(3);
-      assertThat(vertex.invokableClassName()).isEqualTo(StreamTask.class.getName());
-      assertThat(vertex.configuration()).containsKey(StreamTask.CHAIN_KEY);
-    });
+    assertThat(graph.vertices())
+        .singleElement()
+        .satisfies(
+            vertex -> {
+              assertThat(vertex.name()).isEqualTo("lines -> length -> positive -> discard");
+              assertThat(vertex.parallelism()).isEqualTo(3);
+              assertThat(vertex.invokableClassName()).isEqualTo(StreamTask.class.getName());
+              assertThat(vertex.configuration()).containsKey(StreamTask.CHAIN_KEY);
+            });
     assertThat(graph.edges()).isEmpty();
   }
 
@@ -50,7 +53,9 @@ final class DataflowCompileTest {
     // given
     Dataflow flow = Dataflow.named("words").parallelism(2);
     flow.source("lines", NO_LINES, Codecs.strings())
-        .flatMap("tokenize", (String line, Collector<Tuple2<String, Long>> out) -> out.collect(Tuple.of(line, 1L)),
+        .flatMap(
+            "tokenize",
+            (String line, Collector<Tuple2<String, Long>> out) -> out.collect(Tuple.of(line, 1L)),
             Codecs.tuple2(Codecs.strings(), Codecs.longs()))
         .keyBy(Tuple2::_1)
         .reduce("count", (a, b) -> Tuple.of(a._1, a._2 + b._2))
@@ -60,7 +65,9 @@ final class DataflowCompileTest {
     JobGraph graph = flow.compile();
 
     // then
-    assertThat(graph.vertices()).extracting(JobVertex::name).containsExactly("lines -> tokenize", "count -> print");
+    assertThat(graph.vertices())
+        .extracting(JobVertex::name)
+        .containsExactly("lines -> tokenize", "count -> print");
     assertThat(graph.vertices()).extracting(JobVertex::parallelism).containsExactly(2, 2);
     assertEdges(graph, List.of(new Edge("lines -> tokenize", "count -> print", Partitioner.HASH)));
   }
@@ -69,7 +76,8 @@ final class DataflowCompileTest {
   void shouldNotChainAcrossAParallelismChangeAndRebalanceThere() {
     // given
     Dataflow flow = Dataflow.named("rescale").parallelism(4);
-    flow.source("source", NO_LINES, Codecs.strings()).parallelism(1)
+    flow.source("source", NO_LINES, Codecs.strings())
+        .parallelism(1)
         .map("upper", String::toUpperCase, Codecs.strings())
         .sink("sink", DISCARD::invoke);
 
@@ -77,7 +85,9 @@ final class DataflowCompileTest {
     JobGraph graph = flow.compile();
 
     // then
-    assertThat(graph.vertices()).extracting(JobVertex::name).containsExactly("source", "upper -> sink");
+    assertThat(graph.vertices())
+        .extracting(JobVertex::name)
+        .containsExactly("source", "upper -> sink");
     assertThat(graph.vertices()).extracting(JobVertex::parallelism).containsExactly(1, 4);
     assertEdges(graph, List.of(new Edge("source", "upper -> sink", Partitioner.REBALANCE)));
   }
@@ -94,10 +104,14 @@ final class DataflowCompileTest {
     JobGraph graph = flow.compile();
 
     // then
-    assertThat(graph.vertices()).extracting(JobVertex::name).containsExactly("source", "spread -> a", "b");
-    assertEdges(graph, List.of(
-        new Edge("source", "spread -> a", Partitioner.REBALANCE),
-        new Edge("source", "b", Partitioner.BROADCAST)));
+    assertThat(graph.vertices())
+        .extracting(JobVertex::name)
+        .containsExactly("source", "spread -> a", "b");
+    assertEdges(
+        graph,
+        List.of(
+            new Edge("source", "spread -> a", Partitioner.REBALANCE),
+            new Edge("source", "b", Partitioner.BROADCAST)));
   }
 
   @Test
@@ -107,18 +121,25 @@ final class DataflowCompileTest {
     DataStream<String> source = flow.source("source", NO_LINES, Codecs.strings());
     source.sink("local", DISCARD::invoke);
     source.keyBy(s -> s).reduce("latest", (a, b) -> b).sink("keyed", DISCARD::invoke);
-    source.map("lengths", String::length, Codecs.ints()).parallelism(1).sink("single", DISCARD::invoke).parallelism(1);
+    source
+        .map("lengths", String::length, Codecs.ints())
+        .parallelism(1)
+        .sink("single", DISCARD::invoke)
+        .parallelism(1);
 
     // when
     JobGraph graph = flow.compile();
 
     // then
-    assertThat(graph.vertices()).extracting(JobVertex::name)
+    assertThat(graph.vertices())
+        .extracting(JobVertex::name)
         .containsExactly("source -> local", "latest -> keyed", "lengths -> single");
     assertThat(graph.vertices()).extracting(JobVertex::parallelism).containsExactly(2, 2, 1);
-    assertEdges(graph, List.of(
-        new Edge("source -> local", "latest -> keyed", Partitioner.HASH),
-        new Edge("source -> local", "lengths -> single", Partitioner.REBALANCE)));
+    assertEdges(
+        graph,
+        List.of(
+            new Edge("source -> local", "latest -> keyed", Partitioner.HASH),
+            new Edge("source -> local", "lengths -> single", Partitioner.REBALANCE)));
   }
 
   @Test
@@ -144,9 +165,12 @@ final class DataflowCompileTest {
     JobGraph second = keyedProgram("count").compile();
     JobGraph renamed = keyedProgram("tally").compile();
 
-    // then: same program, same ids, other jobs; another operator name, another id for its vertex only
+    // then: same program, same ids, other jobs; another operator name, another id for its vertex
+    // only
     assertThat(second.jobId()).isNotEqualTo(first.jobId());
-    assertThat(second.vertices()).extracting(JobVertex::id).containsExactlyElementsOf(first.vertices().stream().map(JobVertex::id).toList());
+    assertThat(second.vertices())
+        .extracting(JobVertex::id)
+        .containsExactlyElementsOf(first.vertices().stream().map(JobVertex::id).toList());
     assertThat(renamed.vertices().get(0).id()).isEqualTo(first.vertices().get(0).id());
     assertThat(renamed.vertices().get(1).id()).isNotEqualTo(first.vertices().get(1).id());
     assertThat(first.vertices().get(0).id()).isNotEqualTo(first.vertices().get(1).id());
@@ -163,7 +187,9 @@ final class DataflowCompileTest {
     JobGraph graph = flow.compile();
 
     // then
-    assertThat(graph.vertices()).extracting(JobVertex::name).containsExactly("source -> sink", "source -> sink");
+    assertThat(graph.vertices())
+        .extracting(JobVertex::name)
+        .containsExactly("source -> sink", "source -> sink");
     assertThat(graph.vertices().get(0).id()).isNotEqualTo(graph.vertices().get(1).id());
   }
 
@@ -179,11 +205,16 @@ final class DataflowCompileTest {
     // then
     assertThat(graph.settings()).containsEntry("execution.checkpointing.interval", "100 ms");
     // read as RestartStrategy reads its durations
-    assertThat(com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of("d", graph.settings().get("execution.checkpointing.interval"))).getDuration("d"))
+    assertThat(
+            com.typesafe.config.ConfigFactory.parseMap(
+                    java.util.Map.of("d", graph.settings().get("execution.checkpointing.interval")))
+                .getDuration("d"))
         .isEqualTo(java.time.Duration.ofMillis(100));
     assertThatThrownBy(() -> flow.checkpointing(java.time.Duration.ofNanos(10)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Dataflow 'checkpointed': the checkpoint interval must be at least 1 ms, was PT0.00000001S.");
+        .hasMessage(
+            "Dataflow 'checkpointed': the checkpoint interval must be at least 1 ms, was"
+                + " PT0.00000001S.");
   }
 
   private static Dataflow keyedProgram(String counter) {
@@ -243,12 +274,15 @@ final class DataflowCompileTest {
     // given
     Object lock = new Object();
     Dataflow flow = Dataflow.named("capturing");
-    flow.source("source", NO_LINES, Codecs.strings()).map("locked", s -> s + lock.hashCode(), Codecs.strings());
+    flow.source("source", NO_LINES, Codecs.strings())
+        .map("locked", s -> s + lock.hashCode(), Codecs.strings());
 
     // when / then
     assertThatThrownBy(flow::compile)
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("The function of operator 'locked' is not serializable: it is or holds a java.lang.Object,");
+        .hasMessageStartingWith(
+            "The function of operator 'locked' is not serializable: it is or holds a"
+                + " java.lang.Object,");
   }
 
   @Test
@@ -274,9 +308,16 @@ final class DataflowCompileTest {
   private record Edge(String source, String target, Partitioner partitioner) {}
 
   private static void assertEdges(JobGraph graph, List<Edge> expected) {
-    assertThat(graph.edges()).extracting(JobEdge::pattern).containsOnly(DistributionPattern.ALL_TO_ALL);
     assertThat(graph.edges())
-        .extracting(e -> new Edge(graph.vertex(e.source()).name(), graph.vertex(e.target()).name(), e.partitioner()))
+        .extracting(JobEdge::pattern)
+        .containsOnly(DistributionPattern.ALL_TO_ALL);
+    assertThat(graph.edges())
+        .extracting(
+            e ->
+                new Edge(
+                    graph.vertex(e.source()).name(),
+                    graph.vertex(e.target()).name(),
+                    e.partitioner()))
         .containsExactlyElementsOf(expected);
   }
 }

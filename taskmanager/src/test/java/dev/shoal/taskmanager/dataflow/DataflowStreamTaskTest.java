@@ -11,7 +11,6 @@ import dev.shoal.taskmanager.api.TaskContext;
 import io.vavr.Tuple;
 import io.vavr.Tuple2;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -21,11 +20,14 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@link StreamTask} running one vertex against a {@link TestingTaskContext}, without a cluster. */
+/**
+ * {@link StreamTask} running one vertex against a {@link TestingTaskContext}, without a cluster.
+ */
 @Timeout(30)
 final class DataflowStreamTaskTest {
 
-  private static final Codec<Tuple2<String, Long>> WORD_COUNT = Codecs.tuple2(Codecs.strings(), Codecs.longs());
+  private static final Codec<Tuple2<String, Long>> WORD_COUNT =
+      Codecs.tuple2(Codecs.strings(), Codecs.longs());
 
   @Test
   void shouldRunASourceThroughChainedMapFilterAndSink() throws Exception {
@@ -44,8 +46,10 @@ final class DataflowStreamTaskTest {
     // then: subtask 1 of 2 produced 1, 3, 5
     assertThat(context.list("out")).containsExactly("10", "30", "50");
     assertThat(context.list("out.events")).containsExactly("open", "close");
-    assertThat(context.counter("numbers -> times-ten -> not-twenty -> collect.records-in")).isEqualTo(3);
-    assertThat(context.counter("numbers -> times-ten -> not-twenty -> collect.records-out")).isZero();
+    assertThat(context.counter("numbers -> times-ten -> not-twenty -> collect.records-in"))
+        .isEqualTo(3);
+    assertThat(context.counter("numbers -> times-ten -> not-twenty -> collect.records-out"))
+        .isZero();
   }
 
   @Test
@@ -57,8 +61,10 @@ final class DataflowStreamTaskTest {
         .reduce("count", (a, b) -> Tuple.of(a._1, a._2 + b._2))
         .sink("collect", new ListSink<>("out"));
     JobVertex vertex = flow.compile().vertices().get(1);
-    List<Tuple2<String, Long>> input = List.of(Tuple.of("a", 1L), Tuple.of("b", 1L), Tuple.of("a", 1L), Tuple.of("a", 5L));
-    TestingTaskContext context = TestingTaskContext.forVertex(vertex, 0).input(input, WORD_COUNT).build();
+    List<Tuple2<String, Long>> input =
+        List.of(Tuple.of("a", 1L), Tuple.of("b", 1L), Tuple.of("a", 1L), Tuple.of("a", 5L));
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(vertex, 0).input(input, WORD_COUNT).build();
 
     // when
     new StreamTask().invoke(context);
@@ -73,17 +79,22 @@ final class DataflowStreamTaskTest {
   void shouldFlatMapAndWriteEveryNetworkOutputWithItsPartitioner() throws Exception {
     // given
     Dataflow flow = Dataflow.named("fan-out").parallelism(3);
-    DataStream<String> words = flow.source("lines", lines("a b c a", "b a d e"), Codecs.strings())
-        .flatMap("split", (String line, Collector<String> out) -> {
-          for (String word : line.split(" ")) {
-            out.collect(word);
-          }
-        }, Codecs.strings());
+    DataStream<String> words =
+        flow.source("lines", lines("a b c a", "b a d e"), Codecs.strings())
+            .flatMap(
+                "split",
+                (String line, Collector<String> out) -> {
+                  for (String word : line.split(" ")) {
+                    out.collect(word);
+                  }
+                },
+                Codecs.strings());
     words.keyBy(w -> w).reduce("latest", (a, b) -> b);
     words.rebalance().sink("spread", value -> {});
     words.broadcast().sink("everywhere", value -> {});
     JobVertex vertex = flow.compile().vertices().get(0);
-    TestingTaskContext context = TestingTaskContext.forVertex(vertex, 0).output(3).output(3).output(3).build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(vertex, 0).output(3).output(3).output(3).build();
 
     // when
     new StreamTask().invoke(context);
@@ -92,13 +103,18 @@ final class DataflowStreamTaskTest {
     Set<String> seen = new HashSet<>();
     for (int channel = 0; channel < 3; channel++) {
       List<String> records = context.records(0, channel, Codecs.strings());
-      assertThat(Collections.disjoint(records, seen)).as("channel %d shares no word with those before", channel).isTrue();
+      assertThat(Collections.disjoint(records, seen))
+          .as("channel %d shares no word with those before", channel)
+          .isTrue();
       seen.addAll(records);
     }
-    assertThat(context.records(0, Codecs.strings())).containsExactlyInAnyOrder("a", "b", "c", "a", "b", "a", "d", "e");
+    assertThat(context.records(0, Codecs.strings()))
+        .containsExactlyInAnyOrder("a", "b", "c", "a", "b", "a", "d", "e");
     // rebalance spreads evenly, broadcast copies
-    assertThat(IntStream.range(0, 3).map(c -> context.channel(1, c).size())).containsExactlyInAnyOrder(3, 3, 2);
-    assertThat(IntStream.range(0, 3).map(c -> context.channel(2, c).size())).containsExactly(8, 8, 8);
+    assertThat(IntStream.range(0, 3).map(c -> context.channel(1, c).size()))
+        .containsExactlyInAnyOrder(3, 3, 2);
+    assertThat(IntStream.range(0, 3).map(c -> context.channel(2, c).size()))
+        .containsExactly(8, 8, 8);
     assertThat(context.counter("lines -> split.records-in")).isEqualTo(2);
     assertThat(context.counter("lines -> split.records-out")).isEqualTo(24);
   }
@@ -108,9 +124,11 @@ final class DataflowStreamTaskTest {
     // given
     Dataflow flow = Dataflow.named("failing");
     flow.source("lines", lines("fine", "boom", "never"), Codecs.strings())
-        .flatMap("echo", (String line, Collector<String> out) -> out.collect(line), Codecs.strings())
+        .flatMap(
+            "echo", (String line, Collector<String> out) -> out.collect(line), Codecs.strings())
         .sink("explode", new ListSink<String>("out").failingOn("boom"));
-    TestingTaskContext context = TestingTaskContext.forVertex(onlyVertex(flow.compile()), 0).build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(onlyVertex(flow.compile()), 0).build();
 
     // when / then
     assertThatThrownBy(() -> new StreamTask().invoke(context))
@@ -129,10 +147,12 @@ final class DataflowStreamTaskTest {
         .rebalance()
         .sink("sink", value -> {});
     JobVertex vertex = flow.compile().vertices().get(0);
-    TestingTaskContext context = TestingTaskContext.forVertex(vertex, 0).output(1).interruptEmitAfter(2).build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(vertex, 0).output(1).interruptEmitAfter(2).build();
 
     // when / then
-    assertThatThrownBy(() -> new StreamTask().invoke(context)).isInstanceOf(InterruptedException.class);
+    assertThatThrownBy(() -> new StreamTask().invoke(context))
+        .isInstanceOf(InterruptedException.class);
     assertThat(context.channel(0, 0)).hasSize(2);
   }
 
@@ -140,14 +160,19 @@ final class DataflowStreamTaskTest {
   void shouldLetTheSourceSeeTheCancellation() throws Exception {
     // given
     Dataflow flow = Dataflow.named("endless");
-    flow.source("endless", (SourceFunction<Integer>) context -> {
-          int n = 0;
-          while (!context.isCancelled()) {
-            context.collect(n++);
-          }
-        }, Codecs.ints())
+    flow.source(
+            "endless",
+            (SourceFunction<Integer>)
+                context -> {
+                  int n = 0;
+                  while (!context.isCancelled()) {
+                    context.collect(n++);
+                  }
+                },
+            Codecs.ints())
         .sink("cancel-at-5", new CancellingSink(5));
-    TestingTaskContext context = TestingTaskContext.forVertex(onlyVertex(flow.compile()), 0).build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(onlyVertex(flow.compile()), 0).build();
 
     // when
     new StreamTask().invoke(context);
@@ -163,7 +188,8 @@ final class DataflowStreamTaskTest {
     Dataflow flow = Dataflow.named("loader");
     flow.source("numbers", numbers(1), Codecs.ints()).map("plus-one", n -> n + 1, Codecs.ints());
     RecordingClassLoader loader = new RecordingClassLoader(getClass().getClassLoader());
-    TestingTaskContext context = TestingTaskContext.forVertex(onlyVertex(flow.compile()), 0).userClassLoader(loader).build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(onlyVertex(flow.compile()), 0).userClassLoader(loader).build();
 
     // when
     new StreamTask().invoke(context);
@@ -175,12 +201,14 @@ final class DataflowStreamTaskTest {
   @Test
   void shouldRefuseAVertexWithoutAChain() {
     // given
-    TestingTaskContext context = TestingTaskContext.builder().vertexName("plain").configuration(Map.of()).build();
+    TestingTaskContext context =
+        TestingTaskContext.builder().vertexName("plain").configuration(Map.of()).build();
 
     // when / then
     assertThatThrownBy(() -> new StreamTask().invoke(context))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageStartingWith("Vertex 'plain' has no 'shoal.dataflow.chain' in its configuration");
+        .hasMessageStartingWith(
+            "Vertex 'plain' has no 'shoal.dataflow.chain' in its configuration");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -209,7 +237,9 @@ final class DataflowStreamTaskTest {
     return context -> all.forEach(context::collect);
   }
 
-  /** Adds every record to the list accumulator {@code name}, open and close to {@code name.events}. */
+  /**
+   * Adds every record to the list accumulator {@code name}, open and close to {@code name.events}.
+   */
   private static final class ListSink<T> implements SinkFunction<T> {
     private final String name;
     private final String failOn;

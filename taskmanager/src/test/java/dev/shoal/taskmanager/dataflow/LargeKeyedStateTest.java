@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * 100 MB of keyed state in one subtask: the synchronous part of its snapshot is quick and
- * independent of the size, the write streams it to a file, and a new task restores it all (the
- * test JVM has a 1 GiB heap: the first task is let go before the restore, which holds the state encoded and decoded).
+ * independent of the size, the write streams it to a file, and a new task restores it all (the test
+ * JVM has a 1 GiB heap: the first task is let go before the restore, which holds the state encoded
+ * and decoded).
  */
 @Timeout(120)
 final class LargeKeyedStateTest {
@@ -40,17 +41,26 @@ final class LargeKeyedStateTest {
     AtomicReference<StateSnapshot> snapshot = new AtomicReference<>();
     AtomicLong synchronousNanos = new AtomicLong();
     List<Long> keys = LongStream.range(0, KEYS).boxed().toList();
-    TestingTaskContext context = TestingTaskContext.forVertex(vertex("fill"), 0).input(keys, Codecs.longs())
-        .beforeRecord(KEYS, () -> {
-          long start = System.nanoTime();
-          try {
-            snapshot.set(task.get().snapshotState(1, new CheckpointOptions(CheckpointOptions.CheckpointType.CHECKPOINT, work.toString())));
-          } catch (Exception e) {
-            throw new AssertionError(e);
-          }
-          synchronousNanos.set(System.nanoTime() - start);
-        })
-        .build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(vertex("fill"), 0)
+            .input(keys, Codecs.longs())
+            .beforeRecord(
+                KEYS,
+                () -> {
+                  long start = System.nanoTime();
+                  try {
+                    snapshot.set(
+                        task.get()
+                            .snapshotState(
+                                1,
+                                new CheckpointOptions(
+                                    CheckpointOptions.CheckpointType.CHECKPOINT, work.toString())));
+                  } catch (Exception e) {
+                    throw new AssertionError(e);
+                  }
+                  synchronousNanos.set(System.nanoTime() - start);
+                })
+            .build();
     task.get().invoke(context);
 
     // when
@@ -64,14 +74,18 @@ final class LargeKeyedStateTest {
     try (InputStream in = Files.newInputStream(file)) {
       restored.restoreState(in);
     }
-    TestingTaskContext again = TestingTaskContext.forVertex(vertex("probe"), 0)
-        .input(List.of(0L, 4_242L, KEYS - 1L, KEYS + 1L), Codecs.longs()).build();
+    TestingTaskContext again =
+        TestingTaskContext.forVertex(vertex("probe"), 0)
+            .input(List.of(0L, 4_242L, KEYS - 1L, KEYS + 1L), Codecs.longs())
+            .build();
     restored.invoke(again);
 
-    // then: the copy took well under a second (it takes references, no bytes), the file holds it all
+    // then: the copy took well under a second (it takes references, no bytes), the file holds it
+    // all
     assertThat(synchronousNanos.get()).isLessThan(200_000_000L);
     assertThat(Files.size(file)).isGreaterThan((long) KEYS * VALUE_BYTES);
-    assertThat(again.list("probe")).containsExactly("0 had 1024", "4242 had 1024", "99999 had 1024", "100001 had none");
+    assertThat(again.list("probe"))
+        .containsExactly("0 had 1024", "4242 had 1024", "99999 had 1024", "100001 had none");
   }
 
   private static JobVertex vertex(String sinkList) {
@@ -83,7 +97,10 @@ final class LargeKeyedStateTest {
     return flow.compile().vertices().get(1);
   }
 
-  /** Fills: gives each key 1 KiB derived from it. Probes: says what each key has, checking the bytes. */
+  /**
+   * Fills: gives each key 1 KiB derived from it. Probes: says what each key has, checking the
+   * bytes.
+   */
   static final class Fill implements KeyedProcessFunction<Long, Long, String> {
     private final boolean probe;
     private transient ValueState<byte[]> blob;

@@ -64,11 +64,13 @@ final class ManagedStateTest {
     // then
     assertThat(before).containsExactly("x", "y");
     assertThat(list.get()).containsExactly("x", "y", "z");
-    assertThatThrownBy(() -> {
-      var iterator = list.get().iterator();
-      iterator.next();
-      iterator.remove();
-    }).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(
+            () -> {
+              var iterator = list.get().iterator();
+              iterator.next();
+              iterator.remove();
+            })
+        .isInstanceOf(UnsupportedOperationException.class);
     state.setCurrentKey("b");
     assertThat(list.get()).isEmpty();
     list.update(List.of("q"));
@@ -85,7 +87,8 @@ final class ManagedStateTest {
   void shouldKeepAMapPerKey() {
     // given
     ManagedState state = keyed(List.of());
-    MapState<String, Long> map = state.keyed().mapState("last-seen", Codecs.strings(), Codecs.longs());
+    MapState<String, Long> map =
+        state.keyed().mapState("last-seen", Codecs.strings(), Codecs.longs());
     state.setCurrentKey("a");
 
     // when
@@ -121,7 +124,8 @@ final class ManagedStateTest {
     offsets.add(6L);
 
     // then
-    assertThat(state.operatorStore().listState("offset", Codecs.longs()).get()).containsExactly(5L, 6L);
+    assertThat(state.operatorStore().listState("offset", Codecs.longs()).get())
+        .containsExactly(5L, 6L);
     offsets.update(List.of(7L));
     assertThat(offsets.get()).containsExactly(7L);
     offsets.clear();
@@ -138,14 +142,18 @@ final class ManagedStateTest {
     // when / then
     assertThatThrownBy(count::value)
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("Keyed state 'count' of operator 'count' is used outside of processing a record");
+        .hasMessageContaining(
+            "Keyed state 'count' of operator 'count' is used outside of processing a record");
     assertThatThrownBy(unkeyed::keyed)
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("Operator 'map' is not keyed");
     assertThatThrownBy(() -> keyed.keyed().listState("count", Codecs.longs()))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("Operator 'count' asks for keyed state 'count' as a list state, but it is a value state.");
-    assertThatThrownBy(() -> keyed.keyed().valueState(" ", Codecs.longs())).isInstanceOf(IllegalArgumentException.class);
+        .hasMessage(
+            "Operator 'count' asks for keyed state 'count' as a list state, but it is a value"
+                + " state.");
+    assertThatThrownBy(() -> keyed.keyed().valueState(" ", Codecs.longs()))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -179,7 +187,8 @@ final class ManagedStateTest {
     assertThat(restoredCount.value()).isEqualTo(1L);
     again.setCurrentKey("b");
     assertThat(restoredCount.value()).isNull();
-    assertThat(again.operatorStore().listState("offset", Codecs.longs()).get()).containsExactly(10L);
+    assertThat(again.operatorStore().listState("offset", Codecs.longs()).get())
+        .containsExactly(10L);
   }
 
   @Test
@@ -211,7 +220,8 @@ final class ManagedStateTest {
     assertThat(value2.value()).isEqualTo((long) 'b');
     assertThat(list2.get()).containsExactly("b1", "b2");
     assertThat(map2.entries()).containsExactly(Map.entry("bx", 7L));
-    assertThat(second.operatorStore().listState("ops", Codecs.strings()).get()).containsExactly("o");
+    assertThat(second.operatorStore().listState("ops", Codecs.strings()).get())
+        .containsExactly("o");
   }
 
   @Test
@@ -225,10 +235,14 @@ final class ManagedStateTest {
     // when / then
     assertThatThrownBy(() -> keyed(sections).keyed().listState("count", Codecs.longs()))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("Operator 'count' asks for keyed state 'count' as a list state, but the snapshot it restores holds a value state by that name.");
+        .hasMessage(
+            "Operator 'count' asks for keyed state 'count' as a list state, but the snapshot it"
+                + " restores holds a value state by that name.");
     assertThatThrownBy(() -> keyed(sections).keyed().valueState("count", Codecs.ints()))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageStartingWith("The keyed state 'count' of operator 'count' cannot be restored: Codecs.ints() left 4 of its bytes unread");
+        .hasMessageStartingWith(
+            "The keyed state 'count' of operator 'count' cannot be restored: Codecs.ints() left 4"
+                + " of its bytes unread");
     assertThatThrownBy(() -> new ManagedState("1:count", "count", null, sections))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("keyed state 'count' of operator 'count', which is not keyed now");
@@ -249,11 +263,17 @@ final class ManagedStateTest {
     // when / then
     assertThatThrownBy(() -> SnapshotFormat.read(new ByteArrayInputStream(text.toByteArray())))
         .isInstanceOf(IOException.class)
-        .hasMessage("Not a dataflow state snapshot: it starts with 0x68656C6C instead of the magic number 0x53484C53.");
+        .hasMessage(
+            "Not a dataflow state snapshot: it starts with 0x68656C6C instead of the magic number"
+                + " 0x53484C53.");
     assertThatThrownBy(() -> SnapshotFormat.read(new ByteArrayInputStream(otherVersion)))
         .isInstanceOf(IOException.class)
-        .hasMessage("The dataflow state snapshot has format version 9, but this StreamTask reads version 1 only.");
-    assertThatThrownBy(() -> SnapshotFormat.read(new ByteArrayInputStream(Arrays.copyOf(good, good.length - 3))))
+        .hasMessage(
+            "The dataflow state snapshot has format version 9, but this StreamTask reads version 1"
+                + " only.");
+    assertThatThrownBy(
+            () ->
+                SnapshotFormat.read(new ByteArrayInputStream(Arrays.copyOf(good, good.length - 3))))
         .isInstanceOf(IOException.class)
         .hasMessage("The dataflow state snapshot ends early: it is truncated.");
   }
@@ -261,7 +281,8 @@ final class ManagedStateTest {
   @Test
   void shouldNameTheStateAndTheKeyTypeWhenAJavaSerializedKeyIsNotSerializable() {
     // given: the key codec of keyBy without a codec
-    ManagedState state = new ManagedState("1:count", "count", JavaSerializationCodec.INSTANCE, List.of());
+    ManagedState state =
+        new ManagedState("1:count", "count", JavaSerializationCodec.INSTANCE, List.of());
     state.setCurrentKey(new Object());
     state.keyed().valueState("count", Codecs.longs()).update(1L);
     SnapshotFormat.OperatorCopy copy = state.snapshot();
@@ -269,19 +290,23 @@ final class ManagedStateTest {
     // when / then
     assertThatThrownBy(() -> write(1, copy))
         .isInstanceOf(IOException.class)
-        .hasMessageStartingWith("The keyed state 'count' of operator '1:count' cannot be written: A key of type java.lang.Object"
-            + " cannot be written into a snapshot");
+        .hasMessageStartingWith(
+            "The keyed state 'count' of operator '1:count' cannot be written: A key of type"
+                + " java.lang.Object cannot be written into a snapshot");
   }
 
   @Test
   void shouldRoundTripJavaSerializedKeys() throws Exception {
     // given
-    ManagedState state = new ManagedState("1:count", "count", JavaSerializationCodec.INSTANCE, List.of());
+    ManagedState state =
+        new ManagedState("1:count", "count", JavaSerializationCodec.INSTANCE, List.of());
     state.setCurrentKey(List.of("composite", 7));
     state.keyed().valueState("count", Codecs.longs()).update(3L);
 
     // when
-    ManagedState restored = new ManagedState("1:count", "count", JavaSerializationCodec.INSTANCE, read(write(1, state.snapshot())));
+    ManagedState restored =
+        new ManagedState(
+            "1:count", "count", JavaSerializationCodec.INSTANCE, read(write(1, state.snapshot())));
     ValueState<Long> count = restored.keyed().valueState("count", Codecs.longs());
     restored.setCurrentKey(List.of("composite", 7));
 
@@ -297,9 +322,11 @@ final class ManagedStateTest {
     return new ManagedState("1:count", "count", Codecs.strings(), restored);
   }
 
-  private static byte[] write(long checkpointId, SnapshotFormat.OperatorCopy copy) throws IOException {
+  private static byte[] write(long checkpointId, SnapshotFormat.OperatorCopy copy)
+      throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    SnapshotFormat.write(bytes, checkpointId, new SnapshotFormat.Subtask(0, 1), new ArrayList<>(List.of(copy)));
+    SnapshotFormat.write(
+        bytes, checkpointId, new SnapshotFormat.Subtask(0, 1), new ArrayList<>(List.of(copy)));
     return bytes.toByteArray();
   }
 

@@ -34,8 +34,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 final class StreamTaskCheckpointTest {
 
-  private static final Codec<Tuple2<String, Long>> WORD_COUNT = Codecs.tuple2(Codecs.strings(), Codecs.longs());
-  private static final CheckpointOptions OPTIONS = new CheckpointOptions(CheckpointOptions.CheckpointType.CHECKPOINT, "/unused");
+  private static final Codec<Tuple2<String, Long>> WORD_COUNT =
+      Codecs.tuple2(Codecs.strings(), Codecs.longs());
+  private static final CheckpointOptions OPTIONS =
+      new CheckpointOptions(CheckpointOptions.CheckpointType.CHECKPOINT, "/unused");
+
   /** Latches the test's sinks count down, by name: functions are copies, statics are shared. */
   private static final Map<String, CountDownLatch> LATCHES = new ConcurrentHashMap<>();
 
@@ -49,8 +52,11 @@ final class StreamTaskCheckpointTest {
     JobVertex first = countVertex("first");
     StreamTask task = new StreamTask();
     AtomicReference<StateSnapshot> snapshot = new AtomicReference<>();
-    TestingTaskContext context = TestingTaskContext.forVertex(first, 0).input(List.of("a", "b", "a", "c", "a"), Codecs.strings())
-        .beforeRecord(3, () -> snapshot.set(snapshot(task, 7))).build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(first, 0)
+            .input(List.of("a", "b", "a", "c", "a"), Codecs.strings())
+            .beforeRecord(3, () -> snapshot.set(snapshot(task, 7)))
+            .build();
     task.invoke(context);
     // the copy is written after the task went on: it still holds the counts of the snapshot
     byte[] state = write(snapshot.get());
@@ -59,11 +65,15 @@ final class StreamTaskCheckpointTest {
     JobVertex second = countVertex("second");
     StreamTask restored = new StreamTask();
     restored.restoreState(new ByteArrayInputStream(state));
-    TestingTaskContext again = TestingTaskContext.forVertex(second, 0).input(List.of("a", "c", "b"), Codecs.strings()).build();
+    TestingTaskContext again =
+        TestingTaskContext.forVertex(second, 0)
+            .input(List.of("a", "c", "b"), Codecs.strings())
+            .build();
     restored.invoke(again);
 
     // then
-    assertThat(context.list("first")).containsExactly("(a, 1)", "(b, 1)", "(a, 2)", "(c, 1)", "(a, 3)");
+    assertThat(context.list("first"))
+        .containsExactly("(a, 1)", "(b, 1)", "(a, 2)", "(c, 1)", "(a, 3)");
     assertThat(again.list("second")).containsExactly("(a, 3)", "(c, 1)", "(b, 2)");
     assertThat(again.list("second.events")).containsExactly("init restored=7", "open", "close");
   }
@@ -71,18 +81,24 @@ final class StreamTaskCheckpointTest {
   @Test
   void shouldContinueARollingReduceFromTheRestoredValues() throws Exception {
     // given
-    List<Tuple2<String, Long>> input = List.of(Tuple.of("a", 1L), Tuple.of("b", 10L), Tuple.of("a", 5L));
+    List<Tuple2<String, Long>> input =
+        List.of(Tuple.of("a", 1L), Tuple.of("b", 10L), Tuple.of("a", 5L));
     StreamTask task = new StreamTask();
     AtomicReference<StateSnapshot> snapshot = new AtomicReference<>();
-    task.invoke(TestingTaskContext.forVertex(reduceVertex("first"), 0).input(input, WORD_COUNT)
-        .beforeRecord(2, () -> snapshot.set(snapshot(task, 1))).build());
+    task.invoke(
+        TestingTaskContext.forVertex(reduceVertex("first"), 0)
+            .input(input, WORD_COUNT)
+            .beforeRecord(2, () -> snapshot.set(snapshot(task, 1)))
+            .build());
     byte[] state = write(snapshot.get());
 
     // when
     StreamTask restored = new StreamTask();
     restored.restoreState(new ByteArrayInputStream(state));
-    TestingTaskContext again = TestingTaskContext.forVertex(reduceVertex("second"), 0)
-        .input(List.of(Tuple.of("a", 2L), Tuple.of("b", 1L)), WORD_COUNT).build();
+    TestingTaskContext again =
+        TestingTaskContext.forVertex(reduceVertex("second"), 0)
+            .input(List.of(Tuple.of("a", 2L), Tuple.of("b", 1L)), WORD_COUNT)
+            .build();
     restored.invoke(again);
 
     // then: a was 1 and b 10 at the snapshot
@@ -94,20 +110,26 @@ final class StreamTaskCheckpointTest {
   // ------------------------------------------------------------------------------------------
 
   @Test
-  void shouldResumeASourceFromTheOffsetOfASnapshotTakenUnderTheLockOnAnotherThread() throws Exception {
+  void shouldResumeASourceFromTheOffsetOfASnapshotTakenUnderTheLockOnAnotherThread()
+      throws Exception {
     // given: an endless source, its records counted by a chained sink
     String latch = UUID.randomUUID().toString();
     LATCHES.put(latch, new CountDownLatch(1));
     StreamTask task = new StreamTask();
-    TestingTaskContext context = TestingTaskContext.forVertex(sourceVertex(Long.MAX_VALUE, new CountingSink(latch, 1000)), 0).build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(sourceVertex(Long.MAX_VALUE, new CountingSink(latch, 1000)), 0)
+            .build();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread taskThread = new Thread(() -> {
-      try {
-        task.invoke(context);
-      } catch (Throwable t) {
-        failure.set(t);
-      }
-    }, "testing-source-task");
+    Thread taskThread =
+        new Thread(
+            () -> {
+              try {
+                task.invoke(context);
+              } catch (Throwable t) {
+                failure.set(t);
+              }
+            },
+            "testing-source-task");
     taskThread.start();
     assertThat(LATCHES.get(latch).await(30, TimeUnit.SECONDS)).isTrue();
 
@@ -123,27 +145,34 @@ final class StreamTaskCheckpointTest {
     byte[] state = write(snapshot);
     StreamTask restored = new StreamTask();
     restored.restoreState(new ByteArrayInputStream(state));
-    TestingTaskContext again = TestingTaskContext.forVertex(sourceVertex(seenAtSnapshot + 5, new CountingSink(null, 0)), 0).build();
+    TestingTaskContext again =
+        TestingTaskContext.forVertex(sourceVertex(seenAtSnapshot + 5, new CountingSink(null, 0)), 0)
+            .build();
     restored.invoke(again);
 
     // then: the restored source goes on right after the last record the sink saw, no gap, no repeat
     assertThat(taskThread.isAlive()).isFalse();
     assertThat(failure.get()).isNull();
     assertThat(seenAtSnapshot).isGreaterThanOrEqualTo(1000);
-    assertThat(again.list("values")).containsExactlyElementsOf(
-        LongStream.range(seenAtSnapshot, seenAtSnapshot + 5).mapToObj(Long::toString).toList());
+    assertThat(again.list("values"))
+        .containsExactlyElementsOf(
+            LongStream.range(seenAtSnapshot, seenAtSnapshot + 5).mapToObj(Long::toString).toList());
   }
 
   @Test
-  void shouldRefuseASnapshotBeforeTheOperatorsAreInitializedAndAfterTheInputEnded() throws Exception {
+  void shouldRefuseASnapshotBeforeTheOperatorsAreInitializedAndAfterTheInputEnded()
+      throws Exception {
     // given
     StreamTask task = new StreamTask();
-    TestingTaskContext context = TestingTaskContext.forVertex(sourceVertex(3, new CountingSink(null, 0)), 0).build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(sourceVertex(3, new CountingSink(null, 0)), 0).build();
 
     // when / then
     assertThatThrownBy(() -> task.snapshotState(1, OPTIONS))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("Vertex '(not started)' cannot take checkpoint 1: its operators are not initialized yet.");
+        .hasMessage(
+            "Vertex '(not started)' cannot take checkpoint 1: its operators are not initialized"
+                + " yet.");
     task.invoke(context);
     assertThatThrownBy(() -> task.snapshotState(2, OPTIONS))
         .isInstanceOf(IllegalStateException.class)
@@ -159,18 +188,23 @@ final class StreamTaskCheckpointTest {
   void shouldCallTheHooksOfTheChainInOrder() throws Exception {
     // given
     StreamTask task = new StreamTask();
-    TestingTaskContext context = TestingTaskContext.forVertex(countVertex("out"), 0).input(List.of("a", "b"), Codecs.strings())
-        .beforeRecord(1, () -> {
-          snapshot(task, 4);
-          complete(task, 4);
-        })
-        .build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(countVertex("out"), 0)
+            .input(List.of("a", "b"), Codecs.strings())
+            .beforeRecord(
+                1,
+                () -> {
+                  snapshot(task, 4);
+                  complete(task, 4);
+                })
+            .build();
 
     // when
     task.invoke(context);
 
     // then
-    assertThat(context.list("out.events")).containsExactly("init fresh", "open", "snapshot 4 after 1", "complete 4", "close");
+    assertThat(context.list("out.events"))
+        .containsExactly("init fresh", "open", "snapshot 4 after 1", "complete 4", "close");
   }
 
   @Test
@@ -178,11 +212,15 @@ final class StreamTaskCheckpointTest {
     // given
     StreamTask task = new StreamTask();
     AtomicReference<StateSnapshot> snapshot = new AtomicReference<>();
-    task.invoke(TestingTaskContext.forVertex(countVertex("out"), 0).input(List.of("a"), Codecs.strings())
-        .beforeRecord(1, () -> snapshot.set(snapshot(task, 2))).build());
+    task.invoke(
+        TestingTaskContext.forVertex(countVertex("out"), 0)
+            .input(List.of("a"), Codecs.strings())
+            .beforeRecord(1, () -> snapshot.set(snapshot(task, 2)))
+            .build());
     byte[] state = write(snapshot.get());
     Dataflow renamed = Dataflow.named("renamed");
-    renamed.source("words", (SourceFunction<String>) c -> {}, Codecs.strings())
+    renamed
+        .source("words", (SourceFunction<String>) c -> {}, Codecs.strings())
         .keyBy(w -> w, Codecs.strings())
         .process("tally", new CountFunction(), WORD_COUNT)
         .sink("collect", new EventSink<>("out"));
@@ -190,11 +228,17 @@ final class StreamTaskCheckpointTest {
     restored.restoreState(new ByteArrayInputStream(state));
 
     // when / then
-    assertThatThrownBy(() -> restored.invoke(TestingTaskContext.forVertex(renamed.compile().vertices().get(1), 0)
-            .input(List.of(), Codecs.strings()).build()))
+    assertThatThrownBy(
+            () ->
+                restored.invoke(
+                    TestingTaskContext.forVertex(renamed.compile().vertices().get(1), 0)
+                        .input(List.of(), Codecs.strings())
+                        .build()))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("Vertex 'tally -> collect' cannot restore checkpoint 2: it holds state of the operators [0:count] (position:name"
-            + " in the chain), which this vertex does not have. Was the program changed since the snapshot was taken?");
+        .hasMessage(
+            "Vertex 'tally -> collect' cannot restore checkpoint 2: it holds state of the operators"
+                + " [0:count] (position:name in the chain), which this vertex does not have. Was"
+                + " the program changed since the snapshot was taken?");
   }
 
   @Test
@@ -202,18 +246,30 @@ final class StreamTaskCheckpointTest {
     // given: the state of subtask 0 of 1
     StreamTask task = new StreamTask();
     AtomicReference<StateSnapshot> snapshot = new AtomicReference<>();
-    task.invoke(TestingTaskContext.forVertex(countVertex("out"), 0).input(List.of("a"), Codecs.strings())
-        .beforeRecord(1, () -> snapshot.set(snapshot(task, 2))).build());
+    task.invoke(
+        TestingTaskContext.forVertex(countVertex("out"), 0)
+            .input(List.of("a"), Codecs.strings())
+            .beforeRecord(1, () -> snapshot.set(snapshot(task, 2)))
+            .build());
     StreamTask restored = new StreamTask();
     restored.restoreState(new ByteArrayInputStream(write(snapshot.get())));
     JobVertex vertex = countVertex("out");
 
     // when / then
-    assertThatThrownBy(() -> restored.invoke(TestingTaskContext.builder().vertexName(vertex.name()).subtask(1, 2)
-            .configuration(vertex.configuration()).input(List.of(), Codecs.strings()).build()))
+    assertThatThrownBy(
+            () ->
+                restored.invoke(
+                    TestingTaskContext.builder()
+                        .vertexName(vertex.name())
+                        .subtask(1, 2)
+                        .configuration(vertex.configuration())
+                        .input(List.of(), Codecs.strings())
+                        .build()))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("Subtask 1 of 2 of vertex 'count -> collect' cannot restore the state of checkpoint 2, which subtask 0 of 1 wrote:"
-            + " state is per subtask, restore at the parallelism of the checkpoint (rescaling is not supported).");
+        .hasMessage(
+            "Subtask 1 of 2 of vertex 'count -> collect' cannot restore the state of checkpoint 2,"
+                + " which subtask 0 of 1 wrote: state is per subtask, restore at the parallelism of"
+                + " the checkpoint (rescaling is not supported).");
   }
 
   @Test
@@ -226,8 +282,11 @@ final class StreamTaskCheckpointTest {
         .sink("discard", n -> {});
     StreamTask task = new StreamTask();
     AtomicReference<StateSnapshot> snapshot = new AtomicReference<>(s -> {});
-    TestingTaskContext context = TestingTaskContext.forVertex(flow.compile().vertices().get(1), 0).input(List.of(1, 2), Codecs.ints())
-        .beforeRecord(1, () -> snapshot.set(snapshot(task, 1))).build();
+    TestingTaskContext context =
+        TestingTaskContext.forVertex(flow.compile().vertices().get(1), 0)
+            .input(List.of(1, 2), Codecs.ints())
+            .beforeRecord(1, () -> snapshot.set(snapshot(task, 1)))
+            .build();
 
     // when
     task.invoke(context);
@@ -239,7 +298,10 @@ final class StreamTaskCheckpointTest {
   @Test
   void shouldRefuseStateThatIsNotASnapshot() {
     // when / then
-    assertThatThrownBy(() -> new StreamTask().restoreState(new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})))
+    assertThatThrownBy(
+            () ->
+                new StreamTask()
+                    .restoreState(new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})))
         .isInstanceOf(IOException.class)
         .hasMessageStartingWith("Not a dataflow state snapshot");
   }
@@ -301,7 +363,8 @@ final class StreamTaskCheckpointTest {
   // ------------------------------------------------------------------------------------------
 
   /** Emits (word, count so far) per word, the count in keyed state. */
-  static final class CountFunction implements KeyedProcessFunction<String, String, Tuple2<String, Long>> {
+  static final class CountFunction
+      implements KeyedProcessFunction<String, String, Tuple2<String, Long>> {
     private transient ValueState<Long> count;
 
     @Override
@@ -352,7 +415,10 @@ final class StreamTaskCheckpointTest {
     }
   }
 
-  /** Counts its records in counter "seen" (and lists them in "values" below 100); opens a latch at a count. */
+  /**
+   * Counts its records in counter "seen" (and lists them in "values" below 100); opens a latch at a
+   * count.
+   */
   static final class CountingSink implements SinkFunction<Long> {
     private final String latch;
     private final long openAt;
@@ -382,7 +448,8 @@ final class StreamTaskCheckpointTest {
   }
 
   /** Lists its records and its life: initialization, open, snapshots, completions, close. */
-  static final class EventSink<T> implements SinkFunction<T>, CheckpointedFunction, CheckpointListener {
+  static final class EventSink<T>
+      implements SinkFunction<T>, CheckpointedFunction, CheckpointListener {
     private final String name;
     private transient TaskContext context;
     private transient String initialized;
@@ -394,7 +461,10 @@ final class StreamTaskCheckpointTest {
 
     @Override
     public void initializeState(FunctionInitializationContext init) {
-      initialized = init.isRestored() ? "init restored=" + init.restoredCheckpointId().getAsLong() : "init fresh";
+      initialized =
+          init.isRestored()
+              ? "init restored=" + init.restoredCheckpointId().getAsLong()
+              : "init fresh";
     }
 
     @Override

@@ -15,11 +15,10 @@ import java.util.Map;
 
 /**
  * Runs a bounded job in memory, without a cluster or a network: vertex after vertex in job graph
- * order (which must be topological, as {@link Dataflow#compile()} makes it), every subtask on
- * the calling thread with a {@link TestingTaskContext}. The encoded records a producer subtask
- * wrote to channel {@code j} of an all-to-all edge become input of consumer subtask {@code j};
- * a pointwise edge joins subtasks of the same index. Accumulators are merged as the JobManager
- * merges them.
+ * order (which must be topological, as {@link Dataflow#compile()} makes it), every subtask on the
+ * calling thread with a {@link TestingTaskContext}. The encoded records a producer subtask wrote to
+ * channel {@code j} of an all-to-all edge become input of consumer subtask {@code j}; a pointwise
+ * edge joins subtasks of the same index. Accumulators are merged as the JobManager merges them.
  *
  * <p>Threading: the calling thread only.
  */
@@ -41,12 +40,16 @@ public final class TestingDataflowRunner {
         produced.put(output, new ArrayList<>());
       }
       for (int subtask = 0; subtask < vertex.parallelism(); subtask++) {
-        TestingTaskContext.Builder builder = TestingTaskContext.builder()
-            .vertexName(vertex.name()).subtask(subtask, vertex.parallelism()).configuration(configuration);
+        TestingTaskContext.Builder builder =
+            TestingTaskContext.builder()
+                .vertexName(vertex.name())
+                .subtask(subtask, vertex.parallelism())
+                .configuration(configuration);
         for (JobEdge input : inputs) {
           List<List<List<byte[]>>> producers = produced.get(input);
           if (producers == null) {
-            throw new IllegalStateException("Vertex '" + vertex.name() + "' comes before one of its producers.");
+            throw new IllegalStateException(
+                "Vertex '" + vertex.name() + "' comes before one of its producers.");
           }
           List<byte[]> records = new ArrayList<>();
           if (input.pattern() == DistributionPattern.POINTWISE) {
@@ -59,10 +62,14 @@ public final class TestingDataflowRunner {
           builder.encodedInput(records);
         }
         for (JobEdge output : outputs) {
-          builder.output(output.pattern() == DistributionPattern.POINTWISE ? 1 : graph.vertex(output.target()).parallelism());
+          builder.output(
+              output.pattern() == DistributionPattern.POINTWISE
+                  ? 1
+                  : graph.vertex(output.target()).parallelism());
         }
         TestingTaskContext context = builder.build();
-        Invokable invokable = (Invokable) Class.forName(vertex.invokableClassName()).getConstructor().newInstance();
+        Invokable invokable =
+            (Invokable) Class.forName(vertex.invokableClassName()).getConstructor().newInstance();
         invokable.invoke(context);
         for (int o = 0; o < outputs.size(); o++) {
           List<List<byte[]>> channels = new ArrayList<>();
@@ -71,7 +78,9 @@ public final class TestingDataflowRunner {
           }
           produced.get(outputs.get(o)).add(channels);
         }
-        context.accumulators().forEach((name, value) -> accumulators.merge(name, value, AccumulatorValue::merge));
+        context
+            .accumulators()
+            .forEach((name, value) -> accumulators.merge(name, value, AccumulatorValue::merge));
       }
     }
     return accumulators;
@@ -79,11 +88,15 @@ public final class TestingDataflowRunner {
 
   /** The merged long counter {@code name}; 0 when no task used it. */
   public static long longCounter(Map<String, AccumulatorValue> accumulators, String name) {
-    return accumulators.get(name) instanceof AccumulatorValue.LongCounter counter ? counter.count() : 0;
+    return accumulators.get(name) instanceof AccumulatorValue.LongCounter counter
+        ? counter.count()
+        : 0;
   }
 
   /** The merged list {@code name}; empty when no task used it. */
   public static List<String> stringList(Map<String, AccumulatorValue> accumulators, String name) {
-    return accumulators.get(name) instanceof AccumulatorValue.StringList list ? list.values() : List.of();
+    return accumulators.get(name) instanceof AccumulatorValue.StringList list
+        ? list.values()
+        : List.of();
   }
 }

@@ -26,10 +26,10 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link TaskContext} in memory, for running an invokable without a cluster: its input is a
- * list of encoded records, its outputs gather the encoded records per channel, and its
- * accumulators are plain values to read afterwards. Every record crosses its codec both ways, as
- * on the network, and a decoder that leaves bytes unread fails the read.
+ * A {@link TaskContext} in memory, for running an invokable without a cluster: its input is a list
+ * of encoded records, its outputs gather the encoded records per channel, and its accumulators are
+ * plain values to read afterwards. Every record crosses its codec both ways, as on the network, and
+ * a decoder that leaves bytes unread fails the read.
  *
  * <p>Threading: the task thread only, except {@link #cancel()}.
  */
@@ -81,7 +81,10 @@ public final class TestingTaskContext implements TaskContext {
 
   /** A context for subtask {@code subtaskIndex} of {@code vertex}, with its configuration. */
   public static Builder forVertex(JobVertex vertex, int subtaskIndex) {
-    return builder().vertexName(vertex.name()).subtask(subtaskIndex, vertex.parallelism()).configuration(vertex.configuration());
+    return builder()
+        .vertexName(vertex.name())
+        .subtask(subtaskIndex, vertex.parallelism())
+        .configuration(vertex.configuration());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -130,12 +133,16 @@ public final class TestingTaskContext implements TaskContext {
   /** The accumulators as the JobManager would receive them from this subtask. */
   public synchronized Map<String, AccumulatorValue> accumulators() {
     Map<String, AccumulatorValue> values = new LinkedHashMap<>();
-    accumulators.forEach((name, value) -> values.put(name, switch (value) {
-      case TestingLongCounter c -> new AccumulatorValue.LongCounter(c.get());
-      case TestingDoubleSum s -> new AccumulatorValue.DoubleSum(s.get());
-      case TestingStringList l -> new AccumulatorValue.StringList(l.get());
-      default -> throw new IllegalStateException("Unknown accumulator " + value);
-    }));
+    accumulators.forEach(
+        (name, value) ->
+            values.put(
+                name,
+                switch (value) {
+                  case TestingLongCounter c -> new AccumulatorValue.LongCounter(c.get());
+                  case TestingDoubleSum s -> new AccumulatorValue.DoubleSum(s.get());
+                  case TestingStringList l -> new AccumulatorValue.StringList(l.get());
+                  default -> throw new IllegalStateException("Unknown accumulator " + value);
+                }));
     return values;
   }
 
@@ -253,7 +260,8 @@ public final class TestingTaskContext implements TaskContext {
   @Override
   public <T> RecordWriter<T> output(int index, Codec<T> codec, ChannelSelector<T> selector) {
     if (index < 0 || index >= outputChannels.length || opened[index]) {
-      throw new IllegalArgumentException("Output " + index + " is out of range or was opened before.");
+      throw new IllegalArgumentException(
+          "Output " + index + " is out of range or was opened before.");
     }
     opened[index] = true;
     List<List<byte[]>> channels = outputs.get(index);
@@ -347,7 +355,8 @@ public final class TestingTaskContext implements TaskContext {
   private <A> A accumulator(String name, Class<A> kind, java.util.function.Supplier<A> create) {
     Object existing = accumulators.computeIfAbsent(name, n -> create.get());
     if (!kind.isInstance(existing)) {
-      throw new IllegalArgumentException("Accumulator '" + name + "' is a " + existing.getClass().getSimpleName());
+      throw new IllegalArgumentException(
+          "Accumulator '" + name + "' is a " + existing.getClass().getSimpleName());
     }
     return kind.cast(existing);
   }

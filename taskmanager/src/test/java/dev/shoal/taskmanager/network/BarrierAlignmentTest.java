@@ -37,8 +37,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Barrier alignment in a consuming task's data exchange, on local channels of one TaskManager:
  * producers are driven by the test thread before the consumer reads, so every outcome is fixed by
- * the order of the data in the channels. The handler records what the aligner asked of it, in
- * order with the records read.
+ * the order of the data in the channels. The handler records what the aligner asked of it, in order
+ * with the records read.
  */
 @Timeout(60)
 final class BarrierAlignmentTest {
@@ -50,7 +50,9 @@ final class BarrierAlignmentTest {
 
   @BeforeAll
   static void startSystem() {
-    system = ShoalActorSystems.start("BarrierAlignmentTest", ShoalActorSystems.local(), ConfigFactory.empty());
+    system =
+        ShoalActorSystems.start(
+            "BarrierAlignmentTest", ShoalActorSystems.local(), ConfigFactory.empty());
   }
 
   @AfterAll
@@ -146,7 +148,8 @@ final class BarrierAlignmentTest {
     readAll(in.input(1, Codecs.longs()), handler);
 
     // then: the left reader would wait forever for a held channel; the checkpoint is given up
-    assertThat(handler.log).containsExactly("record 1", "aborted 1", "record 2", "record 10", "record 20");
+    assertThat(handler.log)
+        .containsExactly("record 1", "aborted 1", "record 2", "record 10", "record 20");
     assertThat(handler.reasons).singleElement().asString().contains("TaskContext.inputs()");
   }
 
@@ -171,7 +174,8 @@ final class BarrierAlignmentTest {
                     next.completeExceptionally(e);
                   }
                 });
-    new TestKit(system).awaitCond(Duration.ofSeconds(10), () -> task.getState() == Thread.State.WAITING);
+    new TestKit(system)
+        .awaitCond(Duration.ofSeconds(10), () -> task.getState() == Thread.State.WAITING);
 
     // when
     handler.pending = true;
@@ -224,7 +228,8 @@ final class BarrierAlignmentTest {
     void run() throws IOException;
   }
 
-  private static void readAll(RecordReader<Long> reader, RecordingHandler handler) throws Exception {
+  private static void readAll(RecordReader<Long> reader, RecordingHandler handler)
+      throws Exception {
     for (Long record = reader.next(); record != null; record = reader.next()) {
       handler.log.add("record " + record);
     }
@@ -238,8 +243,24 @@ final class BarrierAlignmentTest {
 
   /** A producer with one forward output of one subpartition. */
   private TaskDeploymentDescriptor producer() {
-    return new TaskDeploymentDescriptor(job, "test", JobVertexID.generate(), "producer", ExecutionAttemptID.generate(), 0, 1, 0, "none",
-        Map.of(), 0, List.of(), List.of(new ResultPartitionDeploymentDescriptor(0, JobVertexID.generate(), Partitioner.FORWARD, 1)), List.of(), null);
+    return new TaskDeploymentDescriptor(
+        job,
+        "test",
+        JobVertexID.generate(),
+        "producer",
+        ExecutionAttemptID.generate(),
+        0,
+        1,
+        0,
+        "none",
+        Map.of(),
+        0,
+        List.of(),
+        List.of(
+            new ResultPartitionDeploymentDescriptor(
+                0, JobVertexID.generate(), Partitioner.FORWARD, 1)),
+        List.of(),
+        null);
   }
 
   /** A consumer with one input per list, one channel per producer in it. */
@@ -248,11 +269,28 @@ final class BarrierAlignmentTest {
     for (List<TaskDeploymentDescriptor> producers : inputs) {
       List<InputChannelDeploymentDescriptor> channels = new ArrayList<>();
       for (TaskDeploymentDescriptor producer : producers) {
-        channels.add(new InputChannelDeploymentDescriptor(new ResultPartitionID(producer.attemptId(), 0), 0, location));
+        channels.add(
+            new InputChannelDeploymentDescriptor(
+                new ResultPartitionID(producer.attemptId(), 0), 0, location));
       }
-      gates.add(new InputGateDeploymentDescriptor(gates.size(), producers.get(0).vertexId(), channels));
+      gates.add(
+          new InputGateDeploymentDescriptor(gates.size(), producers.get(0).vertexId(), channels));
     }
-    return new TaskDeploymentDescriptor(job, "test", JobVertexID.generate(), "consumer", ExecutionAttemptID.generate(), 0, 1, 0, "none",
-        Map.of(), 0, List.of(), List.of(), gates, null);
+    return new TaskDeploymentDescriptor(
+        job,
+        "test",
+        JobVertexID.generate(),
+        "consumer",
+        ExecutionAttemptID.generate(),
+        0,
+        1,
+        0,
+        "none",
+        Map.of(),
+        0,
+        List.of(),
+        List.of(),
+        gates,
+        null);
   }
 }

@@ -57,7 +57,9 @@ final class DataExchangeTest {
 
   @BeforeAll
   static void startSystem() {
-    system = ShoalActorSystems.start("DataExchangeTest", ShoalActorSystems.local(), ConfigFactory.empty());
+    system =
+        ShoalActorSystems.start(
+            "DataExchangeTest", ShoalActorSystems.local(), ConfigFactory.empty());
   }
 
   @AfterAll
@@ -90,7 +92,8 @@ final class DataExchangeTest {
     assertThat(read).hasSize(100_000);
     assertThat(read.get(0)).isEqualTo("record-0-0");
     assertThat(read.get(99_999)).isEqualTo("record-0-99999");
-    assertThat(tm.environment.bufferPool().availableBuffers()).isEqualTo(tm.environment.bufferPool().numberOfBuffers());
+    assertThat(tm.environment.bufferPool().availableBuffers())
+        .isEqualTo(tm.environment.bufferPool().numberOfBuffers());
   }
 
   @Test
@@ -115,7 +118,8 @@ final class DataExchangeTest {
   @Test
   void shouldReassembleRecordsLargerThanABuffer() throws Exception {
     // given: 512-byte buffers, records of up to 5000 bytes
-    NetworkConfiguration small = new NetworkConfiguration(512, 64, 2, 2, Duration.ofSeconds(10), 1 << 20);
+    NetworkConfiguration small =
+        new NetworkConfiguration(512, 64, 2, 2, Duration.ofSeconds(10), 1 << 20);
     Endpoint producer = start(small);
     Endpoint consumer = start(small);
     TaskSetup setup = wire(new Edge(1, 1, Partitioner.FORWARD), producer, consumer);
@@ -124,16 +128,17 @@ final class DataExchangeTest {
 
     // when
     CompletableFuture<Void> writing =
-        async(() -> {
-          RecordWriter<byte[]> writer = out.output(0, Codecs.bytes());
-          for (int i = 0; i < 200; i++) {
-            byte[] record = new byte[(i * 37) % 5000];
-            java.util.Arrays.fill(record, (byte) i);
-            writer.emit(record);
-          }
-          out.finish();
-          return null;
-        });
+        async(
+            () -> {
+              RecordWriter<byte[]> writer = out.output(0, Codecs.bytes());
+              for (int i = 0; i < 200; i++) {
+                byte[] record = new byte[(i * 37) % 5000];
+                java.util.Arrays.fill(record, (byte) i);
+                writer.emit(record);
+              }
+              out.finish();
+              return null;
+            });
     RecordReader<byte[]> reader = in.input(0, Codecs.bytes());
     List<byte[]> read = new ArrayList<>();
     for (byte[] record = reader.next(); record != null; record = reader.next()) {
@@ -162,14 +167,16 @@ final class DataExchangeTest {
     for (int p = 0; p < 3; p++) {
       TaskNetwork out = setup.producers.get(p);
       int producer = p;
-      async(() -> {
-        RecordWriter<Long> writer = out.output(0, Codecs.longs(), Partitioners.hash(v -> v % 100));
-        for (long i = 0; i < 10_000; i++) {
-          writer.emit(producer * 1_000_000L + i);
-        }
-        out.finish();
-        return null;
-      });
+      async(
+          () -> {
+            RecordWriter<Long> writer =
+                out.output(0, Codecs.longs(), Partitioners.hash(v -> v % 100));
+            for (long i = 0; i < 10_000; i++) {
+              writer.emit(producer * 1_000_000L + i);
+            }
+            out.finish();
+            return null;
+          });
     }
     List<CompletableFuture<List<Long>>> consumed = new ArrayList<>();
     for (TaskNetwork in : setup.consumers) {
@@ -182,7 +189,8 @@ final class DataExchangeTest {
     assertThat(a.size() + b.size()).isEqualTo(30_000);
     assertThat(a).isNotEmpty();
     assertThat(b).isNotEmpty();
-    assertThat(a.stream().map(v -> v % 100).distinct()).doesNotContainAnyElementsOf(b.stream().map(v -> v % 100).distinct().toList());
+    assertThat(a.stream().map(v -> v % 100).distinct())
+        .doesNotContainAnyElementsOf(b.stream().map(v -> v % 100).distinct().toList());
   }
 
   @Test
@@ -218,28 +226,38 @@ final class DataExchangeTest {
     for (int p = 0; p < 2; p++) {
       TaskNetwork out = setup.producers().get(p);
       long base = p * 1_000_000L;
-      async(() -> {
-        RecordWriter<Long> writer = out.output(0, Codecs.longs());
-        for (long i = 0; i < 2000; i++) {
-          if (i == 1000) {
-            out.broadcastEvent(new DataEvent.CheckpointBarrier(7, 42));
-          }
-          writer.emit(base + i);
-        }
-        out.finish();
-        return null;
-      });
+      async(
+          () -> {
+            RecordWriter<Long> writer = out.output(0, Codecs.longs());
+            for (long i = 0; i < 2000; i++) {
+              if (i == 1000) {
+                out.broadcastEvent(new DataEvent.CheckpointBarrier(7, 42));
+              }
+              writer.emit(base + i);
+            }
+            out.finish();
+            return null;
+          });
     }
-    GateRecordReader<Long> reader = (GateRecordReader<Long>) setup.consumers().get(0).input(0, Codecs.longs());
+    GateRecordReader<Long> reader =
+        (GateRecordReader<Long>) setup.consumers().get(0).input(0, Codecs.longs());
     List<String> seen = new ArrayList<>();
-    reader.onEvent((channel, event) -> seen.add("barrier " + ((DataEvent.CheckpointBarrier) event).checkpointId() + " on " + channel));
+    reader.onEvent(
+        (channel, event) ->
+            seen.add(
+                "barrier "
+                    + ((DataEvent.CheckpointBarrier) event).checkpointId()
+                    + " on "
+                    + channel));
     long[] perChannelBefore = new long[2];
     for (Long record = reader.next(); record != null; record = reader.next()) {
       int channel = record >= 1_000_000L ? 1 : 0;
       long index = record - channel * 1_000_000L;
       boolean barrierSeen = seen.contains("barrier 7 on " + channel);
       // then: every record before the barrier arrives before it, every one after it after it
-      assertThat(barrierSeen).as("record %d of channel %d", index, channel).isEqualTo(index >= 1000);
+      assertThat(barrierSeen)
+          .as("record %d of channel %d", index, channel)
+          .isEqualTo(index >= 1000);
       perChannelBefore[channel]++;
     }
     assertThat(seen).containsExactlyInAnyOrder("barrier 7 on 0", "barrier 7 on 1");
@@ -256,24 +274,38 @@ final class DataExchangeTest {
     TaskSetup downstream = descriptors(new Edge(1, 1, Partitioner.FORWARD), second, first);
     // the middle task reads the upstream edge and writes the downstream one
     TaskDeploymentDescriptor middle =
-        new TaskDeploymentDescriptor(middleAsConsumer.jobId(), "test", middleAsConsumer.vertexId(), "middle",
-            downstream.producerDescriptors().get(0).attemptId(), 0, 1, 0, "none",
-            Map.of(TaskNetwork.BUFFER_TIMEOUT_KEY, "50ms"), 0, List.of(),
-            downstream.producerDescriptors().get(0).producedPartitions(), middleAsConsumer.inputGates(), null);
+        new TaskDeploymentDescriptor(
+            middleAsConsumer.jobId(),
+            "test",
+            middleAsConsumer.vertexId(),
+            "middle",
+            downstream.producerDescriptors().get(0).attemptId(),
+            0,
+            1,
+            0,
+            "none",
+            Map.of(TaskNetwork.BUFFER_TIMEOUT_KEY, "50ms"),
+            0,
+            List.of(),
+            downstream.producerDescriptors().get(0).producedPartitions(),
+            middleAsConsumer.inputGates(),
+            null);
     TaskNetwork middleNetwork = second.environment().createTaskNetwork(middle);
     middleNetwork.setUp();
-    TaskNetwork sinkNetwork = first.environment().createTaskNetwork(downstream.consumerDescriptors().get(0));
+    TaskNetwork sinkNetwork =
+        first.environment().createTaskNetwork(downstream.consumerDescriptors().get(0));
     sinkNetwork.setUp();
     RecordWriter<String> source = upstream.producers().get(0).output(0, Codecs.strings());
-    async(() -> {
-      RecordReader<String> in = middleNetwork.input(0, Codecs.strings());
-      RecordWriter<String> out = middleNetwork.output(0, Codecs.strings());
-      for (String record = in.next(); record != null; record = in.next()) {
-        out.emit(record);
-      }
-      middleNetwork.finish();
-      return null;
-    });
+    async(
+        () -> {
+          RecordReader<String> in = middleNetwork.input(0, Codecs.strings());
+          RecordWriter<String> out = middleNetwork.output(0, Codecs.strings());
+          for (String record = in.next(); record != null; record = in.next()) {
+            out.emit(record);
+          }
+          middleNetwork.finish();
+          return null;
+        });
     RecordReader<String> sink = sinkNetwork.input(0, Codecs.strings());
 
     // when: one record, flushed by the source, then silence (no end of input)
@@ -292,27 +324,30 @@ final class DataExchangeTest {
   // ------------------------------------------------------------------------------------------
 
   @Test
-  void shouldStopAProducerWhoseConsumerIsHeldBackWhileAnotherChannelOnTheConnectionFlows() throws Exception {
+  void shouldStopAProducerWhoseConsumerIsHeldBackWhileAnotherChannelOnTheConnectionFlows()
+      throws Exception {
     // given: two edges between the same two TaskManagers, so both share one data connection
     Endpoint producers = start(NetworkConfiguration.defaults());
     Endpoint consumers = start(NetworkConfiguration.defaults());
     TaskSetup held = wire(new Edge(1, 1, Partitioner.FORWARD), producers, consumers);
     TaskSetup flowing = wire(new Edge(1, 1, Partitioner.FORWARD), producers, consumers);
     AtomicLong heldEmitted = new AtomicLong();
-    java.util.concurrent.atomic.AtomicReference<Thread> heldThread = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<Thread> heldThread =
+        new java.util.concurrent.atomic.AtomicReference<>();
 
     // when: the held-back consumer opens its input but never reads
     RecordReader<byte[]> heldReader = held.consumers.get(0).input(0, Codecs.bytes());
     CompletableFuture<Void> heldProducer =
-        async(() -> {
-          heldThread.set(Thread.currentThread());
-          RecordWriter<byte[]> writer = held.producers.get(0).output(0, Codecs.bytes());
-          byte[] record = new byte[100];
-          while (true) {
-            writer.emit(record);
-            heldEmitted.incrementAndGet();
-          }
-        });
+        async(
+            () -> {
+              heldThread.set(Thread.currentThread());
+              RecordWriter<byte[]> writer = held.producers.get(0).output(0, Codecs.bytes());
+              byte[] record = new byte[100];
+              while (true) {
+                writer.emit(record);
+                heldEmitted.incrementAndGet();
+              }
+            });
     // the held producer comes to a stop: it waits for a buffer, and its count stays put
     long[] seen = {-1};
     new TestKit(system)
@@ -321,22 +356,24 @@ final class DataExchangeTest {
             Duration.ofMillis(100),
             () -> {
               long now = heldEmitted.get();
-              boolean stopped = now == seen[0] && heldThread.get().getState() == Thread.State.WAITING;
+              boolean stopped =
+                  now == seen[0] && heldThread.get().getState() == Thread.State.WAITING;
               seen[0] = now;
               return stopped;
             });
     long stoppedAt = heldEmitted.get();
     // the other channel carries a million records meanwhile
     CompletableFuture<Void> flowingProducer =
-        async(() -> {
-          RecordWriter<byte[]> writer = flowing.producers.get(0).output(0, Codecs.bytes());
-          byte[] record = new byte[100];
-          for (int i = 0; i < 1_000_000; i++) {
-            writer.emit(record);
-          }
-          flowing.producers.get(0).finish();
-          return null;
-        });
+        async(
+            () -> {
+              RecordWriter<byte[]> writer = flowing.producers.get(0).output(0, Codecs.bytes());
+              byte[] record = new byte[100];
+              for (int i = 0; i < 1_000_000; i++) {
+                writer.emit(record);
+              }
+              flowing.producers.get(0).finish();
+              return null;
+            });
     List<byte[]> flowed = readAll(flowing.consumers.get(0).input(0, Codecs.bytes()));
     flowingProducer.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
@@ -377,16 +414,20 @@ final class DataExchangeTest {
     setup.producers.get(0).fail(new IllegalStateException("user code broke"));
 
     // then
-    assertThatThrownBy(reader::next).isInstanceOf(IOException.class).hasMessageContaining("user code broke");
+    assertThatThrownBy(reader::next)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("user code broke");
   }
 
   @Test
-  void shouldReturnEveryBufferToThePoolWhenAProducerFailsWithPartlyFilledBuffers() throws Exception {
+  void shouldReturnEveryBufferToThePoolWhenAProducerFailsWithPartlyFilledBuffers()
+      throws Exception {
     // given a producer of 2 x 3 channels that wrote into buffers of every subpartition, unsent
     Endpoint producer = start(NetworkConfiguration.defaults());
     Endpoint consumer = start(NetworkConfiguration.defaults());
     TaskSetup setup = wire(new Edge(2, 3, Partitioner.HASH), producer, consumer);
-    RecordWriter<Long> writer = setup.producers.get(0).output(0, Codecs.longs(), Partitioners.hash(v -> v));
+    RecordWriter<Long> writer =
+        setup.producers.get(0).output(0, Codecs.longs(), Partitioners.hash(v -> v));
     for (long i = 0; i < 30; i++) {
       writer.emit(i);
     }
@@ -416,7 +457,9 @@ final class DataExchangeTest {
     producer.environment.close();
 
     // then
-    assertThatThrownBy(reader::next).isInstanceOf(IOException.class).hasMessageContaining(producer.id.value());
+    assertThatThrownBy(reader::next)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(producer.id.value());
   }
 
   @Test
@@ -430,13 +473,16 @@ final class DataExchangeTest {
 
     // when / then
     RecordReader<Long> reader = setup.consumers.get(0).input(0, Codecs.longs());
-    assertThatThrownBy(reader::next).isInstanceOf(MalformedRecordException.class).hasMessageContaining("Codecs.longs()");
+    assertThatThrownBy(reader::next)
+        .isInstanceOf(MalformedRecordException.class)
+        .hasMessageContaining("Codecs.longs()");
   }
 
   @Test
   void shouldFailAConsumerWhoseProducerNeverComes() throws Exception {
     // given
-    NetworkConfiguration impatient = new NetworkConfiguration(32 * 1024, 64, 2, 8, Duration.ofMillis(200), 1 << 20);
+    NetworkConfiguration impatient =
+        new NetworkConfiguration(32 * 1024, 64, 2, 8, Duration.ofMillis(200), 1 << 20);
     Endpoint producer = start(impatient);
     Endpoint consumer = start(impatient);
     TaskSetup setup = descriptors(new Edge(1, 1, Partitioner.FORWARD), producer, consumer);
@@ -445,19 +491,24 @@ final class DataExchangeTest {
 
     // when / then
     RecordReader<String> reader = in.input(0, Codecs.strings());
-    assertThatThrownBy(reader::next).isInstanceOf(IOException.class).hasMessageContaining("was not produced");
+    assertThatThrownBy(reader::next)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("was not produced");
   }
 
   @Test
   void shouldRefuseAPartitionWhenTheTaskManagerLacksBuffers() {
     // given: 4 buffers; an all-to-all producer with 8 subpartitions needs 9
-    NetworkConfiguration tiny = new NetworkConfiguration(1024, 4, 2, 8, Duration.ofSeconds(5), 1 << 20);
+    NetworkConfiguration tiny =
+        new NetworkConfiguration(1024, 4, 2, 8, Duration.ofSeconds(5), 1 << 20);
     Endpoint tm = start(tiny);
     TaskSetup setup = descriptors(new Edge(1, 8, Partitioner.REBALANCE), tm, tm);
 
     // when / then
     TaskNetwork out = tm.environment.createTaskNetwork(setup.producerDescriptors.get(0));
-    assertThatThrownBy(out::setUp).isInstanceOf(InsufficientNetworkBuffersException.class).hasMessageContaining("needs 9");
+    assertThatThrownBy(out::setUp)
+        .isInstanceOf(InsufficientNetworkBuffersException.class)
+        .hasMessageContaining("needs 9");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -490,17 +541,23 @@ final class DataExchangeTest {
   void shouldNotConnectATaskManagerWithoutTheClusterCertificate() throws Exception {
     // given a producer with TLS on, a consumer without TLS and one with a certificate of its own
     ActorSystem tls = tlsSystem("DataExchangeTestCluster", TestCertificates.shared("cluster"));
-    ActorSystem stranger = tlsSystem("DataExchangeTestStranger", TestCertificates.shared("stranger"));
+    ActorSystem stranger =
+        tlsSystem("DataExchangeTestStranger", TestCertificates.shared("stranger"));
     try {
       Endpoint producer = start(tls, NetworkConfiguration.defaults());
-      for (Endpoint consumer : List.of(start(NetworkConfiguration.defaults()), start(stranger, NetworkConfiguration.defaults()))) {
+      for (Endpoint consumer :
+          List.of(
+              start(NetworkConfiguration.defaults()),
+              start(stranger, NetworkConfiguration.defaults()))) {
         TaskSetup setup = wire(new Edge(1, 1, Partitioner.FORWARD), producer, consumer);
 
         // when the consumer asks for the partition
         RecordReader<String> reader = setup.consumers().get(0).input(0, Codecs.strings());
 
         // then its connection fails in the handshake, so the request never reaches the producer
-        assertThatThrownBy(reader::next).isInstanceOf(IOException.class).hasMessageContaining("was lost");
+        assertThatThrownBy(reader::next)
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining("was lost");
         assertThat(producer.environment.connectedPeers()).isEmpty();
         assertThat(consumer.environment.connectedPeers()).isEmpty();
       }
@@ -513,14 +570,16 @@ final class DataExchangeTest {
   }
 
   private static ActorSystem tlsSystem(String name, TlsSettings settings) {
-    return ShoalActorSystems.start(name, ShoalActorSystems.local(), ConfigFactory.parseMap(settings.shoalSettings()));
+    return ShoalActorSystems.start(
+        name, ShoalActorSystems.local(), ConfigFactory.parseMap(settings.shoalSettings()));
   }
 
   // ------------------------------------------------------------------------------------------
   //  Helpers
   // ------------------------------------------------------------------------------------------
 
-  private record Endpoint(ResourceID id, TaskManagerLocation location, NetworkEnvironment environment) {}
+  private record Endpoint(
+      ResourceID id, TaskManagerLocation location, NetworkEnvironment environment) {}
 
   private record Edge(int producers, int consumers, Partitioner partitioner) {}
 
@@ -542,7 +601,9 @@ final class DataExchangeTest {
     return new Endpoint(id, new TaskManagerLocation(id, "localhost", 0, port), environment);
   }
 
-  /** Descriptors as the JobManager builds them: producers on one TaskManager, consumers on another. */
+  /**
+   * Descriptors as the JobManager builds them: producers on one TaskManager, consumers on another.
+   */
   private static TaskSetup descriptors(Edge edge, Endpoint producerTm, Endpoint consumerTm) {
     JobID job = JobID.generate();
     JobVertexID source = JobVertexID.generate();
@@ -554,26 +615,61 @@ final class DataExchangeTest {
       ExecutionAttemptID attempt = ExecutionAttemptID.generate();
       attempts.add(attempt);
       producers.add(
-          new TaskDeploymentDescriptor(job, "test", source, "source", attempt, i, edge.producers(), 0, "none", Map.of(), 0, List.of(),
-              List.of(new ResultPartitionDeploymentDescriptor(0, target, edge.partitioner(), allToAll ? edge.consumers() : 1)), List.of(), null));
+          new TaskDeploymentDescriptor(
+              job,
+              "test",
+              source,
+              "source",
+              attempt,
+              i,
+              edge.producers(),
+              0,
+              "none",
+              Map.of(),
+              0,
+              List.of(),
+              List.of(
+                  new ResultPartitionDeploymentDescriptor(
+                      0, target, edge.partitioner(), allToAll ? edge.consumers() : 1)),
+              List.of(),
+              null));
     }
     List<TaskDeploymentDescriptor> consumers = new ArrayList<>();
     for (int j = 0; j < edge.consumers(); j++) {
       List<InputChannelDeploymentDescriptor> channels = new ArrayList<>();
       for (int i = 0; i < edge.producers(); i++) {
         if (allToAll || i == j) {
-          channels.add(new InputChannelDeploymentDescriptor(new ResultPartitionID(attempts.get(i), 0), allToAll ? j : 0, producerTm.location()));
+          channels.add(
+              new InputChannelDeploymentDescriptor(
+                  new ResultPartitionID(attempts.get(i), 0),
+                  allToAll ? j : 0,
+                  producerTm.location()));
         }
       }
       consumers.add(
-          new TaskDeploymentDescriptor(job, "test", target, "sink", ExecutionAttemptID.generate(), j, edge.consumers(), 0, "none", Map.of(), 0, List.of(),
-              List.of(), List.of(new InputGateDeploymentDescriptor(0, source, channels)), null));
+          new TaskDeploymentDescriptor(
+              job,
+              "test",
+              target,
+              "sink",
+              ExecutionAttemptID.generate(),
+              j,
+              edge.consumers(),
+              0,
+              "none",
+              Map.of(),
+              0,
+              List.of(),
+              List.of(),
+              List.of(new InputGateDeploymentDescriptor(0, source, channels)),
+              null));
     }
     return new TaskSetup(producers, consumers, List.of(), List.of());
   }
 
   /** Descriptors, with every task's network set up (producers first). */
-  private static TaskSetup wire(Edge edge, Endpoint producerTm, Endpoint consumerTm) throws IOException {
+  private static TaskSetup wire(Edge edge, Endpoint producerTm, Endpoint consumerTm)
+      throws IOException {
     TaskSetup described = descriptors(edge, producerTm, consumerTm);
     List<TaskNetwork> producers = new ArrayList<>();
     for (TaskDeploymentDescriptor descriptor : described.producerDescriptors()) {
@@ -587,22 +683,25 @@ final class DataExchangeTest {
       network.setUp();
       consumers.add(network);
     }
-    return new TaskSetup(described.producerDescriptors(), described.consumerDescriptors(), producers, consumers);
+    return new TaskSetup(
+        described.producerDescriptors(), described.consumerDescriptors(), producers, consumers);
   }
 
   /** Runs a 1:1 edge: the producer writes {@code records} strings, the consumer reads them all. */
-  private List<String> runEdge(Edge edge, Endpoint producerTm, Endpoint consumerTm, int records) throws Exception {
+  private List<String> runEdge(Edge edge, Endpoint producerTm, Endpoint consumerTm, int records)
+      throws Exception {
     TaskSetup setup = wire(edge, producerTm, consumerTm);
     TaskNetwork out = setup.producers().get(0);
     CompletableFuture<Void> writing =
-        async(() -> {
-          RecordWriter<String> writer = out.output(0, Codecs.strings());
-          for (int i = 0; i < records; i++) {
-            writer.emit("record-0-" + i);
-          }
-          out.finish();
-          return null;
-        });
+        async(
+            () -> {
+              RecordWriter<String> writer = out.output(0, Codecs.strings());
+              for (int i = 0; i < records; i++) {
+                writer.emit("record-0-" + i);
+              }
+              out.finish();
+              return null;
+            });
     List<String> read = readAll(setup.consumers().get(0).input(0, Codecs.strings()));
     writing.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     return read;

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 final class NetworkConfigurationTest {
 
   private static NetworkConfiguration read(String overrides) {
-    Config config = ConfigFactory.parseString(overrides).withFallback(ConfigFactory.load()).resolve();
+    Config config =
+        ConfigFactory.parseString(overrides).withFallback(ConfigFactory.load()).resolve();
     return NetworkConfiguration.fromConfig(config);
   }
 

@@ -68,27 +68,36 @@ final class JobLibraryCacheTest {
     int chunk = 256;
     AtomicInteger sent = new AtomicInteger();
     AtomicLong largestSeen = new AtomicLong();
-    Source<ByteString, NotUsed> flood = Source.fromIterator(() -> new Iterator<ByteString>() {
-      @Override
-      public boolean hasNext() {
-        return sent.get() < 4 * 1024 * 1024 / chunk;
-      }
+    Source<ByteString, NotUsed> flood =
+        Source.fromIterator(
+            () ->
+                new Iterator<ByteString>() {
+                  @Override
+                  public boolean hasNext() {
+                    return sent.get() < 4 * 1024 * 1024 / chunk;
+                  }
 
-      @Override
-      public ByteString next() {
-        filesNamed("big.jar").forEach(file -> largestSeen.accumulateAndGet(sizeOf(file), Math::max));
-        sent.incrementAndGet();
-        return ByteString.fromArray(new byte[chunk]);
-      }
-    });
+                  @Override
+                  public ByteString next() {
+                    filesNamed("big.jar")
+                        .forEach(file -> largestSeen.accumulateAndGet(sizeOf(file), Math::max));
+                    sent.incrementAndGet();
+                    return ByteString.fromArray(new byte[chunk]);
+                  }
+                });
     JarFile jar = new JarFile("big.jar", 1024, "0".repeat(64));
 
-    try (JobLibraryCache cache = new JobLibraryCache(system, getClass().getClassLoader(), WAIT, temp, Duration.ofSeconds(30))) {
+    try (JobLibraryCache cache =
+        new JobLibraryCache(
+            system, getClass().getClassLoader(), WAIT, temp, Duration.ofSeconds(30))) {
       // when
       String failure = download(cache, jar, flood);
 
       // then
-      assertThat(failure).contains("Could not fetch jar big.jar of job", "Jar big.jar sent more than the 1024 bytes it declared; the download was cut off.");
+      assertThat(failure)
+          .contains(
+              "Could not fetch jar big.jar of job",
+              "Jar big.jar sent more than the 1024 bytes it declared; the download was cut off.");
       assertThat((long) sent.get() * chunk).isLessThan(512 * 1024).isGreaterThan(1024);
       assertThat(largestSeen.get()).isLessThanOrEqualTo(1024);
       assertThat(filesNamed("big.jar")).isEmpty();
@@ -99,17 +108,23 @@ final class JobLibraryCacheTest {
   void shouldFailAStalledDownloadAfterTheIdleTimeout() throws Exception {
     // given: 100 of 1000 declared bytes, then nothing
     JarFile jar = new JarFile("stalled.jar", 1000, "0".repeat(64));
-    Source<ByteString, NotUsed> stalling = Source.single(ByteString.fromArray(new byte[100])).concat(Source.never());
+    Source<ByteString, NotUsed> stalling =
+        Source.single(ByteString.fromArray(new byte[100])).concat(Source.never());
 
-    try (JobLibraryCache cache = new JobLibraryCache(system, getClass().getClassLoader(), WAIT, temp, Duration.ofMillis(500))) {
+    try (JobLibraryCache cache =
+        new JobLibraryCache(
+            system, getClass().getClassLoader(), WAIT, temp, Duration.ofMillis(500))) {
       // when
       long start = System.nanoTime();
       String failure = download(cache, jar, stalling);
 
       // then
-      assertThat(failure).contains(
-          "The download of jar stalled.jar stalled: no bytes for 500 ms after 100 of 1000 bytes (shoal.taskmanager.jar-download-idle-timeout).");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+      assertThat(failure)
+          .contains(
+              "The download of jar stalled.jar stalled: no bytes for 500 ms after 100 of 1000 bytes"
+                  + " (shoal.taskmanager.jar-download-idle-timeout).");
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(500));
       assertThat(filesNamed("stalled.jar")).isEmpty();
     }
   }
@@ -117,47 +132,77 @@ final class JobLibraryCacheTest {
   @Test
   void shouldReclaimTheJarDirectoriesOfDeadTaskManagersAtStart() throws Exception {
     // given: a killed TaskManager's directory, a live process's one and a stranger
-    Process ended = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-version")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process ended =
+        new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-version")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     ended.waitFor();
-    Path dead = Files.createDirectories(temp.resolve(ended.pid() + "-0badf00d").resolve(JobID.generate().toString()));
+    Path dead =
+        Files.createDirectories(
+            temp.resolve(ended.pid() + "-0badf00d").resolve(JobID.generate().toString()));
     Files.write(dead.resolve("left.jar"), new byte[1000]);
     Path live = Files.createDirectories(temp.resolve(ProcessHandle.current().pid() + "-a1b2c3d4"));
     Path stranger = Files.createDirectories(temp.resolve("not-ours"));
 
     // when
-    try (JobLibraryCache cache = new JobLibraryCache(system, getClass().getClassLoader(), WAIT, temp, Duration.ofSeconds(30))) {
+    try (JobLibraryCache cache =
+        new JobLibraryCache(
+            system, getClass().getClassLoader(), WAIT, temp, Duration.ofSeconds(30))) {
       // then
-      new TestKit(system).awaitAssert(WAIT, () -> {
-        assertThat(temp.resolve(ended.pid() + "-0badf00d")).doesNotExist();
-        return null;
-      });
+      new TestKit(system)
+          .awaitAssert(
+              WAIT,
+              () -> {
+                assertThat(temp.resolve(ended.pid() + "-0badf00d")).doesNotExist();
+                return null;
+              });
       assertThat(live).isDirectory();
       assertThat(stranger).isDirectory();
       assertThat(cache.directory()).isDirectory().hasParent(temp);
-      assertThat(cache.directory().getFileName().toString()).startsWith(ProcessHandle.current().pid() + "-");
+      assertThat(cache.directory().getFileName().toString())
+          .startsWith(ProcessHandle.current().pid() + "-");
     }
   }
 
   // ------------------------------------------------------------------------------------------
 
   /** Asks the cache for a task's class loader, serves the jar with {@code bytes}; the failure. */
-  private static String download(JobLibraryCache cache, JarFile jar, Source<ByteString, NotUsed> bytes) throws Exception {
+  private static String download(
+      JobLibraryCache cache, JarFile jar, Source<ByteString, NotUsed> bytes) throws Exception {
     TestKit jobManager = new TestKit(system);
     UUID leaderSessionId = UUID.randomUUID();
     JobID jobId = JobID.generate();
-    TaskDeploymentDescriptor descriptor = new TaskDeploymentDescriptor(
-        jobId, "test", JobVertexID.generate(), "vertex", ExecutionAttemptID.generate(), 0, 1, 0, "none", Map.of(), 0, List.of(jar));
-    CompletableFuture<ClassLoader> loader = CompletableFuture.supplyAsync(() -> {
-      try {
-        return cache.classLoaderFor(descriptor, jobManager.getRef(), leaderSessionId);
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    });
+    TaskDeploymentDescriptor descriptor =
+        new TaskDeploymentDescriptor(
+            jobId,
+            "test",
+            JobVertexID.generate(),
+            "vertex",
+            ExecutionAttemptID.generate(),
+            0,
+            1,
+            0,
+            "none",
+            Map.of(),
+            0,
+            List.of(jar));
+    CompletableFuture<ClassLoader> loader =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return cache.classLoaderFor(descriptor, jobManager.getRef(), leaderSessionId);
+              } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
     LeaderSessionMessage request = jobManager.expectMsgClass(WAIT, LeaderSessionMessage.class);
     assertThat(request.message()).isEqualTo(new RequestJobJar(jobId, jar.name()));
-    jobManager.reply(new JobJar(jobId, jar.name(), bytes.runWith(StreamRefs.sourceRef(), Materializer.matFromSystem(system))));
+    jobManager.reply(
+        new JobJar(
+            jobId,
+            jar.name(),
+            bytes.runWith(StreamRefs.sourceRef(), Materializer.matFromSystem(system))));
     try {
       loader.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {

@@ -19,9 +19,9 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.testkit.javadsl.TestKit;
 
 /**
- * A TestProbe that plays the JobManager of a real TaskManager, for protocol tests of a
- * TaskManager: start the TaskManager with {@link #address()} as its JobManager's address, then
- * {@link #register} it; the probe deploys tasks and receives what the TaskManager reports.
+ * A TestProbe that plays the JobManager of a real TaskManager, for protocol tests of a TaskManager:
+ * start the TaskManager with {@link #address()} as its JobManager's address, then {@link #register}
+ * it; the probe deploys tasks and receives what the TaskManager reports.
  *
  * <pre>{@code
  * JobManagerProbe jobManager = JobManagerProbe.create(system);
@@ -65,27 +65,33 @@ public final class JobManagerProbe {
   }
 
   /**
-   * Waits for {@code taskManager}'s registration attempt, acknowledges it with a fresh instance
-   * id under a fresh leader session, and waits for the first heartbeat that follows.
+   * Waits for {@code taskManager}'s registration attempt, acknowledges it with a fresh instance id
+   * under a fresh leader session, and waits for the first heartbeat that follows.
    *
    * @throws AssertionError when the TaskManager does not do so in time
    */
   public JobManagerProbe register(ActorRef taskManager) {
     RegisterTaskManager attempt = probe.expectMsgClass(patience, RegisterTaskManager.class);
     if (!probe.getLastSender().equals(taskManager)) {
-      throw new AssertionError("Registration attempt from " + probe.getLastSender() + ", not " + taskManager);
+      throw new AssertionError(
+          "Registration attempt from " + probe.getLastSender() + ", not " + taskManager);
     }
     return acknowledge(taskManager, attempt);
   }
 
-  /** Acknowledges {@code attempt}, which the test received itself, and waits for the first heartbeat. */
+  /**
+   * Acknowledges {@code attempt}, which the test received itself, and waits for the first
+   * heartbeat.
+   */
   public JobManagerProbe acknowledge(ActorRef taskManager, RegisterTaskManager attempt) {
     InstanceID instance = InstanceID.generate();
     UUID session = UUID.randomUUID();
-    taskManager.tell(new AcknowledgeRegistration(instance, session, attempt.registrationId()), probe.getRef());
+    taskManager.tell(
+        new AcknowledgeRegistration(instance, session, attempt.registrationId()), probe.getRef());
     Heartbeat heartbeat = probe.expectMsgClass(patience, Heartbeat.class);
     if (!heartbeat.instanceId().equals(instance)) {
-      throw new AssertionError("First heartbeat for " + heartbeat.instanceId() + ", not " + instance);
+      throw new AssertionError(
+          "First heartbeat for " + heartbeat.instanceId() + ", not " + instance);
     }
     this.instanceId = instance;
     this.leaderSessionId = session;
@@ -122,11 +128,13 @@ public final class JobManagerProbe {
     LeaderSessionMessage envelope = probe.expectMsgClass(patience, LeaderSessionMessage.class);
     if (!envelope.leaderSessionId().equals(registered())
         || !(envelope.message() instanceof UpdateTaskExecutionState update)) {
-      throw new AssertionError("Expected a task state update under " + leaderSessionId + " but got " + envelope);
+      throw new AssertionError(
+          "Expected a task state update under " + leaderSessionId + " but got " + envelope);
     }
     TaskExecutionState reported = update.state();
     if (!reported.attemptId().equals(descriptor.attemptId()) || reported.state() != state) {
-      throw new AssertionError("Expected " + descriptor.taskName() + " " + state + " but got " + reported);
+      throw new AssertionError(
+          "Expected " + descriptor.taskName() + " " + state + " but got " + reported);
     }
     return reported;
   }
