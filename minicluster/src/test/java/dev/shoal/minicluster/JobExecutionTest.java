@@ -3,6 +3,7 @@ package dev.shoal.minicluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.shoal.jobmanager.exceptions.JobSubmissionException;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.job.JobGraph;
@@ -83,10 +84,31 @@ final class JobExecutionTest {
               assertThat(e.status()).isEqualTo(JobStatus.FAILED);
               assertThat(e.rootCause().className())
                   .isEqualTo(IllegalStateException.class.getName());
+              assertThat(e)
+                  .cause()
+                  .isExactlyInstanceOf(IllegalStateException.class)
+                  .hasMessage(FailOnceInvokable.MESSAGE);
               assertThat(e.rootCause().message()).isEqualTo(FailOnceInvokable.MESSAGE);
               assertThat(e.rootCause().stackTrace()).contains("FailOnceInvokable.invoke");
               assertThat(e.restarts()).isZero();
             });
+  }
+
+  @Test
+  void shouldRefuseABadSettingWithAJobSubmissionExceptionAsTheCause(MiniCluster cluster) {
+    // given a restart delay far beyond the JobManager's limit
+    JobGraph.Builder builder =
+        JobGraph.builder("absurd-delay")
+            .setting("restart-strategy", "fixed-delay")
+            .setting("restart-strategy.fixed-delay.delay", "300 d");
+    builder.addVertex("noop", FailOnceInvokable.class, 1);
+
+    // when / then: the cause is the real exception class, catchable by type
+    assertThatThrownBy(() -> cluster.submitJobAndWait(builder.build()))
+        .isInstanceOf(JobExecutionException.class)
+        .cause()
+        .isExactlyInstanceOf(JobSubmissionException.class)
+        .hasMessageContaining("restart-strategy.fixed-delay.delay");
   }
 
   @Test
@@ -103,6 +125,7 @@ final class JobExecutionTest {
               assertThat(e.status()).isEqualTo(JobStatus.FAILED);
               assertThat(e.rootCause().className())
                   .isEqualTo(ClassNotFoundException.class.getName());
+              assertThat(e).hasCauseExactlyInstanceOf(ClassNotFoundException.class);
               assertThat(e.rootCause().message()).contains("com.example.DoesNotExist");
             });
   }
