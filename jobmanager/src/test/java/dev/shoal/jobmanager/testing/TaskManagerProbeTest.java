@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.ConfigFactory;
 import dev.shoal.jobmanager.JobManager;
 import dev.shoal.jobmanager.JobManagerConfiguration;
+import dev.shoal.jobmanager.leader.ElectionDecision;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
 import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
 import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
 import dev.shoal.messages.JobClientMessage.SubmitJob;
-import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import dev.shoal.messages.TaskMessage.SubmitTask;
 import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
 import dev.shoal.messages.job.ExecutionState;
@@ -54,7 +54,7 @@ final class TaskManagerProbeTest {
                 LeaderElectionService.manual()),
             "jm-probe");
     UUID session = UUID.randomUUID();
-    jobManager.tell(new GrantLeadership(session), ActorRef.noSender());
+    jobManager.tell(ElectionDecision.grant(session), ActorRef.noSender());
     TestKit client = new TestKit(system);
     client.send(jobManager, NotifyWhenLeader.INSTANCE);
     client.expectMsgClass(Duration.ofSeconds(10), Object.class);
