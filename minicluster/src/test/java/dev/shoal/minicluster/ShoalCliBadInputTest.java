@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
 import dev.shoal.messages.JobClientMessage.JobNotFound;
-import dev.shoal.messages.JobClientMessage.RequestJobDetails;
+import dev.shoal.messages.JobClientMessage.RequestJobDetailsPage;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.runtime.ShoalActorSystems;
 import dev.shoal.minicluster.ShoalCommand.Run;
@@ -130,7 +130,9 @@ final class ShoalCliBadInputTest {
         ClientExitCode.NO_ANSWER,
         "Could not reach the JobManager at pekko://shoal@127.0.0.1:1/user/jobmanager within 500 ms:"
             + " Actor not found for: ActorSelection[Anchor(pekko://shoal@127.0.0.1:1/),"
-            + " Path(/user/jobmanager)]");
+            + " Path(/user/jobmanager)]. Is a JobManager running there, addressed by the host name"
+            + " it announces? Its 'Shoal JobManager <address> is ready' line names it (localhost"
+            + " and 127.0.0.1 differ).");
   }
 
   @Test
@@ -168,7 +170,8 @@ final class ShoalCliBadInputTest {
     public Receive createReceive() {
       return receiveBuilder()
           .match(
-              RequestJobDetails.class, m -> getSender().tell(new JobNotFound(m.jobId()), getSelf()))
+              RequestJobDetailsPage.class,
+              m -> getSender().tell(new JobNotFound(m.jobId()), getSelf()))
           .build();
     }
   }

@@ -115,7 +115,10 @@ public final class JobClient {
               + " within "
               + Durations.format(timeout)
               + ": "
-              + e.getCause().getMessage(),
+              + e.getCause().getMessage()
+              + ". Is a JobManager running there, addressed by the host name it announces? Its"
+              + " 'Shoal JobManager <address> is ready' line names it (localhost and 127.0.0.1"
+              + " differ).",
           e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
