@@ -44,14 +44,14 @@ final class RunnableJarsCliTest {
     ChildProcess jobManager =
         process(
             "jobmanager",
-            "shoal.jobmanager.jar",
+            "test.jobmanager.jar",
             List.of("--host", "127.0.0.1", "--port", "0", "-D", "shoal.log.level=DEBUG"));
     String address = jobManager.awaitAnnouncement(Duration.ofSeconds(60));
     String hostPort = address.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     ChildProcess taskManager =
         process(
             "taskmanager",
-            "shoal.taskmanager.jar",
+            "test.taskmanager.jar",
             List.of("--jobmanager", hostPort, "--host", "127.0.0.1"));
     String resourceId = taskManager.awaitAnnouncement(Duration.ofSeconds(60));
 
@@ -73,7 +73,7 @@ final class RunnableJarsCliTest {
   @Test
   void shouldPrintTheVersion() throws Exception {
     // given / when
-    Output output = run("shoal.jobmanager.jar", "--version");
+    Output output = run("test.jobmanager.jar", "--version");
 
     // then
     assertThat(output.exitCode()).isZero();
@@ -86,7 +86,7 @@ final class RunnableJarsCliTest {
   @Test
   void shouldRefuseABadJobManagerAddressOnOneLineWithTheUsageExitCode() throws Exception {
     // given / when
-    Output output = run("shoal.taskmanager.jar", "--jobmanager", "hostA:abc");
+    Output output = run("test.taskmanager.jar", "--jobmanager", "hostA:abc");
 
     // then
     assertThat(output.exitCode()).isEqualTo(ExitCode.USAGE.code());

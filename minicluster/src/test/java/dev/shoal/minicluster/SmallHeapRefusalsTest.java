@@ -53,8 +53,8 @@ final class SmallHeapRefusalsTest {
   @Test
   void shouldRefuseAbsurdSlotsAndParallelismThousandsOfTimesWithinASmallHeap() throws Exception {
     // given a JobManager process with a 48 MiB heap that exits on OutOfMemoryError
-    String jar = System.getProperty("shoal.jobmanager.jar");
-    assertThat(jar).as("system property shoal.jobmanager.jar (set by the build)").isNotNull();
+    String jar = System.getProperty("test.jobmanager.jar");
+    assertThat(jar).as("system property test.jobmanager.jar (set by the build)").isNotNull();
     assertThat(Path.of(jar)).as("the runnable jar; run the build's package phase first").exists();
     ActorSystem client =
         ShoalActorSystems.start(

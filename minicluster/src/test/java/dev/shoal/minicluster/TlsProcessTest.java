@@ -88,14 +88,14 @@ final class TlsProcessTest {
     jobManagerProcess =
         process(
             "jobmanager",
-            "shoal.jobmanager.jar",
+            "test.jobmanager.jar",
             List.of("--host", "127.0.0.1", "--port", "0"),
             settings);
     address = jobManagerProcess.awaitAnnouncement(WAIT);
     hostPort = address.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
     List<String> tmArgs = List.of("--jobmanager", hostPort, "--host", "127.0.0.1", "--slots", "2");
-    ChildProcess first = process("taskmanager-1", "shoal.taskmanager.jar", tmArgs, settings);
-    ChildProcess second = process("taskmanager-2", "shoal.taskmanager.jar", tmArgs, settings);
+    ChildProcess first = process("taskmanager-1", "test.taskmanager.jar", tmArgs, settings);
+    ChildProcess second = process("taskmanager-2", "test.taskmanager.jar", tmArgs, settings);
     taskManagerIds = List.of(first.awaitAnnouncement(WAIT), second.awaitAnnouncement(WAIT));
     client = system("tls-client", tls.shoalSettings());
     new TestKit(client)
