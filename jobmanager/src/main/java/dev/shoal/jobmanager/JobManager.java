@@ -352,7 +352,8 @@ public final class JobManager extends ShoalActor {
       long now = clock.getAsLong();
       instances.observeHeartbeats(now);
       String takeOver =
-          authority.takeOverRefusal(taskManager, existing, now, configuration.heartbeatTimeout());
+          authority.takeOverRefusal(
+              taskManager, existing, m.previousInstanceId(), now, configuration.heartbeatTimeout());
       if (takeOver != null) {
         refuse(m, takeOver);
         taskManager.tell(new RefuseRegistration(takeOver + ".", m.registrationId()), getSelf());

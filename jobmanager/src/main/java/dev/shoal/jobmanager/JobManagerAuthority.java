@@ -3,6 +3,7 @@ package dev.shoal.jobmanager;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import dev.shoal.jobmanager.instance.InstanceManager.Instance;
+import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.runtime.Authority;
 import java.time.Duration;
 import java.util.Collection;
@@ -114,13 +115,23 @@ final class JobManagerAuthority {
    * Why {@code sender} may not register under the resource id of {@code existing}, or null.
    *
    * @param existing the TaskManager registered under that resource id
+   * @param claimedPrevious the instance id the registration says it was registered as, or null
    * @param nowMillis the JobManager's clock, with {@code existing}'s last heartbeat observed
    * @param heartbeatTimeout after how long without heartbeat a TaskManager is dead
    */
   String takeOverRefusal(
-      ActorRef sender, Instance existing, long nowMillis, Duration heartbeatTimeout) {
+      ActorRef sender,
+      Instance existing,
+      InstanceID claimedPrevious,
+      long nowMillis,
+      Duration heartbeatTimeout) {
     if (Authority.isSameActorSystem(sender, existing.taskManager())) {
       return null; // the same TaskManager, with a new actor: its old one is gone
+    }
+    if (existing.instanceId().equals(claimedPrevious)) {
+      // the same TaskManager with a fresh actor system (after a quarantine): only it was told
+      // that instance id, in its registration's acknowledgement
+      return null;
     }
     long silentMillis = nowMillis - existing.lastHeartbeatMillis();
     if (silentMillis > heartbeatTimeout.toMillis()) {

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.shoal.jobmanager.instance.InstanceManager;
 import dev.shoal.jobmanager.instance.InstanceManager.Instance;
 import dev.shoal.messages.HardwareDescription;
+import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.runtime.Authority;
@@ -132,15 +133,35 @@ final class JobManagerAuthorityTest {
     // always register again (a TaskManager that came back with a new actor)
     assertThat(
             authority(false)
-                .takeOverRefusal(stranger, existing, 1_000 + TIMEOUT.toMillis(), TIMEOUT))
+                .takeOverRefusal(stranger, existing, null, 1_000 + TIMEOUT.toMillis(), TIMEOUT))
         .contains("is registered from " + existing.taskManager().path().address())
         .contains("alive")
         .contains(stranger.path().address().toString());
     assertThat(
             authority(false)
-                .takeOverRefusal(stranger, existing, 1_001 + TIMEOUT.toMillis(), TIMEOUT))
+                .takeOverRefusal(stranger, existing, null, 1_001 + TIMEOUT.toMillis(), TIMEOUT))
         .isNull();
-    assertThat(authority(false).takeOverRefusal(restarted, existing, 1_000, TIMEOUT)).isNull();
+    assertThat(authority(false).takeOverRefusal(restarted, existing, null, 1_000, TIMEOUT))
+        .isNull();
+  }
+
+  @Test
+  void shouldLetATaskManagerThatNamesItsLiveInstanceTakeItOverFromAFreshActorSystem() {
+    // given a live TaskManager registered from the other actor system
+    InstanceManager instances = new InstanceManager();
+    Instance existing = register(instances, new TestKit(other).getRef(), 1_000);
+    ActorRef freshSystem = new TestKit(own).getRef();
+
+    // then: naming the instance id only it was told takes over at once (after a quarantine it
+    // comes back with a fresh actor system); a wrong one is refused like none
+    assertThat(
+            authority(false)
+                .takeOverRefusal(freshSystem, existing, existing.instanceId(), 1_000, TIMEOUT))
+        .isNull();
+    assertThat(
+            authority(false)
+                .takeOverRefusal(freshSystem, existing, InstanceID.generate(), 1_000, TIMEOUT))
+        .contains("alive");
   }
 
   @Test

@@ -32,18 +32,33 @@ public sealed interface RegistrationMessage extends ShoalMessage {
    * @param protocolVersion the protocol version it speaks
    * @param registrationId the TaskManager's current registration run; every answer echoes it, so
    *     that a late answer to an earlier run (or from an earlier leader) is recognised
+   * @param previousInstanceId the instance id this TaskManager (this resource id) was last
+   *     registered as, from an actor system it has since replaced (after a quarantine), or null.
+   *     Only the JobManager and that TaskManager know it, so naming it lets the TaskManager take
+   *     over its own registration at once instead of waiting for the old one to time out.
    */
   record RegisterTaskManager(
       TaskManagerLocation location,
       HardwareDescription hardware,
       int numberOfSlots,
       int protocolVersion,
-      UUID registrationId)
+      UUID registrationId,
+      InstanceID previousInstanceId)
       implements ForJobManager {
     public RegisterTaskManager {
       Objects.requireNonNull(location, "location");
       Objects.requireNonNull(hardware, "hardware");
       Objects.requireNonNull(registrationId, "registrationId");
+    }
+
+    /** A first registration: no earlier instance to take over. */
+    public RegisterTaskManager(
+        TaskManagerLocation location,
+        HardwareDescription hardware,
+        int numberOfSlots,
+        int protocolVersion,
+        UUID registrationId) {
+      this(location, hardware, numberOfSlots, protocolVersion, registrationId, null);
     }
 
     public ResourceID resourceId() {

@@ -465,7 +465,8 @@ public final class TaskManager extends ShoalActor {
                 hardware,
                 configuration.numberOfSlots(),
                 ProtocolVersion.CURRENT,
-                registrationRun),
+                registrationRun,
+                listener.previousInstanceId()),
             getSelf());
     timers()
         .startSingleTimer(
@@ -502,6 +503,7 @@ public final class TaskManager extends ShoalActor {
     }
     Registered registered = new Registered(jobManager, instanceId, leaderSessionId);
     connection = registered;
+    listener.onRegistered(instanceId);
     registrationRun = null;
     timers().cancel(TimerKey.REGISTRATION_ATTEMPT);
     timers().cancel(TimerKey.REGISTRATION_DEADLINE);

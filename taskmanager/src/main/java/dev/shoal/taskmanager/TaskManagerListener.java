@@ -1,5 +1,7 @@
 package dev.shoal.taskmanager;
 
+import dev.shoal.messages.InstanceID;
+
 /**
  * What a TaskManager actor tells the process (or MiniCluster) that runs it: why it stops, and
  * trouble the process may want to act on. One per TaskManager; calls come from the actor's thread
@@ -12,6 +14,18 @@ public interface TaskManagerListener {
 
   /** The JobManager's actor system quarantined this one; the TaskManager must start afresh. */
   void onQuarantined(String description);
+
+  /** The TaskManager registered at a JobManager as {@code instanceId}. Does nothing by default. */
+  default void onRegistered(InstanceID instanceId) {}
+
+  /**
+   * The instance id a TaskManager of this resource id was last registered as, from an actor system
+   * this process has since replaced, or null: a TaskManager started afresh after a quarantine names
+   * it when it registers, to take over its own live registration at once.
+   */
+  default InstanceID previousInstanceId() {
+    return null;
+  }
 
   /**
    * A cancelled task's thread is still running after the cancellation timeout; the TaskManager

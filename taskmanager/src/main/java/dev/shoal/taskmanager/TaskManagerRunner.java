@@ -2,6 +2,7 @@ package dev.shoal.taskmanager;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.runtime.CommandLines;
@@ -54,6 +55,10 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
   private volatile ActorRef taskManager;
   private volatile ExitCode pendingExit = ExitCode.OK;
   private volatile boolean restartRequested;
+
+  /** What the TaskManager was last registered as; its next actor system names it (a take-over). */
+  private volatile InstanceID lastInstanceId;
+
   private volatile boolean closed;
 
   private TaskManagerRunner(Config config, String jobManagerAddress, ResourceID resourceId) {
@@ -121,6 +126,16 @@ public final class TaskManagerRunner implements TaskManagerListener, AutoCloseab
   @Override
   public void onFatalError(String description) {
     pendingExit = ExitCode.FATAL_ERROR;
+  }
+
+  @Override
+  public void onRegistered(InstanceID instanceId) {
+    lastInstanceId = instanceId;
+  }
+
+  @Override
+  public InstanceID previousInstanceId() {
+    return lastInstanceId;
   }
 
   @Override

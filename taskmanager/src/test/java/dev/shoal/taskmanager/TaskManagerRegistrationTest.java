@@ -212,6 +212,30 @@ final class TaskManagerRegistrationTest {
     assertThat(fatal.description()).contains("maximum registration duration");
   }
 
+  @Test
+  void shouldNameTheInstanceItWasLastRegisteredAsAndReportTheNewOne() {
+    // given a process whose TaskManager was registered as an instance, from an actor system it
+    // has since replaced (after a quarantine)
+    TestKit jobManager = new TestKit(system);
+    InstanceID previous = InstanceID.generate();
+    RememberingListener listener = new RememberingListener(previous);
+    ActorRef taskManager =
+        startTaskManager(
+            "tm-previous-instance",
+            configuration(Duration.ofMinutes(1)),
+            location(),
+            jobManager.getRef().path().toString(),
+            listener);
+
+    // when / then: its registration names that instance, so that it can take it over at once
+    RegisterTaskManager attempt = expectRegistrationAttempt(jobManager, taskManager);
+    assertThat(attempt.previousInstanceId()).isEqualTo(previous);
+
+    // and the instance it is registered as now is what the process remembers next
+    Registration registration = register(jobManager, taskManager, false);
+    assertThat(listener.previousInstanceId()).isEqualTo(registration.instanceId());
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Registration answers
   // ------------------------------------------------------------------------------------------
@@ -854,6 +878,32 @@ final class TaskManagerRegistrationTest {
     @Override
     public void onQuarantined(String description) {
       probe.tell(new QuarantineReported(description), ActorRef.noSender());
+    }
+  }
+
+  /** A listener that remembers the instance it was last registered as, as the runner does. */
+  private static final class RememberingListener implements TaskManagerListener {
+
+    private volatile InstanceID last;
+
+    RememberingListener(InstanceID previous) {
+      this.last = previous;
+    }
+
+    @Override
+    public void onFatalError(String description) {}
+
+    @Override
+    public void onQuarantined(String description) {}
+
+    @Override
+    public void onRegistered(InstanceID instanceId) {
+      last = instanceId;
+    }
+
+    @Override
+    public InstanceID previousInstanceId() {
+      return last;
     }
   }
 
