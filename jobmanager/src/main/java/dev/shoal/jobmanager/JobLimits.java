@@ -20,6 +20,8 @@ import java.time.Duration;
  * @param maxVertices vertices of one job ({@code max-vertices})
  * @param maxRestartDelay delay before a restart ({@code max-restart-delay})
  * @param maxWaiters askers waiting for testing notifications at once ({@code max-waiters})
+ * @param maxJobs jobs the JobManager holds at once, running and waiting for slots together ({@code
+ *     max-jobs}); ended jobs in the archive do not count
  */
 public record JobLimits(
     int maxSlotsPerTaskManager,
@@ -27,7 +29,8 @@ public record JobLimits(
     int maxSubtasks,
     int maxVertices,
     Duration maxRestartDelay,
-    int maxWaiters) {
+    int maxWaiters,
+    int maxJobs) {
 
   static final String PREFIX = "shoal.jobmanager.limits.";
 
@@ -37,16 +40,20 @@ public record JobLimits(
    */
   public static final int MAX_NAME_CHARS = 256;
 
-  /** 1,024 slots, parallelism 10,000, 100,000 subtasks, 10,000 vertices, 1 day, 10,000 waiters. */
+  /**
+   * 1,024 slots, parallelism 10,000, 100,000 subtasks, 10,000 vertices, 1 day, 10,000 waiters, 1,000
+   * jobs.
+   */
   public static final JobLimits DEFAULTS =
-      new JobLimits(1024, 10_000, 100_000, 10_000, Duration.ofDays(1), 10_000);
+      new JobLimits(1024, 10_000, 100_000, 10_000, Duration.ofDays(1), 10_000, 1_000);
 
   public JobLimits {
     if (maxSlotsPerTaskManager < 1
         || maxParallelism < 1
         || maxSubtasks < 1
         || maxVertices < 1
-        || maxWaiters < 1) {
+        || maxWaiters < 1
+        || maxJobs < 1) {
       throw new IllegalArgumentException(
           "Invalid configuration " + PREFIX + "*: every limit must be at least 1.");
     }
@@ -69,7 +76,22 @@ public record JobLimits(
         config.hasPath(PREFIX + "max-restart-delay")
             ? config.getDuration(PREFIX + "max-restart-delay")
             : DEFAULTS.maxRestartDelay,
-        integer(config, "max-waiters", DEFAULTS.maxWaiters));
+        integer(config, "max-waiters", DEFAULTS.maxWaiters),
+        integer(config, "max-jobs", DEFAULTS.maxJobs));
+  }
+
+  /**
+   * Why one more job is refused when {@code held} jobs run or wait for slots already, or null.
+   */
+  public String jobCountRefusal(int held) {
+    if (held >= maxJobs) {
+      return "The JobManager holds "
+          + held
+          + " jobs (running or waiting for slots), the most it accepts ("
+          + PREFIX
+          + "max-jobs); submit it again once a job has ended.";
+    }
+    return null;
   }
 
   /** Why a TaskManager with {@code slots} slots is refused, or null. */

@@ -116,14 +116,14 @@ final class JobManagerAuthority {
    *
    * @param existing the TaskManager registered under that resource id
    * @param claimedPrevious the instance id the registration says it was registered as, or null
-   * @param nowMillis the JobManager's clock, with {@code existing}'s last heartbeat observed
+   * @param silence how long {@code existing} has been silent, on the monotonic clock
    * @param heartbeatTimeout after how long without heartbeat a TaskManager is dead
    */
   String takeOverRefusal(
       ActorRef sender,
       Instance existing,
       InstanceID claimedPrevious,
-      long nowMillis,
+      Duration silence,
       Duration heartbeatTimeout) {
     if (Authority.isSameActorSystem(sender, existing.taskManager())) {
       return null; // the same TaskManager, with a new actor: its old one is gone
@@ -133,8 +133,7 @@ final class JobManagerAuthority {
       // that instance id, in its registration's acknowledgement
       return null;
     }
-    long silentMillis = nowMillis - existing.lastHeartbeatMillis();
-    if (silentMillis > heartbeatTimeout.toMillis()) {
+    if (silence.compareTo(heartbeatTimeout) > 0) {
       return null; // timed out: the heartbeat check removes it anyway
     }
     return "TaskManager "
@@ -142,7 +141,7 @@ final class JobManagerAuthority {
         + " is registered from "
         + existing.taskManager().path().address()
         + " and alive (last heartbeat "
-        + silentMillis
+        + silence.toMillis()
         + " ms ago); a registration under the same resource id from "
         + (sender == null ? "an unknown sender" : sender.path().address())
         + " is refused until it is gone (heartbeat timeout "

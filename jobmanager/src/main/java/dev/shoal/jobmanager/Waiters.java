@@ -1,5 +1,6 @@
 package dev.shoal.jobmanager;
 
+import dev.shoal.jobmanager.TestingNotifications.Effect;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -11,35 +12,39 @@ import org.apache.pekko.actor.ActorRef;
 
 /**
  * Who waits for what: the actors that sent a testing notification request ({@code NotifyWhen...})
- * whose condition does not hold yet, keyed by the condition. Used on the owning actor's thread
- * only.
+ * whose condition does not hold yet, keyed by the condition. Releasing them sends nothing: it adds
+ * the answers to a list of effects the owner carries out. Used on the owning actor's thread only.
  *
  * @param <K> the condition, e.g. a job id or a (job, status) pair
  */
 final class Waiters<K> {
 
   private final Map<K, List<ActorRef>> waiting = new LinkedHashMap<>();
+  private int size;
 
   void add(K condition, ActorRef waiter) {
     waiting.computeIfAbsent(condition, k -> new ArrayList<>()).add(waiter);
+    size++;
   }
 
-  /** Tells everyone waiting for {@code condition} the {@code message}, and forgets them. */
-  void release(K condition, Object message, ActorRef sender) {
+  /** Answers everyone waiting for {@code condition} with {@code message}, and forgets them. */
+  void release(K condition, Object message, List<Effect> out) {
     List<ActorRef> waiters = waiting.remove(condition);
     if (waiters != null) {
-      waiters.forEach(w -> w.tell(message, sender));
+      size -= waiters.size();
+      waiters.forEach(w -> out.add(new Effect.Tell(w, message)));
     }
   }
 
-  /** Tells everyone whose condition holds now its message, and forgets them. */
-  void releaseWhere(Predicate<K> holds, Function<K, Object> message, ActorRef sender) {
+  /** Answers everyone whose condition holds now with its message, and forgets them. */
+  void releaseWhere(Predicate<K> holds, Function<K, Object> message, List<Effect> out) {
     for (Iterator<Map.Entry<K, List<ActorRef>>> it = waiting.entrySet().iterator();
         it.hasNext(); ) {
       Map.Entry<K, List<ActorRef>> entry = it.next();
       if (holds.test(entry.getKey())) {
         Object answer = message.apply(entry.getKey());
-        entry.getValue().forEach(w -> w.tell(answer, sender));
+        entry.getValue().forEach(w -> out.add(new Effect.Tell(w, answer)));
+        size -= entry.getValue().size();
         it.remove();
       }
     }
@@ -47,10 +52,6 @@ final class Waiters<K> {
 
   /** How many wait, all conditions together. */
   int size() {
-    int size = 0;
-    for (List<ActorRef> waiters : waiting.values()) {
-      size += waiters.size();
-    }
     return size;
   }
 
@@ -58,15 +59,12 @@ final class Waiters<K> {
   void remove(ActorRef waiter) {
     for (Iterator<List<ActorRef>> it = waiting.values().iterator(); it.hasNext(); ) {
       List<ActorRef> waiters = it.next();
+      int before = waiters.size();
       waiters.removeIf(waiter::equals);
+      size -= before - waiters.size();
       if (waiters.isEmpty()) {
         it.remove();
       }
     }
-  }
-
-  /** Forgets, without an answer, everyone whose condition can no longer hold. */
-  void forgetWhere(Predicate<K> obsolete) {
-    waiting.keySet().removeIf(obsolete);
   }
 }

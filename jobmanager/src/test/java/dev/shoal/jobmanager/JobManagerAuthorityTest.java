@@ -65,7 +65,8 @@ final class JobManagerAuthorityTest {
         new TaskManagerLocation(ResourceID.generate(), "localhost", 1, 2),
         HARDWARE,
         2,
-        nowMillis);
+        nowMillis,
+        Duration.ofMillis(nowMillis).toNanos());
   }
 
   @Test
@@ -133,15 +134,16 @@ final class JobManagerAuthorityTest {
     // always register again (a TaskManager that came back with a new actor)
     assertThat(
             authority(false)
-                .takeOverRefusal(stranger, existing, null, 1_000 + TIMEOUT.toMillis(), TIMEOUT))
+                .takeOverRefusal(stranger, existing, null, TIMEOUT, TIMEOUT))
         .contains("is registered from " + existing.taskManager().path().address())
         .contains("alive")
         .contains(stranger.path().address().toString());
     assertThat(
             authority(false)
-                .takeOverRefusal(stranger, existing, null, 1_001 + TIMEOUT.toMillis(), TIMEOUT))
+                .takeOverRefusal(
+                    stranger, existing, null, TIMEOUT.plusMillis(1), TIMEOUT))
         .isNull();
-    assertThat(authority(false).takeOverRefusal(restarted, existing, null, 1_000, TIMEOUT))
+    assertThat(authority(false).takeOverRefusal(restarted, existing, null, Duration.ZERO, TIMEOUT))
         .isNull();
   }
 
@@ -156,11 +158,13 @@ final class JobManagerAuthorityTest {
     // comes back with a fresh actor system); a wrong one is refused like none
     assertThat(
             authority(false)
-                .takeOverRefusal(freshSystem, existing, existing.instanceId(), 1_000, TIMEOUT))
+                .takeOverRefusal(
+                    freshSystem, existing, existing.instanceId(), Duration.ZERO, TIMEOUT))
         .isNull();
     assertThat(
             authority(false)
-                .takeOverRefusal(freshSystem, existing, InstanceID.generate(), 1_000, TIMEOUT))
+                .takeOverRefusal(
+                    freshSystem, existing, InstanceID.generate(), Duration.ZERO, TIMEOUT))
         .contains("alive");
   }
 

@@ -31,7 +31,8 @@ public final class InstanceManager {
     private final HardwareDescription hardware;
     private final int slots;
     private final Instant registeredAt;
-    private long lastHeartbeatMillis;
+    private long lastHeartbeatMillis; // wall clock, for display only
+    private long lastHeardNanos; // monotonic: registration, then each heartbeat; decides liveness
     private long heartbeats; // received; compared with observedHeartbeats on each observation
     private long observedHeartbeats;
     private long
@@ -45,7 +46,8 @@ public final class InstanceManager {
         TaskManagerLocation location,
         HardwareDescription hardware,
         int slots,
-        long nowMillis) {
+        long nowMillis,
+        long nowNanos) {
       this.instanceId = instanceId;
       this.taskManager = taskManager;
       this.location = location;
@@ -53,6 +55,7 @@ public final class InstanceManager {
       this.slots = slots;
       this.registeredAt = Instant.ofEpochMilli(nowMillis);
       this.lastHeartbeatMillis = nowMillis;
+      this.lastHeardNanos = nowNanos;
     }
 
     public InstanceID instanceId() {
@@ -76,8 +79,20 @@ public final class InstanceManager {
       return slots;
     }
 
+    /**
+     * The wall-clock time the last heartbeat was observed at (or the registration time), for
+     * display: liveness is decided on the monotonic clock, see {@link #silence(long)}.
+     */
     public long lastHeartbeatMillis() {
       return lastHeartbeatMillis;
+    }
+
+    /**
+     * How long this TaskManager has been silent at {@code nowNanos} (monotonic): the time since its
+     * last heartbeat, or since its registration before the first one.
+     */
+    public Duration silence(long nowNanos) {
+      return Duration.ofNanos(nowNanos - lastHeardNanos); // nanoTime differences survive overflow
     }
 
     /**
@@ -107,19 +122,26 @@ public final class InstanceManager {
   private final Map<ActorRef, Instance> byActor = new HashMap<>();
   private int totalSlots;
 
-  /** Registers a TaskManager that is not registered yet and returns its new instance. */
+  /**
+   * Registers a TaskManager that is not registered yet and returns its new instance.
+   *
+   * @param nowMillis the wall clock, for the registration time shown
+   * @param nowNanos the monotonic clock, from which the TaskManager's silence is measured
+   */
   public Instance register(
       ActorRef taskManager,
       TaskManagerLocation location,
       HardwareDescription hardware,
       int slots,
-      long nowMillis) {
+      long nowMillis,
+      long nowNanos) {
     Objects.requireNonNull(taskManager, "taskManager");
     if (byResourceId.containsKey(location.resourceId())) {
       throw new IllegalStateException("TaskManager " + location.resourceId() + " is registered");
     }
     Instance instance =
-        new Instance(InstanceID.generate(), taskManager, location, hardware, slots, nowMillis);
+        new Instance(
+            InstanceID.generate(), taskManager, location, hardware, slots, nowMillis, nowNanos);
     byInstanceId.put(instance.instanceId, instance);
     byResourceId.put(instance.resourceId(), instance);
     byActor.put(taskManager, instance);
@@ -133,11 +155,10 @@ public final class InstanceManager {
    *
    * <p>On the JobManager's hot path: one map lookup and a few field writes. The last-heartbeat
    * wall-clock time is not read here; {@link #observeHeartbeats} stamps it, so it is exact to the
-   * interval between observations. The largest gap between heartbeats, though, needs each
-   * heartbeat's own arrival time (stamps taken at observations would round every gap to the check
-   * interval): the caller reads a monotonic clock once per heartbeat, which is cheap enough because
-   * heartbeats are rare (one per TaskManager every {@code shoal.heartbeat.interval}, 10 s by
-   * default).
+   * interval between observations (it is shown, never compared). Liveness and the largest gap
+   * between heartbeats need each heartbeat's own arrival time on the monotonic clock: the caller
+   * reads it once per heartbeat, which is cheap enough because heartbeats are rare (one per
+   * TaskManager every {@code shoal.heartbeat.interval}, 10 s by default).
    */
   public boolean reportHeartbeat(InstanceID id, MetricsReport metrics, long nowNanos) {
     Instance instance = byInstanceId.get(id);
@@ -151,6 +172,7 @@ public final class InstanceManager {
       }
     }
     instance.lastHeartbeatNanos = nowNanos;
+    instance.lastHeardNanos = nowNanos;
     instance.heartbeats++;
     instance.latestMetrics = metrics;
     return true;
@@ -158,7 +180,7 @@ public final class InstanceManager {
 
   /**
    * Stamps {@code nowMillis} as the last heartbeat time of every instance heard since the last
-   * call.
+   * call. The stamps are for display only; nothing decides liveness on them.
    */
   public void observeHeartbeats(long nowMillis) {
     for (Instance instance : byInstanceId.values()) {
@@ -191,15 +213,15 @@ public final class InstanceManager {
   }
 
   /**
-   * Observes heartbeats at {@code nowMillis}, then returns the instances whose last heartbeat is
-   * older than {@code timeout}.
+   * The instances silent for longer than {@code timeout} at {@code nowNanos}, on the monotonic
+   * clock their heartbeats were reported on (never the wall clock, whose steps would expire
+   * everyone at once).
    */
-  public List<Instance> expired(long nowMillis, Duration timeout) {
-    observeHeartbeats(nowMillis);
-    long limit = nowMillis - timeout.toMillis();
+  public List<Instance> expired(long nowNanos, Duration timeout) {
+    long timeoutNanos = timeout.toNanos();
     List<Instance> result = new ArrayList<>();
     for (Instance instance : byInstanceId.values()) {
-      if (instance.lastHeartbeatMillis < limit) {
+      if (nowNanos - instance.lastHeardNanos > timeoutNanos) {
         result.add(instance);
       }
     }

@@ -34,6 +34,7 @@ final class InstanceManagerTest {
   private static final MetricsReport METRICS =
       new MetricsReport(10L << 20, 20L << 20, 1L << 30, 0.5, 17, 0, 3);
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final long MILLIS = 1_000_000L; // nanoseconds per millisecond
 
   private static ActorSystem system;
 
@@ -56,7 +57,7 @@ final class InstanceManagerTest {
     ResourceID resourceId = ResourceID.generate();
 
     // when
-    Instance instance = instances.register(taskManager, location(resourceId), HARDWARE, 3, 1_000L);
+    Instance instance = instances.register(taskManager, location(resourceId), HARDWARE, 3, 1_000L, 1_000L * MILLIS);
 
     // then
     assertThat(instance.instanceId()).isNotNull();
@@ -75,11 +76,11 @@ final class InstanceManagerTest {
   void shouldGiveEveryRegistrationItsOwnInstanceId() {
     // given
     Instance first =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L, 0L);
 
     // when
     Instance second =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L, 0L);
 
     // then
     assertThat(second.instanceId()).isNotEqualTo(first.instanceId());
@@ -90,7 +91,7 @@ final class InstanceManagerTest {
     // given
     ActorRef taskManager = newActorRef();
     ResourceID resourceId = ResourceID.generate();
-    Instance instance = instances.register(taskManager, location(resourceId), HARDWARE, 2, 5_000L);
+    Instance instance = instances.register(taskManager, location(resourceId), HARDWARE, 2, 5_000L, 5_000L * MILLIS);
 
     // when
     TaskManagerInfo info = instance.toInfo();
@@ -114,11 +115,11 @@ final class InstanceManagerTest {
   void shouldRejectSecondRegistrationWhenResourceIdIsRegistered() {
     // given
     ResourceID resourceId = ResourceID.generate();
-    instances.register(newActorRef(), location(resourceId), HARDWARE, 2, 0L);
+    instances.register(newActorRef(), location(resourceId), HARDWARE, 2, 0L, 0L);
 
     // when / then
     assertThatThrownBy(
-            () -> instances.register(newActorRef(), location(resourceId), HARDWARE, 4, 0L))
+            () -> instances.register(newActorRef(), location(resourceId), HARDWARE, 4, 0L, 0L))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(resourceId.toString());
     assertThat(instances.count()).isEqualTo(1);
@@ -129,9 +130,9 @@ final class InstanceManagerTest {
   void shouldSumSlotsWhenTaskManagersRegisterAndUnregister() {
     // given
     Instance first =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L, 0L);
     Instance second =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 5, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 5, 0L, 0L);
     assertThat(instances.totalSlots()).isEqualTo(7);
 
     // when
@@ -151,11 +152,11 @@ final class InstanceManagerTest {
   void shouldAllowRegistrationAgainWhenUnregistered() {
     // given
     ResourceID resourceId = ResourceID.generate();
-    Instance first = instances.register(newActorRef(), location(resourceId), HARDWARE, 2, 0L);
+    Instance first = instances.register(newActorRef(), location(resourceId), HARDWARE, 2, 0L, 0L);
     instances.unregister(first.instanceId());
 
     // when
-    Instance again = instances.register(newActorRef(), location(resourceId), HARDWARE, 3, 100L);
+    Instance again = instances.register(newActorRef(), location(resourceId), HARDWARE, 3, 100L, 100L * MILLIS);
 
     // then
     assertThat(again.instanceId()).isNotEqualTo(first.instanceId());
@@ -166,7 +167,7 @@ final class InstanceManagerTest {
   @Test
   void shouldChangeNothingWhenUnregisteringUnknownInstance() {
     // given
-    instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L);
+    instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L, 0L);
 
     // when
     Instance removed = instances.unregister(InstanceID.generate());
@@ -181,11 +182,11 @@ final class InstanceManagerTest {
   void shouldUnregisterAllInRegistrationOrder() {
     // given
     Instance first =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L, 0L);
     Instance second =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L, 0L);
     Instance third =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 0L, 0L);
 
     // when
     List<Instance> removed = instances.unregisterAll();
@@ -205,9 +206,9 @@ final class InstanceManagerTest {
     ResourceID first = ResourceID.generate();
     ResourceID second = ResourceID.generate();
     ResourceID third = ResourceID.generate();
-    instances.register(newActorRef(), location(first), HARDWARE, 1, 0L);
-    instances.register(newActorRef(), location(second), HARDWARE, 1, 0L);
-    instances.register(newActorRef(), location(third), HARDWARE, 1, 0L);
+    instances.register(newActorRef(), location(first), HARDWARE, 1, 0L, 0L);
+    instances.register(newActorRef(), location(second), HARDWARE, 1, 0L, 0L);
+    instances.register(newActorRef(), location(third), HARDWARE, 1, 0L, 0L);
 
     // when
     List<TaskManagerInfo> infos = instances.infos();
@@ -220,7 +221,7 @@ final class InstanceManagerTest {
   void shouldRecordTimeAndMetricsWhenHeartbeatArrives() {
     // given
     Instance instance =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 1_000L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 1_000L, 1_000L * MILLIS);
 
     // when
     boolean known = instances.reportHeartbeat(instance.instanceId(), METRICS, 0L);
@@ -238,7 +239,7 @@ final class InstanceManagerTest {
   @Test
   void shouldReportUnknownInstanceWhenHeartbeatHasNoRegistration() {
     // given
-    instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+    instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L, 0L);
 
     // when
     boolean known = instances.reportHeartbeat(InstanceID.generate(), METRICS, 0L);
@@ -252,31 +253,30 @@ final class InstanceManagerTest {
   void shouldExpireOnlyInstancesWhoseLastHeartbeatIsOlderThanTimeout() {
     // given: registered at 1 s and 5 s
     Instance early =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L, 1_000L * MILLIS);
     Instance late =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 5_000L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 5_000L, 5_000L * MILLIS);
 
     // when / then: exactly one timeout of silence is still alive, one millisecond more is not
-    assertThat(instances.expired(11_000L, TIMEOUT)).isEmpty();
-    assertThat(instances.expired(11_001L, TIMEOUT)).containsExactly(early);
-    assertThat(instances.expired(15_001L, TIMEOUT)).containsExactly(early, late);
+    assertThat(instances.expired(11_000L * MILLIS, TIMEOUT)).isEmpty();
+    assertThat(instances.expired(11_001L * MILLIS, TIMEOUT)).containsExactly(early);
+    assertThat(instances.expired(15_001L * MILLIS, TIMEOUT)).containsExactly(early, late);
 
-    // when the early one heartbeats
-    instances.reportHeartbeat(early.instanceId(), METRICS, 0L);
-    instances.observeHeartbeats(12_000L);
+    // when the early one heartbeats (liveness is on the monotonic clock the heartbeat arrived on)
+    instances.reportHeartbeat(early.instanceId(), METRICS, 12_000L * MILLIS);
 
     // then only the late one is silent for too long
-    assertThat(instances.expired(16_000L, TIMEOUT)).containsExactly(late);
-    assertThat(instances.expired(22_001L, TIMEOUT)).containsExactly(early, late);
+    assertThat(instances.expired(16_000L * MILLIS, TIMEOUT)).containsExactly(late);
+    assertThat(instances.expired(22_001L * MILLIS, TIMEOUT)).containsExactly(early, late);
   }
 
   @Test
   void shouldStampOnlyInstancesHeardSinceTheLastObservation() {
     // given
     Instance heard =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L, 1_000L * MILLIS);
     Instance silent =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L, 1_000L * MILLIS);
     instances.reportHeartbeat(heard.instanceId(), METRICS, 0L);
 
     // when
@@ -292,7 +292,7 @@ final class InstanceManagerTest {
   void shouldKeepTheLargestGapBetweenConsecutiveHeartbeats() {
     // given
     Instance instance =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L, 0L);
 
     // when: gaps of 200 ms, 450 ms and 150 ms on the monotonic clock
     instances.reportHeartbeat(instance.instanceId(), METRICS, millisAsNanos(1_000L));
@@ -309,7 +309,7 @@ final class InstanceManagerTest {
   void shouldHaveNoHeartbeatGapBeforeTheSecondHeartbeat() {
     // given: registered long before its first heartbeat
     Instance instance =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L, 0L);
     assertThat(instance.maxHeartbeatGap()).isNull();
 
     // when
@@ -324,9 +324,9 @@ final class InstanceManagerTest {
   void shouldMeasureHeartbeatGapsOfEachInstanceApart() {
     // given
     Instance fast =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L, 0L);
     Instance slow =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L, 0L);
 
     // when: interleaved heartbeats, 100 ms apart for one, 300 ms apart for the other
     instances.reportHeartbeat(fast.instanceId(), METRICS, millisAsNanos(0L));
@@ -345,7 +345,7 @@ final class InstanceManagerTest {
   void shouldMeasureHeartbeatGapWhenTheMonotonicClockWrapsAround() {
     // given: System.nanoTime() may be anywhere in the long range, and overflow
     Instance instance =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L);
+        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 0L, 0L);
     instances.reportHeartbeat(instance.instanceId(), METRICS, Long.MAX_VALUE - 100L);
 
     // when
@@ -359,13 +359,13 @@ final class InstanceManagerTest {
   void shouldStartHeartbeatGapsAfreshWhenRegisteredAgain() {
     // given: a registration with a long gap, removed
     ResourceID resourceId = ResourceID.generate();
-    Instance first = instances.register(newActorRef(), location(resourceId), HARDWARE, 1, 0L);
+    Instance first = instances.register(newActorRef(), location(resourceId), HARDWARE, 1, 0L, 0L);
     instances.reportHeartbeat(first.instanceId(), METRICS, millisAsNanos(0L));
     instances.reportHeartbeat(first.instanceId(), METRICS, millisAsNanos(5_000L));
     instances.unregister(first.instanceId());
 
     // when it registers again and heartbeats
-    Instance again = instances.register(newActorRef(), location(resourceId), HARDWARE, 1, 6_000L);
+    Instance again = instances.register(newActorRef(), location(resourceId), HARDWARE, 1, 6_000L, 6_000L * MILLIS);
     instances.reportHeartbeat(again.instanceId(), METRICS, millisAsNanos(6_000L));
     instances.reportHeartbeat(again.instanceId(), METRICS, millisAsNanos(6_200L));
 
@@ -376,7 +376,7 @@ final class InstanceManagerTest {
   @Test
   void shouldNotRemoveAnythingWhenListingExpiredInstances() {
     // given
-    instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L);
+    instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L, 0L);
 
     // when
     List<Instance> expired = instances.expired(60_000L, TIMEOUT);
