@@ -41,8 +41,8 @@ public record JobLimits(
   public static final int MAX_NAME_CHARS = 256;
 
   /**
-   * 1,024 slots, parallelism 10,000, 100,000 subtasks, 10,000 vertices, 1 day, 10,000 waiters, 1,000
-   * jobs.
+   * 1,024 slots, parallelism 10,000, 100,000 subtasks, 10,000 vertices, 1 day, 10,000 waiters,
+   * 1,000 jobs.
    */
   public static final JobLimits DEFAULTS =
       new JobLimits(1024, 10_000, 100_000, 10_000, Duration.ofDays(1), 10_000, 1_000);
@@ -80,9 +80,7 @@ public record JobLimits(
         integer(config, "max-jobs", DEFAULTS.maxJobs));
   }
 
-  /**
-   * Why one more job is refused when {@code held} jobs run or wait for slots already, or null.
-   */
+  /** Why one more job is refused when {@code held} jobs run or wait for slots already, or null. */
   public String jobCountRefusal(int held) {
     if (held >= maxJobs) {
       return "The JobManager holds "

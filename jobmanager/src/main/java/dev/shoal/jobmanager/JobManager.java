@@ -1,5 +1,7 @@
 package dev.shoal.jobmanager;
 
+import dev.shoal.jobmanager.TestingNotifications.Effect;
+import dev.shoal.jobmanager.TestingNotifications.Event;
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.jobmanager.exceptions.JobSubmissionException;
@@ -7,10 +9,11 @@ import dev.shoal.jobmanager.exceptions.LeadershipLostException;
 import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
-import dev.shoal.jobmanager.execution.JobArchive;
 import dev.shoal.jobmanager.files.JobFiles;
-import dev.shoal.jobmanager.instance.InstanceManager;
 import dev.shoal.jobmanager.instance.InstanceManager.Instance;
+import dev.shoal.jobmanager.instance.TaskManagerRegistry;
+import dev.shoal.jobmanager.instance.TaskManagerRegistry.Registration;
+import dev.shoal.jobmanager.instance.TaskManagerRegistry.Removed;
 import dev.shoal.jobmanager.jobmaster.ClusterView;
 import dev.shoal.jobmanager.jobmaster.JobMaster;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction;
@@ -43,30 +46,21 @@ import dev.shoal.messages.JobClientMessage.CancelJob;
 import dev.shoal.messages.JobClientMessage.CancelJobWithSavepoint;
 import dev.shoal.messages.JobClientMessage.CancellationFailure;
 import dev.shoal.messages.JobClientMessage.CancellationSuccess;
-import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
 import dev.shoal.messages.JobClientMessage.JarUpload;
-import dev.shoal.messages.JobClientMessage.JobDetails;
-import dev.shoal.messages.JobClientMessage.JobDetailsPage;
-import dev.shoal.messages.JobClientMessage.JobNotFound;
 import dev.shoal.messages.JobClientMessage.JobResultFailure;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
-import dev.shoal.messages.JobClientMessage.JobSummary;
-import dev.shoal.messages.JobClientMessage.JobsPage;
 import dev.shoal.messages.JobClientMessage.RequestJobDetails;
 import dev.shoal.messages.JobClientMessage.RequestJobDetailsPage;
 import dev.shoal.messages.JobClientMessage.RequestJobStatus;
 import dev.shoal.messages.JobClientMessage.RequestJobsPage;
 import dev.shoal.messages.JobClientMessage.RequestRunningJobs;
-import dev.shoal.messages.JobClientMessage.RunningJobs;
 import dev.shoal.messages.JobClientMessage.SubmitJob;
 import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
-import dev.shoal.messages.JobClientMessage.VertexDetails;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.LeadershipMessage;
 import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import dev.shoal.messages.LeadershipMessage.RevokeLeadership;
-import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage;
 import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
 import dev.shoal.messages.RegistrationMessage.AlreadyRegistered;
@@ -86,18 +80,6 @@ import dev.shoal.messages.TaskMessage.RequestJobJar;
 import dev.shoal.messages.TaskMessage.SubmitTask;
 import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
 import dev.shoal.messages.TestingMessage;
-import dev.shoal.messages.TestingMessage.AllVerticesRunning;
-import dev.shoal.messages.TestingMessage.CheckpointCompleted;
-import dev.shoal.messages.TestingMessage.JobRemoved;
-import dev.shoal.messages.TestingMessage.JobStatusIs;
-import dev.shoal.messages.TestingMessage.NotifyWhenAtLeastNumTaskManagerAreRegistered;
-import dev.shoal.messages.TestingMessage.NotifyWhenCheckpointCompleted;
-import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
-import dev.shoal.messages.TestingMessage.NotifyWhenJobStatus;
-import dev.shoal.messages.TestingMessage.NotifyWhenLeader;
-import dev.shoal.messages.TestingMessage.NotifyWhenTaskManagerTerminated;
-import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
-import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JarFile;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
@@ -107,12 +89,8 @@ import dev.shoal.messages.runtime.AccumulatorTransfer;
 import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ShoalActor;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -191,27 +169,18 @@ public final class JobManager extends ShoalActor {
   private final LeaderElectionService leaderElectionService;
   private final LongSupplier clock;
   private final LongSupplier nanoClock; // monotonic, for heartbeat gaps
-  private final InstanceManager instances = new InstanceManager();
-  private final SlotPool slotPool = new SlotPool();
-  private final Map<JobID, JobMaster> jobs = new LinkedHashMap<>();
-  private final Set<JobID> waitingForSlots = new LinkedHashSet<>();
-  private final JobArchive archive;
+  private final JobLimits limits; // the bounds on outside numbers, from the actor system's config
+  private final TaskManagerRegistry registry; // the TaskManagers and their slots
+  private final SlotPool slotPool; // the registry's, which the jobs allocate from
+  private final Jobs jobs; // running and waiting jobs, the archive
+  private final TestingNotifications testing;
+  private final TestingNotifications.State testingState = new TestingState();
   private final ClusterView cluster = new Cluster();
   private JobFiles files; // created with the first job that needs files
-  private JobLimits limits; // read with the first registration or job
   private JobManagerAuthority authority; // created in preStart, with the actor system's settings
   private AccumulatorTransfer accumulatorTransfer; // created with the first large accumulators
 
   private UUID leaderSessionId;
-
-  // waiters of the testing notifications
-  private final Waiters<Integer> registeredCountWaiters = new Waiters<>();
-  private final Waiters<ResourceID> terminationWaiters = new Waiters<>();
-  private final Waiters<NotifyWhenLeader> leaderWaiters = new Waiters<>();
-  private final Waiters<NotifyWhenJobStatus> jobStatusWaiters = new Waiters<>();
-  private final Waiters<JobID> allRunningWaiters = new Waiters<>();
-  private final Waiters<JobID> jobRemovedWaiters = new Waiters<>();
-  private final Waiters<NotifyWhenCheckpointCompleted> checkpointWaiters = new Waiters<>();
 
   private JobManager(
       JobManagerConfiguration configuration,
@@ -223,7 +192,19 @@ public final class JobManager extends ShoalActor {
         Objects.requireNonNull(leaderElectionService, "leaderElectionService");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
-    this.archive = new JobArchive(configuration.archivedJobs());
+    this.limits = JobLimits.fromConfig(getContext().getSystem().settings().config());
+    this.registry =
+        new TaskManagerRegistry(
+            configuration.heartbeatTimeout(),
+            m -> {
+              String names = JobLimits.namesRefusal(m.location());
+              return names != null ? names : limits.slotsRefusal(m.numberOfSlots());
+            },
+            (sender, existing, claimedPrevious, silence, timeout) ->
+                authority.takeOverRefusal(sender, existing, claimedPrevious, silence, timeout));
+    this.slotPool = registry.slotPool();
+    this.jobs = new Jobs(limits, configuration.archivedJobs());
+    this.testing = new TestingNotifications(limits.maxWaiters());
   }
 
   public static Props props(
@@ -241,10 +222,9 @@ public final class JobManager extends ShoalActor {
   /**
    * Props with both clocks injected.
    *
-   * @param clock wall-clock milliseconds, for the times the JobManager reports and its heartbeat
-   *     expiry
-   * @param nanoClock a monotonic clock in nanoseconds, read once per heartbeat to measure the gaps
-   *     between heartbeats
+   * @param clock wall-clock milliseconds, for the times the JobManager reports (never for liveness)
+   * @param nanoClock a monotonic clock in nanoseconds, read once per heartbeat and once per
+   *     heartbeat check: TaskManager liveness and the gaps between heartbeats are measured on it
    */
   public static Props props(
       JobManagerConfiguration configuration,
@@ -282,7 +262,7 @@ public final class JobManager extends ShoalActor {
       files.deleteAll();
     }
     leaderElectionService.stop();
-    for (Instance instance : instances.unregisterAll()) {
+    for (Instance instance : registry.removeAll()) {
       instance
           .taskManager()
           .tell(
@@ -336,94 +316,64 @@ public final class JobManager extends ShoalActor {
 
   private void handleRegisterTaskManager(RegisterTaskManager m) {
     ActorRef taskManager = getSender();
-    ResourceID resourceId = m.resourceId();
-    String refusal = refusalReason(m);
-    if (refusal != null) {
-      log.info(
-          "Refused registration of TaskManager {} at {}: {}",
-          abbreviate(resourceId),
-          taskManager.path(),
-          abbreviate(refusal));
-      taskManager.tell(new RefuseRegistration(refusal, m.registrationId()), getSelf());
+    if (leaderSessionId == null) {
+      refuseRegistration(
+          m, "JobManager " + getSelf().path() + " is not the leader and accepts no registrations.");
       return;
     }
-    Instance existing = instances.byResourceId(resourceId);
-    if (existing != null) {
-      long now = clock.getAsLong();
-      instances.observeHeartbeats(now);
-      String takeOver =
-          authority.takeOverRefusal(
-              taskManager, existing, m.previousInstanceId(), now, configuration.heartbeatTimeout());
-      if (takeOver != null) {
-        refuse(m, takeOver);
-        taskManager.tell(new RefuseRegistration(takeOver + ".", m.registrationId()), getSelf());
-        return;
+    switch (registry.register(m, taskManager, clock.getAsLong(), nanoClock.getAsLong())) {
+      case final Registration.Refused r -> refuseRegistration(m, r.reason());
+      case final Registration.TakeOverRefused r -> {
+        refuse(m, r.reason());
+        taskManager.tell(new RefuseRegistration(r.reason() + ".", m.registrationId()), getSelf());
       }
-      if (existing.taskManager().equals(taskManager)) {
-        log.debug("TaskManager {} is already registered as {}.", resourceId, existing.instanceId());
+      case final Registration.AlreadyRegistered r -> {
+        InstanceID instanceId = r.instance().instanceId();
+        log.debug("TaskManager {} is already registered as {}.", m.resourceId(), instanceId);
         taskManager.tell(
-            new AlreadyRegistered(existing.instanceId(), leaderSessionId, m.registrationId()),
-            getSelf());
-        return;
+            new AlreadyRegistered(instanceId, leaderSessionId, m.registrationId()), getSelf());
       }
-      // The same TaskManager process came back with a new actor (for example a fresh actor
-      // system after quarantine): the old registration is dead.
-      removeTaskManager(
-          existing, "it registered again from the new actor " + taskManager.path(), false);
+      case final Registration.Accepted r -> accept(m, r.instance(), null);
+      case final Registration.TookOver r -> accept(m, r.instance(), r.replaced());
     }
-    Instance instance =
-        instances.register(
-            taskManager, m.location(), m.hardware(), m.numberOfSlots(), clock.getAsLong());
+  }
+
+  private void refuseRegistration(RegisterTaskManager m, String reason) {
+    log.info(
+        "Refused registration of TaskManager {} at {}: {}",
+        abbreviate(m.resourceId()),
+        getSender().path(),
+        abbreviate(reason));
+    getSender().tell(new RefuseRegistration(reason, m.registrationId()), getSelf());
+  }
+
+  /**
+   * Acknowledges a registration, then carries out the removal of the registration it replaced (so
+   * that what the affected jobs deploy reaches the new TaskManager after its acknowledgement).
+   */
+  private void accept(RegisterTaskManager m, Instance instance, Removed replaced) {
+    ActorRef taskManager = instance.taskManager();
     getContext().watch(taskManager);
-    slotPool.addInstance(instance.instanceId(), m.numberOfSlots());
     log.info(
         "Registered TaskManager {} at {} with {} slots as {} ({} TaskManagers, {} slots).",
-        resourceId,
+        m.resourceId(),
         taskManager.path(),
         m.numberOfSlots(),
         instance.instanceId(),
-        instances.count(),
-        instances.totalSlots());
+        registry.count(),
+        registry.totalSlots());
     taskManager.tell(
         new AcknowledgeRegistration(instance.instanceId(), leaderSessionId, m.registrationId()),
         getSelf());
-    notifyRegisteredCountWaiters();
+    if (replaced != null) {
+      removed(replaced, false);
+    }
+    announce(new Event.TaskManagerRegistered(registry.count()));
     scheduleWaitingJobs();
   }
 
-  /** Why a registration cannot be accepted, or null when it can. */
-  private String refusalReason(RegisterTaskManager m) {
-    if (leaderSessionId == null) {
-      return "JobManager " + getSelf().path() + " is not the leader and accepts no registrations.";
-    }
-    if (m.protocolVersion() != ProtocolVersion.CURRENT) {
-      return "TaskManager speaks protocol version "
-          + m.protocolVersion()
-          + " but this JobManager speaks protocol version "
-          + ProtocolVersion.CURRENT
-          + ".";
-    }
-    Instance sameActor = instances.byActor(getSender());
-    if (sameActor != null && !sameActor.resourceId().equals(m.resourceId())) {
-      return "Actor "
-          + getSender().path()
-          + " is registered as TaskManager "
-          + sameActor.resourceId()
-          + " already; it cannot register as "
-          + m.resourceId()
-          + " too.";
-    }
-    if (m.numberOfSlots() < 1) {
-      return "Invalid number of task slots "
-          + m.numberOfSlots()
-          + ": a TaskManager needs at least 1.";
-    }
-    String names = JobLimits.namesRefusal(m.location());
-    return names != null ? names : limits().slotsRefusal(m.numberOfSlots());
-  }
-
   // ------------------------------------------------------------------------------------------
-  //  Heartbeats and liveness
+  //  Heartbeats and liveness (monotonic clock)
   // ------------------------------------------------------------------------------------------
 
   private void handleTaskManagerMessage(TaskManagerMessage.ForJobManager message) {
@@ -433,7 +383,7 @@ public final class JobManager extends ShoalActor {
   }
 
   private void handleHeartbeat(Heartbeat m) {
-    Instance registered = instances.byInstanceId(m.instanceId());
+    Instance registered = registry.byInstanceId(m.instanceId());
     String refusal =
         registered == null
             ? null
@@ -442,9 +392,9 @@ public final class JobManager extends ShoalActor {
       refuse(m, refusal);
       return;
     }
-    // one monotonic clock read per heartbeat, for the heartbeat gaps: heartbeats are rare (every
-    // shoal.heartbeat.interval per TaskManager, 10 s by default), so this stays cheap
-    if (instances.reportHeartbeat(m.instanceId(), m.metrics(), nanoClock.getAsLong())) {
+    // one monotonic clock read per heartbeat, for liveness and the heartbeat gaps: heartbeats are
+    // rare (every shoal.heartbeat.interval per TaskManager, 10 s by default), so this stays cheap
+    if (registry.heartbeat(m.instanceId(), m.metrics(), nanoClock.getAsLong())) {
       return;
     }
     // A TaskManager that believes it is registered but is not (it was declared dead while it
@@ -465,34 +415,31 @@ public final class JobManager extends ShoalActor {
   }
 
   private void checkHeartbeats() {
-    long now = clock.getAsLong();
-    for (Instance instance : instances.expired(now, configuration.heartbeatTimeout())) {
-      String reason =
-          "no heartbeat for "
-              + (now - instance.lastHeartbeatMillis())
-              + " ms (timeout "
-              + configuration.heartbeatTimeout().toMillis()
-              + " ms)";
-      removeTaskManager(instance, reason, true);
+    registry.stampHeartbeatTimes(clock.getAsLong()); // the times shown; liveness is monotonic
+    for (Removed removed : registry.removeExpired(nanoClock.getAsLong())) {
+      removed(removed, true);
     }
   }
 
   private void handleTerminated(Terminated t) {
-    Instance instance = instances.byActor(t.actor());
+    Instance instance = registry.byActor(t.actor());
     if (instance == null) {
       // a waiter of a testing notification that went away: nobody is left to tell
-      allWaiters().forEach(waiters -> waiters.remove(t.actor()));
+      announce(new Event.WaiterTerminated(t.actor()));
       log.debug(
           "Forgot {}, which terminated and is not a registered TaskManager.", t.actor().path());
       return;
     }
-    removeTaskManager(instance, "its actor terminated (death watch)", false);
+    removed(registry.remove(instance.instanceId(), "its actor terminated (death watch)"), false);
   }
 
-  /** Unregisters a TaskManager, frees its slots and tells whoever waits for it. */
-  private void removeTaskManager(Instance instance, String reason, boolean tellTaskManager) {
-    instances.unregister(instance.instanceId());
-    Set<JobID> affected = slotPool.removeInstance(instance.instanceId());
+  /**
+   * Carries out the removal of a TaskManager the registry unregistered: tells whoever waits for it,
+   * and the jobs that held its slots.
+   */
+  private void removed(Removed removed, boolean tellTaskManager) {
+    Instance instance = removed.instance();
+    String reason = removed.reason();
     getContext().unwatch(instance.taskManager());
     if (tellTaskManager) {
       instance
@@ -510,16 +457,15 @@ public final class JobManager extends ShoalActor {
         instance.instanceId(),
         instance.taskManager().path(),
         reason,
-        instances.count(),
-        instances.totalSlots());
-    terminationWaiters.release(
-        instance.resourceId(), new TaskManagerTerminated(instance.resourceId(), reason), getSelf());
+        registry.count(),
+        registry.totalSlots());
+    announce(new Event.TaskManagerRemoved(instance.resourceId(), reason));
     SerializedThrowable cause =
         SerializedThrowable.of(
             TaskManagerLostException.class,
             "TaskManager " + instance.resourceId() + " was lost: " + reason);
     long now = clock.getAsLong();
-    for (JobID jobId : affected) {
+    for (JobID jobId : removed.affectedJobs()) {
       JobMaster job = jobs.get(jobId);
       if (job != null) {
         handle(job, () -> job.onTaskManagerLost(instance.instanceId(), cause, now));
@@ -555,8 +501,7 @@ public final class JobManager extends ShoalActor {
     timers()
         .startTimerAtFixedRate(
             Tick.CHECK_HEARTBEATS, Tick.CHECK_HEARTBEATS, configuration.heartbeatCheckInterval());
-    ResponseLeaderSessionID response = new ResponseLeaderSessionID(leaderSessionId);
-    leaderWaiters.release(NotifyWhenLeader.INSTANCE, response, getSelf());
+    announce(new Event.LeaderGranted(leaderSessionId));
   }
 
   private void handleRevokeLeadership() {
@@ -574,28 +519,25 @@ public final class JobManager extends ShoalActor {
   }
 
   /**
-   * Tells every registered TaskManager to disconnect (under the current session) and forgets it.
+   * Fails every job, tells every registered TaskManager to disconnect (under the current session)
+   * and forgets it.
    */
   private void disconnectAll(String cause) {
     // Without a job store there is nothing to recover the jobs from: they fail (the TaskManagers
     // cancel their tasks when they are told to disconnect below).
-    for (JobMaster job : List.copyOf(jobs.values())) {
+    for (JobMaster job : jobs.values()) {
       handle(
           job,
           () ->
               job.onLeadershipLost(
                   SerializedThrowable.of(LeadershipLostException.class, cause), clock.getAsLong()));
     }
-    for (Instance instance : instances.unregisterAll()) {
-      slotPool.removeInstance(instance.instanceId());
+    for (Instance instance : registry.removeAll()) {
       getContext().unwatch(instance.taskManager());
       instance
           .taskManager()
           .tell(decorate(new Disconnect(instance.instanceId(), cause)), getSelf());
-      terminationWaiters.release(
-          instance.resourceId(),
-          new TaskManagerTerminated(instance.resourceId(), cause),
-          getSelf());
+      announce(new Event.TaskManagerRemoved(instance.resourceId(), cause));
     }
   }
 
@@ -614,7 +556,7 @@ public final class JobManager extends ShoalActor {
   }
 
   private void handleDisconnect(Disconnect m) {
-    Instance instance = instances.byInstanceId(m.instanceId());
+    Instance instance = registry.byInstanceId(m.instanceId());
     if (instance == null) {
       log.debug("Ignored disconnect of unknown TaskManager instance {}.", m.instanceId());
       return;
@@ -624,7 +566,8 @@ public final class JobManager extends ShoalActor {
       refuse(m, refusal);
       return;
     }
-    removeTaskManager(instance, "it disconnected: " + abbreviate(m.cause()), false);
+    removed(
+        registry.remove(instance.instanceId(), "it disconnected: " + abbreviate(m.cause())), false);
   }
 
   private void handleStopCluster(StopCluster m) {
@@ -637,8 +580,7 @@ public final class JobManager extends ShoalActor {
       return;
     }
     log.info("Stopping the cluster on request of {}: {}", getSender(), abbreviate(m.message()));
-    for (Instance instance : instances.unregisterAll()) {
-      slotPool.removeInstance(instance.instanceId());
+    for (Instance instance : registry.removeAll()) {
       getContext().unwatch(instance.taskManager());
       instance.taskManager().tell(m, getSelf());
     }
@@ -650,38 +592,34 @@ public final class JobManager extends ShoalActor {
   //  Queries
   // ------------------------------------------------------------------------------------------
 
+  /** Entries of a list one reply carries (see {@link Jobs#PAGE_SIZE}). */
+  static final int PAGE_SIZE = Jobs.PAGE_SIZE;
+
   private void handleClusterQueryMessage(ClusterQueryMessage.ForJobManager message) {
     switch (message) {
       case RequestNumberRegisteredTaskManager.INSTANCE ->
-          reply(new NumberRegisteredTaskManagers(instances.count()));
-      case RequestRegisteredTaskManagers.INSTANCE -> {
-        instances.observeHeartbeats(clock.getAsLong());
-        if (instances.count() > PAGE_SIZE) {
+          reply(new NumberRegisteredTaskManagers(registry.count()));
+      case RequestRegisteredTaskManagers.INSTANCE ->
           reply(
-              new Status.Failure(
-                  new IllegalStateException(
-                      instances.count()
-                          + " TaskManagers are registered, more than one"
-                          + " message carries ("
-                          + PAGE_SIZE
-                          + "): page through them with RequestTaskManagerPage.")));
-        } else {
-          reply(new RegisteredTaskManagers(instances.infos()));
-        }
-      }
+              registry.count() > PAGE_SIZE
+                  ? new Status.Failure(
+                      new IllegalStateException(
+                          registry.count()
+                              + " TaskManagers are registered, more than one message carries ("
+                              + PAGE_SIZE
+                              + "): page through them with RequestTaskManagerPage."))
+                  : new RegisteredTaskManagers(registry.infos(clock.getAsLong())));
       case final RequestTaskManagerPage m -> {
-        instances.observeHeartbeats(clock.getAsLong());
-        List<TaskManagerInfo> all = instances.infos();
-        reply(new TaskManagerPage(page(all, m.offset(), m.limit()), m.offset(), all.size()));
+        List<TaskManagerInfo> all = registry.infos(clock.getAsLong());
+        reply(new TaskManagerPage(Jobs.page(all, m.offset(), m.limit()), m.offset(), all.size()));
       }
       case RequestTotalNumberOfSlots.INSTANCE ->
-          reply(new TotalNumberOfSlots(instances.totalSlots()));
+          reply(new TotalNumberOfSlots(registry.totalSlots()));
       case RequestLeaderSessionID.INSTANCE -> reply(new ResponseLeaderSessionID(leaderSessionId));
-      case final RequestTaskManagerInstance m -> {
-        instances.observeHeartbeats(clock.getAsLong());
-        Instance instance = instances.byResourceId(m.resourceId());
-        reply(new TaskManagerInstance(m.resourceId(), instance == null ? null : instance.toInfo()));
-      }
+      case final RequestTaskManagerInstance m ->
+          reply(
+              new TaskManagerInstance(
+                  m.resourceId(), registry.info(m.resourceId(), clock.getAsLong())));
     }
   }
 
@@ -689,14 +627,12 @@ public final class JobManager extends ShoalActor {
     switch (message) {
       case final SubmitJob m -> handleSubmitJob(m);
       case final CancelJob m -> handleCancelJob(m);
-      case final RequestJobStatus m -> handleRequestJobStatus(m);
-      case RequestRunningJobs.INSTANCE -> handleRequestRunningJobs();
-      case final RequestJobsPage m -> {
-        List<JobSummary> all = jobSummaries();
-        reply(new JobsPage(page(all, m.offset(), m.limit()), m.offset(), all.size()));
-      }
-      case final RequestJobDetails m -> handleRequestJobDetails(m);
-      case final RequestJobDetailsPage m -> handleRequestJobDetailsPage(m);
+      case final RequestJobStatus m -> reply(jobs.status(m.jobId()));
+      case RequestRunningJobs.INSTANCE -> reply(jobs.runningJobs());
+      case final RequestJobsPage m -> reply(jobs.page(m.offset(), m.limit()));
+      case final RequestJobDetails m -> reply(jobs.details(m.jobId()));
+      case final RequestJobDetailsPage m ->
+          reply(jobs.detailsPage(m.jobId(), m.offset(), m.limit()));
       case final TriggerSavepoint m -> handleTriggerSavepoint(m);
       case final CancelJobWithSavepoint m -> handleCancelJobWithSavepoint(m);
     }
@@ -712,9 +648,10 @@ public final class JobManager extends ShoalActor {
     String refusal =
         leaderSessionId == null
             ? "JobManager " + getSelf().path() + " is not the leader and accepts no jobs."
-            : jobs.containsKey(jobId)
-                ? "A job with id " + jobId + " is running already."
-                : limits().jobRefusal(graph);
+            : jobs.submissionRefusal(jobId);
+    if (refusal == null) {
+      refusal = limits.jobRefusal(graph);
+    }
     if (refusal == null) {
       refusal = DeploymentDescriptors.oversizedDeployment(graph, maxMessageBytes());
     }
@@ -766,14 +703,6 @@ public final class JobManager extends ShoalActor {
     } else {
       prepare(jobId, m.jars(), checkpointSettings.restorePath());
     }
-  }
-
-  /** The bounds on outside numbers, read once from the actor system's configuration. */
-  private JobLimits limits() {
-    if (limits == null) {
-      limits = JobLimits.fromConfig(getContext().getSystem().settings().config());
-    }
-    return limits;
   }
 
   /** The largest message the remoting carries (Artery's frame size). */
@@ -865,13 +794,8 @@ public final class JobManager extends ShoalActor {
   /** Offers free slots to the jobs that wait for them, in the order they began to wait. */
   private void scheduleWaitingJobs() {
     long now = clock.getAsLong();
-    for (JobID jobId : List.copyOf(waitingForSlots)) {
-      JobMaster job = jobs.get(jobId);
-      if (job == null) {
-        waitingForSlots.remove(jobId);
-      } else {
-        handle(job, () -> job.retrySlots(now));
-      }
+    for (JobMaster job : jobs.waitingForSlots()) {
+      handle(job, () -> job.retrySlots(now));
     }
   }
 
@@ -962,13 +886,7 @@ public final class JobManager extends ShoalActor {
   private void handleCancelJob(CancelJob m) {
     JobMaster job = jobs.get(m.jobId());
     if (job == null) {
-      JobDetails archived = archive.get(m.jobId());
-      reply(
-          new CancellationFailure(
-              m.jobId(),
-              archived == null
-                  ? "No job " + m.jobId() + " is known."
-                  : "Job " + m.jobId() + " is " + archived.summary().status() + " already."));
+      reply(new CancellationFailure(m.jobId(), notRunning(m.jobId())));
       return;
     }
     log.info(
@@ -994,7 +912,7 @@ public final class JobManager extends ShoalActor {
       } catch (RuntimeException again) {
         log.error("Job {} could not even fail in order; it is dropped.", job.jobId(), again);
         jobs.remove(job.jobId());
-        waitingForSlots.remove(job.jobId());
+        jobs.stopWaitingForSlots(job.jobId());
         slotPool.release(job.jobId());
       }
     }
@@ -1019,8 +937,8 @@ public final class JobManager extends ShoalActor {
                     a.delay());
         case final JobMasterAction.CancelTimer a ->
             timers().cancel(new JobTimerKey(jobId, a.timer()));
-        case JobMasterAction.WaitForSlots.INSTANCE -> waitingForSlots.add(jobId);
-        case JobMasterAction.StopWaitingForSlots.INSTANCE -> waitingForSlots.remove(jobId);
+        case JobMasterAction.WaitForSlots.INSTANCE -> jobs.waitForSlots(jobId);
+        case JobMasterAction.StopWaitingForSlots.INSTANCE -> jobs.stopWaitingForSlots(jobId);
         case JobMasterAction.ReleaseSlots.INSTANCE -> slotPool.release(jobId);
         case final JobMasterAction.Reply a ->
             ((ActorRef) a.recipient()).tell(withLargeAccumulatorsStreamed(a.message()), getSelf());
@@ -1028,12 +946,9 @@ public final class JobManager extends ShoalActor {
         case final JobMasterAction.DiscardCheckpoint a -> discardCheckpoint(jobId, a.directory());
         case final JobMasterAction.StatusChanged a -> notifyJobStatus(jobId, a.status());
         case JobMasterAction.AllVerticesRunning.INSTANCE ->
-            allRunningWaiters.release(jobId, new AllVerticesRunning(jobId), getSelf());
+            announce(new Event.AllVerticesRunning(jobId));
         case final JobMasterAction.CheckpointCompleted a ->
-            checkpointWaiters.releaseWhere(
-                w -> w.jobId().equals(jobId) && w.checkpointId() <= a.checkpointId(),
-                w -> new CheckpointCompleted(jobId, a.checkpointId(), a.path()),
-                getSelf());
+            announce(new Event.CheckpointCompleted(jobId, a.checkpointId(), a.path()));
         case final JobMasterAction.JobEnded a -> handleJobEnded(job, a);
       }
     }
@@ -1062,7 +977,7 @@ public final class JobManager extends ShoalActor {
 
   /** Sends {@code message} to the TaskManager of {@code instance}, if it is still registered. */
   private void tellTaskManager(InstanceID instance, ShoalMessage message) {
-    Instance taskManager = instances.byInstanceId(instance);
+    Instance taskManager = registry.byInstanceId(instance);
     if (taskManager == null) {
       log.debug(
           "Dropped {} for TaskManager instance {}, which is no longer registered.",
@@ -1079,18 +994,13 @@ public final class JobManager extends ShoalActor {
   private void handleJobEnded(JobMaster job, JobMasterAction.JobEnded ended) {
     JobID jobId = job.jobId();
     jobs.remove(jobId);
-    waitingForSlots.remove(jobId);
+    jobs.stopWaitingForSlots(jobId);
     slotPool.release(jobId);
     if (!job.jars().isEmpty()) {
       files().deleteJars(jobId);
     }
-    archive.archive(ended.details());
-    jobRemovedWaiters.release(jobId, new JobRemoved(jobId), getSelf());
-    // whoever still waits for the job to run or checkpoint hears how it ended instead
-    CurrentJobStatus ending = new CurrentJobStatus(jobId, ended.status());
-    allRunningWaiters.release(jobId, ending, getSelf());
-    checkpointWaiters.releaseWhere(w -> w.jobId().equals(jobId), w -> ending, getSelf());
-    jobStatusWaiters.releaseWhere(w -> w.jobId().equals(jobId), w -> ending, getSelf());
+    jobs.archive(ended.details());
+    announce(new Event.JobRemoved(jobId, ended.status()));
     scheduleWaitingJobs();
   }
 
@@ -1105,7 +1015,7 @@ public final class JobManager extends ShoalActor {
       return null;
     }
     Instance deployedTo =
-        execution.instanceId() == null ? null : instances.byInstanceId(execution.instanceId());
+        execution.instanceId() == null ? null : registry.byInstanceId(execution.instanceId());
     return authority.attemptReportRefusal(getSender(), deployedTo, what);
   }
 
@@ -1113,7 +1023,7 @@ public final class JobManager extends ShoalActor {
   private List<Instance> instancesOf(JobMaster job) {
     List<Instance> result = new ArrayList<>();
     for (InstanceID id : job.graph().instances()) {
-      Instance instance = instances.byInstanceId(id);
+      Instance instance = registry.byInstanceId(id);
       if (instance != null) {
         result.add(instance);
       }
@@ -1136,12 +1046,12 @@ public final class JobManager extends ShoalActor {
 
     @Override
     public boolean isRegistered(InstanceID instance) {
-      return instances.byInstanceId(instance) != null;
+      return registry.byInstanceId(instance) != null;
     }
 
     @Override
     public TaskManagerLocation location(InstanceID instance) {
-      return instances.byInstanceId(instance).location();
+      return registry.byInstanceId(instance).location();
     }
 
     @Override
@@ -1150,7 +1060,7 @@ public final class JobManager extends ShoalActor {
           + " of "
           + slotPool.totalSlots()
           + " slots on "
-          + instances.count()
+          + registry.count()
           + " TaskManagers";
     }
   }
@@ -1202,10 +1112,7 @@ public final class JobManager extends ShoalActor {
   }
 
   private String notRunning(JobID jobId) {
-    JobDetails archived = archive.get(jobId);
-    return archived == null
-        ? "No job " + jobId + " is known."
-        : "Job " + jobId + " is " + archived.summary().status() + " already.";
+    return jobs.notRunning(jobId);
   }
 
   /**
@@ -1257,233 +1164,69 @@ public final class JobManager extends ShoalActor {
   }
 
   // ------------------------------------------------------------------------------------------
-  //  Jobs: queries
-  // ------------------------------------------------------------------------------------------
-
-  private void handleRequestJobStatus(RequestJobStatus m) {
-    JobMaster job = jobs.get(m.jobId());
-    JobDetails archived = archive.get(m.jobId());
-    if (job != null) {
-      reply(new CurrentJobStatus(m.jobId(), job.graph().status()));
-    } else if (archived != null) {
-      reply(new CurrentJobStatus(m.jobId(), archived.summary().status()));
-    } else {
-      reply(new JobNotFound(m.jobId()));
-    }
-  }
-
-  private void handleRequestRunningJobs() {
-    List<JobSummary> summaries = jobSummaries();
-    if (summaries.size() > PAGE_SIZE) {
-      reply(
-          new Status.Failure(
-              new IllegalStateException(
-                  summaries.size()
-                      + " jobs are known, more than one message carries ("
-                      + PAGE_SIZE
-                      + "): page through them with RequestJobsPage.")));
-    } else {
-      reply(new RunningJobs(summaries));
-    }
-  }
-
-  /** Running jobs first, then archived ones. */
-  private List<JobSummary> jobSummaries() {
-    List<JobSummary> summaries = new ArrayList<>();
-    for (JobMaster job : jobs.values()) {
-      summaries.add(job.graph().summary());
-    }
-    summaries.addAll(archive.summaries());
-    return summaries;
-  }
-
-  /**
-   * Entries of a list one reply carries: at most {@link #PAGE_SIZE}, each bounded in size (ids, and
-   * names of at most {@link JobLimits#MAX_NAME_CHARS}), so that a page always fits one remote
-   * message.
-   */
-  static final int PAGE_SIZE = 100;
-
-  private static <T> List<T> page(List<T> all, int offset, int limit) {
-    int from = Math.min(offset, all.size());
-    int to = (int) Math.min(all.size(), (long) from + Math.min(limit, PAGE_SIZE));
-    return List.copyOf(all.subList(from, to));
-  }
-
-  private void handleRequestJobDetails(RequestJobDetails m) {
-    JobDetails details = jobDetails(m.jobId());
-    if (details == null) {
-      reply(new JobNotFound(m.jobId()));
-    } else if (details.vertices().size() > PAGE_SIZE) {
-      reply(
-          new Status.Failure(
-              new IllegalStateException(
-                  "Job "
-                      + m.jobId()
-                      + " has "
-                      + details.vertices().size()
-                      + " vertices, more than one message carries ("
-                      + PAGE_SIZE
-                      + "): page through them with RequestJobDetailsPage.")));
-    } else {
-      reply(details);
-    }
-  }
-
-  private void handleRequestJobDetailsPage(RequestJobDetailsPage m) {
-    JobDetails details = jobDetails(m.jobId());
-    if (details == null) {
-      reply(new JobNotFound(m.jobId()));
-    } else {
-      List<VertexDetails> all = details.vertices();
-      reply(
-          new JobDetailsPage(
-              details.summary(),
-              page(all, m.offset(), m.limit()),
-              m.offset(),
-              all.size(),
-              details.failureCause()));
-    }
-  }
-
-  /** The details of a running or archived job, or null when it is unknown. */
-  private JobDetails jobDetails(JobID jobId) {
-    JobMaster job = jobs.get(jobId);
-    if (job != null) {
-      return new JobDetails(
-          job.graph().summary(), job.graph().vertexDetails(), job.graph().failureCause());
-    }
-    return archive.get(jobId);
-  }
-
-  // ------------------------------------------------------------------------------------------
   //  Testing notifications
   // ------------------------------------------------------------------------------------------
 
-  private List<Waiters<?>> allWaiters() {
-    return List.of(
-        registeredCountWaiters,
-        terminationWaiters,
-        leaderWaiters,
-        jobStatusWaiters,
-        allRunningWaiters,
-        jobRemovedWaiters,
-        checkpointWaiters);
-  }
-
-  /**
-   * Whether the sender may wait for a notification: the waiters are bounded, and each is watched so
-   * that it is forgotten when it terminates.
-   */
-  private boolean admitWaiter() {
-    int waiting = allWaiters().stream().mapToInt(Waiters::size).sum();
-    if (waiting >= limits().maxWaiters()) {
-      log.warn(
-          "Refused a notification request from {}: {} askers wait already.", getSender(), waiting);
-      reply(
-          new Status.Failure(
-              new IllegalStateException(
-                  "The JobManager has "
-                      + waiting
-                      + " waiting notification requests, the most it keeps"
-                      + " (shoal.jobmanager.limits.max-waiters); try again later.")));
-      return false;
-    }
-    getContext().watch(getSender());
-    return true;
-  }
-
   private void handleTestingMessage(TestingMessage.ForJobManager message) {
-    switch (message) {
-      case final NotifyWhenAtLeastNumTaskManagerAreRegistered m -> {
-        if (admitWaiter()) {
-          registeredCountWaiters.add(m.count(), getSender());
-        }
-        notifyRegisteredCountWaiters();
-      }
-      case final NotifyWhenTaskManagerTerminated m -> {
-        if (instances.byResourceId(m.resourceId()) == null) {
-          reply(new TaskManagerTerminated(m.resourceId(), "it is not registered"));
-        } else {
-          if (admitWaiter()) {
-            terminationWaiters.add(m.resourceId(), getSender());
-          }
-        }
-      }
-      case NotifyWhenLeader.INSTANCE -> {
-        if (leaderSessionId != null) {
-          reply(new ResponseLeaderSessionID(leaderSessionId));
-        } else {
-          if (admitWaiter()) {
-            leaderWaiters.add(NotifyWhenLeader.INSTANCE, getSender());
-          }
-        }
-      }
-      case final NotifyWhenJobStatus m -> {
-        JobMaster job = jobs.get(m.jobId());
-        JobDetails archived = archive.get(m.jobId());
-        JobStatus now =
-            job != null
-                ? job.graph().status()
-                : archived != null ? archived.summary().status() : null;
-        if (now == m.status()) {
-          reply(new JobStatusIs(m.jobId(), now));
-        } else if (job != null) {
-          if (admitWaiter()) {
-            jobStatusWaiters.add(m, getSender());
-          }
-        } else {
-          reply(
-              archived == null ? new JobNotFound(m.jobId()) : new CurrentJobStatus(m.jobId(), now));
-        }
-      }
-      case final WaitForAllVerticesToBeRunning m -> {
-        JobMaster job = jobs.get(m.jobId());
-        if (job != null && job.graph().allRunning()) {
-          reply(new AllVerticesRunning(m.jobId()));
-        } else if (job != null) {
-          if (admitWaiter()) {
-            allRunningWaiters.add(m.jobId(), getSender());
-          }
-        } else {
-          reply(new JobNotFound(m.jobId()));
-        }
-      }
-      case final NotifyWhenJobRemoved m -> {
-        if (jobs.containsKey(m.jobId())) {
-          if (admitWaiter()) {
-            jobRemovedWaiters.add(m.jobId(), getSender());
-          }
-        } else {
-          reply(new JobRemoved(m.jobId()));
-        }
-      }
-      case final NotifyWhenCheckpointCompleted m -> {
-        JobMaster job = jobs.get(m.jobId());
-        JobMasterAction.CheckpointCompleted latest =
-            job == null ? null : job.lastCompletedCheckpoint();
-        if (job == null) {
-          reply(new JobNotFound(m.jobId()));
-        } else if (latest != null && latest.checkpointId() >= m.checkpointId()) {
-          reply(new CheckpointCompleted(m.jobId(), latest.checkpointId(), latest.path()));
-        } else {
-          if (admitWaiter()) {
-            checkpointWaiters.add(m, getSender());
-          }
-        }
-      }
-    }
+    notifyWaiters(testing.onRequest(message, getSender(), testingState));
   }
 
   private void notifyJobStatus(JobID jobId, JobStatus status) {
-    jobStatusWaiters.release(
-        new NotifyWhenJobStatus(jobId, status), new JobStatusIs(jobId, status), getSelf());
+    announce(new Event.JobStatusChanged(jobId, status));
   }
 
-  private void notifyRegisteredCountWaiters() {
-    int count = instances.count();
-    registeredCountWaiters.releaseWhere(
-        wanted -> count >= wanted, wanted -> new NumberRegisteredTaskManagers(count), getSelf());
+  /** Tells the testing notifications what happened and answers the waiters it releases. */
+  private void announce(Event event) {
+    notifyWaiters(testing.on(event));
+  }
+
+  private void notifyWaiters(List<Effect> effects) {
+    for (Effect effect : effects) {
+      switch (effect) {
+        case final Effect.Tell e -> e.recipient().tell(e.message(), getSelf());
+        case final Effect.Watch e -> getContext().watch(e.waiter());
+      }
+    }
+  }
+
+  /** What the testing notifications read of the JobManager. */
+  private final class TestingState implements TestingNotifications.State {
+    @Override
+    public int registeredTaskManagers() {
+      return registry.count();
+    }
+
+    @Override
+    public boolean isRegistered(ResourceID resourceId) {
+      return registry.byResourceId(resourceId) != null;
+    }
+
+    @Override
+    public UUID leaderSessionId() {
+      return leaderSessionId;
+    }
+
+    @Override
+    public JobStatus runningStatus(JobID jobId) {
+      return jobs.runningStatus(jobId);
+    }
+
+    @Override
+    public JobStatus archivedStatus(JobID jobId) {
+      return jobs.archivedStatus(jobId);
+    }
+
+    @Override
+    public boolean allVerticesRunning(JobID jobId) {
+      JobMaster job = jobs.get(jobId);
+      return job != null && job.graph().allRunning();
+    }
+
+    @Override
+    public JobMasterAction.CheckpointCompleted lastCompletedCheckpoint(JobID jobId) {
+      JobMaster job = jobs.get(jobId);
+      return job == null ? null : job.lastCompletedCheckpoint();
+    }
   }
 
   private void reply(Object answer) {

@@ -28,10 +28,10 @@ import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Status;
 
 /**
- * The JobManager's testing notifications ({@code NotifyWhen...}, {@code WaitFor...}): who waits
- * for what and when each is answered. A request whose condition holds is answered at once; one
- * that cannot hold any more is answered with what is known instead; the others wait, at most
- * {@code maxWaiters} of them all together, until an {@link Event} releases them.
+ * The JobManager's testing notifications ({@code NotifyWhen...}, {@code WaitFor...}): who waits for
+ * what and when each is answered. A request whose condition holds is answered at once; one that
+ * cannot hold any more is answered with what is known instead; the others wait, at most {@code
+ * maxWaiters} of them all together, until an {@link Event} releases them.
  *
  * <p>A plain class owned by the JobManager actor, touched only on its thread; it sends nothing. It
  * returns the {@link Effect}s (answers to send, askers to watch so that they are forgotten when

@@ -132,16 +132,13 @@ final class JobManagerAuthorityTest {
 
     // then: refused while it is alive, accepted once it timed out; its own actor system may
     // always register again (a TaskManager that came back with a new actor)
-    assertThat(
-            authority(false)
-                .takeOverRefusal(stranger, existing, null, TIMEOUT, TIMEOUT))
+    assertThat(authority(false).takeOverRefusal(stranger, existing, null, TIMEOUT, TIMEOUT))
         .contains("is registered from " + existing.taskManager().path().address())
         .contains("alive")
         .contains(stranger.path().address().toString());
     assertThat(
             authority(false)
-                .takeOverRefusal(
-                    stranger, existing, null, TIMEOUT.plusMillis(1), TIMEOUT))
+                .takeOverRefusal(stranger, existing, null, TIMEOUT.plusMillis(1), TIMEOUT))
         .isNull();
     assertThat(authority(false).takeOverRefusal(restarted, existing, null, Duration.ZERO, TIMEOUT))
         .isNull();

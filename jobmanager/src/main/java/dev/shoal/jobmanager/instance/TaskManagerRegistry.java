@@ -76,8 +76,8 @@ public final class TaskManagerRegistry {
     }
 
     /**
-     * Registered under a new instance id in place of an older registration of the same resource
-     * id (the TaskManager came back with a new actor, or the old one timed out).
+     * Registered under a new instance id in place of an older registration of the same resource id
+     * (the TaskManager came back with a new actor, or the old one timed out).
      *
      * @param instance the new registration
      * @param replaced the old registration, removed, with the jobs that held its slots

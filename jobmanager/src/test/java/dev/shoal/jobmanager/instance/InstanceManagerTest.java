@@ -57,7 +57,8 @@ final class InstanceManagerTest {
     ResourceID resourceId = ResourceID.generate();
 
     // when
-    Instance instance = instances.register(taskManager, location(resourceId), HARDWARE, 3, 1_000L, 1_000L * MILLIS);
+    Instance instance =
+        instances.register(taskManager, location(resourceId), HARDWARE, 3, 1_000L, 1_000L * MILLIS);
 
     // then
     assertThat(instance.instanceId()).isNotNull();
@@ -91,7 +92,8 @@ final class InstanceManagerTest {
     // given
     ActorRef taskManager = newActorRef();
     ResourceID resourceId = ResourceID.generate();
-    Instance instance = instances.register(taskManager, location(resourceId), HARDWARE, 2, 5_000L, 5_000L * MILLIS);
+    Instance instance =
+        instances.register(taskManager, location(resourceId), HARDWARE, 2, 5_000L, 5_000L * MILLIS);
 
     // when
     TaskManagerInfo info = instance.toInfo();
@@ -156,7 +158,8 @@ final class InstanceManagerTest {
     instances.unregister(first.instanceId());
 
     // when
-    Instance again = instances.register(newActorRef(), location(resourceId), HARDWARE, 3, 100L, 100L * MILLIS);
+    Instance again =
+        instances.register(newActorRef(), location(resourceId), HARDWARE, 3, 100L, 100L * MILLIS);
 
     // then
     assertThat(again.instanceId()).isNotEqualTo(first.instanceId());
@@ -221,7 +224,8 @@ final class InstanceManagerTest {
   void shouldRecordTimeAndMetricsWhenHeartbeatArrives() {
     // given
     Instance instance =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 1_000L, 1_000L * MILLIS);
+        instances.register(
+            newActorRef(), location(ResourceID.generate()), HARDWARE, 3, 1_000L, 1_000L * MILLIS);
 
     // when
     boolean known = instances.reportHeartbeat(instance.instanceId(), METRICS, 0L);
@@ -253,9 +257,11 @@ final class InstanceManagerTest {
   void shouldExpireOnlyInstancesWhoseLastHeartbeatIsOlderThanTimeout() {
     // given: registered at 1 s and 5 s
     Instance early =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L, 1_000L * MILLIS);
+        instances.register(
+            newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L, 1_000L * MILLIS);
     Instance late =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 5_000L, 5_000L * MILLIS);
+        instances.register(
+            newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 5_000L, 5_000L * MILLIS);
 
     // when / then: exactly one timeout of silence is still alive, one millisecond more is not
     assertThat(instances.expired(11_000L * MILLIS, TIMEOUT)).isEmpty();
@@ -274,9 +280,11 @@ final class InstanceManagerTest {
   void shouldStampOnlyInstancesHeardSinceTheLastObservation() {
     // given
     Instance heard =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L, 1_000L * MILLIS);
+        instances.register(
+            newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L, 1_000L * MILLIS);
     Instance silent =
-        instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L, 1_000L * MILLIS);
+        instances.register(
+            newActorRef(), location(ResourceID.generate()), HARDWARE, 1, 1_000L, 1_000L * MILLIS);
     instances.reportHeartbeat(heard.instanceId(), METRICS, 0L);
 
     // when
@@ -365,7 +373,9 @@ final class InstanceManagerTest {
     instances.unregister(first.instanceId());
 
     // when it registers again and heartbeats
-    Instance again = instances.register(newActorRef(), location(resourceId), HARDWARE, 1, 6_000L, 6_000L * MILLIS);
+    Instance again =
+        instances.register(
+            newActorRef(), location(resourceId), HARDWARE, 1, 6_000L, 6_000L * MILLIS);
     instances.reportHeartbeat(again.instanceId(), METRICS, millisAsNanos(6_000L));
     instances.reportHeartbeat(again.instanceId(), METRICS, millisAsNanos(6_200L));
 
