@@ -389,7 +389,7 @@ final class InstanceManagerTest {
     instances.register(newActorRef(), location(ResourceID.generate()), HARDWARE, 2, 0L, 0L);
 
     // when
-    List<Instance> expired = instances.expired(60_000L, TIMEOUT);
+    List<Instance> expired = instances.expired(60_000L * MILLIS, TIMEOUT);
 
     // then
     assertThat(expired).hasSize(1);
