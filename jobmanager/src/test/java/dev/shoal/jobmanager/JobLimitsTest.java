@@ -2,6 +2,7 @@ package dev.shoal.jobmanager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.typesafe.config.ConfigFactory;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.RestartStrategy;
 import java.time.Duration;
@@ -45,5 +46,22 @@ final class JobLimitsTest {
     assertThat(limits.jobRefusal(builder.build()))
         .contains("110000 subtasks")
         .contains("shoal.jobmanager.limits.max-subtasks");
+  }
+
+  @Test
+  void shouldReadMaxJobsAndRefuseOneMoreJobNamingTheKey() {
+    // given
+    JobLimits configured =
+        JobLimits.fromConfig(
+            ConfigFactory.parseString("shoal.jobmanager.limits.max-jobs = 3")
+                .withFallback(ConfigFactory.load()));
+
+    // then
+    assertThat(JobLimits.fromConfig(ConfigFactory.load()).maxJobs()).isEqualTo(1_000);
+    assertThat(configured.maxJobs()).isEqualTo(3);
+    assertThat(configured.jobCountRefusal(2)).isNull();
+    assertThat(configured.jobCountRefusal(3))
+        .contains("shoal.jobmanager.limits.max-jobs")
+        .contains("holds 3 jobs");
   }
 }

@@ -9,6 +9,7 @@ import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -130,6 +131,34 @@ final class JobArchiveTest {
 
     // when / then
     assertThat(archive.get(JobID.generate())).isNull();
+  }
+
+  @Test
+  void shouldPageNewestFirstAcrossTheRingAfterTheOldestWereDropped() {
+    // given an archive of 5 that saw 12 jobs (its ring wrapped around), one archived again
+    JobArchive archive = new JobArchive(5);
+    List<JobDetails> all = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      JobDetails job = ended("j" + i);
+      all.add(job);
+      archive.archive(job);
+    }
+    archive.archive(all.get(8)); // j8 again: now the newest
+
+    // when / then: pages, newest first, each job once
+    assertThat(archive.page(0, 2)).extracting(JobSummary::name).containsExactly("j8", "j11");
+    assertThat(archive.page(2, 2)).extracting(JobSummary::name).containsExactly("j10", "j9");
+    assertThat(archive.page(4, 2)).extracting(JobSummary::name).containsExactly("j7");
+    assertThat(archive.page(5, 2)).isEmpty();
+    assertThat(archive.page(100, 2)).isEmpty();
+    assertThat(archive.newest(0).summary().name()).isEqualTo("j8");
+
+    // when more arrive, the oldest go first
+    archive.archive(ended("j12"));
+    assertThat(archive.summaries())
+        .extracting(JobSummary::name)
+        .containsExactly("j12", "j8", "j11", "j10", "j9");
+    assertThat(archive.get(jobId(all.get(7)))).isNull();
   }
 
   @Test
