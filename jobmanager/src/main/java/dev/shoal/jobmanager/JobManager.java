@@ -14,7 +14,6 @@ import dev.shoal.jobmanager.instance.InstanceManager.Instance;
 import dev.shoal.jobmanager.instance.TaskManagerRegistry;
 import dev.shoal.jobmanager.instance.TaskManagerRegistry.Registration;
 import dev.shoal.jobmanager.instance.TaskManagerRegistry.Removed;
-import dev.shoal.jobmanager.jobmaster.ClusterView;
 import dev.shoal.jobmanager.jobmaster.JobMaster;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.jobmanager.jobmaster.JobTimer;
@@ -23,18 +22,6 @@ import dev.shoal.jobmanager.leader.LeaderElectionService;
 import dev.shoal.jobmanager.scheduler.SlotPool;
 import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.ClusterQueryMessage;
-import dev.shoal.messages.ClusterQueryMessage.NumberRegisteredTaskManagers;
-import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
-import dev.shoal.messages.ClusterQueryMessage.RequestLeaderSessionID;
-import dev.shoal.messages.ClusterQueryMessage.RequestNumberRegisteredTaskManager;
-import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
-import dev.shoal.messages.ClusterQueryMessage.RequestTaskManagerInstance;
-import dev.shoal.messages.ClusterQueryMessage.RequestTaskManagerPage;
-import dev.shoal.messages.ClusterQueryMessage.RequestTotalNumberOfSlots;
-import dev.shoal.messages.ClusterQueryMessage.ResponseLeaderSessionID;
-import dev.shoal.messages.ClusterQueryMessage.TaskManagerInstance;
-import dev.shoal.messages.ClusterQueryMessage.TaskManagerPage;
-import dev.shoal.messages.ClusterQueryMessage.TotalNumberOfSlots;
 import dev.shoal.messages.ControlMessage;
 import dev.shoal.messages.ControlMessage.Acknowledge;
 import dev.shoal.messages.ControlMessage.Disconnect;
@@ -69,8 +56,6 @@ import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
 import dev.shoal.messages.RequiresLeaderSessionID;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.ShoalMessage;
-import dev.shoal.messages.TaskManagerInfo;
-import dev.shoal.messages.TaskManagerLocation;
 import dev.shoal.messages.TaskManagerMessage;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
 import dev.shoal.messages.TaskMessage;
@@ -175,7 +160,6 @@ public final class JobManager extends ShoalActor {
   private final Jobs jobs; // running and waiting jobs, the archive
   private final TestingNotifications testing;
   private final TestingNotifications.State testingState = new TestingState();
-  private final ClusterView cluster = new Cluster();
   private JobFiles files; // created with the first job that needs files
   private JobManagerAuthority authority; // created in preStart, with the actor system's settings
   private AccumulatorTransfer accumulatorTransfer; // created with the first large accumulators
@@ -596,31 +580,7 @@ public final class JobManager extends ShoalActor {
   static final int PAGE_SIZE = Jobs.PAGE_SIZE;
 
   private void handleClusterQueryMessage(ClusterQueryMessage.ForJobManager message) {
-    switch (message) {
-      case RequestNumberRegisteredTaskManager.INSTANCE ->
-          reply(new NumberRegisteredTaskManagers(registry.count()));
-      case RequestRegisteredTaskManagers.INSTANCE ->
-          reply(
-              registry.count() > PAGE_SIZE
-                  ? new Status.Failure(
-                      new IllegalStateException(
-                          registry.count()
-                              + " TaskManagers are registered, more than one message carries ("
-                              + PAGE_SIZE
-                              + "): page through them with RequestTaskManagerPage."))
-                  : new RegisteredTaskManagers(registry.infos(clock.getAsLong())));
-      case final RequestTaskManagerPage m -> {
-        List<TaskManagerInfo> all = registry.infos(clock.getAsLong());
-        reply(new TaskManagerPage(Jobs.page(all, m.offset(), m.limit()), m.offset(), all.size()));
-      }
-      case RequestTotalNumberOfSlots.INSTANCE ->
-          reply(new TotalNumberOfSlots(registry.totalSlots()));
-      case RequestLeaderSessionID.INSTANCE -> reply(new ResponseLeaderSessionID(leaderSessionId));
-      case final RequestTaskManagerInstance m ->
-          reply(
-              new TaskManagerInstance(
-                  m.resourceId(), registry.info(m.resourceId(), clock.getAsLong())));
-    }
+    reply(registry.answer(message, leaderSessionId, clock.getAsLong()));
   }
 
   private void handleJobClientMessage(JobClientMessage.ForJobManager message) {
@@ -681,7 +641,7 @@ public final class JobManager extends ShoalActor {
             getSender(),
             m.listening(),
             configuration,
-            cluster,
+            registry,
             checkpointSettings,
             clock.getAsLong());
     jobs.put(jobId, job);
@@ -1034,35 +994,6 @@ public final class JobManager extends ShoalActor {
   /** Drops a message its sender has no authority for, logging it (rate-limited). */
   private void refuse(Object message, String reason) {
     senders().dropped(message, getSender(), reason);
-  }
-
-  /** What the JobMasters see of the cluster. */
-  private final class Cluster implements ClusterView {
-
-    @Override
-    public List<SlotPool.Slot> allocateSlots(JobID jobId, int count) {
-      return slotPool.allocate(jobId, count);
-    }
-
-    @Override
-    public boolean isRegistered(InstanceID instance) {
-      return registry.byInstanceId(instance) != null;
-    }
-
-    @Override
-    public TaskManagerLocation location(InstanceID instance) {
-      return registry.byInstanceId(instance).location();
-    }
-
-    @Override
-    public String describeSlots() {
-      return slotPool.freeSlots()
-          + " of "
-          + slotPool.totalSlots()
-          + " slots on "
-          + registry.count()
-          + " TaskManagers";
-    }
   }
 
   // ------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package dev.shoal.jobmanager;
 
 import dev.shoal.jobmanager.execution.JobArchive;
+import dev.shoal.jobmanager.instance.TaskManagerRegistry;
 import dev.shoal.jobmanager.jobmaster.JobMaster;
 import dev.shoal.messages.JobClientMessage.CurrentJobStatus;
 import dev.shoal.messages.JobClientMessage.JobDetails;
@@ -42,7 +43,7 @@ final class Jobs {
    * Entries of a list one reply carries: at most this many, each bounded in size (ids, and names of
    * at most {@link JobLimits#MAX_NAME_CHARS}), so that a page always fits one remote message.
    */
-  static final int PAGE_SIZE = 100;
+  static final int PAGE_SIZE = TaskManagerRegistry.PAGE_SIZE;
 
   private final Map<JobID, JobMaster> running = new LinkedHashMap<>();
   private final Set<JobID> waitingForSlots = new LinkedHashSet<>();

@@ -1,7 +1,21 @@
 package dev.shoal.jobmanager.instance;
 
 import dev.shoal.jobmanager.instance.InstanceManager.Instance;
+import dev.shoal.jobmanager.jobmaster.ClusterView;
 import dev.shoal.jobmanager.scheduler.SlotPool;
+import dev.shoal.messages.ClusterQueryMessage;
+import dev.shoal.messages.ClusterQueryMessage.NumberRegisteredTaskManagers;
+import dev.shoal.messages.ClusterQueryMessage.RegisteredTaskManagers;
+import dev.shoal.messages.ClusterQueryMessage.RequestLeaderSessionID;
+import dev.shoal.messages.ClusterQueryMessage.RequestNumberRegisteredTaskManager;
+import dev.shoal.messages.ClusterQueryMessage.RequestRegisteredTaskManagers;
+import dev.shoal.messages.ClusterQueryMessage.RequestTaskManagerInstance;
+import dev.shoal.messages.ClusterQueryMessage.RequestTaskManagerPage;
+import dev.shoal.messages.ClusterQueryMessage.RequestTotalNumberOfSlots;
+import dev.shoal.messages.ClusterQueryMessage.ResponseLeaderSessionID;
+import dev.shoal.messages.ClusterQueryMessage.TaskManagerInstance;
+import dev.shoal.messages.ClusterQueryMessage.TaskManagerPage;
+import dev.shoal.messages.ClusterQueryMessage.TotalNumberOfSlots;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.MetricsReport;
@@ -9,12 +23,15 @@ import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerInfo;
+import dev.shoal.messages.TaskManagerLocation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Status;
 
 /**
  * The TaskManagers a leading JobManager knows and their slots: registration decisions, heartbeats,
@@ -28,9 +45,16 @@ import org.apache.pekko.actor.ActorRef;
  *
  * <p>A plain class owned by the JobManager actor, touched only on its thread; it sends nothing. It
  * returns its decisions and the JobManager carries them out (acknowledging, watching, telling a
- * removed TaskManager to disconnect, failing the affected jobs).
+ * removed TaskManager to disconnect, failing the affected jobs). It is also what the JobMasters see
+ * of the cluster ({@link ClusterView}), and it answers the cluster queries.
  */
-public final class TaskManagerRegistry {
+public final class TaskManagerRegistry implements ClusterView {
+
+  /**
+   * Entries of a list one reply carries (the JobManager's page size): at most this many
+   * TaskManagers, each bounded in size, so that a page always fits one remote message.
+   */
+  public static final int PAGE_SIZE = 100;
 
   /** Decides whether a registration may take over the live registration of another actor. */
   @FunctionalInterface
@@ -331,5 +355,68 @@ public final class TaskManagerRegistry {
   /** The slots of the registered TaskManagers, for the jobs' allocations and releases. */
   public SlotPool slotPool() {
     return slotPool;
+  }
+
+  /**
+   * The answer to a cluster query: counts, a TaskManager, a page of them, or a failure telling to
+   * page when more are registered than one message carries.
+   *
+   * @param leaderSessionId the session the JobManager leads under, or null
+   * @param nowMillis the wall clock, only for the heartbeat times shown
+   */
+  public Object answer(
+      ClusterQueryMessage.ForJobManager query, UUID leaderSessionId, long nowMillis) {
+    return switch (query) {
+      case RequestNumberRegisteredTaskManager.INSTANCE -> new NumberRegisteredTaskManagers(count());
+      case RequestTotalNumberOfSlots.INSTANCE -> new TotalNumberOfSlots(totalSlots());
+      case RequestLeaderSessionID.INSTANCE -> new ResponseLeaderSessionID(leaderSessionId);
+      case final RequestTaskManagerInstance m ->
+          new TaskManagerInstance(m.resourceId(), info(m.resourceId(), nowMillis));
+      case final RequestTaskManagerPage m -> {
+        List<TaskManagerInfo> all = infos(nowMillis);
+        int from = Math.min(Math.max(m.offset(), 0), all.size());
+        int to =
+            (int) Math.min(all.size(), (long) from + Math.max(0, Math.min(m.limit(), PAGE_SIZE)));
+        yield new TaskManagerPage(List.copyOf(all.subList(from, to)), m.offset(), all.size());
+      }
+      case RequestRegisteredTaskManagers.INSTANCE ->
+          count() > PAGE_SIZE
+              ? new Status.Failure(
+                  new IllegalStateException(
+                      count()
+                          + " TaskManagers are registered, more than one message carries ("
+                          + PAGE_SIZE
+                          + "): page through them with RequestTaskManagerPage."))
+              : new RegisteredTaskManagers(infos(nowMillis));
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  What the JobMasters see
+  // ------------------------------------------------------------------------------------------
+
+  @Override
+  public List<SlotPool.Slot> allocateSlots(JobID jobId, int count) {
+    return slotPool.allocate(jobId, count);
+  }
+
+  @Override
+  public boolean isRegistered(InstanceID instance) {
+    return instances.byInstanceId(instance) != null;
+  }
+
+  @Override
+  public TaskManagerLocation location(InstanceID instance) {
+    return instances.byInstanceId(instance).location();
+  }
+
+  @Override
+  public String describeSlots() {
+    return slotPool.freeSlots()
+        + " of "
+        + slotPool.totalSlots()
+        + " slots on "
+        + instances.count()
+        + " TaskManagers";
   }
 }
