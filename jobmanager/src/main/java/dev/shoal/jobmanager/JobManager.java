@@ -93,13 +93,16 @@ import org.apache.pekko.stream.Materializer;
 /**
  * The JobManager actor: leads the cluster once its election service grants leadership, accepts
  * TaskManager registrations, tracks their liveness (Pekko death watch plus application heartbeats
- * with a timeout) and answers cluster queries. What it obeys from whom (leadership, task reports,
- * registrations under a taken resource id, StopCluster) {@link JobManagerAuthority} decides; what
- * it refuses is dropped and logged.
+ * with a timeout) and answers cluster queries. It routes and carries out; plain classes decide:
+ * {@link TaskManagerRegistry} registrations, liveness and removals, {@link Jobs} the job table and
+ * the job queries, a {@link JobMaster} per job what the job does, {@link TestingNotifications} who
+ * waits for what. What it obeys from whom (leadership, task reports, registrations under a taken
+ * resource id, StopCluster) {@link JobManagerAuthority} decides; what it refuses is dropped and
+ * logged.
  *
  * <p>Threading: all state lives in fields touched only by the actor's thread; nothing here blocks.
- * Time comes from Pekko timers, an injectable wall clock and an injectable monotonic clock
- * (heartbeat gaps).
+ * Time comes from Pekko timers, an injectable wall clock (only for the times it reports) and an
+ * injectable monotonic clock (TaskManager liveness and heartbeat gaps).
  */
 public final class JobManager extends ShoalActor {
 
@@ -153,7 +156,7 @@ public final class JobManager extends ShoalActor {
   private final JobManagerConfiguration configuration;
   private final LeaderElectionService leaderElectionService;
   private final LongSupplier clock;
-  private final LongSupplier nanoClock; // monotonic, for heartbeat gaps
+  private final LongSupplier nanoClock; // monotonic: TaskManager liveness, heartbeat gaps
   private final JobLimits limits; // the bounds on outside numbers, from the actor system's config
   private final TaskManagerRegistry registry; // the TaskManagers and their slots
   private final SlotPool slotPool; // the registry's, which the jobs allocate from

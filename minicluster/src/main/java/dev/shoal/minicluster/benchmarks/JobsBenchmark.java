@@ -1,6 +1,8 @@
 package dev.shoal.minicluster.benchmarks;
 
+import dev.shoal.messages.JobClientMessage.JobSummary;
 import dev.shoal.messages.ResourceID;
+import dev.shoal.messages.TaskManagerInfo;
 import dev.shoal.messages.TestingMessage.AllVerticesRunning;
 import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JobGraph;
@@ -10,7 +12,9 @@ import dev.shoal.minicluster.MiniCluster;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.examples.Examples;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +25,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The jobs issue's figures (docs/BENCHMARKS.md): submit-to-result latency of no-op jobs, the
- * failover of a 1000-subtask job, and the time from a TaskManager process kill to the job running
- * again.
+ * failover of a 1000-subtask job, the time from a TaskManager process kill to the job running
+ * again, and the largest heartbeat gap of a JobManager whose 10,000-job archive is paged without
+ * pause.
  *
  * <p>Run: {@code java -cp minicluster/target/shoal.jar
  * dev.shoal.minicluster.benchmarks.JobsBenchmark}
@@ -48,7 +53,20 @@ public final class JobsBenchmark implements Callable<Integer> {
       description = "Runs of the process-kill figure (default ${DEFAULT-VALUE}).")
   int killRuns;
 
-  @Option(names = "--only", description = "Run only one part: latency, failover or kill.")
+  @Option(
+      names = "--archive-jobs",
+      defaultValue = "10000",
+      description =
+          "Ended jobs in the archive the archive figure pages (default ${DEFAULT-VALUE}).")
+  int archiveJobs;
+
+  @Option(
+      names = "--paging-seconds",
+      defaultValue = "15",
+      description = "How long the archive figure pages the listing (default ${DEFAULT-VALUE}).")
+  int pagingSeconds;
+
+  @Option(names = "--only", description = "Run only one part: latency, failover, kill or archive.")
   String only;
 
   private static final int[][] SHAPES = {{1, 1, 1}, {4, 4, 16}, {10, 100, 1000}};
@@ -66,6 +84,9 @@ public final class JobsBenchmark implements Callable<Integer> {
     }
     if (only == null || only.equals("kill")) {
       processKill();
+    }
+    if (only == null || only.equals("archive")) {
+      archivePaging();
     }
     return 0;
   }
@@ -175,6 +196,65 @@ public final class JobsBenchmark implements Callable<Integer> {
         ms(sorted[sorted.length / 2]),
         ms(sorted[0]),
         ms(sorted[sorted.length - 1]));
+  }
+
+  /**
+   * Fills the archive with no-op jobs that ran and finished, then lists it the way {@code shoal
+   * list} does (pages of 100) without pause for {@code --paging-seconds}, while a TaskManager
+   * started just before the paging heartbeats every second; prints the time of a whole listing and
+   * the largest gap between consecutive heartbeats the JobManager handled (its own monotonic
+   * measurement, {@code TaskManagerInfo.maxHeartbeatGap}).
+   */
+  private void archivePaging() throws Exception {
+    System.out.printf(
+        "%-44s %10s %10s %10s%n",
+        "Listing a " + archiveJobs + "-job archive (pages of 100)", "p50", "min", "max");
+    try (MiniCluster cluster =
+        MiniCluster.builder()
+            .taskManagers(1)
+            .slotsPerTaskManager(1)
+            .setting("shoal.heartbeat.interval", "1s")
+            .setting("shoal.heartbeat.timeout", "10s")
+            .setting("shoal.jobmanager.archive.max-jobs", archiveJobs)
+            .build()
+            .start()) {
+      JobClient client = cluster.jobClient();
+      long fillBegin = System.nanoTime();
+      for (int i = 0; i < archiveJobs; i++) {
+        client.submitAndWait(Examples.noop(1, Map.of()), Duration.ofMinutes(2));
+      }
+      long fill = System.nanoTime() - fillBegin;
+      // a TaskManager registered now: its heartbeat gaps are those of the paging alone
+      ResourceID fresh = cluster.startTaskManager();
+      cluster.awaitRegisteredTaskManagers(2);
+      List<Long> listings = new ArrayList<>();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(pagingSeconds);
+      while (System.nanoTime() < end) {
+        long begin = System.nanoTime();
+        List<JobSummary> all = client.list();
+        listings.add(System.nanoTime() - begin);
+        if (all.size() != archiveJobs) {
+          throw new IllegalStateException("listed " + all.size() + " of " + archiveJobs + " jobs");
+        }
+      }
+      long[] times = listings.stream().mapToLong(Long::longValue).sorted().toArray();
+      System.out.printf(
+          "%-44s %10s %10s %10s%n",
+          listings.size() + " listings in " + pagingSeconds + " s",
+          ms(times[times.length / 2]),
+          ms(times[0]),
+          ms(times[times.length - 1]));
+      for (TaskManagerInfo info : cluster.registeredTaskManagers()) {
+        boolean paging = info.resourceId().equals(fresh);
+        System.out.printf(
+            "%-44s %10s%n",
+            "largest heartbeat gap (1 s interval), " + (paging ? "while paging" : "fill + paging"),
+            info.maxHeartbeatGap() == null ? "-" : ms(info.maxHeartbeatGap().toNanos()));
+      }
+      System.out.printf(
+          "%-44s %10s%n", "filling: " + archiveJobs + " no-op jobs, one after another", ms(fill));
+    }
+    System.out.println();
   }
 
   private static void awaitRunning(MiniCluster cluster, JobGraph job) throws Exception {
