@@ -45,7 +45,7 @@ public record JobLimits(
    * 1,000 jobs.
    */
   public static final JobLimits DEFAULTS =
-      new JobLimits(1024, 10_000, 100_000, 10_000, Duration.ofDays(1), 10_000, 1_000);
+      new JobLimits(1024, 10_000, 100_000, 10_000, Duration.ofDays(1), 10_000, 10_000);
 
   public JobLimits {
     if (maxSlotsPerTaskManager < 1

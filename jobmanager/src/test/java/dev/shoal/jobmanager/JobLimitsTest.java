@@ -57,7 +57,7 @@ final class JobLimitsTest {
                 .withFallback(ConfigFactory.load()));
 
     // then
-    assertThat(JobLimits.fromConfig(ConfigFactory.load()).maxJobs()).isEqualTo(1_000);
+    assertThat(JobLimits.fromConfig(ConfigFactory.load()).maxJobs()).isEqualTo(10_000);
     assertThat(configured.maxJobs()).isEqualTo(3);
     assertThat(configured.jobCountRefusal(2)).isNull();
     assertThat(configured.jobCountRefusal(3))
