@@ -200,10 +200,10 @@ public final class JobsBenchmark implements Callable<Integer> {
 
   /**
    * Fills the archive with no-op jobs that ran and finished, then lists it the way {@code shoal
-   * list} does (pages of 100) without pause for {@code --paging-seconds}, while a TaskManager
-   * started just before the paging heartbeats every second; prints the time of a whole listing and
-   * the largest gap between consecutive heartbeats the JobManager handled (its own monotonic
-   * measurement, {@code TaskManagerInfo.maxHeartbeatGap}).
+   * list} does (pages of 100, the JobManager in its own actor system) without pause for {@code
+   * --paging-seconds}, while a TaskManager started just before the paging heartbeats every second;
+   * prints the time of a whole listing and the largest gap between consecutive heartbeats the
+   * JobManager handled (its own monotonic measurement, {@code TaskManagerInfo.maxHeartbeatGap}).
    */
   private void archivePaging() throws Exception {
     System.out.printf(
@@ -211,6 +211,7 @@ public final class JobsBenchmark implements Callable<Integer> {
         "Listing a " + archiveJobs + "-job archive (pages of 100)", "p50", "min", "max");
     try (MiniCluster cluster =
         MiniCluster.builder()
+            .mode(MiniCluster.Mode.ACTOR_SYSTEM_PER_COMPONENT)
             .taskManagers(1)
             .slotsPerTaskManager(1)
             .setting("shoal.heartbeat.interval", "1s")
