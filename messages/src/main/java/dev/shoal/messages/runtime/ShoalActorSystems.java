@@ -97,8 +97,8 @@ public final class ShoalActorSystems {
 
   /**
    * Pekko settings of a short-lived client (bin/shoal), which talks to one JobManager for a few
-   * messages and exits: one inbound lane instead of four, and at most two threads per dispatcher,
-   * so that it starts fewer streams and threads.
+   * messages and exits: one inbound lane instead of four, at most two threads per dispatcher, and
+   * no Java Flight Recorder events of Artery, so that it starts fewer streams, threads and classes.
    */
   private static final Config CLIENT_PEKKO =
       ConfigFactory.parseMap(
@@ -106,7 +106,8 @@ public final class ShoalActorSystems {
               "pekko.remote.artery.advanced.inbound-lanes", 1,
               "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max", 2,
               "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-max", 2,
-              "pekko.remote.default-remote-dispatcher.fork-join-executor.parallelism-max", 2));
+              "pekko.remote.default-remote-dispatcher.fork-join-executor.parallelism-max", 2,
+              "pekko.java-flight-recorder.enabled", false));
 
   /**
    * Starts the actor system of a short-lived client, reachable over Artery on {@code host} and a
