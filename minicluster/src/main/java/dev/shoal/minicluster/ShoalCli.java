@@ -76,12 +76,18 @@ public final class ShoalCli {
    * annotations of every command it is given, which costs a short call a fifth of its time.
    */
   static CommandLine commandLineFor(String[] args) {
+    String subcommand = subcommandOf(args);
+    return subcommand == null ? commandLine() : commandLine(Set.of(subcommand));
+  }
+
+  /** The subcommand {@code args} name after nothing but {@code --verbose}, or null. */
+  private static String subcommandOf(String[] args) {
     for (String arg : args) {
       if (!arg.equals("-v") && !arg.equals("--verbose")) {
-        return COMMANDS.containsKey(arg) ? commandLine(Set.of(arg)) : commandLine();
+        return COMMANDS.containsKey(arg) ? arg : null;
       }
     }
-    return commandLine();
+    return null;
   }
 
   private static CommandLine commandLine(Set<String> names) {
@@ -121,6 +127,11 @@ public final class ShoalCli {
 
   public static void main(String[] args) {
     ProcessSupport.configureLogging("shoal");
+    if (!"minicluster".equals(subcommandOf(args))) {
+      // logging set up in code (cli.CliLogging, named here so that its logback classes load only
+      // when logback does); a MiniCluster's components keep shoal-logback.xml
+      System.setProperty("shoal.log.client-setup", "true");
+    }
     // people read the console: results and progress; logs at WARN there (--verbose: INFO) and
     // at INFO in the log file
     CommandLines.defaultConsoleLevel("WARN");
