@@ -6,15 +6,15 @@ SHOAL_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shoal_java_major JAVA: the feature version of JAVA (17, 21, 25, ...), read from its JDK's
 # release file (no JVM start: launchers run this for every candidate), else from "java -version".
 shoal_java_major() {
-  local home version
-  home="$(dirname "$(dirname "$(readlink -f "$1")")")"
+  local home="" version=""
+  home="$(dirname "$(dirname "$(readlink -f "$1" 2>/dev/null || echo "$1")")")"
   if [ -r "$home/release" ]; then
     version="$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$home/release")"
   fi
-  if [ -z "${version:-}" ]; then
+  if [ -z "$version" ]; then
     version="$("$1" -version 2>&1 | awk -F'"' '/version/ { print $2; exit }')"
   fi
-  [ -n "$version" ] && awk -v v="$version" 'BEGIN { split(v, p, "."); print (p[1] == "1" ? p[2] : p[1]) }'
+  awk -v v="$version" 'BEGIN { if (v != "") { split(v, p, "."); print (p[1] == "1" ? p[2] : p[1]) } }'
 }
 
 # JAVA_HOME first, then the java on PATH, then every JDK under /usr/lib/jvm.
