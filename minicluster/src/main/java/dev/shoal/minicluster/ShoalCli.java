@@ -12,15 +12,14 @@ import dev.shoal.minicluster.cli.RunCommand;
 import dev.shoal.minicluster.cli.SavepointCommand;
 import dev.shoal.minicluster.cli.StatusCommand;
 import dev.shoal.minicluster.cli.TaskManagersCommand;
+import dev.shoal.minicluster.cli.TopCommand;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code bin/shoal}: the command-line client of a Shoal cluster, and {@code bin/minicluster}. Each
@@ -28,31 +27,21 @@ import picocli.CommandLine.Option;
  * talks to a JobManager are its {@code JobManagerOptions} mixin.
  */
 @Command(
-    name = "shoal",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Talks to a Shoal JobManager; 'shoal minicluster' runs a local cluster.",
-      "Results go to stdout, progress to stderr; logs at WARN on the console (--verbose: INFO)"
-          + " and at INFO in <shoal.log.dir>/shoal.log."
+    subcommands = {
+      TaskManagersCommand.class,
+      RunCommand.class,
+      ListCommand.class,
+      StatusCommand.class,
+      CancelCommand.class,
+      SavepointCommand.class,
+      MiniClusterCommand.class
     })
-public final class ShoalCli {
+public final class ShoalCli extends TopCommand {
 
   /** Exit code: a bad command line. */
   static final int EXIT_USAGE = CliSupport.EXIT_USAGE;
 
-  /** {@code --verbose}, on every command: INFO logs on the console too, and stack traces. */
-  @Option(
-      names = {"-v", "--verbose"},
-      scope = CommandLine.ScopeType.INHERIT,
-      description =
-          "Also print INFO logs (always in the log file) and stack traces on the console.")
-  void verbose(boolean on) {
-    if (on) {
-      CommandLines.verbose();
-    }
-  }
-
-  /** The subcommands, in the order the help lists them. */
+  /** The subcommands by name, as the annotation lists them. */
   private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
 
   static {
@@ -67,7 +56,7 @@ public final class ShoalCli {
 
   /** The command line of shoal.jar, with Shoal's converters, one-line errors and exit codes. */
   static CommandLine commandLine() {
-    return commandLine(COMMANDS.keySet());
+    return configure(new CommandLine(new ShoalCli()));
   }
 
   /**
@@ -77,7 +66,12 @@ public final class ShoalCli {
    */
   static CommandLine commandLineFor(String[] args) {
     String subcommand = subcommandOf(args);
-    return subcommand == null ? commandLine() : commandLine(Set.of(subcommand));
+    if (subcommand == null) {
+      return commandLine();
+    }
+    CommandLine commandLine = new CommandLine(new TopCommand());
+    commandLine.addSubcommand(subcommand, COMMANDS.get(subcommand).get());
+    return configure(commandLine);
   }
 
   /** The subcommand {@code args} name after nothing but {@code --verbose}, or null. */
@@ -90,14 +84,7 @@ public final class ShoalCli {
     return null;
   }
 
-  private static CommandLine commandLine(Set<String> names) {
-    CommandLine commandLine = new CommandLine(new ShoalCli());
-    COMMANDS.forEach(
-        (name, command) -> {
-          if (names.contains(name)) {
-            commandLine.addSubcommand(name, command.get());
-          }
-        });
+  private static CommandLine configure(CommandLine commandLine) {
     return CommandLines.configure(
         commandLine,
         ClientExitCode.USAGE.code(),

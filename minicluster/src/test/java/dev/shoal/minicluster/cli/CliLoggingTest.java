@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.filter.ThresholdFilter;
 import ch.qos.logback.classic.spi.Configurator.ExecutionStatus;
+import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.rolling.RollingFileAppender;
 import dev.shoal.messages.runtime.MalformedMessageLogFilter;
@@ -32,6 +33,11 @@ final class CliLoggingTest {
 
   private final Map<String, String> saved = new HashMap<>();
   private final LoggerContext context = new LoggerContext();
+
+  {
+    // what logback's SLF4J provider gives the context it configures
+    context.setMDCAdapter(new LogbackMDCAdapter());
+  }
 
   @TempDir Path logs;
 
