@@ -80,7 +80,15 @@ shoal_exec() {
 shoal_archive_opts() {
   local java="$1" major="$2" jar="$3" name="$4" dir archive key
   [ "$major" -ge 19 ] 2>/dev/null || return 0
-  dir="${SHOAL_CDS_DIR:-${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/shoal}"
+  if [ -n "${SHOAL_CDS_DIR:-}" ]; then
+    dir="$SHOAL_CDS_DIR"
+  elif [ -n "${XDG_CACHE_HOME:-}" ]; then
+    dir="$XDG_CACHE_HOME/shoal"
+  elif [ -n "${HOME:-}" ]; then
+    dir="$HOME/.cache/shoal"
+  else
+    return 0
+  fi
   key="$(printf '%s|%s' "$java" "$jar" | cksum | cut -d' ' -f1)"
   archive="$dir/$name-jdk$major-$key-$(stat -c '%s-%Y' "$jar" 2>/dev/null | cksum | cut -d' ' -f1).jsa"
   # the JVM's notes about the archive (created, mismatched, skipped classes) are no one's business
