@@ -95,6 +95,29 @@ public final class ShoalActorSystems {
     return system;
   }
 
+  /**
+   * Pekko settings of a short-lived client (bin/shoal), which talks to one JobManager for a few
+   * messages and exits: one inbound lane instead of four, at most two threads per dispatcher, and
+   * no Java Flight Recorder events of Artery, so that it starts fewer streams, threads and classes.
+   */
+  private static final Config CLIENT_PEKKO =
+      ConfigFactory.parseMap(
+          Map.of(
+              "pekko.remote.artery.advanced.inbound-lanes", 1,
+              "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max", 2,
+              "pekko.actor.internal-dispatcher.fork-join-executor.parallelism-max", 2,
+              "pekko.remote.default-remote-dispatcher.fork-join-executor.parallelism-max", 2,
+              "pekko.java-flight-recorder.enabled", false));
+
+  /**
+   * Starts the actor system of a short-lived client, reachable over Artery on {@code host} and a
+   * free port, like {@link #start} with {@link #remoting} and a few client settings (see {@code
+   * CLIENT_PEKKO}); TLS and every other setting follow {@code config} as for the servers.
+   */
+  public static ActorSystem startClient(String name, String host, Config config) {
+    return start(name, remoting(host, 0).withFallback(CLIENT_PEKKO), config);
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Termination
   // ------------------------------------------------------------------------------------------
