@@ -8,6 +8,7 @@ import dev.shoal.messages.ControlMessage.StopCluster;
 import dev.shoal.messages.HardwareDescription;
 import dev.shoal.messages.LeadershipMessage;
 import dev.shoal.messages.LeadershipMessage.JobManagerLeaderAddress;
+import dev.shoal.messages.LeadershipMessage.LeaderSessionMessage;
 import dev.shoal.messages.ProtocolVersion;
 import dev.shoal.messages.RegistrationMessage;
 import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
@@ -428,9 +429,13 @@ public final class TaskManager extends ShoalActor {
     tasks.cancelAllTasks(reason);
     timers().cancel(HeartbeatTimer.KEY);
     getContext().unwatch(registered.jobManager());
+    // under the session of the registration that ends: the connection has left it already
     registered
         .jobManager()
-        .tell(decorate(new Disconnect(registered.instanceId(), reason)), getSelf());
+        .tell(
+            new LeaderSessionMessage(
+                registered.leaderSessionId(), new Disconnect(registered.instanceId(), reason)),
+            getSelf());
   }
 
   // ------------------------------------------------------------------------------------------
