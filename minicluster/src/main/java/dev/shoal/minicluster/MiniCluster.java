@@ -82,12 +82,9 @@ public final class MiniCluster implements AutoCloseable {
   private final Mode mode;
   private final int initialTaskManagers;
   private final int slotsPerTaskManager;
-  private final Map<String, Object> settings;
   private final Config config;
   private final Duration timeout;
-  private final Path logDirectory;
-  private final List<String> jvmOptions;
-  private final Path configFile;
+  private final MiniClusterProcesses processes; // how SEPARATE_PROCESSES starts its JVMs
 
   private final List<TaskManagerHandle> taskManagers = new CopyOnWriteArrayList<>();
   private ActorSystem system; // hosts the JobManager, or is the client system in process mode
@@ -102,12 +99,14 @@ public final class MiniCluster implements AutoCloseable {
   private MiniCluster(Builder builder) {
     this.mode = builder.mode;
     this.initialTaskManagers = builder.taskManagers;
-    this.logDirectory = builder.logDirectory;
-    this.jvmOptions = builder.jvmOptions;
-    this.configFile = builder.configFile;
     this.config = MiniClusterConfig.layered(builder.settings, builder.configFile);
     this.slotsPerTaskManager = config.getInt("shoal.taskmanager.number-of-task-slots");
-    this.settings = MiniClusterConfig.forwarded(builder.settings, config);
+    this.processes =
+        new MiniClusterProcesses(
+            builder.jvmOptions,
+            MiniClusterConfig.forwarded(builder.settings, config),
+            builder.configFile,
+            builder.logDirectory);
     this.timeout =
         builder.startTimeout != null
             ? builder.startTimeout
@@ -144,11 +143,11 @@ public final class MiniCluster implements AutoCloseable {
       ask(NotifyWhenLeader.INSTANCE, "wait for the JobManager to lead");
       if (mode == Mode.SEPARATE_PROCESSES) {
         // JVMs start slowly: start them all before waiting for any
-        List<ChildProcess> processes = new ArrayList<>();
+        List<ChildProcess> started = new ArrayList<>();
         for (int i = 0; i < initialTaskManagers; i++) {
-          processes.add(startTaskManagerProcess());
+          started.add(startTaskManagerProcess());
         }
-        for (ChildProcess process : processes) {
+        for (ChildProcess process : started) {
           taskManagers.add(
               new TaskManagerHandle.InProcess(
                   new ResourceID(process.awaitAnnouncement(timeout)), process));
@@ -198,14 +197,7 @@ public final class MiniCluster implements AutoCloseable {
         jobManagerAddress = jobManagerRunner.address();
       }
       case SEPARATE_PROCESSES -> {
-        jobManagerProcess =
-            ChildProcess.start(
-                "jobmanager",
-                jvmOptions,
-                JobManagerRunner.class,
-                configArguments(List.of()),
-                settings,
-                logDirectory);
+        jobManagerProcess = processes.startJobManager();
         jobManagerAddress = jobManagerProcess.awaitAnnouncement(timeout);
         system =
             ShoalActorSystems.start(
@@ -257,25 +249,8 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   private ChildProcess startTaskManagerProcess() {
-    String hostPort =
-        jobManagerAddress.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
-    return ChildProcess.start(
-        "taskmanager-" + taskManagerCounter.incrementAndGet(),
-        jvmOptions,
-        TaskManagerRunner.class,
-        configArguments(List.of("--jobmanager", hostPort)),
-        settings,
-        logDirectory);
-  }
-
-  /** {@code arguments} of a child process, and {@code --config FILE} when the builder has one. */
-  private List<String> configArguments(List<String> arguments) {
-    if (configFile == null) {
-      return arguments;
-    }
-    List<String> withFile = new ArrayList<>(arguments);
-    withFile.addAll(List.of("--config", configFile.toAbsolutePath().toString()));
-    return withFile;
+    return processes.startTaskManager(
+        "taskmanager-" + taskManagerCounter.incrementAndGet(), jobManagerAddress);
   }
 
   /**
@@ -466,7 +441,7 @@ public final class MiniCluster implements AutoCloseable {
 
   /** The {@code -D} settings the processes of {@link Mode#SEPARATE_PROCESSES} are started with. */
   Map<String, Object> childSettings() {
-    return settings;
+    return processes.settings();
   }
 
   /** The process ids of the JVMs this MiniCluster started (empty unless separate processes). */

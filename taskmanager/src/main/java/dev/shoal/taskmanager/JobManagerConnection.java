@@ -468,7 +468,7 @@ final class JobManagerConnection {
     }
     try {
       return ActorPaths.fromString(jobManagerAddress).address().equals(address);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Pekko throws MalformedURLException, undeclared, for a bad path
       return false; // not an actor path: it names no actor system
     }
   }
