@@ -67,7 +67,8 @@ import org.apache.pekko.remote.ThisActorSystemQuarantinedEvent;
  *
  * <p>The actor routes and carries out; two plain classes decide: {@link JobManagerConnection} (the
  * registration runs, the registration, leader changes and JobManager loss) and {@link TaskTable}
- * (which submission is admitted, where a task's reports go, when its slot is free).
+ * (which submission is admitted, where a task's reports go, when its slot is free). The task side
+ * is carried out by {@link TaskManagerTasks}, on this actor's thread.
  *
  * <p>Threading: all state lives in fields touched only by the actor's thread. Slow work (thread
  * dumps, task threads and their cancelers, checkpoint snapshots and writes) runs elsewhere and
