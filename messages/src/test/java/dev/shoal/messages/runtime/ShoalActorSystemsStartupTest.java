@@ -83,7 +83,7 @@ final class ShoalActorSystemsStartupTest {
     assertThat(json).isEmpty();
     assertThat(compat).isEmpty();
     assertThat(cbor)
-        .anyMatch(id -> id.toString().contains("JavaTimeModule"))
+        .anyMatch(id -> id.toString().contains("jsr310")) // JavaTimeModule
         .anyMatch(id -> id.toString().contains("PekkoJacksonModule"));
   }
 
