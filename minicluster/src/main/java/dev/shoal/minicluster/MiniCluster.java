@@ -1,8 +1,6 @@
 package dev.shoal.minicluster;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueType;
 import dev.shoal.jobmanager.JobManager;
 import dev.shoal.jobmanager.JobManagerConfiguration;
 import dev.shoal.jobmanager.JobManagerRunner;
@@ -21,16 +19,13 @@ import dev.shoal.messages.TestingMessage.TaskManagerTerminated;
 import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
-import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ShoalActorSystems;
-import dev.shoal.messages.runtime.ShoalConfig;
 import dev.shoal.messages.runtime.TlsSettings;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionException;
 import dev.shoal.minicluster.client.JobExecutionResult;
 import dev.shoal.taskmanager.TaskManager;
 import dev.shoal.taskmanager.TaskManagerConfiguration;
-import dev.shoal.taskmanager.TaskManagerListener;
 import dev.shoal.taskmanager.TaskManagerRunner;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,16 +37,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.pattern.Patterns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,12 +82,9 @@ public final class MiniCluster implements AutoCloseable {
   private final Mode mode;
   private final int initialTaskManagers;
   private final int slotsPerTaskManager;
-  private final Map<String, Object> settings;
   private final Config config;
   private final Duration timeout;
-  private final Path logDirectory;
-  private final List<String> jvmOptions;
-  private final Path configFile;
+  private final MiniClusterProcesses processes; // how SEPARATE_PROCESSES starts its JVMs
 
   private final List<TaskManagerHandle> taskManagers = new CopyOnWriteArrayList<>();
   private ActorSystem system; // hosts the JobManager, or is the client system in process mode
@@ -111,12 +99,14 @@ public final class MiniCluster implements AutoCloseable {
   private MiniCluster(Builder builder) {
     this.mode = builder.mode;
     this.initialTaskManagers = builder.taskManagers;
-    this.logDirectory = builder.logDirectory;
-    this.jvmOptions = builder.jvmOptions;
-    this.configFile = builder.configFile;
-    this.config = layeredConfig(builder);
+    this.config = MiniClusterConfig.layered(builder.settings, builder.configFile);
     this.slotsPerTaskManager = config.getInt("shoal.taskmanager.number-of-task-slots");
-    this.settings = forwardedSettings(builder, config);
+    this.processes =
+        new MiniClusterProcesses(
+            builder.jvmOptions,
+            MiniClusterConfig.forwarded(builder.settings, config),
+            builder.configFile,
+            builder.logDirectory);
     this.timeout =
         builder.startTimeout != null
             ? builder.startTimeout
@@ -124,74 +114,6 @@ public final class MiniCluster implements AutoCloseable {
     // validate now, not in the middle of start()
     JobManagerConfiguration.fromConfig(config);
     TaskManagerConfiguration.fromConfig(config);
-  }
-
-  /**
-   * The builder's settings, then the layers of {@link ShoalConfig#load}: {@code -D} system
-   * properties, the builder's configuration file, {@code application.conf}, then this cluster's
-   * {@link #defaults}, then {@code reference.conf}.
-   */
-  private static Config layeredConfig(Builder builder) {
-    // the defaults come from shoal.minicluster, which the user's layers may change as well
-    Config withoutDefaults =
-        ShoalConfig.layer(
-            ConfigFactory.parseMap(builder.settings).withFallback(ConfigFactory.defaultOverrides()),
-            ShoalConfig.parseFile(builder.configFile),
-            ConfigFactory.defaultApplication(),
-            ConfigFactory.empty(),
-            ConfigFactory.defaultReferenceUnresolved());
-    Config defaults = defaults(withoutDefaults.getConfig("shoal.minicluster"));
-    return ShoalConfig.load(
-        ConfigFactory.parseMap(builder.settings, "MiniCluster.Builder settings"),
-        builder.configFile,
-        defaults);
-  }
-
-  /**
-   * What a MiniCluster sets below the user's configuration: quick heartbeats and registration (from
-   * {@code shoal.minicluster}), every component on loopback, on free ports.
-   */
-  static Config defaults(Config minicluster) {
-    Map<String, Object> defaults = new LinkedHashMap<>();
-    defaults.put("shoal.heartbeat.interval", minicluster.getString("heartbeat.interval"));
-    defaults.put("shoal.heartbeat.timeout", minicluster.getString("heartbeat.timeout"));
-    String registration = "shoal.taskmanager.registration.";
-    for (String key : List.of("initial-backoff", "max-backoff", "refused-backoff")) {
-      defaults.put(registration + key, minicluster.getString("registration." + key));
-    }
-    defaults.put("shoal.jobmanager.host", "127.0.0.1");
-    defaults.put("shoal.jobmanager.port", 0);
-    defaults.put("shoal.taskmanager.host", "127.0.0.1");
-    defaults.put("shoal.taskmanager.port", 0);
-    return ConfigFactory.parseMap(defaults, "MiniCluster defaults");
-  }
-
-  /**
-   * The settings handed to the processes of {@link Mode#SEPARATE_PROCESSES} as {@code -D} flags,
-   * with their effective values here: the builder's, the defaults' and those of this JVM's system
-   * properties that are known keys. The processes read the configuration file ({@code --config})
-   * and their class path's {@code application.conf} themselves.
-   */
-  private static Map<String, Object> forwardedSettings(Builder builder, Config config) {
-    Set<String> known = ShoalConfig.knownKeys();
-    Set<String> keys = new TreeSet<>(builder.settings.keySet());
-    defaults(config.getConfig("shoal.minicluster")).entrySet().forEach(e -> keys.add(e.getKey()));
-    ConfigFactory.defaultOverrides().entrySet().stream()
-        .map(Map.Entry::getKey)
-        .filter(known::contains)
-        .forEach(keys::add);
-    keys.add("shoal.taskmanager.number-of-task-slots");
-    Map<String, Object> forwarded = new LinkedHashMap<>();
-    for (String key : keys) {
-      if (config.hasPath(key) && config.getValue(key).valueType() != ConfigValueType.LIST) {
-        forwarded.put(key, config.getValue(key).unwrapped().toString());
-      }
-    }
-    // TLS switched on anywhere in this JVM's configuration (application.conf too) must reach
-    // the processes of SEPARATE_PROCESSES; the stores are read here
-    TlsSettings.fromConfig(config)
-        .ifPresent(tls -> tls.shoalSettings().forEach(forwarded::putIfAbsent));
-    return Map.copyOf(forwarded);
   }
 
   public static Builder builder() {
@@ -221,11 +143,11 @@ public final class MiniCluster implements AutoCloseable {
       ask(NotifyWhenLeader.INSTANCE, "wait for the JobManager to lead");
       if (mode == Mode.SEPARATE_PROCESSES) {
         // JVMs start slowly: start them all before waiting for any
-        List<ChildProcess> processes = new ArrayList<>();
+        List<ChildProcess> started = new ArrayList<>();
         for (int i = 0; i < initialTaskManagers; i++) {
-          processes.add(startTaskManagerProcess());
+          started.add(startTaskManagerProcess());
         }
-        for (ChildProcess process : processes) {
+        for (ChildProcess process : started) {
           taskManagers.add(
               new TaskManagerHandle.InProcess(
                   new ResourceID(process.awaitAnnouncement(timeout)), process));
@@ -275,14 +197,7 @@ public final class MiniCluster implements AutoCloseable {
         jobManagerAddress = jobManagerRunner.address();
       }
       case SEPARATE_PROCESSES -> {
-        jobManagerProcess =
-            ChildProcess.start(
-                "jobmanager",
-                jvmOptions,
-                JobManagerRunner.class,
-                configArguments(List.of()),
-                settings,
-                logDirectory);
+        jobManagerProcess = processes.startJobManager();
         jobManagerAddress = jobManagerProcess.awaitAnnouncement(timeout);
         system =
             ShoalActorSystems.start(
@@ -314,7 +229,7 @@ public final class MiniCluster implements AutoCloseable {
                         TaskManagerConfiguration.fromConfig(config),
                         new TaskManagerLocation(resourceId, "localhost", 0, 0),
                         jobManagerAddress,
-                        new LoggingListener(resourceId)),
+                        new MiniClusterWaits.LoggingListener(resourceId)),
                     ShoalActorSystems.TASK_MANAGER_NAME
                         + "_"
                         + taskManagerCounter.incrementAndGet());
@@ -334,25 +249,8 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   private ChildProcess startTaskManagerProcess() {
-    String hostPort =
-        jobManagerAddress.replaceFirst("^pekko://[^@]+@", "").replaceFirst("/.*$", "");
-    return ChildProcess.start(
-        "taskmanager-" + taskManagerCounter.incrementAndGet(),
-        jvmOptions,
-        TaskManagerRunner.class,
-        configArguments(List.of("--jobmanager", hostPort)),
-        settings,
-        logDirectory);
-  }
-
-  /** {@code arguments} of a child process, and {@code --config FILE} when the builder has one. */
-  private List<String> configArguments(List<String> arguments) {
-    if (configFile == null) {
-      return arguments;
-    }
-    List<String> withFile = new ArrayList<>(arguments);
-    withFile.addAll(List.of("--config", configFile.toAbsolutePath().toString()));
-    return withFile;
+    return processes.startTaskManager(
+        "taskmanager-" + taskManagerCounter.incrementAndGet(), jobManagerAddress);
   }
 
   /**
@@ -435,33 +333,8 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   private void awaitRegisteredTaskManager(ResourceID resourceId) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      List<TaskManagerInfo> registered = registeredTaskManagers();
-      if (registered.stream().anyMatch(tm -> tm.resourceId().equals(resourceId))) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "TaskManager " + resourceId + " did not register within " + Durations.format(timeout));
-      }
-      // answered once one more TaskManager than just now is registered; while others are removed
-      // meanwhile the count may not get there, so look again after a second either way
-      try {
-        Patterns.ask(
-                jobManager,
-                new NotifyWhenAtLeastNumTaskManagerAreRegistered(registered.size() + 1),
-                Duration.ofSeconds(1))
-            .toCompletableFuture()
-            .get(2, TimeUnit.SECONDS);
-      } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-        LOG.debug("TaskManager {} is not registered yet: {}", resourceId, e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(
-            "Interrupted while waiting for TaskManager " + resourceId, e);
-      }
-    }
+    MiniClusterWaits.awaitRegisteredTaskManager(
+        jobManager, resourceId, timeout, this::registeredTaskManagers);
   }
 
   /** A client of this cluster's JobManager. */
@@ -568,7 +441,7 @@ public final class MiniCluster implements AutoCloseable {
 
   /** The {@code -D} settings the processes of {@link Mode#SEPARATE_PROCESSES} are started with. */
   Map<String, Object> childSettings() {
-    return settings;
+    return processes.settings();
   }
 
   /** The process ids of the JVMs this MiniCluster started (empty unless separate processes). */
@@ -590,25 +463,11 @@ public final class MiniCluster implements AutoCloseable {
   // ------------------------------------------------------------------------------------------
 
   private Object ask(Object message, String what) {
-    return await(Patterns.ask(jobManager, message, timeout), what);
+    return MiniClusterWaits.ask(jobManager, message, what, timeout);
   }
 
   private <T> T await(java.util.concurrent.CompletionStage<T> stage, String what) {
-    try {
-      return stage.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | CompletionException | java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(
-          "MiniCluster could not "
-              + what
-              + " within "
-              + Durations.format(timeout)
-              + ": "
-              + e.getMessage(),
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while trying to " + what, e);
-    }
+    return MiniClusterWaits.await(stage, what, timeout);
   }
 
   private TaskManagerHandle handle(ResourceID resourceId) {
@@ -624,19 +483,6 @@ public final class MiniCluster implements AutoCloseable {
     if (!started || closed) {
       throw new IllegalStateException(
           "The MiniCluster is " + (closed ? "closed." : "not started."));
-    }
-  }
-
-  /** Logs what a TaskManager in the shared actor system reports before it stops. */
-  private record LoggingListener(ResourceID resourceId) implements TaskManagerListener {
-    @Override
-    public void onFatalError(String description) {
-      LOG.error("TaskManager {} stopped: {}", resourceId, description);
-    }
-
-    @Override
-    public void onQuarantined(String description) {
-      LOG.error("TaskManager {} was quarantined: {}", resourceId, description);
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.stream.SystemMaterializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +93,7 @@ public final class ShoalActorSystems {
         ActorSystem.create(
             name, overrides.withFallback(derivedPekkoSettings(merged)).withFallback(merged));
     boundTermination(system);
+    createMaterializerInBackground(system);
     return system;
   }
 
@@ -116,6 +118,24 @@ public final class ShoalActorSystems {
    */
   public static ActorSystem startClient(String name, String host, Config config) {
     return start(name, remoting(host, 0).withFallback(CLIENT_PEKKO), config);
+  }
+
+  /**
+   * Creates Pekko Streams' system materializer beside the caller: shoal-pekko.conf takes it off the
+   * actor system's start, where Pekko waits for its guardian actor, and the first stream (a
+   * TaskManager's data port or jar cache, an accumulator or jar transfer) would otherwise wait for
+   * it on an actor's thread.
+   */
+  private static void createMaterializerInBackground(ActorSystem system) {
+    CompletableFuture.runAsync(
+            () -> SystemMaterializer.get(system),
+            system.dispatchers().lookup("pekko.actor.default-blocking-io-dispatcher"))
+        .exceptionally(
+            failure -> {
+              // the actor system terminated first: nothing will stream on it
+              LOG.debug("No stream materializer for actor system {}: {}", system.name(), failure);
+              return null;
+            });
   }
 
   // ------------------------------------------------------------------------------------------

@@ -1,17 +1,11 @@
 package dev.shoal.minicluster.benchmarks;
 
-import com.typesafe.config.ConfigFactory;
 import dev.shoal.jobmanager.checkpoint.CheckpointStorage;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobID;
-import dev.shoal.messages.ResourceID;
-import dev.shoal.messages.TestingMessage.AllVerticesRunning;
 import dev.shoal.messages.TestingMessage.CheckpointCompleted;
-import dev.shoal.messages.TestingMessage.JobRemoved;
 import dev.shoal.messages.TestingMessage.NotifyWhenCheckpointCompleted;
-import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
-import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.runtime.ProcessSupport;
 import dev.shoal.minicluster.MiniCluster;
@@ -19,22 +13,9 @@ import dev.shoal.minicluster.MiniCluster.Mode;
 import dev.shoal.minicluster.client.JobClient;
 import dev.shoal.minicluster.client.JobExecutionResult;
 import dev.shoal.minicluster.examples.Pipeline;
-import dev.shoal.taskmanager.api.Codecs;
-import dev.shoal.taskmanager.api.TaskContext;
-import dev.shoal.taskmanager.dataflow.CheckpointedFunction;
-import dev.shoal.taskmanager.dataflow.Dataflow;
-import dev.shoal.taskmanager.dataflow.FunctionInitializationContext;
-import dev.shoal.taskmanager.dataflow.ListState;
-import dev.shoal.taskmanager.dataflow.SinkFunction;
-import dev.shoal.taskmanager.dataflow.SourceFunction;
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,12 +24,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.pattern.Patterns;
 import picocli.CommandLine;
@@ -60,12 +37,13 @@ import picocli.CommandLine.Option;
  *
  * <ul>
  *   <li><b>latency</b>: trigger-to-complete latency of checkpoints at parallelism 1 and 100 in one
- *       JVM, with data flowing at full speed ({@link Pipeline}) and idle (a {@link PacedSource}
- *       that emits a record every few milliseconds). Periodic checkpoints are read back from their
- *       {@code _metadata} (trigger and completion stamps of the JobManager, milliseconds; the
- *       completion stamp is the last acknowledgement, before the metadata is stored); savepoints
- *       are timed by the client with {@link System#nanoTime} around {@link
- *       JobClient#triggerSavepoint}: the whole round trip, metadata fsync and answer included.
+ *       JVM, with data flowing at full speed ({@link Pipeline}) and idle (a {@link
+ *       CheckpointJobs.PacedSource} that emits a record every few milliseconds). Periodic
+ *       checkpoints are read back from their {@code _metadata} (trigger and completion stamps of
+ *       the JobManager, milliseconds; the completion stamp is the last acknowledgement, before the
+ *       metadata is stored); savepoints are timed by the client with {@link System#nanoTime} around
+ *       {@link JobClient#triggerSavepoint}: the whole round trip, metadata fsync and answer
+ *       included.
  *   <li><b>throughput</b>: {@code pipeline} records/s with checkpoints every 100 ms next to the
  *       same run without, interleaved, with the number of checkpoints each run completed.
  *   <li><b>kill</b>: a TaskManager process SIGKILLed under a checkpointed job (TaskManagers as
@@ -262,22 +240,6 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     }
   }
 
-  /**
-   * One kill run.
-   *
-   * @param removedMillis kill to the JobManager removing the TaskManager
-   * @param runningMillis kill to every subtask of the restarted attempt RUNNING
-   * @param reason why the JobManager removed the TaskManager
-   * @param latestBeforeKill the latest checkpoint completed before the restart (JobManager's log)
-   * @param restored the checkpoint the restart restored (JobManager's log), -1 when none
-   */
-  record Kill(
-      double removedMillis,
-      double runningMillis,
-      String reason,
-      long latestBeforeKill,
-      long restored) {}
-
   @Override
   public Integer call() throws Exception {
     if (checkpoints < 1 || warmup < 0 || records < 1 || runs < 1 || killRuns < 1) {
@@ -298,7 +260,14 @@ public final class CheckpointBenchmark implements Callable<Integer> {
           Load load = Load.of(key);
           String row = "P=" + parallelism + ", " + load.name().toLowerCase(Locale.ROOT);
           Periodic periodic =
-              periodic(parallelism, slots, load, duration(interval), checkpoints, warmup, mode);
+              periodic(
+                  parallelism,
+                  slots,
+                  load,
+                  CheckpointJobs.duration(interval),
+                  checkpoints,
+                  warmup,
+                  mode);
           System.out.printf(
               "  %-16s periodic, trigger -> last ack (metadata):   %s%n", row, periodic.acked());
           System.out.printf(
@@ -361,7 +330,7 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   static JobGraph latencyJob(Load load, int parallelism, Map<String, String> settings) {
     return switch (load) {
       case FLOWING -> Pipeline.jobGraph(parallelism, Long.MAX_VALUE / 4, RECORD_SIZE, settings);
-      case IDLE -> pacedJob(parallelism, IDLE_PAUSE, settings);
+      case IDLE -> CheckpointJobs.pacedJob(parallelism, IDLE_PAUSE, settings);
     };
   }
 
@@ -375,16 +344,16 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
     try (MiniCluster cluster = latencyCluster(parallelism, slots, mode)) {
       // every checkpoint retained, so that its metadata can be read while the job runs
-      Map<String, String> settings = settings(directory);
+      Map<String, String> settings = CheckpointJobs.settings(directory);
       settings.put("execution.checkpointing.interval", interval.toMillis() + " ms");
       settings.put("state.checkpoints.num-retained", "1000");
       JobID jobId = cluster.submitJob(latencyJob(load, parallelism, settings));
-      awaitRunning(cluster, jobId);
+      CheckpointJobs.awaitRunning(cluster, jobId);
       // the client asks for the next checkpoint as soon as it learns of one: it learns of each
       // right after its metadata is stored (wall clock, ms, the clock of the trigger stamps)
       Map<Long, Long> notifiedAt = new LinkedHashMap<>();
       for (long next = 1; next <= warmup + count; ) {
-        long id = awaitCheckpoint(cluster, jobId, next);
+        long id = CheckpointJobs.awaitCheckpoint(cluster, jobId, next);
         notifiedAt.put(id, System.currentTimeMillis());
         next = id + 1;
       }
@@ -398,10 +367,10 @@ public final class CheckpointBenchmark implements Callable<Integer> {
           stored.add((double) (notified.getValue() - checkpoint.triggerTimestamp()));
         }
       }
-      cancelAndAwaitRemoved(cluster, jobId);
+      CheckpointJobs.cancelAndAwaitRemoved(cluster, jobId);
       return new Periodic(Summary.of(acked), Summary.of(stored));
     } finally {
-      deleteRecursively(directory);
+      CheckpointJobs.deleteRecursively(directory);
     }
   }
 
@@ -413,8 +382,9 @@ public final class CheckpointBenchmark implements Callable<Integer> {
       int parallelism, int slots, Load load, int count, int warmup, Mode mode) throws Exception {
     Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
     try (MiniCluster cluster = latencyCluster(parallelism, slots, mode)) {
-      JobID jobId = cluster.submitJob(latencyJob(load, parallelism, settings(directory)));
-      awaitRunning(cluster, jobId);
+      JobID jobId =
+          cluster.submitJob(latencyJob(load, parallelism, CheckpointJobs.settings(directory)));
+      CheckpointJobs.awaitRunning(cluster, jobId);
       double[] roundTrips = new double[count];
       double[] acked = new double[count];
       String target = directory.resolve("savepoints").toString();
@@ -428,10 +398,10 @@ public final class CheckpointBenchmark implements Callable<Integer> {
           acked[i] = STORAGE.readMetadata(savepoint.savepointPath()).durationMillis();
         }
       }
-      cancelAndAwaitRemoved(cluster, jobId);
+      CheckpointJobs.cancelAndAwaitRemoved(cluster, jobId);
       return new Savepoints(Summary.of(roundTrips), Summary.of(acked));
     } finally {
-      deleteRecursively(directory);
+      CheckpointJobs.deleteRecursively(directory);
     }
   }
 
@@ -467,7 +437,11 @@ public final class CheckpointBenchmark implements Callable<Integer> {
         Throughput plain = runPipeline(cluster, parallelism, records, null, directory);
         Throughput checkpointed =
             runPipeline(
-                cluster, parallelism, records, duration(interval).toMillis() + " ms", directory);
+                cluster,
+                parallelism,
+                records,
+                CheckpointJobs.duration(interval).toMillis() + " ms",
+                directory);
         String run = i < 0 ? "warm-up" : "pair " + (i + 1);
         System.out.printf(
             "  %-8s without %6.2f M records/s   with %6.2f M records/s (%3d checkpoints)   ratio"
@@ -485,7 +459,7 @@ public final class CheckpointBenchmark implements Callable<Integer> {
         }
       }
     } finally {
-      deleteRecursively(directory);
+      CheckpointJobs.deleteRecursively(directory);
     }
     Summary plain = Summary.of(without);
     Summary checkpointed = Summary.of(with);
@@ -519,7 +493,7 @@ public final class CheckpointBenchmark implements Callable<Integer> {
       String checkpointInterval,
       Path directory)
       throws Exception {
-    Map<String, String> settings = settings(directory);
+    Map<String, String> settings = CheckpointJobs.settings(directory);
     if (checkpointInterval != null) {
       settings.put("execution.checkpointing.interval", checkpointInterval);
     }
@@ -565,7 +539,7 @@ public final class CheckpointBenchmark implements Callable<Integer> {
   // ------------------------------------------------------------------------------------------
 
   private void kills(String heartbeatTimeout) throws Exception {
-    Duration timeout = duration(heartbeatTimeout);
+    Duration timeout = CheckpointJobs.duration(heartbeatTimeout);
     String heartbeatInterval = timeout.toMillis() / 10 + "ms";
     System.out.printf(
         "TaskManager process SIGKILL under a checkpointed job (paced source ==rebalance==> sink,"
@@ -575,8 +549,11 @@ public final class CheckpointBenchmark implements Callable<Integer> {
     double[] removed = new double[killRuns];
     double[] running = new double[killRuns];
     for (int i = 0; i < killRuns; i++) {
-      Kill kill =
-          killOnce(heartbeatInterval, heartbeatTimeout, duration(interval).toMillis() + " ms");
+      CheckpointKill.Kill kill =
+          CheckpointKill.killOnce(
+              heartbeatInterval,
+              heartbeatTimeout,
+              CheckpointJobs.duration(interval).toMillis() + " ms");
       removed[i] = kill.removedMillis();
       running[i] = kill.runningMillis();
       System.out.printf(
@@ -596,146 +573,6 @@ public final class CheckpointBenchmark implements Callable<Integer> {
         Summary.of(removed), Summary.of(running), heartbeatTimeout, loadAverage());
   }
 
-  /**
-   * One kill: a fresh cluster of 3 TaskManager processes x 2 slots, the paced job at P=3 (one slot
-   * on every TaskManager: allocations spread), killed TaskManager 0 once checkpoints complete.
-   */
-  static Kill killOnce(String heartbeatInterval, String heartbeatTimeout, String checkpointInterval)
-      throws Exception {
-    Path directory = Files.createTempDirectory("shoal-checkpoint-benchmark");
-    Path logs = Files.createDirectories(directory.resolve("logs"));
-    try (MiniCluster cluster =
-        MiniCluster.builder()
-            .mode(Mode.SEPARATE_PROCESSES)
-            .taskManagers(3)
-            .slotsPerTaskManager(2)
-            .setting("shoal.heartbeat.interval", heartbeatInterval)
-            .setting("shoal.heartbeat.timeout", heartbeatTimeout)
-            .logDirectory(logs)
-            .build()
-            .start()) {
-      Map<String, String> settings = settings(directory.resolve("checkpoints"));
-      settings.put("execution.checkpointing.interval", checkpointInterval);
-      settings.put("restart-strategy", "fixed-delay");
-      settings.put("restart-strategy.fixed-delay.attempts", "10");
-      settings.put("restart-strategy.fixed-delay.delay", "100 ms");
-      JobGraph job = pacedJob(3, IDLE_PAUSE, settings);
-      JobID jobId = cluster.submitJob(job);
-      awaitRunning(cluster, jobId);
-      awaitCheckpoint(cluster, jobId, 3);
-      ResourceID victim = cluster.taskManagerIds().get(0);
-      long begin = System.nanoTime();
-      cluster.killTaskManager(victim);
-      String reason = cluster.awaitTaskManagerRemoved(victim);
-      long removed = System.nanoTime() - begin;
-      // the JobManager failed the attempt when it removed the TaskManager: this waits for the next
-      awaitRunning(cluster, jobId);
-      long running = System.nanoTime() - begin;
-      cancelAndAwaitRemoved(cluster, jobId);
-      long[] restore = restoreFromLog(logs.resolve("jobmanager.log"), jobId);
-      return new Kill(removed / 1e6, running / 1e6, reason, restore[0], restore[1]);
-    } finally {
-      deleteRecursively(directory);
-    }
-  }
-
-  /**
-   * From the JobManager's log: the checkpoint of {@code jobId} that its first restart restored (-1
-   * when none), and the latest one completed before that restart. No checkpoint completes between
-   * the kill and the restart: the killed subtasks acknowledge none.
-   */
-  static long[] restoreFromLog(Path log, JobID jobId) throws IOException {
-    Pattern completed = Pattern.compile("Completed checkpoint (\\d+) of job " + jobId);
-    Pattern restores = Pattern.compile("Job " + jobId + " attempt \\d+ restores checkpoint (\\d+)");
-    long latest = -1;
-    for (String line : Files.readAllLines(log)) {
-      Matcher done = completed.matcher(line);
-      if (done.find()) {
-        latest = Long.parseLong(done.group(1));
-      }
-      Matcher restore = restores.matcher(line);
-      if (restore.find()) {
-        return new long[] {latest, Long.parseLong(restore.group(1))};
-      }
-    }
-    return new long[] {latest, -1};
-  }
-
-  // ------------------------------------------------------------------------------------------
-  //  Jobs and helpers
-  // ------------------------------------------------------------------------------------------
-
-  /**
-   * {@code paced ==rebalance==> count}: every source subtask emits its sequence number every {@code
-   * pause}, keeping it in operator state (a replayable source: a restarted subtask goes on from the
-   * restored number); the sink counts.
-   */
-  static JobGraph pacedJob(int parallelism, Duration pause, Map<String, String> settings) {
-    Dataflow flow = Dataflow.named("paced").parallelism(parallelism).settings(settings);
-    flow.source("paced", new PacedSource(pause.toMillis()), Codecs.longs())
-        .rebalance()
-        .sink("count", new CountingSink());
-    return flow.compile();
-  }
-
-  /** The settings every job here has: no restarts, checkpoints under {@code directory}. */
-  private static Map<String, String> settings(Path directory) {
-    Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("restart-strategy", "none");
-    settings.put("state.checkpoints.dir", directory.toAbsolutePath().toString());
-    return settings;
-  }
-
-  /** Waits until every subtask of the job runs; fails at once when the job ends instead. */
-  private static void awaitRunning(MiniCluster cluster, JobID jobId) throws Exception {
-    // the JobManager answers a waiter for running vertices only when they run, not when the job
-    // fails: wait for its removal as well
-    CompletableFuture<Object> running =
-        Patterns.ask(cluster.jobManager(), new WaitForAllVerticesToBeRunning(jobId), TIMEOUT)
-            .toCompletableFuture();
-    CompletableFuture<Object> removed =
-        Patterns.ask(cluster.jobManager(), new NotifyWhenJobRemoved(jobId), TIMEOUT)
-            .toCompletableFuture();
-    Object answer =
-        CompletableFuture.anyOf(running, removed)
-            .get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    if (!(answer instanceof AllVerticesRunning)) {
-      throw new IllegalStateException(
-          "Job " + jobId + " does not run (" + answer + "): " + cluster.jobClient().details(jobId));
-    }
-  }
-
-  /**
-   * Waits until checkpoint {@code id} (or a later one) of the job completed; returns the latest.
-   */
-  private static long awaitCheckpoint(MiniCluster cluster, JobID jobId, long id) throws Exception {
-    Object answer = ask(cluster, new NotifyWhenCheckpointCompleted(jobId, id));
-    if (!(answer instanceof CheckpointCompleted completed)) {
-      throw new IllegalStateException(
-          "Job " + jobId + " did not complete checkpoint " + id + ": " + answer);
-    }
-    return completed.checkpointId();
-  }
-
-  private static void cancelAndAwaitRemoved(MiniCluster cluster, JobID jobId) throws Exception {
-    cluster.jobClient().cancel(jobId);
-    Object answer = ask(cluster, new NotifyWhenJobRemoved(jobId));
-    if (!(answer instanceof JobRemoved)) {
-      throw new IllegalStateException("Job " + jobId + " was not removed: " + answer);
-    }
-  }
-
-  private static Object ask(MiniCluster cluster, Object message) throws Exception {
-    return Patterns.ask(cluster.jobManager(), message, TIMEOUT)
-        .toCompletableFuture()
-        .get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-  }
-
-  /** {@code text} in HOCON's duration format, e.g. {@code 100ms} or {@code 2 s}. */
-  static Duration duration(String text) {
-    return ConfigFactory.parseMap(Map.of("duration", text)).getDuration("duration");
-  }
-
   /** The system's load averages (1, 5, 15 minutes), or "unknown". */
   static String loadAverage() {
     try {
@@ -743,108 +580,6 @@ public final class CheckpointBenchmark implements Callable<Integer> {
       return fields[0] + " / " + fields[1] + " / " + fields[2];
     } catch (IOException | RuntimeException e) {
       return "unknown";
-    }
-  }
-
-  /**
-   * Removes {@code directory} and what is in it. What vanishes meanwhile is no failure: the
-   * JobManager may still be discarding the checkpoints of a job that just ended.
-   */
-  private static void deleteRecursively(Path directory) throws IOException {
-    if (!Files.exists(directory)) {
-      return;
-    }
-    Files.walkFileTree(
-        directory,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-              throws IOException {
-            Files.deleteIfExists(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-            if (e instanceof NoSuchFileException) {
-              return FileVisitResult.CONTINUE;
-            }
-            throw e;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-            if (e != null && !(e instanceof NoSuchFileException)) {
-              throw e;
-            }
-            try {
-              Files.deleteIfExists(dir);
-            } catch (DirectoryNotEmptyException late) {
-              // written into after it was listed: left for the temporary directory's owner
-            }
-            return FileVisitResult.CONTINUE;
-          }
-        });
-  }
-
-  // ------------------------------------------------------------------------------------------
-  //  Functions
-  // ------------------------------------------------------------------------------------------
-
-  /** Emits its next sequence number every {@code pauseMillis}; the number is its state. */
-  static final class PacedSource implements SourceFunction<Long>, CheckpointedFunction {
-    private final long pauseMillis;
-    private transient ListState<Long> state;
-    private transient long next;
-
-    PacedSource(long pauseMillis) {
-      this.pauseMillis = pauseMillis;
-    }
-
-    @Override
-    public void initializeState(FunctionInitializationContext context) {
-      state = context.operatorState().listState("next", Codecs.longs());
-      for (long value : state.get()) {
-        next = value;
-      }
-    }
-
-    @Override
-    public void snapshotState(long checkpointId) {
-      state.update(List.of(next));
-    }
-
-    @Override
-    public void run(SourceContext<Long> context) throws InterruptedException {
-      while (!context.isCancelled()) {
-        synchronized (context.getCheckpointLock()) {
-          context.collect(next++);
-        }
-        // outside the lock, interruptibly: a paced source, not a test waiting
-        Thread.sleep(pauseMillis);
-      }
-    }
-  }
-
-  /** Counts what it reads into {@value #RECORDS} at the end. */
-  static final class CountingSink implements SinkFunction<Long> {
-    static final String RECORDS = "paced.records";
-    private transient TaskContext context;
-    private transient long records;
-
-    @Override
-    public void open(TaskContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void invoke(Long record) {
-      records++;
-    }
-
-    @Override
-    public void close() {
-      context.longCounter(RECORDS).add(records);
     }
   }
 

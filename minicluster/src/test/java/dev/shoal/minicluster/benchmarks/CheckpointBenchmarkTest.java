@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.minicluster.MiniCluster;
 import dev.shoal.minicluster.MiniCluster.Mode;
-import dev.shoal.minicluster.benchmarks.CheckpointBenchmark.Kill;
 import dev.shoal.minicluster.benchmarks.CheckpointBenchmark.Load;
 import dev.shoal.minicluster.benchmarks.CheckpointBenchmark.Periodic;
 import dev.shoal.minicluster.benchmarks.CheckpointBenchmark.Savepoints;
 import dev.shoal.minicluster.benchmarks.CheckpointBenchmark.Throughput;
+import dev.shoal.minicluster.benchmarks.CheckpointKill.Kill;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
@@ -65,7 +65,7 @@ final class CheckpointBenchmarkTest {
   @Tag("processes")
   void shouldRestoreTheLatestCheckpointWhenATaskManagerProcessIsKilled() throws Exception {
     // when
-    Kill kill = CheckpointBenchmark.killOnce("200ms", "2s", "100 ms");
+    Kill kill = CheckpointKill.killOnce("200ms", "2s", "100 ms");
 
     // then
     assertThat(kill.removedMillis()).isPositive();
