@@ -1,17 +1,19 @@
 package dev.shoal.jobmanager.checkpoint;
 
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.CancelTimeout;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.CancelTrigger;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Completed;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Discard;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Log;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Log.Level;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.SavepointDone;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.SavepointFailed;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.ScheduleTimeout;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Send;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.StoreMetadata;
 import dev.shoal.jobmanager.checkpoint.PendingCheckpoints.AbortKind;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Discard;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log.Level;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointDone;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointFailed;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Send;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.StoreMetadata;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.CheckpointCompleted;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.StartTimer;
+import dev.shoal.jobmanager.jobmaster.JobTimer;
 import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
 import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
 import dev.shoal.messages.CheckpointMessage.NotifyCheckpointComplete;
@@ -37,8 +39,8 @@ import java.util.Optional;
  *
  * <p>Threading and time: a plain, single-threaded class owned by its job's JobMaster. It does no
  * I/O, reads no clock and touches no actor: every call takes {@code now} (epoch milliseconds, the
- * time stamped into triggers and metadata) and returns the {@link CheckpointAction}s the caller
- * carries out in order. Calls must come from one thread.
+ * time stamped into triggers and metadata) and returns the {@link JobMasterAction}s (timers, {@link
+ * CheckpointAction}s) the caller carries out in order. Calls must come from one thread.
  *
  * <p>Lifecycle: {@link #start} when every task of a job attempt runs, {@link #stop} when that
  * attempt fails, is cancelled or ends (pending checkpoints are aborted, completed ones kept for the
@@ -115,7 +117,7 @@ public final class CheckpointCoordinator {
    * @throws IllegalStateException when already started or disposed
    * @throws IllegalArgumentException when the tasks do not match the job
    */
-  public List<CheckpointAction> start(
+  public List<JobMasterAction> start(
       List<TaskRef> toTrigger, List<TaskRef> toAcknowledge, long now) {
     Objects.requireNonNull(toTrigger, "toTrigger");
     Objects.requireNonNull(toAcknowledge, "toAcknowledge");
@@ -129,7 +131,7 @@ public final class CheckpointCoordinator {
     }
     run = new Run(List.copyOf(toTrigger), CheckpointTasks.validate(job, toTrigger, toAcknowledge));
     pacing.reset();
-    List<CheckpointAction> actions = new ArrayList<>();
+    List<JobMasterAction> actions = new ArrayList<>();
     if (settings.periodic()) {
       pacing.scheduleInterval(now, actions);
     }
@@ -159,7 +161,7 @@ public final class CheckpointCoordinator {
    * directory), fails waiting savepoint requests with {@code reason} and cancels the timers.
    * Completed checkpoints are kept for the restart. Stopping a stopped coordinator does nothing.
    */
-  public List<CheckpointAction> stop(String reason, long now) {
+  public List<JobMasterAction> stop(String reason, long now) {
     Objects.requireNonNull(reason, "reason");
     if (run == null && pending.isEmpty()) {
       return List.of(
@@ -167,8 +169,8 @@ public final class CheckpointCoordinator {
     }
     run = null;
     pacing.reset();
-    List<CheckpointAction> actions = new ArrayList<>();
-    actions.add(CancelTrigger.INSTANCE);
+    List<JobMasterAction> actions = new ArrayList<>();
+    actions.add(new CancelTimer(JobTimer.CheckpointTrigger.INSTANCE));
     int aborted = pending.size();
     for (PendingCheckpoint checkpoint : pending.all()) {
       pending.abort(
@@ -191,8 +193,8 @@ public final class CheckpointCoordinator {
    * The job is over for good: {@link #stop}s, then discards every retained checkpoint the
    * coordinator created (savepoints and the restored checkpoint stay). Nothing may start again.
    */
-  public List<CheckpointAction> dispose(String reason, long now) {
-    List<CheckpointAction> actions = new ArrayList<>(stop(reason, now));
+  public List<JobMasterAction> dispose(String reason, long now) {
+    List<JobMasterAction> actions = new ArrayList<>(stop(reason, now));
     retained.discardOwned(actions);
     disposed = true;
     return actions;
@@ -208,14 +210,14 @@ public final class CheckpointCoordinator {
    * otherwise waits for a pending one to end, or reschedules for when the pause is over. A timer
    * that fires while stopped or before it is due (a stale one) changes nothing.
    */
-  public List<CheckpointAction> onTriggerTimer(long now) {
+  public List<JobMasterAction> onTriggerTimer(long now) {
     if (run == null || !settings.periodic()) {
       return List.of(
           new Log(
               Level.DEBUG,
               "Ignored the checkpoint trigger timer of job " + jobId + ": not started."));
     }
-    List<CheckpointAction> actions = new ArrayList<>();
+    List<JobMasterAction> actions = new ArrayList<>();
     if (pacing.rescheduleIfEarly(now, actions)) {
       return actions;
     }
@@ -266,7 +268,7 @@ public final class CheckpointCoordinator {
    *     {@code state.savepoints.dir}
    * @param requester an opaque handle returned in {@link SavepointDone} or {@link SavepointFailed}
    */
-  public List<CheckpointAction> triggerSavepoint(String directory, Object requester, long now) {
+  public List<JobMasterAction> triggerSavepoint(String directory, Object requester, long now) {
     Objects.requireNonNull(requester, "requester");
     String base = SavepointDirectories.base(directory, settings);
     String refusal = null;
@@ -286,7 +288,7 @@ public final class CheckpointCoordinator {
     if (refusal != null) {
       return List.of(new SavepointFailed(requester, refusal), new Log(Level.INFO, refusal));
     }
-    List<CheckpointAction> actions = new ArrayList<>();
+    List<JobMasterAction> actions = new ArrayList<>();
     trigger(
         CheckpointType.SAVEPOINT,
         SavepointDirectories.savepointDirectory(base, jobId),
@@ -304,7 +306,7 @@ public final class CheckpointCoordinator {
    * A task acknowledged a checkpoint. When it is the last one, the checkpoint's timeout is
    * cancelled and its metadata is to be stored ({@link StoreMetadata}).
    */
-  public List<CheckpointAction> onAcknowledge(AcknowledgeCheckpoint ack, long now) {
+  public List<JobMasterAction> onAcknowledge(AcknowledgeCheckpoint ack, long now) {
     Objects.requireNonNull(ack, "ack");
     String about =
         "acknowledgement of checkpoint " + ack.checkpointId() + " from attempt " + ack.attemptId();
@@ -318,7 +320,7 @@ public final class CheckpointCoordinator {
           && ack.state() != null
           && !pending.isAbortedWhileStoring(ack.checkpointId())) {
         // the task may have written its file after the abort deleted the directory
-        List<CheckpointAction> actions =
+        List<JobMasterAction> actions =
             new ArrayList<>(
                 ignored(
                     "late "
@@ -350,7 +352,7 @@ public final class CheckpointCoordinator {
     }
     checkpoint.storing = checkpoint.toCompleted(job, now);
     return List.of(
-        new CancelTimeout(checkpoint.id),
+        new CancelTimer(new JobTimer.CheckpointTimeout(checkpoint.id)),
         new StoreMetadata(checkpoint.storing),
         new Log(
             Level.DEBUG,
@@ -362,7 +364,7 @@ public final class CheckpointCoordinator {
   }
 
   /** A task declined a checkpoint: it is aborted (the job keeps running). */
-  public List<CheckpointAction> onDecline(DeclineCheckpoint decline, long now) {
+  public List<JobMasterAction> onDecline(DeclineCheckpoint decline, long now) {
     Objects.requireNonNull(decline, "decline");
     String about =
         "decline of checkpoint " + decline.checkpointId() + " from attempt " + decline.attemptId();
@@ -381,7 +383,7 @@ public final class CheckpointCoordinator {
     if (checkpoint.storing != null) {
       return ignored(about + " of job " + jobId + ": every task acknowledged it already.");
     }
-    List<CheckpointAction> actions = new ArrayList<>();
+    List<JobMasterAction> actions = new ArrayList<>();
     JobVertex vertex = job.vertex(task.vertexId());
     pending.abort(
         checkpoint,
@@ -403,7 +405,7 @@ public final class CheckpointCoordinator {
   }
 
   /** The timeout of a checkpoint fired: aborted when still waiting for acknowledgements. */
-  public List<CheckpointAction> onTimeout(long checkpointId, long now) {
+  public List<JobMasterAction> onTimeout(long checkpointId, long now) {
     PendingCheckpoint checkpoint = pending.get(checkpointId);
     if (checkpoint == null || checkpoint.storing != null) {
       return List.of(
@@ -415,7 +417,7 @@ public final class CheckpointCoordinator {
                   + jobId
                   + ": not waiting for acknowledgements."));
     }
-    List<CheckpointAction> actions = new ArrayList<>();
+    List<JobMasterAction> actions = new ArrayList<>();
     pending.abort(
         checkpoint,
         AbortKind.TIMEOUT,
@@ -440,8 +442,8 @@ public final class CheckpointCoordinator {
    * The metadata of a checkpoint is durably stored: it is complete. Notifies every task, retains
    * it, subsumes older pending and retained checkpoints, answers a savepoint's requester.
    */
-  public List<CheckpointAction> onMetadataStored(long checkpointId, long now) {
-    List<CheckpointAction> actions = new ArrayList<>();
+  public List<JobMasterAction> onMetadataStored(long checkpointId, long now) {
+    List<JobMasterAction> actions = new ArrayList<>();
     if (pending.discardIfAbortedWhileStoring(checkpointId, actions)) {
       return actions;
     }
@@ -474,7 +476,7 @@ public final class CheckpointCoordinator {
                 + " ms at "
                 + done.directory()
                 + "."));
-    actions.add(new Completed(done));
+    actions.add(new CheckpointCompleted(done.checkpointId(), done.directory()));
     for (TaskRef task : checkpoint.tasks.values()) {
       actions.add(
           new Send(
@@ -500,9 +502,9 @@ public final class CheckpointCoordinator {
   }
 
   /** Storing the metadata of a checkpoint failed: it is aborted and its directory discarded. */
-  public List<CheckpointAction> onMetadataFailed(long checkpointId, String reason, long now) {
+  public List<JobMasterAction> onMetadataFailed(long checkpointId, String reason, long now) {
     Objects.requireNonNull(reason, "reason");
-    List<CheckpointAction> actions = new ArrayList<>();
+    List<JobMasterAction> actions = new ArrayList<>();
     if (pending.discardIfAbortedWhileStoring(checkpointId, actions)) {
       return actions;
     }
@@ -576,7 +578,7 @@ public final class CheckpointCoordinator {
       String directory,
       Object requester,
       long now,
-      List<CheckpointAction> actions) {
+      List<JobMasterAction> actions) {
     long id = nextCheckpointId++;
     CheckpointOptions options = new CheckpointOptions(type, directory);
     pending.add(new PendingCheckpoint(id, options, requester, now, run.tasks));
@@ -586,7 +588,7 @@ public final class CheckpointCoordinator {
               source.attemptId(),
               new TriggerCheckpoint(jobId, source.attemptId(), id, now, options)));
     }
-    actions.add(new ScheduleTimeout(id, settings.timeout()));
+    actions.add(new StartTimer(new JobTimer.CheckpointTimeout(id), settings.timeout()));
     actions.add(
         new Log(
             Level.DEBUG,
@@ -601,12 +603,12 @@ public final class CheckpointCoordinator {
   }
 
   /** After a checkpoint ended: a periodic trigger that waited for it is scheduled. */
-  private void scheduleQueuedTrigger(long now, List<CheckpointAction> actions) {
+  private void scheduleQueuedTrigger(long now, List<JobMasterAction> actions) {
     pacing.scheduleQueued(
         run != null && pending.size() < settings.maxConcurrentCheckpoints(), now, actions);
   }
 
-  private List<CheckpointAction> ignored(String what) {
+  private List<JobMasterAction> ignored(String what) {
     pending.countIgnored();
     return List.of(new Log(Level.DEBUG, "Ignored " + what));
   }

@@ -1,10 +1,12 @@
 package dev.shoal.jobmanager.checkpoint;
 
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.CancelTimeout;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Discard;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Log;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Log.Level;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.SavepointFailed;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Discard;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log.Level;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointFailed;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
+import dev.shoal.jobmanager.jobmaster.JobTimer;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.CheckpointOptions.CheckpointType;
 import java.util.EnumMap;
@@ -133,11 +135,11 @@ final class PendingCheckpoints {
       AbortKind kind,
       String reason,
       boolean storeReturned,
-      List<CheckpointAction> actions) {
+      List<JobMasterAction> actions) {
     pending.remove(checkpoint.id);
     String directory = checkpoint.options.targetDirectory();
     if (checkpoint.storing == null) {
-      actions.add(new CancelTimeout(checkpoint.id));
+      actions.add(new CancelTimer(new JobTimer.CheckpointTimeout(checkpoint.id)));
       actions.add(new Discard(directory));
     } else if (storeReturned) {
       actions.add(new Discard(directory));
@@ -167,7 +169,7 @@ final class PendingCheckpoints {
    *
    * @return whether it was aborted meanwhile (the answer needs nothing more)
    */
-  boolean discardIfAbortedWhileStoring(long checkpointId, List<CheckpointAction> actions) {
+  boolean discardIfAbortedWhileStoring(long checkpointId, List<JobMasterAction> actions) {
     String directory = abortedWhileStoring.remove(checkpointId);
     if (directory == null) {
       return false;

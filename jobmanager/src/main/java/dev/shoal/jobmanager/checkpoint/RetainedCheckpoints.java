@@ -1,8 +1,9 @@
 package dev.shoal.jobmanager.checkpoint;
 
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Discard;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Log;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Log.Level;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Discard;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log.Level;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.messages.JobID;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ final class RetainedCheckpoints {
   /**
    * Adds a completed checkpoint in id order and subsumes the oldest beyond {@code num-retained}.
    */
-  void add(CompletedCheckpoint done, List<CheckpointAction> actions) {
+  void add(CompletedCheckpoint done, List<JobMasterAction> actions) {
     int at = retained.size();
     while (at > 0 && retained.get(at - 1).checkpointId() > done.checkpointId()) {
       at--;
@@ -55,7 +56,7 @@ final class RetainedCheckpoints {
   }
 
   /** Forgets and discards every retained checkpoint the coordinator created. */
-  void discardOwned(List<CheckpointAction> actions) {
+  void discardOwned(List<JobMasterAction> actions) {
     for (CompletedCheckpoint checkpoint : List.copyOf(retained)) {
       if (isOwned(checkpoint)) {
         retained.remove(checkpoint);

@@ -1,6 +1,8 @@
 package dev.shoal.jobmanager.checkpoint;
 
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.ScheduleTrigger;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.StartTimer;
+import dev.shoal.jobmanager.jobmaster.JobTimer;
 import java.time.Duration;
 import java.util.List;
 
@@ -28,14 +30,14 @@ final class TriggerPacing {
   }
 
   /** Starts the trigger timer for {@code delayMillis} (at least 0) from {@code now}. */
-  void schedule(long delayMillis, long now, List<CheckpointAction> actions) {
+  void schedule(long delayMillis, long now, List<JobMasterAction> actions) {
     long delay = Math.max(0, delayMillis);
     nextTriggerDue = now + delay;
-    actions.add(new ScheduleTrigger(Duration.ofMillis(delay)));
+    actions.add(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(delay)));
   }
 
   /** Starts the trigger timer for one checkpoint interval from {@code now}. */
-  void scheduleInterval(long now, List<CheckpointAction> actions) {
+  void scheduleInterval(long now, List<JobMasterAction> actions) {
     schedule(settings.effectiveInterval().toMillis(), now, actions);
   }
 
@@ -43,7 +45,7 @@ final class TriggerPacing {
    * The trigger timer fired: when it fired before it is due (a stale one), it is started again for
    * the rest and true is returned; otherwise it no longer runs.
    */
-  boolean rescheduleIfEarly(long now, List<CheckpointAction> actions) {
+  boolean rescheduleIfEarly(long now, List<JobMasterAction> actions) {
     if (nextTriggerDue > now) {
       schedule(nextTriggerDue - now, now, actions);
       return true;
@@ -74,7 +76,7 @@ final class TriggerPacing {
    * After a checkpoint ended: a periodic trigger that waited for it is scheduled, when {@code
    * mayTrigger} (started, and fewer than {@code max-concurrent-checkpoints} pending).
    */
-  void scheduleQueued(boolean mayTrigger, long now, List<CheckpointAction> actions) {
+  void scheduleQueued(boolean mayTrigger, long now, List<JobMasterAction> actions) {
     if (!triggerQueued || !mayTrigger) {
       return;
     }

@@ -1,6 +1,5 @@
 package dev.shoal.jobmanager.jobmaster;
 
-import dev.shoal.jobmanager.checkpoint.CheckpointAction;
 import dev.shoal.jobmanager.checkpoint.CheckpointCoordinator;
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
@@ -8,12 +7,7 @@ import dev.shoal.jobmanager.checkpoint.StateAssignment;
 import dev.shoal.jobmanager.checkpoint.TaskRef;
 import dev.shoal.jobmanager.execution.ExecutionGraph;
 import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.DiscardCheckpoint;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.Reply;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.SendCheckpointMessage;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.StartTimer;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.StoreCheckpoint;
 import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
 import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
@@ -34,9 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The checkpoints and savepoints of one {@link JobMaster}'s job: owns the job's {@link
- * CheckpointCoordinator} (from the job's start), hands it the job's checkpoint events and turns
- * what it decided into the JobMaster's actions, and answers savepoint requests. Part of the
- * JobMaster: a plain object called on its thread, acting through the JobMaster's action list.
+ * CheckpointCoordinator} (from the job's start), hands it the job's checkpoint events and passes
+ * what it decided on, and answers savepoint requests. Part of the JobMaster: a plain object called
+ * on its thread, acting through the JobMaster's action list.
  */
 final class JobCheckpoints {
 
@@ -240,44 +234,31 @@ final class JobCheckpoints {
                 : new TriggerSavepointFailure(jobId(), reason)));
   }
 
-  /** Turns the coordinator's actions into the JobMaster's. */
-  private void carryOut(List<CheckpointAction> decided, long now) {
-    for (CheckpointAction action : decided) {
-      switch (action) {
-        case final CheckpointAction.ScheduleTrigger a ->
-            act.accept(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, a.delay()));
-        case CheckpointAction.CancelTrigger.INSTANCE ->
-            act.accept(new CancelTimer(JobTimer.CheckpointTrigger.INSTANCE));
-        case final CheckpointAction.ScheduleTimeout a ->
-            act.accept(new StartTimer(new JobTimer.CheckpointTimeout(a.checkpointId()), a.delay()));
-        case final CheckpointAction.CancelTimeout a ->
-            act.accept(new CancelTimer(new JobTimer.CheckpointTimeout(a.checkpointId())));
-        case final CheckpointAction.Send a -> {
-          Execution target = graph.execution(a.target());
-          if (target != null && target.instanceId() != null) {
-            act.accept(new SendCheckpointMessage(target.instanceId(), a.message()));
+  /**
+   * Passes the coordinator's actions on in order: the JobMaster answers savepoint requests and logs
+   * itself, and notes the latest completed checkpoint; everything else is for the JobManager.
+   */
+  private void carryOut(List<JobMasterAction> decided, long now) {
+    for (JobMasterAction action : decided) {
+      if (action instanceof CheckpointAction.ForJobMaster own) {
+        switch (own) {
+          case final CheckpointAction.SavepointDone a ->
+              savepointDone((SavepointRequest) a.requester(), a.savepoint(), now);
+          case final CheckpointAction.SavepointFailed a ->
+              savepointFailed((SavepointRequest) a.requester(), a.reason(), now);
+          case final CheckpointAction.Log a -> {
+            switch (a.level()) {
+              case DEBUG -> LOG.debug("{}", a.text());
+              case INFO -> LOG.info("{}", a.text());
+              case WARN -> LOG.warn("{}", a.text());
+            }
           }
         }
-        case final CheckpointAction.StoreMetadata a ->
-            act.accept(new StoreCheckpoint(a.checkpoint()));
-        case final CheckpointAction.Discard a -> act.accept(new DiscardCheckpoint(a.directory()));
-        case final CheckpointAction.Completed a -> {
-          lastCompleted =
-              new JobMasterAction.CheckpointCompleted(
-                  a.checkpoint().checkpointId(), a.checkpoint().directory());
-          act.accept(lastCompleted);
+      } else {
+        if (action instanceof JobMasterAction.CheckpointCompleted completed) {
+          lastCompleted = completed;
         }
-        case final CheckpointAction.SavepointDone a ->
-            savepointDone((SavepointRequest) a.requester(), a.savepoint(), now);
-        case final CheckpointAction.SavepointFailed a ->
-            savepointFailed((SavepointRequest) a.requester(), a.reason(), now);
-        case final CheckpointAction.Log a -> {
-          switch (a.level()) {
-            case DEBUG -> LOG.debug("{}", a.text());
-            case INFO -> LOG.info("{}", a.text());
-            case WARN -> LOG.warn("{}", a.text());
-          }
-        }
+        act.accept(action);
       }
     }
   }
