@@ -17,6 +17,7 @@ import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.RequiresLeaderSessionID;
+import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.ShoalMessage;
 import dev.shoal.messages.TaskMessage.CancelTask;
 import dev.shoal.messages.TaskMessage.SubmitTask;
@@ -25,15 +26,18 @@ import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.runtime.AccumulatorTransfer;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.TimerScheduler;
 import org.slf4j.Logger;
+import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * Carries out what a {@link JobMaster} returns: tells tasks and TaskManagers, starts and cancels
@@ -62,6 +66,7 @@ final class JobEffects {
   private final ActorRef self;
   private final TimerScheduler timers;
   private final ActorSystem system;
+  private final ExecutionContextExecutor dispatcher; // the actor's, where file work completes
   private final Consumer<ActorRef> watch; // the actor's death watch, for testing waiters
   private final Function<ShoalMessage, Object> decorate; // wraps fenced messages in the session
   private final LongSupplier clock;
@@ -70,7 +75,10 @@ final class JobEffects {
   private final Jobs jobs;
   private final TestingNotifications testing;
   private final Supplier<JobFiles> files;
-  private final Supplier<FileWorkRunner> fileWork;
+  private final Supplier<UUID> leaderSessionId;
+  private final UnaryOperator<FileWorkRunner.Worker> fileWorkDecorator; // for tests
+  private final TestingNotifications.State testingState = new TestingState();
+  private FileWorkRunner fileWork; // created with the first file work
   private AccumulatorTransfer accumulatorTransfer; // created with the first large accumulators
 
   JobEffects(
@@ -78,18 +86,21 @@ final class JobEffects {
       ActorRef self,
       TimerScheduler timers,
       ActorSystem system,
+      ExecutionContextExecutor dispatcher,
       Consumer<ActorRef> watch,
       Function<ShoalMessage, Object> decorate,
       LongSupplier clock,
       TaskManagerRegistry registry,
       Jobs jobs,
       TestingNotifications testing,
+      Supplier<UUID> leaderSessionId,
       Supplier<JobFiles> files,
-      Supplier<FileWorkRunner> fileWork) {
+      UnaryOperator<FileWorkRunner.Worker> fileWorkDecorator) {
     this.log = Objects.requireNonNull(log, "log");
     this.self = Objects.requireNonNull(self, "self");
     this.timers = Objects.requireNonNull(timers, "timers");
     this.system = Objects.requireNonNull(system, "system");
+    this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
     this.watch = Objects.requireNonNull(watch, "watch");
     this.decorate = Objects.requireNonNull(decorate, "decorate");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -98,7 +109,22 @@ final class JobEffects {
     this.jobs = Objects.requireNonNull(jobs, "jobs");
     this.testing = Objects.requireNonNull(testing, "testing");
     this.files = Objects.requireNonNull(files, "files");
-    this.fileWork = Objects.requireNonNull(fileWork, "fileWork");
+    this.leaderSessionId = Objects.requireNonNull(leaderSessionId, "leaderSessionId");
+    this.fileWorkDecorator = Objects.requireNonNull(fileWorkDecorator, "fileWorkDecorator");
+  }
+
+  /** The runner of the jobs' file work, created with the first file work. */
+  FileWorkRunner fileWork() {
+    if (fileWork == null) {
+      FileWorkRunner.Worker worker = files.get()::run;
+      fileWork = new FileWorkRunner(files, fileWorkDecorator.apply(worker), dispatcher, self);
+    }
+    return fileWork;
+  }
+
+  /** What the testing notifications read of the JobManager. */
+  TestingNotifications.State testingState() {
+    return testingState;
   }
 
   /**
@@ -143,7 +169,7 @@ final class JobEffects {
         case final JobMasterAction.Reply a ->
             ((ActorRef) a.recipient()).tell(withLargeAccumulatorsStreamed(a.message()), self);
         case final CheckpointAction a -> carryOut(job, a);
-        case final FileWork a -> fileWork.get().run(job, a);
+        case final FileWork a -> fileWork().run(job, a);
         case final JobMasterAction.StatusChanged a -> notifyJobStatus(jobId, a.status());
         case JobMasterAction.AllVerticesRunning.INSTANCE ->
             announce(new Event.AllVerticesRunning(jobId));
@@ -228,8 +254,8 @@ final class JobEffects {
     }
     jobs.archive(ended.details());
     announce(new Event.JobRemoved(jobId, ended.status()));
-    if (!fileWork.get().hasOutstanding(job)) {
-      fileWork.get().release(job, false);
+    if (!fileWork().hasOutstanding(job)) {
+      fileWork().release(job, false);
     } // else fileWork keeps it until its last file work is back
     scheduleWaitingJobs();
   }
@@ -257,6 +283,46 @@ final class JobEffects {
         case final Effect.Tell e -> e.recipient().tell(e.message(), self);
         case final Effect.Watch e -> watch.accept(e.waiter());
       }
+    }
+  }
+
+  /** What the testing notifications read of the JobManager. */
+  private final class TestingState implements TestingNotifications.State {
+    @Override
+    public int registeredTaskManagers() {
+      return registry.count();
+    }
+
+    @Override
+    public boolean isRegistered(ResourceID resourceId) {
+      return registry.byResourceId(resourceId) != null;
+    }
+
+    @Override
+    public UUID leaderSessionId() {
+      return leaderSessionId.get();
+    }
+
+    @Override
+    public JobStatus runningStatus(JobID jobId) {
+      return jobs.runningStatus(jobId);
+    }
+
+    @Override
+    public JobStatus archivedStatus(JobID jobId) {
+      return jobs.archivedStatus(jobId);
+    }
+
+    @Override
+    public boolean allVerticesRunning(JobID jobId) {
+      JobMaster job = jobs.get(jobId);
+      return job != null && job.graph().allRunning();
+    }
+
+    @Override
+    public JobMasterAction.CheckpointCompleted lastCompletedCheckpoint(JobID jobId) {
+      JobMaster job = jobs.get(jobId);
+      return job == null ? null : job.lastCompletedCheckpoint();
     }
   }
 }

@@ -1,15 +1,12 @@
 package dev.shoal.jobmanager;
 
 import dev.shoal.jobmanager.TestingNotifications.Event;
-import dev.shoal.jobmanager.exceptions.LeadershipLostException;
-import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
 import dev.shoal.jobmanager.files.JobFiles;
 import dev.shoal.jobmanager.instance.InstanceManager.Instance;
 import dev.shoal.jobmanager.instance.TaskManagerRegistry;
 import dev.shoal.jobmanager.instance.TaskManagerRegistry.Registration;
 import dev.shoal.jobmanager.instance.TaskManagerRegistry.Removed;
 import dev.shoal.jobmanager.jobmaster.JobMaster;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.jobmanager.leader.ElectionDecision;
 import dev.shoal.jobmanager.leader.LeaderElectionService;
 import dev.shoal.messages.CheckpointMessage;
@@ -29,7 +26,6 @@ import dev.shoal.messages.JobClientMessage.RequestJobsPage;
 import dev.shoal.messages.JobClientMessage.RequestRunningJobs;
 import dev.shoal.messages.JobClientMessage.SubmitJob;
 import dev.shoal.messages.JobClientMessage.TriggerSavepoint;
-import dev.shoal.messages.JobID;
 import dev.shoal.messages.LeadershipMessage;
 import dev.shoal.messages.LeadershipMessage.GrantLeadership;
 import dev.shoal.messages.LeadershipMessage.RevokeLeadership;
@@ -38,15 +34,12 @@ import dev.shoal.messages.RegistrationMessage.AcknowledgeRegistration;
 import dev.shoal.messages.RegistrationMessage.AlreadyRegistered;
 import dev.shoal.messages.RegistrationMessage.RefuseRegistration;
 import dev.shoal.messages.RegistrationMessage.RegisterTaskManager;
-import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.TaskManagerMessage;
 import dev.shoal.messages.TaskManagerMessage.Heartbeat;
 import dev.shoal.messages.TaskMessage;
 import dev.shoal.messages.TaskMessage.RequestJobJar;
 import dev.shoal.messages.TaskMessage.UpdateTaskExecutionState;
 import dev.shoal.messages.TestingMessage;
-import dev.shoal.messages.job.JobStatus;
-import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ShoalActor;
 import java.util.Objects;
@@ -64,12 +57,13 @@ import org.apache.pekko.stream.Materializer;
 /**
  * The JobManager actor: leads the cluster once its election service grants leadership, accepts
  * TaskManager registrations, tracks their liveness (Pekko death watch plus application heartbeats
- * with a timeout) and answers cluster queries. It routes and carries out; plain classes decide:
- * {@link TaskManagerRegistry} registrations, liveness and removals, {@link Jobs} the job table and
- * the job queries, a {@link JobMaster} per job what the job does, {@link TestingNotifications} who
- * waits for what. What it obeys from whom (leadership, task reports, registrations under a taken
- * resource id, StopCluster) {@link JobManagerAuthority} decides; what it refuses is dropped and
- * logged.
+ * with a timeout) and answers cluster queries. It routes; {@link JobRequests} takes the job
+ * requests and reports to the job's JobMaster and {@link JobEffects} carries out what the
+ * JobMasters return. Plain classes decide: {@link TaskManagerRegistry} registrations, liveness and
+ * removals, {@link Jobs} the job table and the job queries, a {@link JobMaster} per job what the
+ * job does, {@link TestingNotifications} who waits for what. What it obeys from whom (leadership,
+ * task reports, registrations under a taken resource id, StopCluster) {@link JobManagerAuthority}
+ * decides; what it refuses is dropped and logged.
  *
  * <p>Threading: all state lives in fields touched only by the actor's thread; nothing here blocks.
  * Time comes from Pekko timers, an injectable wall clock (only for the times it reports) and an
@@ -90,10 +84,7 @@ public final class JobManager extends ShoalActor {
   private final TaskManagerRegistry registry; // the TaskManagers and their slots
   private final Jobs jobs; // running and waiting jobs, the archive
   private final TestingNotifications testing;
-  private final TestingNotifications.State testingState = new TestingState();
   private JobFiles files; // created with the first job that needs files
-  private FileWorkRunner fileWork; // created with the first file work
-  private UnaryOperator<FileWorkRunner.Worker> fileWorkDecorator = UnaryOperator.identity();
   private JobManagerAuthority authority; // created in preStart, with the actor system's settings
   private final JobEffects effects; // carries out what the JobMasters decide
   private final JobRequests requests; // the job requests and reports, handed to the JobMasters
@@ -104,7 +95,8 @@ public final class JobManager extends ShoalActor {
       JobManagerConfiguration configuration,
       LeaderElectionService leaderElectionService,
       LongSupplier clock,
-      LongSupplier nanoClock) {
+      LongSupplier nanoClock,
+      UnaryOperator<FileWorkRunner.Worker> fileWorkDecorator) {
     this.configuration = Objects.requireNonNull(configuration, "configuration");
     this.leaderElectionService =
         Objects.requireNonNull(leaderElectionService, "leaderElectionService");
@@ -128,14 +120,16 @@ public final class JobManager extends ShoalActor {
             getSelf(),
             getTimers(),
             getContext().getSystem(),
+            getContext().getDispatcher(),
             waiter -> getContext().watch(waiter),
             this::decorate,
             clock,
             registry,
             jobs,
             testing,
+            () -> leaderSessionId,
             this::files,
-            this::fileWork);
+            fileWorkDecorator);
     this.requests =
         new JobRequests(
             log,
@@ -152,7 +146,7 @@ public final class JobManager extends ShoalActor {
             () -> authority,
             this::senders,
             this::files,
-            this::fileWork);
+            effects::fileWork);
   }
 
   public static Props props(
@@ -181,7 +175,9 @@ public final class JobManager extends ShoalActor {
       LongSupplier nanoClock) {
     return Props.create(
         JobManager.class,
-        () -> new JobManager(configuration, leaderElectionService, clock, nanoClock));
+        () ->
+            new JobManager(
+                configuration, leaderElectionService, clock, nanoClock, UnaryOperator.identity()));
   }
 
   /**
@@ -195,16 +191,13 @@ public final class JobManager extends ShoalActor {
     Objects.requireNonNull(fileWork, "fileWork");
     return Props.create(
         JobManager.class,
-        () -> {
-          JobManager jobManager =
-              new JobManager(
-                  configuration,
-                  leaderElectionService,
-                  System::currentTimeMillis,
-                  System::nanoTime);
-          jobManager.fileWorkDecorator = fileWork;
-          return jobManager;
-        });
+        () ->
+            new JobManager(
+                configuration,
+                leaderElectionService,
+                System::currentTimeMillis,
+                System::nanoTime,
+                fileWork));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -430,17 +423,7 @@ public final class JobManager extends ShoalActor {
         registry.count(),
         registry.totalSlots());
     effects.announce(new Event.TaskManagerRemoved(instance.resourceId(), reason));
-    SerializedThrowable cause =
-        SerializedThrowable.of(
-            TaskManagerLostException.class,
-            "TaskManager " + instance.resourceId() + " was lost: " + reason);
-    long now = clock.getAsLong();
-    for (JobID jobId : removed.affectedJobs()) {
-      JobMaster job = jobs.get(jobId);
-      if (job != null) {
-        effects.handle(job, () -> job.onTaskManagerLost(instance.instanceId(), cause, now));
-      }
-    }
+    requests.handleTaskManagerLost(removed);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -495,13 +478,7 @@ public final class JobManager extends ShoalActor {
   private void disconnectAll(String cause) {
     // Without a job store there is nothing to recover the jobs from: they fail (the TaskManagers
     // cancel their tasks when they are told to disconnect below).
-    for (JobMaster job : jobs.values()) {
-      effects.handle(
-          job,
-          () ->
-              job.onLeadershipLost(
-                  SerializedThrowable.of(LeadershipLostException.class, cause), clock.getAsLong()));
-    }
+    requests.handleLeadershipLost(cause);
     for (Instance instance : registry.removeAll()) {
       getContext().unwatch(instance.taskManager());
       instance
@@ -596,19 +573,6 @@ public final class JobManager extends ShoalActor {
     }
   }
 
-  private FileWorkRunner fileWork() {
-    if (fileWork == null) {
-      FileWorkRunner.Worker worker = files()::run;
-      fileWork =
-          new FileWorkRunner(
-              this::files,
-              fileWorkDecorator.apply(worker),
-              getContext().getDispatcher(),
-              getSelf());
-    }
-    return fileWork;
-  }
-
   private JobFiles files() {
     if (files == null) {
       Executor blockingIo =
@@ -631,47 +595,7 @@ public final class JobManager extends ShoalActor {
   // ------------------------------------------------------------------------------------------
 
   private void handleTestingMessage(TestingMessage.ForJobManager message) {
-    effects.notifyWaiters(testing.onRequest(message, getSender(), testingState));
-  }
-
-  /** What the testing notifications read of the JobManager. */
-  private final class TestingState implements TestingNotifications.State {
-    @Override
-    public int registeredTaskManagers() {
-      return registry.count();
-    }
-
-    @Override
-    public boolean isRegistered(ResourceID resourceId) {
-      return registry.byResourceId(resourceId) != null;
-    }
-
-    @Override
-    public UUID leaderSessionId() {
-      return leaderSessionId;
-    }
-
-    @Override
-    public JobStatus runningStatus(JobID jobId) {
-      return jobs.runningStatus(jobId);
-    }
-
-    @Override
-    public JobStatus archivedStatus(JobID jobId) {
-      return jobs.archivedStatus(jobId);
-    }
-
-    @Override
-    public boolean allVerticesRunning(JobID jobId) {
-      JobMaster job = jobs.get(jobId);
-      return job != null && job.graph().allRunning();
-    }
-
-    @Override
-    public JobMasterAction.CheckpointCompleted lastCompletedCheckpoint(JobID jobId) {
-      JobMaster job = jobs.get(jobId);
-      return job == null ? null : job.lastCompletedCheckpoint();
-    }
+    effects.notifyWaiters(testing.onRequest(message, getSender(), effects.testingState()));
   }
 
   private void reply(Object answer) {

@@ -4,11 +4,14 @@ import static dev.shoal.messages.runtime.ShoalActor.abbreviate;
 
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.exceptions.JobSubmissionException;
+import dev.shoal.jobmanager.exceptions.LeadershipLostException;
+import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
 import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
 import dev.shoal.jobmanager.files.JobFiles;
 import dev.shoal.jobmanager.instance.InstanceManager.Instance;
 import dev.shoal.jobmanager.instance.TaskManagerRegistry;
+import dev.shoal.jobmanager.instance.TaskManagerRegistry.Removed;
 import dev.shoal.jobmanager.jobmaster.JobMaster;
 import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.ExecutionAttemptID;
@@ -325,6 +328,36 @@ final class JobRequests {
         sender);
     reply(sender, new CancellationSuccess(m.jobId()));
     effects.handle(job, () -> job.cancel(clock.getAsLong()));
+  }
+
+  /** A TaskManager was removed: the jobs that held its slots hear that it was lost. */
+  void handleTaskManagerLost(Removed removed) {
+    Instance instance = removed.instance();
+    SerializedThrowable cause =
+        SerializedThrowable.of(
+            TaskManagerLostException.class,
+            "TaskManager " + instance.resourceId() + " was lost: " + removed.reason());
+    long now = clock.getAsLong();
+    for (JobID jobId : removed.affectedJobs()) {
+      JobMaster job = jobs.get(jobId);
+      if (job != null) {
+        effects.handle(job, () -> job.onTaskManagerLost(instance.instanceId(), cause, now));
+      }
+    }
+  }
+
+  /**
+   * The JobManager lost (or switched) its leadership: without a job store there is nothing to
+   * recover the jobs from, so every job fails.
+   */
+  void handleLeadershipLost(String cause) {
+    for (JobMaster job : jobs.values()) {
+      effects.handle(
+          job,
+          () ->
+              job.onLeadershipLost(
+                  SerializedThrowable.of(LeadershipLostException.class, cause), clock.getAsLong()));
+    }
   }
 
   /**
