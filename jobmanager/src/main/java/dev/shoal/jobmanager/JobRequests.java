@@ -194,8 +194,9 @@ final class JobRequests {
   }
 
   /**
-   * A job was accepted with jars or a savepoint: its JobMaster asks for them as {@link FileWork}
-   * (the savepoint it reads is its own {@code savepointPath}).
+   * A job was accepted with jars or a savepoint: its JobMaster asks for them as {@link
+   * dev.shoal.jobmanager.jobmaster.FileWork} (the savepoint it reads is its own {@code
+   * savepointPath}).
    */
   private void prepare(JobID jobId, List<JarUpload> uploads, String savepointPath) {
     JobMaster job = jobs.get(jobId);
