@@ -1,6 +1,5 @@
 package dev.shoal.minicluster.benchmarks;
 
-import com.typesafe.config.ConfigFactory;
 import dev.shoal.jobmanager.checkpoint.CheckpointStorage;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
@@ -13,6 +12,7 @@ import dev.shoal.messages.TestingMessage.NotifyWhenCheckpointCompleted;
 import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
 import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.runtime.Durations;
 import dev.shoal.messages.runtime.ProcessSupport;
 import dev.shoal.minicluster.MiniCluster;
 import dev.shoal.minicluster.MiniCluster.Mode;
@@ -731,9 +731,9 @@ public final class CheckpointBenchmark implements Callable<Integer> {
         .get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
   }
 
-  /** {@code text} in HOCON's duration format, e.g. {@code 100ms} or {@code 2 s}. */
+  /** {@code text} as {@link Durations#parse} reads it, e.g. {@code 100ms} or {@code 2 s}. */
   static Duration duration(String text) {
-    return ConfigFactory.parseMap(Map.of("duration", text)).getDuration("duration");
+    return Durations.parse(text);
   }
 
   /** The system's load averages (1, 5, 15 minutes), or "unknown". */
