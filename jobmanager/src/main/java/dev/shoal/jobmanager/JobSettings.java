@@ -19,8 +19,8 @@ import java.util.TreeSet;
  * the restart strategy ({@code restart-strategy.*}), checkpointing and savepoints ({@code
  * execution.checkpointing.*}, {@code state.checkpoints.*}, {@code state.savepoints.dir}, {@code
  * execution.savepoint.*}) and what the tasks read themselves ({@code execution.buffer-timeout}, in
- * the job's settings and in every vertex's configuration, which overrides them for its subtasks).
- * A key under one of these prefixes that Shoal does not know is refused too, rather than silently
+ * the job's settings and in every vertex's configuration, which overrides them for its subtasks). A
+ * key under one of these prefixes that Shoal does not know is refused too, rather than silently
  * ignored.
  *
  * <p>The values are parsed by the same code that uses them later ({@link RestartStrategy}, {@link
@@ -88,8 +88,8 @@ public record JobSettings(
   /**
    * Checks every setting of {@code job} Shoal knows and reads them.
    *
-   * @throws IllegalArgumentException naming the first bad key (in key order), its value and what
-   *     is expected
+   * @throws IllegalArgumentException naming the first bad key (in key order), its value and what is
+   *     expected
    */
   public static JobSettings validate(JobGraph job) {
     Objects.requireNonNull(job, "job");
@@ -126,16 +126,15 @@ public record JobSettings(
                 + ": Shoal reads these keys under "
                 + prefix
                 + "*: "
-                + String.join(
-                    ", ", KNOWN_KEYS.stream().filter(k -> k.startsWith(prefix)).toList())
+                + String.join(", ", KNOWN_KEYS.stream().filter(k -> k.startsWith(prefix)).toList())
                 + ".");
       }
     }
   }
 
   /**
-   * Every restart key that is set must be valid, also those of another strategy than the one
-   * chosen (a typo there would otherwise surface only when someone switches strategy).
+   * Every restart key that is set must be valid, also those of another strategy than the one chosen
+   * (a typo there would otherwise surface only when someone switches strategy).
    */
   private static void checkRestartKeys(Map<String, String> settings) {
     for (String key : new TreeSet<>(RESTART_INTEGERS.keySet())) {

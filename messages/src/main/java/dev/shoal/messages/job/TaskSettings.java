@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * The job settings a task reads itself from its configuration (Flink's keys). The JobManager checks
- * them with the same methods when the job is submitted, so a bad value is refused there, naming
- * the key, instead of failing every subtask.
+ * them with the same methods when the job is submitted, so a bad value is refused there, naming the
+ * key, instead of failing every subtask.
  */
 public final class TaskSettings {
 
