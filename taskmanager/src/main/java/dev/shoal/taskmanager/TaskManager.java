@@ -1077,7 +1077,11 @@ public final class TaskManager extends ShoalActor {
               + m.jobId()
               + ".";
     } else {
-      refusal = running.task().triggerCheckpoint(m.checkpointId(), m.timestamp(), m.options());
+      refusal =
+          running
+              .task()
+              .triggerCheckpoint(
+                  m.checkpointId(), m.timestamp(), m.options(), m.producersFinished());
     }
     if (refusal != null) {
       log.debug("Declined checkpoint {} of job {}: {}", m.checkpointId(), m.jobId(), refusal);
