@@ -11,6 +11,7 @@ import dev.shoal.jobmanager.execution.JobArchive;
 import dev.shoal.jobmanager.files.JobFiles;
 import dev.shoal.jobmanager.instance.InstanceManager;
 import dev.shoal.jobmanager.instance.InstanceManager.Instance;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction;
 import dev.shoal.jobmanager.jobmaster.ClusterView;
 import dev.shoal.jobmanager.jobmaster.JobMaster;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction;
@@ -1009,8 +1010,6 @@ public final class JobManager extends ShoalActor {
             tellTaskManager(a.instance(), new SubmitTask(a.descriptor()));
         case final JobMasterAction.CancelTask a ->
             tellTaskManager(a.instance(), new CancelTask(a.attemptId()));
-        case final JobMasterAction.SendCheckpointMessage a ->
-            tellTaskManager(a.instance(), a.message());
         case final JobMasterAction.StartTimer a ->
             timers()
                 .startSingleTimer(
@@ -1024,8 +1023,7 @@ public final class JobManager extends ShoalActor {
         case JobMasterAction.ReleaseSlots.INSTANCE -> slotPool.release(jobId);
         case final JobMasterAction.Reply a ->
             ((ActorRef) a.recipient()).tell(withLargeAccumulatorsStreamed(a.message()), getSelf());
-        case final JobMasterAction.StoreCheckpoint a -> storeCheckpoint(jobId, a.checkpoint());
-        case final JobMasterAction.DiscardCheckpoint a -> discardCheckpoint(jobId, a.directory());
+        case final CheckpointAction a -> carryOut(job, a);
         case final JobMasterAction.StatusChanged a -> notifyJobStatus(jobId, a.status());
         case JobMasterAction.AllVerticesRunning.INSTANCE ->
             allRunningWaiters.release(jobId, new AllVerticesRunning(jobId), getSelf());
@@ -1037,6 +1035,35 @@ public final class JobManager extends ShoalActor {
         case final JobMasterAction.JobEnded a -> handleJobEnded(job, a);
       }
     }
+  }
+
+  /** Carries out a checkpoint action of {@code job}'s JobMaster. */
+  private void carryOut(JobMaster job, CheckpointAction action) {
+    switch (action) {
+      case final CheckpointAction.Send a -> tellTask(job, a.target(), a.message());
+      case final CheckpointAction.StoreMetadata a -> storeCheckpoint(job.jobId(), a.checkpoint());
+      case final CheckpointAction.Discard a -> discardCheckpoint(job.jobId(), a.directory());
+      case final CheckpointAction.ForJobMaster a ->
+          throw new IllegalStateException(
+              "The JobMaster of job " + job.jobId() + " passed on its own action " + a);
+    }
+  }
+
+  /**
+   * Sends {@code message} to the TaskManager that runs {@code attemptId} of {@code job}'s current
+   * attempt; dropped when the attempt is gone or its TaskManager is.
+   */
+  private void tellTask(JobMaster job, ExecutionAttemptID attemptId, ShoalMessage message) {
+    Execution execution = job.graph().execution(attemptId);
+    if (execution == null || execution.instanceId() == null) {
+      log.debug(
+          "Dropped {} for attempt {} of job {}, which is not deployed in the current attempt.",
+          message.getClass().getSimpleName(),
+          attemptId,
+          job.jobId());
+      return;
+    }
+    tellTaskManager(execution.instanceId(), message);
   }
 
   /**

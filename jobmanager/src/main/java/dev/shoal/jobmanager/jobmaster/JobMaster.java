@@ -1,48 +1,33 @@
 package dev.shoal.jobmanager.jobmaster;
 
 import dev.shoal.jobmanager.JobManagerConfiguration;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction;
 import dev.shoal.jobmanager.checkpoint.CheckpointCoordinator;
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
-import dev.shoal.jobmanager.checkpoint.StateAssignment;
-import dev.shoal.jobmanager.checkpoint.TaskRef;
 import dev.shoal.jobmanager.exceptions.DeploymentTimeoutException;
 import dev.shoal.jobmanager.exceptions.JobCancellationException;
 import dev.shoal.jobmanager.exceptions.JobSubmissionException;
 import dev.shoal.jobmanager.exceptions.NoResourceAvailableException;
 import dev.shoal.jobmanager.exceptions.TaskFailureException;
-import dev.shoal.jobmanager.execution.DeploymentDescriptors;
 import dev.shoal.jobmanager.execution.ExecutionGraph;
 import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.AllVerticesRunning;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTask;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.Deploy;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.DiscardCheckpoint;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.JobEnded;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.ReleaseSlots;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.Reply;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.SendCheckpointMessage;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.StartTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.StatusChanged;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.StopWaitingForSlots;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.StoreCheckpoint;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.WaitForSlots;
 import dev.shoal.jobmanager.scheduler.SlotPool;
 import dev.shoal.messages.CheckpointMessage;
-import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
-import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
 import dev.shoal.messages.InstanceID;
-import dev.shoal.messages.JobClientMessage.CancellationFailure;
-import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobResultFailure;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
 import dev.shoal.messages.JobClientMessage.JobSubmitSuccess;
 import dev.shoal.messages.JobClientMessage.ListeningBehaviour;
-import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
-import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JarFile;
@@ -50,7 +35,6 @@ import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
 import dev.shoal.messages.job.SerializedThrowable;
 import dev.shoal.messages.job.TaskExecutionState;
-import dev.shoal.messages.job.TaskRestore;
 import dev.shoal.messages.runtime.Durations;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,8 +70,8 @@ public final class JobMaster {
   private final JobManagerConfiguration configuration;
   private final ClusterView cluster;
   private final CheckpointSettings checkpointSettings;
-  private CheckpointCoordinator checkpoints; // from start()
-  private JobMasterAction.CheckpointCompleted lastCompleted; // by this job, not restored
+  private final JobCheckpoints checkpoints;
+  private final AttemptExecutions executions;
   private boolean started;
   private boolean waitingForSlots;
   private boolean ended;
@@ -124,6 +108,10 @@ public final class JobMaster {
     this.configuration = Objects.requireNonNull(configuration, "configuration");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.checkpointSettings = Objects.requireNonNull(checkpointSettings, "checkpointSettings");
+    this.checkpoints =
+        new JobCheckpoints(graph, checkpointSettings, this::act, this::cancelAttempt);
+    this.executions =
+        new AttemptExecutions(graph, jars, cluster, configuration, checkpointSettings, this::act);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -160,7 +148,7 @@ public final class JobMaster {
 
   /** The job's checkpoint coordinator; null until {@link #start}. */
   public CheckpointCoordinator checkpoints() {
-    return checkpoints;
+    return checkpoints.coordinator();
   }
 
   /**
@@ -168,7 +156,7 @@ public final class JobMaster {
    * none.
    */
   public JobMasterAction.CheckpointCompleted lastCompletedCheckpoint() {
-    return lastCompleted;
+    return checkpoints.lastCompleted();
   }
 
   public JobDetails details() {
@@ -195,32 +183,13 @@ public final class JobMaster {
    * @param savepoint the savepoint or retained checkpoint to start from; null to start empty
    */
   public List<JobMasterAction> start(CompletedCheckpoint savepoint, long now) {
-    if (savepoint != null) {
-      try {
-        StateAssignment.assign(
-            savepoint, graph.jobGraph(), checkpointSettings.ignoreUnclaimedState());
-      } catch (IllegalArgumentException e) {
-        return failBeforeStart(
-            cause(
-                JobSubmissionException.class,
-                "Job "
-                    + jobId()
-                    + " cannot start from "
-                    + savepoint.directory()
-                    + ": "
-                    + e.getMessage()),
-            now);
-      }
-      LOG.info(
-          "Job {} starts from {} {} ({}).",
-          jobId(),
-          savepoint.type().name().toLowerCase(java.util.Locale.ROOT),
-          savepoint.checkpointId(),
-          savepoint.directory());
+    String unfit = checkpoints.startRefusal(savepoint);
+    if (unfit != null) {
+      return failBeforeStart(cause(JobSubmissionException.class, unfit), now);
     }
     begin();
     started = true;
-    checkpoints = new CheckpointCoordinator(graph.jobGraph(), checkpointSettings, savepoint);
+    checkpoints.create(savepoint);
     act(new Reply(client, new JobSubmitSuccess(jobId())));
     schedule(now);
     return finish();
@@ -230,7 +199,7 @@ public final class JobMaster {
   public List<JobMasterAction> failBeforeStart(SerializedThrowable cause, long now) {
     begin();
     graph.recordFailure(cause);
-    failAllExecutions();
+    executions.failAll();
     if (listening == ListeningBehaviour.DETACHED) {
       act(new Reply(client, new JobResultFailure(jobId(), JobStatus.FAILED, cause, 0)));
     }
@@ -260,52 +229,21 @@ public final class JobMaster {
    */
   public List<JobMasterAction> onTaskStateUpdate(TaskExecutionState update, long now) {
     begin();
-    Execution execution = graph.execution(update.attemptId());
+    Execution execution = executions.apply(update);
     if (execution == null) {
-      LOG.debug(
-          "Ignored state {} of execution {} of job {}: not part of the current job attempt.",
-          update.state(),
-          update.attemptId(),
-          jobId());
       return finish();
     }
-    ExecutionState previous = execution.state();
-    if (previous == update.state()) {
-      return finish(); // the TaskManager confirms what was set at deployment (DEPLOYING)
-    }
-    if (previous == ExecutionState.CANCELING
-        && (update.state() == ExecutionState.DEPLOYING
-            || update.state() == ExecutionState.RUNNING)) {
-      return finish(); // the task started before the cancellation reached its TaskManager; CANCELED
-      // follows
-    }
-    if (!graph.updateState(execution, update.state(), update.accumulators())) {
-      LOG.warn(
-          "Ignored illegal transition {} -> {} of {} ({}) of job {}.",
-          previous,
-          update.state(),
-          execution.taskName(),
-          update.attemptId(),
-          jobId());
-      return finish();
-    }
-    LOG.debug(
-        "{} of job {} switched from {} to {}.",
-        execution.taskName(),
-        jobId(),
-        previous,
-        update.state());
     switch (update.state()) {
       case RUNNING -> {
         if (graph.allRunning()) {
           act(new CancelTimer(JobTimer.Deployment.INSTANCE));
           act(AllVerticesRunning.INSTANCE);
-          startCheckpoints(now);
+          checkpoints.startAtSources(now);
         }
       }
       case FINISHED -> {
         // a finished task takes part in no more checkpoints
-        checkpointActions(checkpoints.stop(execution.taskName() + " finished", now), now);
+        checkpoints.onTaskFinished(execution.taskName(), now);
         if (graph.allFinished() && transition(JobStatus.FINISHED)) {
           end(JobStatus.FINISHED, now);
         }
@@ -354,7 +292,7 @@ public final class JobMaster {
   public List<JobMasterAction> onLeadershipLost(SerializedThrowable cause, long now) {
     begin();
     graph.recordFailure(cause);
-    failAllExecutions();
+    executions.failAll();
     JobStatus end = graph.status() == JobStatus.CANCELLING ? JobStatus.CANCELED : JobStatus.FAILED;
     if (end == JobStatus.FAILED && graph.status() != JobStatus.RESTARTING) {
       transition(JobStatus.FAILING);
@@ -375,17 +313,8 @@ public final class JobMaster {
       return finish();
     }
     graph.recordFailure(cause);
-    for (Execution execution : graph.executions()) {
-      boolean live =
-          switch (execution.state()) {
-            case DEPLOYING, RUNNING, CANCELING -> true;
-            case CREATED, SCHEDULED, FINISHED, CANCELED, FAILED -> false;
-          };
-      if (live && cluster.isRegistered(execution.instanceId())) {
-        act(new CancelTask(execution.instanceId(), execution.attemptId()));
-      }
-    }
-    failAllExecutions();
+    executions.cancelLive();
+    executions.failAll();
     waitingForSlots = false;
     act(StopWaitingForSlots.INSTANCE);
     if (graph.status() != JobStatus.FAILING && graph.status() != JobStatus.RESTARTING) {
@@ -400,7 +329,7 @@ public final class JobMaster {
               + " up.",
           jobId(),
           e);
-      checkpoints = null;
+      checkpoints.drop();
       ended = false;
       end(JobStatus.FAILED, now);
     }
@@ -426,21 +355,10 @@ public final class JobMaster {
         if (graph.status() == JobStatus.CREATED && waitingForSlots) {
           waitingForSlots = false;
           act(StopWaitingForSlots.INSTANCE);
-          String message =
-              "Not enough task slots for job "
-                  + jobId()
-                  + " ("
-                  + graph.jobGraph().name()
-                  + "): it needs "
-                  + graph.jobGraph().maxParallelism()
-                  + " slots, but only "
-                  + cluster.describeSlots()
-                  + " are available after waiting "
-                  + Durations.format(configuration.slotRequestTimeout())
-                  + ".";
+          String message = executions.notEnoughSlots();
           LOG.info("{}", message);
           graph.recordFailure(cause(NoResourceAvailableException.class, message));
-          failAllExecutions();
+          executions.failAll();
           transition(JobStatus.FAILED);
           end(JobStatus.FAILED, now);
         }
@@ -469,9 +387,8 @@ public final class JobMaster {
           schedule(now);
         }
       }
-      case JobTimer.CheckpointTrigger t -> checkpointActions(checkpoints.onTriggerTimer(now), now);
-      case JobTimer.CheckpointTimeout t ->
-          checkpointActions(checkpoints.onTimeout(t.checkpointId(), now), now);
+      case JobTimer.CheckpointTrigger t -> checkpoints.onTriggerTimer(now);
+      case JobTimer.CheckpointTimeout t -> checkpoints.onTimeout(t.checkpointId(), now);
     }
     return finish();
   }
@@ -496,10 +413,8 @@ public final class JobMaster {
           act(StopWaitingForSlots.INSTANCE);
         }
         transition(JobStatus.CANCELLING);
-        if (checkpoints != null) {
-          checkpointActions(checkpoints.stop("the job is being cancelled", now), now);
-        }
-        cancelExecutions();
+        checkpoints.stop("the job is being cancelled", now);
+        executions.cancelAll();
         checkAttemptOver(now);
       }
       case CANCELLING, FINISHED, FAILED, CANCELED -> {}
@@ -514,27 +429,21 @@ public final class JobMaster {
   public List<JobMasterAction> onCheckpointMessage(
       CheckpointMessage.ForJobManager message, long now) {
     begin();
-    if (checkpoints != null) {
-      switch (message) {
-        case final AcknowledgeCheckpoint m ->
-            checkpointActions(checkpoints.onAcknowledge(m, now), now);
-        case final DeclineCheckpoint m -> checkpointActions(checkpoints.onDecline(m, now), now);
-      }
-    }
+    checkpoints.onMessage(message, now);
     return finish();
   }
 
   /** The metadata of checkpoint {@code checkpointId} is durably stored: it is complete. */
   public List<JobMasterAction> onCheckpointStored(long checkpointId, long now) {
     begin();
-    checkpointActions(checkpoints.onMetadataStored(checkpointId, now), now);
+    checkpoints.onStored(checkpointId, now);
     return finish();
   }
 
   /** The metadata of checkpoint {@code checkpointId} could not be stored: it is aborted. */
   public List<JobMasterAction> onCheckpointStoreFailed(long checkpointId, String reason, long now) {
     begin();
-    checkpointActions(checkpoints.onMetadataFailed(checkpointId, reason, now), now);
+    checkpoints.onStoreFailed(checkpointId, reason, now);
     return finish();
   }
 
@@ -546,7 +455,7 @@ public final class JobMaster {
    */
   public List<JobMasterAction> triggerSavepoint(String directory, Object requester, long now) {
     begin();
-    savepoint(directory, new SavepointRequest(requester, false), now);
+    checkpoints.savepoint(directory, requester, false, now);
     return finish();
   }
 
@@ -558,111 +467,8 @@ public final class JobMaster {
    */
   public List<JobMasterAction> cancelWithSavepoint(String directory, Object requester, long now) {
     begin();
-    savepoint(directory, new SavepointRequest(requester, true), now);
+    checkpoints.savepoint(directory, requester, true, now);
     return finish();
-  }
-
-  /** Who asked for a savepoint, and whether the job is cancelled once it is taken. */
-  private record SavepointRequest(Object requester, boolean cancelAfter) {}
-
-  private void savepoint(String directory, SavepointRequest request, long now) {
-    if (checkpoints == null) {
-      savepointFailed(
-          request, "Job " + jobId() + " has not started yet; no savepoint was taken.", now);
-    } else {
-      checkpointActions(checkpoints.triggerSavepoint(directory, request, now), now);
-    }
-  }
-
-  private void savepointDone(SavepointRequest request, CompletedCheckpoint savepoint, long now) {
-    if (!request.cancelAfter()) {
-      act(
-          new Reply(
-              request.requester(),
-              new TriggerSavepointSuccess(
-                  jobId(),
-                  savepoint.checkpointId(),
-                  savepoint.directory(),
-                  Instant.ofEpochMilli(savepoint.triggerTimestamp()))));
-      return;
-    }
-    LOG.info(
-        "Cancelling job {} after savepoint {} ({}).",
-        jobId(),
-        savepoint.checkpointId(),
-        savepoint.directory());
-    act(new Reply(request.requester(), new CancellationSuccess(jobId(), savepoint.directory())));
-    cancelAttempt(now);
-  }
-
-  private void savepointFailed(SavepointRequest request, String reason, long now) {
-    act(
-        new Reply(
-            request.requester(),
-            request.cancelAfter()
-                ? new CancellationFailure(
-                    jobId(),
-                    "The savepoint before cancelling failed, so job "
-                        + jobId()
-                        + " keeps running: "
-                        + reason)
-                : new TriggerSavepointFailure(jobId(), reason)));
-  }
-
-  /** Every task of the attempt runs: checkpoints may start at the sources. */
-  private void startCheckpoints(long now) {
-    List<TaskRef> sources = new ArrayList<>();
-    List<TaskRef> all = new ArrayList<>();
-    for (Execution execution : graph.executions()) {
-      TaskRef task =
-          new TaskRef(execution.attemptId(), execution.vertex().id(), execution.subtaskIndex());
-      all.add(task);
-      if (graph.jobGraph().inputsOf(execution.vertex().id()).isEmpty()) {
-        sources.add(task);
-      }
-    }
-    checkpointActions(checkpoints.start(sources, all, now), now);
-  }
-
-  /** Turns the coordinator's actions into the JobMaster's. */
-  private void checkpointActions(List<CheckpointAction> decided, long now) {
-    for (CheckpointAction action : decided) {
-      switch (action) {
-        case final CheckpointAction.ScheduleTrigger a ->
-            act(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, a.delay()));
-        case CheckpointAction.CancelTrigger.INSTANCE ->
-            act(new CancelTimer(JobTimer.CheckpointTrigger.INSTANCE));
-        case final CheckpointAction.ScheduleTimeout a ->
-            act(new StartTimer(new JobTimer.CheckpointTimeout(a.checkpointId()), a.delay()));
-        case final CheckpointAction.CancelTimeout a ->
-            act(new CancelTimer(new JobTimer.CheckpointTimeout(a.checkpointId())));
-        case final CheckpointAction.Send a -> {
-          Execution target = graph.execution(a.target());
-          if (target != null && target.instanceId() != null) {
-            act(new SendCheckpointMessage(target.instanceId(), a.message()));
-          }
-        }
-        case final CheckpointAction.StoreMetadata a -> act(new StoreCheckpoint(a.checkpoint()));
-        case final CheckpointAction.Discard a -> act(new DiscardCheckpoint(a.directory()));
-        case final CheckpointAction.Completed a -> {
-          lastCompleted =
-              new JobMasterAction.CheckpointCompleted(
-                  a.checkpoint().checkpointId(), a.checkpoint().directory());
-          act(lastCompleted);
-        }
-        case final CheckpointAction.SavepointDone a ->
-            savepointDone((SavepointRequest) a.requester(), a.savepoint(), now);
-        case final CheckpointAction.SavepointFailed a ->
-            savepointFailed((SavepointRequest) a.requester(), a.reason(), now);
-        case final CheckpointAction.Log a -> {
-          switch (a.level()) {
-            case DEBUG -> LOG.debug("{}", a.text());
-            case INFO -> LOG.info("{}", a.text());
-            case WARN -> LOG.warn("{}", a.text());
-          }
-        }
-      }
-    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -695,42 +501,7 @@ public final class JobMaster {
       return false;
     }
     transition(JobStatus.RUNNING);
-    for (Execution execution : graph.executions()) {
-      SlotPool.Slot slot = slots.get(execution.subtaskIndex());
-      graph.assign(execution, slot.instanceId(), slot.slotIndex());
-    }
-    // every subtask has its slot now, so every consumer can be told where its producers run
-    DeploymentDescriptors descriptors = new DeploymentDescriptors(graph, jars, cluster::location);
-    StateAssignment restore =
-        checkpoints
-            .latestCompleted()
-            .map(
-                latest ->
-                    StateAssignment.assign(
-                        latest, graph.jobGraph(), checkpointSettings.ignoreUnclaimedState()))
-            .orElse(null);
-    for (Execution execution : graph.executions()) {
-      TaskRestore state =
-          restore == null
-              ? null
-              : restore.restoreOf(execution.vertex().id(), execution.subtaskIndex());
-      act(new Deploy(execution.instanceId(), descriptors.of(execution, state)));
-    }
-    if (restore != null) {
-      LOG.info(
-          "Job {} attempt {} restores checkpoint {}.",
-          jobId(),
-          graph.attemptNumber(),
-          restore.checkpointId());
-    }
-    act(new StartTimer(JobTimer.Deployment.INSTANCE, configuration.deploymentTimeout()));
-    LOG.info(
-        "Deployed job {} attempt {}: {} subtasks in {} slots on {} TaskManagers.",
-        jobId(),
-        graph.attemptNumber(),
-        graph.executions().size(),
-        slots.size(),
-        graph.instances().size());
+    executions.deploy(slots, checkpoints.latestCompleted());
     return true;
   }
 
@@ -747,36 +518,8 @@ public final class JobMaster {
     graph.recordFailure(cause);
     LOG.info("Job {} attempt {} failed: {}", jobId(), graph.attemptNumber(), cause);
     transition(JobStatus.FAILING);
-    if (checkpoints != null) {
-      checkpointActions(checkpoints.stop("the job attempt failed: " + cause.message(), now), now);
-    }
-    cancelExecutions();
-  }
-
-  /**
-   * Cancels every execution of the current attempt that is not over, and has the TaskManagers of
-   * finished producers release the result partitions nobody of this attempt will consume now.
-   */
-  private void cancelExecutions() {
-    for (Execution execution : graph.executions()) {
-      switch (execution.state()) {
-        case CREATED, SCHEDULED -> graph.updateState(execution, ExecutionState.CANCELED, Map.of());
-        case DEPLOYING, RUNNING -> {
-          if (cluster.isRegistered(execution.instanceId())) {
-            graph.updateState(execution, ExecutionState.CANCELING, Map.of());
-            act(new CancelTask(execution.instanceId(), execution.attemptId()));
-          } else {
-            graph.updateState(execution, ExecutionState.FAILED, Map.of());
-          }
-        }
-        case FINISHED -> {
-          if (graph.producesResults(execution) && cluster.isRegistered(execution.instanceId())) {
-            act(new CancelTask(execution.instanceId(), execution.attemptId()));
-          }
-        }
-        case CANCELING, CANCELED, FAILED -> {}
-      }
-    }
+    checkpoints.stop("the job attempt failed: " + cause.message(), now);
+    executions.cancelAll();
   }
 
   /** Once every execution of a failing or cancelled attempt is over: restart, or end the job. */
@@ -809,27 +552,13 @@ public final class JobMaster {
     }
   }
 
-  private void failAllExecutions() {
-    for (Execution execution : graph.executions()) {
-      graph.updateState(execution, ExecutionState.FAILED, Map.of());
-    }
-  }
-
   /**
    * The job is over: its slots go back, its client hears the result, the JobManager archives it.
    */
   private void end(JobStatus status, long now) {
     graph.markEnded();
     ended = true;
-    if (checkpoints != null) {
-      // a failed job keeps its latest checkpoints to resume from by hand; otherwise they go
-      String reason = "the job ended " + status;
-      checkpointActions(
-          status == JobStatus.FAILED
-              ? checkpoints.stop(reason, now)
-              : checkpoints.dispose(reason, now),
-          now);
-    }
+    checkpoints.end(status, now);
     act(ReleaseSlots.INSTANCE);
     for (JobTimer timer :
         List.of(

@@ -1,7 +1,5 @@
 package dev.shoal.jobmanager.jobmaster;
 
-import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
-import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.InstanceID;
 import dev.shoal.messages.JobClientMessage.JobDetails;
@@ -13,9 +11,23 @@ import java.util.Objects;
 /**
  * What a {@link JobMaster} decided and its JobManager carries out, in the order returned. The
  * JobMaster never sends, schedules or writes anything itself, so that its decisions are tested
- * without actors, timers or files.
+ * without actors, timers or files. Its checkpoint coordinator decides in the same vocabulary; what
+ * only checkpoints need is the {@link CheckpointAction} sub-family.
  */
-public sealed interface JobMasterAction {
+public sealed interface JobMasterAction
+    permits JobMasterAction.Deploy,
+        JobMasterAction.CancelTask,
+        JobMasterAction.StartTimer,
+        JobMasterAction.CancelTimer,
+        JobMasterAction.WaitForSlots,
+        JobMasterAction.StopWaitingForSlots,
+        JobMasterAction.ReleaseSlots,
+        JobMasterAction.Reply,
+        JobMasterAction.StatusChanged,
+        JobMasterAction.AllVerticesRunning,
+        JobMasterAction.CheckpointCompleted,
+        JobMasterAction.JobEnded,
+        CheckpointAction {
 
   /**
    * Send a subtask to the TaskManager of {@code instance}.
@@ -42,20 +54,6 @@ public sealed interface JobMasterAction {
     public CancelTask {
       Objects.requireNonNull(instance, "instance");
       Objects.requireNonNull(attemptId, "attemptId");
-    }
-  }
-
-  /**
-   * Send a checkpoint message (trigger or completion) to the TaskManager of {@code instance}.
-   *
-   * @param instance the TaskManager
-   * @param message the message
-   */
-  record SendCheckpointMessage(InstanceID instance, CheckpointMessage message)
-      implements JobMasterAction {
-    public SendCheckpointMessage {
-      Objects.requireNonNull(instance, "instance");
-      Objects.requireNonNull(message, "message");
     }
   }
 
@@ -107,27 +105,6 @@ public sealed interface JobMasterAction {
     public Reply {
       Objects.requireNonNull(recipient, "recipient");
       Objects.requireNonNull(message, "message");
-    }
-  }
-
-  /**
-   * Write a completed checkpoint's metadata durably, off the actor's thread; report with {@link
-   * JobMaster#onCheckpointStored} or {@link JobMaster#onCheckpointStoreFailed}.
-   *
-   * @param checkpoint the checkpoint
-   */
-  record StoreCheckpoint(CompletedCheckpoint checkpoint) implements JobMasterAction {
-    public StoreCheckpoint {
-      Objects.requireNonNull(checkpoint, "checkpoint");
-    }
-  }
-
-  /**
-   * @param directory a checkpoint directory to delete, off the actor's thread
-   */
-  record DiscardCheckpoint(String directory) implements JobMasterAction {
-    public DiscardCheckpoint {
-      Objects.requireNonNull(directory, "directory");
     }
   }
 

@@ -4,17 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.CancelTimeout;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.CancelTrigger;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Completed;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Discard;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Log;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.SavepointDone;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.SavepointFailed;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.ScheduleTimeout;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.ScheduleTrigger;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.Send;
-import dev.shoal.jobmanager.checkpoint.CheckpointAction.StoreMetadata;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Discard;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointDone;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointFailed;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.Send;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.StoreMetadata;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.CheckpointCompleted;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.StartTimer;
+import dev.shoal.jobmanager.jobmaster.JobTimer;
 import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
 import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
 import dev.shoal.messages.CheckpointMessage.NotifyCheckpointComplete;
@@ -67,11 +67,12 @@ final class CheckpointCoordinatorTest {
         coordinator(settings(Map.of(CheckpointSettings.INTERVAL, "100ms")));
 
     // when
-    List<CheckpointAction> actions = start(coordinator, 0);
+    List<JobMasterAction> actions = start(coordinator, 0);
 
     // then
-    assertThat(only(actions, ScheduleTrigger.class))
-        .containsExactly(new ScheduleTrigger(Duration.ofMillis(100)));
+    assertThat(started(actions, JobTimer.CheckpointTrigger.class))
+        .containsExactly(
+            new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(100)));
     assertThat(coordinator.isStarted()).isTrue();
     assertThat(coordinator.nextCheckpointId()).isEqualTo(1);
   }
@@ -82,12 +83,12 @@ final class CheckpointCoordinatorTest {
     CheckpointCoordinator coordinator = coordinator(settings(Map.of()));
 
     // when
-    List<CheckpointAction> started = start(coordinator, 0);
-    List<CheckpointAction> timer = coordinator.onTriggerTimer(100);
-    List<CheckpointAction> savepoint = coordinator.triggerSavepoint(SAVEPOINTS, "client", 100);
+    List<JobMasterAction> started = start(coordinator, 0);
+    List<JobMasterAction> timer = coordinator.onTriggerTimer(100);
+    List<JobMasterAction> savepoint = coordinator.triggerSavepoint(SAVEPOINTS, "client", 100);
 
     // then
-    assertThat(only(started, ScheduleTrigger.class)).isEmpty();
+    assertThat(started(started, JobTimer.CheckpointTrigger.class)).isEmpty();
     assertThat(only(timer, Send.class)).isEmpty();
     assertThat(triggers(savepoint)).hasSize(2);
   }
@@ -98,7 +99,7 @@ final class CheckpointCoordinatorTest {
     CheckpointCoordinator coordinator = started(Map.of(CheckpointSettings.INTERVAL, "100ms"));
 
     // when
-    List<CheckpointAction> triggered = coordinator.onTriggerTimer(100);
+    List<JobMasterAction> triggered = coordinator.onTriggerTimer(100);
 
     // then: the two sources get the trigger, the timeout and the next trigger are scheduled
     String directory = Path.of(BASE, jobId.toString(), "chk-1").toString();
@@ -116,10 +117,11 @@ final class CheckpointCoordinatorTest {
               assertThat(t.options().type()).isEqualTo(CheckpointType.CHECKPOINT);
               assertThat(t.options().targetDirectory()).isEqualTo(directory);
             });
-    assertThat(only(triggered, ScheduleTimeout.class))
-        .containsExactly(new ScheduleTimeout(1, Duration.ofMinutes(10)));
-    assertThat(only(triggered, ScheduleTrigger.class))
-        .containsExactly(new ScheduleTrigger(Duration.ofMillis(100)));
+    assertThat(started(triggered, JobTimer.CheckpointTimeout.class))
+        .containsExactly(new StartTimer(new JobTimer.CheckpointTimeout(1), Duration.ofMinutes(10)));
+    assertThat(started(triggered, JobTimer.CheckpointTrigger.class))
+        .containsExactly(
+            new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(100)));
 
     // when: two of three tasks acknowledge
     assertThat(coordinator.onAcknowledge(ack(1, all.get(0), state(directory, "s0")), 110))
@@ -127,10 +129,11 @@ final class CheckpointCoordinatorTest {
     assertThat(coordinator.onAcknowledge(ack(1, all.get(1), state(directory, "s1")), 111))
         .isEmpty();
     // then: nothing yet; when: the sink, which has no state, acknowledges
-    List<CheckpointAction> acknowledged = coordinator.onAcknowledge(ack(1, all.get(2), null), 120);
+    List<JobMasterAction> acknowledged = coordinator.onAcknowledge(ack(1, all.get(2), null), 120);
 
     // then
-    assertThat(only(acknowledged, CancelTimeout.class)).containsExactly(new CancelTimeout(1));
+    assertThat(cancelled(acknowledged, JobTimer.CheckpointTimeout.class))
+        .containsExactly(new CancelTimer(new JobTimer.CheckpointTimeout(1)));
     CompletedCheckpoint stored = only(acknowledged, StoreMetadata.class).get(0).checkpoint();
     assertThat(stored.checkpointId()).isEqualTo(1);
     assertThat(stored.type()).isEqualTo(CheckpointType.CHECKPOINT);
@@ -144,7 +147,7 @@ final class CheckpointCoordinatorTest {
     assertThat(coordinator.latestCompleted()).isEmpty(); // not durable yet
 
     // when: the metadata is stored
-    List<CheckpointAction> done = coordinator.onMetadataStored(1, 130);
+    List<JobMasterAction> done = coordinator.onMetadataStored(1, 130);
 
     // then: every task learns it, and it is the latest
     assertThat(only(done, Send.class))
@@ -153,7 +156,8 @@ final class CheckpointCoordinatorTest {
             new NotifyCheckpointComplete(jobId, all.get(0).attemptId(), 1),
             new NotifyCheckpointComplete(jobId, all.get(1).attemptId(), 1),
             new NotifyCheckpointComplete(jobId, all.get(2).attemptId(), 1));
-    assertThat(only(done, Completed.class)).containsExactly(new Completed(stored));
+    assertThat(only(done, CheckpointCompleted.class))
+        .containsExactly(new CheckpointCompleted(1, stored.directory()));
     assertThat(coordinator.latestCompleted()).contains(stored);
     assertThat(coordinator.statistics().completed()).isEqualTo(1);
     assertThat(coordinator.statistics().lastDurationMillis()).isEqualTo(30);
@@ -172,7 +176,7 @@ final class CheckpointCoordinatorTest {
     coordinator.onAcknowledge(ack(1, all.get(0), null), 105);
 
     // when: a task declines
-    List<CheckpointAction> declined =
+    List<JobMasterAction> declined =
         coordinator.onDecline(
             new DeclineCheckpoint(
                 jobId,
@@ -182,7 +186,8 @@ final class CheckpointCoordinatorTest {
             110);
 
     // then: aborted, its directory discarded, its timeout cancelled, the reason logged
-    assertThat(only(declined, CancelTimeout.class)).containsExactly(new CancelTimeout(1));
+    assertThat(cancelled(declined, JobTimer.CheckpointTimeout.class))
+        .containsExactly(new CancelTimer(new JobTimer.CheckpointTimeout(1)));
     assertThat(only(declined, Discard.class)).containsExactly(new Discard(chk(1)));
     assertThat(only(declined, Log.class))
         .anySatisfy(
@@ -194,7 +199,7 @@ final class CheckpointCoordinatorTest {
     assertThat(coordinator.numberOfPendingCheckpoints()).isZero();
 
     // when: the next trigger comes
-    List<CheckpointAction> next = coordinator.onTriggerTimer(200);
+    List<JobMasterAction> next = coordinator.onTriggerTimer(200);
 
     // then: checkpoint 2 starts and completes
     assertThat(triggers(next)).extracting(TriggerCheckpoint::checkpointId).containsExactly(2L, 2L);
@@ -209,13 +214,13 @@ final class CheckpointCoordinatorTest {
     // given: a timeout shorter than the interval
     CheckpointCoordinator coordinator =
         started(Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.TIMEOUT, "50ms"));
-    List<CheckpointAction> triggered = coordinator.onTriggerTimer(100);
-    assertThat(only(triggered, ScheduleTimeout.class))
-        .containsExactly(new ScheduleTimeout(1, Duration.ofMillis(50)));
+    List<JobMasterAction> triggered = coordinator.onTriggerTimer(100);
+    assertThat(started(triggered, JobTimer.CheckpointTimeout.class))
+        .containsExactly(new StartTimer(new JobTimer.CheckpointTimeout(1), Duration.ofMillis(50)));
     coordinator.onAcknowledge(ack(1, all.get(0), null), 110);
 
     // when: the timeout fires with one of three acknowledgements in
-    List<CheckpointAction> expired = coordinator.onTimeout(1, 150);
+    List<JobMasterAction> expired = coordinator.onTimeout(1, 150);
 
     // then
     assertThat(only(expired, Discard.class)).containsExactly(new Discard(chk(1)));
@@ -227,9 +232,9 @@ final class CheckpointCoordinatorTest {
     assertThat(coordinator.isStarted()).isTrue();
 
     // when: a late acknowledgement with state arrives, then the next trigger
-    List<CheckpointAction> late =
+    List<JobMasterAction> late =
         coordinator.onAcknowledge(ack(1, all.get(1), state(chk(1), "late")), 160);
-    List<CheckpointAction> next = coordinator.onTriggerTimer(200);
+    List<JobMasterAction> next = coordinator.onTriggerTimer(200);
 
     // then: the late one only re-deletes the aborted directory; checkpoint 2 completes
     assertThat(late).hasSize(2);
@@ -251,7 +256,7 @@ final class CheckpointCoordinatorTest {
     completeAll(coordinator, 1, 110);
 
     // when
-    List<CheckpointAction> failed = coordinator.onMetadataFailed(1, "No space left on device", 120);
+    List<JobMasterAction> failed = coordinator.onMetadataFailed(1, "No space left on device", 120);
 
     // then
     assertThat(only(failed, Discard.class)).containsExactly(new Discard(chk(1)));
@@ -274,19 +279,19 @@ final class CheckpointCoordinatorTest {
     coordinator.onTriggerTimer(100);
 
     // when: the next trigger is due while checkpoint 1 is pending
-    List<CheckpointAction> blocked = coordinator.onTriggerTimer(200);
+    List<JobMasterAction> blocked = coordinator.onTriggerTimer(200);
 
     // then: no trigger and no timer: the trigger waits for checkpoint 1
     assertThat(triggers(blocked)).isEmpty();
-    assertThat(only(blocked, ScheduleTrigger.class)).isEmpty();
+    assertThat(started(blocked, JobTimer.CheckpointTrigger.class)).isEmpty();
 
     // when: checkpoint 1 completes
     completeAll(coordinator, 1, 250);
-    List<CheckpointAction> done = coordinator.onMetadataStored(1, 260);
+    List<JobMasterAction> done = coordinator.onMetadataStored(1, 260);
 
     // then: the waiting trigger is scheduled at once (no minimum pause), and triggers
-    assertThat(only(done, ScheduleTrigger.class))
-        .containsExactly(new ScheduleTrigger(Duration.ZERO));
+    assertThat(started(done, JobTimer.CheckpointTrigger.class))
+        .containsExactly(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ZERO));
     assertThat(triggers(coordinator.onTriggerTimer(260)))
         .extracting(TriggerCheckpoint::checkpointId)
         .containsOnly(2L);
@@ -300,9 +305,9 @@ final class CheckpointCoordinatorTest {
             Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MAX_CONCURRENT, "2"));
 
     // when
-    List<CheckpointAction> first = coordinator.onTriggerTimer(100);
-    List<CheckpointAction> second = coordinator.onTriggerTimer(200);
-    List<CheckpointAction> third = coordinator.onTriggerTimer(300);
+    List<JobMasterAction> first = coordinator.onTriggerTimer(100);
+    List<JobMasterAction> second = coordinator.onTriggerTimer(200);
+    List<JobMasterAction> third = coordinator.onTriggerTimer(300);
 
     // then
     assertThat(triggers(first)).isNotEmpty();
@@ -311,11 +316,11 @@ final class CheckpointCoordinatorTest {
     assertThat(coordinator.numberOfPendingCheckpoints()).isEqualTo(2);
 
     // when: checkpoint 2 times out, freeing a place
-    List<CheckpointAction> expired = coordinator.onTimeout(2, 320);
+    List<JobMasterAction> expired = coordinator.onTimeout(2, 320);
 
     // then
-    assertThat(only(expired, ScheduleTrigger.class))
-        .containsExactly(new ScheduleTrigger(Duration.ZERO));
+    assertThat(started(expired, JobTimer.CheckpointTrigger.class))
+        .containsExactly(new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ZERO));
     assertThat(triggers(coordinator.onTriggerTimer(320)))
         .extracting(TriggerCheckpoint::checkpointId)
         .containsOnly(3L);
@@ -331,24 +336,27 @@ final class CheckpointCoordinatorTest {
     coordinator.onMetadataStored(1, 180);
 
     // when: the trigger is due 20 ms after the completion
-    List<CheckpointAction> tooEarly = coordinator.onTriggerTimer(200);
+    List<JobMasterAction> tooEarly = coordinator.onTriggerTimer(200);
 
     // then: rescheduled for the rest of the pause
     assertThat(triggers(tooEarly)).isEmpty();
-    assertThat(only(tooEarly, ScheduleTrigger.class))
-        .containsExactly(new ScheduleTrigger(Duration.ofMillis(30)));
+    assertThat(started(tooEarly, JobTimer.CheckpointTrigger.class))
+        .containsExactly(
+            new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(30)));
 
     // when: a stale timer fires before that, then the rescheduled one
-    List<CheckpointAction> stale = coordinator.onTriggerTimer(215);
-    List<CheckpointAction> due = coordinator.onTriggerTimer(230);
+    List<JobMasterAction> stale = coordinator.onTriggerTimer(215);
+    List<JobMasterAction> due = coordinator.onTriggerTimer(230);
 
     // then
     assertThat(triggers(stale)).isEmpty();
-    assertThat(only(stale, ScheduleTrigger.class))
-        .containsExactly(new ScheduleTrigger(Duration.ofMillis(15)));
+    assertThat(started(stale, JobTimer.CheckpointTrigger.class))
+        .containsExactly(
+            new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(15)));
     assertThat(triggers(due)).extracting(TriggerCheckpoint::checkpointId).containsOnly(2L);
-    assertThat(only(due, ScheduleTrigger.class))
-        .containsExactly(new ScheduleTrigger(Duration.ofMillis(100)));
+    assertThat(started(due, JobTimer.CheckpointTrigger.class))
+        .containsExactly(
+            new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(100)));
   }
 
   @Test
@@ -361,11 +369,12 @@ final class CheckpointCoordinatorTest {
 
     // when
     completeAll(coordinator, 1, 240);
-    List<CheckpointAction> done = coordinator.onMetadataStored(1, 250);
+    List<JobMasterAction> done = coordinator.onMetadataStored(1, 250);
 
     // then
-    assertThat(only(done, ScheduleTrigger.class))
-        .containsExactly(new ScheduleTrigger(Duration.ofMillis(50)));
+    assertThat(started(done, JobTimer.CheckpointTrigger.class))
+        .containsExactly(
+            new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(50)));
     assertThat(triggers(coordinator.onTriggerTimer(300)))
         .extracting(TriggerCheckpoint::checkpointId)
         .containsOnly(2L);
@@ -381,11 +390,12 @@ final class CheckpointCoordinatorTest {
                     CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MIN_PAUSE, "400ms")));
 
     // when
-    List<CheckpointAction> actions = start(coordinator, 0);
+    List<JobMasterAction> actions = start(coordinator, 0);
 
     // then
-    assertThat(only(actions, ScheduleTrigger.class))
-        .containsExactly(new ScheduleTrigger(Duration.ofMillis(400)));
+    assertThat(started(actions, JobTimer.CheckpointTrigger.class))
+        .containsExactly(
+            new StartTimer(JobTimer.CheckpointTrigger.INSTANCE, Duration.ofMillis(400)));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -400,7 +410,7 @@ final class CheckpointCoordinatorTest {
     coordinator.onAcknowledge(ack(1, all.get(0), state(chk(1), "s0")), 110);
 
     // when
-    List<List<CheckpointAction>> ignored =
+    List<List<JobMasterAction>> ignored =
         List.of(
             // another job
             coordinator.onAcknowledge(
@@ -432,21 +442,21 @@ final class CheckpointCoordinatorTest {
 
     // when: the remaining tasks acknowledge
     coordinator.onAcknowledge(ack(1, all.get(1), null), 120);
-    List<CheckpointAction> last = coordinator.onAcknowledge(ack(1, all.get(2), null), 121);
+    List<JobMasterAction> last = coordinator.onAcknowledge(ack(1, all.get(2), null), 121);
 
     // then: the first acknowledgement's state counts, not the duplicate's
     CompletedCheckpoint stored = only(last, StoreMetadata.class).get(0).checkpoint();
     assertThat(stored.stateOf(source, 0)).isEqualTo(state(chk(1), "s0"));
 
     // when: acknowledgements and declines after all are in, and after completion
-    List<CheckpointAction> whileStoring = coordinator.onAcknowledge(ack(1, all.get(2), null), 122);
-    List<CheckpointAction> declineWhileStoring =
+    List<JobMasterAction> whileStoring = coordinator.onAcknowledge(ack(1, all.get(2), null), 122);
+    List<JobMasterAction> declineWhileStoring =
         coordinator.onDecline(
             new DeclineCheckpoint(
                 jobId, all.get(2).attemptId(), 1, SerializedThrowable.of("X", "y")),
             123);
     coordinator.onMetadataStored(1, 130);
-    List<CheckpointAction> afterCompletion =
+    List<JobMasterAction> afterCompletion =
         coordinator.onAcknowledge(ack(1, all.get(2), null), 140);
 
     // then: nothing changes
@@ -470,16 +480,16 @@ final class CheckpointCoordinatorTest {
     assertThat(only(checkpoint(coordinator, 100), Discard.class)).isEmpty();
     assertThat(only(checkpoint(coordinator, 200), Discard.class)).isEmpty();
     // when: checkpoint 3 completes
-    List<CheckpointAction> third = checkpoint(coordinator, 300);
+    List<JobMasterAction> third = checkpoint(coordinator, 300);
 
     // then: the oldest goes
     assertThat(only(third, Discard.class)).containsExactly(new Discard(chk(1)));
 
     // when: savepoint 4 completes, then checkpoint 5
-    List<CheckpointAction> savepoint = coordinator.triggerSavepoint(SAVEPOINTS, "client", 400);
+    List<JobMasterAction> savepoint = coordinator.triggerSavepoint(SAVEPOINTS, "client", 400);
     completeAll(coordinator, 4, 410);
-    List<CheckpointAction> savepointDone = coordinator.onMetadataStored(4, 420);
-    List<CheckpointAction> fifth = checkpoint(coordinator, 500);
+    List<JobMasterAction> savepointDone = coordinator.onMetadataStored(4, 420);
+    List<JobMasterAction> fifth = checkpoint(coordinator, 500);
 
     // then: checkpoints 2 and 3 are discarded as they fall out
     assertThat(triggers(savepoint)).isNotEmpty();
@@ -487,7 +497,7 @@ final class CheckpointCoordinatorTest {
     assertThat(only(fifth, Discard.class)).containsExactly(new Discard(chk(3)));
 
     // when: checkpoint 6 completes: the savepoint falls out of the retained ones
-    List<CheckpointAction> sixth = checkpoint(coordinator, 600);
+    List<JobMasterAction> sixth = checkpoint(coordinator, 600);
 
     // then: but its files stay
     assertThat(only(sixth, Discard.class)).isEmpty();
@@ -508,7 +518,7 @@ final class CheckpointCoordinatorTest {
 
     // when: checkpoint 3 completes first
     completeAll(coordinator, 3, 250);
-    List<CheckpointAction> done = coordinator.onMetadataStored(3, 260);
+    List<JobMasterAction> done = coordinator.onMetadataStored(3, 260);
 
     // then: checkpoint 1 is subsumed, savepoint 2 is still pending
     assertThat(only(done, Discard.class)).containsExactly(new Discard(chk(1)));
@@ -518,7 +528,7 @@ final class CheckpointCoordinatorTest {
 
     // when: the savepoint completes later
     completeAll(coordinator, 2, 270);
-    List<CheckpointAction> savepoint = coordinator.onMetadataStored(2, 280);
+    List<JobMasterAction> savepoint = coordinator.onMetadataStored(2, 280);
 
     // then: answered, and the latest is still the newer checkpoint 3 (never go back in time)
     assertThat(only(savepoint, SavepointDone.class))
@@ -538,7 +548,7 @@ final class CheckpointCoordinatorTest {
     coordinator.onTriggerTimer(100);
 
     // when
-    List<CheckpointAction> triggered = coordinator.triggerSavepoint(SAVEPOINTS, "client", 150);
+    List<JobMasterAction> triggered = coordinator.triggerSavepoint(SAVEPOINTS, "client", 150);
 
     // then
     assertThat(triggers(triggered))
@@ -555,7 +565,7 @@ final class CheckpointCoordinatorTest {
 
     // when
     completeAll(coordinator, 2, 160);
-    List<CheckpointAction> done = coordinator.onMetadataStored(2, 170);
+    List<JobMasterAction> done = coordinator.onMetadataStored(2, 170);
 
     // then
     SavepointDone answer = only(done, SavepointDone.class).get(0);
@@ -575,9 +585,9 @@ final class CheckpointCoordinatorTest {
     coordinator.onMetadataStored(1, 10_020);
 
     // when: a savepoint is asked for within the pause
-    List<CheckpointAction> triggered = coordinator.triggerSavepoint(SAVEPOINTS, "client", 10_030);
+    List<JobMasterAction> triggered = coordinator.triggerSavepoint(SAVEPOINTS, "client", 10_030);
     String directory = triggers(triggered).get(0).options().targetDirectory();
-    List<CheckpointAction> declined =
+    List<JobMasterAction> declined =
         coordinator.onDecline(
             new DeclineCheckpoint(
                 jobId,
@@ -607,12 +617,12 @@ final class CheckpointCoordinatorTest {
     CheckpointCoordinator unconfigured = coordinator(settings(Map.of()));
 
     // when
-    List<CheckpointAction> notStarted = unconfigured.triggerSavepoint(SAVEPOINTS, "a", 0);
+    List<JobMasterAction> notStarted = unconfigured.triggerSavepoint(SAVEPOINTS, "a", 0);
     start(unconfigured, 0);
-    List<CheckpointAction> noDirectory = unconfigured.triggerSavepoint(null, "b", 0);
-    List<CheckpointAction> relative = unconfigured.triggerSavepoint("savepoints", "c", 0);
-    List<CheckpointAction> byDefault = configured.triggerSavepoint(null, "d", 0);
-    List<CheckpointAction> byUri =
+    List<JobMasterAction> noDirectory = unconfigured.triggerSavepoint(null, "b", 0);
+    List<JobMasterAction> relative = unconfigured.triggerSavepoint("savepoints", "c", 0);
+    List<JobMasterAction> byDefault = configured.triggerSavepoint(null, "d", 0);
+    List<JobMasterAction> byUri =
         unconfigured.triggerSavepoint(Path.of(SAVEPOINTS).toUri().toString(), "e", 0);
 
     // then
@@ -650,7 +660,7 @@ final class CheckpointCoordinatorTest {
     }
 
     // when
-    List<CheckpointAction> refused = coordinator.triggerSavepoint(SAVEPOINTS, "one too many", 0);
+    List<JobMasterAction> refused = coordinator.triggerSavepoint(SAVEPOINTS, "one too many", 0);
 
     // then
     assertThat(only(refused, SavepointFailed.class))
@@ -666,15 +676,18 @@ final class CheckpointCoordinatorTest {
         started(
             Map.of(CheckpointSettings.INTERVAL, "100ms", CheckpointSettings.MAX_CONCURRENT, "2"));
     coordinator.onTriggerTimer(100);
-    List<CheckpointAction> savepoint = coordinator.triggerSavepoint(SAVEPOINTS, "client", 110);
+    List<JobMasterAction> savepoint = coordinator.triggerSavepoint(SAVEPOINTS, "client", 110);
     String savepointDirectory = triggers(savepoint).get(0).options().targetDirectory();
     completeAll(coordinator, 2, 120);
 
     // when
-    List<CheckpointAction> stopped = coordinator.stop("TaskManager tm-1 lost", 130);
+    List<JobMasterAction> stopped = coordinator.stop("TaskManager tm-1 lost", 130);
 
     // then: the trigger timer stops, checkpoint 1 goes, the requester learns why
-    assertThat(stopped).contains(CancelTrigger.INSTANCE, new CancelTimeout(1));
+    assertThat(stopped)
+        .contains(
+            new CancelTimer(JobTimer.CheckpointTrigger.INSTANCE),
+            new CancelTimer(new JobTimer.CheckpointTimeout(1)));
     assertThat(only(stopped, Discard.class)).containsExactly(new Discard(chk(1)));
     assertThat(only(stopped, SavepointFailed.class))
         .singleElement()
@@ -688,7 +701,7 @@ final class CheckpointCoordinatorTest {
     assertThat(coordinator.statistics().abortedByFailure()).isEqualTo(2);
 
     // when: the savepoint's metadata store answers after the stop
-    List<CheckpointAction> storedLate = coordinator.onMetadataStored(2, 140);
+    List<JobMasterAction> storedLate = coordinator.onMetadataStored(2, 140);
 
     // then: only now is its directory discarded (never while being written), and nothing completes
     assertThat(only(storedLate, Discard.class)).containsExactly(new Discard(savepointDirectory));
@@ -714,7 +727,7 @@ final class CheckpointCoordinatorTest {
     // when: the next attempt runs with new attempt ids
     newAttempt();
     coordinator.start(sources, all, 300);
-    List<CheckpointAction> next = coordinator.onTriggerTimer(400);
+    List<JobMasterAction> next = coordinator.onTriggerTimer(400);
 
     // then: id 3, sent to the new attempts; the old attempt's late acknowledgement is ignored
     assertThat(triggers(next)).extracting(TriggerCheckpoint::checkpointId).containsOnly(3L);
@@ -749,12 +762,12 @@ final class CheckpointCoordinatorTest {
 
     // when
     start(coordinator, 0);
-    List<CheckpointAction> done = checkpoint(coordinator, 100);
+    List<JobMasterAction> done = checkpoint(coordinator, 100);
 
     // then: 42 subsumes it (num-retained 1) but its files are not ours to delete
-    assertThat(only(done, Completed.class))
+    assertThat(only(done, CheckpointCompleted.class))
         .singleElement()
-        .satisfies(c -> assertThat(c.checkpoint().checkpointId()).isEqualTo(42));
+        .satisfies(c -> assertThat(c.checkpointId()).isEqualTo(42));
     assertThat(only(done, Discard.class)).isEmpty();
     assertThat(coordinator.retainedCheckpoints())
         .extracting(CompletedCheckpoint::checkpointId)
@@ -769,7 +782,7 @@ final class CheckpointCoordinatorTest {
     coordinator.triggerSavepoint(SAVEPOINTS, "client", 150);
 
     // when
-    List<CheckpointAction> disposed = coordinator.dispose("job finished", 200);
+    List<JobMasterAction> disposed = coordinator.dispose("job finished", 200);
 
     // then: the pending savepoint fails, checkpoint 1 is discarded
     assertThat(only(disposed, SavepointFailed.class)).hasSize(1);
@@ -852,7 +865,7 @@ final class CheckpointCoordinatorTest {
     return coordinator;
   }
 
-  private List<CheckpointAction> start(CheckpointCoordinator coordinator, long now) {
+  private List<JobMasterAction> start(CheckpointCoordinator coordinator, long now) {
     newAttempt();
     return coordinator.start(sources, all, now);
   }
@@ -869,7 +882,7 @@ final class CheckpointCoordinatorTest {
   /**
    * Triggers a periodic checkpoint at {@code now}, completes and stores it; the store's actions.
    */
-  private List<CheckpointAction> checkpoint(CheckpointCoordinator coordinator, long now) {
+  private List<JobMasterAction> checkpoint(CheckpointCoordinator coordinator, long now) {
     List<TriggerCheckpoint> triggered = triggers(coordinator.onTriggerTimer(now));
     assertThat(triggered).isNotEmpty();
     long id = triggered.get(0).checkpointId();
@@ -879,7 +892,7 @@ final class CheckpointCoordinatorTest {
 
   /** Every task acknowledges checkpoint {@code id}, the sources with state. */
   private void completeAll(CheckpointCoordinator coordinator, long id, long now) {
-    List<CheckpointAction> last = List.of();
+    List<JobMasterAction> last = List.of();
     for (TaskRef task : all) {
       TaskStateHandle state =
           task.vertexId().equals(source) ? state("/state/" + id, "s" + task.subtaskIndex()) : null;
@@ -900,7 +913,7 @@ final class CheckpointCoordinatorTest {
     return Path.of(BASE, jobId.toString(), "chk-" + id).toString();
   }
 
-  private static List<TriggerCheckpoint> triggers(List<CheckpointAction> actions) {
+  private static List<TriggerCheckpoint> triggers(List<JobMasterAction> actions) {
     return only(actions, Send.class).stream()
         .map(Send::message)
         .filter(TriggerCheckpoint.class::isInstance)
@@ -908,8 +921,24 @@ final class CheckpointCoordinatorTest {
         .toList();
   }
 
-  private static <T extends CheckpointAction> List<T> only(
-      List<CheckpointAction> actions, Class<T> type) {
+  /** The timers of {@code type} started, in order. */
+  private static List<StartTimer> started(
+      List<JobMasterAction> actions, Class<? extends JobTimer> type) {
+    return only(actions, StartTimer.class).stream()
+        .filter(timer -> type.isInstance(timer.timer()))
+        .toList();
+  }
+
+  /** The timers of {@code type} cancelled, in order. */
+  private static List<CancelTimer> cancelled(
+      List<JobMasterAction> actions, Class<? extends JobTimer> type) {
+    return only(actions, CancelTimer.class).stream()
+        .filter(timer -> type.isInstance(timer.timer()))
+        .toList();
+  }
+
+  private static <T extends JobMasterAction> List<T> only(
+      List<JobMasterAction> actions, Class<T> type) {
     return actions.stream().filter(type::isInstance).map(type::cast).toList();
   }
 }

@@ -6,6 +6,7 @@ import dev.shoal.jobmanager.JobManagerConfiguration;
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.exceptions.NoResourceAvailableException;
 import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
+import dev.shoal.jobmanager.jobmaster.CheckpointAction.StoreMetadata;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTask;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.Deploy;
@@ -14,7 +15,6 @@ import dev.shoal.jobmanager.jobmaster.JobMasterAction.ReleaseSlots;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.Reply;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.StartTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.StatusChanged;
-import dev.shoal.jobmanager.jobmaster.JobMasterAction.StoreCheckpoint;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.WaitForSlots;
 import dev.shoal.jobmanager.scheduler.SlotPool;
 import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
@@ -350,12 +350,9 @@ final class JobMasterTest {
     }
 
     // then its metadata is stored, and once it is, every task hears that it is complete
-    StoreCheckpoint store =
-        (StoreCheckpoint)
-            acknowledged.stream()
-                .filter(x -> x instanceof StoreCheckpoint)
-                .findFirst()
-                .orElseThrow();
+    StoreMetadata store =
+        (StoreMetadata)
+            acknowledged.stream().filter(x -> x instanceof StoreMetadata).findFirst().orElseThrow();
     assertThat(store.checkpoint().checkpointId()).isEqualTo(checkpointId);
     List<JobMasterAction> stored = job.onCheckpointStored(checkpointId, now);
     assertThat(sent(stored, NotifyCheckpointComplete.class)).hasSameSizeAs(deployed);
@@ -405,7 +402,7 @@ final class JobMasterTest {
             now);
 
     // then it is aborted (its directory discarded, its timeout cancelled), and the job runs on
-    assertThat(declined).anyMatch(x -> x instanceof JobMasterAction.DiscardCheckpoint);
+    assertThat(declined).anyMatch(x -> x instanceof CheckpointAction.Discard);
     assertThat(declined).contains(new CancelTimer(new JobTimer.CheckpointTimeout(first)));
     assertThat(declined).noneMatch(x -> x instanceof CancelTask || x instanceof StatusChanged);
     assertThat(job.graph().status()).isEqualTo(JobStatus.RUNNING);
@@ -448,12 +445,9 @@ final class JobMasterTest {
           job.onCheckpointMessage(
               new AcknowledgeCheckpoint(job.jobId(), d.attemptId(), id, null, 0, 0, 0), now));
     }
-    StoreCheckpoint store =
-        (StoreCheckpoint)
-            acknowledged.stream()
-                .filter(x -> x instanceof StoreCheckpoint)
-                .findFirst()
-                .orElseThrow();
+    StoreMetadata store =
+        (StoreMetadata)
+            acknowledged.stream().filter(x -> x instanceof StoreMetadata).findFirst().orElseThrow();
     assertThat(store.checkpoint().directory()).startsWith("/savepoints/savepoint-");
     List<JobMasterAction> done = job.onCheckpointStored(id, now);
 
@@ -527,11 +521,8 @@ final class JobMasterTest {
 
   private static <M> List<M> sent(List<JobMasterAction> actions, Class<M> type) {
     return actions.stream()
-        .filter(
-            a ->
-                a instanceof JobMasterAction.SendCheckpointMessage s
-                    && type.isInstance(s.message()))
-        .map(a -> type.cast(((JobMasterAction.SendCheckpointMessage) a).message()))
+        .filter(a -> a instanceof CheckpointAction.Send s && type.isInstance(s.message()))
+        .map(a -> type.cast(((CheckpointAction.Send) a).message()))
         .toList();
   }
 

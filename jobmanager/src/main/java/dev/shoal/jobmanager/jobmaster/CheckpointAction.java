@@ -1,66 +1,35 @@
-package dev.shoal.jobmanager.checkpoint;
+package dev.shoal.jobmanager.jobmaster;
 
+import dev.shoal.jobmanager.checkpoint.CheckpointCoordinator;
+import dev.shoal.jobmanager.checkpoint.CheckpointStorage;
+import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.ExecutionAttemptID;
-import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What a {@link CheckpointCoordinator} decided and its caller carries out, in the order returned.
- * The coordinator never sends, schedules, writes or logs anything itself.
- *
- * <p>Timers: there is one trigger timer per job ({@link ScheduleTrigger} replaces it) and one
- * timeout timer per pending checkpoint, keyed by checkpoint id. A timer that fires late or after
- * being cancelled is harmless: the coordinator checks it against its state.
+ * The checkpoint part of the {@link JobMasterAction} vocabulary: what a job's {@link
+ * CheckpointCoordinator} decided that only checkpoints need. Beside these the coordinator returns
+ * the general actions: {@link JobMasterAction.StartTimer}/{@link JobMasterAction.CancelTimer} with
+ * {@link JobTimer.CheckpointTrigger} (one per job) and {@link JobTimer.CheckpointTimeout} (one per
+ * pending checkpoint), and {@link JobMasterAction.CheckpointCompleted}. A timer that fires late or
+ * after being cancelled is harmless: the coordinator checks it against its state.
  *
  * <p>File work ({@link StoreMetadata}, {@link Discard}) is blocking and belongs off the caller's
  * thread; the coordinator never issues both for the same directory at once (a directory is
  * discarded only after its store result came back through {@link
  * CheckpointCoordinator#onMetadataStored} or {@link CheckpointCoordinator#onMetadataFailed}).
+ *
+ * <p>{@link ForJobMaster} actions (savepoint answers, log lines) are the JobMaster's own: it
+ * answers its savepoint requesters (and cancels the job after a savepoint when asked to) and writes
+ * the lines to its log; they never reach the JobManager.
  */
-public sealed interface CheckpointAction {
-
-  /**
-   * Start the job's trigger timer, replacing any running one; when it fires, call {@link
-   * CheckpointCoordinator#onTriggerTimer}.
-   *
-   * @param delay when
-   */
-  record ScheduleTrigger(Duration delay) implements CheckpointAction {
-    public ScheduleTrigger {
-      Objects.requireNonNull(delay, "delay");
-      if (delay.isNegative()) {
-        throw new IllegalArgumentException("delay must be >= 0, was " + delay);
-      }
-    }
-  }
-
-  /** Cancel the job's trigger timer, if it runs. */
-  enum CancelTrigger implements CheckpointAction {
-    INSTANCE
-  }
-
-  /**
-   * Start the timeout timer of a pending checkpoint; when it fires, call {@link
-   * CheckpointCoordinator#onTimeout} with the id.
-   *
-   * @param checkpointId the checkpoint (also the timer's key)
-   * @param delay when it expires
-   */
-  record ScheduleTimeout(long checkpointId, Duration delay) implements CheckpointAction {
-    public ScheduleTimeout {
-      Objects.requireNonNull(delay, "delay");
-    }
-  }
-
-  /**
-   * @param checkpointId the checkpoint whose timeout timer to cancel, if it runs
-   */
-  record CancelTimeout(long checkpointId) implements CheckpointAction {}
+public sealed interface CheckpointAction extends JobMasterAction {
 
   /**
    * Tell a task a checkpoint message ({@code TriggerCheckpoint} or {@code
-   * NotifyCheckpointComplete}); the caller finds the TaskManager that runs {@code target}.
+   * NotifyCheckpointComplete}); the JobManager finds the TaskManager that runs {@code target} and
+   * drops the message when none does.
    *
    * @param target the task's execution attempt
    * @param message the message, addressed to {@code target}
@@ -101,16 +70,14 @@ public sealed interface CheckpointAction {
     }
   }
 
-  /**
-   * A checkpoint or savepoint completed (its metadata is stored): for statistics and whoever waits
-   * for a completed checkpoint.
-   *
-   * @param checkpoint the completed checkpoint
-   */
-  record Completed(CompletedCheckpoint checkpoint) implements CheckpointAction {
-    public Completed {
-      Objects.requireNonNull(checkpoint, "checkpoint");
-    }
+  /** What the JobMaster carries out itself: it never reaches the JobManager. */
+  sealed interface ForJobMaster extends CheckpointAction {}
+
+  /** The answer to a savepoint request, for the JobMaster to give. */
+  sealed interface SavepointAnswer extends ForJobMaster {
+
+    /** The handle given to {@link CheckpointCoordinator#triggerSavepoint}. */
+    Object requester();
   }
 
   /**
@@ -119,8 +86,7 @@ public sealed interface CheckpointAction {
    * @param requester the handle given to {@link CheckpointCoordinator#triggerSavepoint}
    * @param savepoint the savepoint; its directory is the path to resume from
    */
-  record SavepointDone(Object requester, CompletedCheckpoint savepoint)
-      implements CheckpointAction {
+  record SavepointDone(Object requester, CompletedCheckpoint savepoint) implements SavepointAnswer {
     public SavepointDone {
       Objects.requireNonNull(requester, "requester");
       Objects.requireNonNull(savepoint, "savepoint");
@@ -133,7 +99,7 @@ public sealed interface CheckpointAction {
    * @param requester the handle given to {@link CheckpointCoordinator#triggerSavepoint}
    * @param reason why, a sentence for the user
    */
-  record SavepointFailed(Object requester, String reason) implements CheckpointAction {
+  record SavepointFailed(Object requester, String reason) implements SavepointAnswer {
     public SavepointFailed {
       Objects.requireNonNull(requester, "requester");
       Objects.requireNonNull(reason, "reason");
@@ -146,7 +112,7 @@ public sealed interface CheckpointAction {
    * @param level how loud
    * @param text the line, with the job and checkpoint ids in it
    */
-  record Log(Level level, String text) implements CheckpointAction {
+  record Log(Level level, String text) implements ForJobMaster {
     public Log {
       Objects.requireNonNull(level, "level");
       Objects.requireNonNull(text, "text");

@@ -1,0 +1,265 @@
+package dev.shoal.jobmanager.jobmaster;
+
+import dev.shoal.jobmanager.checkpoint.CheckpointCoordinator;
+import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
+import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
+import dev.shoal.jobmanager.checkpoint.StateAssignment;
+import dev.shoal.jobmanager.checkpoint.TaskRef;
+import dev.shoal.jobmanager.execution.ExecutionGraph;
+import dev.shoal.jobmanager.execution.ExecutionGraph.Execution;
+import dev.shoal.jobmanager.jobmaster.JobMasterAction.Reply;
+import dev.shoal.messages.CheckpointMessage;
+import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
+import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
+import dev.shoal.messages.JobClientMessage.CancellationFailure;
+import dev.shoal.messages.JobClientMessage.CancellationSuccess;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
+import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
+import dev.shoal.messages.JobID;
+import dev.shoal.messages.job.JobStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The checkpoints and savepoints of one {@link JobMaster}'s job: owns the job's {@link
+ * CheckpointCoordinator} (from the job's start), hands it the job's checkpoint events and passes
+ * what it decided on, and answers savepoint requests. Part of the JobMaster: a plain object called
+ * on its thread, acting through the JobMaster's action list.
+ */
+final class JobCheckpoints {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobMaster.class);
+
+  private final ExecutionGraph graph;
+  private final CheckpointSettings settings;
+  private final Consumer<JobMasterAction> act;
+  private final LongConsumer cancelAttempt;
+  private CheckpointCoordinator coordinator; // from create()
+  private JobMasterAction.CheckpointCompleted lastCompleted; // by this job, not restored
+
+  /**
+   * @param act adds an action to the JobMaster's current event
+   * @param cancelAttempt cancels the job's current attempt (after a savepoint with cancellation)
+   */
+  JobCheckpoints(
+      ExecutionGraph graph,
+      CheckpointSettings settings,
+      Consumer<JobMasterAction> act,
+      LongConsumer cancelAttempt) {
+    this.graph = graph;
+    this.settings = settings;
+    this.act = act;
+    this.cancelAttempt = cancelAttempt;
+  }
+
+  /** The job starts: its coordinator is created, restoring {@code savepoint} (or null). */
+  void create(CompletedCheckpoint savepoint) {
+    coordinator = new CheckpointCoordinator(graph.jobGraph(), settings, savepoint);
+  }
+
+  /**
+   * Why the job cannot start from {@code savepoint} (its state does not fit the job), or null when
+   * it can (or there is none).
+   */
+  String startRefusal(CompletedCheckpoint savepoint) {
+    if (savepoint == null) {
+      return null;
+    }
+    try {
+      StateAssignment.assign(savepoint, graph.jobGraph(), settings.ignoreUnclaimedState());
+    } catch (IllegalArgumentException e) {
+      return "Job "
+          + jobId()
+          + " cannot start from "
+          + savepoint.directory()
+          + ": "
+          + e.getMessage();
+    }
+    LOG.info(
+        "Job {} starts from {} {} ({}).",
+        jobId(),
+        savepoint.type().name().toLowerCase(java.util.Locale.ROOT),
+        savepoint.checkpointId(),
+        savepoint.directory());
+    return null;
+  }
+
+  /** Forgets the coordinator without cleaning up (when ending the job failed). */
+  void drop() {
+    coordinator = null;
+  }
+
+  /** The coordinator; null before the job started. */
+  CheckpointCoordinator coordinator() {
+    return coordinator;
+  }
+
+  JobMasterAction.CheckpointCompleted lastCompleted() {
+    return lastCompleted;
+  }
+
+  /** The newest completed checkpoint, what a deployment restores. */
+  Optional<CompletedCheckpoint> latestCompleted() {
+    return coordinator.latestCompleted();
+  }
+
+  /** Every task of the attempt runs: checkpoints may start at the sources. */
+  void startAtSources(long now) {
+    List<TaskRef> sources = new ArrayList<>();
+    List<TaskRef> all = new ArrayList<>();
+    for (Execution execution : graph.executions()) {
+      TaskRef task =
+          new TaskRef(execution.attemptId(), execution.vertex().id(), execution.subtaskIndex());
+      all.add(task);
+      if (graph.jobGraph().inputsOf(execution.vertex().id()).isEmpty()) {
+        sources.add(task);
+      }
+    }
+    carryOut(coordinator.start(sources, all, now), now);
+  }
+
+  /** A task of the attempt finished: it takes part in no more checkpoints. */
+  void onTaskFinished(String taskName, long now) {
+    carryOut(coordinator.stop(taskName + " finished", now), now);
+  }
+
+  /** The attempt ends (fails or is cancelled): pending checkpoints are aborted. */
+  void stop(String reason, long now) {
+    if (coordinator != null) {
+      carryOut(coordinator.stop(reason, now), now);
+    }
+  }
+
+  /**
+   * The job ended {@code status}: a failed job keeps its latest checkpoints to resume from by hand;
+   * otherwise they go.
+   */
+  void end(JobStatus status, long now) {
+    if (coordinator != null) {
+      String reason = "the job ended " + status;
+      carryOut(
+          status == JobStatus.FAILED
+              ? coordinator.stop(reason, now)
+              : coordinator.dispose(reason, now),
+          now);
+    }
+  }
+
+  void onMessage(CheckpointMessage.ForJobManager message, long now) {
+    if (coordinator != null) {
+      switch (message) {
+        case final AcknowledgeCheckpoint m -> carryOut(coordinator.onAcknowledge(m, now), now);
+        case final DeclineCheckpoint m -> carryOut(coordinator.onDecline(m, now), now);
+      }
+    }
+  }
+
+  void onStored(long checkpointId, long now) {
+    carryOut(coordinator.onMetadataStored(checkpointId, now), now);
+  }
+
+  void onStoreFailed(long checkpointId, String reason, long now) {
+    carryOut(coordinator.onMetadataFailed(checkpointId, reason, now), now);
+  }
+
+  void onTriggerTimer(long now) {
+    carryOut(coordinator.onTriggerTimer(now), now);
+  }
+
+  void onTimeout(long checkpointId, long now) {
+    carryOut(coordinator.onTimeout(checkpointId, now), now);
+  }
+
+  /**
+   * Takes a savepoint; {@code requester} hears {@code TriggerSavepointSuccess} or {@code
+   * TriggerSavepointFailure}, or with {@code cancelAfter} the job is cancelled once it is taken and
+   * the requester hears {@code CancellationSuccess} or {@code CancellationFailure}.
+   */
+  void savepoint(String directory, Object requester, boolean cancelAfter, long now) {
+    SavepointRequest request = new SavepointRequest(requester, cancelAfter);
+    if (coordinator == null) {
+      savepointFailed(
+          request, "Job " + jobId() + " has not started yet; no savepoint was taken.", now);
+    } else {
+      carryOut(coordinator.triggerSavepoint(directory, request, now), now);
+    }
+  }
+
+  /** Who asked for a savepoint, and whether the job is cancelled once it is taken. */
+  private record SavepointRequest(Object requester, boolean cancelAfter) {}
+
+  private JobID jobId() {
+    return graph.jobId();
+  }
+
+  private void savepointDone(SavepointRequest request, CompletedCheckpoint savepoint, long now) {
+    if (!request.cancelAfter()) {
+      act.accept(
+          new Reply(
+              request.requester(),
+              new TriggerSavepointSuccess(
+                  jobId(),
+                  savepoint.checkpointId(),
+                  savepoint.directory(),
+                  Instant.ofEpochMilli(savepoint.triggerTimestamp()))));
+      return;
+    }
+    LOG.info(
+        "Cancelling job {} after savepoint {} ({}).",
+        jobId(),
+        savepoint.checkpointId(),
+        savepoint.directory());
+    act.accept(
+        new Reply(request.requester(), new CancellationSuccess(jobId(), savepoint.directory())));
+    cancelAttempt.accept(now);
+  }
+
+  private void savepointFailed(SavepointRequest request, String reason, long now) {
+    act.accept(
+        new Reply(
+            request.requester(),
+            request.cancelAfter()
+                ? new CancellationFailure(
+                    jobId(),
+                    "The savepoint before cancelling failed, so job "
+                        + jobId()
+                        + " keeps running: "
+                        + reason)
+                : new TriggerSavepointFailure(jobId(), reason)));
+  }
+
+  /**
+   * Passes the coordinator's actions on in order: the JobMaster answers savepoint requests and logs
+   * itself, and notes the latest completed checkpoint; everything else is for the JobManager.
+   */
+  private void carryOut(List<JobMasterAction> decided, long now) {
+    for (JobMasterAction action : decided) {
+      if (action instanceof CheckpointAction.ForJobMaster own) {
+        switch (own) {
+          case final CheckpointAction.SavepointDone a ->
+              savepointDone((SavepointRequest) a.requester(), a.savepoint(), now);
+          case final CheckpointAction.SavepointFailed a ->
+              savepointFailed((SavepointRequest) a.requester(), a.reason(), now);
+          case final CheckpointAction.Log a -> {
+            switch (a.level()) {
+              case DEBUG -> LOG.debug("{}", a.text());
+              case INFO -> LOG.info("{}", a.text());
+              case WARN -> LOG.warn("{}", a.text());
+            }
+          }
+        }
+      } else {
+        if (action instanceof JobMasterAction.CheckpointCompleted completed) {
+          lastCompleted = completed;
+        }
+        act.accept(action);
+      }
+    }
+  }
+}
