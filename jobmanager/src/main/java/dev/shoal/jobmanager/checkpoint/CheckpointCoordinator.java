@@ -25,8 +25,6 @@ import dev.shoal.messages.job.CheckpointOptions.CheckpointType;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobVertex;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -124,9 +122,8 @@ public final class CheckpointCoordinator {
       List<TaskRef> toTrigger, List<TaskRef> toAcknowledge, long now) {
     Objects.requireNonNull(toTrigger, "toTrigger");
     Objects.requireNonNull(toAcknowledge, "toAcknowledge");
-    Map<ExecutionAttemptID, Set<ExecutionAttemptID>> producers = new HashMap<>();
-    toTrigger.forEach(source -> producers.put(source.attemptId(), Set.of()));
-    return start(toTrigger, toAcknowledge, producers, Set.of(), now);
+    checkStartable();
+    return begin(CheckpointRun.ofSources(job, toTrigger, toAcknowledge), now);
   }
 
   /**
@@ -145,22 +142,11 @@ public final class CheckpointCoordinator {
       Map<TaskRef, Set<ExecutionAttemptID>> producers, Set<ExecutionAttemptID> finished, long now) {
     Objects.requireNonNull(producers, "producers");
     Objects.requireNonNull(finished, "finished");
-    List<TaskRef> all = new ArrayList<>(producers.keySet());
-    all.sort(
-        Comparator.comparing((TaskRef t) -> job.vertices().indexOf(job.vertex(t.vertexId())))
-            .thenComparingInt(TaskRef::subtaskIndex));
-    List<TaskRef> sources = all.stream().filter(t -> producers.get(t).isEmpty()).toList();
-    Map<ExecutionAttemptID, Set<ExecutionAttemptID>> byAttempt = new HashMap<>();
-    producers.forEach((task, upstream) -> byAttempt.put(task.attemptId(), Set.copyOf(upstream)));
-    return start(sources, all, byAttempt, finished, now);
+    checkStartable();
+    return begin(CheckpointRun.ofProducers(job, producers, finished), now);
   }
 
-  private List<JobMasterAction> start(
-      List<TaskRef> toTrigger,
-      List<TaskRef> toAcknowledge,
-      Map<ExecutionAttemptID, Set<ExecutionAttemptID>> producers,
-      Set<ExecutionAttemptID> finished,
-      long now) {
+  private void checkStartable() {
     if (disposed) {
       throw new IllegalStateException(
           "The checkpoint coordinator of job " + jobId + " is disposed.");
@@ -169,7 +155,10 @@ public final class CheckpointCoordinator {
       throw new IllegalStateException(
           "The checkpoint coordinator of job " + jobId + " is started; stop it first.");
     }
-    run = new CheckpointRun(job, toTrigger, toAcknowledge, producers, finished);
+  }
+
+  private List<JobMasterAction> begin(CheckpointRun started, long now) {
+    run = started;
     pacing.reset();
     List<JobMasterAction> actions = new ArrayList<>();
     if (settings.periodic()) {
@@ -325,7 +314,7 @@ public final class CheckpointCoordinator {
               + " is not running (its current attempt has not started every task); no savepoint"
               + " was taken.";
     } else if (run.allFinished()) {
-      refusal = everyTaskFinished() + " No savepoint was taken.";
+      refusal = run.triggerRefusal() + " No savepoint was taken.";
     } else if (SavepointDirectories.refusal(base) != null) {
       refusal = SavepointDirectories.refusal(base);
     } else if (pending.savepoints() >= MAX_PENDING_SAVEPOINTS) {
@@ -363,37 +352,15 @@ public final class CheckpointCoordinator {
   public List<JobMasterAction> onTaskFinished(ExecutionAttemptID attempt, long now) {
     Objects.requireNonNull(attempt, "attempt");
     if (run == null || !run.finish(attempt)) {
-      return List.of(
-          new Log(
-              Level.DEBUG,
-              "Ignored the end of attempt "
-                  + attempt
-                  + " of job "
-                  + jobId
-                  + ": not a running task of a started attempt."));
+      return List.of(); // not started (the attempt ended), or told already
     }
     List<JobMasterAction> actions = new ArrayList<>();
-    TaskRef task = run.tasks.get(attempt);
     for (PendingCheckpoint checkpoint : pending.all()) {
       if (checkpoint.storing == null && checkpoint.awaiting.contains(attempt)) {
-        pending.abort(
-            checkpoint,
-            AbortKind.DECLINE,
-            describe(task) + " finished before it acknowledged",
-            false,
-            actions);
+        String reason = run.describe(run.tasks.get(attempt)) + " finished before it acknowledged";
+        pending.abort(checkpoint, AbortKind.DECLINE, reason, false, actions);
       }
     }
-    actions.add(
-        new Log(
-            Level.DEBUG,
-            describe(task)
-                + " of job "
-                + jobId
-                + " finished; "
-                + (run.allFinished()
-                    ? "every task has."
-                    : "checkpoints go on at " + run.targets().size() + " tasks.")));
     scheduleQueuedTrigger(now, actions);
     return actions;
   }
@@ -684,15 +651,9 @@ public final class CheckpointCoordinator {
       Object requester,
       long now,
       List<JobMasterAction> actions) {
-    if (run.allFinished()) {
-      return everyTaskFinished();
-    }
     List<CheckpointRun.Target> targets = run.targets();
     if (targets.isEmpty()) {
-      return "No running task of job "
-          + jobId
-          + " can start a checkpoint: its finished tasks feed tasks that still run while their"
-          + " other producers are unknown.";
+      return run.triggerRefusal();
     }
     long id = nextCheckpointId++;
     CheckpointOptions options = new CheckpointOptions(type, directory);
@@ -724,15 +685,6 @@ public final class CheckpointCoordinator {
                         + " triggered)")
                 + "."));
     return null;
-  }
-
-  private String everyTaskFinished() {
-    return "Every task of job " + jobId + " has finished; there is nothing left to checkpoint.";
-  }
-
-  private String describe(TaskRef task) {
-    JobVertex vertex = job.vertex(task.vertexId());
-    return vertex.name() + " (" + (task.subtaskIndex() + 1) + "/" + vertex.parallelism() + ")";
   }
 
   /** After a checkpoint ended: a periodic trigger that waited for it is scheduled. */

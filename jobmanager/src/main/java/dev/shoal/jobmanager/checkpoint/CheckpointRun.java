@@ -2,7 +2,10 @@ package dev.shoal.jobmanager.checkpoint;
 
 import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.job.JobVertex;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +28,7 @@ final class CheckpointRun {
    */
   record Target(TaskRef task, boolean producersFinished) {}
 
+  private final JobGraph job;
   final List<TaskRef> sources;
   final Map<ExecutionAttemptID, TaskRef> tasks;
   private final List<TaskRef> order;
@@ -42,6 +46,7 @@ final class CheckpointRun {
       List<TaskRef> toAcknowledge,
       Map<ExecutionAttemptID, Set<ExecutionAttemptID>> producers,
       Set<ExecutionAttemptID> finished) {
+    this.job = job;
     this.tasks = CheckpointTasks.validate(job, sources, toAcknowledge);
     this.sources = List.copyOf(sources);
     this.order = List.copyOf(toAcknowledge);
@@ -53,6 +58,48 @@ final class CheckpointRun {
       }
     }
     this.finished.addAll(finished);
+  }
+
+  /** A run whose only tasks triggered are {@code sources}, none finished. */
+  static CheckpointRun ofSources(JobGraph job, List<TaskRef> sources, List<TaskRef> toAcknowledge) {
+    Map<ExecutionAttemptID, Set<ExecutionAttemptID>> producers = new HashMap<>();
+    sources.forEach(source -> producers.put(source.attemptId(), Set.of()));
+    return new CheckpointRun(job, sources, toAcknowledge, producers, Set.of());
+  }
+
+  /** A run of every task with its producers (the sources have none). */
+  static CheckpointRun ofProducers(
+      JobGraph job,
+      Map<TaskRef, Set<ExecutionAttemptID>> producers,
+      Set<ExecutionAttemptID> finished) {
+    List<TaskRef> all = new ArrayList<>(producers.keySet());
+    all.sort(
+        Comparator.comparing((TaskRef t) -> job.vertices().indexOf(job.vertex(t.vertexId())))
+            .thenComparingInt(TaskRef::subtaskIndex));
+    List<TaskRef> sources = all.stream().filter(t -> producers.get(t).isEmpty()).toList();
+    Map<ExecutionAttemptID, Set<ExecutionAttemptID>> byAttempt = new HashMap<>();
+    producers.forEach((task, upstream) -> byAttempt.put(task.attemptId(), Set.copyOf(upstream)));
+    return new CheckpointRun(job, sources, all, byAttempt, finished);
+  }
+
+  /** Why no checkpoint can start now (when {@link #targets()} is empty). */
+  String triggerRefusal() {
+    if (allFinished()) {
+      return "Every task of job "
+          + job.jobId()
+          + " has finished; there is nothing left to"
+          + " checkpoint.";
+    }
+    return "No running task of job "
+        + job.jobId()
+        + " can start a checkpoint: its finished tasks feed tasks that still run while their"
+        + " other producers are unknown.";
+  }
+
+  /** "vertex (i/n)". */
+  String describe(TaskRef task) {
+    JobVertex vertex = job.vertex(task.vertexId());
+    return vertex.name() + " (" + (task.subtaskIndex() + 1) + "/" + vertex.parallelism() + ")";
   }
 
   /** Marks {@code attempt} finished; whether it is a task of this run that was not finished. */
