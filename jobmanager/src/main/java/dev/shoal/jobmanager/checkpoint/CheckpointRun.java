@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -125,12 +126,14 @@ final class CheckpointRun {
       return sources.stream().map(source -> new Target(source, false)).toList();
     }
     List<Target> targets = new ArrayList<>();
+    // consumers of one all-to-all edge share their producer set: check each set once
+    Map<Set<ExecutionAttemptID>, Boolean> checked = new IdentityHashMap<>();
     for (TaskRef task : order) {
       if (finished.contains(task.attemptId())) {
         continue;
       }
       Set<ExecutionAttemptID> upstream = producers.get(task.attemptId());
-      if (upstream != null && finished.containsAll(upstream)) {
+      if (upstream != null && checked.computeIfAbsent(upstream, finished::containsAll)) {
         targets.add(new Target(task, !upstream.isEmpty()));
       }
     }

@@ -17,11 +17,13 @@ import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobID;
+import dev.shoal.messages.job.DistributionPattern;
 import dev.shoal.messages.job.EdgeWiring;
 import dev.shoal.messages.job.ExecutionState;
 import dev.shoal.messages.job.JobEdge;
 import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.job.JobVertexID;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -130,12 +132,33 @@ final class JobCheckpoints {
       bySubtask.put(execution.vertex().id() + "/" + execution.subtaskIndex(), execution);
     }
     JobGraph job = graph.jobGraph();
+    // every consumer of an all-to-all edge reads every producer: one shared set per source vertex,
+    // so that wide edges cost memory in proportion to the tasks, not to the channels
+    Map<JobVertexID, Set<ExecutionAttemptID>> everyProducer = new HashMap<>();
     Map<TaskRef, Set<ExecutionAttemptID>> producers = new HashMap<>();
     Set<ExecutionAttemptID> finished = new HashSet<>();
     for (Execution execution : graph.executions()) {
+      List<JobEdge> inputs = job.inputsOf(execution.vertex().id());
       Set<ExecutionAttemptID> upstream = new HashSet<>();
-      for (JobEdge edge : job.inputsOf(execution.vertex().id())) {
+      for (JobEdge edge : inputs) {
         int parallelism = job.vertex(edge.source()).parallelism();
+        if (edge.pattern() == DistributionPattern.ALL_TO_ALL) {
+          Set<ExecutionAttemptID> all =
+              everyProducer.computeIfAbsent(
+                  edge.source(),
+                  id ->
+                      Set.copyOf(
+                          graph.executions().stream()
+                              .filter(e -> e.vertex().id().equals(id))
+                              .map(Execution::attemptId)
+                              .toList()));
+          if (inputs.size() == 1) {
+            upstream = all;
+            break;
+          }
+          upstream.addAll(all);
+          continue;
+        }
         for (EdgeWiring.Channel channel :
             EdgeWiring.channelsOf(
                 edge.pattern(),
