@@ -1,7 +1,6 @@
 package dev.shoal.jobmanager;
 
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
-import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.jobmanager.exceptions.JobSubmissionException;
 import dev.shoal.jobmanager.exceptions.LeadershipLostException;
 import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
@@ -13,6 +12,7 @@ import dev.shoal.jobmanager.instance.InstanceManager;
 import dev.shoal.jobmanager.instance.InstanceManager.Instance;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction;
 import dev.shoal.jobmanager.jobmaster.ClusterView;
+import dev.shoal.jobmanager.jobmaster.FileWork;
 import dev.shoal.jobmanager.jobmaster.JobMaster;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.jobmanager.jobmaster.JobTimer;
@@ -115,11 +115,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.Props;
@@ -160,26 +160,6 @@ public final class JobManager extends ShoalActor {
       implements NoSerializationVerificationNeeded {}
 
   /**
-   * The jars of a job are stored and its savepoint read (or not).
-   *
-   * @param jobId the job
-   * @param failure why it cannot start, or null
-   * @param savepoint the savepoint it starts from, or null
-   */
-  private record JobPrepared(JobID jobId, String failure, CompletedCheckpoint savepoint)
-      implements NoSerializationVerificationNeeded {}
-
-  /**
-   * A checkpoint's metadata was written (or not).
-   *
-   * @param jobId the job
-   * @param checkpointId the checkpoint
-   * @param failure why it could not be written, or null
-   */
-  private record CheckpointStored(JobID jobId, long checkpointId, String failure)
-      implements NoSerializationVerificationNeeded {}
-
-  /**
    * A task's final state whose streamed accumulators arrived (or, when the transfer failed, with
    * the dropped note saying why in their place).
    *
@@ -199,6 +179,8 @@ public final class JobManager extends ShoalActor {
   private final JobArchive archive;
   private final ClusterView cluster = new Cluster();
   private JobFiles files; // created with the first job that needs files
+  private FileWorkRunner fileWork; // created with the first file work
+  private UnaryOperator<FileWorkRunner.Worker> fileWorkDecorator = UnaryOperator.identity();
   private JobLimits limits; // read with the first registration or job
   private JobManagerAuthority authority; // created in preStart, with the actor system's settings
   private AccumulatorTransfer accumulatorTransfer; // created with the first large accumulators
@@ -255,6 +237,29 @@ public final class JobManager extends ShoalActor {
     return Props.create(
         JobManager.class,
         () -> new JobManager(configuration, leaderElectionService, clock, nanoClock));
+  }
+
+  /**
+   * Props whose file work runs through {@code fileWork} wrapped around the JobManager's own, for
+   * tests that hold or fail file work.
+   */
+  static Props props(
+      JobManagerConfiguration configuration,
+      LeaderElectionService leaderElectionService,
+      UnaryOperator<FileWorkRunner.Worker> fileWork) {
+    Objects.requireNonNull(fileWork, "fileWork");
+    return Props.create(
+        JobManager.class,
+        () -> {
+          JobManager jobManager =
+              new JobManager(
+                  configuration,
+                  leaderElectionService,
+                  System::currentTimeMillis,
+                  System::nanoTime);
+          jobManager.fileWorkDecorator = fileWork;
+          return jobManager;
+        });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -316,8 +321,7 @@ public final class JobManager extends ShoalActor {
       case TestingMessage.ForJobManager m -> handleTestingMessage(m);
       case Tick.CHECK_HEARTBEATS -> checkHeartbeats();
       case JobTimeout m -> handleJobTimeout(m);
-      case JobPrepared m -> handleJobPrepared(m);
-      case CheckpointStored m -> handleCheckpointStored(m);
+      case FileWorkRunner.FileWorkDone m -> handleFileWorkDone(m);
       case AccumulatorsFetched m -> applyTaskStateUpdate(m.state());
       case CheckpointMessage.ForJobManager m -> handleCheckpointMessage(m);
       case Terminated t -> handleTerminated(t);
@@ -789,46 +793,41 @@ public final class JobManager extends ShoalActor {
   // ------------------------------------------------------------------------------------------
 
   /**
-   * Off the actor's thread: streams the uploads into the job's jar directory, then reads the
-   * savepoint the job starts from; the outcome comes back as JobPrepared.
+   * A job was accepted with jars or a savepoint: its JobMaster asks for them as {@link FileWork}
+   * (the savepoint it reads is its own {@code savepointPath}).
    */
   private void prepare(JobID jobId, List<JarUpload> uploads, String savepointPath) {
-    CompletionStage<Void> jarsStored =
-        uploads.isEmpty()
-            ? CompletableFuture.completedFuture(null)
-            : files().storeJars(jobId, uploads);
-    CompletionStage<JobPrepared> outcome =
-        jarsStored
-            .thenCompose(
-                stored ->
-                    savepointPath == null
-                        ? CompletableFuture.completedFuture(null)
-                        : files().readSavepoint(savepointPath))
-            .handle(
-                (savepoint, failure) ->
-                    new JobPrepared(
-                        jobId, failure == null ? null : JobFiles.describe(failure), savepoint));
-    Patterns.pipe(outcome, getContext().getDispatcher()).to(getSelf());
+    JobMaster job = jobs.get(jobId);
+    handle(job, () -> job.prepare(uploads, clock.getAsLong()));
   }
 
-  private void handleJobPrepared(JobPrepared m) {
-    JobMaster job = jobs.get(m.jobId());
-    if (job == null) {
-      log.debug("The jars of job {} arrived after it ended.", m.jobId());
-      files().deleteJars(m.jobId());
-      return;
+  /**
+   * File work came back: to the JobMaster that asked, running or ended (a job of the same id that
+   * runs now never hears of it). Once an ended job's last file work is back, its empty checkpoint
+   * directory is removed.
+   */
+  private void handleFileWorkDone(FileWorkRunner.FileWorkDone m) {
+    JobMaster job = m.job();
+    fileWork().returned(job);
+    if (job.isEnded() || jobs.get(job.jobId()) == job) {
+      handle(job, () -> job.onFileWorkDone(m.done(), clock.getAsLong()));
     }
-    if (m.failure() != null) {
-      SerializedThrowable cause = SerializedThrowable.of(JobSubmissionException.class, m.failure());
-      handle(job, () -> job.failBeforeStart(cause, clock.getAsLong()));
-      return;
+    if (job.isEnded() && !fileWork().hasOutstanding(job)) {
+      fileWork().release(job, !job.jars().isEmpty() && !jobs.containsKey(job.jobId()));
     }
-    log.info(
-        "Prepared job {}: {} jar(s) stored{}.",
-        m.jobId(),
-        job.jars().size(),
-        m.savepoint() == null ? "" : ", savepoint " + m.savepoint().directory() + " read");
-    handle(job, () -> job.start(m.savepoint(), clock.getAsLong()));
+  }
+
+  private FileWorkRunner fileWork() {
+    if (fileWork == null) {
+      FileWorkRunner.Worker worker = files()::run;
+      fileWork =
+          new FileWorkRunner(
+              this::files,
+              fileWorkDecorator.apply(worker),
+              getContext().getDispatcher(),
+              getSelf());
+    }
+    return fileWork;
   }
 
   private void handleRequestJobJar(RequestJobJar m) {
@@ -1024,6 +1023,7 @@ public final class JobManager extends ShoalActor {
         case final JobMasterAction.Reply a ->
             ((ActorRef) a.recipient()).tell(withLargeAccumulatorsStreamed(a.message()), getSelf());
         case final CheckpointAction a -> carryOut(job, a);
+        case final FileWork a -> fileWork().run(job, a);
         case final JobMasterAction.StatusChanged a -> notifyJobStatus(jobId, a.status());
         case JobMasterAction.AllVerticesRunning.INSTANCE ->
             allRunningWaiters.release(jobId, new AllVerticesRunning(jobId), getSelf());
@@ -1041,8 +1041,6 @@ public final class JobManager extends ShoalActor {
   private void carryOut(JobMaster job, CheckpointAction action) {
     switch (action) {
       case final CheckpointAction.Send a -> tellTask(job, a.target(), a.message());
-      case final CheckpointAction.StoreMetadata a -> storeCheckpoint(job.jobId(), a.checkpoint());
-      case final CheckpointAction.Discard a -> discardCheckpoint(job.jobId(), a.directory());
       case final CheckpointAction.ForJobMaster a ->
           throw new IllegalStateException(
               "The JobMaster of job " + job.jobId() + " passed on its own action " + a);
@@ -1118,6 +1116,9 @@ public final class JobManager extends ShoalActor {
     allRunningWaiters.release(jobId, ending, getSelf());
     checkpointWaiters.releaseWhere(w -> w.jobId().equals(jobId), w -> ending, getSelf());
     jobStatusWaiters.releaseWhere(w -> w.jobId().equals(jobId), w -> ending, getSelf());
+    if (!fileWork().hasOutstanding(job)) {
+      fileWork().release(job, false);
+    } // else fileWork keeps it until its last file work is back
     scheduleWaitingJobs();
   }
 
@@ -1233,54 +1234,6 @@ public final class JobManager extends ShoalActor {
     return archived == null
         ? "No job " + jobId + " is known."
         : "Job " + jobId + " is " + archived.summary().status() + " already.";
-  }
-
-  /**
-   * Writes a checkpoint's metadata off the actor's thread; the outcome comes back as
-   * CheckpointStored.
-   */
-  private void storeCheckpoint(JobID jobId, CompletedCheckpoint checkpoint) {
-    CompletionStage<CheckpointStored> outcome =
-        files()
-            .storeCheckpoint(checkpoint)
-            .handle(
-                (done, failure) ->
-                    new CheckpointStored(
-                        jobId,
-                        checkpoint.checkpointId(),
-                        failure == null ? null : JobFiles.describe(failure)));
-    Patterns.pipe(outcome, getContext().getDispatcher()).to(getSelf());
-  }
-
-  private void handleCheckpointStored(CheckpointStored m) {
-    JobMaster job = jobs.get(m.jobId());
-    if (job == null) {
-      log.debug(
-          "Checkpoint {} of job {} was stored after the job ended.", m.checkpointId(), m.jobId());
-      return;
-    }
-    long now = clock.getAsLong();
-    handle(
-        job,
-        () ->
-            m.failure() == null
-                ? job.onCheckpointStored(m.checkpointId(), now)
-                : job.onCheckpointStoreFailed(m.checkpointId(), m.failure(), now));
-  }
-
-  /** Deletes a checkpoint directory off the actor's thread; a failure is logged. */
-  private void discardCheckpoint(JobID jobId, String directory) {
-    files()
-        .discardCheckpoint(directory)
-        .exceptionally(
-            failure -> {
-              log.warn(
-                  "Could not delete checkpoint directory {} of job {}: {}",
-                  directory,
-                  jobId,
-                  JobFiles.describe(failure));
-              return null;
-            });
   }
 
   // ------------------------------------------------------------------------------------------

@@ -2,13 +2,13 @@ package dev.shoal.jobmanager.checkpoint;
 
 import dev.shoal.jobmanager.checkpoint.PendingCheckpoints.AbortKind;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction;
-import dev.shoal.jobmanager.jobmaster.CheckpointAction.Discard;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log.Level;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointDone;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointFailed;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.Send;
-import dev.shoal.jobmanager.jobmaster.CheckpointAction.StoreMetadata;
+import dev.shoal.jobmanager.jobmaster.FileWork.Discard;
+import dev.shoal.jobmanager.jobmaster.FileWork.WriteMetadata;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CheckpointCompleted;
@@ -371,7 +371,7 @@ public final class CheckpointCoordinator {
 
   /**
    * A task acknowledged a checkpoint. When it is the last one, the checkpoint's timeout is
-   * cancelled and its metadata is to be stored ({@link StoreMetadata}).
+   * cancelled and its metadata is to be stored ({@link WriteMetadata}).
    */
   public List<JobMasterAction> onAcknowledge(AcknowledgeCheckpoint ack, long now) {
     Objects.requireNonNull(ack, "ack");
@@ -420,7 +420,7 @@ public final class CheckpointCoordinator {
     checkpoint.storing = checkpoint.toCompleted(job, now);
     return List.of(
         new CancelTimer(new JobTimer.CheckpointTimeout(checkpoint.id)),
-        new StoreMetadata(checkpoint.storing),
+        new WriteMetadata(checkpoint.storing),
         new Log(
             Level.DEBUG,
             "Every task acknowledged checkpoint "

@@ -245,6 +245,37 @@ public final class CheckpointStorage {
     return true;
   }
 
+  /**
+   * Removes an ended job's directory {@code <checkpointsDirectory>/<jobId>} when it is empty (what
+   * its checkpoints leave once discarded); a directory with anything in it stays, and so does a
+   * symbolic link. As a guard against deleting the wrong tree, only a directory directly under
+   * {@code checkpointsDirectory} named exactly like the job id is touched.
+   *
+   * @return whether it was removed
+   * @throws IOException when it could not be removed for another reason than being non-empty or
+   *     gone
+   */
+  public boolean removeJobDirectory(String checkpointsDirectory, JobID jobId) throws IOException {
+    Objects.requireNonNull(checkpointsDirectory, "checkpointsDirectory");
+    Objects.requireNonNull(jobId, "jobId");
+    Path base = Path.of(checkpointsDirectory).toAbsolutePath().normalize();
+    Path directory = base.resolve(jobId.toString()).normalize();
+    if (!base.equals(directory.getParent())
+        || !directory.getFileName().toString().equals(jobId.toString())) {
+      throw new IllegalArgumentException(
+          "Refusing to delete " + directory + ": not a job's directory directly under " + base);
+    }
+    if (!Files.isDirectory(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try {
+      Files.delete(directory);
+      return true;
+    } catch (DirectoryNotEmptyException | NoSuchFileException e) {
+      return false;
+    }
+  }
+
   /** The metadata file of a checkpoint directory. */
   public static Path metadataFile(String directory) {
     return Path.of(directory).resolve(METADATA_FILE);

@@ -1,9 +1,9 @@
 package dev.shoal.jobmanager.checkpoint;
 
-import dev.shoal.jobmanager.jobmaster.CheckpointAction.Discard;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log.Level;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointFailed;
+import dev.shoal.jobmanager.jobmaster.FileWork.Discard;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
 import dev.shoal.jobmanager.jobmaster.JobTimer;

@@ -1,8 +1,8 @@
 package dev.shoal.jobmanager.checkpoint;
 
-import dev.shoal.jobmanager.jobmaster.CheckpointAction.Discard;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log.Level;
+import dev.shoal.jobmanager.jobmaster.FileWork.Discard;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.messages.JobID;
 import java.util.ArrayList;

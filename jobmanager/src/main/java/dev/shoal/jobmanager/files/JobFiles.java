@@ -2,6 +2,7 @@ package dev.shoal.jobmanager.files;
 
 import dev.shoal.jobmanager.checkpoint.CheckpointStorage;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
+import dev.shoal.jobmanager.jobmaster.FileWork;
 import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.job.JarFile;
@@ -42,8 +43,11 @@ import org.slf4j.LoggerFactory;
  *       process's {@link ProcessDirectory}, created on first use (a killed JobManager's is
  *       reclaimed by the next one);
  *   <li>checkpoints: reads the savepoint a job starts from, writes completed checkpoints' metadata,
- *       deletes checkpoint directories ({@link CheckpointStorage} does the blocking work).
+ *       deletes checkpoint directories and an ended job's empty directory ({@link
+ *       CheckpointStorage} does the blocking work).
  * </ul>
+ *
+ * <p>{@link #run} carries out a JobMaster's {@link FileWork} request.
  *
  * <p>Threading: called on the JobManager's thread; every file operation runs on the blocking I/O
  * executor or in a Pekko stream, and comes back as a completion stage, failed with an exception
@@ -226,6 +230,36 @@ public final class JobFiles {
   }
 
   // ------------------------------------------------------------------------------------------
+  //  File work requests
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * Carries out one {@link FileWork} request of job {@code jobId}, off the caller's thread.
+   *
+   * @return completes (never fails) with what came of it; a failure is described on one line
+   */
+  public CompletionStage<FileWork.Done> run(JobID jobId, FileWork work) {
+    CompletionStage<CompletedCheckpoint> outcome;
+    try {
+      outcome =
+          switch (work) {
+            case final FileWork.StoreJars w -> storeJars(jobId, w.uploads()).thenApply(v -> null);
+            case final FileWork.ReadSavepoint w -> readSavepoint(w.path());
+            case final FileWork.WriteMetadata w ->
+                storeCheckpoint(w.checkpoint()).thenApply(v -> null);
+            case final FileWork.Discard w -> discardCheckpoint(w.directory()).thenApply(v -> null);
+          };
+    } catch (RuntimeException e) {
+      outcome = CompletableFuture.failedFuture(e);
+    }
+    return outcome.handle(
+        (savepoint, failure) ->
+            failure == null
+                ? new FileWork.Done(work, savepoint, null)
+                : new FileWork.Done(work, null, describe(failure)));
+  }
+
+  // ------------------------------------------------------------------------------------------
   //  Checkpoints
   // ------------------------------------------------------------------------------------------
 
@@ -263,6 +297,24 @@ public final class JobFiles {
         () -> {
           try {
             checkpoints.discard(directory);
+          } catch (IOException | RuntimeException e) {
+            throw new CompletionException(e);
+          }
+        },
+        blockingIo);
+  }
+
+  /**
+   * Removes the directory {@code <checkpointsDirectory>/<jobId>} of an ended job, only when it is
+   * empty ({@link CheckpointStorage#removeJobDirectory}).
+   *
+   * @return whether it was removed
+   */
+  public CompletionStage<Boolean> removeJobDirectory(String checkpointsDirectory, JobID jobId) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return checkpoints.removeJobDirectory(checkpointsDirectory, jobId);
           } catch (IOException | RuntimeException e) {
             throw new CompletionException(e);
           }

@@ -1,7 +1,6 @@
 package dev.shoal.jobmanager.jobmaster;
 
 import dev.shoal.jobmanager.checkpoint.CheckpointCoordinator;
-import dev.shoal.jobmanager.checkpoint.CheckpointStorage;
 import dev.shoal.jobmanager.checkpoint.CompletedCheckpoint;
 import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.ExecutionAttemptID;
@@ -15,10 +14,10 @@ import java.util.Objects;
  * pending checkpoint), and {@link JobMasterAction.CheckpointCompleted}. A timer that fires late or
  * after being cancelled is harmless: the coordinator checks it against its state.
  *
- * <p>File work ({@link StoreMetadata}, {@link Discard}) is blocking and belongs off the caller's
- * thread; the coordinator never issues both for the same directory at once (a directory is
- * discarded only after its store result came back through {@link
- * CheckpointCoordinator#onMetadataStored} or {@link CheckpointCoordinator#onMetadataFailed}).
+ * <p>Its file work is {@link FileWork.WriteMetadata} and {@link FileWork.Discard}; the coordinator
+ * never issues both for the same directory at once (a directory is discarded only after its write
+ * came back through {@link CheckpointCoordinator#onMetadataStored} or {@link
+ * CheckpointCoordinator#onMetadataFailed}).
  *
  * <p>{@link ForJobMaster} actions (savepoint answers, log lines) are the JobMaster's own: it
  * answers its savepoint requesters (and cancels the job after a savepoint when asked to) and writes
@@ -42,31 +41,6 @@ public sealed interface CheckpointAction extends JobMasterAction {
         throw new IllegalArgumentException(
             "message for " + message.attemptId() + " sent to " + target);
       }
-    }
-  }
-
-  /**
-   * Every task acknowledged: write the checkpoint's metadata durably ({@link
-   * CheckpointStorage#writeMetadata}), then call {@link CheckpointCoordinator#onMetadataStored}, or
-   * {@link CheckpointCoordinator#onMetadataFailed} when writing failed. Always report back.
-   *
-   * @param checkpoint what to write
-   */
-  record StoreMetadata(CompletedCheckpoint checkpoint) implements CheckpointAction {
-    public StoreMetadata {
-      Objects.requireNonNull(checkpoint, "checkpoint");
-    }
-  }
-
-  /**
-   * Delete a checkpoint's directory and everything in it ({@link CheckpointStorage#discard}); a
-   * failure is only logged.
-   *
-   * @param directory the checkpoint's directory
-   */
-  record Discard(String directory) implements CheckpointAction {
-    public Discard {
-      Objects.requireNonNull(directory, "directory");
     }
   }
 

@@ -221,12 +221,26 @@ final class JobCheckpoints {
     }
   }
 
-  void onStored(long checkpointId, long now) {
-    carryOut(coordinator.onMetadataStored(checkpointId, now), now);
+  /**
+   * The metadata of {@code checkpoint} was written ({@code failure} null) or not. Without a
+   * coordinator (it was dropped when ending the job failed) a written checkpoint is discarded.
+   */
+  void onMetadataWritten(CompletedCheckpoint checkpoint, String failure, long now) {
+    if (coordinator == null) {
+      act.accept(new FileWork.Discard(checkpoint.directory()));
+    } else if (failure == null) {
+      carryOut(coordinator.onMetadataStored(checkpoint.checkpointId(), now), now);
+    } else {
+      carryOut(coordinator.onMetadataFailed(checkpoint.checkpointId(), failure, now), now);
+    }
   }
 
-  void onStoreFailed(long checkpointId, String reason, long now) {
-    carryOut(coordinator.onMetadataFailed(checkpointId, reason, now), now);
+  /** Deleting a checkpoint directory returned; a failure ({@code failure} not null) is logged. */
+  void onDiscarded(String directory, String failure) {
+    if (failure != null) {
+      LOG.warn(
+          "Could not delete checkpoint directory {} of job {}: {}", directory, jobId(), failure);
+    }
   }
 
   void onTriggerTimer(long now) {

@@ -23,6 +23,7 @@ import dev.shoal.jobmanager.jobmaster.JobMasterAction.WaitForSlots;
 import dev.shoal.jobmanager.scheduler.SlotPool;
 import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.InstanceID;
+import dev.shoal.messages.JobClientMessage.JarUpload;
 import dev.shoal.messages.JobClientMessage.JobDetails;
 import dev.shoal.messages.JobClientMessage.JobResultFailure;
 import dev.shoal.messages.JobClientMessage.JobResultSuccess;
@@ -54,10 +55,12 @@ import org.slf4j.LoggerFactory;
  * carries out, in order; time comes in as an argument. The JobManager actor owns one per running
  * job and calls it on its thread only.
  *
- * <p>Lifecycle: {@link #start} once the job's jars (and savepoint) are in place, or {@link
- * #failBeforeStart}. Then CREATED → RUNNING (deployed) → FINISHED, or → FAILING → RESTARTING →
- * RUNNING ... → FAILED, or → CANCELLING → CANCELED. The last action of every path that ends the job
- * is {@link JobEnded}; after it the JobMaster accepts nothing more.
+ * <p>Lifecycle: {@link #prepare} asks for the job's jars and savepoint, {@link #start} once they
+ * are in place (or at once without them), or {@link #failBeforeStart}. Then CREATED → RUNNING
+ * (deployed) → FINISHED, or → FAILING → RESTARTING → RUNNING ... → FAILED, or → CANCELLING →
+ * CANCELED. The last action of every path that ends the job is {@link JobEnded}; after it the
+ * JobMaster accepts nothing more but the outcome of the {@link FileWork} it asked for ({@link
+ * #onFileWorkDone}).
  */
 public final class JobMaster {
 
@@ -133,6 +136,10 @@ public final class JobMaster {
     return jars;
   }
 
+  public CheckpointSettings checkpointSettings() {
+    return checkpointSettings;
+  }
+
   /** Whether the job's jars are stored and it was started: TaskManagers may fetch its jars. */
   public boolean isStarted() {
     return started;
@@ -183,21 +190,92 @@ public final class JobMaster {
    * @param savepoint the savepoint or retained checkpoint to start from; null to start empty
    */
   public List<JobMasterAction> start(CompletedCheckpoint savepoint, long now) {
-    String unfit = checkpoints.startRefusal(savepoint);
-    if (unfit != null) {
-      return failBeforeStart(cause(JobSubmissionException.class, unfit), now);
-    }
     begin();
-    started = true;
-    checkpoints.create(savepoint);
-    act(new Reply(client, new JobSubmitSuccess(jobId())));
-    schedule(now);
+    startFrom(savepoint, now);
     return finish();
   }
 
   /** The job cannot start (its jars could not be stored): it fails. */
   public List<JobMasterAction> failBeforeStart(SerializedThrowable cause, long now) {
     begin();
+    failToStart(cause, now);
+    return finish();
+  }
+
+  /**
+   * The job was accepted: it asks for its jars to be stored ({@link FileWork.StoreJars}), then for
+   * the savepoint it starts from to be read ({@link FileWork.ReadSavepoint}), each only when it has
+   * one, and starts once both came back through {@link #onFileWorkDone}; at once when it has
+   * neither.
+   *
+   * @param uploads the job's jars as the client offered them
+   */
+  public List<JobMasterAction> prepare(List<JarUpload> uploads, long now) {
+    begin();
+    if (!uploads.isEmpty()) {
+      act(new FileWork.StoreJars(uploads));
+    } else {
+      readSavepointOrStart(now);
+    }
+    return finish();
+  }
+
+  /**
+   * File work this job asked for came back. Also after the job ended: then only what cleans up is
+   * done (a checkpoint whose metadata was written after the job ended is discarded, never
+   * completed).
+   */
+  public List<JobMasterAction> onFileWorkDone(FileWork.Done done, long now) {
+    begin();
+    switch (done.work()) {
+      case final FileWork.StoreJars w -> {
+        if (ended) {
+          LOG.debug("The jars of job {} were stored after it ended.", jobId());
+        } else if (!done.succeeded()) {
+          failToStart(cause(JobSubmissionException.class, done.failure()), now);
+        } else {
+          LOG.info("Stored {} jar(s) of job {}.", jars.size(), jobId());
+          readSavepointOrStart(now);
+        }
+      }
+      case final FileWork.ReadSavepoint w -> {
+        if (ended) {
+          LOG.debug("The savepoint of job {} was read after it ended.", jobId());
+        } else if (!done.succeeded()) {
+          failToStart(cause(JobSubmissionException.class, done.failure()), now);
+        } else {
+          LOG.info("Read savepoint {} of job {}.", done.savepoint().directory(), jobId());
+          startFrom(done.savepoint(), now);
+        }
+      }
+      case final FileWork.WriteMetadata w ->
+          checkpoints.onMetadataWritten(w.checkpoint(), done.failure(), now);
+      case final FileWork.Discard w -> checkpoints.onDiscarded(w.directory(), done.failure());
+    }
+    return finish();
+  }
+
+  private void readSavepointOrStart(long now) {
+    if (checkpointSettings.restorePath() != null) {
+      act(new FileWork.ReadSavepoint(checkpointSettings.restorePath()));
+    } else {
+      startFrom(null, now);
+    }
+  }
+
+  private void startFrom(CompletedCheckpoint savepoint, long now) {
+    String unfit = checkpoints.startRefusal(savepoint);
+    if (unfit != null) {
+      failToStart(cause(JobSubmissionException.class, unfit), now);
+      return;
+    }
+    started = true;
+    checkpoints.create(savepoint);
+    act(new Reply(client, new JobSubmitSuccess(jobId())));
+    schedule(now);
+  }
+
+  private void failToStart(SerializedThrowable cause, long now) {
     graph.recordFailure(cause);
     executions.failAll();
     if (listening == ListeningBehaviour.DETACHED) {
@@ -205,7 +283,6 @@ public final class JobMaster {
     }
     transition(JobStatus.FAILED);
     end(JobStatus.FAILED, now);
-    return finish();
   }
 
   /** Slots may have freed up: deploy if the job waits for them and enough are free now. */
@@ -430,20 +507,6 @@ public final class JobMaster {
       CheckpointMessage.ForJobManager message, long now) {
     begin();
     checkpoints.onMessage(message, now);
-    return finish();
-  }
-
-  /** The metadata of checkpoint {@code checkpointId} is durably stored: it is complete. */
-  public List<JobMasterAction> onCheckpointStored(long checkpointId, long now) {
-    begin();
-    checkpoints.onStored(checkpointId, now);
-    return finish();
-  }
-
-  /** The metadata of checkpoint {@code checkpointId} could not be stored: it is aborted. */
-  public List<JobMasterAction> onCheckpointStoreFailed(long checkpointId, String reason, long now) {
-    begin();
-    checkpoints.onStoreFailed(checkpointId, reason, now);
     return finish();
   }
 

@@ -12,7 +12,8 @@ import java.util.Objects;
  * What a {@link JobMaster} decided and its JobManager carries out, in the order returned. The
  * JobMaster never sends, schedules or writes anything itself, so that its decisions are tested
  * without actors, timers or files. Its checkpoint coordinator decides in the same vocabulary; what
- * only checkpoints need is the {@link CheckpointAction} sub-family.
+ * only checkpoints need is the {@link CheckpointAction} sub-family, and every file operation is a
+ * {@link FileWork} request.
  */
 public sealed interface JobMasterAction
     permits JobMasterAction.Deploy,
@@ -27,7 +28,8 @@ public sealed interface JobMasterAction
         JobMasterAction.AllVerticesRunning,
         JobMasterAction.CheckpointCompleted,
         JobMasterAction.JobEnded,
-        CheckpointAction {
+        CheckpointAction,
+        FileWork {
 
   /**
    * Send a subtask to the TaskManager of {@code instance}.

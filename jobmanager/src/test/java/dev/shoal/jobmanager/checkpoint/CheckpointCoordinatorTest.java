@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.shoal.jobmanager.jobmaster.CheckpointAction.Discard;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.Log;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointDone;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointFailed;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.Send;
-import dev.shoal.jobmanager.jobmaster.CheckpointAction.StoreMetadata;
+import dev.shoal.jobmanager.jobmaster.FileWork.Discard;
+import dev.shoal.jobmanager.jobmaster.FileWork.WriteMetadata;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CheckpointCompleted;
@@ -134,7 +134,7 @@ final class CheckpointCoordinatorTest {
     // then
     assertThat(cancelled(acknowledged, JobTimer.CheckpointTimeout.class))
         .containsExactly(new CancelTimer(new JobTimer.CheckpointTimeout(1)));
-    CompletedCheckpoint stored = only(acknowledged, StoreMetadata.class).get(0).checkpoint();
+    CompletedCheckpoint stored = only(acknowledged, WriteMetadata.class).get(0).checkpoint();
     assertThat(stored.checkpointId()).isEqualTo(1);
     assertThat(stored.type()).isEqualTo(CheckpointType.CHECKPOINT);
     assertThat(stored.directory()).isEqualTo(directory);
@@ -445,7 +445,7 @@ final class CheckpointCoordinatorTest {
     List<JobMasterAction> last = coordinator.onAcknowledge(ack(1, all.get(2), null), 121);
 
     // then: the first acknowledgement's state counts, not the duplicate's
-    CompletedCheckpoint stored = only(last, StoreMetadata.class).get(0).checkpoint();
+    CompletedCheckpoint stored = only(last, WriteMetadata.class).get(0).checkpoint();
     assertThat(stored.stateOf(source, 0)).isEqualTo(state(chk(1), "s0"));
 
     // when: acknowledgements and declines after all are in, and after completion
@@ -898,7 +898,7 @@ final class CheckpointCoordinatorTest {
           task.vertexId().equals(source) ? state("/state/" + id, "s" + task.subtaskIndex()) : null;
       last = coordinator.onAcknowledge(ack(id, task, state), now);
     }
-    assertThat(only(last, StoreMetadata.class)).hasSize(1);
+    assertThat(only(last, WriteMetadata.class)).hasSize(1);
   }
 
   private AcknowledgeCheckpoint ack(long id, TaskRef task, TaskStateHandle state) {

@@ -152,6 +152,45 @@ final class CheckpointStorageTest {
     assertThat(precious).exists();
   }
 
+  @Test
+  void shouldRemoveAnEndedJobsDirectoryOnlyWhenEmpty() throws IOException {
+    // given: the checkpoints directory with one job's empty directory and one with a checkpoint
+    JobID empty = JobID.generate();
+    JobID retained = JobID.generate();
+    Path base = temp.resolve("checkpoints");
+    Files.createDirectories(base.resolve(empty.toString()));
+    Path kept = Files.createDirectories(base.resolve(retained.toString()).resolve("chk-3"));
+
+    // when
+    boolean removedEmpty = storage.removeJobDirectory(base.toString(), empty);
+    boolean removedRetained = storage.removeJobDirectory(base.toString(), retained);
+    boolean removedAbsent = storage.removeJobDirectory(base.toString(), JobID.generate());
+
+    // then: only the empty one went; what is missing is no error
+    assertThat(removedEmpty).isTrue();
+    assertThat(base.resolve(empty.toString())).doesNotExist();
+    assertThat(removedRetained).isFalse();
+    assertThat(kept).isDirectory();
+    assertThat(removedAbsent).isFalse();
+  }
+
+  @Test
+  void shouldNeverRemoveWhatALinkNamedLikeTheJobPointsTo() throws IOException {
+    // given: the job's directory is a symbolic link to an empty directory elsewhere
+    JobID job = JobID.generate();
+    Path base = Files.createDirectories(temp.resolve("checkpoints"));
+    Path elsewhere = Files.createDirectories(temp.resolve("elsewhere"));
+    Path link = Files.createSymbolicLink(base.resolve(job.toString()), elsewhere);
+
+    // when
+    boolean removed = storage.removeJobDirectory(base.toString(), job);
+
+    // then
+    assertThat(removed).isFalse();
+    assertThat(link).isSymbolicLink();
+    assertThat(elsewhere).isDirectory();
+  }
+
   // ------------------------------------------------------------------------------------------
   //  Helpers
   // ------------------------------------------------------------------------------------------

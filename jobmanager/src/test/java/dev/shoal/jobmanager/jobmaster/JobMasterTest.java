@@ -6,7 +6,7 @@ import dev.shoal.jobmanager.JobManagerConfiguration;
 import dev.shoal.jobmanager.checkpoint.CheckpointSettings;
 import dev.shoal.jobmanager.exceptions.NoResourceAvailableException;
 import dev.shoal.jobmanager.exceptions.TaskManagerLostException;
-import dev.shoal.jobmanager.jobmaster.CheckpointAction.StoreMetadata;
+import dev.shoal.jobmanager.jobmaster.FileWork.WriteMetadata;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTask;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.CancelTimer;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction.Deploy;
@@ -350,11 +350,11 @@ final class JobMasterTest {
     }
 
     // then its metadata is stored, and once it is, every task hears that it is complete
-    StoreMetadata store =
-        (StoreMetadata)
-            acknowledged.stream().filter(x -> x instanceof StoreMetadata).findFirst().orElseThrow();
+    WriteMetadata store =
+        (WriteMetadata)
+            acknowledged.stream().filter(x -> x instanceof WriteMetadata).findFirst().orElseThrow();
     assertThat(store.checkpoint().checkpointId()).isEqualTo(checkpointId);
-    List<JobMasterAction> stored = job.onCheckpointStored(checkpointId, now);
+    List<JobMasterAction> stored = job.onFileWorkDone(new FileWork.Done(store, null, null), now);
     assertThat(sent(stored, NotifyCheckpointComplete.class)).hasSameSizeAs(deployed);
     assertThat(stored)
         .contains(
@@ -402,7 +402,7 @@ final class JobMasterTest {
             now);
 
     // then it is aborted (its directory discarded, its timeout cancelled), and the job runs on
-    assertThat(declined).anyMatch(x -> x instanceof CheckpointAction.Discard);
+    assertThat(declined).anyMatch(x -> x instanceof FileWork.Discard);
     assertThat(declined).contains(new CancelTimer(new JobTimer.CheckpointTimeout(first)));
     assertThat(declined).noneMatch(x -> x instanceof CancelTask || x instanceof StatusChanged);
     assertThat(job.graph().status()).isEqualTo(JobStatus.RUNNING);
@@ -445,11 +445,11 @@ final class JobMasterTest {
           job.onCheckpointMessage(
               new AcknowledgeCheckpoint(job.jobId(), d.attemptId(), id, null, 0, 0, 0), now));
     }
-    StoreMetadata store =
-        (StoreMetadata)
-            acknowledged.stream().filter(x -> x instanceof StoreMetadata).findFirst().orElseThrow();
+    WriteMetadata store =
+        (WriteMetadata)
+            acknowledged.stream().filter(x -> x instanceof WriteMetadata).findFirst().orElseThrow();
     assertThat(store.checkpoint().directory()).startsWith("/savepoints/savepoint-");
-    List<JobMasterAction> done = job.onCheckpointStored(id, now);
+    List<JobMasterAction> done = job.onFileWorkDone(new FileWork.Done(store, null, null), now);
 
     // then the asker gets the path, and the job is being cancelled
     assertThat(done)
@@ -460,6 +460,84 @@ final class JobMasterTest {
                     job.jobId(), store.checkpoint().directory())));
     assertThat(cancelledAttempts(done)).hasSameSizeAs(deployed);
     assertThat(job.graph().status()).isEqualTo(JobStatus.CANCELLING);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  //  File work
+  // ------------------------------------------------------------------------------------------
+
+  @Test
+  void shouldAskForItsSavepointBeforeStartingAndFailWhenItCannotBeRead() {
+    // given: a job that starts from a savepoint
+    cluster.addTaskManager(4);
+    JobGraph.Builder builder =
+        JobGraph.builder("restored")
+            .setting(CheckpointSettings.SAVEPOINT_PATH, "/savepoints/savepoint-1");
+    builder.addVertex("source", "Source", 2, Map.of());
+    JobGraph graph = builder.build();
+    JobMaster job =
+        new JobMaster(
+            graph,
+            List.of(),
+            CLIENT,
+            ListeningBehaviour.EXECUTION_RESULT,
+            configuration,
+            cluster,
+            CheckpointSettings.fromJobSettings(graph.settings()),
+            now);
+
+    // when it is accepted
+    List<JobMasterAction> prepared = job.prepare(List.of(), now);
+
+    // then it asks for its savepoint, and deploys nothing yet
+    assertThat(prepared).containsExactly(new FileWork.ReadSavepoint("/savepoints/savepoint-1"));
+    assertThat(job.isStarted()).isFalse();
+
+    // when the savepoint cannot be read
+    FileWork.Done unreadable =
+        new FileWork.Done((FileWork) prepared.get(0), null, "The savepoint cannot be read: gone.");
+    List<JobMasterAction> failed = job.onFileWorkDone(unreadable, now);
+
+    // then the job fails with that reason
+    assertThat(result(failed).cause().message()).contains("The savepoint cannot be read: gone.");
+    assertThat(failed).last().isInstanceOf(JobEnded.class);
+    assertThat(deployments(failed)).isEmpty();
+  }
+
+  @Test
+  void shouldDiscardACheckpointWhoseMetadataIsWrittenAfterTheJobEnded() {
+    // given: a running checkpointed job whose first checkpoint is being written
+    cluster.addTaskManager(4);
+    JobMaster job = checkpointedJob(new RestartStrategy.NoRestart());
+    List<TaskDeploymentDescriptor> deployed = deployments(job.start(now));
+    runAll(job, deployed);
+    now += 100;
+    long id =
+        sent(job.onTimer(JobTimer.CheckpointTrigger.INSTANCE, 0, now), TriggerCheckpoint.class)
+            .get(0)
+            .checkpointId();
+    List<JobMasterAction> acknowledged = new ArrayList<>();
+    for (TaskDeploymentDescriptor d : deployed) {
+      acknowledged.addAll(
+          job.onCheckpointMessage(
+              new AcknowledgeCheckpoint(job.jobId(), d.attemptId(), id, null, 0, 0, 0), now));
+    }
+    WriteMetadata write =
+        (WriteMetadata)
+            acknowledged.stream().filter(x -> x instanceof WriteMetadata).findFirst().orElseThrow();
+
+    // when the job is cancelled and ends before the write returns
+    job.cancel(now);
+    List<JobMasterAction> ended = new ArrayList<>();
+    for (TaskDeploymentDescriptor d : deployed) {
+      ended.addAll(report(job, d, ExecutionState.CANCELED));
+    }
+    assertThat(ended).last().isInstanceOf(JobEnded.class);
+    List<JobMasterAction> written = job.onFileWorkDone(new FileWork.Done(write, null, null), now);
+
+    // then the written checkpoint is discarded, never completed
+    assertThat(written).containsExactly(new FileWork.Discard(write.checkpoint().directory()));
+    assertThat(job.lastCompletedCheckpoint()).isNull();
   }
 
   // ------------------------------------------------------------------------------------------
