@@ -3,10 +3,10 @@ package dev.shoal.jobmanager.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.shoal.jobmanager.jobmaster.CheckpointAction.Discard;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.SavepointFailed;
 import dev.shoal.jobmanager.jobmaster.CheckpointAction.Send;
-import dev.shoal.jobmanager.jobmaster.CheckpointAction.StoreMetadata;
+import dev.shoal.jobmanager.jobmaster.FileWork.Discard;
+import dev.shoal.jobmanager.jobmaster.FileWork.WriteMetadata;
 import dev.shoal.jobmanager.jobmaster.JobMasterAction;
 import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
 import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
@@ -88,7 +88,7 @@ final class CheckpointsAfterFinishedTasksTest {
     }
 
     // then: complete, the finished subtask recorded as finished and without state
-    CompletedCheckpoint stored = only(last, StoreMetadata.class).get(0).checkpoint();
+    CompletedCheckpoint stored = only(last, WriteMetadata.class).get(0).checkpoint();
     assertThat(stored.vertices().get(source).finishedSubtasks()).containsExactly(0);
     assertThat(stored.vertices().get(source).subtaskStates()).containsOnlyKeys(1);
     assertThat(stored.vertices().get(map).finishedSubtasks()).isEmpty();
@@ -117,7 +117,7 @@ final class CheckpointsAfterFinishedTasksTest {
         .extracting(TriggerCheckpoint::attemptId, TriggerCheckpoint::producersFinished)
         .containsExactly(tuple(map1.attemptId(), true));
     assertThat(coordinator.onAcknowledge(ack(1, map1, null), 110)).isEmpty();
-    assertThat(only(coordinator.onAcknowledge(ack(1, sink0, null), 111), StoreMetadata.class))
+    assertThat(only(coordinator.onAcknowledge(ack(1, sink0, null), 111), WriteMetadata.class))
         .hasSize(1);
   }
 

@@ -39,7 +39,8 @@ public final class Durations {
       if (seconds < 1) {
         return nanos / 1000 + " µs";
       }
-      return String.format(Locale.ROOT, "%.3f ms", duration.toNanos() / 1e6);
+      // seconds and nanoseconds apart: toNanos() overflows beyond 292 years
+      return String.format(Locale.ROOT, "%.3f ms", seconds * 1e3 + nanos / 1e6);
     }
     if (seconds == 0) {
       return duration.toMillis() + " ms";

@@ -69,6 +69,15 @@ final class DurationsTest {
     assertThat(parsed).isEqualTo(Duration.parse(iso));
   }
 
+  @org.junit.jupiter.api.Test
+  void shouldFormatADurationTooLongForNanosecondsWithoutOverflowing() {
+    // given: more than Long.MAX_VALUE nanoseconds, with a fraction of a millisecond
+    Duration huge = Duration.ofSeconds(Long.MAX_VALUE / 2, 123_456);
+
+    // when / then
+    assertThat(Durations.format(huge)).endsWith(" ms").startsWith("4611686");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"500 ms", "1.5 s", "10 s", "5 min", "2 h", "3 d", "250 µs"})
   void shouldReadBackWhatItPrints(String text) {
