@@ -391,8 +391,10 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
                 "Task " + name + " could not send the barrier of checkpoint " + id + ": " + e, e));
         return;
       }
+      // registered before the lock is released, so that finish() waits for it: the source sent
+      // the barrier, and its acknowledgement must reach the JobManager before FINISHED does
+      persist(barrier, snapshot, 0, millisSince(start));
     }
-    persist(barrier, snapshot, 0, millisSince(start));
   }
 
   private void deliverSourceCompletions() {
