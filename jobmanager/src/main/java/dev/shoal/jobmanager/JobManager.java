@@ -809,10 +809,11 @@ public final class JobManager extends ShoalActor {
   private void handleFileWorkDone(FileWorkRunner.FileWorkDone m) {
     JobMaster job = m.job();
     fileWork().returned(job);
-    if (job.isEnded() || jobs.get(job.jobId()) == job) {
+    boolean endedBefore = job.isEnded(); // else handleJobEnded releases it, if it ends now
+    if (endedBefore || jobs.get(job.jobId()) == job) {
       handle(job, () -> job.onFileWorkDone(m.done(), clock.getAsLong()));
     }
-    if (job.isEnded() && !fileWork().hasOutstanding(job)) {
+    if (endedBefore && !fileWork().hasOutstanding(job)) {
       fileWork().release(job, !job.jars().isEmpty() && !jobs.containsKey(job.jobId()));
     }
   }

@@ -228,31 +228,28 @@ public final class JobMaster {
   public List<JobMasterAction> onFileWorkDone(FileWork.Done done, long now) {
     begin();
     switch (done.work()) {
-      case final FileWork.StoreJars w -> {
-        if (ended) {
-          LOG.debug("The jars of job {} were stored after it ended.", jobId());
-        } else if (!done.succeeded()) {
-          failToStart(cause(JobSubmissionException.class, done.failure()), now);
-        } else {
-          LOG.info("Stored {} jar(s) of job {}.", jars.size(), jobId());
-          readSavepointOrStart(now);
-        }
-      }
-      case final FileWork.ReadSavepoint w -> {
-        if (ended) {
-          LOG.debug("The savepoint of job {} was read after it ended.", jobId());
-        } else if (!done.succeeded()) {
-          failToStart(cause(JobSubmissionException.class, done.failure()), now);
-        } else {
-          LOG.info("Read savepoint {} of job {}.", done.savepoint().directory(), jobId());
-          startFrom(done.savepoint(), now);
-        }
-      }
+      case final FileWork.StoreJars w -> prepared(done, () -> readSavepointOrStart(now), now);
+      case final FileWork.ReadSavepoint w ->
+          prepared(done, () -> startFrom(done.savepoint(), now), now);
       case final FileWork.WriteMetadata w ->
           checkpoints.onMetadataWritten(w.checkpoint(), done.failure(), now);
       case final FileWork.Discard w -> checkpoints.onDiscarded(w.directory(), done.failure());
     }
     return finish();
+  }
+
+  /** A step of preparing the job came back: the next step follows, or the job fails. */
+  private void prepared(FileWork.Done done, Runnable next, long now) {
+    String step =
+        done.work() instanceof FileWork.StoreJars ? "its jars stored" : "its savepoint read";
+    if (ended) {
+      LOG.debug("Job {} had {} after it ended.", jobId(), step);
+    } else if (!done.succeeded()) {
+      failToStart(cause(JobSubmissionException.class, done.failure()), now);
+    } else {
+      LOG.info("Job {} had {}.", jobId(), step);
+      next.run();
+    }
   }
 
   private void readSavepointOrStart(long now) {
