@@ -138,9 +138,9 @@ final class JobRequests {
     CheckpointSettings checkpointSettings = null;
     if (refusal == null) {
       try {
-        checkpointSettings = CheckpointSettings.fromJobSettings(graph.settings());
+        checkpointSettings = JobSettings.validate(graph).checkpoints();
       } catch (IllegalArgumentException e) {
-        refusal = "Invalid checkpoint settings: " + e.getMessage();
+        refusal = "Invalid job settings: " + e.getMessage();
       }
     }
     if (refusal != null) {

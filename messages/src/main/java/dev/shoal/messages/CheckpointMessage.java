@@ -32,26 +32,42 @@ public sealed interface CheckpointMessage extends ShoalMessage {
   long checkpointId();
 
   /**
-   * Coordinator to a source task: start checkpoint {@code checkpointId}: snapshot, then send the
-   * barrier downstream in-band with the records.
+   * Coordinator to a task that starts a checkpoint: a source, or a task whose producers have all
+   * finished (it acts as a source of the part of the job still running). A source snapshots, then
+   * sends the barrier downstream in-band with the records; a task with inputs takes the barrier as
+   * arrived on every input channel, snapshots once they have all delivered their end of partition
+   * (so its state holds every record of its finished producers) and sends it on.
    *
    * @param jobId the job
-   * @param attemptId the source task's execution attempt
+   * @param attemptId the task's execution attempt
    * @param checkpointId the checkpoint, increasing per job
    * @param timestamp when the coordinator triggered it (epoch milliseconds)
    * @param options checkpoint or savepoint, and where its state goes
+   * @param producersFinished whether the task has inputs whose producers have all finished; a task
+   *     with inputs declines a trigger without it
    */
   record TriggerCheckpoint(
       JobID jobId,
       ExecutionAttemptID attemptId,
       long checkpointId,
       long timestamp,
-      CheckpointOptions options)
+      CheckpointOptions options,
+      boolean producersFinished)
       implements ForTaskManager {
     public TriggerCheckpoint {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(attemptId, "attemptId");
       Objects.requireNonNull(options, "options");
+    }
+
+    /** A trigger of a source. */
+    public TriggerCheckpoint(
+        JobID jobId,
+        ExecutionAttemptID attemptId,
+        long checkpointId,
+        long timestamp,
+        CheckpointOptions options) {
+      this(jobId, attemptId, checkpointId, timestamp, options, false);
     }
   }
 

@@ -7,7 +7,7 @@ package dev.shoal.messages;
 public final class ProtocolVersion {
 
   /** Bumped on every incompatible change of a message family. */
-  public static final int CURRENT = 1;
+  public static final int CURRENT = 2; // 2: finishedOnRestore, producersFinished
 
   private ProtocolVersion() {}
 }

@@ -382,7 +382,9 @@ final class TaskManagerTasks {
         switch (tasks.checkpointTarget(m.attemptId(), m.jobId())) {
           case TaskTable.CheckpointTarget.Decline<Task> d -> d.reason();
           case TaskTable.CheckpointTarget.Trigger<Task> t ->
-              t.task().triggerCheckpoint(m.checkpointId(), m.timestamp(), m.options());
+              t.task()
+                  .triggerCheckpoint(
+                      m.checkpointId(), m.timestamp(), m.options(), m.producersFinished());
         };
     if (refusal != null) {
       LOG.debug("Declined checkpoint {} of job {}: {}", m.checkpointId(), m.jobId(), refusal);

@@ -654,6 +654,110 @@ final class TaskManagerCheckpointTest {
   }
 
   @Test
+  void shouldAlignATriggerOfATaskWhoseProducersFinishedOnceTheirChannelsEnded() throws Exception {
+    // given: both sources have sent a record to the counter
+    Cluster cluster = startCluster("tm-cp-trigger-finished-producers");
+    TestKit tasks = taskProbe();
+    Pipeline pipeline = deployPipeline(cluster, tasks);
+    command("left", "emit:l1");
+    command("right", "emit:r1");
+    assertThat(expectProcessed(tasks, 2)).containsExactlyInAnyOrder("l1", "r1");
+
+    // when: the coordinator triggers the counter as its producers' end of partition is on the way
+    cluster.triggerWithFinishedProducers(pipeline.counter(), 1);
+
+    // then: nothing is acknowledged while a channel is open, and nothing is held back
+    cluster.expectNoCheckpointMessage();
+    command("left", "end");
+    command("right", "emit:r2");
+    assertThat(expectProcessed(tasks, 1)).containsExactly("r2");
+    cluster.expectNoCheckpointMessage();
+
+    // and when: the last channel ends
+    command("right", "end");
+
+    // then: the snapshot holds every record of the finished producers, and the acknowledgement
+    // reaches the JobManager before the counter's FINISHED
+    cluster.expectState(pipeline.counter(), ExecutionState.FINISHED);
+    AcknowledgeCheckpoint ack =
+        cluster.expectAlreadyReceived(AcknowledgeCheckpoint.class, pipeline.counter().attemptId());
+    assertThat(ack.checkpointId()).isEqualTo(1);
+    assertThat(stateLines(ack)).containsExactlyInAnyOrder("l1", "r1", "r2");
+  }
+
+  @Test
+  void shouldAcknowledgeAWriteInFlightBeforeReportingFinished() throws Exception {
+    // given: a source whose checkpoint 3 is being written when it ends
+    Cluster cluster = startCluster("tm-cp-ack-before-finished");
+    TestKit tasks = taskProbe();
+    TaskDeploymentDescriptor source =
+        source(JobID.generate(), JobVertexID.generate(), "source", 0, null);
+    cluster.submit(source);
+    tasks.expectMsgEquals(EXPECT, new Started("source", 0));
+    command("source", "emit:a");
+    tasks.expectMsgEquals(EXPECT, new Emitted("source", "a"));
+    cluster.trigger(source, 3);
+    tasks.expectMsgEquals(EXPECT, new Snapshotted("source", 3, "1"));
+
+    // when
+    command("source", "end");
+
+    // then
+    cluster.expectState(source, ExecutionState.FINISHED);
+    AcknowledgeCheckpoint ack =
+        cluster.expectAlreadyReceived(AcknowledgeCheckpoint.class, source.attemptId());
+    assertThat(ack.checkpointId()).isEqualTo(3);
+  }
+
+  @Test
+  void shouldFinishWithoutRunningUserCodeWhenDeployedFinishedOnRestore() {
+    // given: the left source had finished at the checkpoint the job restores from
+    Cluster cluster = startCluster("tm-cp-finished-on-restore");
+    TestKit tasks = taskProbe();
+    JobID jobId = JobID.generate();
+    JobVertexID counterVertex = JobVertexID.generate();
+    TaskDeploymentDescriptor finished =
+        TaskDeploymentDescriptor.builder(ScriptedSource.class.getName())
+            .jobId(jobId)
+            .vertexName("left")
+            .configuration(Map.of(TEST_KEY, testKey))
+            .producedPartitions(
+                List.of(
+                    new ResultPartitionDeploymentDescriptor(
+                        0, counterVertex, Partitioner.FORWARD, 1)))
+            .finishedOnRestore(true)
+            .build();
+    TaskDeploymentDescriptor counter =
+        descriptor(
+            jobId,
+            counterVertex,
+            "counter",
+            Counter.class,
+            1,
+            Map.of(),
+            List.of(),
+            List.of(
+                new InputGateDeploymentDescriptor(
+                    0,
+                    finished.vertexId(),
+                    List.of(
+                        new InputChannelDeploymentDescriptor(
+                            new ResultPartitionID(finished.attemptId(), 0), 0, cluster.location)))),
+            null);
+
+    // when
+    cluster.submit(finished);
+    cluster.submit(counter);
+
+    // then: the source reports RUNNING and FINISHED without running, and its consumer ends
+    cluster.expectState(finished, ExecutionState.RUNNING);
+    cluster.expectState(finished, ExecutionState.FINISHED);
+    tasks.expectMsgEquals(EXPECT, new Started("counter", 0));
+    cluster.expectState(counter, ExecutionState.FINISHED);
+    tasks.expectNoMessage(NO_MESSAGE);
+  }
+
+  @Test
   void shouldDeliverCompletionsToAReaderThatWaitsForInput() {
     // given: a counting task whose inputs are idle
     Cluster cluster = startCluster("tm-cp-idle-notify");
@@ -942,6 +1046,34 @@ final class TaskManagerCheckpointTest {
               System.currentTimeMillis(),
               options(checkpointId)),
           jobManager.getRef());
+    }
+
+    /** A trigger as the coordinator sends it to a task whose producers have all finished. */
+    void triggerWithFinishedProducers(TaskDeploymentDescriptor descriptor, long checkpointId) {
+      taskManager.tell(
+          new TriggerCheckpoint(
+              descriptor.jobId(),
+              descriptor.attemptId(),
+              checkpointId,
+              System.currentTimeMillis(),
+              options(checkpointId),
+              true),
+          jobManager.getRef());
+    }
+
+    /** The checkpoint message that arrived before the messages expected so far. */
+    <T extends CheckpointMessage> T expectAlreadyReceived(
+        Class<T> type, ExecutionAttemptID attemptId) {
+      for (Iterator<Object> it = backlog.iterator(); it.hasNext(); ) {
+        Object message = it.next();
+        if (type.isInstance(message)
+            && ((CheckpointMessage) message).attemptId().equals(attemptId)) {
+          it.remove();
+          return type.cast(message);
+        }
+      }
+      throw new AssertionError(
+          "No " + type.getSimpleName() + " of " + attemptId + " in " + backlog);
     }
 
     void notifyComplete(TaskDeploymentDescriptor descriptor, long checkpointId) {

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The checkpoint coordinator of one job (Flink 1.x's {@code CheckpointCoordinator}): triggers
@@ -81,7 +82,7 @@ public final class CheckpointCoordinator {
   private final CheckpointSettings settings;
   private final PendingCheckpoints pending;
   private final RetainedCheckpoints retained;
-  private Run run; // null while stopped
+  private CheckpointRun run; // null while stopped
   private boolean disposed;
   private long nextCheckpointId;
   private final TriggerPacing pacing;
@@ -121,6 +122,31 @@ public final class CheckpointCoordinator {
       List<TaskRef> toTrigger, List<TaskRef> toAcknowledge, long now) {
     Objects.requireNonNull(toTrigger, "toTrigger");
     Objects.requireNonNull(toAcknowledge, "toAcknowledge");
+    checkStartable();
+    return begin(CheckpointRun.ofSources(job, toTrigger, toAcknowledge), now);
+  }
+
+  /**
+   * Every task of a job attempt is RUNNING or FINISHED, at least one RUNNING: checkpoints may
+   * start. A checkpoint starts at every running source and every running task whose producers have
+   * all finished; a finished task counts as acknowledged with empty state and is recorded in the
+   * completed checkpoint as finished, so a restore deploys it finished.
+   *
+   * @param producers every task of the attempt, exactly one per subtask of every vertex, with the
+   *     attempts whose output it reads (none for a source)
+   * @param finished the tasks that have finished already
+   * @throws IllegalStateException when already started or disposed
+   * @throws IllegalArgumentException when the tasks do not match the job
+   */
+  public List<JobMasterAction> start(
+      Map<TaskRef, Set<ExecutionAttemptID>> producers, Set<ExecutionAttemptID> finished, long now) {
+    Objects.requireNonNull(producers, "producers");
+    Objects.requireNonNull(finished, "finished");
+    checkStartable();
+    return begin(CheckpointRun.ofProducers(job, producers, finished), now);
+  }
+
+  private void checkStartable() {
     if (disposed) {
       throw new IllegalStateException(
           "The checkpoint coordinator of job " + jobId + " is disposed.");
@@ -129,7 +155,10 @@ public final class CheckpointCoordinator {
       throw new IllegalStateException(
           "The checkpoint coordinator of job " + jobId + " is started; stop it first.");
     }
-    run = new Run(List.copyOf(toTrigger), CheckpointTasks.validate(job, toTrigger, toAcknowledge));
+  }
+
+  private List<JobMasterAction> begin(CheckpointRun started, long now) {
+    run = started;
     pacing.reset();
     List<JobMasterAction> actions = new ArrayList<>();
     if (settings.periodic()) {
@@ -143,8 +172,10 @@ public final class CheckpointCoordinator {
                 + " started for "
                 + run.tasks.size()
                 + " tasks ("
-                + run.toTrigger.size()
-                + " to trigger); "
+                + run.sources.size()
+                + " sources, "
+                + run.finished().size()
+                + " finished); "
                 + (settings.periodic()
                     ? "periodic checkpoints every "
                         + settings.effectiveInterval().toMillis()
@@ -248,12 +279,16 @@ public final class CheckpointCoordinator {
       pacing.schedule(pauseLeft, now, actions);
       return actions;
     }
-    trigger(
-        CheckpointType.CHECKPOINT,
-        SavepointDirectories.checkpointDirectory(settings, jobId, nextCheckpointId),
-        null,
-        now,
-        actions);
+    String refusal =
+        trigger(
+            CheckpointType.CHECKPOINT,
+            SavepointDirectories.checkpointDirectory(settings, jobId, nextCheckpointId),
+            null,
+            now,
+            actions);
+    if (refusal != null) {
+      actions.add(new Log(Level.DEBUG, "Not triggering a checkpoint: " + refusal));
+    }
     pacing.scheduleInterval(now, actions);
     return actions;
   }
@@ -274,7 +309,12 @@ public final class CheckpointCoordinator {
     String refusal = null;
     if (run == null) {
       refusal =
-          "Job " + jobId + " is not running (not every task is RUNNING); no savepoint was taken.";
+          "Job "
+              + jobId
+              + " is not running (its current attempt has not started every task); no savepoint"
+              + " was taken.";
+    } else if (run.allFinished()) {
+      refusal = run.triggerRefusal() + " No savepoint was taken.";
     } else if (SavepointDirectories.refusal(base) != null) {
       refusal = SavepointDirectories.refusal(base);
     } else if (pending.savepoints() >= MAX_PENDING_SAVEPOINTS) {
@@ -289,12 +329,39 @@ public final class CheckpointCoordinator {
       return List.of(new SavepointFailed(requester, refusal), new Log(Level.INFO, refusal));
     }
     List<JobMasterAction> actions = new ArrayList<>();
-    trigger(
-        CheckpointType.SAVEPOINT,
-        SavepointDirectories.savepointDirectory(base, jobId),
-        requester,
-        now,
-        actions);
+    String notTriggered =
+        trigger(
+            CheckpointType.SAVEPOINT,
+            SavepointDirectories.savepointDirectory(base, jobId),
+            requester,
+            now,
+            actions);
+    if (notTriggered != null) {
+      return List.of(
+          new SavepointFailed(requester, notTriggered), new Log(Level.INFO, notTriggered));
+    }
+    return actions;
+  }
+
+  /**
+   * A task of the running attempt finished: it takes part in no more checkpoints, and later ones
+   * start at the tasks it fed when it was their last running producer. A pending checkpoint still
+   * waiting for its acknowledgement is aborted (a task that sent its barrier acknowledges before it
+   * reports FINISHED; one that did not could not take part).
+   */
+  public List<JobMasterAction> onTaskFinished(ExecutionAttemptID attempt, long now) {
+    Objects.requireNonNull(attempt, "attempt");
+    if (run == null || !run.finish(attempt)) {
+      return List.of(); // not started (the attempt ended), or told already
+    }
+    List<JobMasterAction> actions = new ArrayList<>();
+    for (PendingCheckpoint checkpoint : pending.all()) {
+      if (checkpoint.storing == null && checkpoint.awaiting.contains(attempt)) {
+        String reason = run.describe(run.tasks.get(attempt)) + " finished before it acknowledged";
+        pending.abort(checkpoint, AbortKind.DECLINE, reason, false, actions);
+      }
+    }
+    scheduleQueuedTrigger(now, actions);
     return actions;
   }
 
@@ -377,7 +444,7 @@ public final class CheckpointCoordinator {
           about + " of job " + jobId + ": not pending (already aborted, completed or unknown).");
     }
     TaskRef task = checkpoint.tasks.get(decline.attemptId());
-    if (task == null) {
+    if (task == null || checkpoint.finished.contains(decline.attemptId())) {
       return ignored(about + " of job " + jobId + ": the attempt does not take part in it.");
     }
     if (checkpoint.storing != null) {
@@ -478,6 +545,10 @@ public final class CheckpointCoordinator {
                 + "."));
     actions.add(new CheckpointCompleted(done.checkpointId(), done.directory()));
     for (TaskRef task : checkpoint.tasks.values()) {
+      if (checkpoint.finished.contains(task.attemptId())
+          || (run != null && run.isFinished(task.attemptId()))) {
+        continue; // ended: nothing to commit
+      }
       actions.add(
           new Send(
               task.attemptId(),
@@ -573,20 +644,26 @@ public final class CheckpointCoordinator {
   //  Helpers
   // ------------------------------------------------------------------------------------------
 
-  private void trigger(
+  /** Triggers a checkpoint at the tasks it starts at; why not, or null when it did. */
+  private String trigger(
       CheckpointType type,
       String directory,
       Object requester,
       long now,
       List<JobMasterAction> actions) {
+    List<CheckpointRun.Target> targets = run.targets();
+    if (targets.isEmpty()) {
+      return run.triggerRefusal();
+    }
     long id = nextCheckpointId++;
     CheckpointOptions options = new CheckpointOptions(type, directory);
-    pending.add(new PendingCheckpoint(id, options, requester, now, run.tasks));
-    for (TaskRef source : run.toTrigger) {
+    pending.add(new PendingCheckpoint(id, options, requester, now, run.tasks, run.finished()));
+    for (CheckpointRun.Target target : targets) {
+      ExecutionAttemptID attempt = target.task().attemptId();
       actions.add(
           new Send(
-              source.attemptId(),
-              new TriggerCheckpoint(jobId, source.attemptId(), id, now, options)));
+              attempt,
+              new TriggerCheckpoint(jobId, attempt, id, now, options, target.producersFinished())));
     }
     actions.add(new StartTimer(new JobTimer.CheckpointTimeout(id), settings.timeout()));
     actions.add(
@@ -599,7 +676,15 @@ public final class CheckpointCoordinator {
                 + jobId
                 + " into "
                 + directory
+                + (run.finished().isEmpty()
+                    ? ""
+                    : " ("
+                        + run.finished().size()
+                        + " tasks finished, "
+                        + targets.size()
+                        + " triggered)")
                 + "."));
+    return null;
   }
 
   /** After a checkpoint ended: a periodic trigger that waited for it is scheduled. */
@@ -612,11 +697,4 @@ public final class CheckpointCoordinator {
     pending.countIgnored();
     return List.of(new Log(Level.DEBUG, "Ignored " + what));
   }
-
-  // ------------------------------------------------------------------------------------------
-  //  Nested types
-  // ------------------------------------------------------------------------------------------
-
-  /** The tasks of the running job attempt. */
-  private record Run(List<TaskRef> toTrigger, Map<ExecutionAttemptID, TaskRef> tasks) {}
 }

@@ -1,7 +1,6 @@
 package dev.shoal.jobmanager.checkpoint;
 
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
+import dev.shoal.messages.runtime.Durations;
 import java.net.URI;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -9,7 +8,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * How one job checkpoints, read from its settings with Flink's keys. Every value is validated and
@@ -75,8 +73,6 @@ public record CheckpointSettings(
 
   public static final int MAX_CONCURRENT_BOUND = 100;
   public static final int NUM_RETAINED_BOUND = 1000;
-
-  private static final Pattern MINUTES = Pattern.compile("^(-?[0-9.]+\\s*)mins?$");
 
   public CheckpointSettings {
     Objects.requireNonNull(interval, "interval");
@@ -187,10 +183,8 @@ public record CheckpointSettings(
       return fallback;
     }
     try {
-      // Flink writes minutes as "min"; HOCON says "m" or "minutes"
-      String hocon = MINUTES.matcher(value.trim()).replaceFirst("$1minutes");
-      return ConfigFactory.parseMap(Map.of("d", hocon)).getDuration("d");
-    } catch (ConfigException e) {
+      return Durations.parse(value); // also Flink's "2min"
+    } catch (IllegalArgumentException e) {
       throw invalid(key, value, "a duration such as 500ms, 10s or 2min");
     }
   }

@@ -28,6 +28,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -49,7 +51,8 @@ import java.util.regex.Pattern;
  *   "jobId" : "…", "checkpointId" : 7, "type" : "SAVEPOINT",
  *   "triggerTimestamp" : 1700000000000, "completionTimestamp" : 1700000000042,
  *   "vertices" : [ { "id" : "…", "name" : "counter", "parallelism" : 2,
- *                    "subtasks" : [ { "index" : 0, "path" : "counter-0.state", "sizeBytes" : 123 } ] } ]
+ *                    "subtasks" : [ { "index" : 0, "path" : "counter-0.state", "sizeBytes" : 123 } ],
+ *                    "finishedSubtasks" : [ 1 ] } ]
  * }
  * }</pre>
  *
@@ -311,6 +314,10 @@ public final class CheckpointStorage {
                         node.put("path", relativize(directory, subtask.getValue().path()));
                         node.put("sizeBytes", subtask.getValue().sizeBytes());
                       });
+              if (state.hasFinishedSubtasks()) {
+                ArrayNode finished = vertex.putArray("finishedSubtasks");
+                state.finishedSubtasks().stream().sorted().forEach(finished::add);
+              }
             });
     return root;
   }
@@ -341,9 +348,20 @@ public final class CheckpointStorage {
               "subtask " + index + " of vertex " + id + " appears twice");
         }
       }
+      Set<Integer> finished = new TreeSet<>();
+      if (vertex.has("finishedSubtasks")) {
+        for (JsonNode index : array(vertex, "finishedSubtasks")) {
+          if (!index.isIntegralNumber() || !index.canConvertToInt() || index.intValue() < 0) {
+            throw new IllegalArgumentException(
+                "a finished subtask of vertex " + id + " is not a subtask index");
+          }
+          finished.add(index.intValue());
+        }
+      }
       if (vertices.put(
               id,
-              new VertexState(text(vertex, "name"), (int) number(vertex, "parallelism"), subtasks))
+              new VertexState(
+                  text(vertex, "name"), (int) number(vertex, "parallelism"), subtasks, finished))
           != null) {
         throw new IllegalArgumentException("vertex " + id + " appears twice");
       }

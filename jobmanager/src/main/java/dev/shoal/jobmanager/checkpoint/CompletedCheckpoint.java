@@ -7,6 +7,8 @@ import dev.shoal.messages.job.TaskStateHandle;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A checkpoint or savepoint every task acknowledged: what a job restores from. Deeply immutable.
@@ -56,13 +58,30 @@ public record CompletedCheckpoint(
    * @param parallelism its parallelism then
    * @param subtaskStates the state of each subtask that had some, by subtask index; subtasks
    *     without state are absent
+   * @param finishedSubtasks the subtasks that had finished when the checkpoint was taken (they have
+   *     no state; a restore deploys them finished)
    */
   public record VertexState(
-      String name, int parallelism, Map<Integer, TaskStateHandle> subtaskStates) {
+      String name,
+      int parallelism,
+      Map<Integer, TaskStateHandle> subtaskStates,
+      Set<Integer> finishedSubtasks) {
 
     public VertexState {
       Objects.requireNonNull(name, "name");
       subtaskStates = Map.copyOf(subtaskStates);
+      finishedSubtasks = Set.copyOf(new TreeSet<>(finishedSubtasks));
+      for (int subtask : finishedSubtasks) {
+        if (subtask < 0 || subtask >= parallelism || subtaskStates.containsKey(subtask)) {
+          throw new IllegalArgumentException(
+              "Vertex '"
+                  + name
+                  + "' records subtask "
+                  + subtask
+                  + " as finished, but it has state or is beyond parallelism "
+                  + parallelism);
+        }
+      }
       if (parallelism < 1) {
         throw new IllegalArgumentException(
             "Vertex '" + name + "' has parallelism " + parallelism + "; must be >= 1");
@@ -80,9 +99,19 @@ public record CompletedCheckpoint(
       }
     }
 
+    /** A vertex none of whose subtasks had finished. */
+    public VertexState(String name, int parallelism, Map<Integer, TaskStateHandle> subtaskStates) {
+      this(name, parallelism, subtaskStates, Set.of());
+    }
+
     /** Whether any subtask of this vertex has state. */
     public boolean hasState() {
       return !subtaskStates.isEmpty();
+    }
+
+    /** Whether any subtask of this vertex had finished. */
+    public boolean hasFinishedSubtasks() {
+      return !finishedSubtasks.isEmpty();
     }
   }
 

@@ -26,6 +26,7 @@ final class PendingCheckpoint {
   final Set<ExecutionAttemptID> awaiting;
   final Map<TaskRef, TaskStateHandle> states =
       new HashMap<>(); // null values: acknowledged without state
+  final Set<ExecutionAttemptID> finished; // finished when triggered: acknowledged, recorded so
   CompletedCheckpoint storing; // set once every task acknowledged, while the metadata is stored
 
   PendingCheckpoint(
@@ -33,13 +34,16 @@ final class PendingCheckpoint {
       CheckpointOptions options,
       Object requester,
       long triggerTimestamp,
-      Map<ExecutionAttemptID, TaskRef> tasks) {
+      Map<ExecutionAttemptID, TaskRef> tasks,
+      Set<ExecutionAttemptID> finished) {
     this.id = id;
     this.options = options;
     this.requester = requester;
     this.triggerTimestamp = triggerTimestamp;
     this.tasks = tasks;
+    this.finished = Set.copyOf(finished);
     this.awaiting = new HashSet<>(tasks.keySet());
+    awaiting.removeAll(this.finished);
   }
 
   /** The completed checkpoint of {@code job} once every task acknowledged this one. */
@@ -53,12 +57,22 @@ final class PendingCheckpoint {
             subtasks.put(task.subtaskIndex(), state);
           }
         });
+    Map<JobVertexID, Set<Integer>> finishedByVertex = new HashMap<>();
+    for (ExecutionAttemptID attempt : finished) {
+      TaskRef task = tasks.get(attempt);
+      finishedByVertex
+          .computeIfAbsent(task.vertexId(), k -> new HashSet<>())
+          .add(task.subtaskIndex());
+    }
     Map<JobVertexID, VertexState> vertices = new LinkedHashMap<>();
     for (JobVertex vertex : job.vertices()) {
       vertices.put(
           vertex.id(),
           new VertexState(
-              vertex.name(), vertex.parallelism(), byVertex.getOrDefault(vertex.id(), Map.of())));
+              vertex.name(),
+              vertex.parallelism(),
+              byVertex.getOrDefault(vertex.id(), Map.of()),
+              finishedByVertex.getOrDefault(vertex.id(), Set.of())));
     }
     return new CompletedCheckpoint(
         job.jobId(),

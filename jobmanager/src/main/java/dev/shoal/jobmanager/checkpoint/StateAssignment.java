@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -29,15 +30,29 @@ import java.util.TreeMap;
  *     to restore
  * @param unclaimedVertices names of checkpoint vertices with state that no vertex of the job
  *     claims, dropped because {@code execution.savepoint.ignore-unclaimed-state} is on
+ * @param finished the subtasks that had finished when the checkpoint was taken: vertex id (of the
+ *     job) to subtask indexes; they are deployed finished on restore
  */
 public record StateAssignment(
     long checkpointId,
     Map<JobVertexID, Map<Integer, TaskRestore>> restores,
-    List<String> unclaimedVertices) {
+    List<String> unclaimedVertices,
+    Map<JobVertexID, Set<Integer>> finished) {
 
   public StateAssignment {
     restores = copyDeep(restores);
     unclaimedVertices = List.copyOf(unclaimedVertices);
+    Map<JobVertexID, Set<Integer>> copy = new HashMap<>();
+    finished.forEach((id, subtasks) -> copy.put(id, Set.copyOf(subtasks)));
+    finished = Map.copyOf(copy);
+  }
+
+  /** An assignment in which no subtask had finished. */
+  public StateAssignment(
+      long checkpointId,
+      Map<JobVertexID, Map<Integer, TaskRestore>> restores,
+      List<String> unclaimedVertices) {
+    this(checkpointId, restores, unclaimedVertices, Map.of());
   }
 
   /**
@@ -64,13 +79,14 @@ public record StateAssignment(
     // in name order, so that the first problem reported does not depend on hash order
     List<Map.Entry<JobVertexID, VertexState>> withState =
         checkpoint.vertices().entrySet().stream()
-            .filter(e -> e.getValue().hasState())
+            .filter(e -> e.getValue().hasState() || e.getValue().hasFinishedSubtasks())
             .sorted(
                 Comparator.comparing((Map.Entry<JobVertexID, VertexState> e) -> e.getValue().name())
                     .thenComparing(e -> e.getKey().toString()))
             .toList();
     Map<JobVertexID, Map<Integer, TaskRestore>> restores = new LinkedHashMap<>();
     List<String> unclaimed = new ArrayList<>();
+    Map<JobVertexID, Set<Integer>> finished = new HashMap<>();
     for (Map.Entry<JobVertexID, VertexState> entry : withState) {
       VertexState state = entry.getValue();
       JobVertex target = jobById.get(entry.getKey());
@@ -83,7 +99,7 @@ public record StateAssignment(
                 .findFirst()
                 .orElseThrow();
         VertexState own = checkpoint.vertices().get(byName.id());
-        if (own == null || !own.hasState()) {
+        if (own == null || !(own.hasState() || own.hasFinishedSubtasks())) {
           target = byName;
         }
       }
@@ -126,15 +142,26 @@ public record StateAssignment(
           .forEach(
               (index, handle) ->
                   subtasks.put(index, new TaskRestore(checkpoint.checkpointId(), handle)));
-      restores.put(target.id(), subtasks);
+      if (!subtasks.isEmpty()) {
+        restores.put(target.id(), subtasks);
+      }
+      if (state.hasFinishedSubtasks()) {
+        finished.put(target.id(), state.finishedSubtasks());
+      }
     }
-    return new StateAssignment(checkpoint.checkpointId(), restores, unclaimed);
+    return new StateAssignment(checkpoint.checkpointId(), restores, unclaimed, finished);
   }
 
   /** The state subtask {@code subtaskIndex} of {@code vertexId} starts from, or null for none. */
   public TaskRestore restoreOf(JobVertexID vertexId, int subtaskIndex) {
     Map<Integer, TaskRestore> subtasks = restores.get(vertexId);
     return subtasks == null ? null : subtasks.get(subtaskIndex);
+  }
+
+  /** Whether subtask {@code subtaskIndex} of {@code vertexId} had finished at the checkpoint. */
+  public boolean isFinished(JobVertexID vertexId, int subtaskIndex) {
+    Set<Integer> subtasks = finished.get(vertexId);
+    return subtasks != null && subtasks.contains(subtaskIndex);
   }
 
   private static String describe(CompletedCheckpoint checkpoint) {

@@ -219,6 +219,19 @@ public final class DeploymentDescriptors {
    * @param restore the subtask's state from a completed checkpoint or savepoint; null for none
    */
   public TaskDeploymentDescriptor of(Execution execution, TaskRestore restore) {
+    return of(execution, restore, false);
+  }
+
+  /**
+   * The descriptor of one execution of the prepared attempt that starts from {@code restore}, or
+   * that had finished at the checkpoint the attempt restores from.
+   *
+   * @param restore the subtask's state from a completed checkpoint or savepoint; null for none
+   * @param finishedOnRestore whether the subtask had finished at that checkpoint: it runs no user
+   *     code and ends its partitions at once
+   */
+  public TaskDeploymentDescriptor of(
+      Execution execution, TaskRestore restore, boolean finishedOnRestore) {
     JobGraph jobGraph = graph.jobGraph();
     JobVertex vertex = execution.vertex();
     VertexPlan plan = plans.get(vertex.id());
@@ -245,7 +258,8 @@ public final class DeploymentDescriptors {
         jars,
         producedPartitions(plan, vertex.parallelism(), subtask),
         inputGates(plan, vertex.parallelism(), subtask),
-        restore);
+        finishedOnRestore ? null : restore,
+        finishedOnRestore);
   }
 
   private static List<ResultPartitionDeploymentDescriptor> producedPartitions(

@@ -91,6 +91,7 @@ public final class ExecutionGraph {
   private long endMillis = -1;
   private int nonTerminal;
   private int running;
+  private int finished;
 
   public ExecutionGraph(JobGraph jobGraph, Instant submitted) {
     this.jobGraph = Objects.requireNonNull(jobGraph, "jobGraph");
@@ -113,6 +114,7 @@ public final class ExecutionGraph {
     }
     nonTerminal = executions.size();
     running = 0;
+    finished = 0;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -236,6 +238,9 @@ public final class ExecutionGraph {
     if (!previous.isTerminal() && next.isTerminal()) {
       nonTerminal--;
     }
+    if (next == ExecutionState.FINISHED && previous != ExecutionState.FINISHED) {
+      finished++;
+    }
     execution.state = next;
   }
 
@@ -287,6 +292,11 @@ public final class ExecutionGraph {
 
   public boolean allRunning() {
     return running == executions.size();
+  }
+
+  /** Whether every execution is RUNNING or FINISHED, and at least one is RUNNING. */
+  public boolean allRunningOrFinished() {
+    return running > 0 && running + finished == executions.size();
   }
 
   // ------------------------------------------------------------------------------------------

@@ -78,7 +78,9 @@ final class AttemptExecutions {
           restore == null
               ? null
               : restore.restoreOf(execution.vertex().id(), execution.subtaskIndex());
-      act.accept(new Deploy(execution.instanceId(), descriptors.of(execution, state)));
+      boolean finished =
+          restore != null && restore.isFinished(execution.vertex().id(), execution.subtaskIndex());
+      act.accept(new Deploy(execution.instanceId(), descriptors.of(execution, state, finished)));
     }
     if (restore != null) {
       LOG.info(

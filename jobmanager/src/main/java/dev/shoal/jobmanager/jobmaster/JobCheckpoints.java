@@ -11,16 +11,26 @@ import dev.shoal.jobmanager.jobmaster.JobMasterAction.Reply;
 import dev.shoal.messages.CheckpointMessage;
 import dev.shoal.messages.CheckpointMessage.AcknowledgeCheckpoint;
 import dev.shoal.messages.CheckpointMessage.DeclineCheckpoint;
+import dev.shoal.messages.ExecutionAttemptID;
 import dev.shoal.messages.JobClientMessage.CancellationFailure;
 import dev.shoal.messages.JobClientMessage.CancellationSuccess;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointFailure;
 import dev.shoal.messages.JobClientMessage.TriggerSavepointSuccess;
 import dev.shoal.messages.JobID;
+import dev.shoal.messages.job.DistributionPattern;
+import dev.shoal.messages.job.EdgeWiring;
+import dev.shoal.messages.job.ExecutionState;
+import dev.shoal.messages.job.JobEdge;
+import dev.shoal.messages.job.JobGraph;
 import dev.shoal.messages.job.JobStatus;
+import dev.shoal.messages.job.JobVertexID;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -109,24 +119,75 @@ final class JobCheckpoints {
     return coordinator.latestCompleted();
   }
 
-  /** Every task of the attempt runs: checkpoints may start at the sources. */
-  void startAtSources(long now) {
-    List<TaskRef> sources = new ArrayList<>();
-    List<TaskRef> all = new ArrayList<>();
+  /**
+   * Starts the coordinator once every task of the attempt is RUNNING or FINISHED (at least one
+   * RUNNING); does nothing before, or when it runs already.
+   */
+  void startWhenRunning(long now) {
+    if (coordinator.isStarted() || !graph.allRunningOrFinished()) {
+      return;
+    }
+    Map<String, Execution> bySubtask = new HashMap<>();
     for (Execution execution : graph.executions()) {
-      TaskRef task =
-          new TaskRef(execution.attemptId(), execution.vertex().id(), execution.subtaskIndex());
-      all.add(task);
-      if (graph.jobGraph().inputsOf(execution.vertex().id()).isEmpty()) {
-        sources.add(task);
+      bySubtask.put(execution.vertex().id() + "/" + execution.subtaskIndex(), execution);
+    }
+    JobGraph job = graph.jobGraph();
+    // every consumer of an all-to-all edge reads every producer: one shared set per source vertex,
+    // so that wide edges cost memory in proportion to the tasks, not to the channels
+    Map<JobVertexID, Set<ExecutionAttemptID>> everyProducer = new HashMap<>();
+    Map<TaskRef, Set<ExecutionAttemptID>> producers = new HashMap<>();
+    Set<ExecutionAttemptID> finished = new HashSet<>();
+    for (Execution execution : graph.executions()) {
+      List<JobEdge> inputs = job.inputsOf(execution.vertex().id());
+      Set<ExecutionAttemptID> upstream = new HashSet<>();
+      for (JobEdge edge : inputs) {
+        int parallelism = job.vertex(edge.source()).parallelism();
+        if (edge.pattern() == DistributionPattern.ALL_TO_ALL) {
+          Set<ExecutionAttemptID> all =
+              everyProducer.computeIfAbsent(
+                  edge.source(),
+                  id ->
+                      Set.copyOf(
+                          graph.executions().stream()
+                              .filter(e -> e.vertex().id().equals(id))
+                              .map(Execution::attemptId)
+                              .toList()));
+          if (inputs.size() == 1) {
+            upstream = all;
+            break;
+          }
+          upstream.addAll(all);
+          continue;
+        }
+        for (EdgeWiring.Channel channel :
+            EdgeWiring.channelsOf(
+                edge.pattern(),
+                parallelism,
+                execution.vertex().parallelism(),
+                execution.subtaskIndex())) {
+          upstream.add(bySubtask.get(edge.source() + "/" + channel.producerIndex()).attemptId());
+        }
+      }
+      producers.put(
+          new TaskRef(execution.attemptId(), execution.vertex().id(), execution.subtaskIndex()),
+          upstream);
+      if (execution.state() == ExecutionState.FINISHED) {
+        finished.add(execution.attemptId());
       }
     }
-    carryOut(coordinator.start(sources, all, now), now);
+    carryOut(coordinator.start(producers, finished, now), now);
   }
 
-  /** A task of the attempt finished: it takes part in no more checkpoints. */
-  void onTaskFinished(String taskName, long now) {
-    carryOut(coordinator.stop(taskName + " finished", now), now);
+  /**
+   * A task of the attempt finished: it takes part in no more checkpoints, which go on at the tasks
+   * still running (or start, when it was the last one not yet running).
+   */
+  void onTaskFinished(Execution execution, long now) {
+    if (coordinator.isStarted()) {
+      carryOut(coordinator.onTaskFinished(execution.attemptId(), now), now);
+    } else {
+      startWhenRunning(now);
+    }
   }
 
   /** The attempt ends (fails or is cancelled): pending checkpoints are aborted. */

@@ -312,12 +312,12 @@ public final class JobMaster {
         if (graph.allRunning()) {
           act(new CancelTimer(JobTimer.Deployment.INSTANCE));
           act(AllVerticesRunning.INSTANCE);
-          checkpoints.startAtSources(now);
         }
+        checkpoints.startWhenRunning(now);
       }
       case FINISHED -> {
-        // a finished task takes part in no more checkpoints
-        checkpoints.onTaskFinished(execution.taskName(), now);
+        // a finished task takes part in no more checkpoints; the running part goes on
+        checkpoints.onTaskFinished(execution, now);
         if (graph.allFinished() && transition(JobStatus.FINISHED)) {
           end(JobStatus.FINISHED, now);
         }

@@ -146,8 +146,8 @@ public sealed interface RestartStrategy {
       return fallback;
     }
     try {
-      return com.typesafe.config.ConfigFactory.parseMap(Map.of("d", value.trim())).getDuration("d");
-    } catch (com.typesafe.config.ConfigException e) {
+      return dev.shoal.messages.runtime.Durations.parse(value);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "Invalid " + key + ": '" + value + "' is not a duration such as 500ms or 2s.", e);
     }

@@ -24,6 +24,10 @@ import java.util.Objects;
  * @param producedPartitions the result partitions this subtask writes, one per outgoing edge
  * @param inputGates the input gates this subtask reads, one per incoming edge
  * @param restore the checkpointed state the subtask starts from; null to start empty
+ * @param finishedOnRestore the subtask had finished when the checkpoint the job restores from was
+ *     taken: it does not run its user code again, it ends its result partitions at once and
+ *     finishes (so its records, which the consumers' restored state already holds, are not sent
+ *     twice); {@code restore} is then not read
  */
 public record TaskDeploymentDescriptor(
     JobID jobId,
@@ -40,7 +44,8 @@ public record TaskDeploymentDescriptor(
     List<JarFile> jars,
     List<ResultPartitionDeploymentDescriptor> producedPartitions,
     List<InputGateDeploymentDescriptor> inputGates,
-    TaskRestore restore) {
+    TaskRestore restore,
+    boolean finishedOnRestore) {
 
   public TaskDeploymentDescriptor {
     Objects.requireNonNull(jobId, "jobId");
@@ -63,6 +68,42 @@ public record TaskDeploymentDescriptor(
     if (targetSlot < 0) {
       throw new IllegalArgumentException("targetSlot must be >= 0, was " + targetSlot);
     }
+  }
+
+  /** A subtask that runs its user code, starting from {@code restore} (null: empty). */
+  public TaskDeploymentDescriptor(
+      JobID jobId,
+      String jobName,
+      JobVertexID vertexId,
+      String vertexName,
+      ExecutionAttemptID attemptId,
+      int subtaskIndex,
+      int parallelism,
+      int attemptNumber,
+      String invokableClassName,
+      Map<String, String> configuration,
+      int targetSlot,
+      List<JarFile> jars,
+      List<ResultPartitionDeploymentDescriptor> producedPartitions,
+      List<InputGateDeploymentDescriptor> inputGates,
+      TaskRestore restore) {
+    this(
+        jobId,
+        jobName,
+        vertexId,
+        vertexName,
+        attemptId,
+        subtaskIndex,
+        parallelism,
+        attemptNumber,
+        invokableClassName,
+        configuration,
+        targetSlot,
+        jars,
+        producedPartitions,
+        inputGates,
+        restore,
+        false);
   }
 
   /** A subtask that neither produces nor consumes data over edges. */
@@ -94,7 +135,8 @@ public record TaskDeploymentDescriptor(
         jars,
         List.of(),
         List.of(),
-        null);
+        null,
+        false);
   }
 
   /**
@@ -123,6 +165,7 @@ public record TaskDeploymentDescriptor(
     private List<ResultPartitionDeploymentDescriptor> producedPartitions = List.of();
     private List<InputGateDeploymentDescriptor> inputGates = List.of();
     private TaskRestore restore;
+    private boolean finishedOnRestore;
 
     private Builder(String invokableClassName) {
       this.invokableClassName = Objects.requireNonNull(invokableClassName, "invokableClassName");
@@ -198,6 +241,12 @@ public record TaskDeploymentDescriptor(
       return this;
     }
 
+    /** Whether the subtask had finished at the checkpoint the job restores from. */
+    public Builder finishedOnRestore(boolean finishedOnRestore) {
+      this.finishedOnRestore = finishedOnRestore;
+      return this;
+    }
+
     /**
      * @throws NullPointerException naming a component set to null
      * @throws IllegalArgumentException when the subtask or slot is out of range
@@ -218,7 +267,8 @@ public record TaskDeploymentDescriptor(
           jars,
           producedPartitions,
           inputGates,
-          restore);
+          restore,
+          finishedOnRestore);
     }
   }
 

@@ -15,9 +15,9 @@ import java.util.regex.Pattern;
  */
 public final class Durations {
 
-  /** {@code 5 min}, {@code 2mins}: the unit people write and HOCON does not know. */
+  /** {@code 5 min}, {@code 2mins}, {@code -1min}: the unit people write and HOCON does not know. */
   private static final Pattern MINUTES =
-      Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*mins?\\s*");
+      Pattern.compile("(?i)\\s*(-?[0-9]+(?:\\.[0-9]+)?)\\s*mins?\\s*");
 
   private Durations() {}
 
@@ -39,7 +39,8 @@ public final class Durations {
       if (seconds < 1) {
         return nanos / 1000 + " µs";
       }
-      return String.format(Locale.ROOT, "%.3f ms", duration.toNanos() / 1e6);
+      // seconds and nanoseconds apart: toNanos() overflows beyond 292 years
+      return String.format(Locale.ROOT, "%.3f ms", seconds * 1e3 + nanos / 1e6);
     }
     if (seconds == 0) {
       return duration.toMillis() + " ms";
@@ -64,7 +65,9 @@ public final class Durations {
   /**
    * Reads a duration as HOCON does ({@code 10s}, {@code 500 ms}, {@code 2 minutes}, {@code 1h}; a
    * bare number is milliseconds), plus {@code 5 min} and {@code 250 µs} as {@link #format} prints
-   * them, and ISO-8601 ({@code PT10S}).
+   * them, and ISO-8601 ({@code PT10S}). A leading minus sign gives a negative duration (callers
+   * that need a positive one check the result). The one duration parser of Shoal: job settings,
+   * command-line options and benchmark arguments all go through it.
    *
    * @throws IllegalArgumentException when {@code text} is none of these
    */

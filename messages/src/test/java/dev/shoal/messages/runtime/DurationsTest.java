@@ -52,7 +52,14 @@ final class DurationsTest {
     "1h, PT1H",
     "PT10S, PT10S",
     "pt0.5s, PT0.5S",
-    "P1D, PT24H"
+    "P1D, PT24H",
+    "100, PT0.1S",
+    " 10 s , PT10S",
+    "-2min, PT-2M",
+    "-5s, PT-5S",
+    "2.5 min, PT2M30S",
+    "250 µs, PT0.00025S",
+    "250us, PT0.00025S"
   })
   void shouldParseWhatPeopleTypeAndIso8601(String text, String iso) {
     // given / when
@@ -60,6 +67,15 @@ final class DurationsTest {
 
     // then
     assertThat(parsed).isEqualTo(Duration.parse(iso));
+  }
+
+  @org.junit.jupiter.api.Test
+  void shouldFormatADurationTooLongForNanosecondsWithoutOverflowing() {
+    // given: more than Long.MAX_VALUE nanoseconds, with a fraction of a millisecond
+    Duration huge = Duration.ofSeconds(Long.MAX_VALUE / 2, 123_456);
+
+    // when / then
+    assertThat(Durations.format(huge)).endsWith(" ms").startsWith("4611686");
   }
 
   @ParameterizedTest

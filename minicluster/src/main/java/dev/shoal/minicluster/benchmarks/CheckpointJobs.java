@@ -1,6 +1,5 @@
 package dev.shoal.minicluster.benchmarks;
 
-import com.typesafe.config.ConfigFactory;
 import dev.shoal.messages.JobID;
 import dev.shoal.messages.TestingMessage.AllVerticesRunning;
 import dev.shoal.messages.TestingMessage.CheckpointCompleted;
@@ -9,6 +8,7 @@ import dev.shoal.messages.TestingMessage.NotifyWhenCheckpointCompleted;
 import dev.shoal.messages.TestingMessage.NotifyWhenJobRemoved;
 import dev.shoal.messages.TestingMessage.WaitForAllVerticesToBeRunning;
 import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.runtime.Durations;
 import dev.shoal.minicluster.MiniCluster;
 import dev.shoal.taskmanager.api.Codecs;
 import dev.shoal.taskmanager.api.TaskContext;
@@ -113,9 +113,9 @@ final class CheckpointJobs {
         .get(CheckpointBenchmark.TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
   }
 
-  /** {@code text} in HOCON's duration format, e.g. {@code 100ms} or {@code 2 s}. */
+  /** {@code text} as {@link Durations#parse} reads it, e.g. {@code 100ms} or {@code 2 s}. */
   static Duration duration(String text) {
-    return ConfigFactory.parseMap(Map.of("duration", text)).getDuration("duration");
+    return Durations.parse(text);
   }
 
   /**

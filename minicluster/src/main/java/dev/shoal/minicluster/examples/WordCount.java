@@ -1,9 +1,8 @@
 package dev.shoal.minicluster.examples;
 
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import dev.shoal.messages.job.AccumulatorValue;
 import dev.shoal.messages.job.JobGraph;
+import dev.shoal.messages.runtime.Durations;
 import dev.shoal.taskmanager.api.Codec;
 import dev.shoal.taskmanager.api.Codecs;
 import dev.shoal.taskmanager.api.TaskContext;
@@ -158,8 +157,8 @@ public final class WordCount {
 
   private static Duration duration(String option, String value) {
     try {
-      return ConfigFactory.parseMap(Map.of("d", value.trim())).getDuration("d");
-    } catch (ConfigException e) {
+      return Durations.parse(value);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "Option " + option + ": '" + value + "' is not a duration such as 100ms or 2s.", e);
     }

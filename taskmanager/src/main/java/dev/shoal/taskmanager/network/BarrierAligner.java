@@ -17,6 +17,11 @@ import org.slf4j.LoggerFactory;
  * an older one is being aligned aborts the older one. Barriers of checkpoints already aligned or
  * aborted are ignored. A task with one open channel never holds anything back.
  *
+ * <p>A barrier triggered at the task itself ({@link #onTriggered}: its producers have all finished,
+ * so no barrier will come on its channels) counts as arrived on every channel: nothing is held
+ * back, and the alignment completes when the last channel has delivered its end of partition, so
+ * the snapshot holds every record the finished producers sent.
+ *
  * <p>A task that reads its inputs through separate readers one after another cannot align: when the
  * gate it reads has only held channels left, the alignment is aborted rather than waiting forever
  * (the gate reports it through {@link #onGateStalled}).
@@ -96,6 +101,32 @@ final class BarrierAligner {
     if (blockedCount + 1 < open) {
       block(channel);
     } else {
+      complete();
+    }
+  }
+
+  /**
+   * The coordinator triggered checkpoint {@code barrier} at this task, whose producers have all
+   * finished: it completes once every channel has ended (at once when they all have).
+   */
+  void onTriggered(DataEvent.CheckpointBarrier barrier) throws IOException, InterruptedException {
+    long id = barrier.checkpointId();
+    if (id <= lastCheckpoint || (aligning != null && id <= aligning.checkpointId())) {
+      LOG.debug(
+          "{}: ignored the trigger of checkpoint {}, which is over or aligning here.", owner, id);
+      return;
+    }
+    if (aligning != null) {
+      abort(
+          "checkpoint "
+              + id
+              + " was triggered before checkpoint "
+              + aligning.checkpointId()
+              + " was aligned");
+    }
+    aligning = barrier;
+    alignmentStart = System.nanoTime();
+    if (blockedCount >= open) {
       complete();
     }
   }

@@ -35,7 +35,20 @@ public interface CheckpointBarrierHandler {
    */
   void onAlignmentAborted(long checkpointId, String reason);
 
-  /** Whether {@link #runPendingActions} has something to do; cheap, called once per record. */
+  /**
+   * The barrier of a checkpoint the coordinator triggered at this task directly, because the
+   * producers of all its inputs have finished, or null; each is handed out once. The reader gives
+   * it to the alignment, which takes it as arrived on every channel and completes it once every
+   * channel has delivered its end of partition.
+   */
+  default DataEvent.CheckpointBarrier pollTriggeredBarrier() {
+    return null;
+  }
+
+  /**
+   * Whether {@link #runPendingActions} or {@link #pollTriggeredBarrier} has something to do; cheap,
+   * called once per record.
+   */
   boolean hasPendingActions();
 
   /**

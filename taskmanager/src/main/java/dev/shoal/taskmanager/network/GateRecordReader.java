@@ -54,7 +54,7 @@ final class GateRecordReader<T> implements RecordReader<T> {
     BarrierAligner aligner = gate.aligner();
     CheckpointBarrierHandler checkpoints = aligner == null ? null : aligner.handler();
     if (checkpoints != null && checkpoints.hasPendingActions()) {
-      checkpoints.runPendingActions();
+      runPendingActions(aligner, checkpoints);
     }
     while (true) {
       if (current != null) {
@@ -71,7 +71,7 @@ final class GateRecordReader<T> implements RecordReader<T> {
       }
       if (next == InputGate.WAKE_UP) {
         if (checkpoints != null && checkpoints.hasPendingActions()) {
-          checkpoints.runPendingActions();
+          runPendingActions(aligner, checkpoints);
         }
         continue;
       }
@@ -94,6 +94,17 @@ final class GateRecordReader<T> implements RecordReader<T> {
         }
       }
     }
+  }
+
+  /** A barrier triggered at this task goes to the alignment; then the handler's own actions. */
+  private static void runPendingActions(
+      BarrierAligner aligner, CheckpointBarrierHandler checkpoints)
+      throws IOException, InterruptedException {
+    DataEvent.CheckpointBarrier triggered = checkpoints.pollTriggeredBarrier();
+    if (triggered != null) {
+      aligner.onTriggered(triggered);
+    }
+    checkpoints.runPendingActions();
   }
 
   @Override

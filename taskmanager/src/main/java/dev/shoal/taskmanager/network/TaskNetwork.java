@@ -1,13 +1,12 @@
 package dev.shoal.taskmanager.network;
 
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import dev.shoal.messages.ResourceID;
 import dev.shoal.messages.job.InputChannelDeploymentDescriptor;
 import dev.shoal.messages.job.InputGateDeploymentDescriptor;
 import dev.shoal.messages.job.ResultPartitionDeploymentDescriptor;
 import dev.shoal.messages.job.ResultPartitionID;
 import dev.shoal.messages.job.TaskDeploymentDescriptor;
+import dev.shoal.messages.job.TaskSettings;
 import dev.shoal.taskmanager.api.ChannelSelector;
 import dev.shoal.taskmanager.api.Codec;
 import dev.shoal.taskmanager.api.Partitioners;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The data exchange of one task attempt: the result partitions it writes (one per outgoing edge,
@@ -42,7 +40,7 @@ public final class TaskNetwork {
    * The job setting: how long a task that reads may keep written records in partly filled buffers
    * while its input is idle (Flink's execution.buffer-timeout).
    */
-  public static final String BUFFER_TIMEOUT_KEY = "execution.buffer-timeout";
+  public static final String BUFFER_TIMEOUT_KEY = TaskSettings.BUFFER_TIMEOUT;
 
   /** Buffers a result partition may borrow beyond buffers-per-channel per subpartition. */
   private static final int PARTITION_EXTRA_BUFFERS = 8;
@@ -111,25 +109,7 @@ public final class TaskNetwork {
 
   /** The job's {@code execution.buffer-timeout} (Flink's key), 100 ms when unset. */
   private static Duration bufferTimeout(TaskDeploymentDescriptor descriptor) {
-    String value = descriptor.configuration().get(BUFFER_TIMEOUT_KEY);
-    if (value == null) {
-      return Duration.ofMillis(100);
-    }
-    Duration timeout;
-    try {
-      timeout = ConfigFactory.parseMap(Map.of("t", value)).getDuration("t");
-    } catch (ConfigException e) {
-      throw new IllegalArgumentException(
-          "Invalid job setting " + BUFFER_TIMEOUT_KEY + ": " + e.getMessage(), e);
-    }
-    if (timeout.isNegative() || timeout.compareTo(Duration.ofHours(1)) > 0) {
-      throw new IllegalArgumentException(
-          "Invalid job setting "
-              + BUFFER_TIMEOUT_KEY
-              + ": must be between 0 and 1 h, was "
-              + value);
-    }
-    return timeout;
+    return TaskSettings.bufferTimeout(descriptor.configuration());
   }
 
   /**

@@ -61,7 +61,9 @@ import org.slf4j.MDC;
  * {@link TaskEvent.CheckpointAcknowledged} (or declined with {@link TaskEvent.CheckpointDeclined});
  * {@link #notifyCheckpointComplete} reaches the invokable in increasing order. When the task ends,
  * checkpoint work still pending is dropped before the terminal state is reported, and no checkpoint
- * report follows it.
+ * report follows it, while the acknowledgements of checkpoints it sent its barrier for go out
+ * before FINISHED. A task deployed {@link TaskDeploymentDescriptor#finishedOnRestore() finished on
+ * restore} runs no user code: it reports RUNNING, ends its partitions and reports FINISHED.
  *
  * <p>Threading: the task never touches its owner's state. Every report is a {@link TaskEvent}
  * handed to the {@code events} consumer from the task, canceler or a checkpoint thread; the
@@ -206,9 +208,23 @@ public final class Task {
    *     has ended, or its invokable is not checkpointable)
    */
   public String triggerCheckpoint(long checkpointId, long timestamp, CheckpointOptions options) {
+    return triggerCheckpoint(checkpointId, timestamp, options, false);
+  }
+
+  /**
+   * Starts checkpoint {@code checkpointId} of this source, or of this task with inputs whose
+   * producers have all finished ({@code producersFinished}): it takes the barrier as arrived on
+   * every input channel and snapshots, on the task thread, once every channel has ended.
+   *
+   * @return null when it started; otherwise why the task declines
+   */
+  public String triggerCheckpoint(
+      long checkpointId, long timestamp, CheckpointOptions options, boolean producersFinished) {
     Objects.requireNonNull(options, "options");
     ExecutionState current = state;
-    String refusal = checkpointer.triggerRefusal(current == ExecutionState.RUNNING && !cancelled);
+    String refusal =
+        checkpointer.triggerRefusal(
+            current == ExecutionState.RUNNING && !cancelled, producersFinished);
     if (refusal != null) {
       return current == ExecutionState.RUNNING ? refusal : refusal + " It is " + current + ".";
     }
@@ -236,17 +252,23 @@ public final class Task {
       io.setUp();
       io.setCheckpointHandler(checkpointer);
       taskNetwork = io;
-      Invokable invokable = instantiate();
-      if (!cancelled) {
-        checkpointer.restore(invokable);
-      }
-      if (!cancelled) {
-        checkpointer.start(invokable, io);
-        report(ExecutionState.RUNNING, null);
-        invokable.invoke(context);
+      if (descriptor.finishedOnRestore()) {
+        finishOnRestore(io);
+      } else {
+        Invokable invokable = instantiate();
         if (!cancelled) {
-          checkpointer.close(); // no barrier may follow the end of partition
-          io.finish();
+          checkpointer.restore(invokable);
+        }
+        if (!cancelled) {
+          checkpointer.start(invokable, io);
+          report(ExecutionState.RUNNING, null);
+          invokable.invoke(context);
+          if (!cancelled) {
+            // acknowledgements of checkpoints it took part in go out before FINISHED, and no
+            // barrier may follow the end of partition
+            checkpointer.finish();
+            io.finish();
+          }
         }
       }
     } catch (Throwable t) { // user code: anything it throws ends this task only
@@ -269,6 +291,24 @@ public final class Task {
       report(ExecutionState.FAILED, serialize(failure), failure);
     } else {
       report(ExecutionState.FINISHED, null);
+    }
+  }
+
+  /**
+   * The subtask had finished when the checkpoint the job restores from was taken: the consumers'
+   * restored state holds every record it sent, so it runs no user code and ends its partitions at
+   * once (its consumers see the end of partition only).
+   */
+  private void finishOnRestore(TaskNetwork io) throws Exception {
+    LOG.info(
+        "Task {} had finished at the checkpoint the job restores from; it ends its outputs and"
+            + " finishes without running {}.",
+        name,
+        descriptor.invokableClassName());
+    report(ExecutionState.RUNNING, null);
+    if (!cancelled) {
+      checkpointer.close();
+      io.finish();
     }
   }
 

@@ -19,7 +19,6 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -31,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
@@ -51,13 +52,18 @@ import org.slf4j.LoggerFactory;
  *       and the barrier goes out on every output; then the lock is released.
  *   <li>Tasks with inputs snapshot when their inputs have aligned the barrier ({@link
  *       CheckpointBarrierHandler}), on the task thread inside the reader's {@code next()}; a plain
- *       invokable takes part without state. The barrier is forwarded on every output.
+ *       invokable takes part without state. The barrier is forwarded on every output. A task with
+ *       inputs whose producers have all finished is triggered like a source: the barrier is handed
+ *       to its reader ({@link #pollTriggeredBarrier}), which aligns it once every channel ended.
  *   <li>Either way the snapshot's asynchronous part then writes, on an I/O thread, to {@code
  *       <targetDirectory>/<vertexId>-<subtaskIndex>-<attemptId>.state} (buffered, then forced to
  *       disk), and the task acknowledges with the file's handle; a failure declines.
  *   <li>Completions go to the invokable in increasing order, each id once, under the same rule as
  *       snapshots (task thread between records, woken when it waits for input; for a source,
  *       another thread holding the lock). One that throws fails the task.
+ *   <li>{@link #finish()} when the invokable returned: no snapshot starts any more (a trigger not
+ *       taken yet is declined), and the writes in flight end and are acknowledged, so that every
+ *       acknowledgement of a barrier the task sent goes out before it reports FINISHED.
  *   <li>{@link #close()} when the task ends: writes still queued or running are cancelled, their
  *       files removed, and nothing more is reported.
  * </ul>
@@ -91,7 +97,14 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
    */
   private volatile boolean closed;
 
+  /** Set by {@link #finish()}: triggers are declined from now on. */
+  private volatile boolean finishing;
+
   private volatile boolean completionsPending;
+
+  /** A trigger of this task with inputs that its reader has not taken yet; guarded by this. */
+  private volatile CheckpointBarrier triggered;
+
   // guarded by this
   private final TreeSet<Long> completions = new TreeSet<>();
   private final Map<Long, Future<?>> writes = new HashMap<>();
@@ -194,6 +207,44 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
   }
 
   /**
+   * The invokable returned normally: no snapshot starts any more (a trigger its reader has not
+   * taken is declined), then the writes in flight are waited for, so that their acknowledgements
+   * (or declines) go out before the task reports FINISHED; then {@link #close()}.
+   *
+   * @throws InterruptedException when the task is cancelled meanwhile
+   */
+  void finish() throws InterruptedException {
+    List<Future<?>> inFlight;
+    CheckpointBarrier untaken;
+    synchronized (checkpointLock) {
+      synchronized (this) {
+        finishing = true;
+        inFlight = new ArrayList<>(writes.values());
+        untaken = triggered;
+        triggered = null;
+      }
+    }
+    if (untaken != null) {
+      decline(
+          untaken.checkpointId(),
+          new CheckpointException(
+              "Task "
+                  + name
+                  + " finished before it could take part in checkpoint "
+                  + untaken.checkpointId()
+                  + "."));
+    }
+    for (Future<?> write : inFlight) {
+      try {
+        write.get();
+      } catch (ExecutionException | CancellationException e) {
+        LOG.debug("Task {}: a checkpoint write ended with {}.", name, e.toString());
+      }
+    }
+    close();
+  }
+
+  /**
    * The task ends: no snapshot starts any more, queued and running writes are cancelled (their
    * files removed), undelivered completions are dropped, nothing more is reported. Idempotent.
    */
@@ -205,6 +256,7 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
           return;
         }
         closed = true;
+        triggered = null;
         cancelled = new ArrayList<>(writes.values());
         writes.clear();
         completions.clear();
@@ -228,22 +280,23 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
    * Why the task cannot be triggered now, or null when it can.
    *
    * @param running whether the task is RUNNING
+   * @param producersFinished whether the producers of every input of the task have finished
    */
-  String triggerRefusal(boolean running) {
-    if (hasInputs()) {
+  String triggerRefusal(boolean running, boolean producersFinished) {
+    if (hasInputs() && !producersFinished) {
       return "Task "
           + name
           + " has inputs: it takes part in checkpoints when the barriers of its inputs reach it,"
           + " and is not triggered.";
     }
-    if (closed) {
+    if (closed || finishing) {
       return "Task " + name + " has ended.";
     }
     Invokable target = invokable;
     if (!running || target == null) {
       return "Task " + name + " is not running.";
     }
-    if (!(target instanceof CheckpointableInvokable)) {
+    if (!hasInputs() && !(target instanceof CheckpointableInvokable)) {
       return "Task "
           + name
           + " is a source whose "
@@ -253,11 +306,27 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
     return null;
   }
 
-  /** Starts checkpoint {@code checkpointId} of a source; {@link #triggerRefusal} said it can. */
+  /**
+   * Starts checkpoint {@code checkpointId} of a source, or hands it to the reader of a task with
+   * inputs whose producers finished; {@link #triggerRefusal} said it can.
+   */
   void trigger(long checkpointId, long timestamp, CheckpointOptions options) {
+    CheckpointBarrier barrier = new CheckpointBarrier(checkpointId, timestamp, options);
+    if (hasInputs()) {
+      synchronized (this) {
+        if (closed || finishing) {
+          return; // finish() or close() came first; the coordinator learns it from the task state
+        }
+        CheckpointBarrier older = triggered;
+        if (older == null || older.checkpointId() < checkpointId) {
+          triggered = barrier;
+        }
+      }
+      network.wakeUp();
+      return;
+    }
     CheckpointableInvokable source = (CheckpointableInvokable) invokable;
-    sourceWork.execute(
-        () -> checkpointSource(source, new CheckpointBarrier(checkpointId, timestamp, options)));
+    sourceWork.execute(() -> checkpointSource(source, barrier));
   }
 
   /** Checkpoint {@code checkpointId} completed; the invokable learns it under the contract. */
@@ -294,6 +363,13 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
         LOG.debug("Task {} ended before checkpoint {} started; dropped.", name, id);
         return;
       }
+      if (finishing) {
+        decline(
+            id,
+            new CheckpointException(
+                "Task " + name + " finished before it could take part in checkpoint " + id + "."));
+        return;
+      }
       try {
         snapshot = source.snapshotState(id, barrier.options());
       } catch (Exception | LinkageError e) { // user code
@@ -314,8 +390,10 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
                 "Task " + name + " could not send the barrier of checkpoint " + id + ": " + e, e));
         return;
       }
+      // registered before the lock is released, so that finish() waits for it: the source sent
+      // the barrier, and its acknowledgement must reach the JobManager before FINISHED does
+      persist(barrier, snapshot, 0, millisSince(start));
     }
-    persist(barrier, snapshot, 0, millisSince(start));
   }
 
   private void deliverSourceCompletions() {
@@ -381,7 +459,14 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
 
   @Override
   public boolean hasPendingActions() {
-    return completionsPending;
+    return completionsPending || triggered != null;
+  }
+
+  @Override
+  public synchronized CheckpointBarrier pollTriggeredBarrier() {
+    CheckpointBarrier barrier = triggered;
+    triggered = null;
+    return barrier;
   }
 
   @Override
@@ -603,36 +688,5 @@ final class TaskCheckpointer implements CheckpointBarrierHandler {
 
   private static long millisSince(long startNanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-  }
-
-  /**
-   * Lets the snapshot close its stream without closing the file: the runtime syncs and closes it.
-   */
-  private static final class UnclosableOutputStream extends OutputStream {
-    private final OutputStream out;
-
-    UnclosableOutputStream(OutputStream out) {
-      this.out = out;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void flush() throws IOException {
-      out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.flush();
-    }
   }
 }

@@ -204,11 +204,10 @@ final class DataflowCompileTest {
 
     // then
     assertThat(graph.settings()).containsEntry("execution.checkpointing.interval", "100 ms");
-    // read as RestartStrategy reads its durations
+    // read as every job setting's duration is read
     assertThat(
-            com.typesafe.config.ConfigFactory.parseMap(
-                    java.util.Map.of("d", graph.settings().get("execution.checkpointing.interval")))
-                .getDuration("d"))
+            dev.shoal.messages.runtime.Durations.parse(
+                graph.settings().get("execution.checkpointing.interval")))
         .isEqualTo(java.time.Duration.ofMillis(100));
     assertThatThrownBy(() -> flow.checkpointing(java.time.Duration.ofNanos(10)))
         .isInstanceOf(IllegalArgumentException.class)
