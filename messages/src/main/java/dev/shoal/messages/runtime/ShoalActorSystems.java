@@ -83,6 +83,12 @@ public final class ShoalActorSystems {
    * @throws IllegalArgumentException when a Shoal setting it derives from is invalid, naming it
    */
   public static ActorSystem start(String name, Config overrides, Config config) {
+    ActorSystem system = create(name, overrides, config);
+    createMaterializerInBackground(system);
+    return system;
+  }
+
+  private static ActorSystem create(String name, Config overrides, Config config) {
     Config merged =
         overrides
             .withFallback(SHOAL_PEKKO)
@@ -93,7 +99,6 @@ public final class ShoalActorSystems {
         ActorSystem.create(
             name, overrides.withFallback(derivedPekkoSettings(merged)).withFallback(merged));
     boundTermination(system);
-    createMaterializerInBackground(system);
     return system;
   }
 
@@ -114,10 +119,12 @@ public final class ShoalActorSystems {
   /**
    * Starts the actor system of a short-lived client, reachable over Artery on {@code host} and a
    * free port, like {@link #start} with {@link #remoting} and a few client settings (see {@code
-   * CLIENT_PEKKO}); TLS and every other setting follow {@code config} as for the servers.
+   * CLIENT_PEKKO}); TLS and every other setting follow {@code config} as for the servers. A client
+   * that streams (a jar upload, large accumulators) creates the stream materializer when it first
+   * does; most calls never do, so none is made ahead.
    */
   public static ActorSystem startClient(String name, String host, Config config) {
-    return start(name, remoting(host, 0).withFallback(CLIENT_PEKKO), config);
+    return create(name, remoting(host, 0).withFallback(CLIENT_PEKKO), config);
   }
 
   /**
